@@ -1,1 +1,381 @@
-// placeholder
+// The canonical printer behind `kestrel fmt`: 4-space indent, one statement per line, single
+// spaces around every binary operator (`**` included), prefix operators attached (`-x`) except
+// `not x`. Parsing its output gives the same tree (tests/parser checks this for every program).
+// Comments are not part of the parse tree, so formatting drops them; the printer never adds or
+// removes parentheses: a Paren node prints as one pair, and nothing else does.
+#include <string>
+
+#include "parser/parse.hpp"
+
+namespace kestrel::parser {
+
+namespace {
+
+template <class T>
+const T& unwrap(const T& node) {
+  return node;
+}
+template <class T>
+const T& unwrap(const ast::x3::forward_ast<T>& node) {
+  return node.get();
+}
+
+/// Adapts a generic lambda to boost's visitor protocol, unwrapping forward_ast on the way.
+template <class F>
+struct Visit {
+  using result_type = void;
+  F f;
+  template <class T>
+  void operator()(const T& node) const {
+    f(unwrap(node));
+  }
+};
+template <class F>
+Visit(F) -> Visit<F>;
+
+class Formatter {
+ public:
+  std::string take() { return std::move(out_); }
+
+  void program(const ast::Program& p) {
+    for (std::size_t i = 0; i < p.stmts.size(); ++i) {
+      if (i > 0 && (is_definition(p.stmts[i - 1]) || is_definition(p.stmts[i]))) {
+        out_ += '\n';
+      }
+      stmt(p.stmts[i], 0);
+    }
+  }
+
+  void expr(const ast::Expr& e) {
+    e.apply_visitor(Visit{[this](const auto& node) { expr_node(node); }});
+  }
+
+  void type(const ast::Type& t) {
+    t.apply_visitor(Visit{[this](const auto& node) { type_node(node); }});
+  }
+
+ private:
+  static bool is_definition(const ast::Stmt& s) {
+    return boost::get<ast::x3::forward_ast<ast::FnDef>>(&s.get()) != nullptr;
+  }
+
+  // ---- expressions ---------------------------------------------------------------------------
+
+  void expr_node(const ast::Name& n) { out_ += n.name; }
+  void expr_node(const ast::IntLit& n) { out_ += n.text; }
+  void expr_node(const ast::FloatLit& n) { out_ += n.text; }
+  void expr_node(const ast::BoolLit& n) { out_ += n.value ? "true" : "false"; }
+  void expr_node(const ast::StrLit& n) { string_literal(n.value); }
+
+  void expr_node(const ast::Paren& n) {
+    out_ += '(';
+    expr(n.inner);
+    out_ += ')';
+  }
+
+  void expr_node(const ast::TupleLit& n) {
+    out_ += '(';
+    expr_list(n.elems);
+    out_ += ')';
+  }
+
+  void expr_node(const ast::ArrayLit& n) {
+    out_ += '[';
+    expr_list(n.elems);
+    out_ += ']';
+  }
+
+  void expr_node(const ast::Unary& n) {
+    for (ast::UnOp op : n.ops) {
+      out_ += ast::spelling(op);
+      if (op == ast::UnOp::Not) {
+        out_ += ' ';
+      }
+    }
+    expr(n.operand);
+  }
+
+  void expr_node(const ast::Binary& n) {
+    expr(n.first);
+    for (const ast::BinaryRest& r : n.rest) {
+      out_ += ' ';
+      out_ += ast::spelling(r.op);
+      out_ += ' ';
+      expr(r.rhs);
+    }
+  }
+
+  void expr_node(const ast::Postfix& n) {
+    expr(n.primary);
+    for (const ast::Suffix& s : n.suffixes) {
+      s.apply_visitor(Visit{[this](const auto& node) { suffix(node); }});
+    }
+  }
+
+  void suffix(const ast::CallSuffix& s) {
+    out_ += '(';
+    for (std::size_t i = 0; i < s.args.size(); ++i) {
+      if (i > 0) {
+        out_ += ", ";
+      }
+      if (s.args[i].keyword) {
+        out_ += *s.args[i].keyword;
+        out_ += '=';
+      }
+      expr(s.args[i].value);
+    }
+    out_ += ')';
+  }
+
+  void suffix(const ast::IndexSuffix& s) {
+    out_ += '[';
+    for (std::size_t i = 0; i < s.items.size(); ++i) {
+      if (i > 0) {
+        out_ += ", ";
+      }
+      s.items[i].apply_visitor(Visit{[this](const auto& node) { subscript(node); }});
+    }
+    out_ += ']';
+  }
+
+  void suffix(const ast::AttrSuffix& s) {
+    out_ += '.';
+    out_ += s.name;
+  }
+
+  void subscript(const ast::Expr& e) { expr(e); }
+  void subscript(const ast::Slice& s) {
+    if (s.lo) {
+      expr(*s.lo);
+    }
+    out_ += ':';
+    if (s.hi) {
+      expr(*s.hi);
+    }
+  }
+
+  void expr_list(const std::vector<ast::Expr>& elems) {
+    for (std::size_t i = 0; i < elems.size(); ++i) {
+      if (i > 0) {
+        out_ += ", ";
+      }
+      expr(elems[i]);
+    }
+  }
+
+  /// Re-escapes with the escapes the grammar reads (\" \\ \n \t \r \0); other bytes are raw.
+  void string_literal(const std::string& value) {
+    out_ += '"';
+    for (char c : value) {
+      switch (c) {
+        case '"':
+          out_ += "\\\"";
+          break;
+        case '\\':
+          out_ += "\\\\";
+          break;
+        case '\n':
+          out_ += "\\n";
+          break;
+        case '\t':
+          out_ += "\\t";
+          break;
+        case '\r':
+          out_ += "\\r";
+          break;
+        case '\0':
+          out_ += "\\0";
+          break;
+        default:
+          out_ += c;
+      }
+    }
+    out_ += '"';
+  }
+
+  // ---- types ---------------------------------------------------------------------------------
+
+  void type_node(const ast::NamedType& t) {
+    out_ += t.name;
+    if (t.rank > 0) {
+      out_ += '[';
+      for (int i = 0; i < t.rank; ++i) {
+        out_ += i == 0 ? ":" : ",:";
+      }
+      out_ += ']';
+    }
+  }
+
+  void type_node(const ast::TupleType& t) {
+    out_ += '(';
+    for (std::size_t i = 0; i < t.elems.size(); ++i) {
+      if (i > 0) {
+        out_ += ", ";
+      }
+      type(t.elems[i]);
+    }
+    out_ += ')';
+  }
+
+  // ---- statements ----------------------------------------------------------------------------
+
+  void stmt(const ast::Stmt& s, int depth) {
+    indent(depth);
+    s.apply_visitor(Visit{[this, depth](const auto& node) { stmt_node(node, depth); }});
+    out_ += '\n';
+  }
+
+  void indent(int depth) { out_.append(static_cast<std::size_t>(depth) * 4, ' '); }
+
+  /// `{}` when empty, else the statements one level deeper and `}` at this level.
+  void block(const ast::Block& b, int depth) {
+    if (b.stmts.empty()) {
+      out_ += "{}";
+      return;
+    }
+    out_ += "{\n";
+    for (const ast::Stmt& s : b.stmts) {
+      stmt(s, depth + 1);
+    }
+    indent(depth);
+    out_ += '}';
+  }
+
+  void stmt_node(const ast::LetStmt& s, int /*depth*/) {
+    out_ += s.is_var ? "var " : "let ";
+    if (s.destructure) {
+      out_ += '(';
+    }
+    for (std::size_t i = 0; i < s.names.size(); ++i) {
+      if (i > 0) {
+        out_ += ", ";
+      }
+      out_ += s.names[i].name;
+    }
+    if (s.destructure) {
+      out_ += ')';
+    }
+    if (s.type) {
+      out_ += ": ";
+      type(*s.type);
+    }
+    out_ += " = ";
+    expr(s.value);
+  }
+
+  void stmt_node(const ast::AssignStmt& s, int /*depth*/) {
+    expr(s.target);
+    out_ += ' ';
+    out_ += ast::spelling(s.op);
+    out_ += ' ';
+    expr(s.value);
+  }
+
+  void stmt_node(const ast::ExprStmt& s, int /*depth*/) { expr(s.expr); }
+
+  void stmt_node(const ast::IfStmt& s, int depth) {
+    out_ += "if ";
+    expr(s.cond);
+    out_ += ' ';
+    block(s.then_body, depth);
+    for (const ast::ElseIf& e : s.else_ifs) {
+      out_ += " else if ";
+      expr(e.cond);
+      out_ += ' ';
+      block(e.body, depth);
+    }
+    if (s.else_body) {
+      out_ += " else ";
+      block(*s.else_body, depth);
+    }
+  }
+
+  void stmt_node(const ast::WhileStmt& s, int depth) {
+    out_ += "while ";
+    expr(s.cond);
+    out_ += ' ';
+    block(s.body, depth);
+  }
+
+  void stmt_node(const ast::ForStmt& s, int depth) {
+    out_ += s.parallel ? "parallel for " : "for ";
+    out_ += s.var.name;
+    out_ += " in ";
+    expr(s.lo);
+    out_ += "..";
+    expr(s.hi);
+    if (s.step) {
+      out_ += " by ";
+      expr(*s.step);
+    }
+    out_ += ' ';
+    block(s.body, depth);
+  }
+
+  void stmt_node(const ast::BreakStmt&, int /*depth*/) { out_ += "break"; }
+  void stmt_node(const ast::ContinueStmt&, int /*depth*/) { out_ += "continue"; }
+
+  void stmt_node(const ast::ReturnStmt& s, int /*depth*/) {
+    out_ += "return";
+    if (s.value) {
+      out_ += ' ';
+      expr(*s.value);
+    }
+  }
+
+  void stmt_node(const ast::ImportStmt& s, int /*depth*/) {
+    out_ += "import ";
+    out_ += s.module.name;
+  }
+
+  void stmt_node(const ast::FnDef& s, int depth) {
+    for (const ast::Decorator& d : s.decorators) {
+      out_ += '@';
+      out_ += d.name;
+      out_ += '\n';
+      indent(depth);
+    }
+    out_ += s.is_kernel ? "kernel " : "fn ";
+    out_ += s.name.name;
+    out_ += '(';
+    for (std::size_t i = 0; i < s.params.size(); ++i) {
+      if (i > 0) {
+        out_ += ", ";
+      }
+      out_ += s.params[i].name.name;
+      out_ += ": ";
+      type(s.params[i].type);
+    }
+    out_ += ')';
+    if (s.ret) {
+      out_ += " -> ";
+      type(*s.ret);
+    }
+    out_ += ' ';
+    block(s.body, depth);
+  }
+
+  std::string out_;
+};
+
+}  // namespace
+
+std::string format_program(const ast::Program& program) {
+  Formatter f;
+  f.program(program);
+  return f.take();
+}
+
+std::string format_expr(const ast::Expr& expr) {
+  Formatter f;
+  f.expr(expr);
+  return f.take();
+}
+
+std::string format_type(const ast::Type& type) {
+  Formatter f;
+  f.type(type);
+  return f.take();
+}
+
+}  // namespace kestrel::parser
