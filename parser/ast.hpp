@@ -85,10 +85,10 @@ struct Binary;
 struct Postfix;
 
 /// expr ::= any of the alternatives below
-struct Expr : x3::variant<Name, IntLit, FloatLit, BoolLit, StrLit, x3::forward_ast<Paren>,
-                          x3::forward_ast<TupleLit>, x3::forward_ast<ArrayLit>,
-                          x3::forward_ast<Unary>, x3::forward_ast<Binary>,
-                          x3::forward_ast<Postfix>> {
+struct Expr
+    : x3::variant<Name, IntLit, FloatLit, BoolLit, StrLit, x3::forward_ast<Paren>,
+                  x3::forward_ast<TupleLit>, x3::forward_ast<ArrayLit>, x3::forward_ast<Unary>,
+                  x3::forward_ast<Binary>, x3::forward_ast<Postfix>> {
   using base_type::base_type;
   using base_type::operator=;
 };

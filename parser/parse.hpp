@@ -13,7 +13,8 @@ inline constexpr int kMaxNesting = 100;
 
 /// Parses a whole file. On a syntax error, reports it to `diags` and returns nullopt.
 /// Never throws on bad input and never hangs: every byte sequence gives a tree or a diagnostic.
-std::optional<ast::Program> parse_program(const diag::SourceFile& file, diag::DiagnosticList& diags);
+std::optional<ast::Program> parse_program(const diag::SourceFile& file,
+                                          diag::DiagnosticList& diags);
 
 /// Parses a single expression (the whole text), for the REPL's `:type e`.
 std::optional<ast::Expr> parse_expression(const diag::SourceFile& file,
