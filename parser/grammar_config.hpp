@@ -113,6 +113,32 @@ struct depth_guard_gen {
 };
 inline constexpr depth_guard_gen guarded{};
 
+/// named("what")[p]: p, described as "what" when an expectation of it fails.
+template <typename Subject>
+struct named_directive : x3::unary_parser<Subject, named_directive<Subject>> {
+  using base_type = x3::unary_parser<Subject, named_directive<Subject>>;
+  static bool const is_pass_through_unary = true;
+  constexpr named_directive(Subject const& named_subject, const char* what)
+      : base_type(named_subject), name(what) {}
+
+  template <typename It, typename Ctx, typename RContext, typename Attribute>
+  bool parse(It& first, It const& last, Ctx const& ctx, RContext& rctx, Attribute& attr) const {
+    return this->subject.parse(first, last, ctx, rctx, attr);
+  }
+
+  const char* name;
+};
+
+struct named_gen {
+  const char* name;
+  template <typename Subject>
+  constexpr named_directive<typename x3::extension::as_parser<Subject>::value_type> operator[](
+      Subject const& subject) const {
+    return {x3::as_parser(subject), name};
+  }
+};
+constexpr named_gen named(const char* what) { return {what}; }
+
 // ---- rules shared across translation units --------------------------------------------------
 
 struct ident_class;
@@ -153,3 +179,22 @@ inline auto kw(const char* word) {
 }
 
 }  // namespace kestrel::parser::grammar
+
+namespace boost::spirit::x3 {
+
+// An action is described by what it acts on, so `> block[on_body]` fails as "expected '{'".
+template <typename Subject, typename Action>
+struct get_info<action<Subject, Action>> {
+  using result_type = std::string;
+  std::string operator()(action<Subject, Action> const& p) const { return what(p.subject); }
+};
+
+template <typename Subject>
+struct get_info<kestrel::parser::grammar::named_directive<Subject>> {
+  using result_type = std::string;
+  std::string operator()(kestrel::parser::grammar::named_directive<Subject> const& p) const {
+    return p.name;
+  }
+};
+
+}  // namespace boost::spirit::x3

@@ -164,12 +164,12 @@ const auto expr_stmt_def =
 /// let ::= ('let' | 'var') (name | '(' name (',' name)* ')') (':' type)? '=' expression
 const auto let_stmt_def =
     x3::omit[(kw("let")[on_let_kind(false)] | kw("var")[on_let_kind(true)]) >
-             (('(' > (ident % ',') > ')')[on_let_names] | ident[on_let_name]) >
+             named("name")[('(' > (ident % ',') > ')')[on_let_names] | ident[on_let_name]] >
              -(':' > type[on_type]) > '=' > expression[on_value]];
 
 /// if ::= 'if' expression block ('else' 'if' expression block)* ('else' block)?
 const auto if_stmt_def =
-    x3::omit[kw("if") > expression[on_if_cond] > block[on_then] >> *else_if[on_else_if] >>
+    x3::omit[(kw("if") > expression[on_if_cond] > block[on_then]) >> *else_if[on_else_if] >>
              -((*x3::lit('\n') >> kw("else")) > block[on_else])];
 const auto else_if_def =
     x3::omit[(*x3::lit('\n') >> kw("else") >> kw("if")) > expression[on_cond] > block[on_body]];
