@@ -13,6 +13,7 @@ packages=(
   libbenchmark-dev          # bench/
   libedit-dev               # REPL line editing
   clang-format
+  python3                   # the golden-test runner
 )
 wanted=("${packages[@]}")
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the `kestrel` command line: exit codes, help, version, check and fmt.
+
+usage: cli_test.py KESTREL SOURCE_ROOT
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+KESTREL, ROOT = sys.argv[1], sys.argv[2]
+failures = []
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([KESTREL, *args], capture_output=True, text=True, cwd=cwd, timeout=60)
+
+
+def expect(name, proc, rc, stdout_has=None, stderr_has=None):
+    problems = []
+    if proc.returncode != rc:
+        problems.append(f"exit {proc.returncode}, expected {rc}")
+    if stdout_has is not None and stdout_has not in proc.stdout:
+        problems.append(f"stdout lacks {stdout_has!r}")
+    if stderr_has is not None and stderr_has not in proc.stderr:
+        problems.append(f"stderr lacks {stderr_has!r}")
+    if problems:
+        failures.append(f"{name}: {'; '.join(problems)}\n  stdout: {proc.stdout!r}\n  stderr: {proc.stderr!r}")
+    else:
+        print(f"ok {name}")
+
+
+expect("help", run("--help"), 0, stdout_has="usage: kestrel")
+expect("help after command", run("check", "--help"), 0, stdout_has="usage: kestrel")
+expect("version", run("--version"), 0, stdout_has="kestrel 0.1.0")
+expect("no arguments", run(), 2, stderr_has="usage: kestrel")
+expect("unknown command", run("frobnicate"), 2, stderr_has="unknown command 'frobnicate'")
+expect("check without file", run("check"), 2, stderr_has="check takes exactly one FILE")
+expect("check missing file", run("check", "no/such/file.kst"), 1,
+       stderr_has="cannot read 'no/such/file.kst'")
+expect("check clean", run("check", "examples/tour.kst"), 0)
+expect("fmt unknown option", run("fmt", "--frob", "examples/tour.kst"), 2)
+
+with tempfile.TemporaryDirectory() as tmp:
+    bad = os.path.join(tmp, "bad.kst")
+    with open(bad, "w") as f:
+        f.write("let x = (1 + 2\nprint(x)\n")
+    expect("check syntax error", run("check", bad), 1,
+           stderr_has=f"{bad}:2:1: error: expected ')', found 'print'")
+    expect("fmt syntax error", run("fmt", bad), 1, stderr_has="expected ')'")
+
+    messy = os.path.join(tmp, "messy.kst")
+    with open(messy, "w") as f:
+        f.write("fn   f(a:i64)->i64{return a*2}\nlet y=f(  3 )\n")
+    proc = run("fmt", messy)
+    expect("fmt prints canonical form", proc, 0,
+           stdout_has="fn f(a: i64) -> i64 {\n    return a * 2\n}\n")
+    expect("fmt --write", run("fmt", "--write", messy), 0)
+    with open(messy) as f:
+        written = f.read()
+    if written != proc.stdout:
+        failures.append(f"fmt --write wrote {written!r}, fmt printed {proc.stdout!r}")
+
+for failure in failures:
+    print("FAIL " + failure)
+print(f"{len(failures)} failed")
+sys.exit(1 if failures else 0)
