@@ -1,0 +1,554 @@
+// The builtin functions of DESIGN.md and their signatures: constructors, elementwise math,
+// reductions (with `axis=`), random numbers, I/O, `index()` and the conversions f64(x) etc.
+#include <array>
+
+#include "dsl/sema/checker.hpp"
+
+namespace kestrel::sema {
+
+using ir::Builtin;
+using ir::Scalar;
+
+namespace {
+
+/// A builtin's name, how many positional arguments it takes, and whether it takes `axis=`.
+struct BuiltinSpec {
+  const char* name;
+  int min_args;
+  int max_args;  // -1: any number
+  bool axis;
+};
+
+constexpr BuiltinSpec kBuiltins[] = {
+    {"print", 0, -1, false},   {"len", 1, 1, false},      {"shape", 2, 2, false},
+    {"copy", 1, 1, false},     {"zeros", 1, 3, false},    {"ones", 1, 3, false},
+    {"empty", 1, 3, false},    {"full", 2, 4, false},     {"arange", 1, 4, false},
+    {"linspace", 3, 4, false}, {"exp", 1, 1, false},      {"log", 1, 1, false},
+    {"sqrt", 1, 1, false},     {"abs", 1, 1, false},      {"sin", 1, 1, false},
+    {"cos", 1, 1, false},      {"tanh", 1, 1, false},     {"sigmoid", 1, 1, false},
+    {"floor", 1, 1, false},    {"min", 1, 2, true},       {"max", 1, 2, true},
+    {"clip", 3, 3, false},     {"where", 3, 3, false},    {"sum", 1, 1, true},
+    {"mean", 1, 1, true},      {"argmin", 1, 1, true},    {"argmax", 1, 1, true},
+    {"count", 1, 1, true},     {"any", 1, 1, true},       {"all", 1, 1, true},
+    {"dot", 2, 2, true},       {"random", 0, 2, false},   {"randn", 0, 3, false},
+    {"rand", 2, 3, false},     {"seed", 1, 1, false},     {"index", 0, 1, false},
+    {"read_csv", 1, 1, false}, {"load_npy", 3, 3, false}, {"save_npy", 2, 2, false},
+};
+
+const BuiltinSpec* find_spec(const std::string& name) {
+  for (const BuiltinSpec& s : kBuiltins) {
+    if (name == s.name) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
+std::string arity_text(const BuiltinSpec& s) {
+  if (s.min_args == s.max_args) {
+    return plural(static_cast<std::size_t>(s.min_args), "argument");
+  }
+  if (s.max_args == s.min_args + 1) {
+    return std::to_string(s.min_args) + " or " + std::to_string(s.max_args) + " arguments";
+  }
+  return std::to_string(s.min_args) + " to " + std::to_string(s.max_args) + " arguments";
+}
+
+}  // namespace
+
+bool Checker::is_builtin_name(const std::string& name) { return find_spec(name) != nullptr; }
+
+ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& call, diag::Span at) {
+  const BuiltinSpec& spec = *find_spec(name);
+  std::vector<const ast::Expr*> pos;
+  const ast::Arg* axis_arg = nullptr;
+  bool ok = true;
+  for (const ast::Arg& a : call.args) {
+    if (!a.keyword) {
+      pos.push_back(&a.value);
+    } else if (spec.axis && *a.keyword == "axis" && !axis_arg) {
+      axis_arg = &a;
+    } else {
+      error(diag::Kind::UnknownKeyword, span(a),
+            spec.axis ? "unknown keyword '" + *a.keyword + "' for '" + name +
+                            "'; the only keyword is 'axis'"
+                      : "'" + name + "' takes no keyword arguments, found '" + *a.keyword + "='");
+      ok = false;
+    }
+  }
+  int n = static_cast<int>(pos.size());
+  if (n < spec.min_args || (spec.max_args >= 0 && n > spec.max_args)) {
+    error(diag::Kind::ArityMismatch, at,
+          "'" + name + "' takes " + arity_text(spec) + " but " + std::to_string(n) +
+              (n == 1 ? " was given" : " were given"));
+    return error_expr(at);
+  }
+  if (!ok) {
+    return error_expr(at);
+  }
+
+  auto what = [&](std::size_t k) {
+    return "argument " + std::to_string(k + 1) + " of '" + name + "'";
+  };
+  auto fail = [&](std::size_t k, const std::string& must, Type found,
+                  diag::Kind kind = diag::Kind::ArgumentType) {
+    error(kind, span_of(*pos[k]), what(k) + " must be " + must + ", found " + tname(found));
+    ok = false;
+  };
+  // An element-type argument: `f32` in zeros(n, f32).
+  auto type_arg = [&](std::size_t k, Scalar& s) {
+    const auto* nm = ast_if<ast::Name>(*pos[k]);
+    return nm && nm->name != "str" && !fn_->scopes.lookup(nm->name) &&
+           ir::parse_scalar_name(nm->name, s);
+  };
+  std::vector<ExprId> args(pos.size());
+  auto value = [&](std::size_t k) {
+    args[k] = check_value(*pos[k]);
+    if (type_of(args[k]).is_error()) {
+      ok = false;
+    }
+    return type_of(args[k]);
+  };
+  auto integer = [&](std::size_t k) {
+    Type t = value(k);
+    if (t.is_error()) {
+      return;
+    }
+    if (!t.is_scalar() || !ir::is_integer(t.scalar)) {
+      fail(k, "an integer", t);
+      return;
+    }
+    args[k] = convert_elements(args[k], Scalar::I64);
+  };
+  auto string = [&](std::size_t k) {
+    Type t = value(k);
+    if (!t.is_error() && t != Type::str()) {
+      fail(k, "a str", t);
+    }
+  };
+  // A numeric scalar or array (bool too when allow_bool).
+  auto numeric = [&](std::size_t k, bool allow_bool = false) {
+    Type t = value(k);
+    if (t.is_error()) {
+      return t;
+    }
+    if (!t.has_elements() ||
+        !(ir::is_numeric(t.scalar) || (allow_bool && t.scalar == Scalar::Bool))) {
+      fail(k, allow_bool ? "a number, a bool or an array of them" : "a number or a numeric array",
+           t);
+      return Type::error();
+    }
+    return t;
+  };
+  auto array = [&](std::size_t k, const char* must, bool (*elem_ok)(Scalar)) {
+    Type t = value(k);
+    if (t.is_error()) {
+      return t;
+    }
+    if (!t.is_array() || !elem_ok(t.scalar)) {
+      fail(k, must, t);
+      return Type::error();
+    }
+    return t;
+  };
+  auto any_elem = [](Scalar) { return true; };
+  auto num_elem = [](Scalar s) { return ir::is_numeric(s); };
+  auto num_or_bool = [](Scalar s) { return ir::is_numeric(s) || s == Scalar::Bool; };
+  auto bool_elem = [](Scalar s) { return s == Scalar::Bool; };
+
+  auto make = [&](Builtin b, Type t, std::int8_t axis = -1) -> ExprId {
+    if (!ok || t.is_error()) {
+      return error_expr(at);
+    }
+    return add_expr(ir::BuiltinCall{b, std::move(args), axis}, t, at);
+  };
+
+  // `axis=` of a reduction: a literal 0 or 1, on a matrix.
+  int axis = -1;
+  if (axis_arg) {
+    const auto* lit = ast_if<ast::IntLit>(axis_arg->value);
+    if (lit && (lit->text == "0" || lit->text == "1")) {
+      axis = lit->text[0] - '0';
+    } else {
+      error(diag::Kind::ArgumentType, span(*axis_arg), "axis must be 0 or 1");
+      ok = false;
+    }
+  }
+  auto check_axis = [&](Type t) {
+    if (axis_arg && t.is_array() && t.rank != 2) {
+      error(diag::Kind::ArgumentType, span(*axis_arg),
+            "axis= needs a matrix (rank 2), found " + tname(t));
+      ok = false;
+    }
+  };
+  // The result of a reduction to element type s: a scalar, or a vector along `axis`.
+  auto reduced = [&](Scalar s) { return axis >= 0 ? Type::array_of(s, 1) : Type::scalar_of(s); };
+
+  // zeros(n), zeros(m, n), zeros(n, f32), … : sizes then an optional element type.
+  auto constructor = [&](Builtin b, int values) -> ExprId {
+    Scalar elem = Scalar::F64;
+    std::size_t count = pos.size();
+    if (count > 0 && type_arg(count - 1, elem)) {
+      --count;
+    } else if (count == static_cast<std::size_t>(values) + 3) {
+      Type t = value(count - 1);
+      if (!t.is_error()) {
+        fail(count - 1, "an element type", t);
+      }
+      return error_expr(at);
+    }
+    std::size_t dims = count - static_cast<std::size_t>(values);
+    if (dims < 1 || dims > 2) {
+      error(diag::Kind::ArityMismatch, at,
+            "'" + name + "' takes 1 or 2 sizes" + (values ? ", a fill value," : "") +
+                " and an optional element type");
+      return error_expr(at);
+    }
+    for (std::size_t k = 0; k < dims; ++k) {
+      Scalar ignored;
+      if (type_arg(k, ignored)) {
+        error(diag::Kind::ArgumentType, span_of(*pos[k]),
+              what(k) + " must be a size; the element type comes last");
+        return error_expr(at);
+      }
+      Type t = value(k);
+      if (!t.is_error() && (!t.is_scalar() || !ir::is_integer(t.scalar))) {
+        if (k + 1 == count && count == 2 && values == 0) {
+          fail(k, "an element type", t);
+        } else {
+          fail(k, "an integer size", t);
+        }
+      } else if (!t.is_error()) {
+        args[k] = convert_elements(args[k], Scalar::I64);
+      }
+    }
+    if (values) {
+      value(dims);
+      if (ok) {
+        args[dims] =
+            coerce(args[dims], Type::scalar_of(elem), what(dims), diag::Kind::ArgumentType);
+        ok = !type_of(args[dims]).is_error();
+      }
+    }
+    args.resize(count);
+    return make(b, Type::array_of(elem, static_cast<int>(dims)));
+  };
+
+  if (name == "print") {
+    for (std::size_t k = 0; k < pos.size(); ++k) {
+      value(k);
+    }
+    return make(Builtin::Print, Type::void_());
+  }
+  if (name == "len" || name == "copy") {
+    Type t = array(0, "an array", any_elem);
+    return name == "len" ? make(Builtin::Len, Type::i64()) : make(Builtin::Copy, t);
+  }
+  if (name == "shape") {
+    Type t = array(0, "an array", any_elem);
+    integer(1);
+    if (const auto* lit = ast_if<ast::IntLit>(*pos[1]); lit && t.is_array() && ok) {
+      if (lit->text != "0" && !(lit->text == "1" && t.rank == 2)) {
+        error(diag::Kind::ArgumentType, span_of(*pos[1]),
+              "argument 2 of 'shape' must be a dimension of " + tname(t) + ": " +
+                  (t.rank == 1 ? "0" : "0 or 1"));
+        ok = false;
+      }
+    }
+    return make(Builtin::Shape, Type::i64());
+  }
+  if (name == "zeros") return constructor(Builtin::Zeros, 0);
+  if (name == "ones") return constructor(Builtin::Ones, 0);
+  if (name == "empty") return constructor(Builtin::Empty, 0);
+  if (name == "full") return constructor(Builtin::Full, 1);
+  if (name == "arange") {
+    Scalar elem = Scalar::F64;
+    std::size_t count = pos.size();
+    if (type_arg(count - 1, elem)) {
+      --count;
+    }
+    if (count < 1 || count > 3) {
+      error(diag::Kind::ArityMismatch, at,
+            "'arange' takes (stop), (start, stop) or (start, stop, step), then an optional "
+            "element type");
+      return error_expr(at);
+    }
+    for (std::size_t k = 0; k < count; ++k) {
+      integer(k);
+    }
+    args.resize(count);
+    return make(Builtin::Arange, Type::array_of(elem, 1));
+  }
+  if (name == "linspace") {
+    Scalar elem = Scalar::F64;
+    if (pos.size() == 4 && !type_arg(3, elem)) {
+      Type t = value(3);
+      if (!t.is_error()) {
+        fail(3, "an element type", t);
+      }
+      return error_expr(at);
+    }
+    if (!ir::is_float(elem)) {
+      error(diag::Kind::ArgumentType, span_of(*pos[3]),
+            "argument 4 of 'linspace' must be a float type (f32 or f64)");
+      return error_expr(at);
+    }
+    for (std::size_t k = 0; k < 2; ++k) {
+      Type t = value(k);
+      if (!t.is_error() && (!t.is_scalar() || !ir::is_numeric(t.scalar))) {
+        fail(k, "a number", t);
+      } else if (!t.is_error()) {
+        args[k] = coerce(args[k], Type::f64(), what(k), diag::Kind::ArgumentType);
+      }
+    }
+    integer(2);
+    args.resize(3);
+    return make(Builtin::Linspace, Type::array_of(elem, 1));
+  }
+
+  static const std::array<std::pair<const char*, Builtin>, 8> kFloatMath{{
+      {"exp", Builtin::Exp},
+      {"log", Builtin::Log},
+      {"sqrt", Builtin::Sqrt},
+      {"sin", Builtin::Sin},
+      {"cos", Builtin::Cos},
+      {"tanh", Builtin::Tanh},
+      {"sigmoid", Builtin::Sigmoid},
+      {"floor", Builtin::Floor},
+  }};
+  for (const auto& [fname, b] : kFloatMath) {
+    if (name == fname) {
+      Type t = numeric(0);
+      if (!ok) {
+        return error_expr(at);
+      }
+      Scalar s = ir::is_float(t.scalar) ? t.scalar : Scalar::F64;
+      args[0] = convert_elements(args[0], s);
+      return make(b, t.with_scalar(s));
+    }
+  }
+  if (name == "abs") {
+    Type t = numeric(0);
+    return make(Builtin::Abs, t);
+  }
+  if ((name == "min" || name == "max") && pos.size() == 2) {
+    if (axis_arg) {
+      error(diag::Kind::UnknownKeyword, span(*axis_arg),
+            "axis= applies to '" + name + "' of one array, not to the elementwise " + name +
+                "(a, b)");
+      return error_expr(at);
+    }
+    Type a = numeric(0);
+    Type b = numeric(1);
+    if (!ok) {
+      return error_expr(at);
+    }
+    Scalar s = common_scalar(args[0], args[1]);
+    args[0] = convert_elements(args[0], s);
+    args[1] = convert_elements(args[1], s);
+    int rank = broadcast_rank(a, b);
+    return make(name == "min" ? Builtin::Minimum : Builtin::Maximum,
+                rank ? Type::array_of(s, rank) : Type::scalar_of(s));
+  }
+  if (name == "clip" || name == "where") {
+    bool is_where = name == "where";
+    Type c = Type::error();
+    if (is_where) {
+      c = value(0);
+      if (!c.is_error() && (!c.has_elements() || c.scalar != Scalar::Bool)) {
+        fail(0, "a bool or a bool array", c);
+      }
+    } else {
+      c = numeric(0);
+    }
+    Type a = numeric(1, is_where);
+    Type b = numeric(2, is_where);
+    if (!ok) {
+      return error_expr(at);
+    }
+    Scalar s;
+    if (is_where) {
+      if ((a.scalar == Scalar::Bool) != (b.scalar == Scalar::Bool)) {
+        error(diag::Kind::ArgumentType, at,
+              "arguments 2 and 3 of 'where' must both be numbers or both be bools, found " +
+                  tname(a) + " and " + tname(b));
+        return error_expr(at);
+      }
+      s = a.scalar == Scalar::Bool ? Scalar::Bool : common_scalar(args[1], args[2]);
+    } else {
+      s = common_scalar(args[0], args[1]);
+      s = is_untyped_literal(args[2]) ? s : promote(s, b.scalar);
+      args[0] = convert_elements(args[0], s);
+    }
+    args[1] = convert_elements(args[1], s);
+    args[2] = convert_elements(args[2], s);
+    int rank = std::max({broadcast_rank(c, a), broadcast_rank(a, b)});
+    return make(is_where ? Builtin::Where : Builtin::Clip,
+                rank ? Type::array_of(s, rank) : Type::scalar_of(s));
+  }
+  if (name == "sum" || name == "mean" || name == "min" || name == "max" || name == "argmin" ||
+      name == "argmax") {
+    bool arg_reduce = name == "argmin" || name == "argmax";
+    Type t =
+        array(0, "a numeric array", name == "sum" || name == "mean" ? +num_or_bool : +num_elem);
+    check_axis(t);
+    if (!ok) {
+      return error_expr(at);
+    }
+    std::int8_t ax = static_cast<std::int8_t>(axis);
+    if (name == "sum") {
+      Scalar s = ir::is_float(t.scalar) ? t.scalar : Scalar::I64;
+      return make(Builtin::Sum, reduced(s), ax);
+    }
+    if (name == "mean") {
+      Scalar s = ir::is_float(t.scalar) ? t.scalar : Scalar::F64;
+      return make(Builtin::Mean, reduced(s), ax);
+    }
+    if (arg_reduce) {
+      return make(name == "argmin" ? Builtin::Argmin : Builtin::Argmax, reduced(Scalar::I64), ax);
+    }
+    return make(name == "min" ? Builtin::Min : Builtin::Max, reduced(t.scalar), ax);
+  }
+  if (name == "count" || name == "any" || name == "all") {
+    Type t = array(0, "a bool array", bool_elem);
+    check_axis(t);
+    std::int8_t ax = static_cast<std::int8_t>(axis);
+    if (name == "count") {
+      return make(Builtin::Count, reduced(Scalar::I64), ax);
+    }
+    return make(name == "any" ? Builtin::Any : Builtin::All, reduced(Scalar::Bool), ax);
+  }
+  if (name == "dot") {
+    Type a = array(0, "a numeric array", num_elem);
+    Type b = array(1, "a numeric array", num_elem);
+    if (!ok) {
+      return error_expr(at);
+    }
+    if (a.rank != b.rank) {
+      error(diag::Kind::RankMismatch, at,
+            "'dot' takes two arrays of the same rank, found " + tname(a) + " and " + tname(b));
+      return error_expr(at);
+    }
+    if (a.rank == 2 && !axis_arg) {
+      error(diag::Kind::ArgumentType, at,
+            "'dot' of two matrices needs axis=0 or axis=1 (column- or row-wise)")
+          .notes.push_back({at, "use a @ b for the matrix product"});
+      return error_expr(at);
+    }
+    check_axis(a);
+    Scalar s = common_scalar(args[0], args[1]);
+    args[0] = convert_elements(args[0], s);
+    args[1] = convert_elements(args[1], s);
+    return make(Builtin::Dot, reduced(s), static_cast<std::int8_t>(axis));
+  }
+  if (name == "random" || (name == "randn" && pos.size() < 3)) {
+    bool normal = name == "randn";
+    if (pos.size() == 0) {
+      return make(normal ? Builtin::RandnStream : Builtin::RandomStream, Type::f64());
+    }
+    if (pos.size() == 1) {
+      error(diag::Kind::ArityMismatch, at,
+            "'" + name +
+                "' takes 0 arguments (the seeded stream) or 2 (key, counter), but 1 "
+                "was given");
+      return error_expr(at);
+    }
+    integer(0);
+    integer(1);
+    return make(normal ? Builtin::Randn : Builtin::Random, Type::f64());
+  }
+  if (name == "randn" || name == "rand") {
+    for (std::size_t k = 0; k < pos.size(); ++k) {
+      integer(k);
+    }
+    return make(name == "rand" ? Builtin::RandArray : Builtin::RandnArray,
+                Type::array_of(Scalar::F64, static_cast<int>(pos.size()) - 1));
+  }
+  if (name == "seed") {
+    integer(0);
+    return make(Builtin::Seed, Type::void_());
+  }
+  if (name == "index") {
+    std::int8_t dim = 0;
+    if (!pos.empty()) {
+      const auto* lit = ast_if<ast::IntLit>(*pos[0]);
+      if (!lit || (lit->text != "0" && lit->text != "1")) {
+        error(diag::Kind::ArgumentType, span_of(*pos[0]),
+              "argument 1 of 'index' must be the dimension 0 or 1");
+        return error_expr(at);
+      }
+      dim = static_cast<std::int8_t>(lit->text[0] - '0');
+    }
+    if (!fn_->is_kernel) {
+      error(diag::Kind::IndexOutsideKernel, at, "'index()' can only be used inside a kernel")
+          .notes.push_back({at,
+                            "a kernel instance's position exists only in a launch "
+                            "k[n](…); in a loop, use the loop variable"});
+      return error_expr(at);
+    }
+    args.clear();
+    return make(Builtin::Index, Type::i64(), dim);
+  }
+  if (name == "read_csv") {
+    string(0);
+    return make(Builtin::ReadCsv, Type::table());
+  }
+  if (name == "load_npy") {
+    string(0);
+    Scalar elem;
+    if (!type_arg(1, elem)) {
+      Type t = value(1);
+      if (!t.is_error()) {
+        fail(1, "an element type", t);
+      }
+      return error_expr(at);
+    }
+    const auto* lit = ast_if<ast::IntLit>(*pos[2]);
+    if (!lit || (lit->text != "1" && lit->text != "2")) {
+      error(diag::Kind::ArgumentType, span_of(*pos[2]),
+            "argument 3 of 'load_npy' must be the rank, 1 or 2");
+      return error_expr(at);
+    }
+    args.resize(1);
+    return make(Builtin::LoadNpy, Type::array_of(elem, lit->text[0] - '0'));
+  }
+  if (name == "save_npy") {
+    string(0);
+    array(1, "a numeric array", num_or_bool);
+    return make(Builtin::SaveNpy, Type::void_());
+  }
+  return error_expr(at);
+}
+
+ExprId Checker::check_conversion(Scalar to, const std::string& name, const ast::CallSuffix& call,
+                                 diag::Span at) {
+  if (call.args.size() != 1 || call.args[0].keyword) {
+    if (call.args.size() == 1) {
+      error(diag::Kind::UnknownKeyword, span(call.args[0]),
+            "'" + name + "' takes no keyword arguments");
+    } else {
+      error(diag::Kind::ArityMismatch, at,
+            "'" + name + "' takes 1 argument but " + std::to_string(call.args.size()) +
+                (call.args.size() == 1 ? " was given" : " were given"));
+    }
+    return error_expr(at);
+  }
+  ExprId x = check_value(call.args[0].value);
+  Type t = type_of(x);
+  if (t.is_error()) {
+    return x;
+  }
+  if (!t.has_elements() || !(ir::is_numeric(t.scalar) || t.scalar == Scalar::Bool)) {
+    error(diag::Kind::ArgumentType, span_of(call.args[0].value),
+          "cannot convert " + tname(t) + " to " + name);
+    return error_expr(at);
+  }
+  if (t.scalar == to) {
+    return x;
+  }
+  ExprId converted = convert_elements(x, to);
+  program_.exprs[converted.v].span = at;
+  return converted;
+}
+
+}  // namespace kestrel::sema
