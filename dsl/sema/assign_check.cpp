@@ -31,21 +31,23 @@ void Checker::check_assign(const ast::AssignStmt& s, std::vector<StmtId>& out) {
   std::string op_text = std::string("'") + ast::spelling(s.op) + "'";
 
   // What a compound assignment needs of the element type it computes in.
+  // `target` is how messages name the target: a variable name, or empty for an element.
   auto check_compound = [&](ir::Scalar elem, const std::string& target) -> bool {
+    std::string named = target.empty() ? "the element" : "'" + target + "'";
     if (op == ir::AssignOp::Set) {
       return true;
     }
     if (!ir::is_numeric(elem)) {
       error(diag::Kind::InvalidOperands, at,
-            op_text + " needs a numeric target, but " + target + " holds " +
+            op_text + " needs a numeric target, but " + named + " holds " +
                 std::string(ir::scalar_name(elem)));
       return false;
     }
     if (op == ir::AssignOp::Div && ir::is_integer(elem)) {
       error(diag::Kind::Narrowing, at,
-            "'/=' would store a float into " + target + " of type " +
-                std::string(ir::scalar_name(elem)) + "; use '" + target + " = " + target +
-                " // d' for floor division")
+            "'/=' would store a float into " + named + " of type " +
+                std::string(ir::scalar_name(elem)) + "; use floor division: " +
+                (target.empty() ? "a[i] = a[i] // d" : target + " = " + target + " // d"))
           .notes.push_back({at, "'/' is true division and always gives a float"});
       return false;
     }
@@ -80,23 +82,12 @@ void Checker::check_assign(const ast::AssignStmt& s, std::vector<StmtId>& out) {
       }
     }
     ExprId value = check_value(s.value);
-    if (!l.is_mutable) {
-      bool loop_var = fn_->loop_vars.count(id.v) > 0;
-      auto& d = error(diag::Kind::AssignToLet, span(*name),
-                      "cannot assign to '" + l.name + "': " +
-                          (loop_var ? "it is a loop variable" : "it was declared with 'let'"));
-      d.notes.push_back({l.span, "declared here"});
-      if (!loop_var) {
-        d.notes.push_back({l.span, "use 'var' to make it mutable"});
-      }
-      return;
-    }
     if (l.type.is_error()) {
       return;
     }
     if (l.type.is_array() && op != ir::AssignOp::Set) {
-      // In place: a op= b updates every element of a.
-      if (!check_compound(l.type.scalar, "'" + l.name + "'")) {
+      // In place: a op= b updates every element of a (allowed for `let`: contents, not binding).
+      if (!check_compound(l.type.scalar, l.name)) {
         return;
       }
       ExprId target = add_expr(ir::LocalRef{id}, l.type, span(*name));
@@ -115,8 +106,19 @@ void Checker::check_assign(const ast::AssignStmt& s, std::vector<StmtId>& out) {
       out.push_back(add_stmt(ir::StoreView{target, op, value}, at));
       return;
     }
+    if (!l.is_mutable) {
+      bool loop_var = fn_->loop_vars.count(id.v) > 0;
+      auto& d = error(diag::Kind::AssignToLet, span(*name),
+                      "cannot assign to '" + l.name + "': " +
+                          (loop_var ? "it is a loop variable" : "it was declared with 'let'"));
+      d.notes.push_back({l.span, "declared here"});
+      if (!loop_var) {
+        d.notes.push_back({l.span, "use 'var' to make it mutable"});
+      }
+      return;
+    }
     if (op != ir::AssignOp::Set &&
-        (!l.type.is_scalar() || !check_compound(l.type.scalar, "'" + l.name + "'"))) {
+        (!l.type.is_scalar() || !check_compound(l.type.scalar, l.name))) {
       if (!l.type.is_scalar()) {
         error(diag::Kind::InvalidOperands, at,
               op_text + " needs a numeric variable, but '" + l.name + "' is " + tname(l.type));
@@ -150,7 +152,7 @@ void Checker::check_assign(const ast::AssignStmt& s, std::vector<StmtId>& out) {
   if (tt.is_error()) {
     return;
   }
-  if (!check_compound(tt.scalar, "the element")) {
+  if (!check_compound(tt.scalar, "")) {
     return;
   }
   if (const auto* index = std::get_if<ir::Index>(&expr(target).kind)) {

@@ -203,7 +203,9 @@ class Checker {
   std::string tname(Type t) const { return ir::type_name(program_.types, t); }
 
   // ---- diagnostics ----
-  diag::Span span(const ast::Node& n) const { return diag::Span{fn_file(), n.begin, n.end}; }
+  diag::Span span(const ast::Node& n) const {
+    return diag::Span{fn_file(), n.begin, std::max(n.begin, n.end)};
+  }
   diag::Span span_of(const ast::Expr& e) const { return span(expr_node(e)); }
   diag::FileId fn_file() const { return cur_file_; }
   diag::Diagnostic& error(diag::Kind kind, diag::Span span, std::string message);

@@ -48,8 +48,13 @@ ExprId Checker::check_expr(const ast::Expr& e) {
 ExprId Checker::check_value(const ast::Expr& e) {
   ExprId id = check_expr(e);
   if (type_of(id).is_void()) {
-    error(diag::Kind::TypeMismatch, span_of(e),
-          "'" + snippet(span_of(e)) + "' returns nothing, so it has no value to use");
+    std::string what = "this expression";
+    if (const auto* post = ast_if<ast::Postfix>(e)) {
+      if (const auto* n = ast_if<ast::Name>(post->primary)) {
+        what = "'" + n->name + "(…)'";
+      }
+    }
+    error(diag::Kind::TypeMismatch, span_of(e), what + " returns nothing, so it has no value");
     return error_expr(span_of(e));
   }
   return id;

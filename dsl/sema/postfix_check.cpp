@@ -120,7 +120,7 @@ ExprId Checker::check_postfix(const ast::Postfix& p, std::size_t n) {
         }
         auto it = m.ctx->globals.find(attr->name);
         if (it == m.ctx->globals.end() || it->second.kind != Symbol::Kind::Function) {
-          error(diag::Kind::UnknownAttribute, span(*attr),
+          error(diag::Kind::UnknownAttribute, at,
                 "module '" + head.name + "' has no function '" + attr->name + "'");
           return error_expr(at);
         }
@@ -184,7 +184,7 @@ ExprId Checker::check_postfix(const ast::Postfix& p, std::size_t n) {
         if (attr->name == "T" && t.is_array() && t.rank == 2) {
           next.value = add_expr(ir::Transpose{head.value}, t, at);
         } else if (attr->name == "T" && t.is_array()) {
-          error(diag::Kind::UnknownAttribute, span(*attr),
+          error(diag::Kind::UnknownAttribute, at,
                 "'.T' needs a matrix (rank 2), found " + tname(t));
           return error_expr(at);
         } else if (t.is_table() && attr->name == "rows") {
@@ -222,14 +222,14 @@ ExprId Checker::check_postfix(const ast::Postfix& p, std::size_t n) {
           next.value = add_expr(ir::TableColumn{kind, head.value, name}, ct, whole);
           ++i;
         } else {
-          auto& d = error(diag::Kind::UnknownAttribute, span(*attr),
+          auto& d = error(diag::Kind::UnknownAttribute, at,
                           tname(t) + " has no attribute '" + attr->name + "'");
           if (t.is_table()) {
-            d.notes.push_back({span(*attr),
+            d.notes.push_back({at,
                                "tables have .rows, .f64(name), .i64(name), .codes(name) and "
                                ".labels(name)"});
           } else if (t.is_array()) {
-            d.notes.push_back({span(*attr),
+            d.notes.push_back({at,
                                "arrays have .T (matrices); use len(a) and "
                                "shape(a, k) for sizes"});
           }

@@ -22,6 +22,7 @@ LocalId Checker::declare_local(const std::string& name, Type type, bool is_mutab
   ir::Scalar ignored;
   if (ir::parse_scalar_name(name, ignored) || name == "table") {
     error(diag::Kind::Redefinition, at, "'" + name + "' is a type name; choose another name");
+    fn_->scopes.define(name, Symbol{Symbol::Kind::Local, id.v, at});
   } else if (const Symbol* first =
                  fn_->scopes.define(name, Symbol{Symbol::Kind::Local, id.v, at})) {
     error(diag::Kind::Redefinition, at, "'" + name + "' is already defined in this scope")
@@ -192,6 +193,7 @@ void Checker::check_for(const ast::ForStmt& s, std::vector<StmtId>& out) {
             std::string(i < 2 ? "range bounds" : "the step") + " must be integers, found " +
                 tname(t));
       ok = false;
+      break;
     }
   }
   if (ok) {
@@ -292,6 +294,7 @@ void Checker::check_return(const ast::ReturnStmt& s, std::vector<StmtId>& out) {
               "'" + f.name + "' returns " + tname(t) + " here but " + tname(f.ret) +
                   " at an earlier 'return'")
             .notes.push_back({f.span, "declare its return type: -> T"});
+        value = error_expr(span_of(*s.value));
       }
     }
     fn_->value_returns.push_back(StmtId{static_cast<std::uint32_t>(program_.stmts.size())});
