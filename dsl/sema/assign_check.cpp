@@ -155,9 +155,10 @@ void Checker::check_assign(const ast::AssignStmt& s, std::vector<StmtId>& out) {
   if (!check_compound(tt.scalar, "")) {
     return;
   }
-  if (const auto* index = std::get_if<ir::Index>(&expr(target).kind)) {
+  if (const auto* found = std::get_if<ir::Index>(&expr(target).kind)) {
+    ir::Index index = *found;  // a copy: coerce may grow the expression arena
     ExprId v = coerce(value, tt, "value stored into an element of " + tname(type_of(base)));
-    out.push_back(add_stmt(ir::StoreIndex{index->base, index->indices, op, v}, at));
+    out.push_back(add_stmt(ir::StoreIndex{index.base, std::move(index.indices), op, v}, at));
     return;
   }
   Type vt = type_of(value);

@@ -94,6 +94,11 @@ void Checker::declare_functions(FileCtx& file) {
     fn_info_.push_back(FnInfo{def, &file, FnInfo::State::Declared, ret_declared});
     fn_by_def_[def] = id;
 
+    ir::Scalar reserved;
+    if (ir::parse_scalar_name(def->name.name, reserved) || def->name.name == "table") {
+      error(diag::Kind::Redefinition, span(def->name),
+            "'" + def->name.name + "' is a type name; choose another name");
+    }
     Symbol sym{Symbol::Kind::Function, id.v, span(def->name)};
     auto [it, inserted] = file.globals.emplace(def->name.name, sym);
     if (!inserted) {
