@@ -1,6 +1,7 @@
-// libFuzzer target: any byte string through parse (and, once wired, check). It aborts when the
-// front end crashes, when it rejects an input without an error diagnostic, or when an accepted
-// input does not survive `kestrel fmt` (format, reparse, same tree).
+// libFuzzer target: any byte string through parse and check. It aborts when the front end
+// crashes, when it rejects an input without an error diagnostic, when a diagnostic's span lies
+// outside its file, or when an accepted input does not survive `kestrel fmt` (format, reparse,
+// same tree).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -12,6 +13,8 @@
 #include "parser/parse.hpp"
 
 #ifdef KESTREL_HAVE_SEMA
+#include <filesystem>
+
 #include "dsl/sema/check.hpp"
 #endif
 
@@ -25,11 +28,14 @@ using namespace kestrel;
 }
 
 /// SEMA HOOK: runs the type checker on an accepted program once dsl/sema provides it.
-void check_hook([[maybe_unused]] const diag::SourceFile& file,
+/// Imports resolve in the stdlib/ of the source tree only.
+void check_hook([[maybe_unused]] diag::SourceManager& sources,
+                [[maybe_unused]] const diag::SourceFile& file,
                 [[maybe_unused]] const parser::ast::Program& program,
                 [[maybe_unused]] diag::DiagnosticList& diags) {
 #ifdef KESTREL_HAVE_SEMA
-  // TODO(lead): wire sema's entry point here, e.g. sema::check_program(program, file, diags);
+  static const sema::CheckOptions options{{std::filesystem::path(KESTREL_SOURCE_DIR) / "stdlib"}};
+  (void)sema::check_program(sources, file.id(), program, options, diags);
 #endif
 }
 
@@ -41,19 +47,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const diag::SourceFile& file =
       sources.add("fuzz.kst", std::string(reinterpret_cast<const char*>(data), size));
   std::optional<parser::ast::Program> program = parser::parse_program(file, diags);
+  if (!program && !diags.has_errors()) {
+    die("input rejected without an error diagnostic", "");
+  }
+  if (program) {
+    check_hook(sources, file, *program, diags);
+  }
+  // Every diagnostic, the parser's and sema's, points into the file it names.
   for (const diag::Diagnostic& d : diags.all()) {
-    if (d.span.begin > d.span.end || d.span.end > size) {
-      die("diagnostic span out of range", d.message);
+    if (d.span.file != diag::kNoFile && d.span.file < sources.size() &&
+        (d.span.begin > d.span.end || d.span.end > sources.file(d.span.file).text().size())) {
+      die("diagnostic span out of range",
+          std::to_string(d.span.begin) + ".." + std::to_string(d.span.end) + ": " + d.message);
     }
   }
+  (void)diag::render(sources, diags);
   if (!program) {
-    if (!diags.has_errors()) {
-      die("input rejected without an error diagnostic", "");
-    }
-    (void)diag::render(sources, diags);
     return 0;
   }
-  check_hook(file, *program, diags);
 
   std::string formatted = parser::format_program(*program);
   diag::DiagnosticList again_diags;

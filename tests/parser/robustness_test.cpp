@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -85,16 +86,22 @@ class Checker {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     max_ms_ = std::max(max_ms_, ms);
     if (ms > slow_ms_) {
-      fail(origin, text, "took " + std::to_string(ms) + " ms");
+      fail(origin, text, "slow", "took " + std::to_string(ms) + " ms");
     }
     for (const diag::Diagnostic& d : p.diags.all()) {
-      if (d.span.begin > d.span.end || d.span.end > text.size()) {
-        fail(origin, text, "diagnostic span out of range: " + d.message);
+      // A span names its file (an import's diagnostics point into the imported file).
+      if (d.span.file == diag::kNoFile || d.span.file >= p.sources.size()) {
+        continue;
+      }
+      std::size_t size = p.sources.file(d.span.file).text().size();
+      if (d.span.begin > d.span.end || d.span.end > size) {
+        fail(origin, text, "diagnostic span out of range",
+             std::to_string(d.span.begin) + ".." + std::to_string(d.span.end) + ": " + d.message);
       }
     }
     if (!p.program) {
       if (!p.diags.has_errors()) {
-        fail(origin, text, "rejected without an error diagnostic");
+        fail(origin, text, "rejected without an error diagnostic", "");
       }
       (void)diag::render(p.sources, p.diags);  // rendering must not crash either
       return false;
@@ -107,13 +114,16 @@ class Checker {
   /// Adds a failure if `text` did not parse.
   void expect_parses(const std::string& text, const std::string& origin) {
     if (!run(text, origin)) {
-      fail(origin, text, "expected to parse");
+      fail(origin, text, "expected to parse", "");
     }
   }
 
   void report() const {
     std::printf("%zu inputs, %zu parsed, slowest %.1f ms\n", inputs_, parsed_, max_ms_);
     std::string all;
+    for (const auto& [kind, count] : failure_kinds_) {
+      all += "  " + std::to_string(count) + " x " + kind + "\n";
+    }
     for (std::size_t i = 0; i < failures_.size() && i < 10; ++i) {
       all += failures_[i] + "\n";
     }
@@ -127,16 +137,18 @@ class Checker {
     Parsed again;
     parse_into(again, formatted, "formatted.kst");
     if (!again.program) {
-      fail(origin, text,
-           "formatted text does not parse: " + c_literal(formatted) + "\n" +
-               diag::render(again.sources, again.diags));
+      fail(origin, text, "formatted text does not parse",
+           c_literal(formatted) + "\n" + diag::render(again.sources, again.diags));
     } else if (dump_program(*again.program) != dump_program(program)) {
-      fail(origin, text, "formatting changes the tree: " + c_literal(formatted));
+      fail(origin, text, "formatting changes the tree", c_literal(formatted));
     }
   }
 
-  void fail(const std::string& origin, const std::string& text, const std::string& what) {
-    failures_.push_back(origin + ": " + what + "\n  input: " + c_literal(text));
+  void fail(const std::string& origin, const std::string& text, const std::string& kind,
+            const std::string& detail) {
+    ++failure_kinds_[kind];
+    failures_.push_back(origin + ": " + kind + (detail.empty() ? "" : ": " + detail) +
+                        "\n  input: " + c_literal(text));
   }
 
   double slow_ms_;
@@ -144,6 +156,7 @@ class Checker {
   std::size_t parsed_ = 0;
   double max_ms_ = 0;
   std::vector<std::string> failures_;
+  std::map<std::string, int> failure_kinds_;
 };
 
 TEST(Robustness, EveryTruncationOfEveryProgram) {
