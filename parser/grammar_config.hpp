@@ -71,15 +71,32 @@ std::uint32_t offset(Ctx const& ctx, Iterator it) {
   return static_cast<std::uint32_t>(it - state_of(ctx).base);
 }
 
-/// Rule ids deriving from this get their node's span filled in on success.
+/// Sets the span of whatever node a variant holds (used by `annotate` for Expr, Type, …).
+struct SetSpan {
+  using result_type = void;
+  std::uint32_t begin, end;
+  template <typename T>
+  void operator()(x3::forward_ast<T>& node) const {
+    (*this)(node.get());
+  }
+  template <typename T>
+  void operator()(T& node) const {
+    if constexpr (std::is_base_of_v<ast::Node, T>) {
+      node.begin = begin;
+      node.end = end;
+    } else if constexpr (requires { node.get().which(); }) {
+      boost::apply_visitor(*this, node.get());  // a nested variant (Subscript holds an Expr)
+    }
+  }
+};
+
+/// Rule ids deriving from this get their node's span filled in on success: [first token, last).
+/// (Actions can't do it: in Boost 1.74 x3::_where does not give the matched range.)
 struct annotate {
   template <typename It, typename T, typename Ctx>
   void on_success(It first, It const& last, T& node, Ctx const& ctx) {
-    if constexpr (std::is_base_of_v<ast::Node, T>) {
-      x3::skip_over(first, last, ctx);
-      node.begin = offset(ctx, first);
-      node.end = offset(ctx, last);
-    }
+    x3::skip_over(first, last, ctx);
+    SetSpan{offset(ctx, first), offset(ctx, last)}(node);
   }
 };
 
@@ -112,6 +129,32 @@ struct depth_guard_gen {
   }
 };
 inline constexpr depth_guard_gen guarded{};
+
+/// build[p]: p's semantic actions build the rule's attribute (through _val); nothing is
+/// propagated automatically. Unlike x3::omit it reports no actions to the enclosing rule, so the
+/// rule hands its real attribute to on_success (annotate) instead of x3::unused.
+template <typename Subject>
+struct build_directive : x3::unary_parser<Subject, build_directive<Subject>> {
+  using base_type = x3::unary_parser<Subject, build_directive<Subject>>;
+  using attribute_type = x3::unused_type;
+  static bool const has_attribute = false;
+  static bool const has_action = false;
+  constexpr build_directive(Subject const& built_subject) : base_type(built_subject) {}
+
+  template <typename It, typename Ctx, typename RContext, typename Attribute>
+  bool parse(It& first, It const& last, Ctx const& ctx, RContext& rctx, Attribute&) const {
+    return this->subject.parse(first, last, ctx, rctx, x3::unused);
+  }
+};
+
+struct build_gen {
+  template <typename Subject>
+  constexpr build_directive<typename x3::extension::as_parser<Subject>::value_type> operator[](
+      Subject const& subject) const {
+    return {x3::as_parser(subject)};
+  }
+};
+inline constexpr build_gen build{};
 
 /// named("what")[p]: p, described as "what" when an expectation of it fails.
 template <typename Subject>

@@ -75,18 +75,9 @@ void append_suffix(ast::Expr& val, Suffix&& suffix, std::uint32_t end) {
   post->suffixes.emplace_back(std::forward<Suffix>(suffix));
 }
 
-/// Where the text an action matched starts, past skipped whitespace and comments.
-template <typename Ctx>
-std::uint32_t where_begin(Ctx const& ctx) {
-  auto range = x3::_where(ctx);
-  Iterator first = range.begin();
-  x3::skip_over(first, range.end(), ctx);
-  return offset(ctx, first);
-}
-
-template <typename Ctx>
-std::uint32_t where_end(Ctx const& ctx) {
-  return offset(ctx, x3::_where(ctx).end());
+/// The span of a suffix (set by its rule's annotate).
+ast::Node span_of_suffix(const ast::Suffix& suffix) {
+  return boost::apply_visitor([](const auto& s) { return static_cast<ast::Node>(s); }, suffix);
 }
 
 // ---- semantic actions -------------------------------------------------------------------------
@@ -104,7 +95,7 @@ const auto on_unary = [](auto& ctx) {
 };
 
 const auto on_suffix = [](auto& ctx) {
-  std::uint32_t end = where_end(ctx);
+  std::uint32_t end = span_of_suffix(x3::_attr(ctx)).end;
   append_suffix(x3::_val(ctx), std::move(x3::_attr(ctx)), end);
 };
 
@@ -123,8 +114,6 @@ const auto on_bool = [](bool value) {
   return [value](auto& ctx) {
     ast::BoolLit lit;
     lit.value = value;
-    lit.begin = where_begin(ctx);
-    lit.end = where_end(ctx);
     x3::_val(ctx) = lit;
   };
 };
@@ -132,27 +121,19 @@ const auto on_bool = [](bool value) {
 /// `( e )` is a Paren; `( e, f, … )` a TupleLit.
 const auto on_paren = [](auto& ctx) {
   std::vector<ast::Expr>& elems = x3::_attr(ctx);
-  std::uint32_t begin = where_begin(ctx);
-  std::uint32_t end = where_end(ctx);
   if (elems.size() == 1) {
     ast::Paren paren;
-    paren.begin = begin;
-    paren.end = end;
     paren.inner = std::move(elems.front());
     x3::_val(ctx) = std::move(paren);
     return;
   }
   ast::TupleLit tuple;
-  tuple.begin = begin;
-  tuple.end = end;
   tuple.elems = std::move(elems);
   x3::_val(ctx) = std::move(tuple);
 };
 
 const auto on_array = [](auto& ctx) {
   ast::ArrayLit array;
-  array.begin = where_begin(ctx);
-  array.end = where_end(ctx);
   if (auto& elems = x3::_attr(ctx)) {
     array.elems = std::move(*elems);
   }
@@ -175,8 +156,6 @@ const auto on_attr_name = [](auto& ctx) { x3::_val(ctx).name = std::move(x3::_at
 /// `: hi?`
 const auto on_open_slice = [](auto& ctx) {
   ast::Slice slice;
-  slice.begin = where_begin(ctx);
-  slice.end = where_end(ctx);
   slice.hi = std::move(x3::_attr(ctx));
   x3::_val(ctx) = std::move(slice);
 };
@@ -187,7 +166,6 @@ const auto on_subscript_colon = [](auto& ctx) {
   ast::Expr lo = std::move(boost::get<ast::Expr>(x3::_val(ctx).get()));
   ast::Slice slice;
   slice.begin = ast::span_of(lo).begin;
-  slice.end = where_end(ctx);
   slice.lo = std::move(lo);
   slice.hi = std::move(x3::_attr(ctx));
   x3::_val(ctx) = std::move(slice);
@@ -206,13 +184,10 @@ const auto on_type_rank = [](auto& ctx) {
   auto range = x3::_attr(ctx);
   auto& named = boost::get<ast::NamedType>(x3::_val(ctx).get());
   named.rank = static_cast<int>(std::count(range.begin(), range.end(), ':'));
-  named.end = where_end(ctx);
 };
 
 const auto on_tuple_type = [](auto& ctx) {
   ast::TupleType tuple;
-  tuple.begin = where_begin(ctx);
-  tuple.end = where_end(ctx);
   tuple.elems = std::move(x3::_attr(ctx));
   x3::_val(ctx) = std::move(tuple);
 };
@@ -255,7 +230,7 @@ const auto no_assign = !x3::lit('=');  // `+=` is an assignment, not `+` then `=
 template <int N>
 struct op_id : annotate {};
 template <int N>
-struct expr_id {};
+struct expr_id : annotate {};
 struct arg_class : annotate {};
 struct call_class : annotate {};
 struct index_class : annotate {};
@@ -281,22 +256,22 @@ const binop_rule<10> pow_op = "'**'";
 const unop_rule<11> not_op = "'not'";
 const unop_rule<12> prefix_op = "prefix operator";
 
-const auto or_op_def = x3::omit[kw("or")[([](auto& ctx) { x3::_val(ctx).op = BinOp::Or; })]];
-const auto and_op_def = x3::omit[kw("and")[([](auto& ctx) { x3::_val(ctx).op = BinOp::And; })]];
-const auto compare_op_def = x3::omit[!x3::lit("<<") >> !x3::lit(">>") >> compare_ops[on_op]];
+const auto or_op_def = build[kw("or")[([](auto& ctx) { x3::_val(ctx).op = BinOp::Or; })]];
+const auto and_op_def = build[kw("and")[([](auto& ctx) { x3::_val(ctx).op = BinOp::And; })]];
+const auto compare_op_def = build[!x3::lit("<<") >> !x3::lit(">>") >> compare_ops[on_op]];
 const auto bitor_op_def =
-    x3::omit[x3::lit('|')[([](auto& ctx) { x3::_val(ctx).op = BinOp::BitOr; })] >> no_assign];
+    build[x3::lit('|')[([](auto& ctx) { x3::_val(ctx).op = BinOp::BitOr; })] >> no_assign];
 const auto bitxor_op_def =
-    x3::omit[x3::lit('^')[([](auto& ctx) { x3::_val(ctx).op = BinOp::BitXor; })] >> no_assign];
+    build[x3::lit('^')[([](auto& ctx) { x3::_val(ctx).op = BinOp::BitXor; })] >> no_assign];
 const auto bitand_op_def =
-    x3::omit[x3::lit('&')[([](auto& ctx) { x3::_val(ctx).op = BinOp::BitAnd; })] >> no_assign];
-const auto shift_op_def = x3::omit[shift_ops[on_op] >> no_assign];
-const auto add_op_def = x3::omit[add_ops[on_op] >> no_assign];
-const auto mul_op_def = x3::omit[!x3::lit("**") >> mul_ops[on_op] >> no_assign];
+    build[x3::lit('&')[([](auto& ctx) { x3::_val(ctx).op = BinOp::BitAnd; })] >> no_assign];
+const auto shift_op_def = build[shift_ops[on_op] >> no_assign];
+const auto add_op_def = build[add_ops[on_op] >> no_assign];
+const auto mul_op_def = build[!x3::lit("**") >> mul_ops[on_op] >> no_assign];
 const auto pow_op_def =
-    x3::omit[x3::lit("**")[([](auto& ctx) { x3::_val(ctx).op = BinOp::Pow; })] >> no_assign];
-const auto not_op_def = x3::omit[kw("not")[([](auto& ctx) { x3::_val(ctx).op = UnOp::Not; })]];
-const auto prefix_op_def = x3::omit[prefix_ops[on_op] >> no_assign];
+    build[x3::lit("**")[([](auto& ctx) { x3::_val(ctx).op = BinOp::Pow; })] >> no_assign];
+const auto not_op_def = build[kw("not")[([](auto& ctx) { x3::_val(ctx).op = UnOp::Not; })]];
+const auto prefix_op_def = build[prefix_ops[on_op] >> no_assign];
 
 BOOST_SPIRIT_DEFINE(or_op, and_op, compare_op, bitor_op, bitxor_op, bitand_op, shift_op, add_op,
                     mul_op, pow_op, not_op, prefix_op)
@@ -320,59 +295,61 @@ const x3::rule<arg_class, ast::Arg> arg = "argument";
 const x3::rule<call_class, ast::CallSuffix> call = "call";
 const x3::rule<index_class, ast::IndexSuffix> index = "index";
 const x3::rule<attr_class, ast::AttrSuffix> attribute = "attribute";
-const x3::rule<struct subscript_class, ast::Subscript> subscript = "subscript";
+struct subscript_class : annotate {};
+struct named_type_class : annotate {};
+struct tuple_type_class : annotate {};
+const x3::rule<subscript_class, ast::Subscript> subscript = "subscript";
 const x3::rule<struct suffix_class, ast::Suffix> suffix = "suffix";
-const x3::rule<struct named_type_class, ast::Type> named_type = "type";
-const x3::rule<struct tuple_type_class, ast::Type> tuple_type = "type";
+const x3::rule<named_type_class, ast::Type> named_type = "type";
+const x3::rule<tuple_type_class, ast::Type> tuple_type = "type";
 
 /// expression ::= or_expr   (one nesting level: brackets recurse through here)
-const auto expression_def = x3::omit[guarded[or_expr[set_val]]];
+const auto expression_def = build[guarded[or_expr[set_val]]];
 
 /// or_expr ::= and_expr ('or' and_expr)*   and likewise for each binary precedence class
-const auto or_expr_def = x3::omit[and_expr[set_val] >> *((or_op > and_expr)[on_chain])];
-const auto and_expr_def = x3::omit[not_expr[set_val] >> *((and_op > not_expr)[on_chain])];
+const auto or_expr_def = build[and_expr[set_val] >> *((or_op > and_expr)[on_chain])];
+const auto and_expr_def = build[not_expr[set_val] >> *((and_op > not_expr)[on_chain])];
 /// not_expr ::= 'not'* comparison
-const auto not_expr_def = x3::omit[(+not_op > comparison)[on_unary] | comparison[set_val]];
-const auto comparison_def = x3::omit[bitor_expr[set_val] >> *((compare_op > bitor_expr)[on_chain])];
-const auto bitor_expr_def = x3::omit[bitxor_expr[set_val] >> *((bitor_op > bitxor_expr)[on_chain])];
-const auto bitxor_expr_def =
-    x3::omit[bitand_expr[set_val] >> *((bitxor_op > bitand_expr)[on_chain])];
-const auto bitand_expr_def = x3::omit[shift_expr[set_val] >> *((bitand_op > shift_expr)[on_chain])];
-const auto shift_expr_def = x3::omit[add_expr[set_val] >> *((shift_op > add_expr)[on_chain])];
-const auto add_expr_def = x3::omit[mul_expr[set_val] >> *((add_op > mul_expr)[on_chain])];
-const auto mul_expr_def = x3::omit[unary_expr[set_val] >> *((mul_op > unary_expr)[on_chain])];
+const auto not_expr_def = build[(+not_op > comparison)[on_unary] | comparison[set_val]];
+const auto comparison_def = build[bitor_expr[set_val] >> *((compare_op > bitor_expr)[on_chain])];
+const auto bitor_expr_def = build[bitxor_expr[set_val] >> *((bitor_op > bitxor_expr)[on_chain])];
+const auto bitxor_expr_def = build[bitand_expr[set_val] >> *((bitxor_op > bitand_expr)[on_chain])];
+const auto bitand_expr_def = build[shift_expr[set_val] >> *((bitand_op > shift_expr)[on_chain])];
+const auto shift_expr_def = build[add_expr[set_val] >> *((shift_op > add_expr)[on_chain])];
+const auto add_expr_def = build[mul_expr[set_val] >> *((add_op > mul_expr)[on_chain])];
+const auto mul_expr_def = build[unary_expr[set_val] >> *((mul_op > unary_expr)[on_chain])];
 /// unary_expr ::= ('-' | '+' | '~')* power      (so -x ** 2 is -(x ** 2))
-const auto unary_expr_def = x3::omit[(+prefix_op > power)[on_unary] | power[set_val]];
+const auto unary_expr_def = build[(+prefix_op > power)[on_unary] | power[set_val]];
 /// power ::= postfix ('**' pow_rhs)*            (right-associative, folded by sema)
-const auto power_def = x3::omit[postfix[set_val] >> *((pow_op > pow_rhs)[on_chain])];
+const auto power_def = build[postfix[set_val] >> *((pow_op > pow_rhs)[on_chain])];
 /// pow_rhs ::= prefix_op+ power | postfix        (2 ** -1)
-const auto pow_rhs_def = x3::omit[guarded[(+prefix_op > power)[on_unary]] | postfix[set_val]];
+const auto pow_rhs_def = build[guarded[(+prefix_op > power)[on_unary]] | postfix[set_val]];
 /// postfix ::= primary (call | index | attribute)*
-const auto postfix_def = x3::omit[primary[set_val] >> *(suffix[on_suffix])];
-const auto suffix_def = x3::omit[call[set_val] | index[set_val] | attribute[set_val]];
-const auto call_def = x3::omit['(' > (-(arg % ',') >> -x3::lit(','))[on_call] > ')'];
+const auto postfix_def = build[primary[set_val] >> *(suffix[on_suffix])];
+const auto suffix_def = build[call[set_val] | index[set_val] | attribute[set_val]];
+const auto call_def = build['(' > (-(arg % ',') >> -x3::lit(','))[on_call] > ')'];
 /// arg ::= (name '=')? expression
 const auto arg_def =
-    x3::omit[-(ident >> '=' >> !x3::lit('='))[on_keyword_arg] >> expression[on_arg_value]];
-const auto index_def = x3::omit['[' > (subscript % ',')[on_index] > ']'];
+    build[-(ident >> '=' >> !x3::lit('='))[on_keyword_arg] >> expression[on_arg_value]];
+const auto index_def = build['[' > (subscript % ',')[on_index] > ']'];
 /// subscript ::= ':' expression? | expression (':' expression?)?
 const auto subscript_def =
-    x3::omit[(':' >> -expression)[on_open_slice] |
-             (expression[on_subscript_expr] >> -(':' >> -expression)[on_subscript_colon])];
-const auto attribute_def = x3::omit[(!x3::lit("..") >> '.') > ident[on_attr_name]];
+    build[(':' >> -expression)[on_open_slice] |
+          (expression[on_subscript_expr] >> -(':' >> -expression)[on_subscript_colon])];
+const auto attribute_def = build[(!x3::lit("..") >> '.') > ident[on_attr_name]];
 
 /// primary ::= literal | name | '(' expression (',' expression)* ')' | '[' expressions? ']'
 const auto primary_def =
-    x3::omit[float_lit[set_val] | int_lit[set_val] | string_lit[set_val] |
-             kw("true")[on_bool(true)] | kw("false")[on_bool(false)] | ident[on_name] |
-             (x3::lit('(') > (expression % ',') > ')')[on_paren] |
-             (x3::lit('[') > -(expression % ',') >> -x3::lit(',') > ']')[on_array]];
+    build[float_lit[set_val] | int_lit[set_val] | string_lit[set_val] | kw("true")[on_bool(true)] |
+          kw("false")[on_bool(false)] | ident[on_name] |
+          (x3::lit('(') > (expression % ',') > ')')[on_paren] |
+          (x3::lit('[') > -(expression % ',') >> -x3::lit(',') > ']')[on_array]];
 
 /// type ::= name ('[' ':' (',' ':')* ']')? | '(' type (',' type)* ')'
 const auto named_type_def =
-    x3::omit[ident[on_type_name] >> -x3::raw['[' > (x3::lit(':') % ',') > ']'][on_type_rank]];
-const auto tuple_type_def = x3::omit[('(' > (type % ',') > ')')[on_tuple_type]];
-const auto type_def = x3::omit[named_type[set_val] | tuple_type[set_val]];
+    build[ident[on_type_name] >> -x3::raw['[' > (x3::lit(':') % ',') > ']'][on_type_rank]];
+const auto tuple_type_def = build[('(' > (type % ',') > ')')[on_tuple_type]];
+const auto type_def = build[named_type[set_val] | tuple_type[set_val]];
 
 BOOST_SPIRIT_DEFINE(or_expr, and_expr, not_expr, comparison, bitor_expr, bitxor_expr, bitand_expr,
                     shift_expr, add_expr, mul_expr, unary_expr, power, pow_rhs, postfix, primary,

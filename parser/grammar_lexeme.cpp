@@ -84,22 +84,22 @@ const x3::rule<struct closing_quote_class> closing_quote = "closing quote";
 const auto closing_quote_def = x3::lit('"');
 BOOST_SPIRIT_DEFINE(escape_char, closing_quote)
 
-const auto ident_def = x3::omit[x3::raw[x3::lexeme[letter >> *word_char]][on_ident]];
+const auto ident_def = build[x3::raw[x3::lexeme[letter >> *word_char]][on_ident]];
 
 /// int ::= digit+ ('i32' | 'i64')?   (not followed by '.digit', an exponent or a letter)
 const auto int_lit_def =
-    x3::omit[x3::raw[x3::lexeme[+digit >> -(x3::lit("i32") | x3::lit("i64")) >> !word_char >>
-                                !(x3::lit('.') >> digit)]][on_number]];
+    build[x3::raw[x3::lexeme[+digit >> -(x3::lit("i32") | x3::lit("i64")) >> !word_char >>
+                             !(x3::lit('.') >> digit)]][on_number]];
 
 /// float ::= digit+ ('.' digit+ exponent? | exponent) ('f32' | 'f64')?
 const auto float_lit_def =
-    x3::omit[x3::raw[x3::lexeme[+digit >> ((x3::lit('.') >> +digit >> -exponent) | exponent) >>
-                                -(x3::lit("f32") | x3::lit("f64")) >> !word_char]][on_number]];
+    build[x3::raw[x3::lexeme[+digit >> ((x3::lit('.') >> +digit >> -exponent) | exponent) >>
+                             -(x3::lit("f32") | x3::lit("f64")) >> !word_char]][on_number]];
 
 /// string ::= '"' (char | '\' escape)* '"'   on one line
 const auto string_lit_def =
-    x3::omit[x3::raw[x3::lexeme['"' >> *(('\\' > escape_char) | (x3::char_ - '"' - '\\' - '\n')) >
-                                closing_quote]][on_string]];
+    build[x3::raw[x3::lexeme['"' >> *(('\\' > escape_char) | (x3::char_ - '"' - '\\' - '\n')) >
+                             closing_quote]][on_string]];
 
 }  // namespace
 

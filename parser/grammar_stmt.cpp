@@ -7,14 +7,6 @@ namespace {
 
 // ---- semantic actions -------------------------------------------------------------------------
 
-template <typename Ctx>
-std::uint32_t where_begin(Ctx const& ctx) {
-  auto range = x3::_where(ctx);
-  Iterator first = range.begin();
-  x3::skip_over(first, range.end(), ctx);
-  return offset(ctx, first);
-}
-
 /// Wraps a statement node (built in `_val` of its own rule) into the Stmt variant.
 const auto set_val = [](auto& ctx) { x3::_val(ctx) = std::move(x3::_attr(ctx)); };
 
@@ -89,19 +81,6 @@ const auto on_param_type = [](auto& ctx) { x3::_val(ctx).type = std::move(x3::_a
 
 const auto on_stmt = [](auto& ctx) { x3::_val(ctx).stmts.push_back(std::move(x3::_attr(ctx))); };
 
-const auto on_break = [](auto& ctx) {
-  ast::BreakStmt stmt;
-  stmt.begin = where_begin(ctx);
-  stmt.end = stmt.begin + 5;
-  x3::_val(ctx) = stmt;
-};
-const auto on_continue = [](auto& ctx) {
-  ast::ContinueStmt stmt;
-  stmt.begin = where_begin(ctx);
-  stmt.end = stmt.begin + 8;
-  x3::_val(ctx) = stmt;
-};
-
 struct AssignOps : x3::symbols<ast::AssignOp> {
   AssignOps() {
     add("=", ast::AssignOp::Set)("+=", ast::AssignOp::Add)("-=", ast::AssignOp::Sub)(
@@ -118,6 +97,8 @@ struct else_if_class : annotate {};
 struct while_class : annotate {};
 struct for_class : annotate {};
 struct return_class : annotate {};
+struct break_class : annotate {};
+struct continue_class : annotate {};
 struct import_class : annotate {};
 struct fn_class : annotate {};
 struct param_class : annotate {};
@@ -133,6 +114,8 @@ const x3::rule<else_if_class, ast::ElseIf> else_if = "else if";
 const x3::rule<while_class, ast::WhileStmt> while_stmt = "while";
 const x3::rule<for_class, ast::ForStmt> for_stmt = "for";
 const x3::rule<return_class, ast::ReturnStmt> return_stmt = "return";
+const x3::rule<break_class, ast::BreakStmt> break_stmt = "break";
+const x3::rule<continue_class, ast::ContinueStmt> continue_stmt = "continue";
 const x3::rule<import_class, ast::ImportStmt> import_stmt = "import";
 const x3::rule<fn_class, ast::FnDef> fn_def = "definition";
 const x3::rule<param_class, ast::Param> param = "parameter";
@@ -154,67 +137,73 @@ const auto assign_op_def = !x3::lit("==") >> assign_ops;
 /// statement ::= definition | import | let | if | while | for | break | continue | return
 ///             | expression (assign_op expression)?
 const auto statement_def =
-    x3::omit[fn_def[set_val] | import_stmt[set_val] | let_stmt[set_val] | if_stmt[set_val] |
-             while_stmt[set_val] | for_stmt[set_val] | kw("break")[on_break] |
-             kw("continue")[on_continue] | return_stmt[set_val] | expr_stmt[set_val]];
+    build[fn_def[set_val] | import_stmt[set_val] | let_stmt[set_val] | if_stmt[set_val] |
+          while_stmt[set_val] | for_stmt[set_val] | break_stmt[set_val] | continue_stmt[set_val] |
+          return_stmt[set_val] | expr_stmt[set_val]];
 
 const auto expr_stmt_def =
-    x3::omit[expression[on_expr_stmt] >> -(assign_op[on_assign_op] > expression[on_assign_value])];
+    build[expression[on_expr_stmt] >> -(assign_op[on_assign_op] > expression[on_assign_value])];
 
 /// let ::= ('let' | 'var') (name | '(' name (',' name)* ')') (':' type)? '=' expression
 const auto let_stmt_def =
-    x3::omit[(kw("let")[on_let_kind(false)] | kw("var")[on_let_kind(true)]) >
-             named("name")[('(' > (ident % ',') > ')')[on_let_names] | ident[on_let_name]] >
-             -(':' > type[on_type]) > '=' > expression[on_value]];
+    build[(kw("let")[on_let_kind(false)] | kw("var")[on_let_kind(true)]) >
+          named("name")[('(' > (ident % ',') > ')')[on_let_names] | ident[on_let_name]] >
+          -(':' > type[on_type]) > '=' > expression[on_value]];
 
 /// if ::= 'if' expression block ('else' 'if' expression block)* ('else' block)?
 const auto if_stmt_def =
-    x3::omit[(kw("if") > expression[on_if_cond] > block[on_then]) >> *else_if[on_else_if] >>
-             -((*x3::lit('\n') >> kw("else")) > block[on_else])];
+    build[(kw("if") > expression[on_if_cond] > block[on_then]) >> *else_if[on_else_if] >>
+          -((*x3::lit('\n') >> kw("else")) > block[on_else])];
 const auto else_if_def =
-    x3::omit[(*x3::lit('\n') >> kw("else") >> kw("if")) > expression[on_cond] > block[on_body]];
+    build[(*x3::lit('\n') >> kw("else") >> kw("if")) > expression[on_cond] > block[on_body]];
 
 /// while ::= 'while' expression block
-const auto while_stmt_def = x3::omit[kw("while") > expression[on_cond] > block[on_body]];
+const auto while_stmt_def = build[kw("while") > expression[on_cond] > block[on_body]];
 
 /// for ::= 'parallel'? 'for' name 'in' expression '..' expression ('by' expression)? block
 const auto for_stmt_def =
-    x3::omit[((kw("parallel") > for_keyword)[on_parallel(true)] | for_keyword[on_parallel(false)]) >
-             ident[on_for_var] > in_keyword > expression[on_lo] > dotdot > expression[on_hi] >
-             -(kw("by") > expression[on_step]) > block[on_body]];
+    build[((kw("parallel") > for_keyword)[on_parallel(true)] | for_keyword[on_parallel(false)]) >
+          ident[on_for_var] > in_keyword > expression[on_lo] > dotdot > expression[on_hi] >
+          -(kw("by") > expression[on_step]) > block[on_body]];
 const auto dotdot_def = x3::lit("..");
 const auto for_keyword_def = kw("for");
 const auto in_keyword_def = kw("in");
 
 /// return ::= 'return' expression?
-const auto return_stmt_def = x3::omit[kw("return") >> -expression[on_return_value]];
+const auto return_stmt_def = build[kw("return") >> -expression[on_return_value]];
+
+const auto break_stmt_def = build[kw("break")];
+const auto continue_stmt_def = build[kw("continue")];
 
 /// import ::= 'import' name
-const auto import_stmt_def = x3::omit[kw("import") > ident[on_module]];
+const auto import_stmt_def = build[kw("import") > ident[on_module]];
 
 /// definition ::= decorator* ('fn' | 'kernel') name '(' params? ')' ('->' type)? block
 const auto fn_def_def =
-    x3::omit[(((+decorator)[on_decorators] > fn_keyword[on_fn_kind]) | fn_keyword[on_fn_kind]) >
-             ident[on_fn_name] > '(' > (-(param % ',') >> -x3::lit(','))[on_params] > ')' >
-             -(x3::lit("->") > type[on_ret]) > block[on_body]];
+    build[(((+(decorator >> *x3::lit('\n')))[on_decorators] > fn_keyword[on_fn_kind]) |
+           fn_keyword[on_fn_kind]) > ident[on_fn_name] > '(' >
+          (-(param % ',') >> -x3::lit(','))[on_params] > ')' > -(x3::lit("->") > type[on_ret]) >
+          block[on_body]];
 const auto fn_keyword_def = (kw("fn") >> x3::attr(false)) | (kw("kernel") >> x3::attr(true));
-const auto decorator_def = x3::omit['@' > ident[on_decorator]];
-const auto param_def = x3::omit[ident[on_param_name] > ':' > type[on_param_type]];
+const auto decorator_def = build['@' > ident[on_decorator]];
+const auto param_def = build[ident[on_param_name] > ':' > type[on_param_type]];
 
 /// block ::= '{' (statement (sep | &'}'))* '}'
-const auto block_def = x3::omit['{' > *sep > *((!(x3::lit('}') | x3::eoi)) > statement[on_stmt] >
-                                               ((+sep) | &x3::lit('}'))) > block_close];
+const auto block_def =
+    build[guarded['{' > *sep > *((!(x3::lit('}') | x3::eoi)) > statement[on_stmt] >
+                                 ((+sep) | &x3::lit('}'))) > block_close]];
 const auto block_close_def = x3::lit('}');
 const auto stmt_end_def = (+sep) | x3::eoi;
 
 BOOST_SPIRIT_DEFINE(statement, let_stmt, expr_stmt, if_stmt, else_if, while_stmt, for_stmt,
-                    return_stmt, import_stmt, fn_def, param, decorator, block, block_close,
-                    stmt_end, assign_op, dotdot, for_keyword, in_keyword, fn_keyword)
+                    return_stmt, break_stmt, continue_stmt, import_stmt, fn_def, param, decorator,
+                    block, block_close, stmt_end, assign_op, dotdot, for_keyword, in_keyword,
+                    fn_keyword)
 
 }  // namespace
 
 /// program ::= sep* (statement stmt_end)* end-of-file
-const auto program_def = x3::omit[*sep > *((!x3::eoi) > statement[on_stmt] > stmt_end) > x3::eoi];
+const auto program_def = build[*sep > *((!x3::eoi) > statement[on_stmt] > stmt_end) > x3::eoi];
 
 BOOST_SPIRIT_DEFINE(program)
 BOOST_SPIRIT_INSTANTIATE(program_type, Iterator, Context)

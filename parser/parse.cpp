@@ -117,6 +117,12 @@ void report_expectation(const diag::SourceFile& file, const grammar::ParseState&
                "expected " + expected + ", found " + found);
 }
 
+/// The character at `at`, or an empty span at the end of the file.
+diag::Span one_char_span(const diag::SourceFile& file, std::uint32_t at) {
+  auto size = static_cast<std::uint32_t>(file.text().size());
+  return diag::Span{file.id(), at, at < size ? at + 1 : at};
+}
+
 template <typename Rule, typename Attr>
 bool run_parser(const diag::SourceFile& file, const Rule& rule, Attr& attr,
                 diag::DiagnosticList& diags) {
@@ -137,15 +143,15 @@ bool run_parser(const diag::SourceFile& file, const Rule& rule, Attr& attr,
       return true;
     }
     auto at = static_cast<std::uint32_t>(first - state.base);
-    diags.report(diag::Kind::SyntaxError, diag::Span{file.id(), at, at + 1},
+    diags.report(diag::Kind::SyntaxError, one_char_span(file, at),
                  "unexpected " + describe_token(first, last));
   } catch (const x3::expectation_failure<Iterator>& failure) {
     report_expectation(file, state, failure, diags);
   } catch (const grammar::NestingTooDeep& deep) {
     auto at = static_cast<std::uint32_t>(deep.where - state.base);
-    diags.report(diag::Kind::NestingTooDeep, diag::Span{file.id(), at, at + 1},
-                 "expression nested too deeply (the limit is " + std::to_string(kMaxNesting) +
-                     " levels of brackets and operators)");
+    diags.report(diag::Kind::NestingTooDeep, one_char_span(file, at),
+                 "nested too deeply (the limit is " + std::to_string(kMaxNesting) +
+                     " levels of brackets, blocks and prefix operators)");
   }
   return false;
 }

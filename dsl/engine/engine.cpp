@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "dsl/diag/diagnostic.hpp"
+#include "dsl/sema/check.hpp"
 #include "kestrel/kestrel.hpp"
 #include "parser/parse.hpp"
 
@@ -49,8 +50,9 @@ Diagnostics Engine::check_file(const std::filesystem::path& path) const {
 Diagnostics Engine::check_source(const std::string& name, const std::string& text) const {
   diag::SourceManager sources;
   diag::DiagnosticList diags;
-  const diag::SourceFile& file = sources.add(name, text);
-  std::optional<parser::ast::Program> program = parser::parse_program(file, diags);
+  sema::CheckOptions options;
+  options.import_paths.push_back(options_.stdlib_dir);
+  sema::check_source(sources, name, text, options, diags);
   return to_diagnostics(sources, diags);
 }
 
