@@ -216,10 +216,13 @@ inline const program_type program = "program";
 /// Reserved words: never identifiers.
 bool is_keyword(std::string_view word);
 
+/// A letter, digit or '_'. Explicit ranges, not x3::alnum: that calls isalnum, which is undefined
+/// for bytes above 0x7f (and asserts in Boost's debug build).
+inline const auto word_char =
+    x3::char_('a', 'z') | x3::char_('A', 'Z') | x3::char_('0', '9') | x3::char_('_');
+
 /// kw("if"): the whole word, not a prefix of a longer identifier.
-inline auto kw(const char* word) {
-  return x3::lexeme[x3::lit(word) >> !(x3::alnum | x3::char_('_'))];
-}
+inline auto kw(const char* word) { return x3::lexeme[x3::lit(word) >> !word_char]; }
 
 }  // namespace kestrel::parser::grammar
 

@@ -15,7 +15,6 @@ constexpr std::array<std::string_view, 20> kKeywords = {
 
 const auto letter = x3::char_('a', 'z') | x3::char_('A', 'Z') | x3::char_('_');
 const auto digit = x3::char_('0', '9');
-const auto word_char = letter | digit;
 
 /// The exponent of a float literal: e-3, E+10.
 const auto exponent = (x3::lit('e') | x3::lit('E')) >> -(x3::lit('+') | x3::lit('-')) >> +digit;
@@ -98,7 +97,7 @@ const auto float_lit_def =
 
 /// string ::= '"' (char | '\' escape)* '"'   on one line
 const auto string_lit_def =
-    build[x3::raw[x3::lexeme['"' >> *(('\\' > escape_char) | (x3::char_ - '"' - '\\' - '\n')) >
+    build[x3::raw[x3::lexeme[('"' >> *(('\\' > escape_char) | (x3::char_ - '"' - '\\' - '\n'))) >
                              closing_quote]][on_string]];
 
 }  // namespace

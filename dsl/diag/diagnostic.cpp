@@ -64,23 +64,41 @@ std::string_view severity_word(Severity severity) {
 }
 
 // The source line and a `^~~~` caret under the span (clipped to the first line of the span).
+// A long line is shown as a window of kSnippetWidth bytes around the caret, "..." marking cuts.
 void render_snippet(const SourceManager& sources, Span span, std::string& out) {
+  constexpr std::size_t kSnippetWidth = 160;
   if (span.file == kNoFile || span.file >= sources.size()) {
     return;
   }
   const SourceFile& file = sources.file(span.file);
   LineCol lc = file.line_col(span.begin);
   std::string_view line = file.line_text(lc.line);
+  std::size_t col = std::min<std::size_t>(lc.col - 1, line.size());
+  std::size_t width = span.end > span.begin ? span.end - span.begin : 1;
+  std::size_t room = line.size() > col ? line.size() - col : 1;
+  width = std::max<std::size_t>(1, std::min({width, room, kSnippetWidth / 2}));
+  std::string_view prefix;
+  std::string_view suffix;
+  if (line.size() > kSnippetWidth) {
+    std::size_t start = col > kSnippetWidth / 4 ? col - kSnippetWidth / 4 : 0;
+    start = std::min(start, line.size() - kSnippetWidth);
+    if (start > 0) {
+      prefix = "...";
+    }
+    if (start + kSnippetWidth < line.size()) {
+      suffix = "...";
+    }
+    line = line.substr(start, kSnippetWidth);
+    col = col - start + prefix.size();
+  }
   out += "    ";
+  out += prefix;
   for (char c : line) {
     out += c == '\t' ? ' ' : c;
   }
+  out += suffix;
   out += "\n    ";
-  std::size_t col = lc.col - 1;
-  out.append(std::min(col, line.size()), ' ');
-  std::size_t width = span.end > span.begin ? span.end - span.begin : 1;
-  std::size_t room = line.size() > col ? line.size() - col : 1;
-  width = std::max<std::size_t>(1, std::min(width, room));
+  out.append(col, ' ');
   out += '^';
   out.append(width - 1, '~');
   out += '\n';
@@ -110,9 +128,16 @@ std::string render(const SourceManager& sources, const Diagnostic& diag) {
   return out;
 }
 
-std::string render(const SourceManager& sources, const DiagnosticList& diags) {
+std::string render(const SourceManager& sources, const DiagnosticList& diags,
+                   std::size_t max_errors) {
   std::string out;
+  std::size_t errors = 0;
   for (const Diagnostic& diag : diags.all()) {
+    if (diag.severity == Severity::Error && ++errors > max_errors) {
+      out += "too many errors: stopped after " + std::to_string(max_errors) + " (of " +
+             std::to_string(diags.error_count()) + ")\n";
+      break;
+    }
     out += render(sources, diag);
   }
   return out;

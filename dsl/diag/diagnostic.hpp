@@ -52,8 +52,11 @@ class DiagnosticList {
 
 /// Renders one diagnostic: location, severity, message, the source line, a caret, then notes.
 std::string render(const SourceManager& sources, const Diagnostic& diag);
-/// Renders all diagnostics in the order they were reported.
-std::string render(const SourceManager& sources, const DiagnosticList& diags);
+/// Renders the diagnostics in the order they were reported, stopping after `max_errors` errors
+/// (a broken file can produce thousands; the first few are the useful ones).
+inline constexpr std::size_t kMaxRenderedErrors = 50;
+std::string render(const SourceManager& sources, const DiagnosticList& diags,
+                   std::size_t max_errors = kMaxRenderedErrors);
 /// `file:line:col` for a span (or `<unknown>`).
 std::string location(const SourceManager& sources, Span span);
 

@@ -26,8 +26,8 @@ std::string_view SourceFile::line_text(std::uint32_t line) const {
     return {};
   }
   std::uint32_t begin = line_starts_[line - 1];
-  std::uint32_t end =
-      line < line_starts_.size() ? line_starts_[line] - 1 : static_cast<std::uint32_t>(text_.size());
+  std::uint32_t end = line < line_starts_.size() ? line_starts_[line] - 1
+                                                 : static_cast<std::uint32_t>(text_.size());
   std::string_view view(text_);
   view = view.substr(begin, end - begin);
   if (!view.empty() && view.back() == '\r') {
