@@ -1,6 +1,6 @@
 #include "parser/ast.hpp"
 
-#include <boost/variant/apply_visitor.hpp>
+#include "parser/ast_visit.hpp"
 
 namespace kestrel::parser::ast {
 
@@ -119,24 +119,14 @@ const char* spelling(AssignOp op) {
   return "?";
 }
 
-namespace {
-
-// Reads the Node base of whatever alternative a variant holds.
-struct SpanVisitor {
-  using result_type = Node;
-  template <typename T>
-  Node operator()(const x3::forward_ast<T>& node) const {
-    return static_cast<const Node&>(node.get());
-  }
-  template <typename T>
-  Node operator()(const T& node) const {
-    return static_cast<const Node&>(node);
-  }
-};
-
-}  // namespace
-
-Node span_of(const Expr& e) { return boost::apply_visitor(SpanVisitor{}, e); }
-Node span_of(const Stmt& s) { return boost::apply_visitor(SpanVisitor{}, s); }
+Node span_of(const Expr& e) {
+  return visit_ast<Node>(e, [](const auto& node) -> Node { return node; });
+}
+Node span_of(const Stmt& s) {
+  return visit_ast<Node>(s, [](const auto& node) -> Node { return node; });
+}
+Node span_of(const Type& t) {
+  return visit_ast<Node>(t, [](const auto& node) -> Node { return node; });
+}
 
 }  // namespace kestrel::parser::ast

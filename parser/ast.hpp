@@ -295,5 +295,6 @@ struct Program : Node {
 /// The span of any expression (the span of its active alternative).
 Node span_of(const Expr& e);
 Node span_of(const Stmt& s);
+Node span_of(const Type& t);
 
 }  // namespace kestrel::parser::ast

@@ -7,33 +7,12 @@
 #include <cstdio>
 #include <string>
 
+#include "parser/ast_visit.hpp"
 #include "parser/parse.hpp"
 
 namespace kestrel::parser {
 
 namespace {
-
-template <class T>
-const T& unwrap(const T& node) {
-  return node;
-}
-template <class T>
-const T& unwrap(const ast::x3::forward_ast<T>& node) {
-  return node.get();
-}
-
-/// Adapts a generic lambda to boost's visitor protocol, unwrapping forward_ast on the way.
-template <class F>
-struct Visit {
-  using result_type = void;
-  F f;
-  template <class T>
-  void operator()(const T& node) const {
-    f(unwrap(node));
-  }
-};
-template <class F>
-Visit(F) -> Visit<F>;
 
 class Dumper {
  public:
@@ -47,7 +26,7 @@ class Dumper {
   }
 
   void expr(const ast::Expr& e) {
-    e.apply_visitor(Visit{[this](const auto& node) { expr_node(node); }});
+    ast::visit_ast<void>(e, [this](const auto& node) { expr_node(node); });
   }
 
  private:
@@ -160,7 +139,7 @@ class Dumper {
     sub_expr(n.primary);
     for (const ast::Suffix& s : n.suffixes) {
       out_ += ' ';
-      s.apply_visitor(Visit{[this](const auto& node) { suffix(node); }});
+      ast::visit_ast<void>(s, [this](const auto& node) { suffix(node); });
     }
     close();
   }
@@ -185,7 +164,7 @@ class Dumper {
     open("index");
     for (const ast::Subscript& item : s.items) {
       out_ += ' ';
-      item.apply_visitor(Visit{[this](const auto& node) { subscript(node); }});
+      ast::visit_ast<void>(item, [this](const auto& node) { subscript(node); });
     }
     close();
   }
@@ -215,7 +194,7 @@ class Dumper {
   // ---- types ---------------------------------------------------------------------------------
 
   void type(const ast::Type& t) {
-    t.apply_visitor(Visit{[this](const auto& node) { type_node(node); }});
+    ast::visit_ast<void>(t, [this](const auto& node) { type_node(node); });
   }
 
   void type_node(const ast::NamedType& t) {
@@ -237,7 +216,7 @@ class Dumper {
   // ---- statements ----------------------------------------------------------------------------
 
   void stmt(const ast::Stmt& s) {
-    s.apply_visitor(Visit{[this](const auto& node) { stmt_node(node); }});
+    ast::visit_ast<void>(s, [this](const auto& node) { stmt_node(node); });
   }
 
   void block(const ast::Block& b) {

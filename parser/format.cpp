@@ -5,33 +5,12 @@
 // removes parentheses: a Paren node prints as one pair, and nothing else does.
 #include <string>
 
+#include "parser/ast_visit.hpp"
 #include "parser/parse.hpp"
 
 namespace kestrel::parser {
 
 namespace {
-
-template <class T>
-const T& unwrap(const T& node) {
-  return node;
-}
-template <class T>
-const T& unwrap(const ast::x3::forward_ast<T>& node) {
-  return node.get();
-}
-
-/// Adapts a generic lambda to boost's visitor protocol, unwrapping forward_ast on the way.
-template <class F>
-struct Visit {
-  using result_type = void;
-  F f;
-  template <class T>
-  void operator()(const T& node) const {
-    f(unwrap(node));
-  }
-};
-template <class F>
-Visit(F) -> Visit<F>;
 
 class Formatter {
  public:
@@ -47,11 +26,11 @@ class Formatter {
   }
 
   void expr(const ast::Expr& e) {
-    e.apply_visitor(Visit{[this](const auto& node) { expr_node(node); }});
+    ast::visit_ast<void>(e, [this](const auto& node) { expr_node(node); });
   }
 
   void type(const ast::Type& t) {
-    t.apply_visitor(Visit{[this](const auto& node) { type_node(node); }});
+    ast::visit_ast<void>(t, [this](const auto& node) { type_node(node); });
   }
 
  private:
@@ -108,7 +87,7 @@ class Formatter {
   void expr_node(const ast::Postfix& n) {
     expr(n.primary);
     for (const ast::Suffix& s : n.suffixes) {
-      s.apply_visitor(Visit{[this](const auto& node) { suffix(node); }});
+      ast::visit_ast<void>(s, [this](const auto& node) { suffix(node); });
     }
   }
 
@@ -133,7 +112,7 @@ class Formatter {
       if (i > 0) {
         out_ += ", ";
       }
-      s.items[i].apply_visitor(Visit{[this](const auto& node) { subscript(node); }});
+      ast::visit_ast<void>(s.items[i], [this](const auto& node) { subscript(node); });
     }
     out_ += ']';
   }
@@ -221,7 +200,7 @@ class Formatter {
 
   void stmt(const ast::Stmt& s, int depth) {
     indent(depth);
-    s.apply_visitor(Visit{[this, depth](const auto& node) { stmt_node(node, depth); }});
+    ast::visit_ast<void>(s, [this, depth](const auto& node) { stmt_node(node, depth); });
     out_ += '\n';
   }
 

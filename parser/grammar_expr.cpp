@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <boost/fusion/include/at_c.hpp>
 
+#include "parser/ast_visit.hpp"
 #include "parser/grammar_config.hpp"
 
 namespace kestrel::parser::grammar {
@@ -22,22 +23,16 @@ struct UnOpTok : ast::Node {
 
 // ---- helpers that build the tree --------------------------------------------------------------
 
-template <typename T>
-T* get_if(ast::Expr& e) {
-  auto* fwd = boost::get<x3::forward_ast<T>>(&e.get());
-  return fwd ? &fwd->get() : nullptr;
-}
-
 /// Appends `op rhs` to the chain held in `val`, or starts a chain when `val` is not a Binary of
 /// the same precedence class (a tighter operand, or a parenthesised one, which is a Paren).
 void append_chain(ast::Expr& val, const BinOpTok& op, ast::Expr&& rhs) {
-  ast::Binary* chain = get_if<ast::Binary>(val);
+  ast::Binary* chain = ast::ast_if<ast::Binary>(val);
   if (chain == nullptr || ast::precedence(chain->rest.front().op) != ast::precedence(op.op)) {
     ast::Binary fresh;
     fresh.begin = ast::span_of(val).begin;
     fresh.first = std::move(val);
     val = std::move(fresh);
-    chain = get_if<ast::Binary>(val);
+    chain = ast::ast_if<ast::Binary>(val);
   }
   ast::BinaryRest rest;
   rest.op = op.op;
@@ -63,13 +58,13 @@ ast::Expr make_unary(std::vector<UnOpTok>&& toks, ast::Expr&& operand) {
 
 template <typename Suffix>
 void append_suffix(ast::Expr& val, Suffix&& suffix, std::uint32_t end) {
-  ast::Postfix* post = get_if<ast::Postfix>(val);
+  ast::Postfix* post = ast::ast_if<ast::Postfix>(val);
   if (post == nullptr) {
     ast::Postfix fresh;
     fresh.begin = ast::span_of(val).begin;
     fresh.primary = std::move(val);
     val = std::move(fresh);
-    post = get_if<ast::Postfix>(val);
+    post = ast::ast_if<ast::Postfix>(val);
   }
   post->end = end;
   post->suffixes.emplace_back(std::forward<Suffix>(suffix));

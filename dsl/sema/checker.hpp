@@ -12,12 +12,15 @@
 
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/ir/ir.hpp"
-#include "dsl/sema/ast_visit.hpp"
 #include "dsl/sema/check.hpp"
 #include "dsl/sema/scope.hpp"
+#include "parser/ast_visit.hpp"
 
 namespace kestrel::sema {
 
+namespace ast = parser::ast;
+using ast::ast_if;
+using ast::visit_ast;
 using ir::ExprId;
 using ir::FnId;
 using ir::LocalId;
@@ -206,7 +209,7 @@ class Checker {
   diag::Span span(const ast::Node& n) const {
     return diag::Span{fn_file(), n.begin, std::max(n.begin, n.end)};
   }
-  diag::Span span_of(const ast::Expr& e) const { return span(expr_node(e)); }
+  diag::Span span_of(const ast::Expr& e) const { return span(ast::span_of(e)); }
   diag::FileId fn_file() const { return cur_file_; }
   diag::Diagnostic& error(diag::Kind kind, diag::Span span, std::string message);
   /// The source text of a span when it is short and on one line, else "…".

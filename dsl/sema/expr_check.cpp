@@ -245,10 +245,10 @@ ExprId Checker::check_binary(const ast::Binary& b) {
   }
   ast::Prec prec = ast::precedence(b.rest[0].op);
   auto start = [&](std::size_t i) {
-    return i == 0 ? expr_node(b.first).begin : expr_node(b.rest[i - 1].rhs).begin;
+    return i == 0 ? ast::span_of(b.first).begin : ast::span_of(b.rest[i - 1].rhs).begin;
   };
   auto stop = [&](std::size_t i) {
-    return i == 0 ? expr_node(b.first).end : expr_node(b.rest[i - 1].rhs).end;
+    return i == 0 ? ast::span_of(b.first).end : ast::span_of(b.rest[i - 1].rhs).end;
   };
   if (prec == ast::Prec::Compare && b.rest.size() > 1) {
     error(diag::Kind::InvalidOperands, span(b),

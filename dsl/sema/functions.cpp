@@ -80,7 +80,7 @@ void Checker::declare_functions(FileCtx& file) {
     bool ret_declared = def->ret.has_value();
     if (ret_declared) {
       if (def->is_kernel) {
-        error(diag::Kind::KernelMisuse, span(type_node(*def->ret)),
+        error(diag::Kind::KernelMisuse, span(ast::span_of(*def->ret)),
               "a kernel returns nothing; remove the return type");
         f.ret = Type::void_();
       } else {

@@ -91,7 +91,7 @@ ExprId Checker::value_of(Callee c, diag::Span at) {
 ExprId Checker::check_postfix(const ast::Postfix& p, std::size_t n) {
   n = std::min(n, p.suffixes.size());
   Callee head = resolve_callee(p.primary);
-  std::uint32_t begin = expr_node(p.primary).begin;
+  std::uint32_t begin = ast::span_of(p.primary).begin;
   for (std::size_t i = 0; i < n; ++i) {
     if (head.kind == Callee::Kind::Error) {
       return error_expr(span(p));

@@ -5,31 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "parser/ast_visit.hpp"
 #include "tests/parser/corpus.hpp"
 #include "tests/parser/parse_helpers.hpp"
 
 namespace kestrel::parser::testing {
 namespace {
-
-template <class T>
-const T& unwrap(const T& node) {
-  return node;
-}
-template <class T>
-const T& unwrap(const ast::x3::forward_ast<T>& node) {
-  return node.get();
-}
-template <class F>
-struct Visit {
-  using result_type = void;
-  F f;
-  template <class T>
-  void operator()(const T& node) const {
-    f(unwrap(node));
-  }
-};
-template <class F>
-Visit(F) -> Visit<F>;
 
 /// Walks a tree and records every node whose span is empty, out of the file or outside its
 /// parent's span.
@@ -61,7 +42,7 @@ class SpanChecker {
   }
 
   void expr(const ast::Expr& e) {
-    e.apply_visitor(Visit{[this](const auto& n) { expr_node(n); }});
+    ast::visit_ast<void>(e, [this](const auto& n) { expr_node(n); });
   }
   void expr_node(const ast::Name& n) {
     node("Name", n, [] {});
@@ -110,7 +91,7 @@ class SpanChecker {
     node("Postfix", n, [&] {
       expr(n.primary);
       for (const ast::Suffix& s : n.suffixes) {
-        s.apply_visitor(Visit{[this](const auto& x) { suffix(x); }});
+        ast::visit_ast<void>(s, [this](const auto& x) { suffix(x); });
       }
     });
   }
@@ -124,7 +105,7 @@ class SpanChecker {
   void suffix(const ast::IndexSuffix& s) {
     node("IndexSuffix", s, [&] {
       for (const ast::Subscript& item : s.items) {
-        item.apply_visitor(Visit{[this](const auto& x) { subscript(x); }});
+        ast::visit_ast<void>(item, [this](const auto& x) { subscript(x); });
       }
     });
   }
@@ -144,7 +125,7 @@ class SpanChecker {
   }
 
   void type(const ast::Type& t) {
-    t.apply_visitor(Visit{[this](const auto& n) { type_node(n); }});
+    ast::visit_ast<void>(t, [this](const auto& n) { type_node(n); });
   }
   void type_node(const ast::NamedType& t) {
     node("NamedType", t, [] {});
@@ -158,7 +139,7 @@ class SpanChecker {
   }
 
   void stmt(const ast::Stmt& s) {
-    s.apply_visitor(Visit{[this](const auto& n) { stmt_node(n); }});
+    ast::visit_ast<void>(s, [this](const auto& n) { stmt_node(n); });
   }
   void block(const ast::Block& b) {
     node("Block", b, [&] {
