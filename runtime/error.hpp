@@ -1,0 +1,26 @@
+#pragma once
+// Runtime errors: what the runtime raises when a running program does something the language
+// forbids (an index out of bounds, a shape mismatch, integer division by zero, a bad file).
+// The runtime knows no source locations; the backend that called it catches the error and
+// attaches the site id of the operation (a uint32_t it maps to file:line:col).
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace kestrel::rt {
+
+/// A site id that no backend has attached yet.
+inline constexpr std::uint32_t kNoSite = ~std::uint32_t{0};
+
+/// A runtime error: `what()` is the message alone ("integer division by zero"); `site` is the
+/// backend's source-location id, kNoSite until the backend sets it.
+struct RuntimeError : std::runtime_error {
+  explicit RuntimeError(const std::string& message, std::uint32_t site_id = kNoSite)
+      : std::runtime_error(message), site(site_id) {}
+  std::uint32_t site;
+};
+
+/// Throws RuntimeError(message). Out of line so callers' hot paths stay small.
+[[noreturn]] void raise(const std::string& message);
+
+}  // namespace kestrel::rt

@@ -1,0 +1,18 @@
+#pragma once
+// .npy files (NumPy format 1.0/2.0/3.0 header, C order, little-endian): load by mapping the file
+// (private read-write mapping: writes to the array never reach the file), save as format 1.0.
+// dtypes: |b1 (bool), <i4, <i8, <f4, <f8.
+#include <string>
+
+#include "runtime/array.hpp"
+
+namespace kestrel::rt {
+
+/// load_npy(path, elem, rank): raises, naming the file, when it cannot be opened, is not a .npy
+/// file, or its dtype, rank or order differ from what was stated ("w.npy: holds f32 data, not
+/// f64"; "w.npy: has rank 1, not 2"; "w.npy: is in Fortran order").
+ArrayRef load_npy(const std::string& path, Elem elem, int rank);
+/// save_npy(path, a): numeric or bool arrays; raises when the file cannot be written.
+void save_npy(const std::string& path, const Array& a);
+
+}  // namespace kestrel::rt
