@@ -119,8 +119,8 @@ struct RunOptions {
 void run_main(CompiledProgram& program, const RunOptions& options = {});
 
 /// Calls function `fn` with `args` (one per parameter, of the parameter's type) and returns its
-/// result (type void for a void function). Throws RunError on a runtime error, std::invalid_argument
-/// when the arguments do not match the parameters.
+/// result (type void for a void function). Throws RunError on a runtime error,
+/// std::invalid_argument when the arguments do not match the parameters.
 Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
            const RunOptions& options = {});
 

@@ -1,0 +1,430 @@
+// The ARRAY instruction: one runtime call per array operation, with its operands read from the
+// registers its descriptor names. Results are new references owned by the destination register.
+#include <stdexcept>
+
+#include "codegen/interp/program.hpp"
+#include "runtime/csv.hpp"
+#include "runtime/elementwise.hpp"
+#include "runtime/linalg.hpp"
+#include "runtime/npy.hpp"
+#include "runtime/random.hpp"
+#include "runtime/reduce.hpp"
+
+namespace kestrel::interp {
+namespace {
+
+rt::Elem elem_of(ir::Scalar s) { return static_cast<rt::Elem>(s); }
+
+const rt::Array& arr(const Slot* R, const ArrayArg& a) {
+  return *static_cast<const rt::Array*>(R[a.reg].p);
+}
+
+/// A scalar register as a runtime Value of its type.
+rt::Value scalar_value(Slot s, ir::Scalar t) {
+  switch (t) {
+    case ir::Scalar::Bool:
+      return rt::Value(s.i != 0);
+    case ir::Scalar::I32:
+      return rt::Value(static_cast<std::int32_t>(s.i));
+    case ir::Scalar::I64:
+      return rt::Value(static_cast<std::int64_t>(s.i));
+    case ir::Scalar::F32:
+      return rt::Value(s.f32);
+    case ir::Scalar::F64:
+    case ir::Scalar::Str:
+      break;
+  }
+  return rt::Value(s.f);
+}
+
+/// Stores a runtime Value into a register of scalar type `t`.
+void set_scalar(Slot& out, const rt::Value& v, ir::Scalar t) {
+  rt::Value c = v.elem == elem_of(t) ? v : v.to(elem_of(t));
+  switch (t) {
+    case ir::Scalar::Bool:
+      out.i = c.b ? 1 : 0;
+      return;
+    case ir::Scalar::I32:
+      out.i = c.i32;
+      return;
+    case ir::Scalar::I64:
+      out.i = c.i64;
+      return;
+    case ir::Scalar::F32:
+      out.f32 = c.f32;
+      return;
+    case ir::Scalar::F64:
+    case ir::Scalar::Str:
+      out.f = c.f64;
+      return;
+  }
+}
+
+rt::Operand operand(const Slot* R, const ArrayArg& a) {
+  if (a.type.is_array()) {
+    return rt::Operand(arr(R, a));
+  }
+  return rt::Operand(scalar_value(R[a.reg], a.type.scalar));
+}
+
+void put(Slot& out, rt::ArrayRef r) { out.p = r.detach(); }
+
+/// Reads element (i[, j]) of `a` into `out`.
+template <class T>
+T element(const rt::Array& a, const Slot* R, const ArrayInstr& ai) {
+  std::int64_t i = R[ai.args[1].reg].i;
+  if (a.rank == 2) {
+    std::int64_t j = R[ai.args[2].reg].i;
+    if (ai.checked) {
+      rt::check_index(a, 0, i);
+      rt::check_index(a, 1, j);
+    }
+    return a.at<T>(i, j);
+  }
+  if (ai.checked) {
+    rt::check_index(a, 0, i);
+  }
+  return a.at<T>(i);
+}
+
+template <class T>
+T& element_ref(const rt::Array& a, const Slot* R, const ArrayInstr& ai) {
+  std::int64_t i = R[ai.args[1].reg].i;
+  if (a.rank == 2) {
+    std::int64_t j = R[ai.args[2].reg].i;
+    if (ai.checked) {
+      rt::check_index(a, 0, i);
+      rt::check_index(a, 1, j);
+    }
+    return a.at<T>(i, j);
+  }
+  if (ai.checked) {
+    rt::check_index(a, 0, i);
+  }
+  return a.at<T>(i);
+}
+
+template <class T>
+T apply(ir::AssignOp op, T old, T v) {
+  switch (op) {
+    case ir::AssignOp::Set:
+      return v;
+    case ir::AssignOp::Add:
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        return rt::wrap_add(old, v);
+      } else {
+        return static_cast<T>(old + v);
+      }
+    case ir::AssignOp::Sub:
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        return rt::wrap_sub(old, v);
+      } else {
+        return static_cast<T>(old - v);
+      }
+    case ir::AssignOp::Mul:
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        return rt::wrap_mul(old, v);
+      } else {
+        return static_cast<T>(old * v);
+      }
+    case ir::AssignOp::Div:
+      return static_cast<T>(old / v);
+  }
+  return v;
+}
+
+void get(const ArrayInstr& ai, Slot* R, Slot& out) {
+  const rt::Array& a = arr(R, ai.args[0]);
+  switch (ai.result.scalar) {
+    case ir::Scalar::Bool:
+      out.i = element<bool>(a, R, ai) ? 1 : 0;
+      return;
+    case ir::Scalar::I32:
+      out.i = element<std::int32_t>(a, R, ai);
+      return;
+    case ir::Scalar::I64:
+      out.i = element<std::int64_t>(a, R, ai);
+      return;
+    case ir::Scalar::F32:
+      out.f32 = element<float>(a, R, ai);
+      return;
+    case ir::Scalar::F64:
+      out.f = element<double>(a, R, ai);
+      return;
+    case ir::Scalar::Str:
+      out.p = const_cast<std::string*>(&element_ref<std::string>(a, R, ai));
+      return;
+  }
+}
+
+void set(const ArrayInstr& ai, Slot* R) {
+  const rt::Array& a = arr(R, ai.args[0]);
+  Slot v = R[ai.args.back().reg];
+  auto op = static_cast<ir::AssignOp>(ai.op);
+  switch (a.elem) {
+    case rt::Elem::Bool: {
+      bool& e = element_ref<bool>(a, R, ai);
+      e = v.i != 0;
+      return;
+    }
+    case rt::Elem::I32: {
+      std::int32_t& e = element_ref<std::int32_t>(a, R, ai);
+      e = apply<std::int32_t>(op, e, static_cast<std::int32_t>(v.i));
+      return;
+    }
+    case rt::Elem::I64: {
+      std::int64_t& e = element_ref<std::int64_t>(a, R, ai);
+      e = apply<std::int64_t>(op, e, v.i);
+      return;
+    }
+    case rt::Elem::F32: {
+      float& e = element_ref<float>(a, R, ai);
+      e = apply<float>(op, e, v.f32);
+      return;
+    }
+    case rt::Elem::F64: {
+      double& e = element_ref<double>(a, R, ai);
+      e = apply<double>(op, e, v.f);
+      return;
+    }
+    case rt::Elem::Str: {
+      std::string& e = element_ref<std::string>(a, R, ai);
+      e = *static_cast<const std::string*>(v.p);
+      return;
+    }
+  }
+}
+
+/// The size arguments of a constructor, then its element type from the result.
+rt::Shape shape_args(const ArrayInstr& ai, const Slot* R, std::size_t count) {
+  if (count >= 2) {
+    return rt::Shape(R[ai.args[0].reg].i, R[ai.args[1].reg].i);
+  }
+  return rt::Shape(R[ai.args[0].reg].i);
+}
+
+void build(const ArrayInstr& ai, Slot* R, Slot& out) {
+  rt::Elem elem = elem_of(ai.result.scalar);
+  int rank = ai.result.rank;
+  auto b = static_cast<ir::Builtin>(ai.op);
+  switch (b) {
+    case ir::Builtin::Zeros:
+      put(out, rt::zeros(shape_args(ai, R, static_cast<std::size_t>(rank)), elem));
+      return;
+    case ir::Builtin::Ones:
+      put(out, rt::ones(shape_args(ai, R, static_cast<std::size_t>(rank)), elem));
+      return;
+    case ir::Builtin::Empty:
+      put(out, rt::empty(shape_args(ai, R, static_cast<std::size_t>(rank)), elem));
+      return;
+    case ir::Builtin::Full: {
+      const ArrayArg& v = ai.args[static_cast<std::size_t>(rank)];
+      put(out, rt::full(shape_args(ai, R, static_cast<std::size_t>(rank)),
+                        scalar_value(R[v.reg], v.type.scalar), elem));
+      return;
+    }
+    case ir::Builtin::Arange: {
+      std::int64_t start = 0;
+      std::int64_t stop = 0;
+      std::int64_t step = 1;
+      std::size_t n = ai.args.size();
+      if (n == 1) {
+        stop = R[ai.args[0].reg].i;
+      } else {
+        start = R[ai.args[0].reg].i;
+        stop = R[ai.args[1].reg].i;
+        if (n >= 3) {
+          step = R[ai.args[2].reg].i;
+        }
+      }
+      put(out, rt::arange(start, stop, step, elem));
+      return;
+    }
+    case ir::Builtin::Linspace:
+      put(out, rt::linspace(R[ai.args[0].reg].f, R[ai.args[1].reg].f, R[ai.args[2].reg].i, elem));
+      return;
+    default:
+      throw std::logic_error("internal error: not a constructor");
+  }
+}
+
+void literal(const ArrayInstr& ai, Slot* R, Slot& out) {
+  std::uint16_t base = ai.args[0].reg;
+  std::size_t n = ai.args[1].reg;
+  rt::Shape shape =
+      ai.rows != 0 ? rt::Shape(ai.rows, ai.cols) : rt::Shape(static_cast<std::int64_t>(n));
+  rt::Elem elem = elem_of(ai.result.scalar);
+  rt::ArrayRef a = rt::alloc(shape, elem);
+  for (std::size_t k = 0; k < n; ++k) {
+    Slot s = R[base + k];
+    switch (elem) {
+      case rt::Elem::Bool:
+        a->ptr<bool>()[k] = s.i != 0;
+        break;
+      case rt::Elem::I32:
+        a->ptr<std::int32_t>()[k] = static_cast<std::int32_t>(s.i);
+        break;
+      case rt::Elem::I64:
+        a->ptr<std::int64_t>()[k] = s.i;
+        break;
+      case rt::Elem::F32:
+        a->ptr<float>()[k] = s.f32;
+        break;
+      case rt::Elem::F64:
+        a->ptr<double>()[k] = s.f;
+        break;
+      case rt::Elem::Str:
+        a->ptr<std::string>()[k] = *static_cast<const std::string*>(s.p);
+        break;
+    }
+  }
+  put(out, std::move(a));
+}
+
+void slice(const ArrayInstr& ai, Slot* R, Slot& out) {
+  const rt::Array& a = arr(R, ai.args[0]);
+  std::vector<rt::SliceArg> dims;
+  for (const SliceSpec& d : ai.dims) {
+    if (!d.is_range) {
+      dims.push_back(rt::SliceArg::at(R[d.index].i));
+    } else {
+      dims.push_back(
+          rt::SliceArg::range(d.has_lo ? R[d.lo].i : rt::kOpen, d.has_hi ? R[d.hi].i : rt::kOpen));
+    }
+  }
+  put(out, rt::slice(a, dims));
+}
+
+void table(const ArrayInstr& ai, Slot* R, Slot& out) {
+  if (ai.op == 2) {  // read_csv(path)
+    out.p = rt::read_csv(*static_cast<const std::string*>(R[ai.args[0].reg].p)).detach();
+    return;
+  }
+  const auto& t = *static_cast<const rt::Table*>(R[ai.args[0].reg].p);
+  if (ai.op == 1) {
+    out.i = t.rows();
+    return;
+  }
+  const std::string& name = *static_cast<const std::string*>(R[ai.args[1].reg].p);
+  switch (static_cast<ir::ColumnKind>(ai.axis)) {
+    case ir::ColumnKind::F64:
+      put(out, t.f64(name));
+      return;
+    case ir::ColumnKind::I64:
+      put(out, t.i64(name));
+      return;
+    case ir::ColumnKind::Codes:
+      put(out, t.codes(name));
+      return;
+    case ir::ColumnKind::Labels:
+      put(out, t.labels(name));
+      return;
+  }
+}
+
+}  // namespace
+
+void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst) {
+  Slot& out = R[dst];
+  switch (ai.kind) {
+    case ArrayKind::Binary: {
+      rt::Operand a = operand(R, ai.args[0]);
+      rt::Operand b = operand(R, ai.args[1]);
+      put(out, rt::binary(static_cast<rt::BinOp>(ai.op), a, b));
+      return;
+    }
+    case ArrayKind::Unary:
+      put(out, rt::unary(static_cast<rt::UnOp>(ai.op), arr(R, ai.args[0])));
+      return;
+    case ArrayKind::Convert:
+      put(out, rt::convert(arr(R, ai.args[0]), elem_of(ai.result.scalar)));
+      return;
+    case ArrayKind::Get:
+      get(ai, R, out);
+      return;
+    case ArrayKind::Set:
+      set(ai, R);
+      return;
+    case ArrayKind::Slice:
+      slice(ai, R, out);
+      return;
+    case ArrayKind::Transpose:
+      put(out, rt::transpose(arr(R, ai.args[0])));
+      return;
+    case ArrayKind::StoreView:
+      rt::store(arr(R, ai.args[0]), static_cast<rt::StoreOp>(ai.op), operand(R, ai.args[1]));
+      return;
+    case ArrayKind::Build:
+      build(ai, R, out);
+      return;
+    case ArrayKind::Literal:
+      literal(ai, R, out);
+      return;
+    case ArrayKind::Reduce: {
+      const rt::Array& a = arr(R, ai.args[0]);
+      auto op = static_cast<rt::ReduceOp>(ai.op);
+      if (ai.axis >= 0) {
+        put(out, rt::reduce_axis(op, a, ai.axis));
+      } else {
+        set_scalar(out, rt::reduce(op, a), ai.result.scalar);
+      }
+      return;
+    }
+    case ArrayKind::Dot:
+      if (ai.axis >= 0) {
+        put(out, rt::dot(arr(R, ai.args[0]), arr(R, ai.args[1]), ai.axis));
+      } else {
+        set_scalar(out, rt::dot(arr(R, ai.args[0]), arr(R, ai.args[1])), ai.result.scalar);
+      }
+      return;
+    case ArrayKind::MatMul:
+      if (ai.result.is_array()) {
+        put(out, rt::matmul(arr(R, ai.args[0]), arr(R, ai.args[1])));
+      } else {
+        set_scalar(out, rt::matmul_vv(arr(R, ai.args[0]), arr(R, ai.args[1])), ai.result.scalar);
+      }
+      return;
+    case ArrayKind::Len: {
+      const rt::Array& a = arr(R, ai.args[0]);
+      int axis = ai.args.size() > 1 ? static_cast<int>(R[ai.args[1].reg].i) : 0;
+      if (axis < 0 || axis >= a.rank) {
+        throw rt::RuntimeError("axis " + std::to_string(axis) +
+                               " is out of bounds for an array of rank " + std::to_string(a.rank));
+      }
+      out.i = a.shape[axis];
+      return;
+    }
+    case ArrayKind::Copy:
+      put(out, rt::copy(arr(R, ai.args[0])));
+      return;
+    case ArrayKind::Where:
+      put(out, rt::where(operand(R, ai.args[0]), operand(R, ai.args[1]), operand(R, ai.args[2])));
+      return;
+    case ArrayKind::Clip:
+      put(out, rt::clip(operand(R, ai.args[0]), operand(R, ai.args[1]), operand(R, ai.args[2])));
+      return;
+    case ArrayKind::Rand: {
+      bool normal = static_cast<ir::Builtin>(ai.op) == ir::Builtin::RandnArray;
+      std::size_t n = ai.args.size();
+      rt::Shape shape = n >= 3 ? rt::Shape(R[ai.args[0].reg].i, R[ai.args[1].reg].i)
+                               : rt::Shape(R[ai.args[0].reg].i);
+      std::int64_t key = R[ai.args[n - 1].reg].i;
+      put(out, normal ? rt::randn_array(shape, key) : rt::rand_array(shape, key));
+      return;
+    }
+    case ArrayKind::Table:
+      table(ai, R, out);
+      return;
+    case ArrayKind::Npy: {
+      const std::string& path = *static_cast<const std::string*>(R[ai.args[0].reg].p);
+      if (static_cast<ir::Builtin>(ai.op) == ir::Builtin::SaveNpy) {
+        rt::save_npy(path, arr(R, ai.args[1]));
+      } else {
+        put(out, rt::load_npy(path, elem_of(ai.result.scalar), ai.result.rank));
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace kestrel::interp

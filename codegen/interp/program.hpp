@@ -1,0 +1,39 @@
+#pragma once
+// What compile() produces: every function's Proto plus the program-wide tables the VM reads
+// (print layouts, array-operation descriptors, string constants).
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "codegen/interp/array_ops.hpp"
+#include "codegen/interp/bytecode.hpp"
+#include "codegen/interp/interp.hpp"
+
+namespace kestrel::interp {
+
+struct CompiledProgram::Impl {
+  std::vector<Proto> protos;  // indexed by ir::FnId
+  std::uint32_t main = 0;
+  std::vector<PrintLayout> prints;
+  std::vector<ArrayInstr> array_ops;
+  std::vector<std::vector<ReductionSlot>> reductions;
+  std::deque<std::string> strings;  // str constants; K slots point at them
+  /// The seeded stream: random() / randn() draw number `stream_pos` of key `stream_key`.
+  std::int64_t stream_key = 0;
+  std::int64_t stream_pos = 0;
+  /// Per function: does it (or anything it calls) draw from the seeded stream?
+  std::vector<char> uses_stream;
+
+  /// Whether running `block` may draw from the seeded stream.
+  bool block_uses_stream(const ir::Program& program, const ir::Block& block) const;
+};
+
+/// Lowers one function (in compiler.cpp).
+void compile_function(const ir::Program& program, ir::FnId id, CompiledProgram::Impl& out);
+
+/// Runs function `fn` with its arguments in args[0..nparams) and returns its results in
+/// results[0..nresults) (owned references for arrays). In vm.cpp.
+void execute(CompiledProgram::Impl& program, std::uint32_t fn, const Slot* args, Slot* results,
+             const RunOptions& options);
+
+}  // namespace kestrel::interp

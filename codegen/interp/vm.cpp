@@ -1,0 +1,922 @@
+// The virtual machine: one dispatch loop over typed register instructions (Lua's lvm.c is the
+// model). With GCC and Clang the loop threads its dispatch through a table of label addresses
+// (computed goto); elsewhere it is a plain switch. Calls do not recurse in C++: a CALL pushes a
+// CallInfo and switches to the callee's code, so recursion depth is bounded by a counter and a
+// runaway recursion is a runtime error, not a crash.
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "codegen/interp/program.hpp"
+#include "runtime/csv.hpp"
+#include "runtime/elementwise.hpp"
+#include "runtime/format.hpp"
+#include "runtime/philox.hpp"
+#include "runtime/reduce.hpp"
+
+namespace kestrel::interp {
+
+// Defined in array_exec.cpp: runs one ARRAY instruction.
+void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst);
+
+namespace {
+
+struct CallInfo {
+  const Proto* proto;
+  const Instr* pc;  // where the caller resumes
+  std::size_t base;
+};
+
+/// Releases the reference a register holds, if any, and clears it.
+inline void release_slot(Slot& s, bool is_table = false) {
+  if (s.p != nullptr) {
+    if (is_table) {
+      rt::release(static_cast<rt::Table*>(s.p));
+    } else {
+      rt::release(static_cast<rt::Array*>(s.p));
+    }
+    s.p = nullptr;
+  }
+}
+
+/// Adds a reference to what a register holds, if anything.
+inline void retain_slot(Slot s, bool is_table = false) {
+  if (s.p != nullptr) {
+    if (is_table) {
+      rt::retain(static_cast<rt::Table*>(s.p));
+    } else {
+      rt::retain(static_cast<rt::Array*>(s.p));
+    }
+  }
+}
+
+double math1(Math1 m, double x) {
+  switch (m) {
+    case Math1::Exp:
+      return std::exp(x);
+    case Math1::Log:
+      return std::log(x);
+    case Math1::Sqrt:
+      return std::sqrt(x);
+    case Math1::Abs:
+      return std::fabs(x);
+    case Math1::Sin:
+      return std::sin(x);
+    case Math1::Cos:
+      return std::cos(x);
+    case Math1::Tanh:
+      return std::tanh(x);
+    case Math1::Sigmoid:
+      return rt::sigmoid(x);
+    case Math1::Floor:
+      return std::floor(x);
+  }
+  return x;
+}
+
+float math1f(Math1 m, float x) {
+  switch (m) {
+    case Math1::Exp:
+      return std::exp(x);
+    case Math1::Log:
+      return std::log(x);
+    case Math1::Sqrt:
+      return std::sqrt(x);
+    case Math1::Abs:
+      return std::fabs(x);
+    case Math1::Sin:
+      return std::sin(x);
+    case Math1::Cos:
+      return std::cos(x);
+    case Math1::Tanh:
+      return std::tanh(x);
+    case Math1::Sigmoid:
+      return rt::sigmoid(x);
+    case Math1::Floor:
+      return std::floor(x);
+  }
+  return x;
+}
+
+inline std::int64_t i32(std::int64_t v) { return static_cast<std::int32_t>(v); }
+
+/// print's text for one argument of type `t` held at `s`.
+void append_printed(std::string& out, ir::Type t, Slot s) {
+  if (t.is_array()) {
+    out += rt::format_array(*static_cast<rt::Array*>(s.p));
+    return;
+  }
+  if (t.is_table()) {
+    out += rt::format_table(*static_cast<rt::Table*>(s.p));
+    return;
+  }
+  switch (t.scalar) {
+    case ir::Scalar::Bool:
+      rt::append_bool(out, s.i != 0);
+      return;
+    case ir::Scalar::I32:
+    case ir::Scalar::I64:
+      rt::append_int(out, s.i);
+      return;
+    case ir::Scalar::F32:
+      rt::append_float(out, s.f32);
+      return;
+    case ir::Scalar::F64:
+      rt::append_float(out, s.f);
+      return;
+    case ir::Scalar::Str:
+      out += *static_cast<const std::string*>(s.p);
+      return;
+  }
+}
+
+/// The identity of a reduction operator in a scalar type.
+Slot identity(ir::Scalar s, ir::ReduceOp op) {
+  Slot out{};
+  bool f32 = s == ir::Scalar::F32;
+  double v = op == ir::ReduceOp::Add   ? 0.0
+             : op == ir::ReduceOp::Mul ? 1.0
+             : op == ir::ReduceOp::Min ? HUGE_VAL
+                                       : -HUGE_VAL;
+  if (f32) {
+    out.f32 = static_cast<float>(v);
+  } else {
+    out.f = v;
+  }
+  return out;
+}
+
+template <class F>
+F combine(ir::ReduceOp op, F a, F b) {
+  switch (op) {
+    case ir::ReduceOp::Add:
+      return a + b;
+    case ir::ReduceOp::Mul:
+      return a * b;
+    case ir::ReduceOp::Min:
+      return rt::min_value(a, b);
+    case ir::ReduceOp::Max:
+      return rt::max_value(a, b);
+  }
+  return a;
+}
+
+/// The partial results of the float reductions of the parallel loops now running.
+struct PforState {
+  std::vector<std::vector<Slot>> partials;  // one list per reduction
+};
+
+class Vm {
+ public:
+  Vm(CompiledProgram::Impl& prog, const RunOptions& opt) : prog_(prog), opt_(opt) {
+    stack_.resize(1 << 12);
+  }
+
+  void run(std::uint32_t fn, const Slot* args, Slot* results);
+
+ private:
+  [[noreturn]] void unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
+                                     const std::string& message);
+  void grow(std::size_t need) {
+    std::size_t n = stack_.size();
+    while (n < need) {
+      n *= 2;
+    }
+    stack_.resize(n);
+  }
+  void write(const std::string& text) {
+    if (opt_.out != nullptr) {
+      *opt_.out += text;
+    } else {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    }
+  }
+
+  CompiledProgram::Impl& prog_;
+  const RunOptions& opt_;
+  std::vector<Slot> stack_;
+  std::vector<CallInfo> calls_;
+  std::vector<PforState> pfor_;
+  std::int64_t index_[2] = {0, 0};
+};
+
+void Vm::unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
+                          const std::string& message) {
+  diag::Span span = proto->spans[static_cast<std::size_t>(pc - proto->code.data())];
+  // Release every frame's array locals (temporaries alive at the error are not tracked).
+  auto release_frame = [&](const Proto* p, std::size_t b) {
+    for (std::uint16_t r : p->array_locals) {
+      release_slot(stack_[b + r]);
+    }
+    for (std::uint16_t r : p->table_locals) {
+      release_slot(stack_[b + r], true);
+    }
+  };
+  release_frame(proto, base);
+  while (!calls_.empty()) {
+    CallInfo ci = calls_.back();
+    calls_.pop_back();
+    release_frame(ci.proto, ci.base);
+  }
+  pfor_.clear();
+  throw RunError(span, message);
+}
+
+#if defined(__GNUC__)
+#define KESTREL_VM_COMPUTED_GOTO 1
+#endif
+
+void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
+  const Proto* proto = &prog_.protos[fn];
+  std::size_t base = 0;
+  if (stack_.size() < proto->nregs + 1) {
+    grow(proto->nregs + 1);
+  }
+  std::memset(stack_.data(), 0, sizeof(Slot) * proto->nregs);
+  std::memcpy(stack_.data(), args, sizeof(Slot) * proto->nparams);
+  Slot* R = stack_.data();
+  const Slot* K = proto->k.data();
+  const Instr* pc = proto->code.data();
+  const std::atomic<bool>* interrupt = opt_.interrupt;
+  std::uint32_t budget = 1 << 16;
+  const std::size_t max_depth = opt_.max_call_depth;
+  rt::Stream stream{prog_.stream_key, prog_.stream_pos};
+  Instr i{};
+
+// Operand access: registers, constants and the sign-extended offsets.
+#define RA (R[i.a])
+#define RB (R[i.b])
+#define RC (R[i.c])
+#define KB (K[i.b])
+#define KC (K[i.c])
+#define SC (arg_sc(i))
+#define SBX (arg_sbx(i))
+#define BX (arg_bx(i))
+// Back-edges poll the interrupt flag every 2^16 times.
+#define POLL()                                          \
+  do {                                                  \
+    if (interrupt != nullptr && --budget == 0) {        \
+      budget = 1 << 16;                                 \
+      if (interrupt->load(std::memory_order_relaxed)) { \
+        throw rt::RuntimeError("interrupted");          \
+      }                                                 \
+    }                                                   \
+  } while (0)
+
+#ifdef KESTREL_VM_COMPUTED_GOTO
+  static const void* const kLabels[] = {
+#define KESTREL_OP_LABEL(name, form, effect) &&L_##name,
+      KESTREL_INTERP_OPCODES(KESTREL_OP_LABEL)
+#undef KESTREL_OP_LABEL
+  };
+#define DISPATCH()                                 \
+  do {                                             \
+    i = *pc++;                                     \
+    goto* kLabels[static_cast<std::size_t>(i.op)]; \
+  } while (0)
+#define CASE(name) L_##name:
+#define NEXT DISPATCH()
+#else
+#define DISPATCH() goto dispatch
+#define CASE(name) case Op::name:
+#define NEXT goto dispatch
+#endif
+
+  try {
+#ifdef KESTREL_VM_COMPUTED_GOTO
+    DISPATCH();
+#else
+  dispatch:
+    i = *pc++;
+    switch (i.op) {
+#endif
+    CASE(MOV) {
+      RA = RB;
+      NEXT;
+    }
+    CASE(LOADK) {
+      RA = K[BX];
+      NEXT;
+    }
+    CASE(LOADI) {
+      RA.i = SBX;
+      NEXT;
+    }
+    CASE(LOADNIL) {
+      for (std::uint16_t r = 0; r < i.b; ++r) {
+        R[i.a + r].p = nullptr;
+      }
+      NEXT;
+    }
+    CASE(COPYA) {
+      RA = RB;
+      retain_slot(RA, i.c != 0);
+      NEXT;
+    }
+    CASE(SETA) {
+      Slot old = RA;
+      retain_slot(RB, i.c != 0);
+      RA = RB;
+      release_slot(old, i.c != 0);
+      NEXT;
+    }
+    CASE(MOVEA) {
+      Slot old = RA;
+      RA = RB;
+      RB.p = nullptr;
+      release_slot(old, i.c != 0);
+      NEXT;
+    }
+    CASE(RELEASE) {
+      release_slot(RA, i.c != 0);
+      NEXT;
+    }
+    CASE(ADD_I64) {
+      RA.i = rt::wrap_add(RB.i, RC.i);
+      NEXT;
+    }
+    CASE(SUB_I64) {
+      RA.i = rt::wrap_sub(RB.i, RC.i);
+      NEXT;
+    }
+    CASE(MUL_I64) {
+      RA.i = rt::wrap_mul(RB.i, RC.i);
+      NEXT;
+    }
+    CASE(ADDK_I64) {
+      RA.i = rt::wrap_add(RB.i, KC.i);
+      NEXT;
+    }
+    CASE(SUBK_I64) {
+      RA.i = rt::wrap_sub(RB.i, KC.i);
+      NEXT;
+    }
+    CASE(MULK_I64) {
+      RA.i = rt::wrap_mul(RB.i, KC.i);
+      NEXT;
+    }
+    CASE(FDIV_I64) {
+      RA.i = rt::floordiv(RB.i, RC.i);
+      NEXT;
+    }
+    CASE(MOD_I64) {
+      RA.i = rt::mod(RB.i, RC.i);
+      NEXT;
+    }
+    CASE(POW_I64) {
+      RA.i = rt::ipow(RB.i, RC.i);
+      NEXT;
+    }
+    CASE(NEG_I64) {
+      RA.i = rt::wrap_neg(RB.i);
+      NEXT;
+    }
+    CASE(BAND_I64) {
+      RA.i = RB.i & RC.i;
+      NEXT;
+    }
+    CASE(BOR_I64) {
+      RA.i = RB.i | RC.i;
+      NEXT;
+    }
+    CASE(BXOR_I64) {
+      RA.i = RB.i ^ RC.i;
+      NEXT;
+    }
+    CASE(SHL_I64) {
+      RA.i = rt::shl(RB.i, RC.i);
+      NEXT;
+    }
+    CASE(SHR_I64) {
+      RA.i = rt::shr(RB.i, RC.i);
+      NEXT;
+    }
+    CASE(BNOT_I64) {
+      RA.i = ~RB.i;
+      NEXT;
+    }
+    CASE(ADD_I32) {
+      RA.i = rt::wrap_add(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
+      NEXT;
+    }
+    CASE(SUB_I32) {
+      RA.i = rt::wrap_sub(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
+      NEXT;
+    }
+    CASE(MUL_I32) {
+      RA.i = rt::wrap_mul(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
+      NEXT;
+    }
+    CASE(FDIV_I32) {
+      RA.i = rt::floordiv(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
+      NEXT;
+    }
+    CASE(MOD_I32) {
+      RA.i = rt::mod(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
+      NEXT;
+    }
+    CASE(POW_I32) {
+      RA.i = rt::ipow(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
+      NEXT;
+    }
+    CASE(NEG_I32) {
+      RA.i = rt::wrap_neg(static_cast<std::int32_t>(RB.i));
+      NEXT;
+    }
+    CASE(SHL_I32) {
+      RA.i = rt::shl(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
+      NEXT;
+    }
+    CASE(SHR_I32) {
+      RA.i = rt::shr(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
+      NEXT;
+    }
+    CASE(ADD_F64) {
+      RA.f = RB.f + RC.f;
+      NEXT;
+    }
+    CASE(SUB_F64) {
+      RA.f = RB.f - RC.f;
+      NEXT;
+    }
+    CASE(MUL_F64) {
+      RA.f = RB.f * RC.f;
+      NEXT;
+    }
+    CASE(DIV_F64) {
+      RA.f = RB.f / RC.f;
+      NEXT;
+    }
+    CASE(ADDK_F64) {
+      RA.f = RB.f + KC.f;
+      NEXT;
+    }
+    CASE(SUBK_F64) {
+      RA.f = RB.f - KC.f;
+      NEXT;
+    }
+    CASE(MULK_F64) {
+      RA.f = RB.f * KC.f;
+      NEXT;
+    }
+    CASE(DIVK_F64) {
+      RA.f = RB.f / KC.f;
+      NEXT;
+    }
+    CASE(FDIV_F64) {
+      RA.f = rt::floordiv_float(RB.f, RC.f);
+      NEXT;
+    }
+    CASE(MOD_F64) {
+      RA.f = rt::mod_float(RB.f, RC.f);
+      NEXT;
+    }
+    CASE(POW_F64) {
+      RA.f = std::pow(RB.f, RC.f);
+      NEXT;
+    }
+    CASE(NEG_F64) {
+      RA.f = -RB.f;
+      NEXT;
+    }
+    CASE(ADD_F32) {
+      RA.f32 = RB.f32 + RC.f32;
+      NEXT;
+    }
+    CASE(SUB_F32) {
+      RA.f32 = RB.f32 - RC.f32;
+      NEXT;
+    }
+    CASE(MUL_F32) {
+      RA.f32 = RB.f32 * RC.f32;
+      NEXT;
+    }
+    CASE(DIV_F32) {
+      RA.f32 = RB.f32 / RC.f32;
+      NEXT;
+    }
+    CASE(FDIV_F32) {
+      RA.f32 = rt::floordiv_float(RB.f32, RC.f32);
+      NEXT;
+    }
+    CASE(MOD_F32) {
+      RA.f32 = rt::mod_float(RB.f32, RC.f32);
+      NEXT;
+    }
+    CASE(POW_F32) {
+      RA.f32 = std::pow(RB.f32, RC.f32);
+      NEXT;
+    }
+    CASE(NEG_F32) {
+      RA.f32 = -RB.f32;
+      NEXT;
+    }
+    CASE(NOT) {
+      RA.i = RB.i == 0;
+      NEXT;
+    }
+    CASE(EQ_I) {
+      RA.i = RB.i == RC.i;
+      NEXT;
+    }
+    CASE(NE_I) {
+      RA.i = RB.i != RC.i;
+      NEXT;
+    }
+    CASE(LT_I) {
+      RA.i = RB.i < RC.i;
+      NEXT;
+    }
+    CASE(LE_I) {
+      RA.i = RB.i <= RC.i;
+      NEXT;
+    }
+    CASE(EQ_F64) {
+      RA.i = RB.f == RC.f;
+      NEXT;
+    }
+    CASE(NE_F64) {
+      RA.i = RB.f != RC.f;
+      NEXT;
+    }
+    CASE(LT_F64) {
+      RA.i = RB.f < RC.f;
+      NEXT;
+    }
+    CASE(LE_F64) {
+      RA.i = RB.f <= RC.f;
+      NEXT;
+    }
+    CASE(EQ_F32) {
+      RA.i = RB.f32 == RC.f32;
+      NEXT;
+    }
+    CASE(NE_F32) {
+      RA.i = RB.f32 != RC.f32;
+      NEXT;
+    }
+    CASE(LT_F32) {
+      RA.i = RB.f32 < RC.f32;
+      NEXT;
+    }
+    CASE(LE_F32) {
+      RA.i = RB.f32 <= RC.f32;
+      NEXT;
+    }
+    CASE(JMP) {
+      if (SBX < 0) {
+        POLL();
+      }
+      pc += SBX;
+      NEXT;
+    }
+    CASE(JMPF) {
+      if (RA.i == 0) {
+        pc += SBX;
+      }
+      NEXT;
+    }
+    CASE(JMPT) {
+      if (RA.i != 0) {
+        pc += SBX;
+      }
+      NEXT;
+    }
+// Fused compare-and-branch: jump when the comparison is false.
+#define JUMP_UNLESS(cond) \
+  if (!(cond)) {          \
+    pc += SC;             \
+  }                       \
+  NEXT
+    CASE(JNEQ_I) { JUMP_UNLESS(RA.i == RB.i); }
+    CASE(JNNE_I) { JUMP_UNLESS(RA.i != RB.i); }
+    CASE(JNLT_I) { JUMP_UNLESS(RA.i < RB.i); }
+    CASE(JNLE_I) { JUMP_UNLESS(RA.i <= RB.i); }
+    CASE(JNEQ_F64) { JUMP_UNLESS(RA.f == RB.f); }
+    CASE(JNNE_F64) { JUMP_UNLESS(RA.f != RB.f); }
+    CASE(JNLT_F64) { JUMP_UNLESS(RA.f < RB.f); }
+    CASE(JNLE_F64) { JUMP_UNLESS(RA.f <= RB.f); }
+    CASE(JNEQK_I) { JUMP_UNLESS(RA.i == KB.i); }
+    CASE(JNNEK_I) { JUMP_UNLESS(RA.i != KB.i); }
+    CASE(JNLTK_I) { JUMP_UNLESS(RA.i < KB.i); }
+    CASE(JNLEK_I) { JUMP_UNLESS(RA.i <= KB.i); }
+    CASE(JNGTK_I) { JUMP_UNLESS(RA.i > KB.i); }
+    CASE(JNGEK_I) { JUMP_UNLESS(RA.i >= KB.i); }
+    CASE(JNEQK_F64) { JUMP_UNLESS(RA.f == KB.f); }
+    CASE(JNNEK_F64) { JUMP_UNLESS(RA.f != KB.f); }
+    CASE(JNLTK_F64) { JUMP_UNLESS(RA.f < KB.f); }
+    CASE(JNLEK_F64) { JUMP_UNLESS(RA.f <= KB.f); }
+    CASE(JNGTK_F64) { JUMP_UNLESS(RA.f > KB.f); }
+    CASE(JNGEK_F64) { JUMP_UNLESS(RA.f >= KB.f); }
+#undef JUMP_UNLESS
+    CASE(FORPREP) {
+      std::int64_t step = R[i.b + 1].i;
+      if (step == 0) {
+        throw rt::RuntimeError("the step of a for loop must not be zero");
+      }
+      if (step > 0 ? !(RA.i < RB.i) : !(RA.i > RB.i)) {
+        pc += SC;
+      }
+      NEXT;
+    }
+    CASE(FORPREP1) {
+      if (!(RA.i < RB.i)) {
+        pc += SC;
+      }
+      NEXT;
+    }
+    CASE(FORLOOP) {
+      std::int64_t step = R[i.b + 1].i;
+      std::int64_t next;
+      POLL();
+      if (!__builtin_add_overflow(RA.i, step, &next) && (step > 0 ? next < RB.i : next > RB.i)) {
+        RA.i = next;
+        pc += SC;
+      }
+      NEXT;
+    }
+    CASE(FORLOOP1) {
+      POLL();
+      if (++RA.i < RB.i) {
+        pc += SC;
+      }
+      NEXT;
+    }
+    CASE(PFOR_BEGIN) {
+      const auto& reds = prog_.reductions[i.b];
+      PforState st;
+      st.partials.resize(reds.size());
+      for (const ReductionSlot& r : reds) {
+        R[r.saved] = R[r.reg];
+        R[r.reg] = identity(r.scalar, r.op);
+      }
+      pfor_.push_back(std::move(st));
+      RA.i = 0;
+      NEXT;
+    }
+    CASE(PFOR_STEP) {
+      if (++RA.i == rt::kReduceChunk) {
+        const auto& reds = prog_.reductions[i.b];
+        PforState& st = pfor_.back();
+        for (std::size_t k = 0; k < reds.size(); ++k) {
+          st.partials[k].push_back(R[reds[k].reg]);
+          R[reds[k].reg] = identity(reds[k].scalar, reds[k].op);
+        }
+        RA.i = 0;
+      }
+      NEXT;
+    }
+    CASE(PFOR_END) {
+      const auto& reds = prog_.reductions[i.b];
+      PforState& st = pfor_.back();
+      for (std::size_t k = 0; k < reds.size(); ++k) {
+        const ReductionSlot& r = reds[k];
+        std::vector<Slot>& parts = st.partials[k];
+        if (RA.i > 0) {
+          parts.push_back(R[r.reg]);
+        }
+        if (parts.empty()) {
+          R[r.reg] = R[r.saved];
+        } else if (r.scalar == ir::Scalar::F32) {
+          std::vector<float> v;
+          for (Slot s : parts) {
+            v.push_back(s.f32);
+          }
+          float t = rt::combine_tree<float>(v, 0.0f,
+                                            [&](float a, float b) { return combine(r.op, a, b); });
+          R[r.reg].f32 = combine(r.op, R[r.saved].f32, t);
+        } else {
+          std::vector<double> v;
+          for (Slot s : parts) {
+            v.push_back(s.f);
+          }
+          double t = rt::combine_tree<double>(
+              v, 0.0, [&](double a, double b) { return combine(r.op, a, b); });
+          R[r.reg].f = combine(r.op, R[r.saved].f, t);
+        }
+      }
+      pfor_.pop_back();
+      NEXT;
+    }
+    CASE(I64_TO_F64) {
+      RA.f = static_cast<double>(RB.i);
+      NEXT;
+    }
+    CASE(I64_TO_F32) {
+      RA.f32 = static_cast<float>(RB.i);
+      NEXT;
+    }
+    CASE(I64_TO_I32) {
+      RA.i = i32(RB.i);
+      NEXT;
+    }
+    CASE(F64_TO_I64) {
+      RA.i = rt::convert_scalar<std::int64_t>(RB.f);
+      NEXT;
+    }
+    CASE(F64_TO_I32) {
+      RA.i = rt::convert_scalar<std::int32_t>(RB.f);
+      NEXT;
+    }
+    CASE(F32_TO_I64) {
+      RA.i = rt::convert_scalar<std::int64_t>(RB.f32);
+      NEXT;
+    }
+    CASE(F32_TO_I32) {
+      RA.i = rt::convert_scalar<std::int32_t>(RB.f32);
+      NEXT;
+    }
+    CASE(F64_TO_F32) {
+      RA.f32 = static_cast<float>(RB.f);
+      NEXT;
+    }
+    CASE(F32_TO_F64) {
+      RA.f = static_cast<double>(RB.f32);
+      NEXT;
+    }
+    CASE(TO_BOOL) {
+      RA.i = RB.i != 0;
+      NEXT;
+    }
+    CASE(MATH_F64) {
+      RA.f = math1(static_cast<Math1>(i.c), RB.f);
+      NEXT;
+    }
+    CASE(MATH_F32) {
+      RA.f32 = math1f(static_cast<Math1>(i.c), RB.f32);
+      NEXT;
+    }
+    CASE(MIN_I) {
+      RA.i = rt::min_value(RB.i, RC.i);
+      NEXT;
+    }
+    CASE(MAX_I) {
+      RA.i = rt::max_value(RB.i, RC.i);
+      NEXT;
+    }
+    CASE(MIN_F64) {
+      RA.f = rt::min_value(RB.f, RC.f);
+      NEXT;
+    }
+    CASE(MAX_F64) {
+      RA.f = rt::max_value(RB.f, RC.f);
+      NEXT;
+    }
+    CASE(MIN_F32) {
+      RA.f32 = rt::min_value(RB.f32, RC.f32);
+      NEXT;
+    }
+    CASE(MAX_F32) {
+      RA.f32 = rt::max_value(RB.f32, RC.f32);
+      NEXT;
+    }
+    CASE(ABS_I64) {
+      RA.i = rt::wrap_abs(RB.i);
+      NEXT;
+    }
+    CASE(CLIP_I64) {
+      RA.i = rt::min_value(rt::max_value(RB.i, RC.i), R[i.c + 1].i);
+      NEXT;
+    }
+    CASE(CLIP_F64) {
+      RA.f = rt::min_value(rt::max_value(RB.f, RC.f), R[i.c + 1].f);
+      NEXT;
+    }
+    CASE(CLIP_F32) {
+      RA.f32 = rt::min_value(rt::max_value(RB.f32, RC.f32), R[i.c + 1].f32);
+      NEXT;
+    }
+    CASE(SELECT) {
+      RA = RB.i != 0 ? RC : R[i.c + 1];
+      NEXT;
+    }
+    CASE(RANDOM) {
+      RA.f = rt::random(RB.i, RC.i);
+      NEXT;
+    }
+    CASE(RANDN) {
+      RA.f = rt::randn(RB.i, RC.i);
+      NEXT;
+    }
+    CASE(RANDOM_STREAM) {
+      RA.f = rt::next_random(stream);
+      NEXT;
+    }
+    CASE(RANDN_STREAM) {
+      RA.f = rt::next_randn(stream);
+      NEXT;
+    }
+    CASE(SEED) {
+      rt::seed(stream, RA.i);
+      NEXT;
+    }
+    CASE(PSTREAM_BEGIN) {
+      rt::Stream b = rt::begin_parallel(stream);
+      RA.i = b.key;
+      R[i.a + 1].i = b.counter;
+      NEXT;
+    }
+    CASE(PSTREAM_ITER) {
+      stream = rt::substream(rt::Stream{RA.i, R[i.a + 1].i}, RB.i);
+      NEXT;
+    }
+    CASE(PSTREAM_END) {
+      stream = rt::Stream{RA.i, R[i.a + 1].i + 1};
+      NEXT;
+    }
+    CASE(GETINDEX) {
+      RA.i = index_[i.b];
+      NEXT;
+    }
+    CASE(SETINDEX) {
+      index_[i.b] = RA.i;
+      NEXT;
+    }
+    CASE(PRINT) {
+      const PrintLayout& layout = prog_.prints[i.c];
+      std::string line;
+      std::uint16_t r = i.a;
+      for (std::size_t k = 0; k < layout.args.size(); ++k) {
+        if (k > 0) {
+          line += ' ';
+        }
+        append_printed(line, layout.args[k], R[r]);
+        ++r;
+      }
+      line += '\n';
+      write(line);
+      NEXT;
+    }
+    CASE(CALL) {
+      const Proto* callee = &prog_.protos[BX];
+      if (calls_.size() >= max_depth) {
+        throw rt::RuntimeError("stack overflow: recursion deeper than " +
+                               std::to_string(max_depth));
+      }
+      POLL();
+      std::size_t nb = base + i.a;
+      if (nb + callee->nregs + 1 > stack_.size()) {
+        grow(nb + callee->nregs + 1);
+      }
+      calls_.push_back(CallInfo{proto, pc, base});
+      base = nb;
+      R = stack_.data() + base;
+      for (std::uint16_t r : callee->array_inits) {
+        R[r].p = nullptr;
+      }
+      proto = callee;
+      K = proto->k.data();
+      pc = proto->code.data();
+      NEXT;
+    }
+    CASE(RET) {
+      for (std::uint16_t r : proto->array_locals) {
+        release_slot(R[r]);
+      }
+      for (std::uint16_t r : proto->table_locals) {
+        release_slot(R[r], true);
+      }
+      if (i.a != 0 && i.b != 0) {
+        std::memmove(R, R + i.a, sizeof(Slot) * i.b);
+      }
+      if (calls_.empty()) {
+        std::memcpy(results, R, sizeof(Slot) * i.b);
+        prog_.stream_key = stream.key;
+        prog_.stream_pos = stream.counter;
+        return;
+      }
+      CallInfo ci = calls_.back();
+      calls_.pop_back();
+      proto = ci.proto;
+      pc = ci.pc;
+      base = ci.base;
+      R = stack_.data() + base;
+      K = proto->k.data();
+      NEXT;
+    }
+    CASE(ARRAY) {
+      exec_array(prog_.array_ops[BX], R, i.a);
+      NEXT;
+    }
+#ifndef KESTREL_VM_COMPUTED_GOTO
+    case Op::kCount:
+      break;
+  }
+#endif
+}
+catch (const rt::RuntimeError& e) {
+  prog_.stream_key = stream.key;
+  prog_.stream_pos = stream.counter;
+  unwind_and_throw(pc - 1, proto, base, e.what());
+}
+}
+
+}  // namespace
+
+void execute(CompiledProgram::Impl& program, std::uint32_t fn, const Slot* args, Slot* results,
+             const RunOptions& options) {
+  Vm vm(program, options);
+  vm.run(fn, args, results);
+}
+
+}  // namespace kestrel::interp
