@@ -156,6 +156,8 @@ static_assert(sizeof(Slot) == 8);
   OP(CLIP_F32, ABC, "R[A] = clip(R[B], R[C], R[C+1])  (f32)")                                    \
   OP(SELECT, ABC, "R[A] = R[B] ? R[C] : R[C+1]  (scalar where)")                                 \
   OP(RANDOM, ABC, "R[A].f = random(key R[B], counter R[C])  (Philox, in [0, 1))")                \
+  OP(RANDOM2, ABC,                                                                               \
+     "R[A] = random(R[B], R[C]); R[A+1] = random(R[B], R[C+1])  (two draws overlap)")            \
   OP(RANDN, ABC, "R[A].f = randn(key R[B], counter R[C])")                                       \
   OP(RANDOM_STREAM, ABC, "R[A].f = the next draw of the seeded stream")                          \
   OP(RANDN_STREAM, ABC, "R[A].f = the next normal draw of the seeded stream")                    \

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "codegen/interp/program.hpp"
+#include "dsl/ir/walk.hpp"
 #include "runtime/elementwise.hpp"
 #include "runtime/reduce.hpp"
 
@@ -1020,9 +1021,73 @@ class FnCompiler {
   // ---- statements ----
 
   void block(const ir::Block& b) {
-    for (ir::StmtId s : b.stmts) {
-      stmt(s);
+    for (std::size_t k = 0; k < b.stmts.size(); ++k) {
+      if (k + 1 < b.stmts.size() && random_pair(b.stmts[k], b.stmts[k + 1])) {
+        ++k;
+        continue;
+      }
+      stmt(b.stmts[k]);
     }
+  }
+
+  /// Whether evaluating `id` has no effect besides its value (and reads no local in `avoid`).
+  bool simple(ExprId id, ir::LocalId avoid) const {
+    const ir::Expr& e = ex(id);
+    if (!e.type.is_scalar()) {
+      return false;
+    }
+    bool ok = std::visit(ir::overloaded{
+                             [&](const ir::IntConst&) { return true; },
+                             [&](const ir::FloatConst&) { return true; },
+                             [&](const ir::BoolConst&) { return true; },
+                             [&](const ir::LocalRef& r) { return !(r.local == avoid); },
+                             [&](const ir::Convert&) { return true; },
+                             [&](const ir::Unary&) { return true; },
+                             [&](const ir::Binary& b) {
+                               return b.op == BinaryOp::Add || b.op == BinaryOp::Sub ||
+                                      b.op == BinaryOp::Mul;
+                             },
+                             [&](const auto&) { return false; },
+                         },
+                         e.kind);
+    if (!ok) {
+      return false;
+    }
+    bool children = true;
+    ir::for_each_child(e.kind, [&](ExprId c) { children = children && simple(c, avoid); });
+    return children;
+  }
+
+  /// `let x = random(k, c1)` then `let y = random(k, c2)` with k a local and c1, c2 simple:
+  /// one RANDOM2 computing both draws (the pi loop's shape). Returns false when it does not fit.
+  bool random_pair(ir::StmtId s1, ir::StmtId s2) {
+    const auto* l1 = std::get_if<ir::Let>(&p_.stmt(s1).kind);
+    const auto* l2 = std::get_if<ir::Let>(&p_.stmt(s2).kind);
+    if (l1 == nullptr || l2 == nullptr) {
+      return false;
+    }
+    const auto* r1 = std::get_if<ir::BuiltinCall>(&ex(l1->init).kind);
+    const auto* r2 = std::get_if<ir::BuiltinCall>(&ex(l2->init).kind);
+    if (r1 == nullptr || r2 == nullptr || r1->builtin != Builtin::Random ||
+        r2->builtin != Builtin::Random) {
+      return false;
+    }
+    const auto* k1 = std::get_if<ir::LocalRef>(&ex(r1->args[0]).kind);
+    const auto* k2 = std::get_if<ir::LocalRef>(&ex(r2->args[0]).kind);
+    if (k1 == nullptr || k2 == nullptr || !(k1->local == k2->local) || k1->local == l1->local ||
+        local_reg_[l2->local.v] != local_reg_[l1->local.v] + 1 ||
+        !simple(r1->args[1], ir::LocalId{}) || !simple(r2->args[1], l1->local)) {
+      return false;
+    }
+    span_ = p_.stmt(s1).span;
+    std::uint32_t mark = free_;
+    std::uint16_t t = alloc(2);
+    into(r1->args[1], t);
+    into(r2->args[1], t + 1);
+    span_ = ex(l1->init).span;
+    emit(Op::RANDOM2, local_reg_[l1->local.v], local_reg_[k1->local.v], t);
+    free_ = mark;
+    return true;
   }
 
   /// Assigns a value of type `t` from temporaries `src` (owned) into the registers at `dst`.

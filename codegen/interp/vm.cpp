@@ -794,6 +794,15 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       RA.f = rt::random(RB.i, RC.i);
       NEXT;
     }
+    CASE(RANDOM2) {
+      // Two independent Philox blocks in one handler: the CPU overlaps their dependency chains.
+      std::int64_t key = RB.i;
+      double x = rt::random(key, RC.i);
+      double y = rt::random(key, R[i.c + 1].i);
+      RA.f = x;
+      R[i.a + 1].f = y;
+      NEXT;
+    }
     CASE(RANDN) {
       RA.f = rt::randn(RB.i, RC.i);
       NEXT;

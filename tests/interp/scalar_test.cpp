@@ -158,5 +158,18 @@ TEST(InterpScalar, Disassembles) {
   EXPECT_EQ(v.i, 12586269025);
 }
 
+TEST(InterpScalar, PiLoopUsesSuperinstructions) {
+  diag::SourceManager sources;
+  diag::DiagnosticList diags;
+  auto program =
+      sema::check_source(sources, "t.kst", "import montecarlo\n", check_options(), diags);
+  ASSERT_TRUE(program);
+  auto compiled = compile(*program);
+  std::string text = disassemble(*compiled, program->find_function("montecarlo.pi"));
+  EXPECT_NE(text.find("RANDOM2"), std::string::npos) << text;
+  EXPECT_NE(text.find("JNLTK_F64"), std::string::npos) << text;
+  EXPECT_NE(text.find("FORLOOP1"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace kestrel::interp::testing
