@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -79,7 +80,20 @@ struct Value {
 
   /// The value as T, which must be this value's element type.
   template <class T>
-  T get() const;
+  T get() const {
+    if constexpr (std::is_same_v<T, bool>) {
+      return b;
+    } else if constexpr (std::is_same_v<T, std::int32_t>) {
+      return i32;
+    } else if constexpr (std::is_same_v<T, std::int64_t>) {
+      return i64;
+    } else if constexpr (std::is_same_v<T, float>) {
+      return f32;
+    } else {
+      static_assert(std::is_same_v<T, double>, "Value holds bool, i32, i64, f32 or f64");
+      return f64;
+    }
+  }
   /// The value converted to `to` with the rules of convert() (saturating float to integer).
   Value to(Elem target) const;
   friend bool operator==(const Value& a, const Value& b);
@@ -100,6 +114,8 @@ class Buffer {
 
   /// `count` elements on the heap, zero-filled (Str elements are empty strings). refs() == 1.
   static Buffer* allocate(Elem elem, std::size_t count);
+  /// The same without zero-filling numeric elements (for results the caller overwrites).
+  static Buffer* allocate_uninit(Elem elem, std::size_t count);
   /// Takes over a mapping from mmap (`map_base`, `map_bytes`); the elements start at `data`.
   static Buffer* adopt_mapping(void* map_base, std::size_t map_bytes, void* data, Elem elem,
                                std::size_t count);
@@ -167,8 +183,14 @@ struct Array {
   }
 };
 
-void retain(Array* a);
-void release(Array* a);
+/// Frees a view whose count reached zero (and releases its buffer reference).
+void destroy_array(Array* a);
+inline void retain(Array* a) { ++a->refs; }
+inline void release(Array* a) {
+  if (--a->refs == 0) {
+    destroy_array(a);
+  }
+}
 
 /// An owning handle to an intrusively counted object (Array, Table): copying retains, destroying
 /// releases. The size of one pointer.

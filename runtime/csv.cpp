@@ -1,0 +1,284 @@
+#include "runtime/csv.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <unordered_map>
+
+namespace kestrel::rt {
+
+void retain(Table* t) { ++t->refs; }
+void release(Table* t) {
+  if (--t->refs == 0) {
+    delete t;
+  }
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+}  // namespace
+
+void Table::raise_at(std::size_t offset, const std::string& message) const {
+  std::size_t line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t k = 0; k < offset && k < text_.size(); ++k) {
+    if (text_[k] == '\n') {
+      ++line;
+      line_start = k + 1;
+    }
+  }
+  raise(path_ + ":" + std::to_string(line) + ":" + std::to_string(offset - line_start + 1) + ": " +
+        message);
+}
+
+Table* Table::parse(std::string text, std::string path) {
+  auto t = std::make_unique<Table>();
+  t->path_ = std::move(path);
+  t->text_ = std::move(text);
+  const std::string& s = t->text_;
+  std::size_t pos = 0;
+  std::size_t n = s.size();
+  bool header = true;
+  std::vector<Field> record;
+  while (pos < n) {
+    // A blank line ("\n" or "\r\n") is skipped.
+    if (s[pos] == '\n') {
+      ++pos;
+      continue;
+    }
+    if (s[pos] == '\r' && pos + 1 < n && s[pos + 1] == '\n') {
+      pos += 2;
+      continue;
+    }
+    std::size_t record_start = pos;
+    record.clear();
+    while (true) {
+      Field f{pos, 0, false};
+      if (pos < n && s[pos] == '"') {
+        std::size_t open = pos;
+        ++pos;
+        f.offset = pos;
+        while (true) {
+          if (pos >= n) {
+            t->raise_at(open, "unterminated quoted field");
+          }
+          if (s[pos] == '"') {
+            if (pos + 1 < n && s[pos + 1] == '"') {
+              f.quoted = true;
+              pos += 2;
+              continue;
+            }
+            break;
+          }
+          ++pos;
+        }
+        f.length = pos - f.offset;
+        ++pos;  // the closing quote
+        if (pos < n && s[pos] != ',' && s[pos] != '\n' &&
+            !(s[pos] == '\r' && pos + 1 < n && s[pos + 1] == '\n') && s[pos] != '\r') {
+          t->raise_at(pos, "expected ',' or the end of the line after a closing quote");
+        }
+      } else {
+        while (pos < n && s[pos] != ',' && s[pos] != '\n') {
+          ++pos;
+        }
+        f.length = pos - f.offset;
+        if (f.length > 0 && pos <= n && s[f.offset + f.length - 1] == '\r' &&
+            (pos == n || s[pos] == '\n')) {
+          --f.length;
+        }
+      }
+      record.push_back(f);
+      if (pos < n && s[pos] == ',') {
+        ++pos;
+        continue;
+      }
+      if (pos < n && s[pos] == '\r') {
+        ++pos;
+      }
+      if (pos < n && s[pos] == '\n') {
+        ++pos;
+      }
+      break;
+    }
+    if (header) {
+      for (const Field& f : record) {
+        std::string name = s.substr(f.offset, f.length);
+        if (f.quoted) {
+          std::string u;
+          for (std::size_t k = 0; k < name.size(); ++k) {
+            u += name[k];
+            if (name[k] == '"') {
+              ++k;
+            }
+          }
+          name = u;
+        }
+        for (const std::string& other : t->names_) {
+          if (other == name) {
+            t->raise_at(f.offset, "duplicate column name '" + name + "'");
+          }
+        }
+        t->names_.push_back(std::move(name));
+      }
+      header = false;
+      continue;
+    }
+    if (record.size() != t->names_.size()) {
+      t->raise_at(record_start, "expected " + std::to_string(t->names_.size()) + " fields, found " +
+                                    std::to_string(record.size()));
+    }
+    t->fields_.insert(t->fields_.end(), record.begin(), record.end());
+    ++t->rows_;
+  }
+  if (header) {
+    raise(t->path_ + ": empty file (a CSV file needs a header line)");
+  }
+  return t.release();
+}
+
+std::string Table::cell(std::int64_t row, std::int64_t column) const {
+  const Field& f = field(row, column);
+  std::string_view raw(text_.data() + f.offset, f.length);
+  if (!f.quoted) {
+    return std::string(raw);
+  }
+  std::string u;
+  for (std::size_t k = 0; k < raw.size(); ++k) {
+    u += raw[k];
+    if (raw[k] == '"') {
+      ++k;
+    }
+  }
+  return u;
+}
+
+std::int64_t Table::column_index(std::string_view name) const {
+  for (std::size_t k = 0; k < names_.size(); ++k) {
+    if (names_[k] == name) {
+      return static_cast<std::int64_t>(k);
+    }
+  }
+  std::string known;
+  for (const std::string& n : names_) {
+    known += (known.empty() ? "" : ", ") + n;
+  }
+  raise(path_ + ": no column named '" + std::string(name) + "' (columns: " + known + ")");
+}
+
+const Table::Field& Table::field(std::int64_t row, std::int64_t column) const {
+  if (row < 0 || row >= rows_ || column < 0 || column >= columns()) {
+    raise("table cell (" + std::to_string(row) + ", " + std::to_string(column) +
+          ") is out of bounds");
+  }
+  return fields_[static_cast<std::size_t>(row * columns() + column)];
+}
+
+ArrayRef Table::f64(std::string_view name) const {
+  std::int64_t c = column_index(name);
+  ArrayRef out = alloc(Shape(rows_), Elem::F64);
+  for (std::int64_t r = 0; r < rows_; ++r) {
+    const Field& f = field(r, c);
+    std::string text = cell(r, c);
+    std::string_view v = trim(text);
+    if (v.empty()) {
+      raise_at(f.offset, "missing value in column '" + std::string(name) + "'");
+    }
+    if (v.front() == '+') {
+      v.remove_prefix(1);
+    }
+    double d = 0;
+    auto res = std::from_chars(v.data(), v.data() + v.size(), d);
+    if (res.ec == std::errc::result_out_of_range) {
+      res.ec = {};
+      d = std::strtod(std::string(v).c_str(), nullptr);  // overflow to inf, underflow to 0
+    }
+    if (res.ec != std::errc{} || res.ptr != v.data() + v.size()) {
+      raise_at(f.offset, "cannot read '" + text + "' as f64 in column '" + std::string(name) + "'");
+    }
+    out->at<double>(r) = d;
+  }
+  return out;
+}
+
+ArrayRef Table::i64(std::string_view name) const {
+  std::int64_t c = column_index(name);
+  ArrayRef out = alloc(Shape(rows_), Elem::I64);
+  for (std::int64_t r = 0; r < rows_; ++r) {
+    const Field& f = field(r, c);
+    std::string text = cell(r, c);
+    std::string_view v = trim(text);
+    if (v.empty()) {
+      raise_at(f.offset, "missing value in column '" + std::string(name) + "'");
+    }
+    if (v.front() == '+') {
+      v.remove_prefix(1);
+    }
+    std::int64_t i = 0;
+    auto res = std::from_chars(v.data(), v.data() + v.size(), i);
+    if (res.ec == std::errc::result_out_of_range) {
+      raise_at(f.offset,
+               "'" + text + "' in column '" + std::string(name) + "' is out of range for i64");
+    }
+    if (res.ec != std::errc{} || res.ptr != v.data() + v.size()) {
+      raise_at(f.offset, "cannot read '" + text + "' as i64 in column '" + std::string(name) + "'");
+    }
+    out->at<std::int64_t>(r) = i;
+  }
+  return out;
+}
+
+ArrayRef Table::codes(std::string_view name) const {
+  std::int64_t c = column_index(name);
+  ArrayRef out = alloc(Shape(rows_), Elem::I64);
+  std::unordered_map<std::string, std::int64_t> seen;
+  for (std::int64_t r = 0; r < rows_; ++r) {
+    auto [it, inserted] = seen.emplace(cell(r, c), static_cast<std::int64_t>(seen.size()));
+    out->at<std::int64_t>(r) = it->second;
+  }
+  return out;
+}
+
+ArrayRef Table::labels(std::string_view name) const {
+  std::int64_t c = column_index(name);
+  std::unordered_map<std::string, std::int64_t> seen;
+  std::vector<std::string> order;
+  for (std::int64_t r = 0; r < rows_; ++r) {
+    std::string text = cell(r, c);
+    if (seen.emplace(text, static_cast<std::int64_t>(order.size())).second) {
+      order.push_back(std::move(text));
+    }
+  }
+  return from_values<std::string>(std::span<const std::string>(order.data(), order.size()),
+                                  Shape(static_cast<std::int64_t>(order.size())));
+}
+
+TableRef parse_csv(std::string text, std::string path) {
+  return TableRef::adopt(Table::parse(std::move(text), std::move(path)));
+}
+
+TableRef read_csv(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    raise(path + ": cannot open file");
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) {
+    raise(path + ": cannot read file");
+  }
+  return parse_csv(buf.str(), path);
+}
+
+}  // namespace kestrel::rt

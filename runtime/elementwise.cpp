@@ -1,0 +1,638 @@
+#include "runtime/elementwise.hpp"
+
+#include <string>
+#include <utility>
+
+#include "runtime/elem_dispatch.hpp"
+
+namespace kestrel::rt {
+
+using detail::ElemT;
+using detail::visit_elem;
+using detail::visit_number;
+
+void raise_division_by_zero() { raise("integer division by zero"); }
+void raise_negative_exponent(std::int64_t exponent) {
+  raise("integer power with a negative exponent (" + std::to_string(exponent) + ")");
+}
+void raise_negative_shift(std::int64_t count) {
+  raise("negative shift count (" + std::to_string(count) + ")");
+}
+
+namespace {
+
+template <class T>
+inline constexpr bool kInt = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+template <class T>
+inline constexpr bool kFloat = std::is_floating_point_v<T>;
+template <class T>
+inline constexpr bool kNumber = kInt<T> || kFloat<T>;
+
+const char* binop_name(BinOp op) {
+  static constexpr const char* kNames[] = {"+",  "-",  "*",  "/",  "//",  "%",  "**",
+                                           "==", "!=", "<",  "<=", ">",   ">=", "&",
+                                           "|",  "^",  "<<", ">>", "min", "max"};
+  return kNames[static_cast<int>(op)];
+}
+const char* unop_name(UnOp op) {
+  static constexpr const char* kNames[] = {"-",   "not", "~",   "exp",  "log",     "sqrt",
+                                           "abs", "sin", "cos", "tanh", "sigmoid", "floor"};
+  return kNames[static_cast<int>(op)];
+}
+
+// ---- the operators, one definition per (operator, element type) -------------------------------
+
+template <BinOp Op, class T>
+constexpr bool binary_defined() {
+  switch (Op) {
+    case BinOp::Add:
+    case BinOp::Sub:
+    case BinOp::Mul:
+    case BinOp::FloorDiv:
+    case BinOp::Mod:
+    case BinOp::Pow:
+      return kNumber<T>;
+    case BinOp::Div:
+      return kFloat<T>;
+    case BinOp::BitAnd:
+    case BinOp::BitOr:
+    case BinOp::BitXor:
+      return std::is_integral_v<T>;
+    case BinOp::Shl:
+    case BinOp::Shr:
+      return kInt<T>;
+    default:
+      return true;
+  }
+}
+
+template <BinOp Op, class T>
+inline auto apply_binary(T a, T b) {
+  if constexpr (Op == BinOp::Add) {
+    if constexpr (kInt<T>) {
+      return wrap_add(a, b);
+    } else {
+      return static_cast<T>(a + b);
+    }
+  } else if constexpr (Op == BinOp::Sub) {
+    if constexpr (kInt<T>) {
+      return wrap_sub(a, b);
+    } else {
+      return static_cast<T>(a - b);
+    }
+  } else if constexpr (Op == BinOp::Mul) {
+    if constexpr (kInt<T>) {
+      return wrap_mul(a, b);
+    } else {
+      return static_cast<T>(a * b);
+    }
+  } else if constexpr (Op == BinOp::Div) {
+    return static_cast<T>(a / b);
+  } else if constexpr (Op == BinOp::FloorDiv) {
+    if constexpr (kInt<T>) {
+      return floordiv(a, b);
+    } else {
+      return floordiv_float(a, b);
+    }
+  } else if constexpr (Op == BinOp::Mod) {
+    if constexpr (kInt<T>) {
+      return mod(a, b);
+    } else {
+      return mod_float(a, b);
+    }
+  } else if constexpr (Op == BinOp::Pow) {
+    if constexpr (kInt<T>) {
+      return ipow(a, b);
+    } else {
+      return static_cast<T>(std::pow(a, b));
+    }
+  } else if constexpr (Op == BinOp::Eq) {
+    return a == b;
+  } else if constexpr (Op == BinOp::Ne) {
+    return a != b;
+  } else if constexpr (Op == BinOp::Lt) {
+    return a < b;
+  } else if constexpr (Op == BinOp::Le) {
+    return a <= b;
+  } else if constexpr (Op == BinOp::Gt) {
+    return a > b;
+  } else if constexpr (Op == BinOp::Ge) {
+    return a >= b;
+  } else if constexpr (Op == BinOp::BitAnd) {
+    return static_cast<T>(a & b);
+  } else if constexpr (Op == BinOp::BitOr) {
+    return static_cast<T>(a | b);
+  } else if constexpr (Op == BinOp::BitXor) {
+    return static_cast<T>(a ^ b);
+  } else if constexpr (Op == BinOp::Shl) {
+    return shl(a, b);
+  } else if constexpr (Op == BinOp::Shr) {
+    return shr(a, b);
+  } else if constexpr (Op == BinOp::Min) {
+    return min_value(a, b);
+  } else {
+    return max_value(a, b);
+  }
+}
+
+template <UnOp Op, class T>
+constexpr bool unary_defined() {
+  switch (Op) {
+    case UnOp::Neg:
+    case UnOp::Abs:
+      return kNumber<T>;
+    case UnOp::Not:
+      return std::is_same_v<T, bool>;
+    case UnOp::BitNot:
+      return kInt<T>;
+    default:
+      return kFloat<T>;
+  }
+}
+
+template <UnOp Op, class T>
+inline T apply_unary(T a) {
+  if constexpr (Op == UnOp::Neg) {
+    if constexpr (kInt<T>) {
+      return wrap_neg(a);
+    } else {
+      return -a;
+    }
+  } else if constexpr (Op == UnOp::Not) {
+    return !a;
+  } else if constexpr (Op == UnOp::BitNot) {
+    return static_cast<T>(~a);
+  } else if constexpr (Op == UnOp::Abs) {
+    if constexpr (kInt<T>) {
+      return wrap_abs(a);
+    } else {
+      return std::fabs(a);
+    }
+  } else if constexpr (Op == UnOp::Exp) {
+    return std::exp(a);
+  } else if constexpr (Op == UnOp::Log) {
+    return std::log(a);
+  } else if constexpr (Op == UnOp::Sqrt) {
+    return std::sqrt(a);
+  } else if constexpr (Op == UnOp::Sin) {
+    return std::sin(a);
+  } else if constexpr (Op == UnOp::Cos) {
+    return std::cos(a);
+  } else if constexpr (Op == UnOp::Tanh) {
+    return std::tanh(a);
+  } else if constexpr (Op == UnOp::Sigmoid) {
+    return sigmoid(a);
+  } else {
+    return std::floor(a);
+  }
+}
+
+template <class F>
+decltype(auto) with_binop(BinOp op, F&& f) {
+#define KESTREL_CASE(name) \
+  case BinOp::name:        \
+    return f(std::integral_constant<BinOp, BinOp::name>{});
+  switch (op) {
+    KESTREL_CASE(Add)
+    KESTREL_CASE(Sub)
+    KESTREL_CASE(Mul)
+    KESTREL_CASE(Div)
+    KESTREL_CASE(FloorDiv)
+    KESTREL_CASE(Mod)
+    KESTREL_CASE(Pow)
+    KESTREL_CASE(Eq)
+    KESTREL_CASE(Ne)
+    KESTREL_CASE(Lt)
+    KESTREL_CASE(Le)
+    KESTREL_CASE(Gt)
+    KESTREL_CASE(Ge)
+    KESTREL_CASE(BitAnd)
+    KESTREL_CASE(BitOr)
+    KESTREL_CASE(BitXor)
+    KESTREL_CASE(Shl)
+    KESTREL_CASE(Shr)
+    KESTREL_CASE(Min)
+    KESTREL_CASE(Max)
+  }
+#undef KESTREL_CASE
+  return f(std::integral_constant<BinOp, BinOp::Max>{});
+}
+
+template <class F>
+decltype(auto) with_unop(UnOp op, F&& f) {
+#define KESTREL_CASE(name) \
+  case UnOp::name:         \
+    return f(std::integral_constant<UnOp, UnOp::name>{});
+  switch (op) {
+    KESTREL_CASE(Neg)
+    KESTREL_CASE(Not)
+    KESTREL_CASE(BitNot)
+    KESTREL_CASE(Exp)
+    KESTREL_CASE(Log)
+    KESTREL_CASE(Sqrt)
+    KESTREL_CASE(Abs)
+    KESTREL_CASE(Sin)
+    KESTREL_CASE(Cos)
+    KESTREL_CASE(Tanh)
+    KESTREL_CASE(Sigmoid)
+    KESTREL_CASE(Floor)
+  }
+#undef KESTREL_CASE
+  return f(std::integral_constant<UnOp, UnOp::Floor>{});
+}
+
+// ---- broadcasting geometry -------------------------------------------------------------------
+
+// An operand seen as a logical rows x cols grid (a vector is one row; a scalar 0 x 0 with rank
+// 0), and the grid the operation runs over.
+struct Grid {
+  int rank = 0;
+  std::int64_t rows = 1;
+  std::int64_t cols = 1;
+};
+
+Grid grid_of(const Operand& o) {
+  if (!o.array) {
+    return Grid{};
+  }
+  const Array& a = *o.array;
+  if (a.rank == 1) {
+    return Grid{1, 1, a.shape[0]};
+  }
+  return Grid{2, a.shape[0], a.shape[1]};
+}
+
+std::string grid_text(const Grid& g) {
+  if (g.rank == 0) {
+    return "()";
+  }
+  if (g.rank == 1) {
+    return "(" + std::to_string(g.cols) + ",)";
+  }
+  return "(" + std::to_string(g.rows) + ", " + std::to_string(g.cols) + ")";
+}
+
+Grid broadcast(const Grid& a, const Grid& b) {
+  if (a.rank == 0) {
+    return b;
+  }
+  if (b.rank == 0) {
+    return a;
+  }
+  auto dim = [&](std::int64_t x, std::int64_t y) {
+    if (x == y || y == 1) {
+      return x;
+    }
+    if (x == 1) {
+      return y;
+    }
+    raise("shape mismatch: " + grid_text(a) + " and " + grid_text(b));
+  };
+  Grid g;
+  g.rank = std::max(a.rank, b.rank);
+  g.cols = dim(a.cols, b.cols);
+  g.rows = dim(a.rows, b.rows);
+  return g;
+}
+
+// A typed operand walked over a grid: element (i, j) is p[i * s0 + j * s1].
+template <class T>
+struct Src {
+  const T* p;
+  std::int64_t s0;
+  std::int64_t s1;
+};
+template <class T>
+struct Dst {
+  T* p;
+  std::int64_t s0;
+  std::int64_t s1;
+};
+
+template <class T>
+Src<T> source(const Operand& o, const Grid& g, T& slot) {
+  if (!o.array) {
+    slot = o.scalar.get<T>();
+    return Src<T>{&slot, 0, 0};
+  }
+  const Array& a = *o.array;
+  if (a.rank == 1) {
+    return Src<T>{a.ptr<T>(), 0, a.shape[0] == 1 && g.cols != 1 ? 0 : a.strides[0]};
+  }
+  return Src<T>{a.ptr<T>(), a.shape[0] == 1 && g.rows != 1 ? 0 : a.strides[0],
+                a.shape[1] == 1 && g.cols != 1 ? 0 : a.strides[1]};
+}
+
+ArrayRef alloc_grid(const Grid& g, Elem elem) {
+  return g.rank == 2 ? alloc(Shape(g.rows, g.cols), elem) : alloc(Shape(g.cols), elem);
+}
+
+template <class R>
+Dst<R> dest(const Array& out) {
+  if (out.rank == 1) {
+    return Dst<R>{out.ptr<R>(), 0, out.strides[0]};
+  }
+  return Dst<R>{out.ptr<R>(), out.strides[0], out.strides[1]};
+}
+
+// out(i, j) = f(a(i, j)) over the grid; the dense inner loop is the one the compiler vectorizes.
+template <class R, class A, class F>
+void map1(const Grid& g, Dst<R> out, Src<A> a, F f) {
+  for (std::int64_t i = 0; i < g.rows; ++i) {
+    R* o = out.p + i * out.s0;
+    const A* pa = a.p + i * a.s0;
+    if (out.s1 == 1 && a.s1 == 1) {
+      for (std::int64_t j = 0; j < g.cols; ++j) {
+        o[j] = f(pa[j]);
+      }
+    } else {
+      for (std::int64_t j = 0; j < g.cols; ++j) {
+        o[j * out.s1] = f(pa[j * a.s1]);
+      }
+    }
+  }
+}
+
+template <class R, class A, class B, class F>
+void map2(const Grid& g, Dst<R> out, Src<A> a, Src<B> b, F f) {
+  for (std::int64_t i = 0; i < g.rows; ++i) {
+    R* o = out.p + i * out.s0;
+    const A* pa = a.p + i * a.s0;
+    const B* pb = b.p + i * b.s0;
+    if (out.s1 == 1 && a.s1 == 1 && b.s1 == 1) {
+      for (std::int64_t j = 0; j < g.cols; ++j) {
+        o[j] = f(pa[j], pb[j]);
+      }
+    } else if (out.s1 == 1 && a.s1 == 1 && b.s1 == 0) {
+      const B y = *pb;
+      for (std::int64_t j = 0; j < g.cols; ++j) {
+        o[j] = f(pa[j], y);
+      }
+    } else if (out.s1 == 1 && a.s1 == 0 && b.s1 == 1) {
+      const A x = *pa;
+      for (std::int64_t j = 0; j < g.cols; ++j) {
+        o[j] = f(x, pb[j]);
+      }
+    } else {
+      for (std::int64_t j = 0; j < g.cols; ++j) {
+        o[j * out.s1] = f(pa[j * a.s1], pb[j * b.s1]);
+      }
+    }
+  }
+}
+
+template <class R, class A, class B, class C, class F>
+void map3(const Grid& g, Dst<R> out, Src<A> a, Src<B> b, Src<C> c, F f) {
+  for (std::int64_t i = 0; i < g.rows; ++i) {
+    R* o = out.p + i * out.s0;
+    const A* pa = a.p + i * a.s0;
+    const B* pb = b.p + i * b.s0;
+    const C* pc = c.p + i * c.s0;
+    for (std::int64_t j = 0; j < g.cols; ++j) {
+      o[j * out.s1] = f(pa[j * a.s1], pb[j * b.s1], pc[j * c.s1]);
+    }
+  }
+}
+
+void require_same_elem(const char* what, Elem a, Elem b) {
+  if (a != b) {
+    raise(std::string(what) + ": operands have different element types (" + elem_name(a) + " and " +
+          elem_name(b) + ")");
+  }
+}
+
+Operand to_f64(const Operand& o, ArrayRef& keep) {
+  if (!o.array) {
+    return Operand(o.scalar.to(Elem::F64));
+  }
+  keep = convert(*o.array, Elem::F64);
+  return Operand(keep);
+}
+
+}  // namespace
+
+Shape broadcast_shape(const Operand& a, const Operand& b) {
+  Grid g = broadcast(grid_of(a), grid_of(b));
+  if (g.rank == 0) {
+    return Shape(1);
+  }
+  return g.rank == 2 ? Shape(g.rows, g.cols) : Shape(g.cols);
+}
+
+ArrayRef binary(BinOp op, const Operand& a, const Operand& b) {
+  require_same_elem(binop_name(op), a.elem(), b.elem());
+  if (op == BinOp::Div && !is_float(a.elem())) {
+    ArrayRef ka;
+    ArrayRef kb;
+    return binary(op, to_f64(a, ka), to_f64(b, kb));
+  }
+  Grid g = broadcast(grid_of(a), grid_of(b));
+  if (g.rank == 0) {
+    raise("binary: an array operation needs an array operand");
+  }
+  return with_binop(op, [&](auto opc) -> ArrayRef {
+    using OpC = decltype(opc);
+    constexpr BinOp kOp = OpC::value;
+    return visit_number(a.elem(), [&](auto* tag) -> ArrayRef {
+      using T = ElemT<decltype(tag)>;
+      if constexpr (!binary_defined<kOp, T>()) {
+        raise(std::string("operator ") + binop_name(op) + " is not defined for " +
+              elem_name(elem_of<T>));
+      } else {
+        using R = decltype(apply_binary<kOp, T>(T{}, T{}));
+        ArrayRef out = alloc_grid(g, elem_of<R>);
+        T sa{};
+        T sb{};
+        map2(g, dest<R>(*out), source<T>(a, g, sa), source<T>(b, g, sb),
+             [](T x, T y) { return apply_binary<OpC::value, T>(x, y); });
+        return out;
+      }
+    });
+  });
+}
+
+Value binary(BinOp op, Value a, Value b) {
+  require_same_elem(binop_name(op), a.elem, b.elem);
+  if (op == BinOp::Div && !is_float(a.elem)) {
+    return binary(op, a.to(Elem::F64), b.to(Elem::F64));
+  }
+  return with_binop(op, [&](auto opc) -> Value {
+    using OpC = decltype(opc);
+    constexpr BinOp kOp = OpC::value;
+    return visit_number(a.elem, [&](auto* tag) -> Value {
+      using T = ElemT<decltype(tag)>;
+      if constexpr (!binary_defined<kOp, T>()) {
+        raise(std::string("operator ") + binop_name(op) + " is not defined for " +
+              elem_name(elem_of<T>));
+      } else {
+        return Value(apply_binary<kOp, T>(a.get<T>(), b.get<T>()));
+      }
+    });
+  });
+}
+
+ArrayRef unary(UnOp op, const Array& a) {
+  Grid g = grid_of(Operand(a));
+  return with_unop(op, [&](auto opc) -> ArrayRef {
+    using OpC = decltype(opc);
+    constexpr UnOp kOp = OpC::value;
+    return visit_number(a.elem, [&](auto* tag) -> ArrayRef {
+      using T = ElemT<decltype(tag)>;
+      if constexpr (!unary_defined<kOp, T>()) {
+        raise(std::string(unop_name(op)) + " is not defined for " + elem_name(elem_of<T>));
+      } else {
+        ArrayRef out = alloc_grid(g, elem_of<T>);
+        T slot{};
+        map1(g, dest<T>(*out), source<T>(Operand(a), g, slot),
+             [](T x) { return apply_unary<OpC::value, T>(x); });
+        return out;
+      }
+    });
+  });
+}
+
+Value unary(UnOp op, Value a) {
+  return with_unop(op, [&](auto opc) -> Value {
+    using OpC = decltype(opc);
+    constexpr UnOp kOp = OpC::value;
+    return visit_number(a.elem, [&](auto* tag) -> Value {
+      using T = ElemT<decltype(tag)>;
+      if constexpr (!unary_defined<kOp, T>()) {
+        raise(std::string(unop_name(op)) + " is not defined for " + elem_name(elem_of<T>));
+      } else {
+        return Value(apply_unary<kOp, T>(a.get<T>()));
+      }
+    });
+  });
+}
+
+ArrayRef convert(const Array& a, Elem to) {
+  Grid g = grid_of(Operand(a));
+  return visit_number(a.elem, [&](auto* from_tag) -> ArrayRef {
+    using From = ElemT<decltype(from_tag)>;
+    return visit_number(to, [&](auto* to_tag) -> ArrayRef {
+      using To = ElemT<decltype(to_tag)>;
+      ArrayRef out = alloc_grid(g, to);
+      From slot{};
+      map1(g, dest<To>(*out), source<From>(Operand(a), g, slot),
+           [](From x) { return convert_scalar<To>(x); });
+      return out;
+    });
+  });
+}
+
+ArrayRef where(const Operand& c, const Operand& a, const Operand& b) {
+  if (c.elem() != Elem::Bool) {
+    raise("where: the condition must be bool");
+  }
+  require_same_elem("where", a.elem(), b.elem());
+  Grid g = broadcast(broadcast(grid_of(c), grid_of(a)), grid_of(b));
+  if (g.rank == 0) {
+    raise("where: an array operation needs an array operand");
+  }
+  return visit_number(a.elem(), [&](auto* tag) -> ArrayRef {
+    using T = ElemT<decltype(tag)>;
+    ArrayRef out = alloc_grid(g, elem_of<T>);
+    bool sc = false;
+    T sa{};
+    T sb{};
+    map3(g, dest<T>(*out), source<bool>(c, g, sc), source<T>(a, g, sa), source<T>(b, g, sb),
+         [](bool k, T x, T y) { return k ? x : y; });
+    return out;
+  });
+}
+
+ArrayRef clip(const Operand& x, const Operand& lo, const Operand& hi) {
+  require_same_elem("clip", x.elem(), lo.elem());
+  require_same_elem("clip", x.elem(), hi.elem());
+  Grid g = broadcast(broadcast(grid_of(x), grid_of(lo)), grid_of(hi));
+  if (g.rank == 0) {
+    raise("clip: an array operation needs an array operand");
+  }
+  return visit_number(x.elem(), [&](auto* tag) -> ArrayRef {
+    using T = ElemT<decltype(tag)>;
+    ArrayRef out = alloc_grid(g, elem_of<T>);
+    T sx{};
+    T sl{};
+    T sh{};
+    map3(g, dest<T>(*out), source<T>(x, g, sx), source<T>(lo, g, sl), source<T>(hi, g, sh),
+         [](T v, T l, T h) { return min_value(max_value(v, l), h); });
+    return out;
+  });
+}
+
+void store(const Array& target, StoreOp op, const Operand& value) {
+  require_same_elem("assignment", target.elem, value.elem());
+  Grid tg = grid_of(Operand(target));
+  Grid g = broadcast(tg, grid_of(value));
+  if (g.rows != tg.rows || g.cols != tg.cols) {
+    raise("shape mismatch: " + grid_text(grid_of(value)) + " and " + grid_text(tg));
+  }
+  // A value that shares the target's buffer but is not the very same view is copied first, so
+  // the result is as if the right-hand side were computed before any element is written.
+  ArrayRef keep;
+  Operand v = value;
+  if (value.array && value.array->buffer == target.buffer &&
+      !(value.array->data == target.data && value.array->strides[0] == target.strides[0] &&
+        value.array->strides[1] == target.strides[1] && value.array->rank == target.rank)) {
+    keep = copy(*value.array);
+    v = Operand(keep);
+  }
+  if (target.elem == Elem::Str) {
+    if (op != StoreOp::Set || !v.array) {
+      raise("a string array can only be assigned a string array");
+    }
+    const Array& src = *v.array;
+    for (std::int64_t i = 0; i < target.shape[0]; ++i) {
+      for (std::int64_t j = 0; j < target.shape[1]; ++j) {
+        std::int64_t si = src.shape[0] == 1 ? 0 : i;
+        std::int64_t sj = src.shape[1] == 1 ? 0 : j;
+        if (src.rank == 1 && target.rank == 2) {
+          si = src.shape[0] == 1 ? 0 : j;
+          sj = 0;
+        }
+        target.at<std::string>(i, j) = src.at<std::string>(si, sj);
+      }
+    }
+    return;
+  }
+  visit_number(target.elem, [&](auto* tag) {
+    using T = ElemT<decltype(tag)>;
+    T slot{};
+    Src<T> s = source<T>(v, tg, slot);
+    Dst<T> d = dest<T>(target);
+    Src<T> cur{d.p, d.s0, d.s1};
+    switch (op) {
+      case StoreOp::Set:
+        map1(tg, d, s, [](T x) { return x; });
+        return;
+      case StoreOp::Add:
+        if constexpr (binary_defined<BinOp::Add, T>()) {
+          map2(tg, d, cur, s, [](T x, T y) { return apply_binary<BinOp::Add, T>(x, y); });
+          return;
+        }
+        break;
+      case StoreOp::Sub:
+        if constexpr (binary_defined<BinOp::Sub, T>()) {
+          map2(tg, d, cur, s, [](T x, T y) { return apply_binary<BinOp::Sub, T>(x, y); });
+          return;
+        }
+        break;
+      case StoreOp::Mul:
+        if constexpr (binary_defined<BinOp::Mul, T>()) {
+          map2(tg, d, cur, s, [](T x, T y) { return apply_binary<BinOp::Mul, T>(x, y); });
+          return;
+        }
+        break;
+      case StoreOp::Div:
+        if constexpr (binary_defined<BinOp::Div, T>()) {
+          map2(tg, d, cur, s, [](T x, T y) { return apply_binary<BinOp::Div, T>(x, y); });
+          return;
+        }
+        break;
+    }
+    raise(std::string("this compound assignment is not defined for ") + elem_name(elem_of<T>));
+  });
+}
+
+}  // namespace kestrel::rt

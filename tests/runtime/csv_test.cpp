@@ -1,0 +1,104 @@
+// read_csv: quoting, CRLF, typed columns, codes and labels, and errors naming file:line:col.
+#include "runtime/csv.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace kestrel::rt {
+namespace {
+
+template <class F>
+void expect_error(F f, const std::string& text) {
+  try {
+    f();
+    ADD_FAILURE() << "expected an error containing: " << text;
+  } catch (const RuntimeError& e) {
+    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+  }
+}
+
+using I64 = std::int64_t;
+
+TEST(Csv, TypedColumns) {
+  TableRef t = parse_csv("id,value,category\n1,2.5,a\n2,-1e3,b\n3, 4 ,a\n", "d.csv");
+  EXPECT_EQ(t->rows(), 3);
+  EXPECT_EQ(t->columns(), 3);
+  EXPECT_EQ(t->names(), (std::vector<std::string>{"id", "value", "category"}));
+  EXPECT_EQ(to_vector<I64>(*t->i64("id")), (std::vector<I64>{1, 2, 3}));
+  EXPECT_EQ(to_vector<double>(*t->f64("value")), (std::vector<double>{2.5, -1000, 4}));
+  EXPECT_EQ(to_vector<double>(*t->f64("id")), (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(to_vector<I64>(*t->codes("category")), (std::vector<I64>{0, 1, 0}));
+  ArrayRef labels = t->labels("category");
+  EXPECT_EQ(labels->elem, Elem::Str);
+  EXPECT_EQ(to_vector<std::string>(*labels), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(Csv, QuotedFieldsAndCrlf) {
+  TableRef t = parse_csv(
+      "name,\"note, with comma\"\r\n"
+      "\"Smith, J\",\"said \"\"hi\"\"\"\r\n"
+      "plain,\"two\nlines\"\r\n"
+      "\r\n"
+      "\"\",x\r\n",
+      "q.csv");
+  EXPECT_EQ(t->names(), (std::vector<std::string>{"name", "note, with comma"}));
+  ASSERT_EQ(t->rows(), 3);
+  EXPECT_EQ(t->cell(0, 0), "Smith, J");
+  EXPECT_EQ(t->cell(0, 1), "said \"hi\"");
+  EXPECT_EQ(t->cell(1, 1), "two\nlines");
+  EXPECT_EQ(t->cell(2, 0), "");
+  EXPECT_EQ(t->cell(2, 1), "x");
+  EXPECT_EQ(to_vector<std::string>(*t->labels("name")),
+            (std::vector<std::string>{"Smith, J", "plain", ""}));
+}
+
+TEST(Csv, NoTrailingNewline) {
+  TableRef t = parse_csv("a,b\n1,2", "n.csv");
+  EXPECT_EQ(to_vector<I64>(*t->i64("b")), (std::vector<I64>{2}));
+  EXPECT_EQ(parse_csv("a,b\n")->rows(), 0);
+}
+
+TEST(Csv, ErrorsNameFileLineAndColumn) {
+  expect_error([] { parse_csv("a,b,c\n1,2,3\n4,5\n", "d.csv"); },
+               "d.csv:3:1: expected 3 fields, found 2");
+  expect_error([] { parse_csv("a,b\n1,2,3\n", "d.csv"); }, "d.csv:2:1: expected 2 fields, found 3");
+  expect_error([] { parse_csv("a,b\n1,\"open\n", "d.csv"); },
+               "d.csv:2:3: unterminated quoted field");
+  expect_error([] { parse_csv("a,b\n1,\"x\"y\n", "d.csv"); }, "d.csv:2:6: expected ',' or the end");
+  TableRef t = parse_csv("id,value\n1,2.5\n2,abc\n3,\n", "d.csv");
+  expect_error([&] { t->f64("value"); }, "d.csv:3:3: cannot read 'abc' as f64 in column 'value'");
+  TableRef m = parse_csv("id,value\n1,2.5\n2,\n", "d.csv");
+  expect_error([&] { m->f64("value"); }, "d.csv:3:3: missing value in column 'value'");
+  expect_error([&] { t->i64("value"); }, "d.csv:2:3: cannot read '2.5' as i64 in column 'value'");
+  expect_error([&] { t->f64("price"); }, "d.csv: no column named 'price' (columns: id, value)");
+  expect_error([] { parse_csv("", "e.csv"); }, "e.csv: empty file");
+  expect_error([] { parse_csv("a,a\n", "d.csv"); }, "duplicate column name 'a'");
+  expect_error([] { parse_csv("n\n99999999999999999999\n", "d.csv")->i64("n"); },
+               "out of range for i64");
+}
+
+TEST(Csv, ReadsFiles) {
+  auto path = std::filesystem::temp_directory_path() / "kestrel_runtime_csv_test.csv";
+  {
+    std::ofstream out(path);
+    out << "x,y\n1,2\n3,4\n";
+  }
+  TableRef t = read_csv(path.string());
+  EXPECT_EQ(to_vector<double>(*t->f64("y")), (std::vector<double>{2, 4}));
+  std::filesystem::remove(path);
+  expect_error([&] { read_csv(path.string()); }, path.string() + ": cannot open file");
+}
+
+TEST(Csv, TablesAreReferenceCounted) {
+  TableRef a = parse_csv("x\n1\n");
+  TableRef b = a;
+  EXPECT_EQ(a->refs, 2);
+  b = nullptr;
+  EXPECT_EQ(a->refs, 1);
+}
+
+}  // namespace
+}  // namespace kestrel::rt
