@@ -21,6 +21,9 @@ constexpr const char* kUsage = R"(usage: kestrel <command> [options] FILE
 Kestrel is a small, statically typed array language.
 
 commands:
+  run FILE           run FILE's top-level statements (in the interpreter)
+      --interp       use the interpreter (the default until the JIT lands)
+      --time         print the time of each phase (parse, check, compile, run) to stderr
   check FILE         parse and type-check FILE and its imports; print diagnostics
   fmt [--write] FILE print FILE in canonical form (--write: rewrite it in place)
 
@@ -52,6 +55,44 @@ int cmd_check(const std::vector<std::string>& args) {
     }
     return kOk;
   } catch (const kestrel::Error& error) {
+    std::cerr << error.what();
+    return kProgramError;
+  }
+}
+
+void print_timings(const kestrel::Timings& t) {
+  std::fprintf(stderr,
+               "parse    %9.3f ms\ncheck    %9.3f ms\ncompile  %9.3f ms\nrun      %9.3f ms\n",
+               t.parse_ms, t.check_ms, t.compile_ms, t.run_ms);
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+  bool time = false;
+  std::vector<std::string> files;
+  for (const std::string& arg : args) {
+    if (arg == "--time") {
+      time = true;
+    } else if (arg == "--interp") {
+      // The interpreter is the only mode until the JIT lands.
+    } else if (!arg.empty() && arg[0] == '-') {
+      return usage_error("unknown option for run: " + arg);
+    } else {
+      files.push_back(arg);
+    }
+  }
+  if (files.size() != 1) {
+    return usage_error("run takes exactly one FILE");
+  }
+  kestrel::Engine engine;
+  try {
+    kestrel::Timings timings = engine.run_file(files[0]);
+    std::fflush(stdout);
+    if (time) {
+      print_timings(timings);
+    }
+    return kOk;
+  } catch (const kestrel::Error& error) {
+    std::fflush(stdout);
     std::cerr << error.what();
     return kProgramError;
   }
@@ -122,6 +163,9 @@ int main(int argc, char** argv) {
       std::cout << kUsage;
       return kOk;
     }
+  }
+  if (command == "run") {
+    return cmd_run(rest);
   }
   if (command == "check") {
     return cmd_check(rest);

@@ -4,15 +4,35 @@
 Expectations live in the program's own comments:
   # CHECK: error: undefined name 'foo'     one per expected diagnostic, in order
   # CHECK-LOC: 3:9                          line:col of the diagnostic on the CHECK line before
-A file with no CHECK lines must check clean (exit 0, no diagnostics).
+  # OUT: fib(90) = 2880067194370816120     one per expected line of standard output, in order
 
-usage: run_golden.py KESTREL FILE
+Programs under tests/lang/errors/, stdlib/ and examples/ are checked (`kestrel check`): their
+diagnostics must equal the CHECK lines, and a file without CHECK lines must check clean. Every
+other program under tests/lang/ is run (`kestrel run MODE`): its output must equal the OUT lines
+exactly, and its diagnostics (compile or runtime errors, on stderr) the CHECK lines.
+
+usage: run_golden.py KESTREL FILE [MODE]      (MODE: --interp, the default)
 """
+import difflib
 import re
 import subprocess
 import sys
 
 DIAG = re.compile(r"^(?P<file>[^ ].*?):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning): (?P<msg>.*)$")
+
+
+def expected_output(path):
+    lines = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = re.match(r"^\s*#\s*OUT:(?: (.*))?$", line.rstrip("\n"))
+            if m:
+                lines.append(m.group(1) or "")
+    return lines
+
+
+def is_check_only(path):
+    return path.startswith(("tests/lang/errors/", "stdlib/", "examples/"))
 
 
 def expectations(path):
@@ -32,11 +52,16 @@ def expectations(path):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     kestrel, path = sys.argv[1], sys.argv[2]
+    mode = sys.argv[3] if len(sys.argv) == 4 else "--interp"
     checks = expectations(path)
-    proc = subprocess.run([kestrel, "check", path], capture_output=True, text=True, timeout=60)
+    if is_check_only(path):
+        command = [kestrel, "check", path]
+    else:
+        command = [kestrel, "run", mode, path]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
     output = proc.stdout + proc.stderr
     got = []
     for line in output.splitlines():
@@ -46,7 +71,13 @@ def main():
                         "loc": (int(m.group("line")), int(m.group("col")))})
     failures = []
     if proc.returncode not in (0, 1):
-        failures.append(f"kestrel check exited {proc.returncode} (expected 0 or 1)")
+        failures.append(f"{' '.join(command[1:])} exited {proc.returncode} (expected 0 or 1)")
+    if not is_check_only(path):
+        want_out = expected_output(path)
+        got_out = proc.stdout.splitlines()
+        if got_out != want_out:
+            failures.append("output differs:\n" + "\n".join(
+                difflib.unified_diff(want_out, got_out, "expected", "got", lineterm="")))
     want_rc = 1 if any(c["sev"] == "error" for c in checks) else 0
     if proc.returncode != want_rc:
         failures.append(f"exit status {proc.returncode}, expected {want_rc}")
@@ -71,7 +102,7 @@ def main():
         print("--- kestrel output ---")
         print(output)
         return 1
-    print(f"ok {path} ({len(checks)} diagnostics)")
+    print(f"ok {path} ({len(checks)} diagnostics, {' '.join(command[1:-1])})")
     return 0
 
 

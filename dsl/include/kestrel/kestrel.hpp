@@ -1,6 +1,5 @@
 #pragma once
 // The public C++ API of Kestrel: the only header an embedding application includes.
-// (This slice: checking and formatting. Running programs lands with the interpreter.)
 #include <cstddef>
 #include <filesystem>
 #include <stdexcept>
@@ -31,6 +30,14 @@ struct Diagnostics {
   bool ok() const { return errors == 0; }
 };
 
+/// Milliseconds spent in each phase of a run (`kestrel run --time`).
+struct Timings {
+  double parse_ms = 0;
+  double check_ms = 0;
+  double compile_ms = 0;
+  double run_ms = 0;
+};
+
 struct EngineOptions {
   /// Where `import name` looks after the script's own folder. Empty: $KESTREL_STDLIB, else the
   /// stdlib/ folder of the source tree this library was built from.
@@ -45,6 +52,13 @@ class Engine {
   Diagnostics check_file(const std::filesystem::path& path) const;
   /// Same, for source text held in memory; `name` is used in diagnostics and to find imports.
   Diagnostics check_source(const std::string& name, const std::string& text) const;
+
+  /// Runs a script: its top-level statements in order, in the interpreter. print() writes to
+  /// `out` (stdout when null). Throws Error with the rendered diagnostics on a compile error,
+  /// and with the runtime error at its `file:line:col` when the program fails while running.
+  Timings run_file(const std::filesystem::path& path, std::string* out = nullptr) const;
+  Timings run_source(const std::string& name, const std::string& text,
+                     std::string* out = nullptr) const;
 
   /// The canonical formatting of a file (`kestrel fmt`). Throws Error if it does not parse.
   std::string format_file(const std::filesystem::path& path) const;
