@@ -6,21 +6,10 @@
 
 #include "runtime/elementwise.hpp"
 #include "runtime/reduce.hpp"
+#include "tests/runtime/expect_error.hpp"
 
 namespace kestrel::rt {
 namespace {
-
-// Expects `f` to raise a RuntimeError whose message contains `text`.
-template <class F>
-void expect_error(F f, const std::string& text) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error containing: " << text;
-  } catch (const RuntimeError& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-    EXPECT_EQ(e.site, kNoSite);
-  }
-}
 
 TEST(Array, Constructors) {
   ArrayRef z = zeros(Shape(3, 4));

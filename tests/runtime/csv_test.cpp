@@ -7,18 +7,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/runtime/expect_error.hpp"
+
 namespace kestrel::rt {
 namespace {
-
-template <class F>
-void expect_error(F f, const std::string& text) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error containing: " << text;
-  } catch (const RuntimeError& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  }
-}
 
 using I64 = std::int64_t;
 

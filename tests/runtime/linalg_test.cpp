@@ -7,19 +7,10 @@
 
 #include "runtime/random.hpp"
 #include "runtime/reduce.hpp"
+#include "tests/runtime/expect_error.hpp"
 
 namespace kestrel::rt {
 namespace {
-
-template <class F>
-void expect_error(F f, const std::string& text) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error containing: " << text;
-  } catch (const RuntimeError& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  }
-}
 
 double naive(const Array& a, const Array& b, std::int64_t i, std::int64_t j) {
   double acc = 0;

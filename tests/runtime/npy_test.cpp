@@ -7,19 +7,10 @@
 #include <fstream>
 
 #include "runtime/random.hpp"
+#include "tests/runtime/expect_error.hpp"
 
 namespace kestrel::rt {
 namespace {
-
-template <class F>
-void expect_error(F f, const std::string& text) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error containing: " << text;
-  } catch (const RuntimeError& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  }
-}
 
 class Npy : public ::testing::Test {
  protected:
