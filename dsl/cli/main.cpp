@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "kestrel/kestrel.hpp"
+#include "repl.hpp"
 
 namespace {
 
@@ -17,6 +20,7 @@ constexpr int kProgramError = 1;
 constexpr int kUsageError = 2;
 
 constexpr const char* kUsage = R"(usage: kestrel <command> [options] FILE
+       kestrel [repl]
 
 Kestrel is a small, statically typed array language.
 
@@ -26,6 +30,8 @@ commands:
       --time         print the time of each phase (parse, check, compile, run) to stderr
   check FILE         parse and type-check FILE and its imports; print diagnostics
   fmt [--write] FILE print FILE in canonical form (--write: rewrite it in place)
+  repl               the interactive prompt (also `kestrel` alone, on a terminal); reads
+                     entries from stdin when it is not a terminal
 
 options:
   -h, --help         show this help
@@ -145,6 +151,9 @@ int cmd_fmt(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
+    if (::isatty(STDIN_FILENO) != 0) {
+      return run_repl();
+    }
     std::cerr << kUsage;
     return kUsageError;
   }
@@ -163,6 +172,12 @@ int main(int argc, char** argv) {
       std::cout << kUsage;
       return kOk;
     }
+  }
+  if (command == "repl") {
+    if (!rest.empty()) {
+      return usage_error("repl takes no arguments");
+    }
+    return run_repl();
   }
   if (command == "run") {
     return cmd_run(rest);

@@ -13,7 +13,8 @@ failures = []
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([KESTREL, *args], capture_output=True, text=True, cwd=cwd, timeout=60)
+    return subprocess.run([KESTREL, *args], capture_output=True, text=True, cwd=cwd, timeout=60,
+                          stdin=subprocess.DEVNULL)
 
 
 def expect(name, proc, rc, stdout_has=None, stderr_has=None):

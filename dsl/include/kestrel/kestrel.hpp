@@ -1,10 +1,13 @@
 #pragma once
 // The public C++ API of Kestrel: the only header an embedding application includes.
+#include <atomic>
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kestrel {
 
@@ -67,6 +70,39 @@ class Engine {
 
  private:
   EngineOptions options_;
+};
+
+/// An interactive session (the REPL): entries run one at a time, and what they define persists.
+/// Functions, kernels and imports are kept as source; top-level `let`/`var` variables keep their
+/// values (scalars, strings and arrays; tuples and tables do not persist). An entry that fails
+/// (syntax, type or runtime error) leaves the session as it was. See dsl/engine/session.cpp.
+class Session {
+ public:
+  explicit Session(const Engine& engine);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  /// Runs one entry (one or more statements and definitions). When the entry ends with an
+  /// expression whose type is not void, its value is printed as print() would. print() writes to
+  /// `out` (stdout when null). When `interrupt` becomes true the run stops with an "interrupted"
+  /// error. Throws Error (rendered diagnostics, positions relative to the entry) on failure.
+  Timings run(const std::string& entry, std::string* out = nullptr,
+              const std::atomic<bool>* interrupt = nullptr);
+  /// The static type of an expression in the session's current state, as a user writes it
+  /// (`f64[:]`, `(i64, f64)`, `void`). Throws Error when it does not check.
+  std::string type_of(const std::string& expr);
+  /// True when `text` is an unfinished entry: a bracket ( [ { is still open, or its last line
+  /// ends in an operator or ','. (A REPL then reads a continuation line.)
+  static bool needs_more(const std::string& text);
+  /// The persisted variables, `name: type` each, in definition order.
+  std::vector<std::string> variables() const;
+  /// The names of the persisted functions, kernels and imports.
+  std::vector<std::string> definitions() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace kestrel

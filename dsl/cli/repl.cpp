@@ -1,0 +1,234 @@
+// `kestrel repl`: the interactive loop, on kestrel::Session (public API) and libedit.
+//
+// On a terminal: libedit line editing, history in ~/.kestrel_history (or $KESTREL_HISTORY),
+// prompts `>>> ` and `... `. Not on a terminal (a pipe, a test): lines are read from stdin with
+// no prompts and no history. Ctrl-C: one SIGINT handler (installed without SA_RESTART) sets a
+// flag. While an entry runs, the VM polls it (RunOptions::interrupt) and stops with an
+// "interrupted" error; at the prompt, our libedit getc function sees read() fail with EINTR and
+// ends the line, which the loop then discards (the line is cleared).
+#include "repl.hpp"
+
+#include <editline/readline.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "kestrel/kestrel.hpp"
+
+namespace {
+
+std::atomic<bool> g_interrupt{false};
+
+extern "C" void on_sigint(int) { g_interrupt.store(true); }
+
+bool g_line_interrupted = false;
+
+/// libedit's character source: like its own, but a Ctrl-C ends the line (which is discarded).
+extern "C" int repl_getc(FILE* in) {
+  for (;;) {
+    unsigned char c = 0;
+    ssize_t n = ::read(fileno(in), &c, 1);
+    if (n == 1) {
+      return c;
+    }
+    if (n == 0) {
+      return EOF;
+    }
+    if (errno == EINTR) {
+      if (g_interrupt.exchange(false)) {
+        g_line_interrupted = true;
+        return '\n';
+      }
+      continue;
+    }
+    return EOF;
+  }
+}
+
+constexpr const char* kHelp = R"(Enter statements, expressions and definitions; an expression's value is printed.
+Definitions (fn, kernel, import) and top-level let/var variables persist between entries.
+A line continues while a bracket ( [ { is open or it ends in an operator or ','.
+  :type EXPR   print the static type of EXPR
+  :time STMT   run STMT and print the time it took
+  :vars        list the variables and definitions kept so far
+  :help        this help
+  :quit        leave (also Ctrl-D)
+Ctrl-C interrupts a running entry, or clears the line at the prompt.
+)";
+
+std::filesystem::path history_path() {
+  if (const char* env = std::getenv("KESTREL_HISTORY"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return std::filesystem::path(home) / ".kestrel_history";
+  }
+  return {};
+}
+
+class LineReader {
+ public:
+  explicit LineReader(bool tty) : tty_(tty) {
+    if (tty_) {
+      rl_catch_signals = 0;
+      rl_getc_function = repl_getc;
+      using_history();
+      history_ = history_path();
+      if (!history_.empty()) {
+        read_history(history_.c_str());
+      }
+    }
+  }
+  ~LineReader() {
+    if (tty_ && !history_.empty()) {
+      write_history(history_.c_str());
+      history_truncate_file(history_.c_str(), 1000);
+    }
+  }
+
+  /// The next line (without '\n'); false at end of input. `interrupted` is set on Ctrl-C.
+  bool read(const char* prompt, std::string& line, bool& interrupted) {
+    interrupted = false;
+    if (!tty_) {
+      return static_cast<bool>(std::getline(std::cin, line));
+    }
+    g_line_interrupted = false;
+    char* raw = readline(prompt);
+    if (raw == nullptr) {
+      return false;
+    }
+    line = raw;
+    std::free(raw);
+    if (g_line_interrupted) {
+      interrupted = true;
+      line.clear();
+    }
+    return true;
+  }
+
+  void remember(const std::string& entry) {
+    if (tty_ && !entry.empty()) {
+      add_history(entry.c_str());
+    }
+  }
+
+ private:
+  bool tty_;
+  std::filesystem::path history_;
+};
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+std::string trim(const std::string& s) {
+  std::size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) {
+    return "";
+  }
+  std::size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+int run_repl() {
+  const bool tty = ::isatty(STDIN_FILENO) != 0;
+  kestrel::Engine engine;
+  kestrel::Session session(engine);
+  LineReader reader(tty);
+
+  struct sigaction action = {};
+  struct sigaction previous = {};
+  action.sa_handler = on_sigint;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: a blocked read() returns EINTR
+  sigaction(SIGINT, &action, &previous);
+
+  if (tty) {
+    std::cout << "Kestrel " << kestrel::version() << " — :help for help, :quit to leave\n";
+  }
+  int failures = 0;
+  std::string buffer;
+  for (;;) {
+    std::string line;
+    bool interrupted = false;
+    const char* prompt = buffer.empty() ? ">>> " : "... ";
+    if (!reader.read(prompt, line, interrupted)) {
+      if (tty) {
+        std::cout << "\n";
+      }
+      break;
+    }
+    if (interrupted) {
+      buffer.clear();
+      g_interrupt.store(false);
+      continue;
+    }
+    buffer += buffer.empty() ? line : "\n" + line;
+    std::string body = buffer;
+    bool meta = starts_with(trim(buffer), ":");
+    if (meta) {
+      body = trim(buffer);
+      std::size_t space = body.find_first_of(" \t");
+      body = space == std::string::npos ? "" : body.substr(space + 1);
+    }
+    if (kestrel::Session::needs_more(body)) {
+      continue;
+    }
+    std::string entry = buffer;
+    buffer.clear();
+    reader.remember(entry);
+    std::string command = trim(entry);
+    if (command.empty()) {
+      continue;
+    }
+    g_interrupt.store(false);
+    try {
+      if (meta) {
+        std::string name = command.substr(0, command.find_first_of(" \t"));
+        if (name == ":quit" || name == ":q" || name == ":exit") {
+          break;
+        } else if (name == ":help" || name == ":h") {
+          std::cout << kHelp;
+        } else if (name == ":type" || name == ":t") {
+          std::cout << session.type_of(trim(body)) << "\n";
+        } else if (name == ":time") {
+          kestrel::Timings t = session.run(body, nullptr, &g_interrupt);
+          std::fflush(stdout);
+          std::printf("time: %.3f ms (check %.3f ms, compile %.3f ms, run %.3f ms)\n",
+                      t.check_ms + t.compile_ms + t.run_ms, t.check_ms, t.compile_ms, t.run_ms);
+        } else if (name == ":vars") {
+          for (const std::string& v : session.variables()) {
+            std::cout << v << "\n";
+          }
+          for (const std::string& d : session.definitions()) {
+            std::cout << d << " (definition)\n";
+          }
+        } else {
+          std::cerr << "unknown command " << name << " (try :help)\n";
+          ++failures;
+        }
+      } else {
+        session.run(entry, nullptr, &g_interrupt);
+      }
+      std::fflush(stdout);
+    } catch (const kestrel::Error& error) {
+      std::fflush(stdout);
+      std::cerr << error.what();
+      std::cerr.flush();
+      ++failures;
+    }
+    std::cout.flush();
+  }
+  sigaction(SIGINT, &previous, nullptr);
+  // A piped session reports whether every entry succeeded; an interactive one always exits 0.
+  return (!tty && failures > 0) ? 1 : 0;
+}

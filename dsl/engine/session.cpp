@@ -1,0 +1,560 @@
+// kestrel::Session, the REPL's engine. How state persists between entries, without changing
+// the interpreter:
+//
+//  * Definitions (fn, kernel, import) are kept as source text, in the order they were accepted;
+//    a new definition of the same name replaces the old one.
+//  * Top-level variables are kept as values (interp::Value). Each entry is compiled as one
+//    program:
+//
+//        <accepted definitions>
+//        <the entry's own definitions>
+//        fn __repl_entry(__repl_p0: T0, __repl_p1: T1, ...) {
+//            let x = __repl_p0; var y = __repl_p1; let s = "persisted string"
+//            <the entry's statements>
+//            return (x, y, s, <the entry's new top-level variables>)
+//        }
+//
+//    and run with interp::call(), passing the persisted values in and taking the new ones out.
+//    Scalars and arrays travel as arguments (arrays by reference: no copy); strings are written
+//    back into the prelude as literals. Tuple and table variables do not persist (interp::call
+//    does not take them yet): the REPL says so when an entry defines one.
+//  * An entry is checked first without the return (a probe: it gives the types of the entry's
+//    top-level declarations and of a final expression), then compiled for real: with the return,
+//    and with a final non-void expression wrapped in print() so its value is shown.
+//  * Nothing is committed until the entry has run to completion, so a syntax, type or runtime
+//    error (or Ctrl-C) leaves the session as it was.
+//  * Diagnostics are mapped back from the synthesized program onto the entry's own text
+//    (`<repl>:line:col`), or onto the entry that defined a function (`<repl:N>`).
+//
+// Known limits: redeclaring a persisted variable replaces it, but the new initializer cannot read
+// the old one (`let x = x + 1` where x persists is "undefined name"); the seeded random stream
+// (seed(s); random()) restarts with each entry.
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "codegen/interp/interp.hpp"
+#include "dsl/diag/diagnostic.hpp"
+#include "dsl/sema/check.hpp"
+#include "kestrel/kestrel.hpp"
+#include "parser/ast_visit.hpp"
+#include "parser/parse.hpp"
+
+namespace kestrel {
+
+namespace {
+
+namespace ast = parser::ast;
+
+constexpr const char* kEntryFn = "__repl_entry";
+constexpr const char* kParamPrefix = "__repl_p";
+
+/// A piece of the synthesized program that came from a user's text.
+struct Segment {
+  std::uint32_t begin = 0;  // in the synthesized program
+  std::uint32_t end = 0;
+  std::shared_ptr<const std::string> text;  // the entry it came from
+  std::string name;                         // `<repl>` or `<repl:N>`
+  std::uint32_t offset = 0;                 // where [begin, end) starts in *text
+};
+
+/// Builds the synthesized program and remembers which parts map back to user text.
+class Builder {
+ public:
+  void raw(std::string_view s) { out_ += s; }
+  void mapped(const std::shared_ptr<const std::string>& text, const std::string& name,
+              std::uint32_t begin, std::uint32_t end) {
+    Segment seg;
+    seg.begin = static_cast<std::uint32_t>(out_.size());
+    out_.append(*text, begin, end - begin);
+    seg.end = static_cast<std::uint32_t>(out_.size());
+    seg.text = text;
+    seg.name = name;
+    seg.offset = begin;
+    segments_.push_back(std::move(seg));
+  }
+  const std::string& text() const { return out_; }
+  const std::vector<Segment>& segments() const { return segments_; }
+
+ private:
+  std::string out_;
+  std::vector<Segment> segments_;
+};
+
+struct Def {
+  std::string name;  // function, kernel or module name
+  std::shared_ptr<const std::string> text;
+  std::string source_name;
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+};
+
+struct Var {
+  std::string name;
+  bool is_var = false;
+  ir::Type type;  // in the TypeTable of the program that produced it (scalars/arrays/str only)
+  std::string type_text;
+  interp::Value value;
+};
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      case '\0': out += "\\0"; break;
+      default: out += c;
+    }
+  }
+  return out + "\"";
+}
+
+bool is_str(ir::Type t) { return t.is_scalar() && t.scalar == ir::Scalar::Str; }
+
+bool persistable(ir::Type t) {
+  return t.is_array() || t.is_scalar();
+}
+
+std::string def_name(const ast::Stmt& s) {
+  if (const auto* f = ast::ast_if<ast::FnDef>(s)) {
+    return f->name.name;
+  }
+  if (const auto* i = ast::ast_if<ast::ImportStmt>(s)) {
+    return i->module.name;
+  }
+  return {};
+}
+
+}  // namespace
+
+struct Session::Impl {
+  const Engine& engine;
+  std::vector<Def> defs;
+  std::vector<Var> vars;
+  int entry_count = 0;
+
+  explicit Impl(const Engine& e) : engine(e) {}
+
+  /// One compiled attempt: the sources (kept for rendering errors), the IR and the segments.
+  struct Attempt {
+    diag::SourceManager sources;
+    diag::DiagnosticList diags;
+    diag::FileId file = diag::kNoFile;
+    std::vector<Segment> segments;
+    std::optional<ir::Program> program;
+  };
+
+  /// Renders `diags` with spans in the synthesized program moved onto the user's text.
+  [[noreturn]] void fail(Attempt& a) {
+    std::map<std::string, diag::FileId> files;
+    auto remap = [&](diag::Span& span) {
+      if (span.file != a.file) {
+        return;
+      }
+      for (const Segment& seg : a.segments) {
+        if (span.begin >= seg.begin && span.begin <= seg.end) {
+          auto [it, fresh] = files.emplace(seg.name, diag::kNoFile);
+          if (fresh) {
+            it->second = a.sources.add(seg.name, *seg.text).id();
+          }
+          std::uint32_t len = span.end >= span.begin ? span.end - span.begin : 0;
+          span.file = it->second;
+          span.begin = span.begin - seg.begin + seg.offset;
+          span.end = std::min<std::uint32_t>(span.begin + len,
+                                             static_cast<std::uint32_t>(seg.text->size()));
+          return;
+        }
+      }
+    };
+    diag::DiagnosticList out;
+    for (const diag::Diagnostic& d : a.diags.all()) {
+      diag::Span span = d.span;
+      remap(span);
+      diag::Diagnostic& copy = out.report(d.kind, span, d.message);
+      copy.notes = d.notes;
+      for (diag::Note& n : copy.notes) {
+        remap(n.span);
+      }
+    }
+    throw Error(diag::render(a.sources, out), out.error_count());
+  }
+
+  struct Plan {
+    std::shared_ptr<const std::string> text;
+    ast::Program tree;
+    std::vector<std::size_t> def_stmts;    // indexes of definitions in tree.stmts
+    std::vector<std::size_t> other_stmts;  // the rest
+    std::vector<std::string> new_names;    // top-level let/var names, in order
+  };
+
+  /// Synthesizes the program for `plan`. `returns`: the variables to return (none: no return);
+  /// `print_last`: wrap the last statement (an expression) in print().
+  void build(Builder& b, const Plan& plan, const std::vector<std::string>& returns,
+             bool print_last, const std::string* type_expr) {
+    for (const Def& d : defs) {
+      bool replaced = false;
+      for (std::size_t k : plan.def_stmts) {
+        replaced = replaced || def_name(plan.tree.stmts[k]) == d.name;
+      }
+      if (!replaced) {
+        b.mapped(d.text, d.source_name, d.begin, d.end);
+        b.raw("\n");
+      }
+    }
+    for (std::size_t k : plan.def_stmts) {
+      ast::Node n = ast::span_of(plan.tree.stmts[k]);
+      b.mapped(plan.text, "<repl>", n.begin, n.end);
+      b.raw("\n");
+    }
+    b.raw(std::string("fn ") + kEntryFn + "(");
+    std::size_t p = 0;
+    for (const Var& v : vars) {
+      if (is_str(v.type)) {
+        continue;
+      }
+      b.raw((p ? ", " : "") + std::string(kParamPrefix) + std::to_string(p) + ": " + v.type_text);
+      ++p;
+    }
+    b.raw(") {\n");
+    p = 0;
+    for (const Var& v : vars) {
+      bool redeclared = false;
+      for (const std::string& n : plan.new_names) {
+        redeclared = redeclared || n == v.name;
+      }
+      std::string init = is_str(v.type) ? quote(v.value.str)
+                                         : std::string(kParamPrefix) + std::to_string(p++);
+      if (!redeclared) {
+        b.raw((v.is_var ? "var " : "let ") + v.name + " = " + init + "\n");
+      }
+    }
+    if (type_expr != nullptr) {
+      b.mapped(plan.text, "<repl>", 0, static_cast<std::uint32_t>(plan.text->size()));
+      b.raw("\n");
+    } else {
+      for (std::size_t i = 0; i < plan.other_stmts.size(); ++i) {
+        ast::Node n = ast::span_of(plan.tree.stmts[plan.other_stmts[i]]);
+        bool wrap = print_last && i + 1 == plan.other_stmts.size();
+        if (wrap) {
+          b.raw("print(");
+        }
+        b.mapped(plan.text, "<repl>", n.begin, n.end);
+        b.raw(wrap ? ")\n" : "\n");
+      }
+    }
+    if (returns.size() == 1) {
+      b.raw("return " + returns[0] + "\n");
+    } else if (returns.size() > 1) {
+      b.raw("return (");
+      for (std::size_t i = 0; i < returns.size(); ++i) {
+        b.raw((i ? ", " : "") + returns[i]);
+      }
+      b.raw(")\n");
+    }
+    b.raw("}\n");
+  }
+
+  std::unique_ptr<Attempt> check(const Builder& b) {
+    auto a = std::make_unique<Attempt>();
+    a->segments = b.segments();
+    const diag::SourceFile& file = a->sources.add("<repl>", b.text());
+    a->file = file.id();
+    std::optional<ast::Program> tree = parser::parse_program(file, a->diags);
+    if (!tree) {
+      fail(*a);
+    }
+    sema::CheckOptions options;
+    options.import_paths.push_back(engine.stdlib_dir());
+    a->program = sema::check_program(a->sources, file.id(), *tree, options, a->diags);
+    if (!a->program) {
+      fail(*a);
+    }
+    return a;
+  }
+
+  Plan parse_entry(const std::string& entry) {
+    Plan plan;
+    plan.text = std::make_shared<const std::string>(entry);
+    diag::SourceManager sources;
+    diag::DiagnosticList diags;
+    const diag::SourceFile& file = sources.add("<repl>", entry);
+    std::optional<ast::Program> tree = parser::parse_program(file, diags);
+    if (!tree) {
+      throw Error(diag::render(sources, diags), diags.error_count());
+    }
+    plan.tree = std::move(*tree);
+    for (std::size_t k = 0; k < plan.tree.stmts.size(); ++k) {
+      const ast::Stmt& s = plan.tree.stmts[k];
+      if (!def_name(s).empty()) {
+        plan.def_stmts.push_back(k);
+        continue;
+      }
+      plan.other_stmts.push_back(k);
+      if (const auto* let = ast::ast_if<ast::LetStmt>(s)) {
+        for (const ast::Ident& id : let->names) {
+          plan.new_names.push_back(id.name);
+        }
+      }
+    }
+    return plan;
+  }
+
+  const ir::Function& entry_fn(const ir::Program& program) {
+    return program.fn(program.find_function(kEntryFn));
+  }
+};
+
+Session::Session(const Engine& engine) : impl_(std::make_unique<Impl>(engine)) {}
+Session::~Session() = default;
+
+Timings Session::run(const std::string& entry, std::string* out,
+                     const std::atomic<bool>* interrupt) {
+  Impl& s = *impl_;
+  Timings timings;
+  auto t0 = std::chrono::steady_clock::now();
+  Impl::Plan plan = s.parse_entry(entry);
+  if (plan.tree.stmts.empty()) {
+    return timings;
+  }
+
+  // Probe: the types of the entry's top-level declarations and of a final expression.
+  Builder probe_src;
+  s.build(probe_src, plan, {}, false, nullptr);
+  std::unique_ptr<Impl::Attempt> probe = s.check(probe_src);
+  const ir::Program& pp = *probe->program;
+  const ir::Function& pf = s.entry_fn(pp);
+  std::map<std::string, std::pair<ir::Type, bool>> declared;  // name -> (type, mutable)
+  for (ir::StmtId sid : pf.body.stmts) {
+    const ir::Stmt& st = pp.stmt(sid);
+    if (const auto* let = std::get_if<ir::Let>(&st.kind)) {
+      const ir::Local& l = pf.locals[let->local.v];
+      declared[l.name] = {l.type, l.is_mutable};
+    } else if (const auto* lt = std::get_if<ir::LetTuple>(&st.kind)) {
+      for (ir::LocalId id : lt->locals) {
+        const ir::Local& l = pf.locals[id.v];
+        declared[l.name] = {l.type, l.is_mutable};
+      }
+    }
+  }
+  bool print_last = false;
+  if (!plan.other_stmts.empty() &&
+      ast::ast_if<ast::ExprStmt>(plan.tree.stmts[plan.other_stmts.back()]) != nullptr &&
+      !pf.body.stmts.empty()) {
+    const ir::Stmt& last = pp.stmt(pf.body.stmts.back());
+    if (const auto* es = std::get_if<ir::ExprStmt>(&last.kind)) {
+      ir::Type t = pp.expr(es->expr).type;
+      print_last = !t.is_void() && !t.is_error();
+    }
+  }
+
+  // The variables after this entry: the old ones (unless redeclared), then the new ones.
+  std::vector<std::string> returns;
+  std::vector<std::string> dropped;
+  for (const Var& v : s.vars) {
+    if (std::find(plan.new_names.begin(), plan.new_names.end(), v.name) == plan.new_names.end()) {
+      returns.push_back(v.name);
+    }
+  }
+  for (const std::string& n : plan.new_names) {
+    auto it = declared.find(n);
+    if (it == declared.end()) {
+      continue;
+    }
+    if (persistable(it->second.first)) {
+      returns.push_back(n);
+    } else {
+      dropped.push_back(n);
+    }
+  }
+
+  Builder real_src;
+  s.build(real_src, plan, returns, print_last, nullptr);
+  std::unique_ptr<Impl::Attempt> real = s.check(real_src);
+  const ir::Program& rp = *real->program;
+  const ir::Function& rf = s.entry_fn(rp);
+  auto t1 = std::chrono::steady_clock::now();
+  std::unique_ptr<interp::CompiledProgram> code = interp::compile(rp);
+  auto t2 = std::chrono::steady_clock::now();
+
+  std::vector<interp::Value> args;
+  std::size_t p = 0;
+  for (const Var& v : s.vars) {
+    if (is_str(v.type)) {
+      continue;
+    }
+    interp::Value a = v.value;
+    a.type = rf.locals[p++].type;  // same scalar/array type, this program's TypeTable
+    args.push_back(std::move(a));
+  }
+  interp::RunOptions options;
+  options.out = out;
+  options.interrupt = interrupt;
+  interp::Value result;
+  try {
+    result = interp::call(*code, rp.find_function(kEntryFn), args, options);
+  } catch (const interp::RunError& error) {
+    real->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
+    s.fail(*real);
+  } catch (const std::invalid_argument& error) {
+    throw Error(std::string("error: internal REPL error: ") + error.what() + "\n");
+  }
+  auto t3 = std::chrono::steady_clock::now();
+
+  // Commit: definitions, then variables.
+  int number = ++s.entry_count;
+  for (std::size_t k : plan.def_stmts) {
+    std::string name = def_name(plan.tree.stmts[k]);
+    std::erase_if(s.defs, [&](const Def& d) { return d.name == name; });
+    ast::Node n = ast::span_of(plan.tree.stmts[k]);
+    s.defs.push_back(Def{name, plan.text, "<repl:" + std::to_string(number) + ">", n.begin, n.end});
+  }
+  std::vector<interp::Value> values;
+  if (returns.size() == 1) {
+    values.push_back(std::move(result));
+  } else {
+    values = std::move(result.elems);
+  }
+  std::vector<Var> next;
+  for (std::size_t i = 0; i < returns.size() && i < values.size(); ++i) {
+    Var v;
+    v.name = returns[i];
+    v.value = std::move(values[i]);
+    v.type = v.value.type;
+    v.type_text = ir::type_name(rp.types, v.type);
+    auto it = declared.find(v.name);
+    if (std::find(plan.new_names.begin(), plan.new_names.end(), v.name) != plan.new_names.end()) {
+      v.is_var = it->second.second;
+    } else {
+      for (const Var& old : s.vars) {
+        if (old.name == v.name) {
+          v.is_var = old.is_var;
+        }
+      }
+    }
+    next.push_back(std::move(v));
+  }
+  s.vars = std::move(next);
+  if (!dropped.empty()) {
+    std::string note;
+    for (const std::string& n : dropped) {
+      note += "note: '" + n + "', of type " + ir::type_name(pp.types, declared[n].first) +
+              ", does not persist after this entry: only scalars, strings and arrays do\n";
+    }
+    if (out != nullptr) {
+      *out += note;
+    } else {
+      std::fputs(note.c_str(), stderr);
+    }
+  }
+  auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  timings.check_ms = ms(t0, t1);
+  timings.compile_ms = ms(t1, t2);
+  timings.run_ms = ms(t2, t3);
+  return timings;
+}
+
+std::string Session::type_of(const std::string& expr) {
+  Impl& s = *impl_;
+  {
+    diag::SourceManager sources;
+    diag::DiagnosticList diags;
+    const diag::SourceFile& file = sources.add("<repl>", expr);
+    if (!parser::parse_expression(file, diags)) {
+      throw Error(diag::render(sources, diags), diags.error_count());
+    }
+  }
+  Impl::Plan plan;
+  plan.text = std::make_shared<const std::string>(expr);
+  Builder b;
+  s.build(b, plan, {}, false, &expr);
+  std::unique_ptr<Impl::Attempt> a = s.check(b);
+  const ir::Program& p = *a->program;
+  const ir::Function& f = s.entry_fn(p);
+  if (f.body.stmts.empty()) {
+    return "void";
+  }
+  const ir::Stmt& last = p.stmt(f.body.stmts.back());
+  if (const auto* es = std::get_if<ir::ExprStmt>(&last.kind)) {
+    ir::Type t = p.expr(es->expr).type;
+    return t.is_void() ? "void" : ir::type_name(p.types, t);
+  }
+  return "void";
+}
+
+bool Session::needs_more(const std::string& text) {
+  int depth = 0;
+  char last = 0;           // the last significant character outside strings and comments
+  std::string last_word;   // the last identifier-like word, for `and` / `or` / `not`
+  bool last_is_word = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '#') {
+      while (i < text.size() && text[i] != '\n') {
+        ++i;
+      }
+      continue;
+    }
+    if (c == '"') {
+      ++i;
+      while (i < text.size() && text[i] != '"' && text[i] != '\n') {
+        if (text[i] == '\\') {
+          ++i;
+        }
+        ++i;
+      }
+      last = '"';
+      last_is_word = false;
+      continue;
+    }
+    if (c == '(' || c == '[' || c == '{') {
+      ++depth;
+    } else if (c == ')' || c == ']' || c == '}') {
+      --depth;
+    }
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      continue;
+    }
+    bool word = std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    if (word) {
+      if (!last_is_word) {
+        last_word.clear();
+      }
+      last_word += c;
+    }
+    last_is_word = word;
+    last = c;
+  }
+  if (depth > 0) {
+    return true;
+  }
+  if (last_is_word) {
+    return last_word == "and" || last_word == "or" || last_word == "not";
+  }
+  static const std::string kOps = "+-*/%@<>=&|^~,.!";
+  return last != 0 && kOps.find(last) != std::string::npos;
+}
+
+std::vector<std::string> Session::variables() const {
+  std::vector<std::string> out;
+  for (const Var& v : impl_->vars) {
+    out.push_back(v.name + ": " + v.type_text);
+  }
+  return out;
+}
+
+std::vector<std::string> Session::definitions() const {
+  std::vector<std::string> out;
+  for (const Def& d : impl_->defs) {
+    out.push_back(d.name);
+  }
+  return out;
+}
+
+}  // namespace kestrel

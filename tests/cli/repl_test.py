@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Drives a real `kestrel repl` session through a pseudo-terminal (libedit, prompts, Ctrl-C),
+and a piped one (stdin not a terminal).
+
+usage: repl_test.py KESTREL SOURCE_ROOT [pty|pipe]
+"""
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import tempfile
+import time
+
+KESTREL, ROOT = sys.argv[1], sys.argv[2]
+MODE = sys.argv[3] if len(sys.argv) > 3 else "pty"
+failures = []
+
+
+def check(name, ok, detail=""):
+    if ok:
+        print(f"ok {name}")
+    else:
+        failures.append(f"{name}: {detail}")
+        print(f"FAIL {name}: {detail}")
+
+
+class Pty:
+    """A kestrel process on a pseudo-terminal, with expect-style reading."""
+
+    def __init__(self, args, env):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.chdir(ROOT)
+            os.execve(KESTREL, [KESTREL, *args], env)
+        self.seen = ""  # everything read so far
+        self.pos = 0    # where the next expect() starts looking
+
+    def send(self, text):
+        os.write(self.fd, text.encode())
+
+    def expect(self, pattern, timeout=20):
+        """Waits until `pattern` (a regex) appears after the last match; returns the text between."""
+        deadline = time.time() + timeout
+        rx = re.compile(pattern)
+        while True:
+            m = rx.search(self.seen, self.pos)
+            if m:
+                before = self.seen[self.pos:m.start()]
+                self.pos = m.end()
+                return before
+            left = deadline - time.time()
+            if left <= 0:
+                raise TimeoutError(f"timed out waiting for {pattern!r}; tail: {self.seen[-400:]!r}")
+            r, _, _ = select.select([self.fd], [], [], left)
+            if r:
+                try:
+                    data = os.read(self.fd, 4096)
+                except OSError:
+                    data = b""
+                if not data:
+                    m = rx.search(self.seen, self.pos)
+                    if m:
+                        continue
+                    raise EOFError(f"session ended waiting for {pattern!r}; tail: {self.seen[-400:]!r}")
+                self.seen += data.decode(errors="replace").replace("\r\n", "\n")
+
+    def wait(self, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+            try:
+                r, _, _ = select.select([self.fd], [], [], 0.1)
+                if r:
+                    os.read(self.fd, 4096)
+            except OSError:
+                pass
+        os.kill(self.pid, 9)
+        return None
+
+
+PROMPT = r">>> "
+
+
+def pty_session():
+    home = tempfile.mkdtemp()
+    env = dict(os.environ, HOME=home, TERM="dumb", KESTREL_HISTORY=os.path.join(home, "hist"))
+    s = Pty(["repl"], env)
+    try:
+        s.expect(PROMPT)
+        # A function spanning lines: continuation prompts while the brace is open.
+        s.send("fn sq(x: i64) -> i64 {\r")
+        s.expect(r"\.\.\. ")
+        s.send("    return x * x\r")
+        s.expect(r"\.\.\. ")
+        s.send("}\r")
+        s.expect(PROMPT)
+        s.send("sq(7)\r")
+        out = s.expect(PROMPT)
+        check("multi-line fn, then an expression prints its value", "49" in out, repr(out))
+        # An operator at the end of a line continues it.
+        s.send("var total = 1 +\r")
+        s.expect(r"\.\.\. ")
+        s.send("  2\r")
+        s.expect(PROMPT)
+        s.send("total += sq(3)\r")
+        s.expect(PROMPT)
+        s.send("print(\"total is\", total)\r")
+        out = s.expect(PROMPT)
+        check("a variable persists across entries", "total is 12" in out, repr(out))
+        # An error, then recovery with the state intact.
+        s.send("print(nosuch + 1)\r")
+        out = s.expect(PROMPT)
+        check("undefined name is reported", "nosuch" in out and "error" in out, repr(out))
+        s.send("total * 2\r")
+        out = s.expect(PROMPT)
+        check("recovery after an error", "24" in out, repr(out))
+        # A runtime error leaves the variables as they were.
+        s.send("let arr = [1.0, 2.5, 4.0]\r")
+        s.expect(PROMPT)
+        s.send("total = 100; print(arr[7])\r")
+        out = s.expect(PROMPT)
+        check("runtime error is reported", "out of bounds" in out, repr(out))
+        s.send("total\r")
+        out = s.expect(PROMPT)
+        check("state unchanged by a failed entry", re.search(r"\b12\b", out) is not None, repr(out))
+        s.send(":type arr * 2.0\r")
+        out = s.expect(PROMPT)
+        check(":type", "f64[:]" in out, repr(out))
+        s.send(":type sq(2)\r")
+        out = s.expect(PROMPT)
+        check(":type of a call", "i64" in out, repr(out))
+        s.send(":time sum(arr)\r")
+        out = s.expect(PROMPT)
+        check(":time", "7.5" in out and re.search(r"time: [0-9.]+ ms", out) is not None, repr(out))
+        s.send(":help\r")
+        out = s.expect(PROMPT)
+        check(":help", ":quit" in out, repr(out))
+        # Ctrl-C at the prompt clears the line.
+        s.send("this is not kestrel")
+        time.sleep(0.3)
+        s.send("\x03")
+        s.expect(PROMPT)
+        s.send("1 + 1\r")
+        out = s.expect(PROMPT)
+        check("Ctrl-C at the prompt clears the line", "2" in out and "error" not in out, repr(out))
+        # Ctrl-C interrupts a long-running entry.
+        s.send("var n = 0; while true { n += 1 }\r")
+        time.sleep(1.0)
+        s.send("\x03")
+        out = s.expect(PROMPT, timeout=10)
+        check("Ctrl-C interrupts a running entry", "interrupted" in out, repr(out))
+        s.send("sq(total)\r")
+        out = s.expect(PROMPT)
+        check("the session goes on after Ctrl-C", "144" in out, repr(out))
+        s.send(":quit\r")
+        rc = s.wait()
+        check(":quit leaves with status 0", rc == 0, f"rc={rc}")
+        hist = open(os.path.join(home, "hist")).read() if os.path.exists(os.path.join(home, "hist")) else ""
+        check("history is saved", "sq(7)" in hist, repr(hist[-300:]))
+        # Ctrl-D leaves too; history from the last session is there.
+        s2 = Pty(["repl"], env)
+        s2.expect(PROMPT)
+        s2.send("\x04")
+        rc = s2.wait()
+        check("Ctrl-D leaves", rc == 0, f"rc={rc}")
+        # `kestrel` alone on a terminal is the REPL.
+        s3 = Pty([], env)
+        s3.expect(PROMPT)
+        s3.send("6 * 7\r")
+        out = s3.expect(PROMPT)
+        s3.send(":quit\r")
+        rc = s3.wait()
+        check("kestrel with no arguments on a terminal", "42" in out and rc == 0, f"{out!r} rc={rc}")
+    except (TimeoutError, EOFError) as e:
+        failures.append(f"pty session: {e}")
+        try:
+            os.kill(s.pid, 9)
+        except OSError:
+            pass
+
+
+def pipe_session():
+    script = "\n".join([
+        "fn add(a: i64, b: i64) -> i64 {",
+        "  return a + b",
+        "}",
+        "let base = 40",
+        "add(base, 2)",
+        "let name = \"kestrel\"",
+        "print(name, base)",
+        "undefined_thing",
+        ":type add(1, 2) * 1.5",
+        "let v = zeros(3)",
+        "v[1] = 5.0",
+        "v",
+        ":quit",
+        "print(\"not reached\")",
+        "",
+    ])
+    p = subprocess.run([KESTREL, "repl"], input=script, capture_output=True, text=True,
+                       cwd=ROOT, timeout=60)
+    lines = p.stdout.splitlines()
+    check("piped: expression value", "42" in lines, repr(p.stdout))
+    check("piped: string persists", "kestrel 40" in lines, repr(p.stdout))
+    check("piped: error on stderr", "undefined_thing" in p.stderr, repr(p.stderr))
+    check("piped: :type", "f64" in lines, repr(p.stdout))
+    check("piped: array persists and is mutable", "[0 5 0]" in lines, repr(p.stdout))
+    check("piped: :quit stops reading", "not reached" not in p.stdout, repr(p.stdout))
+    check("piped: no prompts", ">>>" not in p.stdout, repr(p.stdout))
+    check("piped: exit 1 after an error", p.returncode == 1, f"rc={p.returncode}")
+    ok = subprocess.run([KESTREL, "repl"], input="let x = 2\nx * 21\n", capture_output=True,
+                        text=True, cwd=ROOT, timeout=60)
+    check("piped: clean session exits 0", ok.returncode == 0 and ok.stdout == "42\n",
+          f"rc={ok.returncode} {ok.stdout!r} {ok.stderr!r}")
+    none = subprocess.run([KESTREL], input="1\n", capture_output=True, text=True, cwd=ROOT,
+                          timeout=60)
+    check("no arguments and no terminal: usage", none.returncode == 2 and "usage" in none.stderr,
+          f"rc={none.returncode}")
+
+
+if MODE == "pty":
+    pty_session()
+else:
+    pipe_session()
+if failures:
+    print("\n".join(failures), file=sys.stderr)
+    sys.exit(1)
