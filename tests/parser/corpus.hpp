@@ -29,6 +29,12 @@ inline std::vector<CorpusFile> load_corpus() {
       if (ec) {
         break;
       }
+      // tests/lang_pending/ holds known-failing programs awaiting fixes (one is a 72 KB block
+      // that would make every-byte truncation quadratic); they are not part of the corpus.
+      if (it->is_directory() && it->path().filename() == "lang_pending") {
+        it.disable_recursion_pending();
+        continue;
+      }
       if (it->is_regular_file() && it->path().extension() == ".kst") {
         std::ifstream in(it->path(), std::ios::binary);
         std::ostringstream text;
