@@ -141,7 +141,7 @@ def pty_session():
         check(":help", ":quit" in out, repr(out))
         # Ctrl-C at the prompt clears the line.
         s.send("this is not kestrel")
-        time.sleep(0.3)
+        time.sleep(1.0)  # let the line editor take the text before the interrupt
         s.send("\x03")
         s.expect(PROMPT)
         s.send("1 + 1\r")
@@ -149,7 +149,7 @@ def pty_session():
         check("Ctrl-C at the prompt clears the line", "2" in out and "error" not in out, repr(out))
         # Ctrl-C interrupts a long-running entry.
         s.send("var n = 0; while true { n += 1 }\r")
-        time.sleep(1.0)
+        time.sleep(2.5)  # the entry must be running (checked and compiled) when Ctrl-C comes
         s.send("\x03")
         out = s.expect(PROMPT, timeout=10)
         check("Ctrl-C interrupts a running entry", "interrupted" in out, repr(out))
