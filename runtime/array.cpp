@@ -48,10 +48,29 @@ void check_size(Shape shape, const char* what) {
   }
 }
 
+/// Decimal digits of a 128-bit count (sizes that overflow 64 bits are reported exactly).
+std::string to_string_u128(unsigned __int128 v) {
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+    v /= 10;
+  } while (v != 0);
+  return digits;
+}
+
+/// No allocation may ask for more than this (128 TiB): larger sizes are refused up front, before
+/// any multiplication can wrap and allocate an array shorter than its shape.
+constexpr unsigned __int128 kMaxBytes = static_cast<unsigned __int128>(1) << 47;
+
 ArrayRef make_contiguous(Shape shape, Elem elem, bool zero, const char* what) {
   check_size(shape, what);
-  auto count = static_cast<std::size_t>(shape.dims[0]) *
-               static_cast<std::size_t>(shape.rank == 2 ? shape.dims[1] : 1);
+  unsigned __int128 elements = static_cast<unsigned __int128>(shape.dims[0]) *
+                               static_cast<unsigned __int128>(shape.rank == 2 ? shape.dims[1] : 1);
+  unsigned __int128 bytes = elements * elem_size(elem);
+  if (bytes > kMaxBytes) {
+    raise("out of memory allocating " + to_string_u128(bytes) + " bytes");
+  }
+  auto count = static_cast<std::size_t>(elements);
   Buffer* b = zero ? Buffer::allocate(elem, count) : Buffer::allocate_uninit(elem, count);
   std::int64_t strides[2] = {shape.rank == 2 ? shape.dims[1] : 1, 1};
   return ArrayRef::adopt(new_view(b, b->data(), shape, strides, elem));
@@ -143,7 +162,11 @@ std::int64_t live_bytes() { return g_live_bytes.load(std::memory_order_relaxed);
 std::int64_t live_arrays() { return g_live_arrays.load(std::memory_order_relaxed); }
 
 Buffer* Buffer::allocate_uninit(Elem elem, std::size_t count) {
-  std::size_t bytes = count * elem_size(elem);
+  unsigned __int128 wide = static_cast<unsigned __int128>(count) * elem_size(elem);
+  if (wide > kMaxBytes) {
+    raise("out of memory allocating " + to_string_u128(wide) + " bytes");
+  }
+  auto bytes = static_cast<std::size_t>(wide);
   std::size_t rounded = std::max<std::size_t>(kAlign, (bytes + kAlign - 1) / kAlign * kAlign);
   void* data = std::aligned_alloc(kAlign, rounded);
   if (!data) {

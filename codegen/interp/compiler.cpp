@@ -53,7 +53,8 @@ class FnCompiler {
       }
     }
     if (next > 60000) {
-      throw std::runtime_error("function " + fn_.name + " has too many locals");
+      throw RunError(fn_.span, "function '" + fn_.name +
+                                   "' has more locals than the interpreter supports (60000 slots)");
     }
     free_ = next;
     proto_.nregs = std::max<std::uint32_t>(next, 1);
@@ -110,7 +111,8 @@ class FnCompiler {
     std::uint32_t r = free_;
     free_ += n;
     if (free_ > 65000) {
-      throw std::runtime_error("function " + fn_.name + " needs too many registers");
+      throw RunError(span_, "function '" + fn_.name +
+                                "' needs more registers than the interpreter supports (65000)");
     }
     proto_.nregs = std::max(proto_.nregs, free_);
     return static_cast<std::uint16_t>(r);
@@ -148,7 +150,8 @@ class FnCompiler {
       default:
         if (off < std::numeric_limits<std::int16_t>::min() ||
             off > std::numeric_limits<std::int16_t>::max()) {
-          throw std::runtime_error("function " + fn_.name + " has a block too long to jump over");
+          throw RunError(span_, "function '" + fn_.name +
+                                    "' has a block too long for the interpreter to jump over");
         }
         in.c = static_cast<std::uint16_t>(static_cast<std::int16_t>(off));
     }
@@ -489,7 +492,7 @@ class FnCompiler {
       static constexpr Op kF32[] = {Op::EQ_F32, Op::NE_F32, Op::LT_F32, Op::LE_F32};
       Op o = s == Scalar::F64 ? kF64[k] : s == Scalar::F32 ? kF32[k] : kI[k];
       if (s == Scalar::Str) {
-        throw std::runtime_error("comparing strings is not supported by the interpreter");
+        throw RunError(span_, "comparing strings is not supported by the interpreter yet");
       }
       emit(o, dst, x.reg, y.reg);
       return;

@@ -101,11 +101,12 @@ Timings Engine::run_source(const std::string& name, const std::string& text,
   if (!program) {
     throw_diagnostics(sources, diags);
   }
-  std::unique_ptr<interp::CompiledProgram> code = interp::compile(*program);
-  timings.compile_ms = clock.lap();
   interp::RunOptions run_options;
   run_options.out = out;
   try {
+    // compile() raises RunError too, for what the interpreter cannot lower (a limit it has).
+    std::unique_ptr<interp::CompiledProgram> code = interp::compile(*program);
+    timings.compile_ms = clock.lap();
     interp::run_main(*code, run_options);
   } catch (const interp::RunError& error) {
     diags.report(diag::Kind::RuntimeError, error.span(), error.message());

@@ -29,10 +29,10 @@
 // Known limits: redeclaring a persisted variable replaces it, but the new initializer cannot read
 // the old one (`let x = x + 1` where x persists is "undefined name"); the seeded random stream
 // (seed(s); random()) restarts with each entry.
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
-#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -104,13 +104,26 @@ std::string quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\0': out += "\\0"; break;
-      default: out += c;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\0':
+        out += "\\0";
+        break;
+      default:
+        out += c;
     }
   }
   return out + "\"";
@@ -118,9 +131,7 @@ std::string quote(const std::string& s) {
 
 bool is_str(ir::Type t) { return t.is_scalar() && t.scalar == ir::Scalar::Str; }
 
-bool persistable(ir::Type t) {
-  return t.is_array() || t.is_scalar();
-}
+bool persistable(ir::Type t) { return t.is_array() || t.is_scalar(); }
 
 std::string def_name(const ast::Stmt& s) {
   if (const auto* f = ast::ast_if<ast::FnDef>(s)) {
@@ -196,8 +207,8 @@ struct Session::Impl {
 
   /// Synthesizes the program for `plan`. `returns`: the variables to return (none: no return);
   /// `print_last`: wrap the last statement (an expression) in print().
-  void build(Builder& b, const Plan& plan, const std::vector<std::string>& returns,
-             bool print_last, const std::string* type_expr) {
+  void build(Builder& b, const Plan& plan, const std::vector<std::string>& returns, bool print_last,
+             const std::string* type_expr) {
     for (const Def& d : defs) {
       bool replaced = false;
       for (std::size_t k : plan.def_stmts) {
@@ -229,8 +240,8 @@ struct Session::Impl {
       for (const std::string& n : plan.new_names) {
         redeclared = redeclared || n == v.name;
       }
-      std::string init = is_str(v.type) ? quote(v.value.str)
-                                         : std::string(kParamPrefix) + std::to_string(p++);
+      std::string init =
+          is_str(v.type) ? quote(v.value.str) : std::string(kParamPrefix) + std::to_string(p++);
       if (!redeclared) {
         b.raw((v.is_var ? "var " : "let ") + v.name + " = " + init + "\n");
       }
@@ -380,7 +391,13 @@ Timings Session::run(const std::string& entry, std::string* out,
   const ir::Program& rp = *real->program;
   const ir::Function& rf = s.entry_fn(rp);
   auto t1 = std::chrono::steady_clock::now();
-  std::unique_ptr<interp::CompiledProgram> code = interp::compile(rp);
+  std::unique_ptr<interp::CompiledProgram> code;
+  try {
+    code = interp::compile(rp);  // raises RunError for what the interpreter cannot lower
+  } catch (const interp::RunError& error) {
+    real->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
+    s.fail(*real);
+  }
   auto t2 = std::chrono::steady_clock::now();
 
   std::vector<interp::Value> args;
@@ -490,8 +507,8 @@ std::string Session::type_of(const std::string& expr) {
 
 bool Session::needs_more(const std::string& text) {
   int depth = 0;
-  char last = 0;           // the last significant character outside strings and comments
-  std::string last_word;   // the last identifier-like word, for `and` / `or` / `not`
+  char last = 0;          // the last significant character outside strings and comments
+  std::string last_word;  // the last identifier-like word, for `and` / `or` / `not`
   bool last_is_word = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
