@@ -842,18 +842,22 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       NEXT;
     }
     CASE(PRINT) {
-      const PrintLayout& layout = prog_.prints[i.c];
-      std::string line;
-      std::uint16_t r = i.a;
-      for (std::size_t k = 0; k < layout.args.size(); ++k) {
-        if (k > 0) {
-          line += ' ';
+      // The line lives in an inner block: a computed goto (NEXT) leaves a scope without running
+      // destructors, so no object with one may still be alive when NEXT jumps.
+      {
+        const PrintLayout& layout = prog_.prints[i.c];
+        std::string line;
+        std::uint16_t r = i.a;
+        for (std::size_t k = 0; k < layout.args.size(); ++k) {
+          if (k > 0) {
+            line += ' ';
+          }
+          append_printed(line, layout.args[k], R[r]);
+          ++r;
         }
-        append_printed(line, layout.args[k], R[r]);
-        ++r;
+        line += '\n';
+        write(line);
       }
-      line += '\n';
-      write(line);
       NEXT;
     }
     CASE(CALL) {
