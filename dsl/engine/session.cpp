@@ -100,33 +100,11 @@ struct Var {
   interp::Value value;
 };
 
+/// A Kestrel string literal holding `s`, escaped as `kestrel fmt` escapes it.
 std::string quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\0':
-        out += "\\0";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out + "\"";
+  parser::ast::StrLit literal;
+  literal.value = s;
+  return parser::format_expr(parser::ast::Expr(literal));
 }
 
 bool is_str(ir::Type t) { return t.is_scalar() && t.scalar == ir::Scalar::Str; }
