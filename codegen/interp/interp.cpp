@@ -12,28 +12,6 @@
 
 namespace kestrel::interp {
 
-// ---- ArrayRef ----------------------------------------------------------------------------------
-
-ArrayRef::ArrayRef(const ArrayRef& other) : handle_(other.handle_) {
-  if (handle_ != nullptr) {
-    rt::retain(static_cast<rt::Array*>(handle_));
-  }
-}
-ArrayRef& ArrayRef::operator=(const ArrayRef& other) {
-  ArrayRef copy(other);
-  std::swap(handle_, copy.handle_);
-  return *this;
-}
-ArrayRef& ArrayRef::operator=(ArrayRef&& other) noexcept {
-  std::swap(handle_, other.handle_);
-  return *this;
-}
-ArrayRef::~ArrayRef() {
-  if (handle_ != nullptr) {
-    rt::release(static_cast<rt::Array*>(handle_));
-  }
-}
-
 CompiledProgram::CompiledProgram(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CompiledProgram::~CompiledProgram() = default;
 

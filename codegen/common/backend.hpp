@@ -1,0 +1,94 @@
+#pragma once
+// What every backend hands across the C++ boundary: runtime errors at a source location, counted
+// array references, argument and result values, and run options. The interpreter and the JIT
+// both use these, so the engine treats them alike; neither backend includes the other.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "dsl/diag/source.hpp"
+#include "dsl/ir/ir.hpp"
+
+namespace kestrel::codegen {
+
+/// A runtime error at a source location: `message` is the bare text ("index 10 out of bounds
+/// for axis 0 with size 3"); render it with diag::render as a Diagnostic at `span`.
+class RunError : public std::runtime_error {
+ public:
+  RunError(diag::Span span, const std::string& message)
+      : std::runtime_error(message), span_(span) {}
+  diag::Span span() const { return span_; }
+  std::string message() const { return what(); }
+
+ private:
+  diag::Span span_;
+};
+
+/// An array crossing the C++ boundary: a counted reference to a runtime array (a strided view
+/// of a shared buffer). Copying retains, destruction releases; an empty ArrayRef holds nothing.
+class ArrayRef {
+ public:
+  ArrayRef() = default;
+  /// Takes over one reference to `handle` (an rt::Array*).
+  explicit ArrayRef(void* handle) : handle_(handle) {}
+  ArrayRef(const ArrayRef& other);
+  ArrayRef(ArrayRef&& other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+  ArrayRef& operator=(const ArrayRef& other);
+  ArrayRef& operator=(ArrayRef&& other) noexcept;
+  ~ArrayRef();
+
+  bool empty() const { return handle_ == nullptr; }
+  /// The runtime array this refers to (borrowed: no reference is transferred).
+  void* handle() const { return handle_; }
+  /// Gives up the reference without releasing it.
+  void* release() {
+    void* h = handle_;
+    handle_ = nullptr;
+    return h;
+  }
+
+ private:
+  void* handle_ = nullptr;
+};
+
+/// A value passed to or returned from call(): a scalar, a string, an array or a tuple.
+/// `type` says which fields are meaningful (i for bool/i32/i64, f for f32/f64).
+struct Value {
+  ir::Type type = ir::Type::void_();
+  std::int64_t i = 0;
+  double f = 0;
+  std::string str;
+  ArrayRef array;
+  std::vector<Value> elems;  // tuples
+
+  static Value of_i64(std::int64_t v) { return scalar(ir::Type::i64(), v, 0); }
+  static Value of_i32(std::int32_t v) { return scalar(ir::Type::i32(), v, 0); }
+  static Value of_f64(double v) { return scalar(ir::Type::f64(), 0, v); }
+  static Value of_f32(float v) { return scalar(ir::Type::f32(), 0, v); }
+  static Value of_bool(bool v) { return scalar(ir::Type::boolean(), v ? 1 : 0, 0); }
+
+ private:
+  static Value scalar(ir::Type t, std::int64_t iv, double fv) {
+    Value v;
+    v.type = t;
+    v.i = iv;
+    v.f = fv;
+    return v;
+  }
+};
+
+/// How a program runs.
+struct RunOptions {
+  /// Where print() writes; null writes to stdout.
+  std::string* out = nullptr;
+  /// Deeper calls raise "stack overflow: recursion deeper than N".
+  std::uint32_t max_call_depth = 10000;
+  /// When set and it becomes true, the run stops at the next loop back-edge or call with a
+  /// RunError "interrupted" (the REPL's Ctrl-C). The VM clears nothing: reset it yourself.
+  const std::atomic<bool>* interrupt = nullptr;
+};
+
+}  // namespace kestrel::codegen
