@@ -1,0 +1,332 @@
+// The JIT driver: lower the program to one LLVM module, optimise it in LLJIT's IRTransformLayer
+// with the new pass manager (O2 by default) for the host CPU, link it against the runtime's C
+// ABI (an absolute-symbol map: no lookup in the process), and run it.
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+
+#include "codegen/llvm/program.hpp"
+#include "runtime/abi.hpp"
+#include "runtime/array.hpp"
+#include "runtime/csv.hpp"
+
+namespace kestrel::jit {
+
+CompiledProgram::CompiledProgram(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+CompiledProgram::~CompiledProgram() = default;
+
+namespace {
+
+std::string error_text(llvm::Error e) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << e;
+  return s;
+}
+
+template <class T>
+T unwrap(llvm::Expected<T> v, const char* what) {
+  if (!v) {
+    throw std::runtime_error(std::string("LLVM: ") + what + ": " + error_text(v.takeError()));
+  }
+  return std::move(*v);
+}
+
+void check(llvm::Error e, const char* what) {
+  if (e) {
+    throw std::runtime_error(std::string("LLVM: ") + what + ": " + error_text(std::move(e)));
+  }
+}
+
+llvm::OptimizationLevel level_of(unsigned opt) {
+  switch (opt) {
+    case 0:
+      return llvm::OptimizationLevel::O0;
+    case 1:
+      return llvm::OptimizationLevel::O1;
+    case 3:
+      return llvm::OptimizationLevel::O3;
+    default:
+      return llvm::OptimizationLevel::O2;
+  }
+}
+
+/// Runs the new pass manager's default pipeline on `m` for `tm`.
+void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions pto;
+  pto.LoopVectorization = opt >= 2;
+  pto.SLPVectorization = opt >= 2;
+  llvm::PassBuilder pb(&tm, pto);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager mpm = opt == 0 ? pb.buildO0DefaultPipeline(llvm::OptimizationLevel::O0)
+                                         : pb.buildPerModuleDefaultPipeline(level_of(opt));
+  mpm.run(m, mam);
+}
+
+std::string print(const llvm::Module& m) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  m.print(os, nullptr);
+  return s;
+}
+
+std::string print(const llvm::Function& f) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  f.print(os);
+  return s;
+}
+
+/// One run's context and host, set up from the options and the program's stream.
+struct Run {
+  rt::AbiHost host;
+  KestrelContext ctx{};
+
+  Run(CompiledProgram::Impl& p, const RunOptions& options) {
+    host.out = options.out;
+    ctx.max_depth = options.max_call_depth;
+    ctx.interrupt = options.interrupt;
+    ctx.stream_key = p.stream_key;
+    ctx.stream_counter = p.stream_pos;
+    ctx.budget = 1 << 16;
+    ctx.host = &host;
+    host.str_pool = &p.str_pool;
+  }
+
+  /// Saves the stream and throws the recorded error, if any.
+  void finish(CompiledProgram::Impl& p) {
+    p.stream_key = ctx.stream_key;
+    p.stream_pos = ctx.stream_counter;
+    if (ctx.failed != 0) {
+      if (host.internal) {
+        throw std::runtime_error(host.message);
+      }
+      throw RunError(p.tables.sites.at(ctx.site), host.message);
+    }
+  }
+};
+
+using EntryFn = void (*)(KestrelContext*, std::int64_t*, std::int64_t*);
+
+std::int64_t slot_of(const ir::Type& t, const Value& v) {
+  if (t.is_tuple()) {
+    throw std::invalid_argument("tuple arguments are not supported by call()");
+  }
+  if (!(v.type == t)) {
+    throw std::invalid_argument("argument type does not match the parameter");
+  }
+  std::int64_t s = 0;
+  if (t.is_array()) {
+    if (v.array.empty()) {
+      throw std::invalid_argument("null array argument");
+    }
+    std::memcpy(&s, &v.array, 0);
+    void* h = v.array.handle();
+    std::memcpy(&s, &h, sizeof(h));
+  } else if (t.scalar == ir::Scalar::F64) {
+    std::memcpy(&s, &v.f, 8);
+  } else if (t.scalar == ir::Scalar::F32) {
+    float f = static_cast<float>(v.f);
+    std::memcpy(&s, &f, 4);
+  } else if (t.scalar == ir::Scalar::I32) {
+    s = static_cast<std::int32_t>(v.i);
+  } else if (t.scalar == ir::Scalar::Bool) {
+    s = v.i != 0;
+  } else if (t.scalar == ir::Scalar::I64) {
+    s = v.i;
+  } else {
+    throw std::invalid_argument("unsupported argument type for call()");
+  }
+  return s;
+}
+
+Value value_of(ir::Type t, std::int64_t s) {
+  Value v;
+  v.type = t;
+  void* p = nullptr;
+  std::memcpy(&p, &s, sizeof(p));
+  if (t.is_array()) {
+    v.array = ArrayRef(p);
+  } else if (t.is_table()) {
+    if (p != nullptr) {
+      rt::release(static_cast<rt::Table*>(p));  // tables do not cross the C++ boundary yet
+    }
+  } else if (t.scalar == ir::Scalar::F64) {
+    std::memcpy(&v.f, &s, 8);
+  } else if (t.scalar == ir::Scalar::F32) {
+    float f;
+    std::memcpy(&f, &s, 4);
+    v.f = f;
+  } else if (t.scalar == ir::Scalar::Str) {
+    v.str = *static_cast<const std::string*>(p);
+  } else {
+    v.i = s;
+  }
+  return v;
+}
+
+}  // namespace
+
+std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Options& options) {
+  static std::once_flag init;
+  std::call_once(init, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto impl = std::make_unique<CompiledProgram::Impl>();
+  impl->main = program.main.v;
+
+  auto context = std::make_unique<llvm::LLVMContext>();
+  auto module = std::make_unique<llvm::Module>("kestrel", *context);
+  lower_program(program, *module, impl->tables);  // may throw RunError
+  {
+    std::string err;
+    llvm::raw_string_ostream os(err);
+    if (llvm::verifyModule(*module, &os)) {
+      throw std::runtime_error("LLVM: the lowered module does not verify: " + err);
+    }
+  }
+
+  auto jtmb = unwrap(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host");
+  // Same bits as the interpreter: no fused multiply-add, no fast-math.
+  jtmb.getOptions().AllowFPOpFusion = llvm::FPOpFusion::Strict;
+  jtmb.setCodeGenOptLevel(options.opt_level == 0   ? llvm::CodeGenOptLevel::None
+                          : options.opt_level == 1 ? llvm::CodeGenOptLevel::Less
+                          : options.opt_level == 3 ? llvm::CodeGenOptLevel::Aggressive
+                                                   : llvm::CodeGenOptLevel::Default);
+  std::shared_ptr<llvm::TargetMachine> tm(unwrap(jtmb.createTargetMachine(), "target machine"));
+  module->setDataLayout(tm->createDataLayout());
+  module->setTargetTriple(tm->getTargetTriple().str());
+  for (llvm::Function& f : *module) {
+    if (!f.isDeclaration()) {
+      f.addFnAttr("target-cpu", tm->getTargetCPU());
+      f.addFnAttr("target-features", tm->getTargetFeatureString());
+    }
+  }
+
+  impl->jit = unwrap(llvm::orc::LLJITBuilder()
+                         .setJITTargetMachineBuilder(std::move(jtmb))
+                         .setLinkProcessSymbolsByDefault(false)
+                         .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
+                         .create(),
+                     "creating the JIT");
+  CompiledProgram::Impl* raw = impl.get();
+  unsigned opt = options.opt_level;
+  impl->jit->getIRTransformLayer().setTransform(
+      [tm, opt, raw](llvm::orc::ThreadSafeModule tsm,
+                     const llvm::orc::MaterializationResponsibility&)
+          -> llvm::Expected<llvm::orc::ThreadSafeModule> {
+        tsm.withModuleDo([&](llvm::Module& m) {
+          optimise(m, *tm, opt);
+          raw->module_text = print(m);
+          raw->function_text.clear();
+          for (const FnSig& sig : raw->tables.sigs) {
+            const llvm::Function* f = m.getFunction(sig.symbol);
+            raw->function_text.push_back(f ? print(*f) : std::string());
+          }
+        });
+        return tsm;
+      });
+
+  llvm::orc::SymbolMap symbols;
+  for (const rt::AbiSymbol& s : rt::abi_symbols()) {
+    symbols[impl->jit->mangleAndIntern(s.name)] = llvm::orc::ExecutorSymbolDef(
+        llvm::orc::ExecutorAddr::fromPtr(s.address),
+        llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+  }
+  check(impl->jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols))),
+        "defining the runtime symbols");
+  check(impl->jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))),
+        "adding the module");
+
+  for (const FnSig& sig : impl->tables.sigs) {
+    impl->natives.push_back(
+        unwrap(impl->jit->lookup(sig.symbol), "looking up a function").toPtr<void*>());
+    impl->entries.push_back(
+        unwrap(impl->jit->lookup(sig.entry), "looking up an entry").toPtr<void*>());
+  }
+  impl->compile_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::make_unique<CompiledProgram>(std::move(impl));
+}
+
+void run_main(CompiledProgram& program, const RunOptions& options) {
+  CompiledProgram::Impl& p = program.impl();
+  Run run(p, options);
+  auto fn = reinterpret_cast<void (*)(KestrelContext*)>(p.natives.at(p.main));
+  fn(&run.ctx);
+  run.finish(p);
+}
+
+Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
+           const RunOptions& options) {
+  CompiledProgram::Impl& p = program.impl();
+  if (fn.v >= p.tables.sigs.size()) {
+    throw std::invalid_argument("no such function");
+  }
+  const FnSig& sig = p.tables.sigs[fn.v];
+  if (args.size() != sig.params.size()) {
+    throw std::invalid_argument(sig.name + " takes " + std::to_string(sig.params.size()) +
+                                " arguments, got " + std::to_string(args.size()));
+  }
+  std::vector<std::int64_t> in;
+  for (std::size_t k = 0; k < args.size(); ++k) {
+    in.push_back(slot_of(sig.params[k], args[k]));  // borrowed: args outlive the call
+  }
+  in.resize(std::max<std::size_t>(in.size(), 1));
+  std::vector<std::int64_t> out(std::max<std::size_t>(sig.flat_ret.size(), 1), 0);
+  Run run(p, options);
+  reinterpret_cast<EntryFn>(p.entries.at(fn.v))(&run.ctx, in.data(), out.data());
+  run.finish(p);
+  if (sig.ret.is_void()) {
+    return Value{};
+  }
+  if (!sig.ret.is_tuple()) {
+    return value_of(sig.ret, out[0]);
+  }
+  Value v;
+  v.type = sig.ret;
+  for (std::size_t k = 0; k < sig.flat_ret.size(); ++k) {
+    v.elems.push_back(value_of(sig.flat_ret[k], out[k]));
+  }
+  return v;
+}
+
+std::string emit_llvm(CompiledProgram& program) { return program.impl().module_text; }
+
+std::string emit_llvm_function(CompiledProgram& program, ir::FnId fn) {
+  return program.impl().function_text.at(fn.v);
+}
+
+double last_compile_ms(const CompiledProgram& program) { return program.impl().compile_ms; }
+
+void* native_address(CompiledProgram& program, ir::FnId fn) {
+  return program.impl().natives.at(fn.v);
+}
+
+diag::Span site_span(const CompiledProgram& program, std::uint32_t site) {
+  return program.impl().tables.sites.at(site);
+}
+
+}  // namespace kestrel::jit

@@ -1,0 +1,91 @@
+#pragma once
+// The CPU JIT's public API: typed IR in, native code out (LLVM 19, ORC LLJIT, the new pass
+// manager at O2 for the host CPU), mirroring codegen/interp/interp.hpp. compile() lowers every
+// function of an ir::Program into one LLVM module, optimises it and links it; run_main() runs
+// the script's top level; call() runs one function from C++. Runtime errors (index out of bounds,
+// integer division by zero, stack overflow, errors the runtime library raises) are thrown as
+// codegen::RunError with the same message and span as in the interpreter.
+//
+// Native calling convention of a compiled Kestrel function (native_address gives its address):
+//
+//   R f(KestrelContext* ctx, [Slot* out,] P1 p1, P2 p2, …)
+//
+//   - ctx (runtime/abi.hpp) is the run's context: call depth, interrupt flag, the seeded random
+//     stream, the kernel index and the recorded error. Set it up with a zero `failed`, `depth`
+//     0, `max_depth`, `budget` > 0, the stream, and a host (rt::AbiHost) for the error text and
+//     print output.
+//   - Parameters in order, each flattened to its native type: bool as `bool` (i1 zeroext), i32
+//     as int32_t, i64 as int64_t, f32 as float, f64 as double, str as const std::string*, arrays
+//     as rt::Array* and tables as rt::Table* (borrowed: the callee retains what it keeps). A
+//     tuple parameter passes its elements one after another.
+//   - R is the result in the same native type; void functions return void. An array or table
+//     result is a new reference the caller owns. A function returning a tuple returns void and
+//     writes its flattened elements into `out`, 8 bytes each (bool/i32/i64 as int64_t, f64 as
+//     double, f32 as float in the first 4 bytes, pointers as pointers; arrays owned).
+//   - On a runtime error the function records it in ctx (failed = 1, site, host->message),
+//     releases everything it holds and returns a zero result (null arrays). After any call the
+//     caller must test ctx->failed; site_span() maps the site id to its source span.
+#include <memory>
+#include <span>
+#include <string>
+
+#include "codegen/common/backend.hpp"
+#include "dsl/diag/source.hpp"
+#include "dsl/ir/ir.hpp"
+
+namespace kestrel::jit {
+
+using codegen::ArrayRef;
+using codegen::RunError;
+using codegen::RunOptions;
+using codegen::Value;
+
+/// How compile() works.
+struct Options {
+  unsigned opt_level = 2;  // 0..3: LLVM's optimisation level
+};
+
+/// A program compiled to native code: owns the LLJIT, the code, the span table and the state
+/// that persists between calls (the seeded random stream). Not thread-safe: one run at a time.
+class CompiledProgram {
+ public:
+  struct Impl;
+  explicit CompiledProgram(std::unique_ptr<Impl> impl);
+  ~CompiledProgram();
+  CompiledProgram(const CompiledProgram&) = delete;
+  CompiledProgram& operator=(const CompiledProgram&) = delete;
+
+  Impl& impl() { return *impl_; }
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Lowers, optimises and links every function of `program`. Throws RunError (at the node's
+/// span) for what it cannot lower, std::runtime_error when LLVM fails. The result does not point
+/// into `program`.
+std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Options& options = {});
+
+/// Runs the script's top-level statements.
+void run_main(CompiledProgram& program, const RunOptions& options = {});
+
+/// Calls function `fn` with `args` (one per parameter, of the parameter's type) and returns its
+/// result (type void for a void function). Throws RunError on a runtime error,
+/// std::invalid_argument when the arguments do not match the parameters.
+Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
+           const RunOptions& options = {});
+
+/// The optimised module as LLVM assembly (`kestrel emit --llvm`).
+std::string emit_llvm(CompiledProgram& program);
+/// One function of the optimised module as LLVM assembly (REPL `:llvm fn`).
+std::string emit_llvm_function(CompiledProgram& program, ir::FnId fn);
+/// Milliseconds compile() took: lowering, optimisation and machine code.
+double last_compile_ms(const CompiledProgram& program);
+
+/// The native entry of function `fn` (see the calling convention above).
+void* native_address(CompiledProgram& program, ir::FnId fn);
+/// The source span of a site id recorded in KestrelContext::site.
+diag::Span site_span(const CompiledProgram& program, std::uint32_t site);
+
+}  // namespace kestrel::jit

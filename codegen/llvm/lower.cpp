@@ -1,0 +1,703 @@
+// Typed IR to LLVM IR, one function at a time. Scalars are SSA values (locals live in allocas
+// that mem2reg promotes); arrays and tables are pointers to runtime objects whose counts the code
+// keeps exactly: every owned temporary sits in a cleanup slot (an alloca, null when it holds
+// nothing), so the one unwind block of a function releases what is alive when a runtime error
+// stops it. Array operations call the runtime's C ABI (runtime/abi.hpp); element access, bounds
+// checks, integer semantics and Philox are inlined. Errors are recorded in the context at a site
+// id (a span in LoweredTables::sites) and the function returns; callers test ctx->failed.
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/MDBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include <cmath>
+#include <map>
+
+#include "codegen/llvm/program.hpp"
+#include "dsl/ir/walk.hpp"
+#include "runtime/abi.hpp"
+#include "runtime/elementwise.hpp"
+#include "runtime/reduce.hpp"
+
+namespace kestrel::jit {
+namespace {
+
+using ir::BinaryOp;
+using ir::Builtin;
+using ir::ExprId;
+using ir::Scalar;
+using ir::Type;
+using llvm::BasicBlock;
+using llvm::Value;
+
+// Byte offsets of the fields generated code touches (checked against the C++ structs).
+constexpr std::uint64_t kArrRefs = 0;
+constexpr std::uint64_t kArrData = 16;
+constexpr std::uint64_t kArrShape = 24;
+constexpr std::uint64_t kArrStrides = 40;
+static_assert(offsetof(rt::Array, refs) == kArrRefs);
+static_assert(offsetof(rt::Array, data) == kArrData);
+static_assert(offsetof(rt::Array, shape) == kArrShape);
+static_assert(offsetof(rt::Array, strides) == kArrStrides);
+constexpr std::uint64_t kCtxFailed = 0;
+constexpr std::uint64_t kCtxDepth = 8;
+constexpr std::uint64_t kCtxMaxDepth = 12;
+constexpr std::uint64_t kCtxInterrupt = 16;
+constexpr std::uint64_t kCtxKey = 24;
+constexpr std::uint64_t kCtxCounter = 32;
+constexpr std::uint64_t kCtxIndex = 40;
+constexpr std::uint64_t kCtxBudget = 56;
+static_assert(offsetof(KestrelContext, failed) == kCtxFailed);
+static_assert(offsetof(KestrelContext, depth) == kCtxDepth);
+static_assert(offsetof(KestrelContext, max_depth) == kCtxMaxDepth);
+static_assert(offsetof(KestrelContext, interrupt) == kCtxInterrupt);
+static_assert(offsetof(KestrelContext, stream_key) == kCtxKey);
+static_assert(offsetof(KestrelContext, stream_counter) == kCtxCounter);
+static_assert(offsetof(KestrelContext, index) == kCtxIndex);
+static_assert(offsetof(KestrelContext, budget) == kCtxBudget);
+
+bool is_ref(Type t) { return t.is_array() || t.is_table(); }
+
+// ---- which functions draw from the seeded stream (as the interpreter decides it) --------------
+
+bool expr_uses_stream(const ir::Program& p, ExprId id, const std::vector<char>& fns) {
+  const ir::Expr& e = p.expr(id);
+  if (const auto* b = std::get_if<ir::BuiltinCall>(&e.kind)) {
+    if (b->builtin == Builtin::RandomStream || b->builtin == Builtin::RandnStream) {
+      return true;
+    }
+  }
+  if (const auto* c = std::get_if<ir::Call>(&e.kind); c && fns[c->fn.v]) {
+    return true;
+  }
+  if (const auto* l = std::get_if<ir::Launch>(&e.kind); l && fns[l->kernel.v]) {
+    return true;
+  }
+  bool found = false;
+  ir::for_each_child(e.kind,
+                     [&](ExprId child) { found = found || expr_uses_stream(p, child, fns); });
+  return found;
+}
+
+bool block_uses_stream(const ir::Program& p, const ir::Block& b, const std::vector<char>& fns);
+
+bool stmt_uses_stream(const ir::Program& p, ir::StmtId id, const std::vector<char>& fns) {
+  auto e = [&](ExprId x) { return x.valid() && expr_uses_stream(p, x, fns); };
+  return std::visit(
+      ir::overloaded{
+          [&](const ir::Let& s) { return e(s.init); },
+          [&](const ir::LetTuple& s) { return e(s.init); },
+          [&](const ir::Assign& s) { return e(s.value); },
+          [&](const ir::StoreIndex& s) {
+            bool any = e(s.base) || e(s.value);
+            for (ExprId x : s.indices) {
+              any = any || e(x);
+            }
+            return any;
+          },
+          [&](const ir::StoreView& s) { return e(s.target) || e(s.value); },
+          [&](const ir::ExprStmt& s) { return e(s.expr); },
+          [&](const ir::If& s) {
+            return e(s.cond) || block_uses_stream(p, s.then_body, fns) ||
+                   block_uses_stream(p, s.else_body, fns);
+          },
+          [&](const ir::While& s) { return e(s.cond) || block_uses_stream(p, s.body, fns); },
+          [&](const ir::For& s) {
+            return e(s.lo) || e(s.hi) || e(s.step) || block_uses_stream(p, s.body, fns);
+          },
+          [&](const ir::Break&) { return false; },
+          [&](const ir::Continue&) { return false; },
+          [&](const ir::Return& s) { return e(s.value); },
+      },
+      p.stmt(id).kind);
+}
+
+bool block_uses_stream(const ir::Program& p, const ir::Block& b, const std::vector<char>& fns) {
+  for (ir::StmtId s : b.stmts) {
+    if (stmt_uses_stream(p, s, fns)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// A symbol-safe rendering of a Kestrel function name.
+std::string symbol_of(const std::string& name, std::uint32_t id) {
+  std::string s = "kestrel.";
+  for (char c : name) {
+    s += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.') ? c : '_';
+  }
+  return s + "." + std::to_string(id);
+}
+
+/// What lowering shares between functions: the module, declarations, types, metadata.
+class ModuleLowering;
+
+/// An evaluated expression: its flattened values, and for each the cleanup slot that owns it
+/// (null when the value is borrowed or not a reference).
+struct Val {
+  std::vector<Value*> v;
+  std::vector<llvm::AllocaInst*> slot;
+  std::vector<Type> types;
+
+  Value* one() const { return v.at(0); }
+};
+
+class ModuleLowering {
+ public:
+  ModuleLowering(const ir::Program& p, llvm::Module& m, LoweredTables& t)
+      : p_(p), m_(m), c_(m.getContext()), t_(t) {
+    ptr_ = llvm::PointerType::getUnqual(c_);
+    i1_ = llvm::Type::getInt1Ty(c_);
+    i8_ = llvm::Type::getInt8Ty(c_);
+    i32_ = llvm::Type::getInt32Ty(c_);
+    i64_ = llvm::Type::getInt64Ty(c_);
+    f32_ = llvm::Type::getFloatTy(c_);
+    f64_ = llvm::Type::getDoubleTy(c_);
+    void_ = llvm::Type::getVoidTy(c_);
+    llvm::MDBuilder md(c_);
+    llvm::MDNode* root = md.createTBAARoot("kestrel");
+    auto tag = [&](const char* name) {
+      llvm::MDNode* type = md.createTBAAScalarTypeNode(name, root);
+      return md.createTBAAStructTagNode(type, type, 0);
+    };
+    tbaa_header_ = tag("array header");
+    tbaa_ctx_ = tag("context");
+    for (int s = 0; s < 6; ++s) {
+      static const char* const kNames[] = {"bool", "i32", "i64", "f32", "f64", "str"};
+      tbaa_elem_[s] = tag(kNames[s]);
+    }
+    uses_stream_.assign(p.functions.size(), 0);
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (std::size_t f = 0; f < p.functions.size(); ++f) {
+        if (!uses_stream_[f] && block_uses_stream(p, p.functions[f].body, uses_stream_)) {
+          uses_stream_[f] = 1;
+          changed = true;
+        }
+      }
+    }
+  }
+
+  void run();
+
+  // ---- types ----
+
+  void flat(Type t, std::vector<Type>& out) const {
+    if (t.is_tuple()) {
+      for (Type e : p_.types.elems(t)) {
+        flat(e, out);
+      }
+    } else if (!t.is_void()) {
+      out.push_back(t);
+    }
+  }
+  std::vector<Type> flat(Type t) const {
+    std::vector<Type> out;
+    flat(t, out);
+    return out;
+  }
+  llvm::Type* scalar_type(Scalar s) const {
+    switch (s) {
+      case Scalar::Bool:
+        return i1_;
+      case Scalar::I32:
+        return i32_;
+      case Scalar::I64:
+        return i64_;
+      case Scalar::F32:
+        return f32_;
+      case Scalar::F64:
+        return f64_;
+      case Scalar::Str:
+        return ptr_;
+    }
+    return i64_;
+  }
+  /// The LLVM type of one flat (non-tuple) value.
+  llvm::Type* type_of(Type t) const {
+    if (t.is_scalar()) {
+      return scalar_type(t.scalar);
+    }
+    return ptr_;
+  }
+  /// The type an element of `s` has in memory (bool is a byte).
+  llvm::Type* mem_type(Scalar s) const { return s == Scalar::Bool ? i8_ : scalar_type(s); }
+
+  llvm::FunctionCallee rt(const char* name, llvm::Type* ret, std::vector<llvm::Type*> args) {
+    return m_.getOrInsertFunction(name, llvm::FunctionType::get(ret, args, false));
+  }
+
+  std::uint32_t site(diag::Span span) {
+    t_.sites.push_back(span);
+    return static_cast<std::uint32_t>(t_.sites.size() - 1);
+  }
+
+  const ir::Program& p_;
+  llvm::Module& m_;
+  llvm::LLVMContext& c_;
+  LoweredTables& t_;
+  llvm::PointerType* ptr_;
+  llvm::Type* i1_;
+  llvm::Type* i8_;
+  llvm::Type* i32_;
+  llvm::Type* i64_;
+  llvm::Type* f32_;
+  llvm::Type* f64_;
+  llvm::Type* void_;
+  llvm::MDNode* tbaa_header_;
+  llvm::MDNode* tbaa_ctx_;
+  llvm::MDNode* tbaa_elem_[6];
+  std::vector<char> uses_stream_;
+  std::vector<llvm::Function*> fns_;
+};
+
+/// Lowers one function.
+class FnLowering {
+ public:
+  FnLowering(ModuleLowering& ml, ir::FnId id)
+      : ml_(ml), p_(ml.p_), fn_(ml.p_.fn(id)), id_(id), b_(ml.c_), f_(ml.fns_[id.v]) {}
+
+  void run();
+
+ private:
+  // ---- basics ----
+  llvm::LLVMContext& c() { return ml_.c_; }
+  Value* i64c(std::int64_t v) {
+    return llvm::ConstantInt::get(ml_.i64_, static_cast<std::uint64_t>(v), true);
+  }
+  Value* i32c(std::int64_t v) {
+    return llvm::ConstantInt::get(ml_.i32_, static_cast<std::uint64_t>(v), true);
+  }
+  const ir::Expr& ex(ExprId id) const { return p_.expr(id); }
+  Type type(ExprId id) const { return p_.expr(id).type; }
+
+  BasicBlock* block(const char* name) { return BasicBlock::Create(c(), name, f_); }
+  /// After a terminator: continue emitting into a fresh block no edge reaches.
+  void dead_block() { b_.SetInsertPoint(block("dead")); }
+  bool terminated() { return b_.GetInsertBlock()->getTerminator() != nullptr; }
+
+  Value* field(Value* base, std::uint64_t offset) {
+    return b_.CreateConstInBoundsGEP1_64(ml_.i8_, base, offset);
+  }
+  Value* load(llvm::Type* t, Value* ptr, llvm::MDNode* tbaa) {
+    llvm::LoadInst* l = b_.CreateLoad(t, ptr);
+    if (tbaa) {
+      l->setMetadata(llvm::LLVMContext::MD_tbaa, tbaa);
+    }
+    return l;
+  }
+  void store(Value* v, Value* ptr, llvm::MDNode* tbaa) {
+    llvm::StoreInst* s = b_.CreateStore(v, ptr);
+    if (tbaa) {
+      s->setMetadata(llvm::LLVMContext::MD_tbaa, tbaa);
+    }
+  }
+  Value* ctx_field(llvm::Type* t, std::uint64_t off) {
+    return load(t, field(ctx_, off), ml_.tbaa_ctx_);
+  }
+  void set_ctx_field(Value* v, std::uint64_t off) { store(v, field(ctx_, off), ml_.tbaa_ctx_); }
+
+  /// An alloca in the entry block, initialised to `init` there.
+  llvm::AllocaInst* entry_alloca(llvm::Type* t, Value* init, const char* name = "") {
+    llvm::IRBuilder<> eb(alloca_bb_, alloca_bb_->getTerminator()
+                                         ? alloca_bb_->getTerminator()->getIterator()
+                                         : alloca_bb_->end());
+    llvm::AllocaInst* a = eb.CreateAlloca(t, nullptr, name);
+    if (init != nullptr) {
+      eb.CreateStore(init, a);
+    }
+    return a;
+  }
+
+  // ---- errors ----
+
+  /// Branches to the unwind block when ctx->failed is set.
+  void check_failed() {
+    Value* failed = b_.CreateICmpNE(ctx_field(ml_.i32_, kCtxFailed), i32c(0));
+    BasicBlock* ok = block("ok");
+    b_.CreateCondBr(failed, unwind_bb_, ok, cold_);
+    b_.SetInsertPoint(ok);
+  }
+  /// Emits `raise` in a cold block taken when `cond` holds, then unwinds.
+  template <class F>
+  void raise_if(Value* cond, F&& raise) {
+    BasicBlock* bad = block("raise");
+    BasicBlock* ok = block("ok");
+    b_.CreateCondBr(cond, bad, ok, cold_);
+    b_.SetInsertPoint(bad);
+    raise();
+    b_.CreateBr(unwind_bb_);
+    b_.SetInsertPoint(ok);
+  }
+  void raise_message(Value* cond, std::uint32_t site, const char* message) {
+    raise_if(cond, [&] {
+      Value* text = b_.CreateGlobalStringPtr(message);
+      b_.CreateCall(ml_.rt("kestrel_rt_raise", ml_.void_, {ml_.ptr_, ml_.i32_, ml_.ptr_}),
+                    {ctx_, i32c(site), text});
+    });
+  }
+  /// The interrupt check at a loop back-edge or call (every 2^16 of them, like the VM).
+  void poll(diag::Span span) {
+    Value* budget = b_.CreateSub(ctx_field(ml_.i32_, kCtxBudget), i32c(1));
+    set_ctx_field(budget, kCtxBudget);
+    Value* due = b_.CreateICmpSLE(budget, i32c(0));
+    BasicBlock* slow = block("poll");
+    BasicBlock* ok = block("polled");
+    b_.CreateCondBr(due, slow, ok, cold_);
+    b_.SetInsertPoint(slow);
+    Value* stop = b_.CreateCall(ml_.rt("kestrel_rt_poll", ml_.i32_, {ml_.ptr_, ml_.i32_}),
+                                {ctx_, i32c(ml_.site(span))});
+    b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, ok);
+    b_.SetInsertPoint(ok);
+  }
+
+  // ---- reference counts ----
+
+  void retain(Value* p, bool table) {
+    if (table) {
+      b_.CreateCall(ml_.rt("kestrel_rt_table_retain", ml_.void_, {ml_.ptr_}), {p});
+      return;
+    }
+    Value* refs = field(p, kArrRefs);
+    store(b_.CreateAdd(load(ml_.i64_, refs, ml_.tbaa_header_), i64c(1)), refs, ml_.tbaa_header_);
+  }
+  void release(Value* p, bool table, bool maybe_null) {
+    if (table) {
+      b_.CreateCall(ml_.rt("kestrel_rt_table_release", ml_.void_, {ml_.ptr_}), {p});
+      return;
+    }
+    BasicBlock* done = block("released");
+    if (maybe_null) {
+      BasicBlock* some = block("release");
+      b_.CreateCondBr(b_.CreateIsNull(p), done, some);
+      b_.SetInsertPoint(some);
+    }
+    Value* refs = field(p, kArrRefs);
+    Value* n = b_.CreateSub(load(ml_.i64_, refs, ml_.tbaa_header_), i64c(1));
+    store(n, refs, ml_.tbaa_header_);
+    BasicBlock* destroy = block("destroy");
+    b_.CreateCondBr(b_.CreateICmpEQ(n, i64c(0)), destroy, done);
+    b_.SetInsertPoint(destroy);
+    b_.CreateCall(ml_.rt("kestrel_rt_array_destroy", ml_.void_, {ml_.ptr_}), {p});
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+  }
+
+  /// A new cleanup slot for an owned temporary of type `t`.
+  llvm::AllocaInst* temp_slot(Type t) {
+    llvm::AllocaInst* a = entry_alloca(ml_.ptr_, llvm::ConstantPointerNull::get(ml_.ptr_), "tmp");
+    temps_.push_back({a, t.is_table()});
+    return a;
+  }
+  /// A Val holding one freshly made (owned) reference of type `t`.
+  Val owned(Type t, Value* p) {
+    llvm::AllocaInst* s = temp_slot(t);
+    b_.CreateStore(p, s);
+    return Val{{p}, {s}, {t}};
+  }
+  Val scalar(Type t, Value* v) { return Val{{v}, {nullptr}, {t}}; }
+  /// Releases what `v` owns.
+  void drop(Val& v) {
+    for (std::size_t k = 0; k < v.v.size(); ++k) {
+      if (v.slot[k] != nullptr) {
+        release(v.v[k], v.types[k].is_table(), false);
+        b_.CreateStore(llvm::ConstantPointerNull::get(ml_.ptr_), v.slot[k]);
+        v.slot[k] = nullptr;
+      }
+    }
+  }
+  /// Makes every reference in `v` owned (retaining borrowed ones), then gives up ownership to
+  /// the caller: the values are no longer in cleanup slots.
+  std::vector<Value*> take(Val& v) {
+    for (std::size_t k = 0; k < v.v.size(); ++k) {
+      if (!is_ref(v.types[k])) {
+        continue;
+      }
+      if (v.slot[k] == nullptr) {
+        retain(v.v[k], v.types[k].is_table());
+      } else {
+        b_.CreateStore(llvm::ConstantPointerNull::get(ml_.ptr_), v.slot[k]);
+        v.slot[k] = nullptr;
+      }
+    }
+    return v.v;
+  }
+
+  // ---- locals ----
+
+  /// Stores owned values `vals` (flat, of type `t`) into local `l`, releasing what it held.
+  void assign_flat(ir::LocalId l, const std::vector<Value*>& vals, std::size_t from = 0) {
+    const std::vector<llvm::AllocaInst*>& slots = locals_[l.v];
+    const std::vector<Type>& types = local_types_[l.v];
+    for (std::size_t k = 0; k < slots.size(); ++k) {
+      if (is_ref(types[k])) {
+        Value* old = b_.CreateLoad(ml_.ptr_, slots[k]);
+        b_.CreateStore(vals[from + k], slots[k]);
+        release(old, types[k].is_table(), true);
+      } else {
+        b_.CreateStore(vals[from + k], slots[k]);
+      }
+    }
+  }
+  Val read_local(ir::LocalId l) {
+    Val v;
+    for (std::size_t k = 0; k < locals_[l.v].size(); ++k) {
+      Type t = local_types_[l.v][k];
+      v.v.push_back(b_.CreateLoad(ml_.type_of(t), locals_[l.v][k]));
+      v.slot.push_back(nullptr);
+      v.types.push_back(t);
+    }
+    return v;
+  }
+
+  // ---- expressions (lower_expr.inc) ----
+  Val eval(ExprId id);
+  Value* eval_scalar(ExprId id) { return eval(id).one(); }
+  Val convert(Type to, ExprId operand, diag::Span span);
+  Value* convert_scalar(Value* v, Scalar from, Scalar to);
+  Val unary(Type t, const ir::Unary& u, diag::Span span);
+  Val binary(Type t, const ir::Binary& b, diag::Span span);
+  Value* scalar_binary(BinaryOp op, Scalar s, Value* a, Value* b, diag::Span span);
+  Value* minmax(bool is_min, Scalar s, Value* a, Value* b);
+  Val call(const ir::Call& c, Type t, diag::Span span);
+  std::vector<Value*> emit_call(ir::FnId fn, const std::vector<Value*>& args, diag::Span span);
+  void launch(const ir::Launch& l, diag::Span span);
+  Val builtin(Type t, const ir::BuiltinCall& c, diag::Span span);
+  Val array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span);
+  Value* math1(Builtin b, Scalar s, Value* x);
+  Val index_get(Type t, const ir::Index& ix, diag::Span span);
+  Value* element_ptr(Value* arr, Scalar s, const std::vector<Value*>& idx, bool checked,
+                     std::uint32_t site);
+  Val slice(Type t, const ir::SliceView& s, diag::Span span);
+  Val array_literal(Type t, const ir::ArrayLit& a, diag::Span span);
+  Value* random_bits(Value* key, Value* counter);
+  Value* random(Value* key, Value* counter);
+  Value* randn(Value* key, Value* counter);
+  /// An elementwise operand's three ABI words.
+  void operand_words(const Val& v, Type t, std::vector<Value*>& out);
+  Value* bits_of(Value* v, Scalar s);
+  Value* from_bits(Value* bits, Scalar s);
+  Val array_result(Type t, Value* p) {
+    check_failed();
+    return owned(t, p);
+  }
+  bool try_fused(Type t, const ir::BuiltinCall& c, diag::Span span, Val& out);
+  bool try_fused_store(const ir::StoreView& st, diag::Span span);
+
+  // ---- statements (lower_stmt.inc) ----
+  void stmts(const ir::Block& b);
+  void stmt(ir::StmtId id);
+  void assign_local(ir::LocalId l, ExprId value);
+  void assign(const ir::Assign& a, diag::Span span);
+  void store_index(const ir::StoreIndex& st, diag::Span span);
+  void for_loop(const ir::For& f, diag::Span span);
+  void store_element(Value* ptr, Scalar s, ir::AssignOp op, Value* v);
+
+  struct Loop {
+    BasicBlock* brk;
+    BasicBlock* cont;
+  };
+  struct Temp {
+    llvm::AllocaInst* slot;
+    bool table;
+  };
+
+  ModuleLowering& ml_;
+  const ir::Program& p_;
+  const ir::Function& fn_;
+  ir::FnId id_;
+  llvm::IRBuilder<> b_;
+  llvm::Function* f_;
+  Value* ctx_ = nullptr;
+  Value* out_ = nullptr;  // tuple results
+  BasicBlock* alloca_bb_ = nullptr;
+  BasicBlock* unwind_bb_ = nullptr;
+  BasicBlock* exit_bb_ = nullptr;
+  std::vector<llvm::AllocaInst*> ret_slots_;
+  std::vector<Type> ret_types_;
+  std::vector<std::vector<llvm::AllocaInst*>> locals_;
+  std::vector<std::vector<Type>> local_types_;
+  std::vector<Temp> temps_;
+  std::vector<Loop> loops_;
+  diag::Span last_stmt_span_;
+  llvm::MDNode* cold_ = nullptr;
+};
+
+#include "codegen/llvm/lower_expr.inc"
+#include "codegen/llvm/lower_stmt.inc"
+
+void FnLowering::run() {
+  cold_ = llvm::MDBuilder(c()).createBranchWeights(1, 1 << 20);
+  alloca_bb_ = block("entry");
+  BasicBlock* body = block("body");
+  unwind_bb_ = block("unwind");
+  exit_bb_ = block("exit");
+  b_.SetInsertPoint(alloca_bb_);
+  b_.CreateBr(body);
+  b_.SetInsertPoint(body);
+
+  auto arg = f_->arg_begin();
+  ctx_ = &*arg++;
+  ctx_->setName("ctx");
+  ret_types_ = ml_.flat(fn_.ret);
+  if (fn_.ret.is_tuple()) {
+    out_ = &*arg++;
+    out_->setName("out");
+  }
+  for (Type t : ret_types_) {
+    ret_slots_.push_back(
+        entry_alloca(ml_.type_of(t), llvm::Constant::getNullValue(ml_.type_of(t)), "ret"));
+  }
+  for (std::uint32_t i = 0; i < fn_.locals.size(); ++i) {
+    const ir::Local& l = fn_.locals[i];
+    std::vector<Type> ts = ml_.flat(l.type);
+    std::vector<llvm::AllocaInst*> slots;
+    for (Type t : ts) {
+      slots.push_back(entry_alloca(ml_.type_of(t), llvm::Constant::getNullValue(ml_.type_of(t)),
+                                   l.name.c_str()));
+    }
+    if (i < fn_.param_count) {
+      for (std::size_t k = 0; k < ts.size(); ++k) {
+        Value* a = &*arg++;
+        a->setName(l.name);
+        b_.CreateStore(a, slots[k]);
+        if (is_ref(ts[k])) {
+          retain(a, ts[k].is_table());
+        }
+      }
+    }
+    locals_.push_back(std::move(slots));
+    local_types_.push_back(std::move(ts));
+  }
+
+  last_stmt_span_ = fn_.span;
+  stmts(fn_.body);
+  if (!terminated()) {
+    b_.CreateBr(exit_bb_);
+  }
+
+  // unwind: release every live temporary, then leave through exit.
+  b_.SetInsertPoint(unwind_bb_);
+  for (const Temp& t : temps_) {
+    release(b_.CreateLoad(ml_.ptr_, t.slot), t.table, true);
+  }
+  b_.CreateBr(exit_bb_);
+
+  // exit: release the locals, return the result.
+  b_.SetInsertPoint(exit_bb_);
+  for (std::size_t l = 0; l < locals_.size(); ++l) {
+    for (std::size_t k = 0; k < locals_[l].size(); ++k) {
+      if (is_ref(local_types_[l][k])) {
+        release(b_.CreateLoad(ml_.ptr_, locals_[l][k]), local_types_[l][k].is_table(), true);
+      }
+    }
+  }
+  if (fn_.ret.is_tuple()) {
+    for (std::size_t k = 0; k < ret_slots_.size(); ++k) {
+      Value* v = b_.CreateLoad(ml_.type_of(ret_types_[k]), ret_slots_[k]);
+      Value* at = b_.CreateConstInBoundsGEP1_64(ml_.i64_, out_, k);
+      if (ret_types_[k].is_scalar() && ret_types_[k].scalar != Scalar::F64 &&
+          ret_types_[k].scalar != Scalar::F32 && ret_types_[k].scalar != Scalar::Str) {
+        v = ret_types_[k].scalar == Scalar::Bool ? b_.CreateZExt(v, ml_.i64_)
+                                                 : b_.CreateSExt(v, ml_.i64_);
+      }
+      b_.CreateStore(v, at);
+    }
+    b_.CreateRetVoid();
+  } else if (ret_types_.empty()) {
+    b_.CreateRetVoid();
+  } else {
+    b_.CreateRet(b_.CreateLoad(ml_.type_of(ret_types_[0]), ret_slots_[0]));
+  }
+}
+
+/// The slot wrapper of a function: void entry(ctx, int64_t* args, int64_t* out), for call().
+void lower_entry(ModuleLowering& ml, ir::FnId id, FnSig& sig) {
+  llvm::Function* target = ml.fns_[id.v];
+  auto* ft = llvm::FunctionType::get(ml.void_, {ml.ptr_, ml.ptr_, ml.ptr_}, false);
+  auto* f = llvm::Function::Create(ft, llvm::Function::ExternalLinkage, sig.entry, ml.m_);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ml.c_, "entry", f));
+  Value* ctx = f->getArg(0);
+  Value* args = f->getArg(1);
+  Value* out = f->getArg(2);
+  std::vector<Value*> call_args{ctx};
+  bool tuple = sig.ret.is_tuple();
+  if (tuple) {
+    call_args.push_back(out);
+  }
+  for (std::size_t k = 0; k < sig.flat_params.size(); ++k) {
+    Type t = sig.flat_params[k];
+    Value* at = b.CreateConstInBoundsGEP1_64(ml.i64_, args, k);
+    llvm::Type* lt = ml.type_of(t);
+    Value* v;
+    if (t.is_scalar() && (t.scalar == Scalar::Bool || t.scalar == Scalar::I32)) {
+      Value* w = b.CreateLoad(ml.i64_, at);
+      v = t.scalar == Scalar::Bool ? b.CreateICmpNE(w, llvm::ConstantInt::get(ml.i64_, 0))
+                                   : b.CreateTrunc(w, ml.i32_);
+    } else {
+      v = b.CreateLoad(lt, at);
+    }
+    call_args.push_back(v);
+  }
+  Value* r = b.CreateCall(target, call_args);
+  if (!tuple && !sig.flat_ret.empty()) {
+    Type t = sig.flat_ret[0];
+    if (t.is_scalar() && (t.scalar == Scalar::Bool || t.scalar == Scalar::I32)) {
+      r = t.scalar == Scalar::Bool ? b.CreateZExt(r, ml.i64_) : b.CreateSExt(r, ml.i64_);
+    }
+    b.CreateStore(r, out);
+  }
+  b.CreateRetVoid();
+}
+
+void ModuleLowering::run() {
+  t_.sigs.resize(p_.functions.size());
+  for (std::uint32_t f = 0; f < p_.functions.size(); ++f) {
+    const ir::Function& fn = p_.functions[f];
+    FnSig& sig = t_.sigs[f];
+    sig.name = fn.name;
+    sig.symbol = symbol_of(fn.name, f);
+    sig.entry = "kestrel.entry." + std::to_string(f);
+    sig.ret = fn.ret;
+    flat(fn.ret, sig.flat_ret);
+    std::vector<llvm::Type*> params{ptr_};
+    if (fn.ret.is_tuple()) {
+      params.push_back(ptr_);
+    }
+    for (std::uint32_t i = 0; i < fn.param_count; ++i) {
+      sig.params.push_back(fn.locals[i].type);
+      for (Type t : flat(fn.locals[i].type)) {
+        sig.flat_params.push_back(t);
+        params.push_back(type_of(t));
+      }
+    }
+    llvm::Type* ret = fn.ret.is_tuple() || sig.flat_ret.empty() ? void_ : type_of(sig.flat_ret[0]);
+    auto* ft = llvm::FunctionType::get(ret, params, false);
+    llvm::Function* lf =
+        llvm::Function::Create(ft, llvm::Function::ExternalLinkage, sig.symbol, m_);
+    std::size_t k = fn.ret.is_tuple() ? 2 : 1;
+    for (Type t : sig.flat_params) {
+      if (t.is_scalar() && t.scalar == Scalar::Bool) {
+        lf->addParamAttr(static_cast<unsigned>(k), llvm::Attribute::ZExt);
+      }
+      ++k;
+    }
+    if (ret == i1_) {
+      lf->addRetAttr(llvm::Attribute::ZExt);
+    }
+    fns_.push_back(lf);
+  }
+  for (std::uint32_t f = 0; f < p_.functions.size(); ++f) {
+    FnLowering(*this, ir::FnId{f}).run();
+    lower_entry(*this, ir::FnId{f}, t_.sigs[f]);
+  }
+}
+
+}  // namespace
+
+void lower_program(const ir::Program& program, llvm::Module& module, LoweredTables& tables) {
+  ModuleLowering(program, module, tables).run();
+}
+
+}  // namespace kestrel::jit

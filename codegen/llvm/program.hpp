@@ -1,0 +1,57 @@
+#pragma once
+// What compile() produces and what lowering fills in: the LLJIT, the site table (error spans),
+// the string constants the code points at, and per function its native and entry addresses.
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "codegen/llvm/jit.hpp"
+
+namespace llvm {
+class Module;
+class LLVMContext;
+namespace orc {
+class LLJIT;
+}
+}  // namespace llvm
+
+namespace kestrel::jit {
+
+/// One function's signature at the C++ boundary (flattened like the native convention).
+struct FnSig {
+  std::string name;    // the Kestrel name
+  std::string symbol;  // the native function's symbol
+  std::string entry;   // the slot wrapper: void(KestrelContext*, int64_t* args, int64_t* out)
+  std::vector<ir::Type> params;       // as declared
+  std::vector<ir::Type> flat_params;  // one per native parameter
+  ir::Type ret;
+  std::vector<ir::Type> flat_ret;
+};
+
+/// The tables lowering produces alongside the module.
+struct LoweredTables {
+  std::vector<diag::Span> sites;    // site id -> span
+  std::deque<std::string> strings;  // str constants (the code holds their addresses)
+  std::vector<FnSig> sigs;          // by FnId
+};
+
+/// Lowers every function of `program` into `module` (in lower.cpp).
+void lower_program(const ir::Program& program, llvm::Module& module, LoweredTables& tables);
+
+struct CompiledProgram::Impl {
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  LoweredTables tables;
+  std::vector<void*> natives;              // by FnId
+  std::vector<void*> entries;              // by FnId
+  std::string module_text;                 // the optimised module
+  std::vector<std::string> function_text;  // by FnId
+  double compile_ms = 0;
+  std::uint32_t main = 0;
+  std::int64_t stream_key = 0;
+  std::int64_t stream_pos = 0;
+  std::unordered_set<std::string> str_pool;  // str values read out of arrays
+};
+
+}  // namespace kestrel::jit

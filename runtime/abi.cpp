@@ -1,0 +1,588 @@
+// The runtime's C ABI (see abi.hpp): thin extern "C" wrappers around the C++ runtime that turn
+// exceptions into an error recorded in the run's context.
+#include "runtime/abi.hpp"
+
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+#include "runtime/csv.hpp"
+#include "runtime/elementwise.hpp"
+#include "runtime/format.hpp"
+#include "runtime/linalg.hpp"
+#include "runtime/npy.hpp"
+#include "runtime/philox.hpp"
+#include "runtime/random.hpp"
+#include "runtime/reduce.hpp"
+
+namespace rt = kestrel::rt;
+
+namespace {
+
+void record(KestrelContext* ctx, std::uint32_t site, const std::string& message, bool internal) {
+  if (ctx->failed == 0) {
+    ctx->failed = 1;
+    ctx->site = site;
+    ctx->host->message = message;
+    ctx->host->internal = internal;
+  }
+}
+
+/// Runs `f`, recording any exception at `site`; returns f's value or `fallback`.
+template <class T, class F>
+T guarded(KestrelContext* ctx, std::uint32_t site, T fallback, F&& f) {
+  try {
+    return f();
+  } catch (const rt::RuntimeError& e) {
+    record(ctx, site, e.what(), false);
+  } catch (const std::exception& e) {
+    record(ctx, site, e.what(), true);
+  } catch (...) {
+    record(ctx, site, "unknown error", true);
+  }
+  return fallback;
+}
+
+rt::Value value_of(std::uint32_t elem, std::int64_t bits) {
+  switch (static_cast<rt::Elem>(elem)) {
+    case rt::Elem::Bool:
+      return rt::Value(bits != 0);
+    case rt::Elem::I32:
+      return rt::Value(static_cast<std::int32_t>(bits));
+    case rt::Elem::I64:
+      return rt::Value(bits);
+    case rt::Elem::F32: {
+      auto u = static_cast<std::uint32_t>(bits);
+      float f;
+      std::memcpy(&f, &u, 4);
+      return rt::Value(f);
+    }
+    default: {
+      double d;
+      std::memcpy(&d, &bits, 8);
+      return rt::Value(d);
+    }
+  }
+}
+
+std::int64_t bits_of(const rt::Value& v, std::uint32_t elem) {
+  rt::Value c = v.elem == static_cast<rt::Elem>(elem) ? v : v.to(static_cast<rt::Elem>(elem));
+  switch (c.elem) {
+    case rt::Elem::Bool:
+      return c.b ? 1 : 0;
+    case rt::Elem::I32:
+      return c.i32;
+    case rt::Elem::I64:
+      return c.i64;
+    case rt::Elem::F32: {
+      std::uint32_t u;
+      std::memcpy(&u, &c.f32, 4);
+      return u;
+    }
+    default: {
+      std::int64_t b;
+      std::memcpy(&b, &c.f64, 8);
+      return b;
+    }
+  }
+}
+
+rt::Operand operand(const rt::Array* a, std::uint32_t elem, std::int64_t bits) {
+  if (a != nullptr) {
+    return rt::Operand(*a);
+  }
+  return rt::Operand(value_of(elem, bits));
+}
+
+rt::Shape shape(std::uint32_t rank, std::int64_t d0, std::int64_t d1) {
+  return rank >= 2 ? rt::Shape(d0, d1) : rt::Shape(d0);
+}
+
+void emit(KestrelContext* ctx, const std::string& text) {
+  if (ctx->host->out != nullptr) {
+    *ctx->host->out += text;
+  } else {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+void kestrel_rt_raise(KestrelContext* ctx, std::uint32_t site, const char* message) {
+  record(ctx, site, message, false);
+}
+
+void kestrel_rt_raise_index(KestrelContext* ctx, std::uint32_t site, std::int64_t index,
+                            std::int32_t axis, std::int64_t size) {
+  guarded<int>(ctx, site, 0, [&]() -> int { rt::raise_index(index, axis, size); });
+}
+
+void kestrel_rt_raise_negative_shift(KestrelContext* ctx, std::uint32_t site, std::int64_t n) {
+  guarded<int>(ctx, site, 0, [&]() -> int { rt::raise_negative_shift(n); });
+}
+
+void kestrel_rt_raise_stack_overflow(KestrelContext* ctx, std::uint32_t site) {
+  record(ctx, site, "stack overflow: recursion deeper than " + std::to_string(ctx->max_depth),
+         false);
+}
+
+std::int32_t kestrel_rt_poll(KestrelContext* ctx, std::uint32_t site) {
+  ctx->budget = 1 << 16;
+  const auto* flag = static_cast<const std::atomic<bool>*>(ctx->interrupt);
+  if (flag != nullptr && flag->load(std::memory_order_relaxed)) {
+    record(ctx, site, "interrupted", false);
+    return 1;
+  }
+  return 0;
+}
+
+void kestrel_rt_array_destroy(rt::Array* a) { rt::destroy_array(a); }
+void kestrel_rt_table_retain(rt::Table* t) { rt::retain(t); }
+void kestrel_rt_table_release(rt::Table* t) {
+  if (t != nullptr) {
+    rt::release(t);
+  }
+}
+
+std::int64_t kestrel_rt_ipow_i64(KestrelContext* ctx, std::uint32_t site, std::int64_t b,
+                                 std::int64_t e) {
+  return guarded<std::int64_t>(ctx, site, 0, [&] { return rt::ipow(b, e); });
+}
+std::int32_t kestrel_rt_ipow_i32(KestrelContext* ctx, std::uint32_t site, std::int32_t b,
+                                 std::int32_t e) {
+  return guarded<std::int32_t>(ctx, site, 0, [&] { return rt::ipow(b, e); });
+}
+double kestrel_rt_floordiv_f64(double a, double b) { return rt::floordiv_float(a, b); }
+float kestrel_rt_floordiv_f32(float a, float b) { return rt::floordiv_float(a, b); }
+double kestrel_rt_mod_f64(double a, double b) { return rt::mod_float(a, b); }
+float kestrel_rt_mod_f32(float a, float b) { return rt::mod_float(a, b); }
+double kestrel_rt_randn(std::int64_t key, std::int64_t counter) { return rt::randn(key, counter); }
+
+void kestrel_rt_substream(KestrelContext* ctx, std::int64_t key, std::int64_t counter,
+                          std::int64_t i) {
+  rt::Stream s = rt::substream(rt::Stream{key, counter}, i);
+  ctx->stream_key = s.key;
+  ctx->stream_counter = s.counter;
+}
+
+void kestrel_rt_print_sep(KestrelContext* ctx) { ctx->host->line += ' '; }
+void kestrel_rt_print_i64(KestrelContext* ctx, std::int64_t v) {
+  rt::append_int(ctx->host->line, v);
+}
+void kestrel_rt_print_f64(KestrelContext* ctx, double v) { rt::append_float(ctx->host->line, v); }
+void kestrel_rt_print_f32(KestrelContext* ctx, float v) { rt::append_float(ctx->host->line, v); }
+void kestrel_rt_print_bool(KestrelContext* ctx, std::int32_t v) {
+  rt::append_bool(ctx->host->line, v != 0);
+}
+void kestrel_rt_print_str(KestrelContext* ctx, const std::string* s) { ctx->host->line += *s; }
+void kestrel_rt_print_array(KestrelContext* ctx, const rt::Array* a) {
+  ctx->host->line += rt::format_array(*a);
+}
+void kestrel_rt_print_table(KestrelContext* ctx, const rt::Table* t) {
+  ctx->host->line += rt::format_table(*t);
+}
+void kestrel_rt_print_end(KestrelContext* ctx) {
+  ctx->host->line += '\n';
+  emit(ctx, ctx->host->line);
+  ctx->host->line.clear();
+}
+
+rt::Array* kestrel_rt_binary(KestrelContext* ctx, std::uint32_t site, std::uint32_t op,
+                             const rt::Array* a, std::uint32_t ae, std::int64_t ab,
+                             const rt::Array* b, std::uint32_t be, std::int64_t bb) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] {
+    return rt::binary(static_cast<rt::BinOp>(op), operand(a, ae, ab), operand(b, be, bb)).detach();
+  });
+}
+
+rt::Array* kestrel_rt_unary(KestrelContext* ctx, std::uint32_t site, std::uint32_t op,
+                            const rt::Array* a) {
+  return guarded<rt::Array*>(ctx, site, nullptr,
+                             [&] { return rt::unary(static_cast<rt::UnOp>(op), *a).detach(); });
+}
+
+rt::Array* kestrel_rt_convert(KestrelContext* ctx, std::uint32_t site, const rt::Array* a,
+                              std::uint32_t elem) {
+  return guarded<rt::Array*>(ctx, site, nullptr,
+                             [&] { return rt::convert(*a, static_cast<rt::Elem>(elem)).detach(); });
+}
+
+rt::Array* kestrel_rt_ternary(KestrelContext* ctx, std::uint32_t site, std::uint32_t kind,
+                              const rt::Array* a, std::uint32_t ae, std::int64_t ab,
+                              const rt::Array* b, std::uint32_t be, std::int64_t bb,
+                              const rt::Array* c, std::uint32_t ce, std::int64_t cb) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] {
+    rt::Operand x = operand(a, ae, ab);
+    rt::Operand y = operand(b, be, bb);
+    rt::Operand z = operand(c, ce, cb);
+    return (kind == 0 ? rt::where(x, y, z) : rt::clip(x, y, z)).detach();
+  });
+}
+
+void kestrel_rt_store(KestrelContext* ctx, std::uint32_t site, const rt::Array* target,
+                      std::uint32_t op, const rt::Array* v, std::uint32_t ve, std::int64_t vb) {
+  guarded<int>(ctx, site, 0, [&] {
+    rt::store(*target, static_cast<rt::StoreOp>(op), operand(v, ve, vb));
+    return 0;
+  });
+}
+
+rt::Array* kestrel_rt_slice(KestrelContext* ctx, std::uint32_t site, const rt::Array* a,
+                            std::uint32_t ndims, const std::int64_t* specs) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] {
+    std::vector<rt::SliceArg> dims;
+    for (std::uint32_t d = 0; d < ndims; ++d) {
+      const std::int64_t* s = specs + 3 * d;
+      dims.push_back(s[0] != 0 ? rt::SliceArg::range(s[1], s[2]) : rt::SliceArg::at(s[1]));
+    }
+    return rt::slice(*a, dims).detach();
+  });
+}
+
+rt::Array* kestrel_rt_transpose(KestrelContext* ctx, std::uint32_t site, const rt::Array* a) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] { return rt::transpose(*a).detach(); });
+}
+
+rt::Array* kestrel_rt_copy(KestrelContext* ctx, std::uint32_t site, const rt::Array* a) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] { return rt::copy(*a).detach(); });
+}
+
+rt::Array* kestrel_rt_fill(KestrelContext* ctx, std::uint32_t site, std::uint32_t kind,
+                           std::uint32_t elem, std::uint32_t rank, std::int64_t d0,
+                           std::int64_t d1) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] {
+    auto e = static_cast<rt::Elem>(elem);
+    rt::Shape s = shape(rank, d0, d1);
+    return (kind == 0 ? rt::zeros(s, e) : kind == 1 ? rt::ones(s, e) : rt::empty(s, e)).detach();
+  });
+}
+
+rt::Array* kestrel_rt_full(KestrelContext* ctx, std::uint32_t site, std::uint32_t elem,
+                           std::uint32_t rank, std::int64_t d0, std::int64_t d1, std::uint32_t ve,
+                           std::int64_t vb) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] {
+    return rt::full(shape(rank, d0, d1), value_of(ve, vb), static_cast<rt::Elem>(elem)).detach();
+  });
+}
+
+rt::Array* kestrel_rt_arange(KestrelContext* ctx, std::uint32_t site, std::int64_t start,
+                             std::int64_t stop, std::int64_t step, std::uint32_t elem) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] {
+    return rt::arange(start, stop, step, static_cast<rt::Elem>(elem)).detach();
+  });
+}
+
+rt::Array* kestrel_rt_linspace(KestrelContext* ctx, std::uint32_t site, double start, double stop,
+                               std::int64_t n, std::uint32_t elem) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] {
+    return rt::linspace(start, stop, n, static_cast<rt::Elem>(elem)).detach();
+  });
+}
+
+rt::Array* kestrel_rt_literal(KestrelContext* ctx, std::uint32_t site, std::uint32_t elem,
+                              std::uint32_t rows, std::uint32_t cols, std::uint32_t n,
+                              const std::int64_t* slots) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] {
+    auto e = static_cast<rt::Elem>(elem);
+    rt::Shape s = rows != 0 ? rt::Shape(rows, cols) : rt::Shape(static_cast<std::int64_t>(n));
+    rt::ArrayRef a = rt::alloc(s, e);
+    for (std::uint32_t k = 0; k < n; ++k) {
+      if (e == rt::Elem::Str) {
+        std::string* src = nullptr;
+        std::memcpy(&src, &slots[k], sizeof(src));
+        a->ptr<std::string>()[k] = *src;
+        continue;
+      }
+      rt::Value v = value_of(elem, slots[k]);
+      switch (e) {
+        case rt::Elem::Bool:
+          a->ptr<bool>()[k] = v.b;
+          break;
+        case rt::Elem::I32:
+          a->ptr<std::int32_t>()[k] = v.i32;
+          break;
+        case rt::Elem::I64:
+          a->ptr<std::int64_t>()[k] = v.i64;
+          break;
+        case rt::Elem::F32:
+          a->ptr<float>()[k] = v.f32;
+          break;
+        default:
+          a->ptr<double>()[k] = v.f64;
+          break;
+      }
+    }
+    return a.detach();
+  });
+}
+
+rt::Array* kestrel_rt_rand(KestrelContext* ctx, std::uint32_t site, std::uint32_t normal,
+                           std::uint32_t rank, std::int64_t d0, std::int64_t d1, std::int64_t key) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] {
+    rt::Shape s = shape(rank, d0, d1);
+    return (normal != 0 ? rt::randn_array(s, key) : rt::rand_array(s, key)).detach();
+  });
+}
+
+std::int64_t kestrel_rt_reduce(KestrelContext* ctx, std::uint32_t site, std::uint32_t op,
+                               const rt::Array* a, std::uint32_t result_elem) {
+  return guarded<std::int64_t>(ctx, site, 0, [&] {
+    return bits_of(rt::reduce(static_cast<rt::ReduceOp>(op), *a), result_elem);
+  });
+}
+
+rt::Array* kestrel_rt_reduce_axis(KestrelContext* ctx, std::uint32_t site, std::uint32_t op,
+                                  const rt::Array* a, std::int32_t axis) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] {
+    return rt::reduce_axis(static_cast<rt::ReduceOp>(op), *a, axis).detach();
+  });
+}
+
+std::int64_t kestrel_rt_dot(KestrelContext* ctx, std::uint32_t site, const rt::Array* a,
+                            const rt::Array* b, std::uint32_t result_elem) {
+  return guarded<std::int64_t>(ctx, site, 0, [&] { return bits_of(rt::dot(*a, *b), result_elem); });
+}
+
+rt::Array* kestrel_rt_dot_axis(KestrelContext* ctx, std::uint32_t site, const rt::Array* a,
+                               const rt::Array* b, std::int32_t axis) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] { return rt::dot(*a, *b, axis).detach(); });
+}
+
+rt::Array* kestrel_rt_matmul(KestrelContext* ctx, std::uint32_t site, const rt::Array* a,
+                             const rt::Array* b) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] { return rt::matmul(*a, *b).detach(); });
+}
+
+std::int64_t kestrel_rt_matmul_vv(KestrelContext* ctx, std::uint32_t site, const rt::Array* a,
+                                  const rt::Array* b, std::uint32_t result_elem) {
+  return guarded<std::int64_t>(ctx, site, 0,
+                               [&] { return bits_of(rt::matmul_vv(*a, *b), result_elem); });
+}
+
+std::int64_t kestrel_rt_shape(KestrelContext* ctx, std::uint32_t site, const rt::Array* a,
+                              std::int64_t axis) {
+  if (axis < 0 || axis >= a->rank) {
+    record(ctx, site,
+           "axis " + std::to_string(static_cast<int>(axis)) +
+               " is out of bounds for an array of rank " + std::to_string(a->rank),
+           false);
+    return 0;
+  }
+  return a->shape[axis];
+}
+
+const std::string* kestrel_rt_str_intern(KestrelContext* ctx, const std::string* s) {
+  return &*ctx->host->str_pool->insert(*s).first;
+}
+
+void kestrel_rt_assign_str(std::string* dst, const std::string* src) { *dst = *src; }
+
+std::int32_t kestrel_rt_partials_begin(KestrelContext* ctx) {
+  auto& p = ctx->host->partials;
+  p.emplace_back();
+  return static_cast<std::int32_t>(p.size() - 1);
+}
+
+void kestrel_rt_partials_push(KestrelContext* ctx, std::int32_t slot, double v) {
+  ctx->host->partials[static_cast<std::size_t>(slot)].push_back(v);
+}
+
+double kestrel_rt_partials_end(KestrelContext* ctx, std::int32_t slot, std::uint32_t op,
+                               std::uint32_t is_f32, double saved) {
+  auto& all = ctx->host->partials;
+  // Slots nest (the JIT ends a loop's reductions in reverse order of beginning them).
+  std::vector<double> parts = std::move(all[static_cast<std::size_t>(slot)]);
+  all.resize(static_cast<std::size_t>(slot));
+  if (parts.empty()) {
+    return saved;
+  }
+  // The same combine as the interpreter's PFOR_END (reduce.hpp's tree), in the variable's type.
+  auto combine = [op](auto a, auto b) -> decltype(a) {
+    switch (op) {
+      case 0:
+        return a + b;
+      case 1:
+        return a * b;
+      case 2:
+        return rt::min_value(a, b);
+      default:
+        return rt::max_value(a, b);
+    }
+  };
+  if (is_f32 != 0) {
+    std::vector<float> v;
+    for (double d : parts) {
+      v.push_back(static_cast<float>(d));
+    }
+    float t = rt::combine_tree<float>(v, 0.0f, combine);
+    return static_cast<double>(combine(static_cast<float>(saved), t));
+  }
+  double t = rt::combine_tree<double>(parts, 0.0, combine);
+  return combine(saved, t);
+}
+
+rt::Table* kestrel_rt_read_csv(KestrelContext* ctx, std::uint32_t site, const std::string* path) {
+  return guarded<rt::Table*>(ctx, site, nullptr, [&] { return rt::read_csv(*path).detach(); });
+}
+
+std::int64_t kestrel_rt_table_rows(const rt::Table* t) { return t->rows(); }
+
+rt::Array* kestrel_rt_table_column(KestrelContext* ctx, std::uint32_t site, const rt::Table* t,
+                                   std::uint32_t kind, const std::string* name) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] {
+    switch (kind) {
+      case 0:
+        return t->f64(*name).detach();
+      case 1:
+        return t->i64(*name).detach();
+      case 2:
+        return t->codes(*name).detach();
+      default:
+        return t->labels(*name).detach();
+    }
+  });
+}
+
+rt::Array* kestrel_rt_load_npy(KestrelContext* ctx, std::uint32_t site, const std::string* path,
+                               std::uint32_t elem, std::uint32_t rank) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] {
+    return rt::load_npy(*path, static_cast<rt::Elem>(elem), static_cast<int>(rank)).detach();
+  });
+}
+
+void kestrel_rt_save_npy(KestrelContext* ctx, std::uint32_t site, const std::string* path,
+                         const rt::Array* a) {
+  guarded<int>(ctx, site, 0, [&] {
+    rt::save_npy(*path, *a);
+    return 0;
+  });
+}
+
+}  // extern "C"
+
+namespace kestrel::rt {
+
+namespace {
+// libm entry points by their C names, resolved here so the JIT needs no dlsym.
+double (*const kExp)(double) = &::exp;
+double (*const kLog)(double) = &::log;
+double (*const kSin)(double) = &::sin;
+double (*const kCos)(double) = &::cos;
+double (*const kTanh)(double) = &::tanh;
+double (*const kFloor)(double) = &::floor;
+double (*const kSqrt)(double) = &::sqrt;
+double (*const kPow)(double, double) = &::pow;
+double (*const kFmod)(double, double) = &::fmod;
+float (*const kExpf)(float) = &::expf;
+float (*const kLogf)(float) = &::logf;
+float (*const kSinf)(float) = &::sinf;
+float (*const kCosf)(float) = &::cosf;
+float (*const kTanhf)(float) = &::tanhf;
+float (*const kFloorf)(float) = &::floorf;
+float (*const kSqrtf)(float) = &::sqrtf;
+float (*const kPowf)(float, float) = &::powf;
+float (*const kFmodf)(float, float) = &::fmodf;
+void (*const kSincos)(double, double*, double*) = &::sincos;
+void (*const kSincosf)(float, float*, float*) = &::sincosf;
+void* (*const kMemcpy)(void*, const void*, std::size_t) = &std::memcpy;
+void* (*const kMemmove)(void*, const void*, std::size_t) = &std::memmove;
+void* (*const kMemset)(void*, int, std::size_t) = &std::memset;
+
+template <class F>
+void* addr(F f) {
+  return reinterpret_cast<void*>(f);
+}
+}  // namespace
+
+std::vector<AbiSymbol> abi_symbols() {
+#define KESTREL_ABI(name) \
+  AbiSymbol { #name, addr(&name) }
+  return {
+      KESTREL_ABI(kestrel_rt_raise),
+      KESTREL_ABI(kestrel_rt_raise_index),
+      KESTREL_ABI(kestrel_rt_raise_negative_shift),
+      KESTREL_ABI(kestrel_rt_raise_stack_overflow),
+      KESTREL_ABI(kestrel_rt_poll),
+      KESTREL_ABI(kestrel_rt_array_destroy),
+      KESTREL_ABI(kestrel_rt_table_retain),
+      KESTREL_ABI(kestrel_rt_table_release),
+      KESTREL_ABI(kestrel_rt_ipow_i64),
+      KESTREL_ABI(kestrel_rt_ipow_i32),
+      KESTREL_ABI(kestrel_rt_floordiv_f64),
+      KESTREL_ABI(kestrel_rt_floordiv_f32),
+      KESTREL_ABI(kestrel_rt_mod_f64),
+      KESTREL_ABI(kestrel_rt_mod_f32),
+      KESTREL_ABI(kestrel_rt_randn),
+      KESTREL_ABI(kestrel_rt_substream),
+      KESTREL_ABI(kestrel_rt_print_sep),
+      KESTREL_ABI(kestrel_rt_print_i64),
+      KESTREL_ABI(kestrel_rt_print_f64),
+      KESTREL_ABI(kestrel_rt_print_f32),
+      KESTREL_ABI(kestrel_rt_print_bool),
+      KESTREL_ABI(kestrel_rt_print_str),
+      KESTREL_ABI(kestrel_rt_print_array),
+      KESTREL_ABI(kestrel_rt_print_table),
+      KESTREL_ABI(kestrel_rt_print_end),
+      KESTREL_ABI(kestrel_rt_binary),
+      KESTREL_ABI(kestrel_rt_unary),
+      KESTREL_ABI(kestrel_rt_convert),
+      KESTREL_ABI(kestrel_rt_ternary),
+      KESTREL_ABI(kestrel_rt_store),
+      KESTREL_ABI(kestrel_rt_slice),
+      KESTREL_ABI(kestrel_rt_transpose),
+      KESTREL_ABI(kestrel_rt_copy),
+      KESTREL_ABI(kestrel_rt_fill),
+      KESTREL_ABI(kestrel_rt_full),
+      KESTREL_ABI(kestrel_rt_arange),
+      KESTREL_ABI(kestrel_rt_linspace),
+      KESTREL_ABI(kestrel_rt_literal),
+      KESTREL_ABI(kestrel_rt_rand),
+      KESTREL_ABI(kestrel_rt_reduce),
+      KESTREL_ABI(kestrel_rt_reduce_axis),
+      KESTREL_ABI(kestrel_rt_dot),
+      KESTREL_ABI(kestrel_rt_dot_axis),
+      KESTREL_ABI(kestrel_rt_matmul),
+      KESTREL_ABI(kestrel_rt_matmul_vv),
+      KESTREL_ABI(kestrel_rt_shape),
+      KESTREL_ABI(kestrel_rt_assign_str),
+      KESTREL_ABI(kestrel_rt_str_intern),
+      KESTREL_ABI(kestrel_rt_partials_begin),
+      KESTREL_ABI(kestrel_rt_partials_push),
+      KESTREL_ABI(kestrel_rt_partials_end),
+      KESTREL_ABI(kestrel_rt_read_csv),
+      KESTREL_ABI(kestrel_rt_table_rows),
+      KESTREL_ABI(kestrel_rt_table_column),
+      KESTREL_ABI(kestrel_rt_load_npy),
+      KESTREL_ABI(kestrel_rt_save_npy),
+      {"exp", addr(kExp)},
+      {"log", addr(kLog)},
+      {"sin", addr(kSin)},
+      {"cos", addr(kCos)},
+      {"tanh", addr(kTanh)},
+      {"floor", addr(kFloor)},
+      {"sqrt", addr(kSqrt)},
+      {"pow", addr(kPow)},
+      {"fmod", addr(kFmod)},
+      {"expf", addr(kExpf)},
+      {"logf", addr(kLogf)},
+      {"sinf", addr(kSinf)},
+      {"cosf", addr(kCosf)},
+      {"tanhf", addr(kTanhf)},
+      {"floorf", addr(kFloorf)},
+      {"sqrtf", addr(kSqrtf)},
+      {"powf", addr(kPowf)},
+      {"fmodf", addr(kFmodf)},
+      {"sincos", addr(kSincos)},
+      {"sincosf", addr(kSincosf)},
+      {"memcpy", addr(kMemcpy)},
+      {"memmove", addr(kMemmove)},
+      {"memset", addr(kMemset)},
+  };
+#undef KESTREL_ABI
+}
+
+}  // namespace kestrel::rt

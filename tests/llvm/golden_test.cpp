@@ -1,0 +1,62 @@
+// Every golden program (tests/lang except tests/lang/errors, examples/, stdlib/) run by the
+// interpreter and by the JIT: byte-identical output, the same runtime error at the same place,
+// and every array freed in both.
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+#include "tests/llvm/jit_helpers.hpp"
+
+namespace kestrel::jit::testing {
+namespace {
+
+std::vector<std::string> golden_files() {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  fs::path root(KESTREL_SOURCE_DIR);
+  for (const char* dir : {"tests/lang", "examples", "stdlib"}) {
+    for (const auto& e : fs::recursive_directory_iterator(root / dir)) {
+      if (e.path().extension() != ".kst") {
+        continue;
+      }
+      std::string rel = fs::relative(e.path(), root).string();
+      if (rel.rfind("tests/lang/errors/", 0) == 0) {
+        continue;
+      }
+      out.push_back(rel);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class Golden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Golden, SameAsInterpreter) {
+  std::filesystem::path path = std::filesystem::path(KESTREL_SOURCE_DIR) / GetParam();
+  diag::SourceManager sources;
+  diag::DiagnosticList diags;
+  auto program = sema::check_file(sources, path, check_options(), diags);
+  ASSERT_TRUE(program && !diags.has_errors()) << diag::render(sources, diags);
+  Outcome interp = run_program(sources, *program, Mode::Interp);
+  Outcome jit = run_program(sources, *program, Mode::Jit);
+  EXPECT_EQ(interp.out, jit.out);
+  EXPECT_EQ(interp.error, jit.error);
+  EXPECT_EQ(jit.leaked_buffers, 0);
+  EXPECT_EQ(jit.leaked_arrays, 0);
+}
+
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string s = info.param;
+  for (char& c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) {
+      c = '_';
+    }
+  }
+  return s;
+}
+
+INSTANTIATE_TEST_SUITE_P(Programs, Golden, ::testing::ValuesIn(golden_files()), test_name);
+
+}  // namespace
+}  // namespace kestrel::jit::testing

@@ -1,0 +1,55 @@
+// Unit tests of the JIT's lowering: scalar semantics, errors and their places, reference counts,
+// the public API (call, emit_llvm, native_address).
+#include "tests/llvm/jit_helpers.hpp"
+
+namespace kestrel::jit::testing {
+namespace {
+
+TEST(Lowering, IntegerSemantics) {
+  Outcome o = jit_run(
+      "print(7 // 2, -7 // 2, 7 // -2, -7 % 3, 7 % -3, 9223372036854775807 + 1)\n"
+      "print(2 ** 10, 1 << 70, -8 >> 1, -8 >> 70, 5i32 // 2i32)\n");
+  EXPECT_EQ(o.error, "");
+  EXPECT_EQ(o.out, "3 -4 -4 2 -2 -9223372036854775808\n1024 0 -4 -1 2\n");
+}
+
+TEST(Lowering, DivisionByZeroIsAnErrorAtTheOperator) {
+  Outcome o = jit_run("let a = 3\nlet b = 0\nprint(a // b)\n");
+  EXPECT_EQ(o.error, "test.kst:3:7: integer division by zero");
+}
+
+TEST(Lowering, BoundsChecksAndLeaks) {
+  Outcome o = jit_run(
+      "fn f(a: f64[:], i: i64) -> f64 { let t = a * 2.0\n return t[i] }\n"
+      "let a = zeros(4)\nprint(f(a, 3))\nprint(f(a, 4))\n");
+  EXPECT_EQ(o.out, "0.0\n");
+  EXPECT_EQ(o.error, "test.kst:2:9: index 4 is out of bounds for axis 0 with size 4");
+  EXPECT_EQ(o.leaked_buffers, 0);
+  EXPECT_EQ(o.leaked_arrays, 0);
+}
+
+TEST(Lowering, StackOverflow) {
+  Outcome o = jit_run("fn r(n: i64) -> i64 { return r(n + 1) }\nprint(r(0))\n", 50);
+  EXPECT_EQ(o.error, "test.kst:1:30: stack overflow: recursion deeper than 50");
+}
+
+TEST(Lowering, CallAndEmit) {
+  diag::SourceManager sources;
+  auto program = check_text(sources,
+                            "fn add(a: f64[:], b: f64[:]) -> f64[:] { return a + b }\n"
+                            "fn sq(x: i64) -> i64 { return x * x }\n");
+  ASSERT_TRUE(program);
+  auto code = compile(*program);
+  ir::FnId sq = program->find_function("sq");
+  Value v = call(*code, sq, std::vector<Value>{Value::of_i64(12)});
+  EXPECT_EQ(v.i, 144);
+  auto native =
+      reinterpret_cast<std::int64_t (*)(KestrelContext*, std::int64_t)>(native_address(*code, sq));
+  ASSERT_NE(native, nullptr);
+  EXPECT_NE(emit_llvm_function(*code, sq).find("define"), std::string::npos);
+  EXPECT_NE(emit_llvm(*code).find("kestrel.add"), std::string::npos);
+  EXPECT_GT(last_compile_ms(*code), 0.0);
+}
+
+}  // namespace
+}  // namespace kestrel::jit::testing
