@@ -1,10 +1,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
-#include "codegen/interp/interp.hpp"
 #include "dsl/diag/diagnostic.hpp"
+#include "dsl/engine/loaded.hpp"
 #include "dsl/sema/check.hpp"
 #include "kestrel/kestrel.hpp"
 #include "parser/parse.hpp"
@@ -56,6 +57,44 @@ class Stopwatch {
 
 }  // namespace
 
+namespace engine {
+
+Loaded load(const std::string& name, const std::string& text,
+            const std::filesystem::path& stdlib_dir, Timings* timings) {
+  Stopwatch clock;
+  Loaded loaded;
+  loaded.sources = std::make_unique<diag::SourceManager>();
+  diag::DiagnosticList diags;
+  const diag::SourceFile& file = loaded.sources->add(name, text);
+  std::optional<parser::ast::Program> tree = parser::parse_program(file, diags);
+  if (timings != nullptr) {
+    timings->parse_ms = clock.lap();
+  }
+  if (!tree) {
+    throw_diagnostics(*loaded.sources, diags);
+  }
+  sema::CheckOptions options;
+  options.import_paths.push_back(stdlib_dir);
+  std::optional<ir::Program> program =
+      sema::check_program(*loaded.sources, file.id(), *tree, options, diags);
+  if (timings != nullptr) {
+    timings->check_ms = clock.lap();
+  }
+  if (!program) {
+    throw_diagnostics(*loaded.sources, diags);
+  }
+  loaded.program = std::move(*program);
+  return loaded;
+}
+
+void throw_run_error(const diag::SourceManager& sources, const codegen::RunError& error) {
+  diag::DiagnosticList diags;
+  diags.report(diag::Kind::RuntimeError, error.span(), error.message());
+  throw_diagnostics(sources, diags);
+}
+
+}  // namespace engine
+
 std::string_view version() { return KESTREL_VERSION; }
 
 Engine::Engine(EngineOptions options) : options_(std::move(options)) {
@@ -84,36 +123,35 @@ Timings Engine::run_file(const std::filesystem::path& path, std::string* out) co
 Timings Engine::run_source(const std::string& name, const std::string& text,
                            std::string* out) const {
   Timings timings;
+  engine::Loaded loaded = engine::load(name, text, options_.stdlib_dir, &timings);
   Stopwatch clock;
-  diag::SourceManager sources;
-  diag::DiagnosticList diags;
-  const diag::SourceFile& file = sources.add(name, text);
-  std::optional<parser::ast::Program> tree = parser::parse_program(file, diags);
-  timings.parse_ms = clock.lap();
-  if (!tree) {
-    throw_diagnostics(sources, diags);
-  }
-  sema::CheckOptions options;
-  options.import_paths.push_back(options_.stdlib_dir);
-  std::optional<ir::Program> program =
-      sema::check_program(sources, file.id(), *tree, options, diags);
-  timings.check_ms = clock.lap();
-  if (!program) {
-    throw_diagnostics(sources, diags);
-  }
-  interp::RunOptions run_options;
+  codegen::RunOptions run_options;
   run_options.out = out;
   try {
-    // compile() raises RunError too, for what the interpreter cannot lower (a limit it has).
-    std::unique_ptr<interp::CompiledProgram> code = interp::compile(*program);
+    // compile() raises RunError too, for what a backend cannot lower (a limit it has).
+    std::unique_ptr<engine::Backend> code = engine::compile(loaded.program, options_.mode);
     timings.compile_ms = clock.lap();
-    interp::run_main(*code, run_options);
-  } catch (const interp::RunError& error) {
-    diags.report(diag::Kind::RuntimeError, error.span(), error.message());
-    throw_diagnostics(sources, diags);
+    code->run_main(run_options);
+  } catch (const codegen::RunError& error) {
+    engine::throw_run_error(*loaded.sources, error);
   }
   timings.run_ms = clock.lap();
   return timings;
+}
+
+Module Engine::load_file(const std::filesystem::path& path) const {
+  return load_source(path.string(), read_file(path));
+}
+
+Module Engine::load_source(const std::string& name, const std::string& text) const {
+  auto impl = std::make_shared<engine::ModuleImpl>();
+  impl->loaded = engine::load(name, text, options_.stdlib_dir, nullptr);
+  try {
+    impl->code = engine::compile(impl->loaded.program, options_.mode);
+  } catch (const codegen::RunError& error) {
+    engine::throw_run_error(*impl->loaded.sources, error);
+  }
+  return Module(std::move(impl));
 }
 
 std::string Engine::format_file(const std::filesystem::path& path) const {

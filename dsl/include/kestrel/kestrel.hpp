@@ -1,12 +1,21 @@
 #pragma once
 // The public C++ API of Kestrel: the only header an embedding application includes.
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <ranges>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace kestrel {
@@ -41,11 +50,17 @@ struct Timings {
   double run_ms = 0;
 };
 
+/// How programs run: the bytecode interpreter, or native code from the LLVM JIT.
+enum class Mode : std::uint8_t { Interp, Jit };
+
 struct EngineOptions {
   /// Where `import name` looks after the script's own folder. Empty: $KESTREL_STDLIB, else the
   /// stdlib/ folder of the source tree this library was built from.
   std::filesystem::path stdlib_dir;
+  Mode mode = Mode::Interp;
 };
+
+class Module;
 
 class Engine {
  public:
@@ -63,13 +78,357 @@ class Engine {
   Timings run_source(const std::string& name, const std::string& text,
                      std::string* out = nullptr) const;
 
+  /// Parses, checks and compiles a file (and its imports) without running its top-level
+  /// statements; look its functions up with Module::function. Throws Error (diagnostics).
+  Module load_file(const std::filesystem::path& path) const;
+  Module load_source(const std::string& name, const std::string& text) const;
+
   /// The canonical formatting of a file (`kestrel fmt`). Throws Error if it does not parse.
   std::string format_file(const std::filesystem::path& path) const;
 
   const std::filesystem::path& stdlib_dir() const { return options_.stdlib_dir; }
+  Mode mode() const { return options_.mode; }
 
  private:
   EngineOptions options_;
+};
+
+// ---- calling Kestrel functions from C++ ------------------------------------------------------
+
+/// Element types as they cross the boundary: bool, i32, i64, f32, f64.
+enum class Elem : std::uint8_t { Bool, I32, I64, F32, F64 };
+
+namespace detail {
+struct Slot;
+template <class T>
+struct ElemOf;
+template <>
+struct ElemOf<bool> : std::integral_constant<Elem, Elem::Bool> {};
+template <>
+struct ElemOf<std::int32_t> : std::integral_constant<Elem, Elem::I32> {};
+template <>
+struct ElemOf<std::int64_t> : std::integral_constant<Elem, Elem::I64> {};
+template <>
+struct ElemOf<float> : std::integral_constant<Elem, Elem::F32> {};
+template <>
+struct ElemOf<double> : std::integral_constant<Elem, Elem::F64> {};
+
+/// An Eigen dense object (Matrix, Map, Block, Ref) without including Eigen: it has data(),
+/// rows(), cols(), innerStride(), outerStride() and says whether it is row-major.
+template <class E>
+concept EigenDense = requires(E& e) {
+  e.data();
+  { e.rows() } -> std::convertible_to<std::int64_t>;
+  { e.cols() } -> std::convertible_to<std::int64_t>;
+  { e.innerStride() } -> std::convertible_to<std::int64_t>;
+  { e.outerStride() } -> std::convertible_to<std::int64_t>;
+  E::IsRowMajor;
+  E::ColsAtCompileTime;
+};
+}  // namespace detail
+
+/// A borrowed view of the caller's memory, passed to a Kestrel function as an array argument of
+/// element type T and rank 1 (`f64[:]`) or 2 (`f64[:, :]`). No copy is made: the function reads
+/// and writes the caller's elements in place, so keep the memory alive for the call. (Kestrel
+/// functions may write to their array parameters; passing a view of const memory to one that
+/// does is the caller's error.) Strides are in elements and must not be negative.
+template <class T, int Rank = 1>
+class ArrayView {
+  static_assert(Rank == 1 || Rank == 2, "arrays have rank 1 or 2");
+  using Element = std::remove_const_t<T>;
+
+ public:
+  static constexpr int rank = Rank;
+  using element_type = Element;
+
+  /// A vector from a span, a std::vector, a std::array or any contiguous range of T.
+  template <std::ranges::contiguous_range R>
+  requires(Rank == 1 && !detail::EigenDense<std::remove_cvref_t<R>> &&
+           std::convertible_to<decltype(std::ranges::data(std::declval<R&>())), T*>)
+      ArrayView(R&& range)  // NOLINT(google-explicit-constructor): implicit, like std::span
+      : data_(std::ranges::data(range)),
+        shape_{static_cast<std::int64_t>(std::ranges::size(range)), 1},
+        strides_{1, 1} {}
+  /// An Eigen vector (rank 1: one column or row) or matrix (rank 2), column- or row-major,
+  /// including Maps and Blocks with their strides.
+  template <detail::EigenDense E>
+  requires std::convertible_to<decltype(std::declval<E&>().data()), T*> ArrayView(
+      E& e)  // NOLINT(google-explicit-constructor)
+      : data_(e.data()) {
+    std::int64_t inner = e.innerStride();
+    std::int64_t outer = e.outerStride();
+    std::int64_t row_stride = E::IsRowMajor ? outer : inner;
+    std::int64_t col_stride = E::IsRowMajor ? inner : outer;
+    if constexpr (Rank == 1) {
+      bool column = e.cols() == 1;
+      shape_[0] = column ? e.rows() : e.cols();
+      strides_[0] = column ? row_stride : col_stride;
+    } else {
+      shape_[0] = e.rows();
+      shape_[1] = e.cols();
+      strides_[0] = row_stride;
+      strides_[1] = col_stride;
+    }
+  }
+  /// Rank 1: `size` elements `stride` apart.
+  ArrayView(T* data, std::int64_t size, std::int64_t stride = 1) requires(Rank == 1)
+      : data_(data), shape_{size, 1}, strides_{stride, 1} {}
+  /// Rank 2: rows x cols, row-major and dense unless strides are given.
+  ArrayView(T* data, std::int64_t rows, std::int64_t cols, std::int64_t row_stride = -1,
+            std::int64_t col_stride = 1) requires(Rank == 2)
+      : data_(data), shape_{rows, cols}, strides_{row_stride < 0 ? cols : row_stride, col_stride} {}
+
+  T* data() const { return data_; }
+  std::int64_t shape(int axis) const { return shape_[axis]; }
+  std::int64_t stride(int axis) const { return strides_[axis]; }
+
+ private:
+  T* data_;
+  std::int64_t shape_[2] = {0, 1};
+  std::int64_t strides_[2] = {1, 1};
+};
+template <class T>
+using MatrixView = ArrayView<T, 2>;
+template <std::ranges::contiguous_range R>
+ArrayView(R&&) -> ArrayView<std::remove_reference_t<std::ranges::range_reference_t<R>>, 1>;
+
+/// An array a Kestrel function returned: a counted reference to its elements, no copy. Elements
+/// are at data() + i * stride(0) (+ j * stride(1)); the memory lives as long as any Array that
+/// refers to it.
+template <class T, int Rank = 1>
+class Array {
+  static_assert(Rank == 1 || Rank == 2, "arrays have rank 1 or 2");
+
+ public:
+  static constexpr int rank = Rank;
+  using element_type = T;
+
+  Array() = default;
+  Array(const Array& o) : handle_(o.handle_), data_(o.data_) {
+    detail_retain();
+    std::copy(o.shape_, o.shape_ + 2, shape_);
+    std::copy(o.strides_, o.strides_ + 2, strides_);
+  }
+  Array(Array&& o) noexcept { swap(o); }
+  Array& operator=(Array o) noexcept {
+    swap(o);
+    return *this;
+  }
+  ~Array();
+
+  const T* data() const { return data_; }
+  T* data() { return data_; }
+  std::int64_t shape(int axis) const { return shape_[axis]; }
+  std::int64_t stride(int axis) const { return strides_[axis]; }
+  std::int64_t size() const { return shape_[0] * shape_[1]; }
+  /// Unchecked element access.
+  T& operator()(std::int64_t i) { return data_[i * strides_[0]]; }
+  const T& operator()(std::int64_t i) const { return data_[i * strides_[0]]; }
+  T& operator()(std::int64_t i, std::int64_t j) { return data_[i * strides_[0] + j * strides_[1]]; }
+  const T& operator()(std::int64_t i, std::int64_t j) const {
+    return data_[i * strides_[0] + j * strides_[1]];
+  }
+  /// A copy of the elements in row-major order.
+  std::vector<T> to_vector() const {
+    std::vector<T> out;
+    out.reserve(static_cast<std::size_t>(size()));
+    for (std::int64_t i = 0; i < shape_[0]; ++i) {
+      for (std::int64_t j = 0; j < shape_[1]; ++j) {
+        out.push_back(data_[i * strides_[0] + j * strides_[1]]);
+      }
+    }
+    return out;
+  }
+  void swap(Array& o) noexcept {
+    std::swap(handle_, o.handle_);
+    std::swap(data_, o.data_);
+    std::swap(shape_, o.shape_);
+    std::swap(strides_, o.strides_);
+  }
+
+ private:
+  friend struct detail::Slot;
+  void detail_retain();
+
+  void* handle_ = nullptr;
+  T* data_ = nullptr;
+  std::int64_t shape_[2] = {0, 1};
+  std::int64_t strides_[2] = {1, 1};
+};
+
+namespace detail {
+
+/// The type of one parameter or result as the boundary sees it.
+struct TypeCode {
+  enum class Kind : std::uint8_t { Void, Scalar, Array, Str } kind = Kind::Void;
+  Elem elem = Elem::F64;
+  std::uint8_t rank = 0;
+};
+
+void array_retain(void* handle);
+void array_release(void* handle);
+
+/// One argument or result crossing the boundary without templates.
+struct Slot {
+  TypeCode type;
+  std::int64_t i = 0;
+  double f = 0;
+  void* data = nullptr;  // array argument: the caller's elements
+  std::int64_t shape[2] = {0, 1};
+  std::int64_t strides[2] = {1, 1};
+  void* handle = nullptr;  // array result: one owned reference
+  std::string str;         // str result
+
+  template <class T, int R>
+  Array<T, R> take_array() {
+    Array<T, R> a;
+    a.handle_ = std::exchange(handle, nullptr);
+    a.data_ = static_cast<T*>(data);
+    std::copy(shape, shape + 2, a.shape_);
+    std::copy(strides, strides + 2, a.strides_);
+    return a;
+  }
+};
+
+template <class T>
+struct Boundary;  // what a C++ parameter or result type is on the Kestrel side
+template <class T>
+requires requires { ElemOf<T>::value; }
+struct Boundary<T> {
+  static TypeCode code() { return {TypeCode::Kind::Scalar, ElemOf<T>::value, 0}; }
+  static void put(Slot& s, T v) {
+    if constexpr (std::is_floating_point_v<T>) {
+      s.f = v;
+    } else {
+      s.i = static_cast<std::int64_t>(v);
+    }
+  }
+  static T get(Slot& s) {
+    if constexpr (std::is_floating_point_v<T>) {
+      return static_cast<T>(s.f);
+    } else {
+      return static_cast<T>(s.i);
+    }
+  }
+};
+template <>
+struct Boundary<void> {
+  static TypeCode code() { return {}; }
+};
+template <>
+struct Boundary<std::string> {
+  static TypeCode code() { return {TypeCode::Kind::Str, Elem::F64, 0}; }
+  static std::string get(Slot& s) { return std::move(s.str); }
+};
+template <class T, int R>
+struct Boundary<ArrayView<T, R>> {
+  static TypeCode code() {
+    return {TypeCode::Kind::Array, ElemOf<std::remove_const_t<T>>::value, R};
+  }
+  static void put(Slot& s, const ArrayView<T, R>& v) {
+    s.data = const_cast<std::remove_const_t<T>*>(v.data());
+    for (int k = 0; k < 2; ++k) {
+      s.shape[k] = v.shape(k);
+      s.strides[k] = v.stride(k);
+    }
+  }
+};
+template <class T, int R>
+struct Boundary<Array<T, R>> {
+  static TypeCode code() { return {TypeCode::Kind::Array, ElemOf<T>::value, R}; }
+  static Array<T, R> get(Slot& s) { return s.take_array<T, R>(); }
+};
+
+class FunctionImpl;
+/// Finds `name` in the module and checks it against the C++ signature; throws Error.
+std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module, std::string_view name,
+                                   TypeCode ret, std::span<const TypeCode> params);
+/// Calls it; throws Error with the rendered runtime error.
+void invoke(FunctionImpl& fn, std::span<Slot> args, Slot& result);
+
+/// A parameter as operator() takes it: by value (views and scalars are small).
+template <class T>
+using Param = std::remove_cvref_t<T>;
+}  // namespace detail
+
+template <class T, int R>
+void Array<T, R>::detail_retain() {
+  if (handle_ != nullptr) {
+    detail::array_retain(handle_);
+  }
+}
+template <class T, int R>
+Array<T, R>::~Array() {
+  if (handle_ != nullptr) {
+    detail::array_release(handle_);
+  }
+}
+
+template <class Sig>
+class Function;
+
+/// A Kestrel function bound to a C++ signature: scalars as bool, int32_t, int64_t, float and
+/// double; array parameters as ArrayView<T> / MatrixView<T> (from a std::vector, std::span or an
+/// Eigen vector, matrix or map, without a copy); array results as Array<T> / Array<T, 2>; a str
+/// result as std::string. Calling it runs the function in the engine's mode; a runtime error
+/// throws Error with its file:line:col.
+template <class R, class... A>
+class Function<R(A...)> {
+ public:
+  R operator()(detail::Param<A>... args) const {
+    std::array<detail::Slot, sizeof...(A) == 0 ? 1 : sizeof...(A)> slots;
+    std::size_t k = 0;
+    ((slots[k].type = detail::Boundary<detail::Param<A>>::code(),
+      detail::Boundary<detail::Param<A>>::put(slots[k], args), ++k),
+     ...);
+    detail::Slot result;
+    detail::invoke(*impl_, std::span<detail::Slot>(slots.data(), sizeof...(A)), result);
+    if constexpr (!std::is_void_v<R>) {
+      return detail::Boundary<R>::get(result);
+    }
+  }
+
+ private:
+  friend class Module;
+  explicit Function(std::shared_ptr<detail::FunctionImpl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<detail::FunctionImpl> impl_;
+};
+
+/// A loaded, checked and compiled program (Engine::load_file). Copies share it.
+class Module {
+ public:
+  /// The function `name` (a module member as `montecarlo.pi`), checked against Sig: the same
+  /// number of parameters, each of the matching Kestrel type, and the same result type. Throws
+  /// Error naming the function's declaration and both signatures when they differ.
+  template <class Sig>
+  Function<Sig> function(std::string_view name) const {
+    return Function<Sig>(bind_as<Sig>(name));
+  }
+  /// Runs the file's top-level statements; print() writes to `out` (stdout when null).
+  void run(std::string* out = nullptr) const;
+  /// The names of the functions a caller can bind, with their Kestrel signatures.
+  std::vector<std::string> signatures() const;
+
+ private:
+  friend class Engine;
+  template <class Sig>
+  struct Unpack;
+  template <class R, class... A>
+  struct Unpack<R(A...)> {
+    static std::shared_ptr<detail::FunctionImpl> bind(const std::shared_ptr<void>& m,
+                                                      std::string_view name) {
+      std::array<detail::TypeCode, sizeof...(A) == 0 ? 1 : sizeof...(A)> params{
+          detail::Boundary<detail::Param<A>>::code()...};
+      return detail::bind(m, name, detail::Boundary<R>::code(),
+                          std::span<const detail::TypeCode>(params.data(), sizeof...(A)));
+    }
+  };
+  template <class Sig>
+  std::shared_ptr<detail::FunctionImpl> bind_as(std::string_view name) const {
+    return Unpack<Sig>::bind(impl_, name);
+  }
+  explicit Module(std::shared_ptr<void> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<void> impl_;
 };
 
 /// An interactive session (the REPL): entries run one at a time, and what they define persists.

@@ -1,0 +1,26 @@
+#pragma once
+// The engine's view of a compiled program, whatever backend compiled it: run the top level, or
+// call one function with boundary values. One place chooses the backend for a Mode.
+#include <memory>
+#include <span>
+
+#include "codegen/common/backend.hpp"
+#include "dsl/ir/ir.hpp"
+#include "kestrel/kestrel.hpp"
+
+namespace kestrel::engine {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  /// Runs the script's top-level statements. Throws codegen::RunError.
+  virtual void run_main(const codegen::RunOptions& options) = 0;
+  /// Calls one function (arguments of its parameter types). Throws codegen::RunError.
+  virtual codegen::Value call(ir::FnId fn, std::span<const codegen::Value> args,
+                              const codegen::RunOptions& options) = 0;
+};
+
+/// Compiles `program` for `mode`. Throws codegen::RunError for what the backend cannot lower.
+std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode);
+
+}  // namespace kestrel::engine

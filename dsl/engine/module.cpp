@@ -1,0 +1,209 @@
+// kestrel::Module and Function: calling Kestrel functions from C++. A C++ signature is checked
+// against the function's Kestrel types once, when it is bound; each call then moves scalars into
+// boundary values and wraps array views around the caller's memory (no copy).
+#include <sstream>
+
+#include "dsl/diag/diagnostic.hpp"
+#include "dsl/engine/loaded.hpp"
+#include "runtime/array.hpp"
+
+namespace kestrel {
+
+namespace detail {
+
+class FunctionImpl {
+ public:
+  std::shared_ptr<engine::ModuleImpl> module;
+  ir::FnId fn;
+  std::vector<ir::Type> params;
+};
+
+}  // namespace detail
+
+namespace {
+
+ir::Scalar to_scalar(Elem e) {
+  switch (e) {
+    case Elem::Bool:
+      return ir::Scalar::Bool;
+    case Elem::I32:
+      return ir::Scalar::I32;
+    case Elem::I64:
+      return ir::Scalar::I64;
+    case Elem::F32:
+      return ir::Scalar::F32;
+    case Elem::F64:
+      break;
+  }
+  return ir::Scalar::F64;
+}
+
+/// The Kestrel type a C++ boundary type stands for.
+ir::Type to_type(const detail::TypeCode& code) {
+  switch (code.kind) {
+    case detail::TypeCode::Kind::Void:
+      return ir::Type::void_();
+    case detail::TypeCode::Kind::Str:
+      return ir::Type::str();
+    case detail::TypeCode::Kind::Scalar:
+      return ir::Type::scalar_of(to_scalar(code.elem));
+    case detail::TypeCode::Kind::Array:
+      break;
+  }
+  return ir::Type::array_of(to_scalar(code.elem), code.rank);
+}
+
+/// `(n: i64, seed: i64) -> f64`
+std::string kestrel_signature(const ir::Program& p, const ir::Function& f) {
+  std::string s = "(";
+  for (std::uint32_t k = 0; k < f.param_count; ++k) {
+    s += (k == 0 ? "" : ", ") + f.locals[k].name + ": " + ir::type_name(p.types, f.locals[k].type);
+  }
+  return s + ") -> " + ir::type_name(p.types, f.ret);
+}
+
+/// `(f64, i64) -> f64`
+std::string cpp_signature(const ir::Program& p, ir::Type ret, const std::vector<ir::Type>& params) {
+  std::string s = "(";
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    s += (k == 0 ? "" : ", ") + ir::type_name(p.types, params[k]);
+  }
+  return s + ") -> " + ir::type_name(p.types, ret);
+}
+
+[[noreturn]] void throw_at(const engine::ModuleImpl& m, diag::Span span, const std::string& msg) {
+  diag::DiagnosticList diags;
+  diags.report(diag::Kind::RuntimeError, span, msg);
+  throw Error(diag::render(*m.loaded.sources, diags));
+}
+
+/// Wraps the caller's elements as a runtime array: no copy, the host keeps them alive.
+codegen::Value view_argument(ir::Type type, const detail::Slot& s) {
+  rt::Shape shape = type.rank == 2 ? rt::Shape(s.shape[0], s.shape[1]) : rt::Shape(s.shape[0]);
+  if (s.shape[0] < 0 || s.shape[1] < 0 || s.strides[0] < 0 || s.strides[1] < 0) {
+    throw Error("error: an array argument has a negative size or stride\n");
+  }
+  rt::ArrayRef a = rt::wrap(s.data, shape, static_cast<rt::Elem>(type.scalar));
+  a->strides[0] = s.strides[0];
+  a->strides[1] = type.rank == 2 ? s.strides[1] : 1;
+  codegen::Value v;
+  v.type = type;
+  v.array = codegen::ArrayRef(a.detach());
+  return v;
+}
+
+codegen::Value to_value(ir::Type type, const detail::Slot& s) {
+  if (type.is_array()) {
+    return view_argument(type, s);
+  }
+  codegen::Value v;
+  v.type = type;
+  v.i = s.i;
+  v.f = s.f;
+  return v;
+}
+
+void from_value(codegen::Value& v, detail::Slot& out) {
+  if (v.type.is_array()) {
+    auto* a = static_cast<rt::Array*>(v.array.release());
+    out.handle = a;
+    out.data = a->data;
+    for (int k = 0; k < 2; ++k) {
+      out.shape[k] = a->shape[k];
+      out.strides[k] = a->strides[k];
+    }
+  } else if (v.type.is_scalar() && v.type.scalar == ir::Scalar::Str) {
+    out.str = std::move(v.str);
+  } else {
+    out.i = v.i;
+    out.f = v.f;
+  }
+}
+
+}  // namespace
+
+namespace detail {
+
+void array_retain(void* handle) { rt::retain(static_cast<rt::Array*>(handle)); }
+void array_release(void* handle) { rt::release(static_cast<rt::Array*>(handle)); }
+
+std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module_ptr, std::string_view name,
+                                   TypeCode ret, std::span<const TypeCode> params) {
+  auto m = std::static_pointer_cast<engine::ModuleImpl>(module_ptr);
+  const ir::Program& p = m->loaded.program;
+  ir::FnId id = p.find_function(name);
+  if (!id.valid() || p.fn(id).is_main) {
+    std::string known;
+    for (const ir::Function& f : p.functions) {
+      if (!f.is_main && !f.is_kernel) {
+        known += (known.empty() ? "" : ", ") + f.name;
+      }
+    }
+    throw Error("error: no function '" + std::string(name) + "' in the module" +
+                (known.empty() ? std::string(" (it defines none)") : "; it defines: " + known) +
+                "\n");
+  }
+  const ir::Function& f = p.fn(id);
+  std::vector<ir::Type> want;
+  for (const TypeCode& c : params) {
+    want.push_back(to_type(c));
+  }
+  ir::Type want_ret = to_type(ret);
+  bool same = !f.is_kernel && want.size() == f.param_count && want_ret == f.ret;
+  for (std::size_t k = 0; same && k < want.size(); ++k) {
+    same = want[k] == f.locals[k].type;
+  }
+  if (!same) {
+    std::string what = f.is_kernel ? "'" + f.name + "' is a kernel; launch it from Kestrel"
+                                   : "'" + f.name + "' is " + f.name + kestrel_signature(p, f) +
+                                         ", but the C++ signature asks for " +
+                                         cpp_signature(p, want_ret, want);
+    throw_at(*m, f.span, "function signature mismatch: " + what);
+  }
+  auto fn = std::make_shared<FunctionImpl>();
+  fn->module = std::move(m);
+  fn->fn = id;
+  fn->params = std::move(want);
+  return fn;
+}
+
+void invoke(FunctionImpl& fn, std::span<Slot> args, Slot& result) {
+  std::vector<codegen::Value> values;
+  values.reserve(args.size());
+  for (std::size_t k = 0; k < args.size(); ++k) {
+    values.push_back(to_value(fn.params[k], args[k]));
+  }
+  codegen::Value out;
+  try {
+    out = fn.module->code->call(fn.fn, values, codegen::RunOptions{});
+  } catch (const codegen::RunError& error) {
+    engine::throw_run_error(*fn.module->loaded.sources, error);
+  }
+  from_value(out, result);
+}
+
+}  // namespace detail
+
+void Module::run(std::string* out) const {
+  auto* m = static_cast<engine::ModuleImpl*>(impl_.get());
+  codegen::RunOptions options;
+  options.out = out;
+  try {
+    m->code->run_main(options);
+  } catch (const codegen::RunError& error) {
+    engine::throw_run_error(*m->loaded.sources, error);
+  }
+}
+
+std::vector<std::string> Module::signatures() const {
+  const auto* m = static_cast<const engine::ModuleImpl*>(impl_.get());
+  std::vector<std::string> out;
+  for (const ir::Function& f : m->loaded.program.functions) {
+    if (!f.is_main && !f.is_kernel) {
+      out.push_back(f.name + kestrel_signature(m->loaded.program, f));
+    }
+  }
+  return out;
+}
+
+}  // namespace kestrel
