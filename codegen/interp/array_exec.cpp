@@ -133,7 +133,7 @@ T apply(ir::AssignOp op, T old, T v) {
   return v;
 }
 
-void get(const ArrayInstr& ai, Slot* R, Slot& out) {
+void get(const ArrayInstr& ai, Slot* R, Slot& out, CompiledProgram::Impl& program) {
   const rt::Array& a = arr(R, ai.args[0]);
   switch (ai.result.scalar) {
     case ir::Scalar::Bool:
@@ -152,7 +152,9 @@ void get(const ArrayInstr& ai, Slot* R, Slot& out) {
       out.f = element<double>(a, R, ai);
       return;
     case ir::Scalar::Str:
-      out.p = const_cast<std::string*>(&element_ref<std::string>(a, R, ai));
+      // Not a pointer into the array: it may be a temporary released right after this.
+      out.p = const_cast<std::string*>(
+          &*program.str_pool.insert(element_ref<std::string>(a, R, ai)).first);
       return;
   }
 }
@@ -324,7 +326,7 @@ void table(const ArrayInstr& ai, Slot* R, Slot& out) {
 
 }  // namespace
 
-void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst) {
+void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgram::Impl& program) {
   Slot& out = R[dst];
   switch (ai.kind) {
     case ArrayKind::Binary: {
@@ -340,7 +342,7 @@ void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst) {
       put(out, rt::convert(arr(R, ai.args[0]), elem_of(ai.result.scalar)));
       return;
     case ArrayKind::Get:
-      get(ai, R, out);
+      get(ai, R, out, program);
       return;
     case ArrayKind::Set:
       set(ai, R);

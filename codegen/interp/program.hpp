@@ -3,6 +3,7 @@
 // (print layouts, array-operation descriptors, string constants).
 #include <deque>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "codegen/interp/array_ops.hpp"
@@ -18,6 +19,10 @@ struct CompiledProgram::Impl {
   std::vector<ArrayInstr> array_ops;
   std::vector<std::vector<ReductionSlot>> reductions;
   std::deque<std::string> strings;  // str constants; K slots point at them
+  /// str values read out of arrays (`labels[i]`). A str register does not own its string, and
+  /// the array it came from may be a temporary or be overwritten, so the element is copied here
+  /// (once per distinct value: nodes never move) and lives as long as the program.
+  std::unordered_set<std::string> str_pool;
   /// The seeded stream: random() / randn() draw number `stream_pos` of key `stream_key`.
   std::int64_t stream_key = 0;
   std::int64_t stream_pos = 0;
@@ -30,6 +35,9 @@ struct CompiledProgram::Impl {
 
 /// Lowers one function (in compiler.cpp).
 void compile_function(const ir::Program& program, ir::FnId id, CompiledProgram::Impl& out);
+
+/// Runs one ARRAY instruction (in array_exec.cpp).
+void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgram::Impl& program);
 
 /// Runs function `fn` with its arguments in args[0..nparams) and returns its results in
 /// results[0..nresults) (owned references for arrays). In vm.cpp.

@@ -16,9 +16,6 @@
 
 namespace kestrel::interp {
 
-// Defined in array_exec.cpp: runs one ARRAY instruction.
-void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst);
-
 namespace {
 
 struct CallInfo {
@@ -908,7 +905,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       NEXT;
     }
     CASE(ARRAY) {
-      exec_array(prog_.array_ops[BX], R, i.a);
+      exec_array(prog_.array_ops[BX], R, i.a, prog_);
       NEXT;
     }
 #ifndef KESTREL_VM_COMPUTED_GOTO
