@@ -214,6 +214,15 @@ struct PrintLayout {
   std::vector<ir::Type> args;
 };
 
+/// A temporary register that owns an array or table reference while the instruction index is in
+/// [begin, end). A runtime error releases these besides the frame's locals.
+struct OwnedTemp {
+  std::uint32_t begin;
+  std::uint32_t end;
+  std::uint16_t reg;
+  bool table;
+};
+
 /// One compiled function.
 struct Proto {
   std::string name;
@@ -226,6 +235,7 @@ struct Proto {
   std::vector<std::uint16_t> array_locals;  // locals holding arrays, released at return
   std::vector<std::uint16_t> table_locals;  // locals holding tables, released at return
   std::vector<std::uint16_t> array_inits;   // non-parameter arrays and tables: null on entry
+  std::vector<OwnedTemp> owned_temps;       // temporaries holding references, by code range
   ir::Type ret;
   std::vector<ir::Type> result_types;  // ret flattened, one per slot
   std::vector<ir::Type> param_types;

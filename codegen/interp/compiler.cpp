@@ -4,6 +4,7 @@
 // register that holds them: a temporary is released after its last use or moved into a local,
 // a local is released when it is reassigned and when the function returns.
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include "codegen/interp/program.hpp"
@@ -62,6 +63,7 @@ class FnCompiler {
     block(fn_.body);
     span_ = fn_.span;
     emit(Op::RET, 0, 0, 0);
+    find_owned_temps(next);
   }
 
  private:
@@ -1354,6 +1356,94 @@ class FnCompiler {
     }
     if (streams) {
       emit(Op::PSTREAM_END, sbase, 0, 0);
+    }
+  }
+
+  /// Records in proto_.owned_temps where each temporary (a register from `first_temp` up) owns a
+  /// reference, by one pass over the code in order. Temporaries never live across a statement's
+  /// control flow (a loop or branch starts and ends with the same ones live), so the order of
+  /// the code is the order of execution as far as they are concerned. A reference starts in the
+  /// register an ARRAY, COPYA or CALL result writes, moves with MOV (a call's result), and ends
+  /// at RELEASE, MOVEA, RET, or the CALL that takes it as an argument: the CALL itself still
+  /// counts, since its own errors (stack overflow, interrupt) come before the callee owns it;
+  /// once the callee runs, its frame releases the argument first and leaves the register null.
+  void find_owned_temps(std::uint32_t first_temp) {
+    struct Open {
+      std::uint32_t begin;
+      bool table;
+    };
+    std::vector<std::optional<Open>> open(proto_.nregs + 1);
+    auto end = [&](std::uint32_t reg, std::uint32_t at) {
+      if (reg < open.size() && open[reg]) {
+        if (open[reg]->begin < at) {
+          proto_.owned_temps.push_back(
+              OwnedTemp{open[reg]->begin, at, static_cast<std::uint16_t>(reg), open[reg]->table});
+        }
+        open[reg].reset();
+      }
+    };
+    auto begin = [&](std::uint32_t reg, std::uint32_t at, bool table) {
+      if (reg >= first_temp && reg < open.size()) {
+        end(reg, at);
+        open[reg] = Open{at, table};
+      }
+    };
+    const std::vector<Instr>& code = proto_.code;
+    for (std::uint32_t q = 0; q < code.size(); ++q) {
+      Instr in = code[q];
+      switch (in.op) {
+        case Op::ARRAY: {
+          const ArrayInstr& ai = out_.array_ops[arg_bx(in)];
+          if (is_ref(ai.result) && ai.kind != ArrayKind::Set && ai.kind != ArrayKind::StoreView) {
+            begin(in.a, q + 1, ai.result.is_table());
+          }
+          break;
+        }
+        case Op::COPYA:
+          begin(in.a, q + 1, in.c != 0);
+          break;
+        case Op::MOV:
+          if (in.b < open.size() && open[in.b]) {
+            bool table = open[in.b]->table;
+            end(in.b, q);
+            begin(in.a, q + 1, table);
+          }
+          break;
+        case Op::MOVEA:
+          end(in.b, q);
+          break;
+        case Op::RELEASE:
+          end(in.a, q);
+          break;
+        case Op::RET:
+          for (std::uint32_t r = in.a; r < static_cast<std::uint32_t>(in.a) + in.b; ++r) {
+            end(r, q);
+          }
+          break;
+        case Op::CALL: {
+          const ir::Function& callee = p_.fn(ir::FnId{arg_bx(in)});
+          std::uint32_t nparams = 0;
+          for (std::uint32_t k = 0; k < callee.param_count; ++k) {
+            nparams += slots(callee.locals[k].type);
+          }
+          for (std::uint32_t r = in.a; r < in.a + nparams; ++r) {
+            end(r, q + 1);
+          }
+          std::vector<Type> results;
+          flat_types(callee.ret, results);
+          for (std::size_t k = 0; k < results.size(); ++k) {
+            if (is_ref(results[k])) {
+              begin(in.a + static_cast<std::uint32_t>(k), q + 1, results[k].is_table());
+            }
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    for (std::uint32_t r = 0; r < open.size(); ++r) {
+      end(r, static_cast<std::uint32_t>(code.size()));
     }
   }
 

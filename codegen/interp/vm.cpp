@@ -200,8 +200,16 @@ class Vm {
 void Vm::unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
                           const std::string& message) {
   diag::Span span = proto->spans[static_cast<std::size_t>(pc - proto->code.data())];
-  // Release every frame's array locals (temporaries alive at the error are not tracked).
-  auto release_frame = [&](const Proto* p, std::size_t b) {
+  // Release every frame's locals and the temporaries that own a reference at the instruction
+  // the frame is at (the faulting one, or a caller's CALL), innermost frame first: a callee
+  // releases its array parameters and leaves them null before its caller looks at them.
+  auto release_frame = [&](const Proto* p, std::size_t b, const Instr* at) {
+    auto q = static_cast<std::uint32_t>(at - p->code.data());
+    for (const OwnedTemp& t : p->owned_temps) {
+      if (t.begin <= q && q < t.end) {
+        release_slot(stack_[b + t.reg], t.table);
+      }
+    }
     for (std::uint16_t r : p->array_locals) {
       release_slot(stack_[b + r]);
     }
@@ -209,11 +217,11 @@ void Vm::unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
       release_slot(stack_[b + r], true);
     }
   };
-  release_frame(proto, base);
+  release_frame(proto, base, pc);
   while (!calls_.empty()) {
     CallInfo ci = calls_.back();
     calls_.pop_back();
-    release_frame(ci.proto, ci.base);
+    release_frame(ci.proto, ci.base, ci.pc - 1);
   }
   pfor_.clear();
   throw RunError(span, message);
@@ -640,14 +648,14 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       NEXT;
     }
     CASE(PFOR_BEGIN) {
+      // No local with a destructor here: NEXT's computed goto would skip it.
       const auto& reds = prog_.reductions[i.b];
-      PforState st;
-      st.partials.resize(reds.size());
+      pfor_.emplace_back();
+      pfor_.back().partials.resize(reds.size());
       for (const ReductionSlot& r : reds) {
         R[r.saved] = R[r.reg];
         R[r.reg] = identity(r.scalar, r.op);
       }
-      pfor_.push_back(std::move(st));
       RA.i = 0;
       NEXT;
     }
