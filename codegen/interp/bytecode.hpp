@@ -101,6 +101,8 @@ static_assert(sizeof(Slot) == 8);
   OP(NE_F32, ABC, "R[A] = R[B] != R[C]  (f32)")                                                  \
   OP(LT_F32, ABC, "R[A] = R[B] < R[C]  (f32)")                                                   \
   OP(LE_F32, ABC, "R[A] = R[B] <= R[C]  (f32)")                                                  \
+  OP(EQ_STR, ABC, "R[A] = R[B] == R[C]  (str: the texts)")                                       \
+  OP(NE_STR, ABC, "R[A] = R[B] != R[C]  (str: the texts)")                                       \
   OP(JMP, AsBx, "pc += sBx")                                                                     \
   OP(JMPF, AsBx, "if not R[A]: pc += sBx")                                                       \
   OP(JMPT, AsBx, "if R[A]: pc += sBx")                                                           \

@@ -494,7 +494,9 @@ class FnCompiler {
       static constexpr Op kF32[] = {Op::EQ_F32, Op::NE_F32, Op::LT_F32, Op::LE_F32};
       Op o = s == Scalar::F64 ? kF64[k] : s == Scalar::F32 ? kF32[k] : kI[k];
       if (s == Scalar::Str) {
-        throw RunError(span_, "comparing strings is not supported by the interpreter yet");
+        // The checker allows only == and != on str.
+        KESTREL_INTERP_CHECK(k < 2);
+        o = k == 0 ? Op::EQ_STR : Op::NE_STR;
       }
       emit(o, dst, x.reg, y.reg);
       return;

@@ -568,6 +568,14 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       RA.i = RB.f32 <= RC.f32;
       NEXT;
     }
+    CASE(EQ_STR) {
+      RA.i = *static_cast<const std::string*>(RB.p) == *static_cast<const std::string*>(RC.p);
+      NEXT;
+    }
+    CASE(NE_STR) {
+      RA.i = *static_cast<const std::string*>(RB.p) != *static_cast<const std::string*>(RC.p);
+      NEXT;
+    }
     CASE(JMP) {
       if (SBX < 0) {
         POLL();
