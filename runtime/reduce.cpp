@@ -78,15 +78,16 @@ Value reduce_line(ReduceOp op, const T* p, std::int64_t n, std::int64_t s) {
           return Value(total);
         }
         return Value(n == 0 ? std::numeric_limits<T>::quiet_NaN() : total / static_cast<T>(n));
-      } else {
-        std::int64_t total = chunked<std::int64_t>(
+      } else if (op == ReduceOp::Sum) {
+        return Value(chunked<std::int64_t>(
             n, [&](std::int64_t k) { return static_cast<std::int64_t>(at(k)); },
-            add_elems<std::int64_t>);
-        if (op == ReduceOp::Sum) {
-          return Value(total);
-        }
+            add_elems<std::int64_t>));
+      } else {
+        // numpy's rule: each element converted to f64 and summed in f64, so nothing wraps.
+        double total = chunked<double>(
+            n, [&](std::int64_t k) { return static_cast<double>(at(k)); }, add_elems<double>);
         return Value(n == 0 ? std::numeric_limits<double>::quiet_NaN()
-                            : static_cast<double>(total) / static_cast<double>(n));
+                            : total / static_cast<double>(n));
       }
     }
     case ReduceOp::Min:

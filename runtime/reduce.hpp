@@ -16,11 +16,13 @@
 // -ffp-contract=off; the JIT must not contract either).
 //
 // Element types: sum of integers or bools is i64 (wrapping), of floats keeps the float type (an
-// f32 sum accumulates in f32); mean is sum / n in f64 for integers and bools, in the float type
-// for floats (nan when empty); min and max keep the element type and propagate nan; argmin and
-// argmax give the first index of the extreme (of the first nan, if any) as i64; count (of a bool
-// array) is i64; any and all are bool; dot multiplies in the common element type and sums as
-// above. min, max, argmin and argmax of an empty array (or along an empty line) raise.
+// f32 sum accumulates in f32); mean of integers or bools converts each element to f64 and sums
+// in f64 (in the order above, as numpy does: large values do not wrap) then divides by n, and
+// mean of floats is the sum in the float type divided by n (nan when empty); min and max keep the
+// element type and propagate nan; argmin and argmax give the first index of the extreme (of the
+// first nan, if any) as i64; count (of a bool array) is i64; any and all are bool; dot multiplies
+// in the common element type and sums as above. min, max, argmin and argmax of an empty array (or
+// along an empty line) raise.
 #include <cstdint>
 #include <span>
 

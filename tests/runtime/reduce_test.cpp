@@ -146,6 +146,24 @@ TEST(Reduce, F32SumsAccumulateInF32) {
   EXPECT_EQ(s.f32, 0.1f + 0.1f + 0.1f);
 }
 
+TEST(Reduce, IntegerMeanSumsInF64InTheDocumentedOrder) {
+  // Large values do not wrap (an i64 sum would), and the sum follows the chunked order.
+  constexpr I64 kBig = 9223372036854775807;
+  ArrayRef a = full(Shape(3), Value(kBig), Elem::I64);
+  Value m = mean(*a);
+  EXPECT_EQ(m.elem, Elem::F64);
+  EXPECT_EQ(m.f64, static_cast<double>(kBig));
+  std::vector<double> x;
+  ArrayRef b = alloc(Shape(3 * kReduceChunk + 5), Elem::I64);
+  for (I64 k = 0; k < b->size(); ++k) {
+    b->at<I64>(k) = (k * 7919) % 1000003 * 1000000007;
+    x.push_back(static_cast<double>(b->at<I64>(k)));
+  }
+  EXPECT_EQ(mean(*b).f64, reference_sum(x) / static_cast<double>(x.size()));
+  ArrayRef column = full(Shape(2, 1), Value(kBig), Elem::I64);
+  EXPECT_EQ(reduce_axis(ReduceOp::Mean, *column, 0)->at<double>(0), static_cast<double>(kBig));
+}
+
 TEST(Reduce, CombineTree) {
   std::vector<int> p{1, 2, 3, 4, 5};
   std::vector<std::string> names{"a", "b", "c", "d", "e"};
