@@ -258,9 +258,10 @@ std::string format_table(const Table& t) {
       cells[k + 1].push_back(rows[k] < 0 ? "..." : t.cell(rows[k], c));
     }
   }
-  for (std::size_t k = 0; k < cells.size(); ++k) {
-    for (std::size_t c = 0; k == 0 || rows[k - 1] >= 0 ? c < cells[k].size() : false; ++c) {
-      widths[c] = std::max(widths[c], cells[k][c].size());
+  // The "..." row counts like any other: a column narrower than it widens to keep it aligned.
+  for (const std::vector<std::string>& row : cells) {
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], row[c].size());
     }
   }
   std::string out;

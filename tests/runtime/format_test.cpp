@@ -103,7 +103,7 @@ TEST(Format, Tables) {
     text += std::to_string(r) + "\n";
   }
   EXPECT_EQ(format_table(*parse_csv(text)),
-            " k\n 0\n 1\n 2\n 3\n 4\n...\n20\n21\n22\n23\n24\n[25 rows x 1 columns]");
+            "  k\n  0\n  1\n  2\n  3\n  4\n...\n 20\n 21\n 22\n 23\n 24\n[25 rows x 1 columns]");
 }
 
 }  // namespace
