@@ -40,14 +40,6 @@ Array* new_view(Buffer* buffer, void* data, Shape shape, const std::int64_t stri
   return a;
 }
 
-void check_size(Shape shape, const char* what) {
-  for (int d = 0; d < shape.rank; ++d) {
-    if (shape.dims[d] < 0) {
-      raise("negative size " + std::to_string(shape.dims[d]) + " in " + what);
-    }
-  }
-}
-
 /// Decimal digits of a 128-bit count (sizes that overflow 64 bits are reported exactly).
 std::string to_string_u128(unsigned __int128 v) {
   std::string digits;
@@ -82,6 +74,14 @@ std::byte* element_address(const Array& a, std::int64_t i, std::int64_t j) {
 }
 
 }  // namespace
+
+void check_size(Shape shape, const char* what) {
+  for (int d = 0; d < shape.rank; ++d) {
+    if (shape.dims[d] < 0) {
+      raise("negative size " + std::to_string(shape.dims[d]) + " in " + what);
+    }
+  }
+}
 
 std::size_t elem_size(Elem e) {
   switch (e) {

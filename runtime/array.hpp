@@ -257,6 +257,10 @@ std::string shape_text(const Array& a);
 // ---- constructors (DESIGN.md: sizes first, element type last, f64 by default) ----------------
 // A negative size raises "negative size -1 in zeros".
 
+/// Raises "negative size N in WHAT" when a dimension of `shape` is negative: for constructors
+/// built on alloc(), so the error names the function the user called.
+void check_size(Shape shape, const char* what);
+
 /// A new contiguous array whose elements are NOT initialised (Str elements are empty strings):
 /// for results the caller overwrites completely.
 ArrayRef alloc(Shape shape, Elem elem);

@@ -5,6 +5,7 @@
 namespace kestrel::rt {
 
 ArrayRef rand_array(Shape shape, std::int64_t key) {
+  check_size(shape, "rand");
   ArrayRef a = alloc(shape, Elem::F64);
   double* p = a->ptr<double>();
   for (std::int64_t k = 0; k < a->size(); ++k) {
@@ -14,6 +15,7 @@ ArrayRef rand_array(Shape shape, std::int64_t key) {
 }
 
 ArrayRef randn_array(Shape shape, std::int64_t key) {
+  check_size(shape, "randn");
   ArrayRef a = alloc(shape, Elem::F64);
   double* p = a->ptr<double>();
   for (std::int64_t k = 0; k < a->size(); ++k) {

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "runtime/random.hpp"
+#include "tests/runtime/expect_error.hpp"
 
 namespace kestrel::rt {
 namespace {
@@ -130,6 +131,11 @@ TEST(Philox, RandArraysAreRowMajorDraws) {
   for (int k = 0; k < 5; ++k) {
     EXPECT_EQ(v->at<double>(k), randn(3, k));
   }
+}
+
+TEST(Philox, RandArraysWithANegativeSizeNameTheFunction) {
+  expect_error([] { rand_array(Shape(-1), 1); }, "negative size -1 in rand");
+  expect_error([] { randn_array(Shape(2, -3), 1); }, "negative size -3 in randn");
 }
 
 }  // namespace
