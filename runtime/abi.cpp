@@ -379,6 +379,10 @@ const std::string* kestrel_rt_str_intern(KestrelContext* ctx, const std::string*
   return &*ctx->host->str_pool->insert(*s).first;
 }
 
+std::int32_t kestrel_rt_str_eq(const std::string* a, const std::string* b) {
+  return *a == *b ? 1 : 0;
+}
+
 void kestrel_rt_assign_str(std::string* dst, const std::string* src) { *dst = *src; }
 
 std::int32_t kestrel_rt_partials_begin(KestrelContext* ctx) {
@@ -423,6 +427,17 @@ double kestrel_rt_partials_end(KestrelContext* ctx, std::int32_t slot, std::uint
   }
   double t = rt::combine_tree<double>(parts, 0.0, combine);
   return combine(saved, t);
+}
+
+double kestrel_rt_partials_tree(KestrelContext* ctx, std::int32_t slot, std::uint32_t is_f32) {
+  auto& all = ctx->host->partials;
+  std::vector<double> parts = std::move(all[static_cast<std::size_t>(slot)]);
+  all.resize(static_cast<std::size_t>(slot));
+  if (is_f32 != 0) {
+    std::vector<float> v(parts.begin(), parts.end());
+    return rt::combine_tree<float>(v, 0.0f, [](float a, float b) { return a + b; });
+  }
+  return rt::combine_tree<double>(parts, 0.0, [](double a, double b) { return a + b; });
 }
 
 rt::Table* kestrel_rt_read_csv(KestrelContext* ctx, std::uint32_t site, const std::string* path) {
@@ -550,9 +565,11 @@ std::vector<AbiSymbol> abi_symbols() {
       KESTREL_ABI(kestrel_rt_shape),
       KESTREL_ABI(kestrel_rt_assign_str),
       KESTREL_ABI(kestrel_rt_str_intern),
+      KESTREL_ABI(kestrel_rt_str_eq),
       KESTREL_ABI(kestrel_rt_partials_begin),
       KESTREL_ABI(kestrel_rt_partials_push),
       KESTREL_ABI(kestrel_rt_partials_end),
+      KESTREL_ABI(kestrel_rt_partials_tree),
       KESTREL_ABI(kestrel_rt_read_csv),
       KESTREL_ABI(kestrel_rt_table_rows),
       KESTREL_ABI(kestrel_rt_table_column),

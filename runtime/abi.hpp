@@ -167,12 +167,17 @@ std::int64_t kestrel_rt_shape(KestrelContext* ctx, std::uint32_t site, const kes
 /// A str element read out of an array, copied into the program's pool (it may outlive the
 /// array or be overwritten in it): the pooled copy.
 const std::string* kestrel_rt_str_intern(KestrelContext* ctx, const std::string* s);
+/// *a == *b for str values (1 or 0).
+std::int32_t kestrel_rt_str_eq(const std::string* a, const std::string* b);
 /// *dst = *src for str elements.
 void kestrel_rt_assign_str(std::string* dst, const std::string* src);
 /// The combined result of a parallel for's float reduction partials (see reduce.hpp), then
 /// `saved op combined`; op is ir::ReduceOp; f32 when is_f32. Clears the partials of `slot`.
 std::int32_t kestrel_rt_partials_begin(KestrelContext* ctx);
 void kestrel_rt_partials_push(KestrelContext* ctx, std::int32_t slot, double v);
+/// The partials of `slot` combined by combine_tree alone (a whole-array sum's result); ends
+/// the slot.
+double kestrel_rt_partials_tree(KestrelContext* ctx, std::int32_t slot, std::uint32_t is_f32);
 double kestrel_rt_partials_end(KestrelContext* ctx, std::int32_t slot, std::uint32_t op,
                                std::uint32_t is_f32, double saved);
 

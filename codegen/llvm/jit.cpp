@@ -13,6 +13,8 @@
 #include <llvm/Target/TargetMachine.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
@@ -72,6 +74,8 @@ void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
   llvm::PipelineTuningOptions pto;
   pto.LoopVectorization = opt >= 2;
   pto.SLPVectorization = opt >= 2;
+  if (std::getenv("KJ_NOINTERLEAVE")) pto.LoopInterleaving = false;
+  if (std::getenv("KJ_NOUNROLL")) pto.LoopUnrolling = false;
   llvm::PassBuilder pb(&tm, pto);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
@@ -208,13 +212,23 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
     }
   }
 
+  auto lap = [&, t = start]() mutable {
+    auto now = std::chrono::steady_clock::now();
+    double ms = std::chrono::duration<double, std::milli>(now - t).count();
+    t = now;
+    return ms;
+  };
+  static const bool kTimes = std::getenv("KESTREL_JIT_TIMES") != nullptr;
+  if (kTimes) std::fprintf(stderr, "lower+verify %.2f\n", lap());
   auto jtmb = unwrap(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host");
   // Same bits as the interpreter: no fused multiply-add, no fast-math.
   jtmb.getOptions().AllowFPOpFusion = llvm::FPOpFusion::Strict;
-  jtmb.setCodeGenOptLevel(options.opt_level == 0   ? llvm::CodeGenOptLevel::None
-                          : options.opt_level == 1 ? llvm::CodeGenOptLevel::Less
-                          : options.opt_level == 3 ? llvm::CodeGenOptLevel::Aggressive
-                                                   : llvm::CodeGenOptLevel::Default);
+  unsigned cg = std::getenv("KJ_CG") ? static_cast<unsigned>(std::atoi(std::getenv("KJ_CG")))
+                                     : options.opt_level;
+  jtmb.setCodeGenOptLevel(cg == 0   ? llvm::CodeGenOptLevel::None
+                          : cg == 1 ? llvm::CodeGenOptLevel::Less
+                          : cg == 3 ? llvm::CodeGenOptLevel::Aggressive
+                                    : llvm::CodeGenOptLevel::Default);
   std::shared_ptr<llvm::TargetMachine> tm(unwrap(jtmb.createTargetMachine(), "target machine"));
   module->setDataLayout(tm->createDataLayout());
   module->setTargetTriple(tm->getTargetTriple().str());
@@ -225,12 +239,14 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
     }
   }
 
+  if (kTimes) std::fprintf(stderr, "tm %.2f\n", lap());
   impl->jit = unwrap(llvm::orc::LLJITBuilder()
                          .setJITTargetMachineBuilder(std::move(jtmb))
                          .setLinkProcessSymbolsByDefault(false)
                          .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
                          .create(),
                      "creating the JIT");
+  if (kTimes) std::fprintf(stderr, "lljit %.2f\n", lap());
   CompiledProgram::Impl* raw = impl.get();
   unsigned opt = options.opt_level;
   impl->jit->getIRTransformLayer().setTransform(
@@ -238,7 +254,13 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
                      const llvm::orc::MaterializationResponsibility&)
           -> llvm::Expected<llvm::orc::ThreadSafeModule> {
         tsm.withModuleDo([&](llvm::Module& m) {
+          auto o0 = std::chrono::steady_clock::now();
           optimise(m, *tm, opt);
+          if (kTimes)
+            std::fprintf(
+                stderr, "opt %.2f\n",
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - o0)
+                    .count());
           raw->module_text = print(m);
           raw->function_text.clear();
           for (const FnSig& sig : raw->tables.sigs) {
@@ -260,12 +282,14 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   check(impl->jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))),
         "adding the module");
 
+  if (kTimes) std::fprintf(stderr, "define %.2f\n", lap());
   for (const FnSig& sig : impl->tables.sigs) {
     impl->natives.push_back(
         unwrap(impl->jit->lookup(sig.symbol), "looking up a function").toPtr<void*>());
     impl->entries.push_back(
         unwrap(impl->jit->lookup(sig.entry), "looking up an entry").toPtr<void*>());
   }
+  if (kTimes) std::fprintf(stderr, "materialize %.2f\n", lap());
   impl->compile_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return std::make_unique<CompiledProgram>(std::move(impl));

@@ -482,14 +482,32 @@ class FnLowering {
     check_failed();
     return owned(t, p);
   }
+  // ---- fusion (lower_fuse.inc) ----
+  struct Leaf {
+    Value* array;
+    Value* data;
+    Value* stride;
+  };
+  struct Fused {
+    Scalar s;
+    std::vector<ir::LocalId> leaves;  // array locals read, in order of appearance
+    std::vector<ExprId> scalars;      // pure scalar operands, hoisted ahead of the loop
+    std::map<std::uint32_t, Leaf> leaf;
+    std::map<std::uint32_t, Value*> hoisted;
+  };
   bool try_fused(Type t, const ir::BuiltinCall& c, diag::Span span, Val& out);
   bool try_fused_store(const ir::StoreView& st, diag::Span span);
+  bool pure_scalar(ExprId id) const;
+  bool fusible(ExprId id, Fused& f) const;
+  Value* fused_prologue(Fused& f, Value* extra_array);
+  Value* fused_element(ExprId id, Fused& f, Value* i);
 
   // ---- statements (lower_stmt.inc) ----
   void stmts(const ir::Block& b);
   void stmt(ir::StmtId id);
   void assign_local(ir::LocalId l, ExprId value);
   void assign(const ir::Assign& a, diag::Span span);
+  void stmt_store_view(const ir::StoreView& st, diag::Span span);
   void store_index(const ir::StoreIndex& st, diag::Span span);
   void for_loop(const ir::For& f, diag::Span span);
   void store_element(Value* ptr, Scalar s, ir::AssignOp op, Value* v);
@@ -522,9 +540,11 @@ class FnLowering {
   std::vector<Loop> loops_;
   diag::Span last_stmt_span_;
   llvm::MDNode* cold_ = nullptr;
+  bool no_fuse_ = false;  // while lowering the unfused fallback of a fused operation
 };
 
 #include "codegen/llvm/lower_expr.inc"
+#include "codegen/llvm/lower_fuse.inc"
 #include "codegen/llvm/lower_stmt.inc"
 
 void FnLowering::run() {

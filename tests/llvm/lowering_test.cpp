@@ -53,3 +53,42 @@ TEST(Lowering, CallAndEmit) {
 
 }  // namespace
 }  // namespace kestrel::jit::testing
+
+namespace kestrel::jit::testing {
+namespace {
+
+/// Runs `text` in both modes and expects the same output, error and no leaks.
+void expect_same(const std::string& text) {
+  diag::SourceManager sources;
+  auto program = check_text(sources, text);
+  ASSERT_TRUE(program);
+  Outcome a = run_program(sources, *program, Mode::Interp);
+  Outcome b = run_program(sources, *program, Mode::Jit);
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_EQ(a.error, b.error);
+  EXPECT_EQ(b.leaked_buffers, 0);
+  EXPECT_EQ(b.leaked_arrays, 0);
+}
+
+TEST(Fusion, SumOfAChainKeepsTheChunkOrder) {
+  expect_same(
+      "fn sse(a: f64[:], b: f64[:]) -> f64 { return sum((a - b) ** 2) }\n"
+      "let a = linspace(0.1, 7.3, 10001)\nlet b = arange(10001) * 0.37\n"
+      "print(sse(a, b), sum(exp(-a) * 3.0 + max(a, b) / 2.0), sum(a[0:0]))\n"
+      "let f = f32(a)\nprint(sum(f * f - 1.5f32))\n");
+}
+
+TEST(Fusion, ShapeMismatchFallsBackToTheRuntimeError) {
+  expect_same("let a = zeros(3)\nlet b = ones(4)\nprint(sum(a * 2.0 + b))\n");
+  expect_same("let a = zeros(3)\nlet b = ones(4)\nlet o = zeros(3)\no[:] = a + b\n");
+}
+
+TEST(Fusion, StoresRespectOverlap) {
+  expect_same(
+      "let a = arange(8) * 1.0\nlet b = a[0:7]\nlet c = a[1:8]\nb[:] = c * 2.0 + 1.0\nprint(a)\n"
+      "var d = arange(5) * 1.0\nd[:] = d * d\nd += d * 0.5\nprint(d)\n"
+      "let m = [[1.0, 2.0], [3.0, 4.0]]\nlet col = m[:, 1]\ncol[:] = col * 10.0\nprint(m)\n");
+}
+
+}  // namespace
+}  // namespace kestrel::jit::testing
