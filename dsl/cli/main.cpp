@@ -1,14 +1,18 @@
 // The `kestrel` command, built on the public API alone. Exit codes: 0 success, 1 the program has
 // errors (or could not be read), 2 the command line was wrong.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "kestrel/kestrel.hpp"
 #include "repl.hpp"
@@ -25,9 +29,15 @@ constexpr const char* kUsage = R"(usage: kestrel <command> [options] FILE
 Kestrel is a small, statically typed array language.
 
 commands:
-  run FILE           run FILE's top-level statements (in the interpreter)
-      --interp       use the interpreter (the default until the JIT lands)
+  run FILE           run FILE's top-level statements, compiled to native code by the LLVM JIT
+      --interp       run them in the bytecode interpreter instead
+      --jit          use the JIT (the default)
       --time         print the time of each phase (parse, check, compile, run) to stderr
+  bench FILE         run FILE in the interpreter and the JIT and print compile time, run time
+                     (median) and speed-up side by side, and whether both printed the same
+      --fn NAME ARG...   time one function called with these scalar arguments instead
+      --repeat N     runs per mode (default 5)
+  emit --llvm FILE   print the optimised LLVM IR of FILE (--fn NAME: of one function)
   check FILE         parse and type-check FILE and its imports; print diagnostics
   fmt [--write] FILE print FILE in canonical form (--write: rewrite it in place)
   repl               the interactive prompt (also `kestrel` alone, on a terminal); reads
@@ -74,12 +84,15 @@ void print_timings(const kestrel::Timings& t) {
 
 int cmd_run(const std::vector<std::string>& args) {
   bool time = false;
+  kestrel::EngineOptions options;
   std::vector<std::string> files;
   for (const std::string& arg : args) {
     if (arg == "--time") {
       time = true;
     } else if (arg == "--interp") {
-      // The interpreter is the only mode until the JIT lands.
+      options.mode = kestrel::Mode::Interp;
+    } else if (arg == "--jit") {
+      options.mode = kestrel::Mode::Jit;
     } else if (!arg.empty() && arg[0] == '-') {
       return usage_error("unknown option for run: " + arg);
     } else {
@@ -89,7 +102,7 @@ int cmd_run(const std::vector<std::string>& args) {
   if (files.size() != 1) {
     return usage_error("run takes exactly one FILE");
   }
-  kestrel::Engine engine;
+  kestrel::Engine engine(options);
   try {
     kestrel::Timings timings = engine.run_file(files[0]);
     std::fflush(stdout);
@@ -99,6 +112,143 @@ int cmd_run(const std::vector<std::string>& args) {
     return kOk;
   } catch (const kestrel::Error& error) {
     std::fflush(stdout);
+    std::cerr << error.what();
+    return kProgramError;
+  }
+}
+
+int cmd_emit(const std::vector<std::string>& args) {
+  bool llvm = false;
+  std::string fn;
+  std::vector<std::string> files;
+  for (std::size_t k = 0; k < args.size(); ++k) {
+    if (args[k] == "--llvm") {
+      llvm = true;
+    } else if (args[k] == "--fn" && k + 1 < args.size()) {
+      fn = args[++k];
+    } else if (args[k] == "--cuda") {
+      return usage_error("emit --cuda: the GPU backend is not built yet");
+    } else if (!args[k].empty() && args[k][0] == '-') {
+      return usage_error("unknown option for emit: " + args[k]);
+    } else {
+      files.push_back(args[k]);
+    }
+  }
+  if (!llvm || files.size() != 1) {
+    return usage_error("usage: kestrel emit --llvm FILE [--fn NAME]");
+  }
+  try {
+    std::cout << kestrel::Engine().emit_llvm(files[0], fn);
+    return kOk;
+  } catch (const kestrel::Error& error) {
+    std::cerr << error.what();
+    return kProgramError;
+  }
+}
+
+/// One mode's figures in `kestrel bench`.
+struct BenchRow {
+  const char* mode = "";
+  double compile_ms = 0;
+  double run_ms = 0;  // median
+  std::string output;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/// Loads `file` in `mode` and runs it (or `fn` with `fn_args`) `repeat` times.
+BenchRow bench_mode(const char* name, kestrel::Mode mode, const std::string& file,
+                    const std::string& fn, const std::vector<std::string>& fn_args, int repeat) {
+  kestrel::EngineOptions options;
+  options.mode = mode;
+  kestrel::Engine engine(options);
+  BenchRow row;
+  row.mode = name;
+  kestrel::Module module = engine.load_file(file);
+  row.compile_ms = module.load_timings().compile_ms;
+  std::vector<double> times;
+  bool progress = ::isatty(STDERR_FILENO) != 0;
+  for (int r = 0; r < repeat; ++r) {
+    if (progress) {
+      std::fprintf(stderr, "\r%-6s run %d/%d", name, r + 1, repeat);
+    }
+    std::string out;
+    auto start = std::chrono::steady_clock::now();
+    if (fn.empty()) {
+      module.run(&out);
+    } else {
+      out = module.call_text(fn, fn_args);
+    }
+    times.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+    if (r == 0) {
+      row.output = out;
+    }
+  }
+  if (progress) {
+    std::fprintf(stderr, "\r%-20s\r", "");
+  }
+  row.run_ms = median(times);
+  return row;
+}
+
+int cmd_bench(const std::vector<std::string>& args) {
+  std::string fn;
+  std::vector<std::string> fn_args;
+  std::vector<std::string> files;
+  int repeat = 5;
+  for (std::size_t k = 0; k < args.size(); ++k) {
+    const std::string& arg = args[k];
+    if (arg == "--fn" && k + 1 < args.size()) {
+      fn = args[++k];
+      while (k + 1 < args.size() && args[k + 1].rfind("--", 0) != 0) {
+        fn_args.push_back(args[++k]);
+      }
+    } else if (arg == "--repeat" && k + 1 < args.size()) {
+      repeat = std::atoi(args[++k].c_str());
+      if (repeat < 1) {
+        return usage_error("--repeat takes a positive count");
+      }
+    } else if (!arg.empty() && arg[0] == '-' && arg.size() > 1 &&
+               !std::isdigit(static_cast<unsigned char>(arg[1]))) {
+      return usage_error("unknown option for bench: " + arg);
+    } else {
+      files.push_back(arg);
+    }
+  }
+  if (files.size() != 1) {
+    return usage_error("bench takes exactly one FILE");
+  }
+  try {
+    BenchRow rows[] = {
+        bench_mode("interp", kestrel::Mode::Interp, files[0], fn, fn_args, repeat),
+        bench_mode("jit", kestrel::Mode::Jit, files[0], fn, fn_args, repeat),
+    };
+    std::string what = fn.empty() ? files[0] : fn + "(";
+    for (std::size_t k = 0; !fn.empty() && k < fn_args.size(); ++k) {
+      what += (k == 0 ? "" : ", ") + fn_args[k];
+    }
+    std::printf("%s%s, median of %d runs\n", what.c_str(), fn.empty() ? "" : ")", repeat);
+    std::printf("%-8s %12s %12s %10s\n", "mode", "compile ms", "run ms", "speed-up");
+    for (const BenchRow& row : rows) {
+      std::printf("%-8s %12.3f %12.3f %9.2fx\n", row.mode, row.compile_ms, row.run_ms,
+                  rows[0].run_ms / row.run_ms);
+    }
+    bool same = rows[0].output == rows[1].output;
+    std::string shown = rows[1].output.substr(0, 200);
+    if (!shown.empty() && shown.back() == '\n') {
+      shown.pop_back();
+    }
+    std::printf("result: %s (%s)\n", shown.c_str(),
+                same ? "the same in both modes" : "DIFFERS between the modes");
+    return same ? kOk : kProgramError;
+  } catch (const kestrel::Error& error) {
+    std::fprintf(stderr, "\n");
     std::cerr << error.what();
     return kProgramError;
   }
@@ -184,6 +334,12 @@ int main(int argc, char** argv) {
   }
   if (command == "check") {
     return cmd_check(rest);
+  }
+  if (command == "bench") {
+    return cmd_bench(rest);
+  }
+  if (command == "emit") {
+    return cmd_emit(rest);
   }
   if (command == "fmt") {
     return cmd_fmt(rest);

@@ -3,6 +3,7 @@
 // call one function with boundary values. One place chooses the backend for a Mode.
 #include <memory>
 #include <span>
+#include <string>
 
 #include "codegen/common/backend.hpp"
 #include "dsl/ir/ir.hpp"
@@ -18,6 +19,9 @@ class Backend {
   /// Calls one function (arguments of its parameter types). Throws codegen::RunError.
   virtual codegen::Value call(ir::FnId fn, std::span<const codegen::Value> args,
                               const codegen::RunOptions& options) = 0;
+  /// The optimised LLVM module, or one function of it (JIT only; the interpreter throws Error).
+  virtual std::string emit_llvm();
+  virtual std::string emit_llvm_function(ir::FnId fn);
 };
 
 /// Compiles `program` for `mode`. Throws codegen::RunError for what the backend cannot lower.

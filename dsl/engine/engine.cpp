@@ -145,13 +145,33 @@ Module Engine::load_file(const std::filesystem::path& path) const {
 
 Module Engine::load_source(const std::string& name, const std::string& text) const {
   auto impl = std::make_shared<engine::ModuleImpl>();
-  impl->loaded = engine::load(name, text, options_.stdlib_dir, nullptr);
+  impl->loaded = engine::load(name, text, options_.stdlib_dir, &impl->timings);
   try {
+    Stopwatch clock;
     impl->code = engine::compile(impl->loaded.program, options_.mode);
+    impl->timings.compile_ms = clock.lap();
   } catch (const codegen::RunError& error) {
     engine::throw_run_error(*impl->loaded.sources, error);
   }
   return Module(std::move(impl));
+}
+
+std::string Engine::emit_llvm(const std::filesystem::path& path, std::string_view function) const {
+  engine::Loaded loaded =
+      engine::load(path.string(), read_file(path), options_.stdlib_dir, nullptr);
+  ir::FnId fn;
+  if (!function.empty()) {
+    fn = loaded.program.find_function(function);
+    if (!fn.valid()) {
+      throw Error("error: no function '" + std::string(function) + "' in " + path.string() + "\n");
+    }
+  }
+  try {
+    std::unique_ptr<engine::Backend> code = engine::compile(loaded.program, Mode::Jit);
+    return fn.valid() ? code->emit_llvm_function(fn) : code->emit_llvm();
+  } catch (const codegen::RunError& error) {
+    engine::throw_run_error(*loaded.sources, error);
+  }
 }
 
 std::string Engine::format_file(const std::filesystem::path& path) const {

@@ -31,6 +31,7 @@ Loaded load(const std::string& name, const std::string& text,
 struct ModuleImpl {
   Loaded loaded;
   std::unique_ptr<Backend> code;
+  Timings timings;
 };
 
 }  // namespace kestrel::engine

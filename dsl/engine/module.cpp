@@ -1,11 +1,13 @@
 // kestrel::Module and Function: calling Kestrel functions from C++. A C++ signature is checked
 // against the function's Kestrel types once, when it is bound; each call then moves scalars into
 // boundary values and wraps array views around the caller's memory (no copy).
+#include <charconv>
 #include <sstream>
 
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/engine/loaded.hpp"
 #include "runtime/array.hpp"
+#include "runtime/format.hpp"
 
 namespace kestrel {
 
@@ -195,6 +197,10 @@ void Module::run(std::string* out) const {
   }
 }
 
+Timings Module::load_timings() const {
+  return static_cast<const engine::ModuleImpl*>(impl_.get())->timings;
+}
+
 std::vector<std::string> Module::signatures() const {
   const auto* m = static_cast<const engine::ModuleImpl*>(impl_.get());
   std::vector<std::string> out;
@@ -204,6 +210,89 @@ std::vector<std::string> Module::signatures() const {
     }
   }
   return out;
+}
+
+namespace {
+
+/// Reads `text` as a value of scalar type `t`; false when it is not one.
+bool parse_scalar(const std::string& text, ir::Type t, codegen::Value& out) {
+  out.type = t;
+  const char* end = text.data() + text.size();
+  if (t.scalar == ir::Scalar::Bool) {
+    out.i = text == "true" ? 1 : 0;
+    return text == "true" || text == "false";
+  }
+  if (ir::is_integer(t.scalar)) {
+    std::int64_t v = 0;
+    auto [p, ec] = std::from_chars(text.data(), end, v);
+    out.i = v;
+    bool fits = t.scalar == ir::Scalar::I64 || (v >= INT32_MIN && v <= INT32_MAX);
+    return ec == std::errc() && p == end && fits;
+  }
+  if (ir::is_float(t.scalar)) {
+    double v = 0;
+    auto [p, ec] = std::from_chars(text.data(), end, v);
+    out.f = v;
+    return ec == std::errc() && p == end;
+  }
+  return false;
+}
+
+std::string format_result(const codegen::Value& v) {
+  if (v.type.is_void()) {
+    return "";
+  }
+  if (v.type.is_array()) {
+    return rt::format_array(*static_cast<const rt::Array*>(v.array.handle()));
+  }
+  if (!v.type.is_scalar()) {
+    return "<" + std::string(v.type.is_tuple() ? "tuple" : "table") + ">";
+  }
+  switch (v.type.scalar) {
+    case ir::Scalar::Bool:
+      return v.i != 0 ? "true" : "false";
+    case ir::Scalar::I32:
+    case ir::Scalar::I64:
+      return rt::format_int(v.i);
+    case ir::Scalar::F32:
+      return rt::format_float(static_cast<float>(v.f));
+    case ir::Scalar::F64:
+      return rt::format_float(v.f);
+    case ir::Scalar::Str:
+      break;
+  }
+  return v.str;
+}
+
+}  // namespace
+
+std::string Module::call_text(std::string_view name, const std::vector<std::string>& args) const {
+  auto* m = static_cast<engine::ModuleImpl*>(impl_.get());
+  const ir::Program& p = m->loaded.program;
+  ir::FnId id = p.find_function(name);
+  if (!id.valid() || p.fn(id).is_main || p.fn(id).is_kernel) {
+    throw Error("error: no function '" + std::string(name) + "' to call\n");
+  }
+  const ir::Function& f = p.fn(id);
+  if (args.size() != f.param_count) {
+    throw Error("error: " + f.name + kestrel_signature(p, f) + " takes " +
+                std::to_string(f.param_count) + " arguments, got " + std::to_string(args.size()) +
+                "\n");
+  }
+  std::vector<codegen::Value> values(args.size());
+  for (std::size_t k = 0; k < args.size(); ++k) {
+    ir::Type t = f.locals[k].type;
+    if (!t.is_scalar() || !parse_scalar(args[k], t, values[k])) {
+      throw Error("error: argument " + std::to_string(k + 1) + " of " + f.name + " ('" +
+                  f.locals[k].name + ": " + ir::type_name(p.types, t) + "'): cannot read '" +
+                  args[k] + "' as " + ir::type_name(p.types, t) + "\n");
+    }
+  }
+  try {
+    return format_result(m->code->call(id, values, codegen::RunOptions{}));
+  } catch (const codegen::RunError& error) {
+    engine::throw_run_error(*m->loaded.sources, error);
+  }
 }
 
 }  // namespace kestrel

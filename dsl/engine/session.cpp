@@ -16,8 +16,13 @@
 //
 //    and run with interp::call(), passing the persisted values in and taking the new ones out.
 //    Scalars and arrays travel as arguments (arrays by reference: no copy); strings are written
-//    back into the prelude as literals. Tuple and table variables do not persist (interp::call
-//    does not take them yet): the REPL says so when an entry defines one.
+//    back into the prelude as literals; a tuple of those travels as its elements and is built
+//    again in the prelude (`let t = (__repl_p2, "text")`). Table variables do not persist
+//    (interp::call does not take them yet): the REPL says so when an entry defines one.
+//  * An entry that declares a persisted name again (`let x = x + 1`) shadows it, as Python's and
+//    Julia's REPLs do: its statements run inside `while true { … return … }`, a scope nested in
+//    the prelude's, so the new initializer reads the old value.
+//  * The seeded random stream (seed(s); random()) continues from one entry to the next.
 //  * An entry is checked first without the return (a probe: it gives the types of the entry's
 //    top-level declarations and of a final expression), then compiled for real: with the return,
 //    and with a final non-void expression wrapped in print() so its value is shown.
@@ -26,9 +31,6 @@
 //  * Diagnostics are mapped back from the synthesized program onto the entry's own text
 //    (`<repl>:line:col`), or onto the entry that defined a function (`<repl:N>`).
 //
-// Known limits: redeclaring a persisted variable replaces it, but the new initializer cannot read
-// the old one (`let x = x + 1` where x persists is "undefined name"); the seeded random stream
-// (seed(s); random()) restarts with each entry.
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -51,6 +53,15 @@ namespace ast = parser::ast;
 
 constexpr const char* kEntryFn = "__repl_entry";
 constexpr const char* kParamPrefix = "__repl_p";
+
+/// Our own broken invariant in the session: an internal error naming the place.
+#define KESTREL_SESSION_CHECK(cond)                                                               \
+  do {                                                                                            \
+    if (!(cond)) {                                                                                \
+      throw Error(std::string("error: internal REPL error: ") + #cond + " at " + __FILE__ + ":" + \
+                  std::to_string(__LINE__) + "\n");                                               \
+    }                                                                                             \
+  } while (0)
 
 /// A piece of the synthesized program that came from a user's text.
 struct Segment {
@@ -95,9 +106,11 @@ struct Def {
 struct Var {
   std::string name;
   bool is_var = false;
-  ir::Type type;  // in the TypeTable of the program that produced it (scalars/arrays/str only)
+  ir::Type type;  // in the TypeTable of the program that produced it
   std::string type_text;
-  interp::Value value;
+  std::vector<ir::Type> elems;  // a tuple's element types (same table); empty for the rest
+  std::vector<std::string> elem_texts;
+  interp::Value value;  // a tuple's elements in value.elems
 };
 
 /// A Kestrel string literal holding `s`, escaped as `kestrel fmt` escapes it.
@@ -109,7 +122,24 @@ std::string quote(const std::string& s) {
 
 bool is_str(ir::Type t) { return t.is_scalar() && t.scalar == ir::Scalar::Str; }
 
-bool persistable(ir::Type t) { return t.is_array() || t.is_scalar(); }
+/// Scalars (str too), arrays, and tuples of them.
+bool persistable(const ir::TypeTable& types, ir::Type t) {
+  if (t.is_tuple()) {
+    for (ir::Type e : types.elems(t)) {
+      if (!e.is_array() && !e.is_scalar()) {
+        return false;
+      }
+    }
+    return true;
+  }
+  return t.is_array() || t.is_scalar();
+}
+
+/// Whether a top-level statement is `break` or `continue` (an error outside a loop, which it
+/// must stay: the entry is then not wrapped in a loop).
+bool is_loop_jump(const ast::Stmt& s) {
+  return ast::ast_if<ast::BreakStmt>(s) != nullptr || ast::ast_if<ast::ContinueStmt>(s) != nullptr;
+}
 
 std::string def_name(const ast::Stmt& s) {
   if (const auto* f = ast::ast_if<ast::FnDef>(s)) {
@@ -128,6 +158,7 @@ struct Session::Impl {
   std::vector<Def> defs;
   std::vector<Var> vars;
   int entry_count = 0;
+  interp::StreamState stream;  // where the seeded stream stands after the last entry
 
   explicit Impl(const Engine& e) : engine(e) {}
 
@@ -181,7 +212,20 @@ struct Session::Impl {
     std::vector<std::size_t> def_stmts;    // indexes of definitions in tree.stmts
     std::vector<std::size_t> other_stmts;  // the rest
     std::vector<std::string> new_names;    // top-level let/var names, in order
+    bool shadows = false;  // declares a persisted name again: the statements run in a nested scope
   };
+
+  /// The entry's own statements in `program`: the entry function's body, or the body of the
+  /// loop that wraps them when the entry shadows a persisted name.
+  const ir::Block& entry_block(const ir::Program& program, const Plan& plan) {
+    const ir::Function& f = entry_fn(program);
+    if (plan.shadows && !f.body.stmts.empty()) {
+      if (const auto* w = std::get_if<ir::While>(&program.stmt(f.body.stmts.back()).kind)) {
+        return w->body;
+      }
+    }
+    return f.body;
+  }
 
   /// Synthesizes the program for `plan`. `returns`: the variables to return (none: no return);
   /// `print_last`: wrap the last statement (an expression) in print().
@@ -204,25 +248,44 @@ struct Session::Impl {
     }
     b.raw(std::string("fn ") + kEntryFn + "(");
     std::size_t p = 0;
-    for (const Var& v : vars) {
-      if (is_str(v.type)) {
-        continue;
+    auto param = [&](ir::Type t, const std::string& text) {
+      if (!is_str(t)) {
+        b.raw((p ? ", " : "") + std::string(kParamPrefix) + std::to_string(p) + ": " + text);
+        ++p;
       }
-      b.raw((p ? ", " : "") + std::string(kParamPrefix) + std::to_string(p) + ": " + v.type_text);
-      ++p;
+    };
+    for (const Var& v : vars) {
+      if (v.type.is_tuple()) {
+        for (std::size_t k = 0; k < v.elems.size(); ++k) {
+          param(v.elems[k], v.elem_texts[k]);
+        }
+      } else {
+        param(v.type, v.type_text);
+      }
     }
     b.raw(") {\n");
     p = 0;
+    auto init = [&](ir::Type t, const interp::Value& value) {
+      return is_str(t) ? quote(value.str) : std::string(kParamPrefix) + std::to_string(p++);
+    };
     for (const Var& v : vars) {
-      bool redeclared = false;
-      for (const std::string& n : plan.new_names) {
-        redeclared = redeclared || n == v.name;
+      if (!plan.shadows &&
+          std::find(plan.new_names.begin(), plan.new_names.end(), v.name) != plan.new_names.end()) {
+        continue;  // replaced at the same level (the entry could not be wrapped)
       }
-      std::string init =
-          is_str(v.type) ? quote(v.value.str) : std::string(kParamPrefix) + std::to_string(p++);
-      if (!redeclared) {
-        b.raw((v.is_var ? "var " : "let ") + v.name + " = " + init + "\n");
+      std::string text;
+      if (v.type.is_tuple()) {
+        for (std::size_t k = 0; k < v.elems.size(); ++k) {
+          text += (k ? ", " : "(") + init(v.elems[k], v.value.elems[k]);
+        }
+        text += ")";
+      } else {
+        text = init(v.type, v.value);
       }
+      b.raw((v.is_var ? "var " : "let ") + v.name + " = " + text + "\n");
+    }
+    if (plan.shadows) {
+      b.raw("while true {\n");
     }
     if (type_expr != nullptr) {
       b.mapped(plan.text, "<repl>", 0, static_cast<std::uint32_t>(plan.text->size()));
@@ -246,8 +309,10 @@ struct Session::Impl {
         b.raw((i ? ", " : "") + returns[i]);
       }
       b.raw(")\n");
+    } else if (plan.shadows) {
+      b.raw("break\n");  // leaves the wrapping loop (the probe, or nothing to return)
     }
-    b.raw("}\n");
+    b.raw(plan.shadows ? "}\n}\n" : "}\n");
   }
 
   std::unique_ptr<Attempt> check(const Builder& b) {
@@ -289,8 +354,14 @@ struct Session::Impl {
       if (const auto* let = ast::ast_if<ast::LetStmt>(s)) {
         for (const ast::Ident& id : let->names) {
           plan.new_names.push_back(id.name);
+          for (const Var& v : vars) {
+            plan.shadows = plan.shadows || v.name == id.name;
+          }
         }
       }
+    }
+    for (const ast::Stmt& st : plan.tree.stmts) {
+      plan.shadows = plan.shadows && !is_loop_jump(st);
     }
     return plan;
   }
@@ -319,8 +390,9 @@ Timings Session::run(const std::string& entry, std::string* out,
   std::unique_ptr<Impl::Attempt> probe = s.check(probe_src);
   const ir::Program& pp = *probe->program;
   const ir::Function& pf = s.entry_fn(pp);
+  const ir::Block& pbody = s.entry_block(pp, plan);
   std::map<std::string, std::pair<ir::Type, bool>> declared;  // name -> (type, mutable)
-  for (ir::StmtId sid : pf.body.stmts) {
+  for (ir::StmtId sid : pbody.stmts) {
     const ir::Stmt& st = pp.stmt(sid);
     if (const auto* let = std::get_if<ir::Let>(&st.kind)) {
       const ir::Local& l = pf.locals[let->local.v];
@@ -333,10 +405,15 @@ Timings Session::run(const std::string& entry, std::string* out,
     }
   }
   bool print_last = false;
+  std::size_t nstmts = pbody.stmts.size();
+  if (plan.shadows && nstmts > 0 &&
+      std::holds_alternative<ir::Break>(pp.stmt(pbody.stmts[nstmts - 1]).kind)) {
+    --nstmts;  // the synthesized break
+  }
   if (!plan.other_stmts.empty() &&
       ast::ast_if<ast::ExprStmt>(plan.tree.stmts[plan.other_stmts.back()]) != nullptr &&
-      !pf.body.stmts.empty()) {
-    const ir::Stmt& last = pp.stmt(pf.body.stmts.back());
+      nstmts > 0) {
+    const ir::Stmt& last = pp.stmt(pbody.stmts[nstmts - 1]);
     if (const auto* es = std::get_if<ir::ExprStmt>(&last.kind)) {
       ir::Type t = pp.expr(es->expr).type;
       print_last = !t.is_void() && !t.is_error();
@@ -356,7 +433,7 @@ Timings Session::run(const std::string& entry, std::string* out,
     if (it == declared.end()) {
       continue;
     }
-    if (persistable(it->second.first)) {
+    if (persistable(pp.types, it->second.first)) {
       returns.push_back(n);
     } else {
       dropped.push_back(n);
@@ -380,14 +457,23 @@ Timings Session::run(const std::string& entry, std::string* out,
 
   std::vector<interp::Value> args;
   std::size_t p = 0;
-  for (const Var& v : s.vars) {
-    if (is_str(v.type)) {
-      continue;
+  auto pass = [&](ir::Type t, const interp::Value& value) {
+    if (!is_str(t)) {
+      interp::Value a = value;
+      a.type = rf.locals[p++].type;  // same scalar/array type, this program's TypeTable
+      args.push_back(std::move(a));
     }
-    interp::Value a = v.value;
-    a.type = rf.locals[p++].type;  // same scalar/array type, this program's TypeTable
-    args.push_back(std::move(a));
+  };
+  for (const Var& v : s.vars) {
+    if (v.type.is_tuple()) {
+      for (std::size_t k = 0; k < v.elems.size(); ++k) {
+        pass(v.elems[k], v.value.elems[k]);
+      }
+    } else {
+      pass(v.type, v.value);
+    }
   }
+  interp::set_stream_state(*code, s.stream);
   interp::RunOptions options;
   options.out = out;
   options.interrupt = interrupt;
@@ -410,19 +496,33 @@ Timings Session::run(const std::string& entry, std::string* out,
     ast::Node n = ast::span_of(plan.tree.stmts[k]);
     s.defs.push_back(Def{name, plan.text, "<repl:" + std::to_string(number) + ">", n.begin, n.end});
   }
+  s.stream = interp::stream_state(*code);
+  // call() gives a tuple result's elements flattened: a tuple variable takes as many as it has.
   std::vector<interp::Value> values;
-  if (returns.size() == 1) {
+  if (returns.size() == 1 && !rf.ret.is_tuple()) {
     values.push_back(std::move(result));
   } else {
     values = std::move(result.elems);
   }
+  std::size_t at = 0;
   std::vector<Var> next;
-  for (std::size_t i = 0; i < returns.size() && i < values.size(); ++i) {
+  for (std::size_t i = 0; i < returns.size(); ++i) {
     Var v;
     v.name = returns[i];
-    v.value = std::move(values[i]);
-    v.type = v.value.type;
+    v.type = returns.size() == 1 ? rf.ret : rp.types.elems(rf.ret)[i];
     v.type_text = ir::type_name(rp.types, v.type);
+    if (v.type.is_tuple()) {
+      v.value.type = v.type;
+      for (ir::Type e : rp.types.elems(v.type)) {
+        v.elems.push_back(e);
+        v.elem_texts.push_back(ir::type_name(rp.types, e));
+        KESTREL_SESSION_CHECK(at < values.size());
+        v.value.elems.push_back(std::move(values[at++]));
+      }
+    } else {
+      KESTREL_SESSION_CHECK(at < values.size());
+      v.value = std::move(values[at++]);
+    }
     auto it = declared.find(v.name);
     if (std::find(plan.new_names.begin(), plan.new_names.end(), v.name) != plan.new_names.end()) {
       v.is_var = it->second.second;
@@ -440,7 +540,8 @@ Timings Session::run(const std::string& entry, std::string* out,
     std::string note;
     for (const std::string& n : dropped) {
       note += "note: '" + n + "', of type " + ir::type_name(pp.types, declared[n].first) +
-              ", does not persist after this entry: only scalars, strings and arrays do\n";
+              ", does not persist after this entry: only scalars, strings, arrays and tuples of "
+              "them do\n";
     }
     if (out != nullptr) {
       *out += note;

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    kestrel::Engine engine;  // the interpreter by default; EngineOptions{.mode = Mode::Jit}
+    kestrel::Engine engine;  // the LLVM JIT by default; EngineOptions{.mode = Mode::Interp}
     kestrel::Module stats = engine.load_file(argv[1]);
 
     // std::vector in, updated in place.

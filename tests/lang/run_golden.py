@@ -11,7 +11,7 @@ diagnostics must equal the CHECK lines, and a file without CHECK lines must chec
 other program under tests/lang/ is run (`kestrel run MODE`): its output must equal the OUT lines
 exactly, and its diagnostics (compile or runtime errors, on stderr) the CHECK lines.
 
-usage: run_golden.py KESTREL FILE [MODE]      (MODE: --interp, the default)
+usage: run_golden.py KESTREL FILE [MODE]      (MODE: --interp (the default), --jit or --check)
 """
 import difflib
 import re

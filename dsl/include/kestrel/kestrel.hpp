@@ -57,7 +57,7 @@ struct EngineOptions {
   /// Where `import name` looks after the script's own folder. Empty: $KESTREL_STDLIB, else the
   /// stdlib/ folder of the source tree this library was built from.
   std::filesystem::path stdlib_dir;
-  Mode mode = Mode::Interp;
+  Mode mode = Mode::Jit;
 };
 
 class Module;
@@ -71,7 +71,7 @@ class Engine {
   /// Same, for source text held in memory; `name` is used in diagnostics and to find imports.
   Diagnostics check_source(const std::string& name, const std::string& text) const;
 
-  /// Runs a script: its top-level statements in order, in the interpreter. print() writes to
+  /// Runs a script: its top-level statements in order, in the engine's mode. print() writes to
   /// `out` (stdout when null). Throws Error with the rendered diagnostics on a compile error,
   /// and with the runtime error at its `file:line:col` when the program fails while running.
   Timings run_file(const std::filesystem::path& path, std::string* out = nullptr) const;
@@ -82,6 +82,10 @@ class Engine {
   /// statements; look its functions up with Module::function. Throws Error (diagnostics).
   Module load_file(const std::filesystem::path& path) const;
   Module load_source(const std::string& name, const std::string& text) const;
+
+  /// The optimised LLVM IR of a file (`kestrel emit --llvm`), or of one function of it when
+  /// `function` is not empty. Throws Error (diagnostics, or no such function).
+  std::string emit_llvm(const std::filesystem::path& path, std::string_view function = {}) const;
 
   /// The canonical formatting of a file (`kestrel fmt`). Throws Error if it does not parse.
   std::string format_file(const std::filesystem::path& path) const;
@@ -406,8 +410,14 @@ class Module {
   }
   /// Runs the file's top-level statements; print() writes to `out` (stdout when null).
   void run(std::string* out = nullptr) const;
+  /// How long loading took: parse, check and compile (run_ms is 0).
+  Timings load_timings() const;
   /// The names of the functions a caller can bind, with their Kestrel signatures.
   std::vector<std::string> signatures() const;
+  /// For tools (`kestrel bench --fn`): calls `name` with scalar arguments written as text, each
+  /// read as its parameter's type (`10000000`, `0.5`, `true`), and returns the result as print()
+  /// shows it ("" for void). Throws Error for a bad name, count or value, or a runtime error.
+  std::string call_text(std::string_view name, const std::vector<std::string>& args) const;
 
  private:
   friend class Engine;
