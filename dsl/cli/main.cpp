@@ -236,7 +236,7 @@ int cmd_bench(const std::vector<std::string>& args) {
     std::printf("%s%s, median of %d runs\n", what.c_str(), fn.empty() ? "" : ")", repeat);
     std::printf("%-8s %12s %12s %10s\n", "mode", "compile ms", "run ms", "speed-up");
     for (const BenchRow& row : rows) {
-      std::printf("%-8s %12.3f %12.3f %9.2fx\n", row.mode, row.compile_ms, row.run_ms,
+      std::printf("%-8s %12.3f %12.4f %9.2fx\n", row.mode, row.compile_ms, row.run_ms,
                   rows[0].run_ms / row.run_ms);
     }
     bool same = rows[0].output == rows[1].output;
