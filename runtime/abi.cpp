@@ -170,6 +170,7 @@ void kestrel_rt_substream(KestrelContext* ctx, std::int64_t key, std::int64_t co
 }
 
 void kestrel_rt_print_sep(KestrelContext* ctx) { ctx->host->line += ' '; }
+void kestrel_rt_print_text(KestrelContext* ctx, const char* text) { ctx->host->line += text; }
 void kestrel_rt_print_i64(KestrelContext* ctx, std::int64_t v) {
   rt::append_int(ctx->host->line, v);
 }
@@ -534,6 +535,7 @@ std::vector<AbiSymbol> abi_symbols() {
       KESTREL_ABI(kestrel_rt_randn),
       KESTREL_ABI(kestrel_rt_substream),
       KESTREL_ABI(kestrel_rt_print_sep),
+      KESTREL_ABI(kestrel_rt_print_text),
       KESTREL_ABI(kestrel_rt_print_i64),
       KESTREL_ABI(kestrel_rt_print_f64),
       KESTREL_ABI(kestrel_rt_print_f32),

@@ -89,6 +89,8 @@ void kestrel_rt_substream(KestrelContext* ctx, std::int64_t key, std::int64_t co
 
 // ---- print -----------------------------------------------------------------------------------
 void kestrel_rt_print_sep(KestrelContext* ctx);
+/// Appends a C string (the punctuation of a printed tuple).
+void kestrel_rt_print_text(KestrelContext* ctx, const char* text);
 void kestrel_rt_print_i64(KestrelContext* ctx, std::int64_t v);
 void kestrel_rt_print_f64(KestrelContext* ctx, double v);
 void kestrel_rt_print_f32(KestrelContext* ctx, float v);

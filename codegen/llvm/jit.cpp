@@ -3,11 +3,13 @@
 // ABI (an absolute-symbol map: no lookup in the process), and run it.
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ObjectTransformLayer.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -19,6 +21,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "codegen/llvm/object_cache.hpp"
 #include "codegen/llvm/program.hpp"
 #include "runtime/abi.hpp"
 #include "runtime/array.hpp"
@@ -189,6 +192,75 @@ Value value_of(ir::Type t, std::int64_t s) {
   return v;
 }
 
+/// An LLJIT for the host that links against the runtime's C ABI and nothing else.
+std::unique_ptr<llvm::orc::LLJIT> make_jit(llvm::orc::JITTargetMachineBuilder jtmb) {
+  auto jit = unwrap(llvm::orc::LLJITBuilder()
+                        .setJITTargetMachineBuilder(std::move(jtmb))
+                        .setLinkProcessSymbolsByDefault(false)
+                        .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
+                        .create(),
+                    "creating the JIT");
+  llvm::orc::SymbolMap symbols;
+  for (const rt::AbiSymbol& s : rt::abi_symbols()) {
+    symbols[jit->mangleAndIntern(s.name)] = llvm::orc::ExecutorSymbolDef(
+        llvm::orc::ExecutorAddr::fromPtr(s.address),
+        llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+  }
+  check(jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols))),
+        "defining the runtime symbols");
+  return jit;
+}
+
+/// Looks up every function's native and entry address and points the string slots
+/// (cache::externalise_strings) at the program's string constants.
+llvm::Error link_program(CompiledProgram::Impl& impl, bool string_slots) {
+  for (const FnSig& sig : impl.tables.sigs) {
+    auto native = impl.jit->lookup(sig.symbol);
+    if (!native) {
+      return native.takeError();
+    }
+    auto entry = impl.jit->lookup(sig.entry);
+    if (!entry) {
+      return entry.takeError();
+    }
+    impl.natives.push_back(native->toPtr<void*>());
+    impl.entries.push_back(entry->toPtr<void*>());
+  }
+  for (std::size_t n = 0; string_slots && n < impl.tables.strings.size(); ++n) {
+    auto slot = impl.jit->lookup(cache::string_slot(n));
+    if (!slot) {
+      return slot.takeError();
+    }
+    *slot->toPtr<const std::string**>() = &impl.tables.strings[n];
+  }
+  return llvm::Error::success();
+}
+
+/// The program linked from cache entry `e`, or null when the entry does not fit or link.
+std::unique_ptr<CompiledProgram::Impl> load_cached(cache::Entry e,
+                                                   llvm::orc::JITTargetMachineBuilder jtmb,
+                                                   std::uint32_t main) {
+  if (main >= e.tables.sigs.size() || e.function_text.size() != e.tables.sigs.size()) {
+    return nullptr;
+  }
+  auto impl = std::make_unique<CompiledProgram::Impl>();
+  impl->main = main;
+  impl->tables = std::move(e.tables);  // the deque's elements keep their addresses
+  impl->module_text = std::move(e.module_text);
+  impl->function_text = std::move(e.function_text);
+  impl->jit = make_jit(std::move(jtmb));
+  if (llvm::Error err = impl->jit->addObjectFile(
+          llvm::MemoryBuffer::getMemBufferCopy(e.object, "kestrel-cached-object"))) {
+    llvm::consumeError(std::move(err));
+    return nullptr;
+  }
+  if (llvm::Error err = link_program(*impl, true)) {
+    llvm::consumeError(std::move(err));
+    return nullptr;
+  }
+  return impl;
+}
+
 }  // namespace
 
 std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Options& options) {
@@ -201,9 +273,29 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   auto impl = std::make_unique<CompiledProgram::Impl>();
   impl->main = program.main.v;
 
+  // The object cache: on a hit, no lowering, no optimisation, no code generation.
+  const std::filesystem::path cache_dir = cache::dir_of(options);
+  std::string cache_key;
+  if (!cache_dir.empty()) {
+    auto host = unwrap(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host");
+    cache_key = cache::key_of(program, options, host.getCPU(), host.getFeatures().getString());
+    if (std::optional<cache::Entry> entry = cache::load(cache_dir, cache_key)) {
+      if (auto hit = load_cached(std::move(*entry), std::move(host), impl->main)) {
+        hit->cache_hit = true;
+        hit->cached = true;
+        hit->compile_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
+        return std::make_unique<CompiledProgram>(std::move(hit));
+      }
+    }
+  }
+
   auto context = std::make_unique<llvm::LLVMContext>();
   auto module = std::make_unique<llvm::Module>("kestrel", *context);
   lower_program(program, *module, impl->tables);  // may throw RunError
+  const bool string_slots = !cache_dir.empty();
+  const bool cacheable = string_slots && cache::externalise_strings(*module, impl->tables.strings);
   {
     std::string err;
     llvm::raw_string_ostream os(err);
@@ -240,12 +332,16 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   }
 
   if (kTimes) std::fprintf(stderr, "tm %.2f\n", lap());
-  impl->jit = unwrap(llvm::orc::LLJITBuilder()
-                         .setJITTargetMachineBuilder(std::move(jtmb))
-                         .setLinkProcessSymbolsByDefault(false)
-                         .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
-                         .create(),
-                     "creating the JIT");
+  impl->jit = make_jit(std::move(jtmb));
+  auto object = std::make_shared<std::string>();  // the object file, for the cache
+  if (cacheable) {
+    impl->jit->getObjTransformLayer().setTransform(
+        [object](std::unique_ptr<llvm::MemoryBuffer> obj)
+            -> llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> {
+          *object = obj->getBuffer().str();
+          return std::move(obj);
+        });
+  }
   if (kTimes) std::fprintf(stderr, "lljit %.2f\n", lap());
   CompiledProgram::Impl* raw = impl.get();
   unsigned opt = options.opt_level;
@@ -271,23 +367,14 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
         return tsm;
       });
 
-  llvm::orc::SymbolMap symbols;
-  for (const rt::AbiSymbol& s : rt::abi_symbols()) {
-    symbols[impl->jit->mangleAndIntern(s.name)] = llvm::orc::ExecutorSymbolDef(
-        llvm::orc::ExecutorAddr::fromPtr(s.address),
-        llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
-  }
-  check(impl->jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols))),
-        "defining the runtime symbols");
   check(impl->jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))),
         "adding the module");
 
   if (kTimes) std::fprintf(stderr, "define %.2f\n", lap());
-  for (const FnSig& sig : impl->tables.sigs) {
-    impl->natives.push_back(
-        unwrap(impl->jit->lookup(sig.symbol), "looking up a function").toPtr<void*>());
-    impl->entries.push_back(
-        unwrap(impl->jit->lookup(sig.entry), "looking up an entry").toPtr<void*>());
+  check(link_program(*impl, string_slots), "looking up the functions");
+  if (cacheable && !object->empty()) {
+    cache::Entry entry{*object, impl->tables, impl->module_text, impl->function_text};
+    impl->cached = cache::store(cache_dir, cache_key, entry);
   }
   if (kTimes) std::fprintf(stderr, "materialize %.2f\n", lap());
   impl->compile_ms =
@@ -344,6 +431,10 @@ std::string emit_llvm_function(CompiledProgram& program, ir::FnId fn) {
 }
 
 double last_compile_ms(const CompiledProgram& program) { return program.impl().compile_ms; }
+
+bool last_cache_hit(const CompiledProgram& program) { return program.impl().cache_hit; }
+
+bool cache_enabled(const CompiledProgram& program) { return program.impl().cached; }
 
 void* native_address(CompiledProgram& program, ir::FnId fn) {
   return program.impl().natives.at(fn.v);

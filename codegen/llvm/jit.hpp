@@ -25,6 +25,7 @@
 //   - On a runtime error the function records it in ctx (failed = 1, site, host->message),
 //     releases everything it holds and returns a zero result (null arrays). After any call the
 //     caller must test ctx->failed; site_span() maps the site id to its source span.
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -43,6 +44,11 @@ using codegen::Value;
 /// How compile() works.
 struct Options {
   unsigned opt_level = 2;  // 0..3: LLVM's optimisation level
+  /// The on-disk object cache (codegen/llvm/object_cache.hpp): on a hit compile() loads the
+  /// object and skips lowering and optimisation. cache_dir empty: `$XDG_CACHE_HOME/kestrel`,
+  /// else `~/.cache/kestrel`. A folder that cannot be written silently disables the cache.
+  bool use_cache = true;
+  std::filesystem::path cache_dir;
 };
 
 /// A program compiled to native code: owns the LLJIT, the code, the span table and the state
@@ -82,6 +88,10 @@ std::string emit_llvm(CompiledProgram& program);
 std::string emit_llvm_function(CompiledProgram& program, ir::FnId fn);
 /// Milliseconds compile() took: lowering, optimisation and machine code.
 double last_compile_ms(const CompiledProgram& program);
+/// Whether compile() loaded the program from the object cache.
+bool last_cache_hit(const CompiledProgram& program);
+/// Whether compile() used the object cache (it was on and its folder usable).
+bool cache_enabled(const CompiledProgram& program);
 
 /// The native entry of function `fn` (see the calling convention above).
 void* native_address(CompiledProgram& program, ir::FnId fn);

@@ -10,7 +10,9 @@
 #include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 
 #include "codegen/llvm/program.hpp"
@@ -119,6 +121,23 @@ bool block_uses_stream(const ir::Program& p, const ir::Block& b, const std::vect
     }
   }
   return false;
+}
+
+/// Marks in `out` every local that an Assign in `b` rebinds.
+void assigned_locals(const ir::Program& p, const ir::Block& b, std::vector<char>& out) {
+  for (ir::StmtId id : b.stmts) {
+    std::visit(ir::overloaded{
+                   [&](const ir::Assign& a) { out[a.local.v] = 1; },
+                   [&](const ir::If& i) {
+                     assigned_locals(p, i.then_body, out);
+                     assigned_locals(p, i.else_body, out);
+                   },
+                   [&](const ir::While& w) { assigned_locals(p, w.body, out); },
+                   [&](const ir::For& f) { assigned_locals(p, f.body, out); },
+                   [&](const auto&) {},
+               },
+               p.stmt(id).kind);
+  }
 }
 
 /// A symbol-safe rendering of a Kestrel function name.
@@ -540,7 +559,8 @@ class FnLowering {
   std::vector<Loop> loops_;
   diag::Span last_stmt_span_;
   llvm::MDNode* cold_ = nullptr;
-  bool no_fuse_ = false;  // while lowering the unfused fallback of a fused operation
+  std::vector<std::uint32_t> borrowed_;  // parameters never rebound: not retained
+  bool no_fuse_ = false;                 // while lowering the unfused fallback of a fused operation
 };
 
 #include "codegen/llvm/lower_expr.inc"
@@ -582,15 +602,21 @@ void FnLowering::run() {
         Value* a = &*arg++;
         a->setName(l.name);
         b_.CreateStore(a, slots[k]);
-        if (is_ref(ts[k])) {
-          retain(a, ts[k].is_table());
-        }
       }
     }
     locals_.push_back(std::move(slots));
     local_types_.push_back(std::move(ts));
   }
 
+  // An array parameter the body never rebinds is borrowed for the whole call (the caller keeps
+  // it alive): no retain on entry, no release on exit. One it rebinds is owned like a local.
+  std::vector<char> rebound(fn_.locals.size(), 0);
+  assigned_locals(p_, fn_.body, rebound);
+  for (std::uint32_t i = 0; i < fn_.param_count; ++i) {
+    if (!rebound[i]) {
+      borrowed_.push_back(i);
+    }
+  }
   last_stmt_span_ = fn_.span;
   stmts(fn_.body);
   if (!terminated()) {
@@ -604,9 +630,35 @@ void FnLowering::run() {
   }
   b_.CreateBr(exit_bb_);
 
-  // exit: release the locals, return the result.
+  // Retain the parameters that are owned (decided above, after the entry block was begun).
+  {
+    llvm::IRBuilder<> eb(alloca_bb_, alloca_bb_->getTerminator()->getIterator());
+    auto arg_it = f_->arg_begin() + (fn_.ret.is_tuple() ? 2 : 1);
+    for (std::uint32_t i = 0; i < fn_.param_count; ++i) {
+      bool borrowed = std::find(borrowed_.begin(), borrowed_.end(), i) != borrowed_.end();
+      for (Type t : local_types_[i]) {
+        Value* a = &*arg_it++;
+        if (is_ref(t) && !borrowed) {
+          if (t.is_table()) {
+            eb.CreateCall(ml_.rt("kestrel_rt_table_retain", ml_.void_, {ml_.ptr_}), {a});
+          } else {
+            Value* refs = eb.CreateConstInBoundsGEP1_64(ml_.i8_, a, kArrRefs);
+            llvm::LoadInst* n = eb.CreateLoad(ml_.i64_, refs);
+            n->setMetadata(llvm::LLVMContext::MD_tbaa, ml_.tbaa_header_);
+            eb.CreateStore(eb.CreateAdd(n, i64c(1)), refs)
+                ->setMetadata(llvm::LLVMContext::MD_tbaa, ml_.tbaa_header_);
+          }
+        }
+      }
+    }
+  }
+
+  // exit: release the locals (not borrowed parameters), return the result.
   b_.SetInsertPoint(exit_bb_);
   for (std::size_t l = 0; l < locals_.size(); ++l) {
+    if (std::find(borrowed_.begin(), borrowed_.end(), l) != borrowed_.end()) {
+      continue;
+    }
     for (std::size_t k = 0; k < locals_[l].size(); ++k) {
       if (is_ref(local_types_[l][k])) {
         release(b_.CreateLoad(ml_.ptr_, locals_[l][k]), local_types_[l][k].is_table(), true);

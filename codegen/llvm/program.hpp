@@ -48,6 +48,8 @@ struct CompiledProgram::Impl {
   std::string module_text;                 // the optimised module
   std::vector<std::string> function_text;  // by FnId
   double compile_ms = 0;
+  bool cache_hit = false;  // loaded from the object cache
+  bool cached = false;     // the object cache was on
   std::uint32_t main = 0;
   std::int64_t stream_key = 0;
   std::int64_t stream_pos = 0;

@@ -1,0 +1,66 @@
+#pragma once
+// The JIT's on-disk object cache: one file per compiled program, holding the relocatable object
+// LLVM produced and the tables lowering would have filled in (sites, strings, signatures, the
+// optimised module's text), so a hit skips lowering, optimisation and code generation and hands
+// the object straight to the LLJIT.
+//
+// An entry is named by a SHA-256 key over everything the code depends on: the typed IR (every
+// function of the script and of its imports), every span in it (error sites carry them), the
+// LLVM version, the host CPU and its features, the optimisation options, the compiler binary and
+// a format version. On disk an entry is a header (magic, format version, payload length, xxh3
+// checksum of the payload) and the payload; it is written to a temporary file in the same folder
+// and renamed, so a reader sees a whole entry or none. Anything that does not check out is a
+// miss, and the next store overwrites it. A folder that cannot be written disables the cache.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codegen/llvm/program.hpp"
+
+namespace llvm {
+class Module;
+}
+
+namespace kestrel::jit::cache {
+
+/// `$XDG_CACHE_HOME/kestrel`, else `$HOME/.cache/kestrel`; empty when neither is set.
+std::filesystem::path default_dir();
+
+/// The folder `options` asks for (its cache_dir, else default_dir()); empty when caching is off.
+std::filesystem::path dir_of(const Options& options);
+
+/// The entry name for `program` compiled with `options` for `cpu` with `features`: 64 hex digits.
+std::string key_of(const ir::Program& program, const Options& options, std::string_view cpu,
+                   std::string_view features);
+
+/// What an entry holds besides its key.
+struct Entry {
+  std::string object;  // the relocatable object file
+  LoweredTables tables;
+  std::string module_text;
+  std::vector<std::string> function_text;
+};
+
+/// The entry `key` in `dir`, or nothing when it is absent, truncated, corrupt or for another key.
+std::optional<Entry> load(const std::filesystem::path& dir, const std::string& key);
+
+/// Writes `entry` as `key` in `dir` (atomically: a temporary file, then a rename). False, and
+/// nothing written, when the folder cannot be created or written.
+bool store(const std::filesystem::path& dir, const std::string& key, const Entry& entry);
+
+/// The path of entry `key` in `dir` (for tests).
+std::filesystem::path entry_path(const std::filesystem::path& dir, const std::string& key);
+
+/// Lowering embeds each str constant as the address of its std::string in `strings`, which
+/// differs from process to process. This rewrites every such use into a load from an exported
+/// global slot (`kestrel.str.N`, filled by bind_strings), so the object can be reused. False when
+/// a use could not be rewritten (the code is then still correct, but must not be cached).
+bool externalise_strings(llvm::Module& module, const std::deque<std::string>& strings);
+
+/// The slot name of string constant `n`.
+std::string string_slot(std::size_t n);
+
+}  // namespace kestrel::jit::cache
