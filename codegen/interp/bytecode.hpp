@@ -211,9 +211,17 @@ struct ReductionSlot {
   ir::ReduceOp op;
 };
 
-/// How PRINT shows its arguments: one scalar type (or array/table/str) per argument.
+/// One register PRINT shows: its type (a scalar, str, array or table) and the text around it
+/// (" " between arguments; "(", ", " and ")" around a tuple's elements).
+struct PrintItem {
+  ir::Type type;
+  std::string before;
+  std::string after;
+};
+
+/// How PRINT shows its arguments: one item per register, tuples flattened.
 struct PrintLayout {
-  std::vector<ir::Type> args;
+  std::vector<PrintItem> items;
 };
 
 /// A temporary register that owns an array or table reference while the instruction index is in

@@ -702,6 +702,19 @@ class FnCompiler {
 
   // ---- builtins ----
 
+  /// The PRINT items of a value of type `t`: a tuple as `(a, b)` (its elements flattened).
+  void print_items(Type t, std::string before, std::string after, std::vector<PrintItem>& out) {
+    if (!t.is_tuple()) {
+      out.push_back(PrintItem{t, std::move(before), std::move(after)});
+      return;
+    }
+    const auto& elems = p_.types.elems(t);
+    for (std::size_t k = 0; k < elems.size(); ++k) {
+      print_items(elems[k], k == 0 ? before + "(" : ", ", k + 1 == elems.size() ? ")" + after : "",
+                  out);
+    }
+  }
+
   void builtin(Type t, const ir::BuiltinCall& c, std::uint16_t dst) {
     auto scalar1 = [&](Math1 m) {
       Operand a = operand(c.args[0]);
@@ -720,17 +733,22 @@ class FnCompiler {
       case Builtin::Print: {
         PrintLayout layout;
         std::uint32_t n = 0;
-        for (ExprId a : c.args) {
-          n += slots(type(a));
-          layout.args.push_back(type(a));
+        for (std::size_t k = 0; k < c.args.size(); ++k) {
+          n += slots(type(c.args[k]));
+          print_items(type(c.args[k]), k > 0 ? " " : "", "", layout.items);
         }
         std::uint16_t base = alloc(std::max<std::uint32_t>(n, 1));
         std::uint16_t at = base;
         std::vector<Operand> owned;
         for (ExprId a : c.args) {
           into(a, at);
-          if (is_ref(type(a))) {
-            owned.push_back(Operand{at, true, type(a).is_table()});
+          std::vector<Type> flat;
+          flat_types(type(a), flat);
+          for (std::size_t k = 0; k < flat.size(); ++k) {
+            if (is_ref(flat[k])) {
+              owned.push_back(
+                  Operand{static_cast<std::uint16_t>(at + k), true, flat[k].is_table()});
+            }
           }
           at = static_cast<std::uint16_t>(at + slots(type(a)));
           free_ = std::max<std::uint32_t>(free_, at);

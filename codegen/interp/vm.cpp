@@ -861,11 +861,10 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
         const PrintLayout& layout = prog_.prints[i.c];
         std::string line;
         std::uint16_t r = i.a;
-        for (std::size_t k = 0; k < layout.args.size(); ++k) {
-          if (k > 0) {
-            line += ' ';
-          }
-          append_printed(line, layout.args[k], R[r]);
+        for (const PrintItem& item : layout.items) {
+          line += item.before;
+          append_printed(line, item.type, R[r]);
+          line += item.after;
           ++r;
         }
         line += '\n';
