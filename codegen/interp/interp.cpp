@@ -115,6 +115,15 @@ void run_main(CompiledProgram& program, const RunOptions& options) {
   execute(program.impl(), program.impl().main, &none, &none, options);
 }
 
+StreamState stream_state(const CompiledProgram& program) {
+  return StreamState{program.impl().stream_key, program.impl().stream_pos};
+}
+
+void set_stream_state(CompiledProgram& program, StreamState state) {
+  program.impl().stream_key = state.key;
+  program.impl().stream_pos = state.counter;
+}
+
 namespace {
 
 /// Appends a Value's slots (flattened tuples) to `out`, checking it against type `t`.

@@ -54,6 +54,15 @@ void run_main(CompiledProgram& program, const RunOptions& options = {});
 Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
            const RunOptions& options = {});
 
+/// Where the seeded stream (seed(s); random()) stands: the next draw is number `counter` of key
+/// `key`. A REPL carries it from one entry's program to the next so the stream continues.
+struct StreamState {
+  std::int64_t key = 0;
+  std::int64_t counter = 0;
+};
+StreamState stream_state(const CompiledProgram& program);
+void set_stream_state(CompiledProgram& program, StreamState state);
+
 /// The bytecode of one function in a readable form, one instruction per line.
 std::string disassemble(const CompiledProgram& program, ir::FnId fn);
 
