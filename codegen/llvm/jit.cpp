@@ -339,7 +339,7 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
         [object](std::unique_ptr<llvm::MemoryBuffer> obj)
             -> llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> {
           *object = obj->getBuffer().str();
-          return std::move(obj);
+          return obj;
         });
   }
   if (kTimes) std::fprintf(stderr, "lljit %.2f\n", lap());
