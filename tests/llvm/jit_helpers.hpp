@@ -45,7 +45,9 @@ inline Outcome run_program(const diag::SourceManager& sources, const ir::Program
       auto code = interp::compile(program);
       interp::run_main(*code, options);
     } else {
-      auto code = jit::compile(program);
+      jit::Options jo;
+      jo.use_cache = false;  // the lowering under test, not the object cache (cache_test.cpp)
+      auto code = jit::compile(program, jo);
       jit::run_main(*code, options);
     }
   } catch (const codegen::RunError& e) {
