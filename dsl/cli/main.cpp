@@ -32,11 +32,15 @@ commands:
   run FILE           run FILE's top-level statements, compiled to native code by the LLVM JIT
       --interp       run them in the bytecode interpreter instead
       --jit          use the JIT (the default)
-      --time         print the time of each phase (parse, check, compile, run) to stderr
+      --time         print the time of each phase (parse, check, compile, run) to stderr,
+                     and whether the JIT's code came from the object cache (hit or miss)
+      --no-cache     compile afresh: neither read nor write the JIT's object cache
+                     ($XDG_CACHE_HOME/kestrel, else ~/.cache/kestrel)
   bench FILE         run FILE in the interpreter and the JIT and print compile time, run time
                      (median) and speed-up side by side, and whether both printed the same
       --fn NAME ARG...   time one function called with these scalar arguments instead
       --repeat N     runs per mode (default 5)
+      --no-cache     the JIT compiles afresh (its compile ms is then a miss's)
   emit --llvm FILE   print the optimised LLVM IR of FILE (--fn NAME: of one function)
   check FILE         parse and type-check FILE and its imports; print diagnostics
   fmt [--write] FILE print FILE in canonical form (--write: rewrite it in place)
@@ -77,9 +81,10 @@ int cmd_check(const std::vector<std::string>& args) {
 }
 
 void print_timings(const kestrel::Timings& t) {
+  const char* cache = !t.cached ? "" : t.cache_hit ? " (cache hit)" : " (cache miss)";
   std::fprintf(stderr,
-               "parse    %9.3f ms\ncheck    %9.3f ms\ncompile  %9.3f ms\nrun      %9.3f ms\n",
-               t.parse_ms, t.check_ms, t.compile_ms, t.run_ms);
+               "parse    %9.3f ms\ncheck    %9.3f ms\ncompile  %9.3f ms%s\nrun      %9.3f ms\n",
+               t.parse_ms, t.check_ms, t.compile_ms, cache, t.run_ms);
 }
 
 int cmd_run(const std::vector<std::string>& args) {
@@ -93,6 +98,8 @@ int cmd_run(const std::vector<std::string>& args) {
       options.mode = kestrel::Mode::Interp;
     } else if (arg == "--jit") {
       options.mode = kestrel::Mode::Jit;
+    } else if (arg == "--no-cache") {
+      options.use_cache = false;
     } else if (!arg.empty() && arg[0] == '-') {
       return usage_error("unknown option for run: " + arg);
     } else {
@@ -152,6 +159,7 @@ struct BenchRow {
   double compile_ms = 0;
   double run_ms = 0;  // median
   std::string output;
+  bool cache_hit = false;  // the JIT's code came from the object cache
 };
 
 double median(std::vector<double> v) {
@@ -162,14 +170,17 @@ double median(std::vector<double> v) {
 
 /// Loads `file` in `mode` and runs it (or `fn` with `fn_args`) `repeat` times.
 BenchRow bench_mode(const char* name, kestrel::Mode mode, const std::string& file,
-                    const std::string& fn, const std::vector<std::string>& fn_args, int repeat) {
+                    const std::string& fn, const std::vector<std::string>& fn_args, int repeat,
+                    bool use_cache) {
   kestrel::EngineOptions options;
   options.mode = mode;
+  options.use_cache = use_cache;
   kestrel::Engine engine(options);
   BenchRow row;
   row.mode = name;
   kestrel::Module module = engine.load_file(file);
   row.compile_ms = module.load_timings().compile_ms;
+  row.cache_hit = module.load_timings().cache_hit;
   std::vector<double> times;
   bool progress = ::isatty(STDERR_FILENO) != 0;
   for (int r = 0; r < repeat; ++r) {
@@ -202,6 +213,7 @@ int cmd_bench(const std::vector<std::string>& args) {
   std::vector<std::string> fn_args;
   std::vector<std::string> files;
   int repeat = 5;
+  bool use_cache = true;
   for (std::size_t k = 0; k < args.size(); ++k) {
     const std::string& arg = args[k];
     if (arg == "--fn" && k + 1 < args.size()) {
@@ -214,6 +226,8 @@ int cmd_bench(const std::vector<std::string>& args) {
       if (repeat < 1) {
         return usage_error("--repeat takes a positive count");
       }
+    } else if (arg == "--no-cache") {
+      use_cache = false;
     } else if (!arg.empty() && arg[0] == '-' && arg.size() > 1 &&
                !std::isdigit(static_cast<unsigned char>(arg[1]))) {
       return usage_error("unknown option for bench: " + arg);
@@ -226,8 +240,8 @@ int cmd_bench(const std::vector<std::string>& args) {
   }
   try {
     BenchRow rows[] = {
-        bench_mode("interp", kestrel::Mode::Interp, files[0], fn, fn_args, repeat),
-        bench_mode("jit", kestrel::Mode::Jit, files[0], fn, fn_args, repeat),
+        bench_mode("interp", kestrel::Mode::Interp, files[0], fn, fn_args, repeat, use_cache),
+        bench_mode("jit", kestrel::Mode::Jit, files[0], fn, fn_args, repeat, use_cache),
     };
     std::string what = fn.empty() ? files[0] : fn + "(";
     for (std::size_t k = 0; !fn.empty() && k < fn_args.size(); ++k) {
@@ -236,8 +250,8 @@ int cmd_bench(const std::vector<std::string>& args) {
     std::printf("%s%s, median of %d runs\n", what.c_str(), fn.empty() ? "" : ")", repeat);
     std::printf("%-8s %12s %12s %10s\n", "mode", "compile ms", "run ms", "speed-up");
     for (const BenchRow& row : rows) {
-      std::printf("%-8s %12.3f %12.4f %9.2fx\n", row.mode, row.compile_ms, row.run_ms,
-                  rows[0].run_ms / row.run_ms);
+      std::printf("%-8s %12.3f %12.4f %9.2fx%s\n", row.mode, row.compile_ms, row.run_ms,
+                  rows[0].run_ms / row.run_ms, row.cache_hit ? "  (compile: cache hit)" : "");
     }
     bool same = rows[0].output == rows[1].output;
     std::string shown = rows[1].output.substr(0, 200);

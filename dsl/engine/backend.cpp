@@ -23,7 +23,8 @@ class InterpBackend final : public Backend {
 
 class JitBackend final : public Backend {
  public:
-  explicit JitBackend(const ir::Program& program) : code_(jit::compile(program)) {}
+  JitBackend(const ir::Program& program, const jit::Options& options)
+      : code_(jit::compile(program, options)) {}
   void run_main(const codegen::RunOptions& options) override { jit::run_main(*code_, options); }
   codegen::Value call(ir::FnId fn, std::span<const codegen::Value> args,
                       const codegen::RunOptions& options) override {
@@ -33,6 +34,8 @@ class JitBackend final : public Backend {
   std::string emit_llvm_function(ir::FnId fn) override {
     return jit::emit_llvm_function(*code_, fn);
   }
+  bool cached() const override { return jit::cache_enabled(*code_); }
+  bool cache_hit() const override { return jit::last_cache_hit(*code_); }
 
  private:
   std::unique_ptr<jit::CompiledProgram> code_;
@@ -47,10 +50,14 @@ std::string Backend::emit_llvm() {
 }
 std::string Backend::emit_llvm_function(ir::FnId) { return emit_llvm(); }
 
-std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode) {
+std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode,
+                                 const EngineOptions& options) {
   if (mode == Mode::Jit) {
+    jit::Options jit_options;
+    jit_options.use_cache = options.use_cache;
+    jit_options.cache_dir = options.cache_dir;
     try {
-      return std::make_unique<JitBackend>(program);
+      return std::make_unique<JitBackend>(program, jit_options);
     } catch (const codegen::RunError&) {
       throw;
     } catch (const std::exception& e) {

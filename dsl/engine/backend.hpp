@@ -22,9 +22,14 @@ class Backend {
   /// The optimised LLVM module, or one function of it (JIT only; the interpreter throws Error).
   virtual std::string emit_llvm();
   virtual std::string emit_llvm_function(ir::FnId fn);
+  /// Whether the object cache was on, and whether the code came from it (JIT only).
+  virtual bool cached() const { return false; }
+  virtual bool cache_hit() const { return false; }
 };
 
-/// Compiles `program` for `mode`. Throws codegen::RunError for what the backend cannot lower.
-std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode);
+/// Compiles `program` for `mode` (the JIT's object cache as `options` say). Throws
+/// codegen::RunError for what the backend cannot lower.
+std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode,
+                                 const EngineOptions& options = {});
 
 }  // namespace kestrel::engine

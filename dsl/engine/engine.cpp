@@ -129,8 +129,11 @@ Timings Engine::run_source(const std::string& name, const std::string& text,
   run_options.out = out;
   try {
     // compile() raises RunError too, for what a backend cannot lower (a limit it has).
-    std::unique_ptr<engine::Backend> code = engine::compile(loaded.program, options_.mode);
+    std::unique_ptr<engine::Backend> code =
+        engine::compile(loaded.program, options_.mode, options_);
     timings.compile_ms = clock.lap();
+    timings.cached = code->cached();
+    timings.cache_hit = code->cache_hit();
     code->run_main(run_options);
   } catch (const codegen::RunError& error) {
     engine::throw_run_error(*loaded.sources, error);
@@ -148,8 +151,10 @@ Module Engine::load_source(const std::string& name, const std::string& text) con
   impl->loaded = engine::load(name, text, options_.stdlib_dir, &impl->timings);
   try {
     Stopwatch clock;
-    impl->code = engine::compile(impl->loaded.program, options_.mode);
+    impl->code = engine::compile(impl->loaded.program, options_.mode, options_);
     impl->timings.compile_ms = clock.lap();
+    impl->timings.cached = impl->code->cached();
+    impl->timings.cache_hit = impl->code->cache_hit();
   } catch (const codegen::RunError& error) {
     engine::throw_run_error(*impl->loaded.sources, error);
   }
@@ -167,7 +172,7 @@ std::string Engine::emit_llvm(const std::filesystem::path& path, std::string_vie
     }
   }
   try {
-    std::unique_ptr<engine::Backend> code = engine::compile(loaded.program, Mode::Jit);
+    std::unique_ptr<engine::Backend> code = engine::compile(loaded.program, Mode::Jit, options_);
     return fn.valid() ? code->emit_llvm_function(fn) : code->emit_llvm();
   } catch (const codegen::RunError& error) {
     engine::throw_run_error(*loaded.sources, error);

@@ -12,9 +12,9 @@ KESTREL, ROOT = sys.argv[1], sys.argv[2]
 failures = []
 
 
-def run(*args, cwd=ROOT):
+def run(*args, cwd=ROOT, env=None):
     return subprocess.run([KESTREL, *args], capture_output=True, text=True, cwd=cwd, timeout=60,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, env=env)
 
 
 def expect(name, proc, rc, stdout_has=None, stderr_has=None):
@@ -61,6 +61,26 @@ with tempfile.TemporaryDirectory() as tmp:
         written = f.read()
     if written != proc.stdout:
         failures.append(f"fmt --write wrote {written!r}, fmt printed {proc.stdout!r}")
+
+# The JIT's object cache: the first run is a miss, the second a hit with the same output.
+with tempfile.TemporaryDirectory() as tmp:
+    env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "cache"))
+    script = os.path.join(tmp, "pi.kst")
+    with open(script, "w") as f:
+        f.write("import montecarlo\nprint(\"pi\", montecarlo.pi(1000, 7))\n")
+    miss = run("run", "--time", script, env=env)
+    expect("run --time: cache miss", miss, 0, stdout_has="pi 3.", stderr_has="(cache miss)")
+    hit = run("run", "--time", script, env=env)
+    expect("run --time: cache hit", hit, 0, stdout_has=miss.stdout, stderr_has="(cache hit)")
+    entries = os.listdir(os.path.join(tmp, "cache", "kestrel"))
+    if len(entries) != 1 or not entries[0].endswith(".kjo"):
+        failures.append(f"cache folder holds {entries!r}, expected one .kjo entry")
+    fresh = run("run", "--time", "--no-cache", script, env=env)
+    expect("run --no-cache", fresh, 0, stdout_has=miss.stdout)
+    if "cache" in fresh.stderr:
+        failures.append(f"run --no-cache --time mentions the cache: {fresh.stderr!r}")
+    expect("bench --no-cache", run("bench", "--no-cache", "--repeat", "1", script, env=env), 0,
+           stdout_has="the same in both modes")
 
 for failure in failures:
     print("FAIL " + failure)

@@ -48,6 +48,8 @@ struct Timings {
   double check_ms = 0;
   double compile_ms = 0;
   double run_ms = 0;
+  bool cached = false;     // the JIT's object cache was on (JIT mode, usable folder)
+  bool cache_hit = false;  // the compiled code came from the object cache
 };
 
 /// How programs run: the bytecode interpreter, or native code from the LLVM JIT.
@@ -58,6 +60,10 @@ struct EngineOptions {
   /// stdlib/ folder of the source tree this library was built from.
   std::filesystem::path stdlib_dir;
   Mode mode = Mode::Jit;
+  /// The JIT's on-disk object cache; cache_dir empty: `$XDG_CACHE_HOME/kestrel`, else
+  /// `~/.cache/kestrel`. A folder that cannot be written silently disables it.
+  bool use_cache = true;
+  std::filesystem::path cache_dir;
 };
 
 class Module;
