@@ -1,0 +1,370 @@
+#include "runtime/parallel.hpp"
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <atomic>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "runtime/abi.hpp"
+
+namespace kestrel::rt {
+
+namespace {
+
+int default_threads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+// The arena parallel loops run in, replaced by set_threads; a loop holds its own reference, so
+// the old arena lives until the loops running in it finish.
+std::mutex g_arena_mutex;
+std::shared_ptr<tbb::task_arena> g_arena;
+std::atomic<int> g_threads{0};  // 0: not set yet (the default)
+// More threads than cores (set_threads(8) on 2 cores, for tests) needs TBB's worker limit
+// raised; without it the arena silently gets the default number of workers.
+std::unique_ptr<tbb::global_control> g_worker_limit;
+
+std::shared_ptr<tbb::task_arena> current_arena() {
+  std::lock_guard<std::mutex> lock(g_arena_mutex);
+  if (!g_arena) {
+    g_arena = std::make_shared<tbb::task_arena>(threads());
+  }
+  return g_arena;
+}
+
+// Set while this thread runs a chunk: a parallel loop started then runs serially inline.
+thread_local bool t_in_loop = false;
+
+struct InLoop {
+  bool saved = t_in_loop;
+  InLoop() { t_in_loop = true; }
+  ~InLoop() { t_in_loop = saved; }
+  InLoop(const InLoop&) = delete;
+  InLoop& operator=(const InLoop&) = delete;
+};
+
+// The failures of one loop: the lowest failing chunk and, when it threw, its exception.
+struct Failures {
+  std::atomic<std::int64_t> first{std::numeric_limits<std::int64_t>::max()};
+  std::mutex mutex;
+  std::int64_t thrown_chunk = -1;
+  std::exception_ptr thrown;
+
+  bool skip(std::int64_t c) const { return c > first.load(std::memory_order_relaxed); }
+  void note(std::int64_t c) {
+    std::int64_t seen = first.load(std::memory_order_relaxed);
+    while (c < seen && !first.compare_exchange_weak(seen, c, std::memory_order_relaxed)) {
+    }
+  }
+  void note_thrown(std::int64_t c, std::exception_ptr e) {
+    note(c);
+    std::lock_guard<std::mutex> lock(mutex);
+    if (thrown_chunk < 0 || c < thrown_chunk) {
+      thrown_chunk = c;
+      thrown = std::move(e);
+    }
+  }
+};
+
+void run_one(std::int64_t c, bool (*run)(void*, std::int64_t), void* env, Failures& f) {
+  if (f.skip(c)) {
+    return;
+  }
+  try {
+    if (!run(env, c)) {
+      f.note(c);
+    }
+  } catch (...) {
+    f.note_thrown(c, std::current_exception());
+  }
+}
+
+}  // namespace
+
+void set_threads(int n) {
+  int want = n <= 0 ? default_threads() : n;
+  std::lock_guard<std::mutex> lock(g_arena_mutex);
+  if (g_arena && g_threads.load() == want) {
+    return;
+  }
+  g_threads.store(want);
+  g_worker_limit.reset();
+  if (want > default_threads()) {
+    g_worker_limit = std::make_unique<tbb::global_control>(
+        tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(want));
+  }
+  g_arena = std::make_shared<tbb::task_arena>(want);
+}
+
+int threads() {
+  int n = g_threads.load(std::memory_order_relaxed);
+  return n == 0 ? default_threads() : n;
+}
+
+bool in_parallel_loop() { return t_in_loop; }
+
+namespace detail {
+
+std::int64_t run_chunks(std::int64_t count, bool (*run)(void* env, std::int64_t c), void* env) {
+  Failures f;
+  if (count <= 0) {
+    return -1;
+  }
+  if (count == 1 || t_in_loop || threads() == 1) {
+    InLoop guard;
+    for (std::int64_t c = 0; c < count && !f.skip(c); ++c) {
+      run_one(c, run, env, f);
+    }
+  } else {
+    // `published` and `finished` give ThreadSanitizer the happens-before edges between this
+    // thread and the workers (it cannot see the synchronization inside libtbb); they cost one
+    // atomic operation per task.
+    std::atomic<int> published{0};
+    std::atomic<std::int64_t> finished{0};
+    published.store(1, std::memory_order_release);
+    std::shared_ptr<tbb::task_arena> arena = current_arena();
+    arena->execute([&] {
+      tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, count, 1),
+                        [&](const tbb::blocked_range<std::int64_t>& r) {
+                          (void)published.load(std::memory_order_acquire);
+                          InLoop guard;
+                          for (std::int64_t c = r.begin(); c != r.end(); ++c) {
+                            run_one(c, run, env, f);
+                          }
+                          finished.fetch_add(r.size(), std::memory_order_release);
+                        });
+    });
+    (void)finished.load(std::memory_order_acquire);
+  }
+  std::int64_t first = f.first.load();
+  if (first == std::numeric_limits<std::int64_t>::max()) {
+    return -1;
+  }
+  if (f.thrown_chunk == first) {
+    std::rethrow_exception(f.thrown);
+  }
+  return first;
+}
+
+}  // namespace detail
+
+namespace {
+
+// One chunk's own context: the parent's run state with a fresh error slot.
+struct ChunkContext {
+  KestrelContext ctx;
+  AbiHost host;
+
+  explicit ChunkContext(const KestrelContext& parent) : ctx(parent) {
+    ctx.failed = 0;
+    ctx.site = 0;
+    host.out = parent.host != nullptr ? parent.host->out : nullptr;
+    host.str_pool = parent.host != nullptr ? parent.host->str_pool : nullptr;
+    ctx.host = &host;
+  }
+  ChunkContext(const ChunkContext&) = delete;
+  ChunkContext& operator=(const ChunkContext&) = delete;
+};
+
+// The error of the lowest failing chunk, copied out of its ChunkContext for the parent.
+struct FirstError {
+  std::mutex mutex;
+  std::int64_t chunk = -1;
+  std::uint32_t site = 0;
+  bool internal = false;
+  std::string message;
+
+  void offer(std::int64_t c, const ChunkContext& cc) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (chunk < 0 || c < chunk) {
+      chunk = c;
+      site = cc.ctx.site;
+      internal = cc.host.internal;
+      message = cc.host.message;
+    }
+  }
+};
+
+void record(KestrelContext* ctx, std::uint32_t site, const std::string& message, bool internal) {
+  if (ctx->failed == 0) {
+    ctx->failed = 1;
+    ctx->site = site;
+    if (ctx->host != nullptr) {
+      ctx->host->message = message;
+      ctx->host->internal = internal;
+    }
+  }
+}
+
+// Runs chunks of a body that reports failure through its context; records the first in ctx.
+// chunk_body(c, chunk_ctx) runs chunk c. Returns true when every chunk succeeded.
+template <class ChunkBody>
+bool run_ctx_chunks(KestrelContext* ctx, std::int64_t count, ChunkBody&& chunk_body) {
+  struct Env {
+    KestrelContext* parent;
+    ChunkBody* body;
+    FirstError first;
+  } env{ctx, &chunk_body, {}};
+  auto run = [](void* p, std::int64_t c) {
+    auto* e = static_cast<Env*>(p);
+    ChunkContext cc(*e->parent);
+    (*e->body)(c, &cc.ctx);
+    if (cc.ctx.failed != 0) {
+      e->first.offer(c, cc);
+      return false;
+    }
+    return true;
+  };
+  try {
+    if (detail::run_chunks(count, run, &env) < 0) {
+      return true;
+    }
+    record(ctx, env.first.site, env.first.message, env.first.internal);
+  } catch (const std::exception& e) {
+    // Generated code does not throw; this is the runtime's own failure (out of memory).
+    record(ctx, kNoSite, e.what(), true);
+  } catch (...) {
+    record(ctx, kNoSite, "unknown error", true);
+  }
+  return false;
+}
+
+template <class T>
+T from_bits(std::int64_t bits) {
+  if constexpr (std::is_same_v<T, float>) {
+    auto u = static_cast<std::uint32_t>(bits);
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  } else {
+    T v;
+    std::memcpy(&v, &bits, 8);
+    return v;
+  }
+}
+
+template <class T>
+std::int64_t to_bits(T v) {
+  if constexpr (std::is_same_v<T, float>) {
+    std::uint32_t u;
+    std::memcpy(&u, &v, 4);
+    return static_cast<std::int64_t>(u);
+  } else {
+    std::int64_t bits;
+    std::memcpy(&bits, &v, 8);
+    return bits;
+  }
+}
+
+// Combines reduction r's partials (stride `count` in `buf`) into values[r].
+template <class T>
+void finish_reduction(CombineOp op, const std::vector<std::int64_t>& buf, std::int64_t chunks,
+                      std::int32_t count, std::int32_t r, std::int64_t* values) {
+  if (chunks == 0) {
+    return;
+  }
+  std::vector<T> parts(static_cast<std::size_t>(chunks));
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    parts[static_cast<std::size_t>(c)] = from_bits<T>(buf[static_cast<std::size_t>(c * count + r)]);
+  }
+  auto combine = [op](T a, T b) { return combine_values(op, a, b); };
+  T tree = combine_tree(std::span<T>(parts), combine_identity<T>(op), combine);
+  values[r] = to_bits(combine(from_bits<T>(values[r]), tree));
+}
+
+}  // namespace
+
+}  // namespace kestrel::rt
+
+namespace rt = kestrel::rt;
+
+extern "C" {
+
+void kestrel_rt_parallel_for(std::int64_t lo, std::int64_t hi, std::int64_t chunk,
+                             void (*body)(void* env, std::int64_t lo, std::int64_t hi), void* env) {
+  rt::parallel_for_chunks(lo, hi, chunk,
+                          [&](std::int64_t clo, std::int64_t chi) { body(env, clo, chi); });
+}
+
+void kestrel_rt_parallel_for_ctx(KestrelContext* ctx, std::int64_t lo, std::int64_t hi,
+                                 std::int64_t chunk,
+                                 void (*body)(void* env, KestrelContext* chunk_ctx, std::int64_t lo,
+                                              std::int64_t hi),
+                                 void* env) {
+  rt::run_ctx_chunks(ctx, rt::chunks_in(lo, hi, chunk), [&](std::int64_t c, KestrelContext* cc) {
+    std::int64_t clo = lo + c * chunk;
+    body(env, cc, clo, hi - clo > chunk ? clo + chunk : hi);
+  });
+}
+
+void kestrel_rt_parallel_reduce(KestrelContext* ctx, std::int64_t lo, std::int64_t hi,
+                                std::int32_t count, const std::uint32_t* ops,
+                                const std::uint32_t* elems, std::int64_t* values,
+                                void (*body)(void* env, KestrelContext* chunk_ctx, std::int64_t lo,
+                                             std::int64_t hi, std::int64_t* partials),
+                                void* env) {
+  std::int64_t chunks = rt::chunks_in(lo, hi, rt::kReduceChunk);
+  std::vector<std::int64_t> identities(static_cast<std::size_t>(count));
+  for (std::int32_t r = 0; r < count; ++r) {
+    auto op = static_cast<rt::CombineOp>(ops[r]);
+    switch (static_cast<rt::Elem>(elems[r])) {
+      case rt::Elem::F64:
+        identities[r] = rt::to_bits(rt::combine_identity<double>(op));
+        break;
+      case rt::Elem::F32:
+        identities[r] = rt::to_bits(rt::combine_identity<float>(op));
+        break;
+      default:
+        identities[r] = rt::combine_identity<std::int64_t>(op);
+        break;
+    }
+  }
+  std::vector<std::int64_t> buf;
+  try {
+    buf.resize(static_cast<std::size_t>(chunks * count));
+  } catch (const std::exception& e) {
+    rt::record(ctx, rt::kNoSite, e.what(), true);
+    return;
+  }
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    std::memcpy(&buf[static_cast<std::size_t>(c * count)], identities.data(),
+                sizeof(std::int64_t) * static_cast<std::size_t>(count));
+  }
+  bool ok = rt::run_ctx_chunks(ctx, chunks, [&](std::int64_t c, KestrelContext* cc) {
+    std::int64_t clo = lo + c * rt::kReduceChunk;
+    std::int64_t chi = hi - clo > rt::kReduceChunk ? clo + rt::kReduceChunk : hi;
+    body(env, cc, clo, chi, &buf[static_cast<std::size_t>(c * count)]);
+  });
+  if (!ok) {
+    return;
+  }
+  for (std::int32_t r = 0; r < count; ++r) {
+    auto op = static_cast<rt::CombineOp>(ops[r]);
+    switch (static_cast<rt::Elem>(elems[r])) {
+      case rt::Elem::F64:
+        rt::finish_reduction<double>(op, buf, chunks, count, r, values);
+        break;
+      case rt::Elem::F32:
+        rt::finish_reduction<float>(op, buf, chunks, count, r, values);
+        break;
+      default:
+        rt::finish_reduction<std::int64_t>(op, buf, chunks, count, r, values);
+        break;
+    }
+  }
+}
+
+void kestrel_rt_set_threads(std::int32_t n) { rt::set_threads(n); }
+
+std::int32_t kestrel_rt_threads() { return rt::threads(); }
+
+}  // extern "C"

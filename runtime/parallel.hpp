@@ -1,0 +1,239 @@
+#pragma once
+// Parallel loops and reductions on oneTBB, with results that never depend on the thread count.
+//
+//   Chunking: a parallel loop over [lo, hi) with chunk size s runs body(lo + c*s, min(hi, lo +
+//   (c+1)*s)) once for each chunk c; the boundaries depend on lo, hi and s alone. Chunks run on
+//   the threads of one tbb::task_arena of threads() slots, in any order and on any thread.
+//   Reductions use chunks of kReduceChunk (reduce.hpp): the partial of chunk c is reduced left to
+//   right from the identity, and the partials are combined by combine_tree in chunk order, so a
+//   float sum is bit-identical at 1, 2 or 64 threads and equal to rt::reduce. A parallel for's
+//   reduction into a variable v gives combine(v_before, tree), as the interpreter's PFOR_END.
+//   Nesting: a parallel loop started inside a chunk runs all its chunks serially, inline, on the
+//   thread that started it (same chunks, same result).
+//   Errors: a chunk fails by throwing (C++ bodies) or by setting `failed` in its KestrelContext
+//   (generated code). The error of the lowest failing chunk is the one reported, so the report
+//   does not depend on the schedule; chunks above a known failure are not started, chunks below
+//   it still run (one of them may fail first in chunk order). Failing chunks' exceptions are
+//   caught on the worker and the chosen one is rethrown on the calling thread after every chunk
+//   has finished, so nothing outlives the call.
+//
+// Arrays' reference counts are not atomic (array.hpp): a body reads and writes elements through
+// raw pointers and never retains or releases an Array.
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "runtime/elementwise.hpp"
+#include "runtime/reduce.hpp"
+
+struct KestrelContext;  // runtime/abi.hpp
+
+namespace kestrel::rt {
+
+/// Sets the number of threads parallel loops use; n <= 0 restores the default (all cores,
+/// std::thread::hardware_concurrency). Not to be called from inside a parallel loop.
+void set_threads(int n);
+/// The number of threads parallel loops use.
+int threads();
+/// True on a thread that is running a chunk of a parallel loop (a nested loop runs serially).
+bool in_parallel_loop();
+
+/// Number of chunks of size `chunk` in [lo, hi) (0 when the range is empty).
+inline std::int64_t chunks_in(std::int64_t lo, std::int64_t hi, std::int64_t chunk) {
+  return hi <= lo ? 0 : (hi - lo - 1) / chunk + 1;
+}
+
+namespace detail {
+/// Runs run(env, c) for every chunk index c in [0, count): in parallel, or serially in order
+/// when nested, when threads() == 1 or when count == 1. run returns false when chunk c failed
+/// without throwing. Returns the lowest failed chunk (-1 if none); when that chunk threw, its
+/// exception is rethrown here instead. Chunks above a recorded failure are skipped.
+std::int64_t run_chunks(std::int64_t count, bool (*run)(void* env, std::int64_t c), void* env);
+}  // namespace detail
+
+/// Runs body(chunk_lo, chunk_hi) over the fixed chunking of [lo, hi) by `chunk` (> 0), in
+/// parallel. An exception thrown by a body (the lowest failing chunk's) is rethrown here.
+template <class Fn>
+void parallel_for_chunks(std::int64_t lo, std::int64_t hi, std::int64_t chunk, Fn&& body) {
+  struct Env {
+    std::int64_t lo, hi, chunk;
+    std::remove_reference_t<Fn>* body;
+  } env{lo, hi, chunk, &body};
+  auto run = [](void* p, std::int64_t c) {
+    auto* e = static_cast<Env*>(p);
+    std::int64_t clo = e->lo + c * e->chunk;
+    std::int64_t chi = e->hi - clo > e->chunk ? clo + e->chunk : e->hi;
+    (*e->body)(clo, chi);
+    return true;
+  };
+  detail::run_chunks(chunks_in(lo, hi, chunk), run, &env);
+}
+
+/// The four reductions of a parallel for, in ir::ReduceOp's order (the C ABI passes the number).
+enum class CombineOp : std::uint8_t { Add, Mul, Min, Max };
+
+/// a op b: integers wrap; min and max propagate nan and keep `a` on a tie (reduce.hpp's rules).
+template <class T>
+T combine_values(CombineOp op, T a, T b) {
+  switch (op) {
+    case CombineOp::Add:
+      if constexpr (std::is_integral_v<T>) {
+        return wrap_add(a, b);
+      } else {
+        return static_cast<T>(a + b);
+      }
+    case CombineOp::Mul:
+      if constexpr (std::is_integral_v<T>) {
+        return wrap_mul(a, b);
+      } else {
+        return static_cast<T>(a * b);
+      }
+    case CombineOp::Min:
+      return min_value(a, b);
+    case CombineOp::Max:
+      return max_value(a, b);
+  }
+  return a;
+}
+
+/// The identity of op: 0, 1, the largest value (+inf) for Min, the smallest (-inf) for Max.
+template <class T>
+T combine_identity(CombineOp op) {
+  using L = std::numeric_limits<T>;
+  switch (op) {
+    case CombineOp::Add:
+      return T{0};
+    case CombineOp::Mul:
+      return T{1};
+    case CombineOp::Min:
+      return L::has_infinity ? L::infinity() : L::max();
+    case CombineOp::Max:
+      return L::has_infinity ? -L::infinity() : L::lowest();
+  }
+  return T{0};
+}
+
+/// The reduction of [lo, hi) in reduce.hpp's fixed order: partial(chunk_lo, chunk_hi) gives one
+/// kReduceChunk chunk's partial, and the partials are combined by combine_tree with `combine`.
+/// Returns `identity` for an empty range.
+template <class T, class Partial, class Combine>
+T parallel_reduce_chunks(std::int64_t lo, std::int64_t hi, T identity, Partial&& partial,
+                         Combine combine) {
+  std::int64_t count = chunks_in(lo, hi, kReduceChunk);
+  std::vector<T> partials(static_cast<std::size_t>(count), identity);
+  T* out = partials.data();
+  parallel_for_chunks(lo, hi, kReduceChunk, [&](std::int64_t clo, std::int64_t chi) {
+    out[(clo - lo) / kReduceChunk] = partial(clo, chi);
+  });
+  return combine_tree(std::span<T>(partials), identity, combine);
+}
+
+/// `op` over p[0..n) (contiguous) in the fixed order; for Add equal to rt::reduce(Sum) bit for
+/// bit, for Min and Max equal to rt::reduce's (the first extreme, the first nan). Returns the
+/// identity when n == 0 (rt::reduce raises for min and max of nothing). T: i64, f64 or f32.
+template <class T>
+T parallel_reduce(CombineOp op, const T* p, std::int64_t n) {
+  static_assert(
+      std::is_same_v<T, std::int64_t> || std::is_same_v<T, double> || std::is_same_v<T, float>,
+      "parallel_reduce: i64, f64 or f32");
+  T id = combine_identity<T>(op);
+  auto partial = [&](std::int64_t lo, std::int64_t hi) {
+    // Sum and product start from the identity as rt::reduce does (acc = 0; acc = acc + x).
+    T acc = op == CombineOp::Add ? T{} : id;
+    for (std::int64_t k = lo; k < hi; ++k) {
+      acc = combine_values(op, acc, p[k]);
+    }
+    return acc;
+  };
+  return parallel_reduce_chunks<T>(0, n, id, partial,
+                                   [op](T a, T b) { return combine_values(op, a, b); });
+}
+
+// ---- whole-array operations ------------------------------------------------------------------
+// Below these sizes a parallel region costs more than it saves, so the helpers run inline (with
+// the same chunks, so the result is the same). Measured on this 2-core machine (Release,
+// bench/parallel_bench.cpp, BM_Sum* / BM_Add*; see the figures beside each constant).
+
+/// f64 sum: 1 thread vs 2 threads (parallel_reduce, fixed order), median ns.
+///   n = 16384: 14.7 us vs 13.2 us; n = 32768: 29.7 vs 17.1; n = 65536: 59 vs 32; 10^6: 915 vs 466.
+///   The chunked sum is latency-bound (one dependent add per element), so it pays from 4 chunks.
+inline constexpr std::int64_t kParallelReduceThreshold = 32768;
+/// f32 vector add out = a + b: serial loop vs 2 threads, median.
+///   n = 65536: 13 us vs 17 us; n = 262144: 56 vs 40; n = 10^6: 296 vs 216 (memory-bound).
+inline constexpr std::int64_t kParallelElementwiseThreshold = 131072;
+/// Elements per chunk of a parallel elementwise operation (256 KiB of f64).
+inline constexpr std::int64_t kElementwiseChunk = 32768;
+
+/// body(lo, hi) over [0, n): chunks of kElementwiseChunk in parallel when n reaches
+/// kParallelElementwiseThreshold, else one call inline.
+template <class Fn>
+void parallel_elementwise(std::int64_t n, Fn&& body) {
+  if (n < kParallelElementwiseThreshold || threads() == 1 || in_parallel_loop()) {
+    if (n > 0) {
+      body(std::int64_t{0}, n);
+    }
+    return;
+  }
+  parallel_for_chunks(0, n, kElementwiseChunk, body);
+}
+
+/// The sum of p[0..n) in the fixed order (equal to rt::reduce), in parallel from
+/// kParallelReduceThreshold elements.
+template <class T>
+T parallel_sum(const T* p, std::int64_t n) {
+  if (n < kParallelReduceThreshold) {
+    T partials[kParallelReduceThreshold / kReduceChunk];
+    std::int64_t count = chunks_in(0, n, kReduceChunk);
+    for (std::int64_t c = 0; c < count; ++c) {
+      T acc{};
+      for (std::int64_t k = c * kReduceChunk; k < std::min(n, (c + 1) * kReduceChunk); ++k) {
+        acc = combine_values(CombineOp::Add, acc, p[k]);
+      }
+      partials[c] = acc;
+    }
+    return combine_tree(std::span<T>(partials, static_cast<std::size_t>(count)), T{},
+                        [](T a, T b) { return combine_values(CombineOp::Add, a, b); });
+  }
+  return parallel_reduce(CombineOp::Add, p, n);
+}
+
+}  // namespace kestrel::rt
+
+extern "C" {
+
+/// Runs body(env, chunk_lo, chunk_hi) over the fixed chunking of [lo, hi) by `chunk`, in
+/// parallel. The body must not fail (use kestrel_rt_parallel_for_ctx for one that can).
+void kestrel_rt_parallel_for(std::int64_t lo, std::int64_t hi, std::int64_t chunk,
+                             void (*body)(void* env, std::int64_t lo, std::int64_t hi), void* env);
+
+/// As kestrel_rt_parallel_for, for a body that may fail: each chunk runs with its own
+/// KestrelContext (a copy of ctx's run state with a fresh error slot; print and str values are
+/// not to be used from a chunk that can run on another thread). When a chunk fails, the error
+/// of the lowest failing chunk (message, site, internal) is recorded in ctx, which is marked
+/// failed; the generated code tests ctx->failed after the call as after any runtime call.
+void kestrel_rt_parallel_for_ctx(KestrelContext* ctx, std::int64_t lo, std::int64_t hi,
+                                 std::int64_t chunk,
+                                 void (*body)(void* env, KestrelContext* chunk_ctx, std::int64_t lo,
+                                              std::int64_t hi),
+                                 void* env);
+
+/// A parallel for over [lo, hi) with `count` reductions, chunked by kReduceChunk. Reduction r has
+/// ops[r] (0 add, 1 mul, 2 min, 3 max: ir::ReduceOp), elems[r] (rt::Elem: I64, F64 or F32) and
+/// values[r] (the variable before the loop in, its value after out, in the ABI's bits form).
+/// body(env, chunk_ctx, chunk_lo, chunk_hi, partials) finds partials[0..count) holding the
+/// identities and leaves there the chunk's partials (accumulated left to right); the runtime owns
+/// the buffer. values[r] becomes combine(before, combine_tree(partials of every chunk)). On
+/// failure ctx is marked as kestrel_rt_parallel_for_ctx does and values are left unchanged.
+void kestrel_rt_parallel_reduce(KestrelContext* ctx, std::int64_t lo, std::int64_t hi,
+                                std::int32_t count, const std::uint32_t* ops,
+                                const std::uint32_t* elems, std::int64_t* values,
+                                void (*body)(void* env, KestrelContext* chunk_ctx, std::int64_t lo,
+                                             std::int64_t hi, std::int64_t* partials),
+                                void* env);
+
+/// set_threads / threads for generated code and the CLI.
+void kestrel_rt_set_threads(std::int32_t n);
+std::int32_t kestrel_rt_threads();
+}
