@@ -1,6 +1,7 @@
 // The JIT driver: lower the program to one LLVM module, optimise it in LLJIT's IRTransformLayer
 // with the new pass manager (O2 by default) for the host CPU, link it against the runtime's C
 // ABI (an absolute-symbol map: no lookup in the process), and run it.
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ObjectTransformLayer.h>
@@ -192,14 +193,23 @@ Value value_of(ir::Type t, std::int64_t s) {
   return v;
 }
 
-/// An LLJIT for the host that links against the runtime's C ABI and nothing else.
-std::unique_ptr<llvm::orc::LLJIT> make_jit(llvm::orc::JITTargetMachineBuilder jtmb) {
-  auto jit = unwrap(llvm::orc::LLJITBuilder()
-                        .setJITTargetMachineBuilder(std::move(jtmb))
-                        .setLinkProcessSymbolsByDefault(false)
-                        .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
-                        .create(),
-                    "creating the JIT");
+/// An LLJIT for the host that links against the runtime's C ABI and nothing else. Given the
+/// data layout (a cache hit, which only links an object), it creates no TargetMachine.
+std::unique_ptr<llvm::orc::LLJIT> make_jit(llvm::orc::JITTargetMachineBuilder jtmb,
+                                           const std::string* data_layout = nullptr) {
+  llvm::orc::LLJITBuilder builder;
+  builder.setJITTargetMachineBuilder(std::move(jtmb))
+      .setLinkProcessSymbolsByDefault(false)
+      .setPlatformSetUp(llvm::orc::setUpInactivePlatform);
+  if (data_layout != nullptr) {
+    builder.setDataLayout(llvm::DataLayout(*data_layout))
+        .setCompileFunctionCreator(
+            [](llvm::orc::JITTargetMachineBuilder b)
+                -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+              return std::make_unique<llvm::orc::ConcurrentIRCompiler>(std::move(b));  // lazy TM
+            });
+  }
+  auto jit = unwrap(builder.create(), "creating the JIT");
   llvm::orc::SymbolMap symbols;
   for (const rt::AbiSymbol& s : rt::abi_symbols()) {
     symbols[jit->mangleAndIntern(s.name)] = llvm::orc::ExecutorSymbolDef(
@@ -248,7 +258,7 @@ std::unique_ptr<CompiledProgram::Impl> load_cached(cache::Entry e,
   impl->tables = std::move(e.tables);  // the deque's elements keep their addresses
   impl->module_text = std::move(e.module_text);
   impl->function_text = std::move(e.function_text);
-  impl->jit = make_jit(std::move(jtmb));
+  impl->jit = make_jit(std::move(jtmb), e.data_layout.empty() ? nullptr : &e.data_layout);
   if (llvm::Error err = impl->jit->addObjectFile(
           llvm::MemoryBuffer::getMemBufferCopy(e.object, "kestrel-cached-object"))) {
     llvm::consumeError(std::move(err));
@@ -277,10 +287,22 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   const std::filesystem::path cache_dir = cache::dir_of(options);
   std::string cache_key;
   if (!cache_dir.empty()) {
+    static const bool kCacheTimes = std::getenv("KESTREL_JIT_TIMES") != nullptr;
+    auto since = [&start] {
+      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+          .count();
+    };
     auto host = unwrap(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host");
     cache_key = cache::key_of(program, options, host.getCPU(), host.getFeatures().getString());
-    if (std::optional<cache::Entry> entry = cache::load(cache_dir, cache_key)) {
-      if (auto hit = load_cached(std::move(*entry), std::move(host), impl->main)) {
+    if (kCacheTimes) std::fprintf(stderr, "cache key %.2f\n", since());
+    std::optional<cache::Entry> entry = cache::load(cache_dir, cache_key);
+    if (kCacheTimes) {
+      std::fprintf(stderr, "cache read %.2f (%s)\n", since(), entry ? "hit" : "miss");
+    }
+    if (entry) {
+      auto hit = load_cached(std::move(*entry), std::move(host), impl->main);
+      if (kCacheTimes) std::fprintf(stderr, "cache link %.2f\n", since());
+      if (hit) {
         hit->cache_hit = true;
         hit->cached = true;
         hit->compile_ms =
@@ -373,7 +395,8 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   if (kTimes) std::fprintf(stderr, "define %.2f\n", lap());
   check(link_program(*impl, string_slots), "looking up the functions");
   if (cacheable && !object->empty()) {
-    cache::Entry entry{*object, impl->tables, impl->module_text, impl->function_text};
+    cache::Entry entry{*object, tm->createDataLayout().getStringRepresentation(), impl->tables,
+                       impl->module_text, impl->function_text};
     impl->cached = cache::store(cache_dir, cache_key, entry);
   }
   if (kTimes) std::fprintf(stderr, "materialize %.2f\n", lap());

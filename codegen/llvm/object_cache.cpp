@@ -30,7 +30,7 @@ namespace {
 
 constexpr char kMagic[8] = {'K', 'S', 'T', 'R', 'L', 'J', 'I', 'T'};
 // Bump when the entry layout or anything the cached code assumes changes.
-constexpr std::uint32_t kFormatVersion = 1;
+constexpr std::uint32_t kFormatVersion = 2;
 constexpr std::size_t kHeaderSize = 8 + 4 + 4 + 8 + 8;  // magic, version, 0, length, checksum
 
 /// Appends fixed-width little-endian integers and length-prefixed strings.
@@ -254,11 +254,15 @@ std::optional<Entry> load(const std::filesystem::path& dir, const std::string& k
   if (dir.empty()) {
     return std::nullopt;
   }
-  std::ifstream in(entry_path(dir, key), std::ios::binary);
+  std::ifstream in(entry_path(dir, key), std::ios::binary | std::ios::ate);
   if (!in) {
     return std::nullopt;
   }
-  std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string file(static_cast<std::size_t>(std::max<std::streamoff>(in.tellg(), 0)), '\0');
+  in.seekg(0);
+  if (!in.read(file.data(), static_cast<std::streamsize>(file.size()))) {
+    return std::nullopt;
+  }
   if (file.size() < kHeaderSize || std::memcmp(file.data(), kMagic, sizeof(kMagic)) != 0) {
     return std::nullopt;
   }
@@ -278,6 +282,7 @@ std::optional<Entry> load(const std::filesystem::path& dir, const std::string& k
   }
   Entry e;
   e.object = r.str();
+  e.data_layout = r.str();
   e.tables.sites.resize(r.count(12));
   for (diag::Span& s : e.tables.sites) {
     s = r.span();
@@ -313,6 +318,7 @@ bool store(const std::filesystem::path& dir, const std::string& key, const Entry
   Writer p;
   p.str(key);
   p.str(entry.object);
+  p.str(entry.data_layout);
   p.num<std::uint64_t>(entry.tables.sites.size());
   for (const diag::Span& s : entry.tables.sites) {
     p.span(s);

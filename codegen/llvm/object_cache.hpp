@@ -38,7 +38,8 @@ std::string key_of(const ir::Program& program, const Options& options, std::stri
 
 /// What an entry holds besides its key.
 struct Entry {
-  std::string object;  // the relocatable object file
+  std::string object;       // the relocatable object file
+  std::string data_layout;  // the target's, so a hit needs no TargetMachine
   LoweredTables tables;
   std::string module_text;
   std::vector<std::string> function_text;
