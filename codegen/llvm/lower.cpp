@@ -140,6 +140,97 @@ void assigned_locals(const ir::Program& p, const ir::Block& b, std::vector<char>
   }
 }
 
+/// Whether every element access in kernel `k` is `P[index(0)]` / `P[index(0), index(1)]` with P
+/// an array parameter the kernel never rebinds (index(d) directly or through a `let`), so a
+/// launch whose grid fits every array argument can run it without bounds checks.
+bool kernel_indexes_by_grid(const ir::Program& p, const ir::Function& k) {
+  std::vector<char> rebound(k.locals.size(), 0);
+  assigned_locals(p, k.body, rebound);
+  std::vector<int> index_local(k.locals.size(), -1);  // local -> the d of its `let = index(d)`
+  auto axis_of = [&](ExprId e) -> int {
+    const ir::Expr& x = p.expr(e);
+    if (const auto* b = std::get_if<ir::BuiltinCall>(&x.kind); b && b->builtin == Builtin::Index) {
+      return std::max<int>(b->axis, 0);
+    }
+    if (const auto* r = std::get_if<ir::LocalRef>(&x.kind)) {
+      return index_local[r->local.v];
+    }
+    return -1;
+  };
+  bool ok = true;
+  auto access = [&](ExprId base, const std::vector<ExprId>& indices) {
+    const auto* r = std::get_if<ir::LocalRef>(&p.expr(base).kind);
+    if (r == nullptr || r->local.v >= k.param_count || rebound[r->local.v]) {
+      ok = false;
+      return;
+    }
+    for (std::size_t d = 0; d < indices.size(); ++d) {
+      ok = ok && axis_of(indices[d]) == static_cast<int>(d);
+    }
+  };
+  std::function<void(ExprId)> expr = [&](ExprId e) {
+    if (const auto* ix = std::get_if<ir::Index>(&p.expr(e).kind)) {
+      access(ix->base, ix->indices);
+    }
+    ir::for_each_child(p.expr(e).kind, expr);
+  };
+  std::function<void(const ir::Block&)> block = [&](const ir::Block& b) {
+    for (ir::StmtId id : b.stmts) {
+      std::visit(ir::overloaded{
+                     [&](const ir::Let& l) {
+                       expr(l.init);
+                       int d = axis_of(l.init);
+                       const auto* b2 = std::get_if<ir::BuiltinCall>(&p.expr(l.init).kind);
+                       if (b2 != nullptr && d >= 0 && !k.locals[l.local.v].is_mutable) {
+                         index_local[l.local.v] = d;
+                       }
+                     },
+                     [&](const ir::LetTuple& l) { expr(l.init); },
+                     [&](const ir::Assign& a) { expr(a.value); },
+                     [&](const ir::StoreIndex& st) {
+                       expr(st.base);
+                       for (ExprId i : st.indices) {
+                         expr(i);
+                       }
+                       expr(st.value);
+                       access(st.base, st.indices);
+                     },
+                     [&](const ir::StoreView& st) {
+                       expr(st.target);
+                       expr(st.value);
+                     },
+                     [&](const ir::ExprStmt& e) { expr(e.expr); },
+                     [&](const ir::If& i) {
+                       expr(i.cond);
+                       block(i.then_body);
+                       block(i.else_body);
+                     },
+                     [&](const ir::While& w) {
+                       expr(w.cond);
+                       block(w.body);
+                     },
+                     [&](const ir::For& f) {
+                       expr(f.lo);
+                       expr(f.hi);
+                       if (f.step.valid()) {
+                         expr(f.step);
+                       }
+                       block(f.body);
+                     },
+                     [&](const ir::Return& r) {
+                       if (r.value.valid()) {
+                         expr(r.value);
+                       }
+                     },
+                     [&](const auto&) {},
+                 },
+                 p.stmt(id).kind);
+    }
+  };
+  block(k.body);
+  return ok;
+}
+
 /// A symbol-safe rendering of a Kestrel function name.
 std::string symbol_of(const std::string& name, std::uint32_t id) {
   std::string s = "kestrel.";
@@ -269,15 +360,27 @@ class ModuleLowering {
   llvm::MDNode* tbaa_elem_[6];
   std::vector<char> uses_stream_;
   std::vector<llvm::Function*> fns_;
+  /// By FnId: for a kernel whose accesses are all by the grid (kernel_indexes_by_grid), a copy
+  /// without bounds checks that a launch calls once it has checked the grid fits; else null.
+  std::vector<llvm::Function*> in_bounds_;
+  std::vector<char> in_bounds_can_fail_;  // whether that copy can record an error
 };
 
 /// Lowers one function.
 class FnLowering {
  public:
-  FnLowering(ModuleLowering& ml, ir::FnId id)
-      : ml_(ml), p_(ml.p_), fn_(ml.p_.fn(id)), id_(id), b_(ml.c_), f_(ml.fns_[id.v]) {}
+  FnLowering(ModuleLowering& ml, ir::FnId id, bool in_bounds = false)
+      : ml_(ml),
+        p_(ml.p_),
+        fn_(ml.p_.fn(id)),
+        id_(id),
+        b_(ml.c_),
+        f_(in_bounds ? ml.in_bounds_[id.v] : ml.fns_[id.v]),
+        checked_(!fn_.unchecked && !in_bounds) {}
 
   void run();
+  /// After run(): whether the function can record a runtime error (its unwind is reachable).
+  bool can_fail() const { return !unwind_bb_->hasNPredecessors(0); }
 
  private:
   // ---- basics ----
@@ -560,7 +663,8 @@ class FnLowering {
   diag::Span last_stmt_span_;
   llvm::MDNode* cold_ = nullptr;
   std::vector<std::uint32_t> borrowed_;  // parameters never rebound: not retained
-  bool no_fuse_ = false;                 // while lowering the unfused fallback of a fused operation
+  bool checked_;          // bounds checks (off under @unchecked and in a kernel's in-bounds copy)
+  bool no_fuse_ = false;  // while lowering the unfused fallback of a fused operation
 };
 
 #include "codegen/llvm/lower_expr.inc"
@@ -759,6 +863,24 @@ void ModuleLowering::run() {
       lf->addRetAttr(llvm::Attribute::ZExt);
     }
     fns_.push_back(lf);
+    llvm::Function* copy = nullptr;
+    if (fn.is_kernel && !fn.unchecked && kernel_indexes_by_grid(p_, fn)) {
+      copy =
+          llvm::Function::Create(ft, llvm::Function::InternalLinkage, sig.symbol + ".inbounds", m_);
+      copy->copyAttributesFrom(lf);
+      copy->setLinkage(llvm::Function::InternalLinkage);
+      copy->setDSOLocal(true);
+    }
+    in_bounds_.push_back(copy);
+  }
+  // The kernels' in-bounds copies first: a launch needs to know whether its copy can fail.
+  in_bounds_can_fail_.assign(p_.functions.size(), 1);
+  for (std::uint32_t f = 0; f < p_.functions.size(); ++f) {
+    if (in_bounds_[f] != nullptr) {
+      FnLowering copy(*this, ir::FnId{f}, true);
+      copy.run();
+      in_bounds_can_fail_[f] = copy.can_fail() ? 1 : 0;
+    }
   }
   for (std::uint32_t f = 0; f < p_.functions.size(); ++f) {
     FnLowering(*this, ir::FnId{f}).run();
