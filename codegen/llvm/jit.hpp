@@ -12,12 +12,13 @@
 //
 //   - ctx (runtime/abi.hpp) is the run's context: call depth, interrupt flag, the seeded random
 //     stream, the kernel index and the recorded error. Set it up with a zero `failed`, `depth`
-//     0, `max_depth`, `budget` > 0, the stream, and a host (rt::AbiHost) for the error text and
-//     print output.
+//     0, `max_depth`, `budget` > 0, the stream, and a host (rt::AbiHost: the error text, print's
+//     output, and `str_pool` for str values read out of arrays).
 //   - Parameters in order, each flattened to its native type: bool as `bool` (i1 zeroext), i32
 //     as int32_t, i64 as int64_t, f32 as float, f64 as double, str as const std::string*, arrays
-//     as rt::Array* and tables as rt::Table* (borrowed: the callee retains what it keeps). A
-//     tuple parameter passes its elements one after another.
+//     as rt::Array* and tables as rt::Table* (borrowed: the caller keeps them alive for the call;
+//     the callee retains one only if it rebinds that parameter). A tuple parameter passes its
+//     elements one after another.
 //   - R is the result in the same native type; void functions return void. An array or table
 //     result is a new reference the caller owns. A function returning a tuple returns void and
 //     writes its flattened elements into `out`, 8 bytes each (bool/i32/i64 as int64_t, f64 as

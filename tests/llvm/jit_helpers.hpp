@@ -3,6 +3,7 @@
 // and report what each printed, its runtime error (`line:col: message`) and leaked arrays.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <optional>
 #include <string>

@@ -92,3 +92,47 @@ TEST(Fusion, StoresRespectOverlap) {
 
 }  // namespace
 }  // namespace kestrel::jit::testing
+
+namespace kestrel::jit::testing {
+namespace {
+
+/// Runs `text` in one mode with the interrupt flag already set.
+Outcome run_interrupted(const std::string& text, Mode mode) {
+  diag::SourceManager sources;
+  auto program = check_text(sources, text);
+  Outcome o;
+  if (!program) {
+    return o;
+  }
+  std::atomic<bool> stop{true};
+  codegen::RunOptions options;
+  options.out = &o.out;
+  options.interrupt = &stop;
+  try {
+    if (mode == Mode::Interp) {
+      auto code = interp::compile(*program);
+      interp::run_main(*code, options);
+    } else {
+      jit::Options jo;
+      jo.use_cache = false;
+      auto code = jit::compile(*program, jo);
+      jit::run_main(*code, options);
+    }
+  } catch (const codegen::RunError& e) {
+    o.error = diag::location(sources, e.span()) + ": " + e.message();
+  }
+  return o;
+}
+
+TEST(Lowering, InterruptStopsLoopsWhereTheInterpreterDoes) {
+  for (const char* text : {"var n = 0\nwhile true {\n    n += 1\n}\n",
+                           "var n = 0\nfor i in 0..100000000 {\n    n += i\n}\nprint(n)\n"}) {
+    Outcome a = run_interrupted(text, Mode::Interp);
+    Outcome b = run_interrupted(text, Mode::Jit);
+    EXPECT_NE(b.error.find("interrupted"), std::string::npos) << b.error;
+    EXPECT_EQ(a.error, b.error);
+  }
+}
+
+}  // namespace
+}  // namespace kestrel::jit::testing
