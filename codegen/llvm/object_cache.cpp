@@ -392,9 +392,6 @@ bool externalise_strings(llvm::Module& module, const std::deque<std::string>& st
     slots.push_back(new llvm::GlobalVariable(module, ptr, false, llvm::GlobalValue::ExternalLinkage,
                                              llvm::ConstantPointerNull::get(ptr), string_slot(n)));
   }
-  if (strings.empty()) {
-    return true;
-  }
   // The address of a string constant, when `v` is `inttoptr (i64 address)`.
   auto string_of = [&](llvm::Value* v) -> std::optional<std::size_t> {
     auto* ce = llvm::dyn_cast<llvm::ConstantExpr>(v);
@@ -435,7 +432,9 @@ bool externalise_strings(llvm::Module& module, const std::deque<std::string>& st
       }
     }
   }
-  // Anything still holding an address (in another form) makes the object process-specific.
+  // Anything still holding an address makes the object process-specific: a string's address
+  // in another form, or any other pointer made from a constant (lowering must embed no other
+  // address of this process; should it start to, such programs are simply not cached).
   for (llvm::Function& f : module) {
     for (llvm::BasicBlock& bb : f) {
       for (llvm::Instruction& inst : bb) {
@@ -452,7 +451,11 @@ bool externalise_strings(llvm::Module& module, const std::deque<std::string>& st
               if (ci->getBitWidth() <= 64 && index.count(ci->getZExtValue()) != 0) {
                 complete = false;
               }
-            } else if (llvm::isa<llvm::ConstantExpr>(k)) {
+            } else if (auto* ce = llvm::dyn_cast<llvm::ConstantExpr>(k)) {
+              if (ce->getOpcode() == llvm::Instruction::IntToPtr &&
+                  !llvm::cast<llvm::Constant>(ce->getOperand(0))->isNullValue()) {
+                complete = false;
+              }
               for (llvm::Value* o : k->operand_values()) {
                 work.push_back(llvm::cast<llvm::Constant>(o));
               }

@@ -57,8 +57,10 @@ std::filesystem::path entry_path(const std::filesystem::path& dir, const std::st
 
 /// Lowering embeds each str constant as the address of its std::string in `strings`, which
 /// differs from process to process. This rewrites every such use into a load from an exported
-/// global slot (`kestrel.str.N`, filled by bind_strings), so the object can be reused. False when
-/// a use could not be rewritten (the code is then still correct, but must not be cached).
+/// global slot (`kestrel.str.N`; the driver stores the string's address there after linking), so
+/// the object can be reused. False when the module still holds a process address afterwards (a
+/// use it could not rewrite, or any other `inttoptr` of a constant): the code is then still
+/// correct in this process, but must not be cached.
 bool externalise_strings(llvm::Module& module, const std::deque<std::string>& strings);
 
 /// The slot name of string constant `n`.

@@ -30,11 +30,14 @@ struct FnSig {
   std::vector<ir::Type> flat_ret;
 };
 
-/// The tables lowering produces alongside the module.
+/// The tables lowering produces alongside the module. A cache hit restores them from the entry
+/// (object_cache.cpp writes and reads every field: add a new one there too).
 struct LoweredTables {
-  std::vector<diag::Span> sites;    // site id -> span
-  std::deque<std::string> strings;  // str constants (the code holds their addresses)
-  std::vector<FnSig> sigs;          // by FnId
+  std::vector<diag::Span> sites;  // site id -> span
+  // str constants (the code holds their addresses; the object cache turns those into slots,
+  // and does not cache a module that embeds any other address of this process)
+  std::deque<std::string> strings;
+  std::vector<FnSig> sigs;  // by FnId
 };
 
 /// Lowers every function of `program` into `module` (in lower.cpp).

@@ -211,6 +211,31 @@ TEST_F(CacheTest, BitFlippedEntryIsIgnoredAndRebuilt) {
   check_rebuilt(script_, cache_.path(), [](std::string& b) { b[16] ^= 0x01; });
 }
 
+TEST_F(CacheTest, EntryOfAnotherProgramIsIgnored) {
+  fs::path other = src_.path() / "other.kst";
+  write_file(other, "print(\"other\", 1 + 2)\n");
+  write_file(script_, kScript);
+  Result other_first = compile_and_run(other, cache_.path());
+  std::vector<fs::path> other_entry = entries(cache_.path());
+  ASSERT_EQ(other_entry.size(), 1u);
+  Result first = compile_and_run(script_, cache_.path());
+  std::vector<fs::path> both = entries(cache_.path());
+  ASSERT_EQ(both.size(), 2u);
+  fs::path script_entry = both[0] == other_entry[0] ? both[1] : both[0];
+  // A whole, well-formed entry under the wrong name (its payload names another key).
+  fs::copy_file(other_entry[0], script_entry, fs::copy_options::overwrite_existing);
+
+  Result again = compile_and_run(script_, cache_.path());
+  EXPECT_FALSE(again.hit);
+  EXPECT_EQ(again.out, first.out);
+  EXPECT_EQ(again.error, first.error);
+  EXPECT_TRUE(compile_and_run(script_, cache_.path()).hit);
+  Result other_again = compile_and_run(other, cache_.path());
+  EXPECT_TRUE(other_again.hit);
+  EXPECT_EQ(other_again.out, "other 3\n");
+  EXPECT_EQ(other_again.out, other_first.out);
+}
+
 TEST_F(CacheTest, ConcurrentCompilesLeaveOneValidEntry) {
   write_file(script_, kScript);
   Result reference = compile_and_run(script_, cache_.path(), false);
