@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -47,7 +48,9 @@ inline Outcome run_program(const diag::SourceManager& sources, const ir::Program
       interp::run_main(*code, options);
     } else {
       jit::Options jo;
-      jo.use_cache = false;  // the lowering under test, not the object cache (cache_test.cpp)
+      // The lowering under test, not the object cache (cache_test.cpp has its own tests);
+      // KESTREL_TEST_JIT_CACHE=1 runs every program through the cache as well.
+      jo.use_cache = std::getenv("KESTREL_TEST_JIT_CACHE") != nullptr;
       auto code = jit::compile(program, jo);
       jit::run_main(*code, options);
     }
