@@ -163,8 +163,8 @@ inline constexpr std::int64_t kParallelReduceThreshold = 32768;
 /// f32 vector add out = a + b: serial loop vs 2 threads, median.
 ///   n = 65536: 13 us vs 17 us; n = 262144: 56 vs 40; n = 10^6: 296 vs 216 (memory-bound).
 inline constexpr std::int64_t kParallelElementwiseThreshold = 131072;
-/// Elements per chunk of a parallel elementwise operation (256 KiB of f64).
-inline constexpr std::int64_t kElementwiseChunk = 32768;
+/// Elements per chunk of a parallel elementwise operation (128 KiB of f64).
+inline constexpr std::int64_t kElementwiseChunk = 16384;
 
 /// body(lo, hi) over [0, n): chunks of kElementwiseChunk in parallel when n reaches
 /// kParallelElementwiseThreshold, else one call inline.

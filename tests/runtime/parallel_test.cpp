@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <mutex>
@@ -424,6 +425,18 @@ TEST_F(Parallel, ElementwiseAddAndLiveBuffersStayFlat) {
     }
   }
   EXPECT_EQ(live_buffers(), live);
+}
+
+// Run by hand under the tsan preset (--gtest_also_run_disabled_tests) to check that
+// tests/tsan.supp hides only TBB's internals: TSan must report this race between two chunks.
+TEST_F(Parallel, DISABLED_TsanReportsARaceBetweenChunks) {
+  set_threads(2);
+  I64 shared = 0;
+  parallel_for_chunks(0, 64, 1, [&](I64 i, I64) {
+    shared += i;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  EXPECT_GT(shared, 0);
 }
 
 }  // namespace
