@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -32,6 +33,8 @@ constexpr char kMagic[8] = {'K', 'S', 'T', 'R', 'L', 'J', 'I', 'T'};
 // Bump when the entry layout or anything the cached code assumes changes.
 constexpr std::uint32_t kFormatVersion = 2;
 constexpr std::size_t kHeaderSize = 8 + 4 + 4 + 8 + 8;  // magic, version, 0, length, checksum
+// What the folder may hold before store() trims it to half.
+constexpr std::uintmax_t kMaxCacheBytes = std::uintmax_t{256} << 20;
 
 /// Appends fixed-width little-endian integers and length-prefixed strings.
 class Writer {
@@ -308,6 +311,10 @@ std::optional<Entry> load(const std::filesystem::path& dir, const std::string& k
   if (!r.ok() || !r.at_end() || e.object.empty()) {
     return std::nullopt;
   }
+  // A hit makes the entry the most recently used one, for trim().
+  std::error_code ec;
+  std::filesystem::last_write_time(entry_path(dir, key),
+                                   std::filesystem::file_time_type::clock::now(), ec);
   return e;
 }
 
@@ -375,7 +382,52 @@ bool store(const std::filesystem::path& dir, const std::string& key, const Entry
     std::filesystem::remove(tmp, ec);
     return false;
   }
+  trim(dir, kMaxCacheBytes);
   return true;
+}
+
+void trim(const std::filesystem::path& dir, std::uintmax_t max_bytes) {
+  namespace fs = std::filesystem;
+  struct Item {
+    fs::path path;
+    fs::file_time_type time;
+    std::uintmax_t size;
+  };
+  std::vector<Item> items;
+  std::uintmax_t total = 0;
+  const auto now = fs::file_time_type::clock::now();
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code e;
+    fs::file_time_type time = it->last_write_time(e);
+    std::uintmax_t size = it->file_size(e);
+    if (e || !it->is_regular_file(e)) {
+      continue;
+    }
+    std::string name = it->path().filename().string();
+    if (name.find(".tmp.") != std::string::npos) {
+      if (now - time > std::chrono::hours(1)) {
+        fs::remove(it->path(), e);  // left by a writer that died
+      }
+    } else if (it->path().extension() == ".kjo") {
+      items.push_back({it->path(), time, size});
+      total += size;
+    }
+  }
+  if (total <= max_bytes) {
+    return;
+  }
+  std::sort(items.begin(), items.end(),
+            [](const Item& a, const Item& b) { return a.time < b.time; });
+  for (const Item& item : items) {
+    if (total <= max_bytes / 2) {
+      break;
+    }
+    std::error_code e;
+    if (fs::remove(item.path, e)) {
+      total -= item.size;
+    }
+  }
 }
 
 std::string string_slot(std::size_t n) { return "kestrel.str." + std::to_string(n); }

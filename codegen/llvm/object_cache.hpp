@@ -11,6 +11,7 @@
 // checksum of the payload) and the payload; it is written to a temporary file in the same folder
 // and renamed, so a reader sees a whole entry or none. Anything that does not check out is a
 // miss, and the next store overwrites it. A folder that cannot be written disables the cache.
+// The folder is kept under 256 MiB, least recently used entries first out.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -51,6 +52,11 @@ std::optional<Entry> load(const std::filesystem::path& dir, const std::string& k
 /// Writes `entry` as `key` in `dir` (atomically: a temporary file, then a rename). False, and
 /// nothing written, when the folder cannot be created or written.
 bool store(const std::filesystem::path& dir, const std::string& key, const Entry& entry);
+
+/// Keeps the entries in `dir` under `max_bytes`: past it, removes the least recently used ones
+/// (by modification time, which a hit refreshes) down to half. Also removes temporary files older
+/// than an hour (left by a writer that died). store() calls it with 256 MiB.
+void trim(const std::filesystem::path& dir, std::uintmax_t max_bytes);
 
 /// The path of entry `key` in `dir` (for tests).
 std::filesystem::path entry_path(const std::filesystem::path& dir, const std::string& key);

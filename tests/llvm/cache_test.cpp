@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <functional>
 #include <random>
@@ -295,6 +297,43 @@ TEST_F(CacheTest, UnusableFolderDisablesTheCache) {
   EXPECT_FALSE(r.cached);
   EXPECT_FALSE(r.hit);
   EXPECT_NE(r.out.find("twice: 42"), std::string::npos);
+}
+
+TEST_F(CacheTest, TrimRemovesLeastRecentlyUsedEntriesAndStaleTemporaries) {
+  std::vector<fs::path> scripts;
+  std::vector<fs::path> entry_of;  // script k's entry
+  for (int k = 0; k < 3; ++k) {
+    scripts.push_back(src_.path() / ("p" + std::to_string(k) + ".kst"));
+    write_file(scripts.back(), "print(" + std::to_string(k) + ")\n");
+    compile_and_run(scripts.back(), cache_.path());
+    for (const fs::path& e : entries(cache_.path())) {
+      if (std::find(entry_of.begin(), entry_of.end(), e) == entry_of.end()) {
+        entry_of.push_back(e);
+      }
+    }
+  }
+  ASSERT_EQ(entry_of.size(), 3u);
+  // Entries dated 3, 2 and 1 hours ago; then a hit on the oldest makes it the newest.
+  auto now = fs::file_time_type::clock::now();
+  std::uintmax_t total = 0;
+  for (std::size_t k = 0; k < entry_of.size(); ++k) {
+    fs::last_write_time(entry_of[k], now - std::chrono::hours(3 - k));
+    total += fs::file_size(entry_of[k]);
+  }
+  EXPECT_TRUE(compile_and_run(scripts[0], cache_.path()).hit);
+  fs::path stale = cache_.path() / "x.kjo.tmp.1.2.3";
+  fs::path fresh = cache_.path() / "y.kjo.tmp.1.2.3";
+  write_file(stale, "partial");
+  write_file(fresh, "partial");
+  fs::last_write_time(stale, now - std::chrono::hours(2));
+
+  cache::trim(cache_.path(), total - 1);  // over the limit: down to half, oldest first
+  EXPECT_TRUE(fs::exists(entry_of[0])) << "the hit should have made it the most recently used";
+  EXPECT_FALSE(fs::exists(entry_of[1]));
+  EXPECT_FALSE(fs::exists(entry_of[2]));
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(fresh)) << "a writer may still be writing it";
+  EXPECT_TRUE(compile_and_run(scripts[0], cache_.path()).hit);
 }
 
 TEST_F(CacheTest, DefaultFolderFollowsXdgCacheHome) {
