@@ -2,12 +2,15 @@
 // hand-written C++ in one process, each the median of N runs, every result checked against the
 // others; and the first-call compile latency of montecarlo's `pi`.
 //   ./llvm_bench [repeats]
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -88,35 +91,56 @@ int main(int argc, char** argv) {
       "fn axpy(a: f64, x: f64[:], y: f64[:], out: f64[:]) {\n    out[:] = a * x + y\n}\n"
       "fn vadd_all(a: f32[:], b: f32[:], out: f32[:]) {\n    vecadd.vadd[len(out)](a, b, out)\n}\n";
 
-  // Compile latency: the first call of montecarlo.pi, from the typed IR (best of 5, and median).
+  // Compile latency: the first call of montecarlo.pi from the typed IR, with the object cache
+  // off (lowering + O2 + machine code), then through a fresh cache folder (a miss, then hits).
   {
     auto l = load("import montecarlo\n");
-    std::vector<double> t;
-    std::vector<double> cpu;
-    for (int r = 0; r < 5; ++r) {
+    auto first_call = [&](const jit::Options& o, std::vector<double>& wall,
+                          std::vector<double>& cpu) {
       double c0 = thread_cpu_ms();
       auto t0 = std::chrono::steady_clock::now();
-      auto code = jit::compile(*l->program);
+      auto code = jit::compile(*l->program, o);
       codegen::Value v = jit::call(
           *code, l->program->find_function("montecarlo.pi"),
           std::vector<codegen::Value>{codegen::Value::of_i64(1000), codegen::Value::of_i64(42)});
-      t.push_back(ms_since(t0));
+      wall.push_back(ms_since(t0));
       cpu.push_back(thread_cpu_ms() - c0);
       (void)v;
+    };
+    auto med = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    jit::Options cold;
+    cold.use_cache = false;
+    std::vector<double> wall, cpu;
+    for (int r = 0; r < 7; ++r) {
+      first_call(cold, wall, cpu);
     }
-    std::sort(t.begin(), t.end());
-    std::sort(cpu.begin(), cpu.end());
     std::printf(
-        "montecarlo.pi first call (compile incl. O2 + run n=1000): median %.1f ms wall, %.1f ms "
-        "CPU (min %.1f wall)\n",
-        t[2], cpu[2], t[0]);
+        "montecarlo.pi first call, no cache (lower + O2 + codegen + run n=1000): median %.1f ms "
+        "wall, %.1f ms CPU, min %.1f ms wall\n",
+        med(wall), med(cpu), *std::min_element(wall.begin(), wall.end()));
+    jit::Options cached;
+    cached.cache_dir = std::filesystem::temp_directory_path() /
+                       ("kestrel-bench-cache-" + std::to_string(::getpid()));
+    std::vector<double> miss_w, miss_c, hit_w, hit_c;
+    first_call(cached, miss_w, miss_c);
+    for (int r = 0; r < 7; ++r) {
+      first_call(cached, hit_w, hit_c);
+    }
+    std::filesystem::remove_all(cached.cache_dir);
+    std::printf("montecarlo.pi first call, cache miss %.1f ms; cache hit median %.2f ms wall\n",
+                miss_w[0], med(hit_w));
   }
 
   auto l = load(source);
   auto t0 = std::chrono::steady_clock::now();
   auto interp_code = interp::compile(*l->program);
   double interp_compile = ms_since(t0);
-  auto jit_code = jit::compile(*l->program);
+  jit::Options no_cache;
+  no_cache.use_cache = false;
+  auto jit_code = jit::compile(*l->program, no_cache);
   std::printf("whole bench module: interpreter compile %.2f ms, JIT compile %.2f ms\n\n",
               interp_compile, jit::last_compile_ms(*jit_code));
   std::printf("%-28s %10s %10s %10s %10s %9s\n", "workload (median ms)", "interp", "jit", "C++",
