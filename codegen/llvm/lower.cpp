@@ -633,6 +633,10 @@ class FnLowering {
   void store_index(const ir::StoreIndex& st, diag::Span span);
   void for_loop(const ir::For& f, diag::Span span);
   void store_element(Value* ptr, Scalar s, ir::AssignOp op, Value* v);
+  bool has_loops(const ir::Block& b) const;
+  /// The 1-D array locals the block indexes as a[var] and never rebinds.
+  std::vector<std::uint32_t> indexed_by(const ir::Block& body, ir::LocalId var) const;
+  bool proven(ExprId base, const std::vector<ExprId>& indices) const;
 
   struct Loop {
     BasicBlock* brk;
@@ -663,6 +667,8 @@ class FnLowering {
   diag::Span last_stmt_span_;
   llvm::MDNode* cold_ = nullptr;
   std::vector<std::uint32_t> borrowed_;  // parameters never rebound: not retained
+  std::vector<std::uint32_t> proven_;    // array locals a with a[proven_var_] in bounds here
+  ir::LocalId proven_var_;
   bool checked_;          // bounds checks (off under @unchecked and in a kernel's in-bounds copy)
   bool no_fuse_ = false;  // while lowering the unfused fallback of a fused operation
 };

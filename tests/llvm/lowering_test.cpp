@@ -83,6 +83,17 @@ TEST(Fusion, ShapeMismatchFallsBackToTheRuntimeError) {
   expect_same("let a = zeros(3)\nlet b = ones(4)\nlet o = zeros(3)\no[:] = a + b\n");
 }
 
+TEST(Fusion, LoopsIndexedByTheirVariableStillRaise) {
+  const char* scale =
+      "fn scale(a: f64[:], out: f64[:]) {\n    for i in 0..len(out) {\n        out[i] = a[i] * "
+      "2.0\n"
+      "    }\n}\n";
+  expect_same(std::string(scale) +
+              "let a = arange(10000) * 1.0\nlet o = zeros(10000)\nscale(a, o)\nprint(sum(o))\n");
+  expect_same(std::string(scale) + "let a = arange(5) * 1.0\nlet o = zeros(7)\nscale(a, o)\n");
+  expect_same("let a = zeros(3)\nfor i in -2..3 {\n    a[i] = 1.0\n}\nprint(a)\n");
+}
+
 TEST(Fusion, StoresRespectOverlap) {
   expect_same(
       "let a = arange(8) * 1.0\nlet b = a[0:7]\nlet c = a[1:8]\nb[:] = c * 2.0 + 1.0\nprint(a)\n"
