@@ -159,6 +159,16 @@ BENCHMARK(BM_VecAddF32_OpenMP)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// The fixed cost of a parallel region: two empty chunks.
+void BM_EmptyRegion(benchmark::State& state) {
+  rt::set_threads(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    rt::parallel_for_chunks(0, 2, 1, [](I64 lo, I64) { benchmark::DoNotOptimize(lo); });
+  }
+  rt::set_threads(0);
+}
+BENCHMARK(BM_EmptyRegion)->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
+
 // Threshold sweeps: {n, threads}. The f64 sum in the fixed order (rt::reduce's).
 void BM_SumF64(benchmark::State& state) {
   I64 n = state.range(0);

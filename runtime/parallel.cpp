@@ -24,19 +24,23 @@ int default_threads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
-// The arena parallel loops run in, replaced by set_threads; a loop holds its own reference, so
-// the old arena lives until the loops running in it finish.
+// The thread count is TBB's worker limit (a global_control, process-wide), and every loop runs
+// in one arena that is only ever replaced by a larger one. Replacing arenas as the count changes
+// does not work with oneTBB 2021: a worker lingers in the arena it last served, so a new arena
+// runs for a long while with no worker at all (measured: 1 thread out of 2 after 2 -> 1 -> 2).
+// The limit is set before an arena is made so TBB never warns that a request exceeds it.
 std::mutex g_arena_mutex;
-std::shared_ptr<tbb::task_arena> g_arena;
-std::atomic<int> g_threads{0};  // 0: not set yet (the default)
-// More threads than cores (set_threads(8) on 2 cores, for tests) needs TBB's worker limit
-// raised; without it the arena silently gets the default number of workers.
+std::shared_ptr<tbb::task_arena> g_arena;  // a loop holds a reference while it runs
+int g_arena_slots = 0;
 std::unique_ptr<tbb::global_control> g_worker_limit;
+std::atomic<int> g_threads{0};  // 0: not set yet (the default)
 
 std::shared_ptr<tbb::task_arena> current_arena() {
   std::lock_guard<std::mutex> lock(g_arena_mutex);
-  if (!g_arena) {
-    g_arena = std::make_shared<tbb::task_arena>(threads());
+  int want = threads();
+  if (!g_arena || g_arena_slots < want) {
+    g_arena = std::make_shared<tbb::task_arena>(want);
+    g_arena_slots = want;
   }
   return g_arena;
 }
@@ -93,16 +97,13 @@ void run_one(std::int64_t c, bool (*run)(void*, std::int64_t), void* env, Failur
 void set_threads(int n) {
   int want = n <= 0 ? default_threads() : n;
   std::lock_guard<std::mutex> lock(g_arena_mutex);
-  if (g_arena && g_threads.load() == want) {
+  if (g_threads.load() == want) {
     return;
   }
   g_threads.store(want);
   g_worker_limit.reset();
-  if (want > default_threads()) {
-    g_worker_limit = std::make_unique<tbb::global_control>(
-        tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(want));
-  }
-  g_arena = std::make_shared<tbb::task_arena>(want);
+  g_worker_limit = std::make_unique<tbb::global_control>(
+      tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(want));
 }
 
 int threads() {
@@ -238,9 +239,12 @@ bool run_ctx_chunks(KestrelContext* ctx, std::int64_t count, ChunkBody&& chunk_b
   return false;
 }
 
+// The ABI's bits form: i32 sign-extended, f32's bit pattern in the low 32 bits, f64's bits.
 template <class T>
 T from_bits(std::int64_t bits) {
-  if constexpr (std::is_same_v<T, float>) {
+  if constexpr (std::is_same_v<T, std::int32_t>) {
+    return static_cast<std::int32_t>(bits);
+  } else if constexpr (std::is_same_v<T, float>) {
     auto u = static_cast<std::uint32_t>(bits);
     float f;
     std::memcpy(&f, &u, 4);
@@ -254,7 +258,9 @@ T from_bits(std::int64_t bits) {
 
 template <class T>
 std::int64_t to_bits(T v) {
-  if constexpr (std::is_same_v<T, float>) {
+  if constexpr (std::is_same_v<T, std::int32_t>) {
+    return v;
+  } else if constexpr (std::is_same_v<T, float>) {
     std::uint32_t u;
     std::memcpy(&u, &v, 4);
     return static_cast<std::int64_t>(u);
@@ -323,6 +329,9 @@ void kestrel_rt_parallel_reduce(KestrelContext* ctx, std::int64_t lo, std::int64
       case rt::Elem::F32:
         identities[r] = rt::to_bits(rt::combine_identity<float>(op));
         break;
+      case rt::Elem::I32:
+        identities[r] = rt::to_bits(rt::combine_identity<std::int32_t>(op));
+        break;
       default:
         identities[r] = rt::combine_identity<std::int64_t>(op);
         break;
@@ -355,6 +364,9 @@ void kestrel_rt_parallel_reduce(KestrelContext* ctx, std::int64_t lo, std::int64
         break;
       case rt::Elem::F32:
         rt::finish_reduction<float>(op, buf, chunks, count, r, values);
+        break;
+      case rt::Elem::I32:
+        rt::finish_reduction<std::int32_t>(op, buf, chunks, count, r, values);
         break;
       default:
         rt::finish_reduction<std::int64_t>(op, buf, chunks, count, r, values);

@@ -19,6 +19,7 @@
 //
 // Arrays' reference counts are not atomic (array.hpp): a body reads and writes elements through
 // raw pointers and never retains or releases an Array.
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <type_traits>
@@ -220,7 +221,7 @@ void kestrel_rt_parallel_for_ctx(KestrelContext* ctx, std::int64_t lo, std::int6
                                  void* env);
 
 /// A parallel for over [lo, hi) with `count` reductions, chunked by kReduceChunk. Reduction r has
-/// ops[r] (0 add, 1 mul, 2 min, 3 max: ir::ReduceOp), elems[r] (rt::Elem: I64, F64 or F32) and
+/// ops[r] (0 add, 1 mul, 2 min, 3 max: ir::ReduceOp), elems[r] (rt::Elem: I32, I64, F32, F64) and
 /// values[r] (the variable before the loop in, its value after out, in the ABI's bits form).
 /// body(env, chunk_ctx, chunk_lo, chunk_hi, partials) finds partials[0..count) holding the
 /// identities and leaves there the chunk's partials (accumulated left to right); the runtime owns

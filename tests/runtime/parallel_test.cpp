@@ -401,6 +401,32 @@ TEST_F(Parallel, CAbiReductionsMatchTheInterpretersOrder) {
   EXPECT_EQ(values[0], bits_of(before));
 }
 
+// An i32 reduction wraps in i32 and comes back sign-extended.
+void i32_sum_body(void*, KestrelContext*, I64 lo, I64 hi, I64* partials) {
+  auto acc = static_cast<std::int32_t>(partials[0]);
+  for (I64 i = lo; i < hi; ++i) {
+    acc = wrap_add(acc, std::int32_t{1'000'000});
+  }
+  partials[0] = acc;
+}
+
+TEST_F(Parallel, CAbiI32ReductionWraps) {
+  const std::uint32_t ops[] = {0};
+  const std::uint32_t elems[] = {static_cast<std::uint32_t>(Elem::I32)};
+  std::uint32_t want = 7;
+  for (int i = 0; i < 10'000; ++i) {
+    want += 1'000'000u;
+  }
+  for (int t : kThreadCounts) {
+    set_threads(t);
+    AbiHost host;
+    KestrelContext ctx = make_context(host);
+    I64 values[] = {7};
+    kestrel_rt_parallel_reduce(&ctx, 0, 10'000, 1, ops, elems, values, i32_sum_body, nullptr);
+    EXPECT_EQ(values[0], static_cast<std::int32_t>(want)) << t << " threads";
+  }
+}
+
 TEST_F(Parallel, ElementwiseAddAndLiveBuffersStayFlat) {
   const I64 live = live_buffers();
   {
