@@ -21,6 +21,9 @@ using ir::ExprId;
 using ir::Scalar;
 using ir::Type;
 
+/// Thrown when a 16-bit jump offset does not reach: the function is compiled again with long jumps.
+struct JumpTooFar {};
+
 /// A register and whether it owns the reference it holds (array and table temporaries).
 struct Operand {
   std::uint16_t reg = 0;
@@ -32,8 +35,10 @@ bool is_ref(Type t) { return t.is_array() || t.is_table(); }
 
 class FnCompiler {
  public:
-  FnCompiler(const ir::Program& p, ir::FnId id, CompiledProgram::Impl& out)
-      : p_(p), fn_(p.fn(id)), out_(out), proto_(out.protos[id.v]) {}
+  /// `long_jumps`: no jump with a 16-bit offset may span user code (conditions compare into a
+  /// register and JMPF; loops reach their body and exit through 32-bit JMPs).
+  FnCompiler(const ir::Program& p, ir::FnId id, CompiledProgram::Impl& out, bool long_jumps)
+      : p_(p), fn_(p.fn(id)), out_(out), proto_(out.protos[id.v]), long_jumps_(long_jumps) {}
 
   void run() {
     proto_.name = fn_.name;
@@ -152,6 +157,9 @@ class FnCompiler {
       default:
         if (off < std::numeric_limits<std::int16_t>::min() ||
             off > std::numeric_limits<std::int16_t>::max()) {
+          if (!long_jumps_) {
+            throw JumpTooFar{};
+          }
           throw RunError(span_, "function '" + fn_.name +
                                     "' has a block too long for the interpreter to jump over");
         }
@@ -584,7 +592,7 @@ class FnCompiler {
       }
       Scalar s = type(b->lhs).scalar;
       bool fusable =
-          is_compare(b->op) && type(b->lhs).is_scalar() &&
+          !long_jumps_ && is_compare(b->op) && type(b->lhs).is_scalar() &&
           (s == Scalar::I64 || s == Scalar::I32 || s == Scalar::Bool || s == Scalar::F64);
       if (fusable) {
         bool f = s == Scalar::F64;
@@ -1349,6 +1357,15 @@ class FnCompiler {
       emit(Op::PSTREAM_BEGIN, sbase, 0, 0);
     }
     std::size_t prep = emit(unit ? Op::FORPREP1 : Op::FORPREP, v, h, 0);
+    // Long jumps: FORPREP skips to `JMP exit` when the range is empty, else falls into
+    // `JMP body`; FORLOOP likewise below.
+    std::size_t exit_jump = 0;
+    if (long_jumps_) {
+      std::size_t to_body = emit_bx(Op::JMP, 0, 0);
+      exit_jump = emit_bx(Op::JMP, 0, 0);
+      patch(prep, exit_jump);
+      patch(to_body, here());
+    }
     std::size_t body = here();
     if (streams) {
       emit(Op::PSTREAM_ITER, sbase, v, 0);
@@ -1363,8 +1380,17 @@ class FnCompiler {
       emit(Op::PFOR_STEP, counter, red_desc, 0);
     }
     std::size_t back = emit(unit ? Op::FORLOOP1 : Op::FORLOOP, v, h, 0);
-    patch(back, body);
-    patch(prep, here());
+    if (long_jumps_) {
+      std::size_t done = emit_bx(Op::JMP, 0, 0);
+      std::size_t again = emit_bx(Op::JMP, 0, 0);
+      patch(back, again);
+      patch(again, body);
+      patch(done, here());
+      patch(exit_jump, here());
+    } else {
+      patch(back, body);
+      patch(prep, here());
+    }
     for (std::size_t j : loop.breaks) {
       patch(j, here());
     }
@@ -1480,12 +1506,20 @@ class FnCompiler {
   std::uint32_t free_ = 0;
   diag::Span span_;
   std::vector<Loop> loops_;
+  bool long_jumps_ = false;
 };
 
 }  // namespace
 
 void compile_function(const ir::Program& program, ir::FnId id, CompiledProgram::Impl& out) {
-  FnCompiler(program, id, out).run();
+  try {
+    FnCompiler(program, id, out, false).run();
+  } catch (const JumpTooFar&) {
+    // Rare (a block of more than 32K instructions): start over with long jumps. The descriptors
+    // the first attempt added to `out` stay, unused.
+    out.protos[id.v] = Proto{};
+    FnCompiler(program, id, out, true).run();
+  }
 }
 
 }  // namespace kestrel::interp
