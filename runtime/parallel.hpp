@@ -153,17 +153,25 @@ T parallel_reduce(CombineOp op, const T* p, std::int64_t n) {
 }
 
 // ---- whole-array operations ------------------------------------------------------------------
-// Below these sizes a parallel region costs more than it saves, so the helpers run inline (with
-// the same chunks, so the result is the same). Measured on this 2-core machine (Release,
-// bench/parallel_bench.cpp, BM_Sum* / BM_Add*; see the figures beside each constant).
+// Below these sizes a parallel region costs more than it saves, so the helpers run inline (same
+// chunks, same result). Measured on this 2-core machine, Release, `parallel_bench
+// --benchmark_repetitions=9 --benchmark_min_time=0.03`, fastest / median repetition, while other
+// engineers' builds and benchmarks kept the load average at 3 to 8 (so the second core was
+// rarely free and 2-thread gains are understated; re-measure on a quiet machine).
+//   A region of two empty chunks: 7 ns at 1 thread (inline), 177 ns at 2 (worker awake).
 
-/// f64 sum: 1 thread vs 2 threads (parallel_reduce, fixed order), median ns.
-///   n = 16384: 14.7 us vs 13.2 us; n = 32768: 29.7 vs 17.1; n = 65536: 59 vs 32; 10^6: 915 vs 466.
-///   The chunked sum is latency-bound (one dependent add per element), so it pays from 4 chunks.
-inline constexpr std::int64_t kParallelReduceThreshold = 32768;
-/// f32 vector add out = a + b: serial loop vs 2 threads, median.
-///   n = 65536: 13 us vs 17 us; n = 262144: 56 vs 40; n = 10^6: 296 vs 216 (memory-bound).
-inline constexpr std::int64_t kParallelElementwiseThreshold = 131072;
+/// f64 sum in the fixed order (BM_SumF64), 1 thread vs 2 threads, fastest (median), us:
+///   n = 16384: 9.5 (9.6) vs 9.9 (10.2); 32768: 19.0 (19.3) vs 20.1 (21.1);
+///   65536: 39.0 (40.3) vs 33.1 (39.9); 131072: 76.8 (77.7) vs 78.1 (94.1);
+///   2^20: 626 (629) vs 631 (638).
+///   65536 is the smallest size where 2 threads won here. On an idle machine smaller sums may
+///   pay too (a chunk of 4096 is ~2.4 us of work against a ~0.2 us region): re-measure there.
+inline constexpr std::int64_t kParallelReduceThreshold = 65536;
+/// f32 vector add out = a + b (BM_AddF32, BM_VecAddF32_Kestrel), 1 vs 2 threads, fastest
+/// (median), us: n = 262144: 36.2 (36.5) vs 47.9 (81.7); 524288: 77.2 (78.0) vs 81.9 (92.6);
+///   2^20: 167 (168) vs 168 (172); 10^7: 3600 (4020) vs 3040 (3980). It is memory-bound: 2
+///   threads only help once the arrays leave the caches (about 2^20 elements, 12 MiB).
+inline constexpr std::int64_t kParallelElementwiseThreshold = 1 << 20;
 /// Elements per chunk of a parallel elementwise operation (128 KiB of f64).
 inline constexpr std::int64_t kElementwiseChunk = 16384;
 
