@@ -307,8 +307,8 @@ void kestrel_rt_parallel_for_ctx(KestrelContext* ctx, std::int64_t lo, std::int6
                                               std::int64_t hi),
                                  void* env) {
   rt::run_ctx_chunks(ctx, rt::chunks_in(lo, hi, chunk), [&](std::int64_t c, KestrelContext* cc) {
-    std::int64_t clo = lo + c * chunk;
-    body(env, cc, clo, hi - clo > chunk ? clo + chunk : hi);
+    auto [clo, chi] = rt::chunk_bounds(lo, hi, chunk, c);
+    body(env, cc, clo, chi);
   });
 }
 
@@ -349,8 +349,7 @@ void kestrel_rt_parallel_reduce(KestrelContext* ctx, std::int64_t lo, std::int64
                 sizeof(std::int64_t) * static_cast<std::size_t>(count));
   }
   bool ok = rt::run_ctx_chunks(ctx, chunks, [&](std::int64_t c, KestrelContext* cc) {
-    std::int64_t clo = lo + c * rt::kReduceChunk;
-    std::int64_t chi = hi - clo > rt::kReduceChunk ? clo + rt::kReduceChunk : hi;
+    auto [clo, chi] = rt::chunk_bounds(lo, hi, rt::kReduceChunk, c);
     body(env, cc, clo, chi, &buf[static_cast<std::size_t>(c * count)]);
   });
   if (!ok) {

@@ -41,9 +41,33 @@ int threads();
 /// True on a thread that is running a chunk of a parallel loop (a nested loop runs serially).
 bool in_parallel_loop();
 
-/// Number of chunks of size `chunk` in [lo, hi) (0 when the range is empty).
+/// Number of chunks of size `chunk` in [lo, hi) (0 when the range is empty). A chunk size below 1
+/// means one chunk for the whole range. Exact for any int64 bounds (the width is taken unsigned).
 inline std::int64_t chunks_in(std::int64_t lo, std::int64_t hi, std::int64_t chunk) {
-  return hi <= lo ? 0 : (hi - lo - 1) / chunk + 1;
+  if (hi <= lo) {
+    return 0;
+  }
+  if (chunk < 1) {
+    return 1;
+  }
+  std::uint64_t width = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+  return static_cast<std::int64_t>((width - 1) / static_cast<std::uint64_t>(chunk) + 1);
+}
+
+/// Chunk c of [lo, hi) by `chunk`: [first, second).
+inline std::pair<std::int64_t, std::int64_t> chunk_bounds(std::int64_t lo, std::int64_t hi,
+                                                          std::int64_t chunk, std::int64_t c) {
+  if (chunk < 1) {
+    return {lo, hi};
+  }
+  std::uint64_t start = static_cast<std::uint64_t>(c) * static_cast<std::uint64_t>(chunk);
+  std::uint64_t left = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) - start;
+  auto clo = static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + start);
+  auto chi = left > static_cast<std::uint64_t>(chunk)
+                 ? static_cast<std::int64_t>(static_cast<std::uint64_t>(clo) +
+                                             static_cast<std::uint64_t>(chunk))
+                 : hi;
+  return {clo, chi};
 }
 
 namespace detail {
@@ -64,8 +88,7 @@ void parallel_for_chunks(std::int64_t lo, std::int64_t hi, std::int64_t chunk, F
   } env{lo, hi, chunk, &body};
   auto run = [](void* p, std::int64_t c) {
     auto* e = static_cast<Env*>(p);
-    std::int64_t clo = e->lo + c * e->chunk;
-    std::int64_t chi = e->hi - clo > e->chunk ? clo + e->chunk : e->hi;
+    auto [clo, chi] = chunk_bounds(e->lo, e->hi, e->chunk, c);
     (*e->body)(clo, chi);
     return true;
   };
@@ -124,10 +147,18 @@ T parallel_reduce_chunks(std::int64_t lo, std::int64_t hi, T identity, Partial&&
                          Combine combine) {
   std::int64_t count = chunks_in(lo, hi, kReduceChunk);
   std::vector<T> partials(static_cast<std::size_t>(count), identity);
-  T* out = partials.data();
-  parallel_for_chunks(lo, hi, kReduceChunk, [&](std::int64_t clo, std::int64_t chi) {
-    out[(clo - lo) / kReduceChunk] = partial(clo, chi);
-  });
+  struct Env {
+    std::int64_t lo, hi;
+    T* out;
+    std::remove_reference_t<Partial>* partial;
+  } env{lo, hi, partials.data(), &partial};
+  auto run = [](void* p, std::int64_t c) {
+    auto* e = static_cast<Env*>(p);
+    auto [clo, chi] = chunk_bounds(e->lo, e->hi, kReduceChunk, c);
+    e->out[c] = (*e->partial)(clo, chi);
+    return true;
+  };
+  detail::run_chunks(count, run, &env);
   return combine_tree(std::span<T>(partials), identity, combine);
 }
 
@@ -214,6 +245,9 @@ extern "C" {
 
 /// Runs body(env, chunk_lo, chunk_hi) over the fixed chunking of [lo, hi) by `chunk`, in
 /// parallel. The body must not fail (use kestrel_rt_parallel_for_ctx for one that can).
+/// [lo, hi) counts iterations: a loop `for i in a..b by s` passes [0, trip count) and its body
+/// computes i = a + k * s, so chunks hold kReduceChunk iterations as the interpreter's PFOR_STEP
+/// counts them.
 void kestrel_rt_parallel_for(std::int64_t lo, std::int64_t hi, std::int64_t chunk,
                              void (*body)(void* env, std::int64_t lo, std::int64_t hi), void* env);
 

@@ -78,6 +78,15 @@ TEST_F(Parallel, ChunkBoundariesDependOnTheRangeAlone) {
     EXPECT_EQ(calls.load(), count) << t << " threads";
     EXPECT_EQ(seen, expected) << t << " threads";
   }
+  // Any int64 bounds: the width is taken unsigned.
+  constexpr I64 kMin = std::numeric_limits<I64>::min(), kMax = std::numeric_limits<I64>::max();
+  EXPECT_EQ(chunks_in(kMin, kMax, I64{1} << 62), 4);
+  EXPECT_EQ(chunk_bounds(kMin, kMax, I64{1} << 62, 3), std::make_pair(I64{1} << 62, kMax));
+  EXPECT_EQ(chunk_bounds(kMin, kMax, I64{1} << 62, 1),
+            std::make_pair(kMin + (I64{1} << 62), I64{0}));
+  // A chunk size below 1: one chunk.
+  EXPECT_EQ(chunks_in(3, 10, 0), 1);
+  EXPECT_EQ(chunk_bounds(3, 10, 0, 0), std::make_pair(I64{3}, I64{10}));
   // Empty and reversed ranges run nothing.
   int ran = 0;
   parallel_for_chunks(5, 5, 4, [&](I64, I64) { ++ran; });
