@@ -634,6 +634,8 @@ class FnLowering {
   void for_loop(const ir::For& f, diag::Span span);
   void store_element(Value* ptr, Scalar s, ir::AssignOp op, Value* v);
   bool has_loops(const ir::Block& b) const;
+  /// Whether the block draws random(…) numbers (Philox) outside inner loops.
+  bool draws_random(const ir::Block& b) const;
   /// The 1-D array locals the block indexes as a[var] and never rebinds.
   std::vector<std::uint32_t> indexed_by(const ir::Block& body, ir::LocalId var) const;
   bool proven(ExprId base, const std::vector<ExprId>& indices) const;
