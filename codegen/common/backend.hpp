@@ -80,6 +80,13 @@ struct Value {
   }
 };
 
+/// Where the seeded stream (seed(s); random()) stands: the next draw is number `counter` of key
+/// `key`. A REPL carries it from one entry's program to the next so the stream continues.
+struct StreamState {
+  std::int64_t key = 0;
+  std::int64_t counter = 0;
+};
+
 /// How a program runs.
 struct RunOptions {
   /// Where print() writes; null writes to stdout.

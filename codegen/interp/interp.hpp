@@ -22,6 +22,7 @@ namespace kestrel::interp {
 using codegen::ArrayRef;
 using codegen::RunError;
 using codegen::RunOptions;
+using codegen::StreamState;
 using codegen::Value;
 
 /// A program lowered to bytecode. Holds the constants, the functions' code and the state that
@@ -54,12 +55,7 @@ void run_main(CompiledProgram& program, const RunOptions& options = {});
 Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
            const RunOptions& options = {});
 
-/// Where the seeded stream (seed(s); random()) stands: the next draw is number `counter` of key
-/// `key`. A REPL carries it from one entry's program to the next so the stream continues.
-struct StreamState {
-  std::int64_t key = 0;
-  std::int64_t counter = 0;
-};
+/// Where the seeded stream stands after the last run, and setting it before the next.
 StreamState stream_state(const CompiledProgram& program);
 void set_stream_state(CompiledProgram& program, StreamState state);
 

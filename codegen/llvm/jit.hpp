@@ -40,6 +40,7 @@ namespace kestrel::jit {
 using codegen::ArrayRef;
 using codegen::RunError;
 using codegen::RunOptions;
+using codegen::StreamState;
 using codegen::Value;
 
 /// How compile() works.
@@ -93,6 +94,11 @@ double last_compile_ms(const CompiledProgram& program);
 bool last_cache_hit(const CompiledProgram& program);
 /// Whether compile() used the object cache (it was on and its folder usable).
 bool cache_enabled(const CompiledProgram& program);
+
+/// Where the seeded stream stands after the last run, and setting it before the next (the REPL
+/// carries it from one entry's program to the next).
+StreamState stream_state(const CompiledProgram& program);
+void set_stream_state(CompiledProgram& program, StreamState state);
 
 /// The native entry of function `fn` (see the calling convention above).
 void* native_address(CompiledProgram& program, ir::FnId fn);

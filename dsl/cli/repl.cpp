@@ -52,12 +52,16 @@ extern "C" int repl_getc(FILE* in) {
   }
 }
 
-constexpr const char* kHelp = R"(Enter statements, expressions and definitions; an expression's value is printed.
+constexpr const char* kHelp =
+    R"(Enter statements, expressions and definitions; an expression's value is printed.
 Definitions (fn, kernel, import) and top-level let/var variables persist between entries.
 A line continues while a bracket ( [ { is open or it ends in an operator or ','.
   :type EXPR   print the static type of EXPR
   :time STMT   run STMT and print the time it took
   :vars        list the variables and definitions kept so far
+  :mode interp|jit   run later entries in the interpreter (the default: instant) or compiled
+               by the LLVM JIT (for long loops); :mode alone says which
+  :llvm FN     print the optimised LLVM IR of a function or kernel defined here
   :help        this help
   :quit        leave (also Ctrl-D)
 Ctrl-C interrupts a running entry, or clears the line at the prompt.
@@ -143,6 +147,7 @@ int run_repl() {
   const bool tty = ::isatty(STDIN_FILENO) != 0;
   kestrel::Engine engine;
   kestrel::Session session(engine);
+  session.set_mode(kestrel::Mode::Interp);  // entries answer at once; `:mode jit` for long loops
   LineReader reader(tty);
 
   struct sigaction action = {};
@@ -205,6 +210,20 @@ int run_repl() {
           std::fflush(stdout);
           std::printf("time: %.3f ms (check %.3f ms, compile %.3f ms, run %.3f ms)\n",
                       t.check_ms + t.compile_ms + t.run_ms, t.check_ms, t.compile_ms, t.run_ms);
+        } else if (name == ":mode") {
+          std::string want = trim(body);
+          if (want == "interp") {
+            session.set_mode(kestrel::Mode::Interp);
+          } else if (want == "jit") {
+            session.set_mode(kestrel::Mode::Jit);
+          } else if (!want.empty()) {
+            std::cerr << "error: :mode takes interp or jit\n";
+            ++failures;
+          }
+          std::cout << "mode: " << (session.mode() == kestrel::Mode::Jit ? "jit" : "interp")
+                    << "\n";
+        } else if (name == ":llvm") {
+          std::cout << session.llvm_of(trim(body));
         } else if (name == ":vars") {
           for (const std::string& v : session.variables()) {
             std::cout << v << "\n";

@@ -16,6 +16,10 @@ class InterpBackend final : public Backend {
                       const codegen::RunOptions& options) override {
     return interp::call(*code_, fn, args, options);
   }
+  codegen::StreamState stream_state() const override { return interp::stream_state(*code_); }
+  void set_stream_state(codegen::StreamState state) override {
+    interp::set_stream_state(*code_, state);
+  }
 
  private:
   std::unique_ptr<interp::CompiledProgram> code_;
@@ -29,6 +33,10 @@ class JitBackend final : public Backend {
   codegen::Value call(ir::FnId fn, std::span<const codegen::Value> args,
                       const codegen::RunOptions& options) override {
     return jit::call(*code_, fn, args, options);
+  }
+  codegen::StreamState stream_state() const override { return jit::stream_state(*code_); }
+  void set_stream_state(codegen::StreamState state) override {
+    jit::set_stream_state(*code_, state);
   }
   std::string emit_llvm() override { return jit::emit_llvm(*code_); }
   std::string emit_llvm_function(ir::FnId fn) override {

@@ -22,6 +22,9 @@ class Backend {
   /// The optimised LLVM module, or one function of it (JIT only; the interpreter throws Error).
   virtual std::string emit_llvm();
   virtual std::string emit_llvm_function(ir::FnId fn);
+  /// The seeded stream's position after the last run, and before the next.
+  virtual codegen::StreamState stream_state() const = 0;
+  virtual void set_stream_state(codegen::StreamState state) = 0;
   /// Whether the object cache was on, and whether the code came from it (JIT only).
   virtual bool cached() const { return false; }
   virtual bool cache_hit() const { return false; }

@@ -3,7 +3,7 @@
 //
 //  * Definitions (fn, kernel, import) are kept as source text, in the order they were accepted;
 //    a new definition of the same name replaces the old one.
-//  * Top-level variables are kept as values (interp::Value). Each entry is compiled as one
+//  * Top-level variables are kept as values (codegen::Value). Each entry is compiled as one
 //    program:
 //
 //        <accepted definitions>
@@ -38,8 +38,8 @@
 #include <map>
 #include <optional>
 
-#include "codegen/interp/interp.hpp"
 #include "dsl/diag/diagnostic.hpp"
+#include "dsl/engine/backend.hpp"
 #include "dsl/sema/check.hpp"
 #include "kestrel/kestrel.hpp"
 #include "parser/ast_visit.hpp"
@@ -110,7 +110,7 @@ struct Var {
   std::string type_text;
   std::vector<ir::Type> elems;  // a tuple's element types (same table); empty for the rest
   std::vector<std::string> elem_texts;
-  interp::Value value;  // a tuple's elements in value.elems
+  codegen::Value value;  // a tuple's elements in value.elems
 };
 
 /// A Kestrel string literal holding `s`, escaped as `kestrel fmt` escapes it.
@@ -158,9 +158,10 @@ struct Session::Impl {
   std::vector<Def> defs;
   std::vector<Var> vars;
   int entry_count = 0;
-  interp::StreamState stream;  // where the seeded stream stands after the last entry
+  codegen::StreamState stream;   // where the seeded stream stands after the last entry
+  EngineOptions engine_options;  // the mode entries run in (`:mode`), the JIT's cache
 
-  explicit Impl(const Engine& e) : engine(e) {}
+  explicit Impl(const Engine& e) : engine(e), engine_options(e.options()) {}
 
   /// One compiled attempt: the sources (kept for rendering errors), the IR and the segments.
   struct Attempt {
@@ -265,7 +266,7 @@ struct Session::Impl {
     }
     b.raw(") {\n");
     p = 0;
-    auto init = [&](ir::Type t, const interp::Value& value) {
+    auto init = [&](ir::Type t, const codegen::Value& value) {
       return is_str(t) ? quote(value.str) : std::string(kParamPrefix) + std::to_string(p++);
     };
     for (const Var& v : vars) {
@@ -446,20 +447,21 @@ Timings Session::run(const std::string& entry, std::string* out,
   const ir::Program& rp = *real->program;
   const ir::Function& rf = s.entry_fn(rp);
   auto t1 = std::chrono::steady_clock::now();
-  std::unique_ptr<interp::CompiledProgram> code;
+  std::unique_ptr<engine::Backend> code;
   try {
-    code = interp::compile(rp);  // raises RunError for what the interpreter cannot lower
-  } catch (const interp::RunError& error) {
+    code = engine::compile(rp, s.engine_options.mode,
+                           s.engine_options);  // RunError: what it cannot lower
+  } catch (const codegen::RunError& error) {
     real->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
     s.fail(*real);
   }
   auto t2 = std::chrono::steady_clock::now();
 
-  std::vector<interp::Value> args;
+  std::vector<codegen::Value> args;
   std::size_t p = 0;
-  auto pass = [&](ir::Type t, const interp::Value& value) {
+  auto pass = [&](ir::Type t, const codegen::Value& value) {
     if (!is_str(t)) {
-      interp::Value a = value;
+      codegen::Value a = value;
       a.type = rf.locals[p++].type;  // same scalar/array type, this program's TypeTable
       args.push_back(std::move(a));
     }
@@ -473,14 +475,14 @@ Timings Session::run(const std::string& entry, std::string* out,
       pass(v.type, v.value);
     }
   }
-  interp::set_stream_state(*code, s.stream);
-  interp::RunOptions options;
+  code->set_stream_state(s.stream);
+  codegen::RunOptions options;
   options.out = out;
   options.interrupt = interrupt;
-  interp::Value result;
+  codegen::Value result;
   try {
-    result = interp::call(*code, rp.find_function(kEntryFn), args, options);
-  } catch (const interp::RunError& error) {
+    result = code->call(rp.find_function(kEntryFn), args, options);
+  } catch (const codegen::RunError& error) {
     real->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
     s.fail(*real);
   } catch (const std::invalid_argument& error) {
@@ -496,9 +498,9 @@ Timings Session::run(const std::string& entry, std::string* out,
     ast::Node n = ast::span_of(plan.tree.stmts[k]);
     s.defs.push_back(Def{name, plan.text, "<repl:" + std::to_string(number) + ">", n.begin, n.end});
   }
-  s.stream = interp::stream_state(*code);
+  s.stream = code->stream_state();
   // call() gives a tuple result's elements flattened: a tuple variable takes as many as it has.
-  std::vector<interp::Value> values;
+  std::vector<codegen::Value> values;
   if (returns.size() == 1 && !rf.ret.is_tuple()) {
     values.push_back(std::move(result));
   } else {
@@ -582,6 +584,30 @@ std::string Session::type_of(const std::string& expr) {
     return t.is_void() ? "void" : ir::type_name(p.types, t);
   }
   return "void";
+}
+
+void Session::set_mode(Mode mode) { impl_->engine_options.mode = mode; }
+
+Mode Session::mode() const { return impl_->engine_options.mode; }
+
+std::string Session::llvm_of(const std::string& function) {
+  Impl& s = *impl_;
+  Impl::Plan plan;
+  plan.text = std::make_shared<const std::string>("");
+  Builder b;
+  s.build(b, plan, {}, false, nullptr);
+  std::unique_ptr<Impl::Attempt> a = s.check(b);
+  const ir::Program& p = *a->program;
+  ir::FnId fn = p.find_function(function);
+  if (!fn.valid() || function == kEntryFn) {
+    throw Error("error: no function or kernel '" + function + "' defined in this session\n");
+  }
+  try {
+    return engine::compile(p, Mode::Jit, s.engine_options)->emit_llvm_function(fn);
+  } catch (const codegen::RunError& error) {
+    a->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
+    s.fail(*a);
+  }
 }
 
 bool Session::needs_more(const std::string& text) {

@@ -222,6 +222,32 @@ def pipe_session():
                         text=True, cwd=ROOT, timeout=60)
     check("piped: clean session exits 0", ok.returncode == 0 and ok.stdout == "42\n",
           f"rc={ok.returncode} {ok.stdout!r} {ok.stderr!r}")
+    # :mode switches backends; variables, definitions and the seeded stream carry over.
+    modes = subprocess.run([KESTREL, "repl"], input="\n".join([
+        ":mode",
+        "fn sq(x: i64) -> i64 {", "    return x * x", "}",
+        "seed(3)", "let a = random()",
+        ":mode jit",
+        "let b = random()",
+        "sq(12)",
+        ":llvm sq",
+        ":mode interp",
+        "print(a, b, random())",
+        ":mode fast",
+        ""]), capture_output=True, text=True, cwd=ROOT, timeout=60)
+    want = subprocess.run([KESTREL, "run", "/dev/stdin"], capture_output=True, text=True,
+                          input="seed(3)\nprint(random(), random(), random())\n", cwd=ROOT,
+                          timeout=60)
+    out = modes.stdout.splitlines()
+    check(":mode says the mode", out[:1] == ["mode: interp"] and "mode: jit" in out,
+          repr(modes.stdout))
+    check(":mode jit runs entries", "144" in out, repr(modes.stdout))
+    check(":llvm prints the function's IR", "define i64 @kestrel.sq" in modes.stdout,
+          repr(modes.stdout))
+    check("the stream continues across modes", want.stdout.strip() in out,
+          repr(modes.stdout) + " vs " + repr(want.stdout))
+    check(":mode rejects other modes", "interp or jit" in modes.stderr and modes.returncode == 1,
+          repr(modes.stderr))
     none = subprocess.run([KESTREL], input="1\n", capture_output=True, text=True, cwd=ROOT,
                           timeout=60)
     check("no arguments and no terminal: usage", none.returncode == 2 and "usage" in none.stderr,

@@ -97,6 +97,7 @@ class Engine {
   std::string format_file(const std::filesystem::path& path) const;
 
   const std::filesystem::path& stdlib_dir() const { return options_.stdlib_dir; }
+  const EngineOptions& options() const { return options_; }
   Mode mode() const { return options_.mode; }
 
  private:
@@ -464,6 +465,12 @@ class Session {
   /// error. Throws Error (rendered diagnostics, positions relative to the entry) on failure.
   Timings run(const std::string& entry, std::string* out = nullptr,
               const std::atomic<bool>* interrupt = nullptr);
+  /// The mode later entries run in (the engine's at first; the REPL's `:mode interp|jit`).
+  /// Variables, definitions and the seeded stream carry over when it changes.
+  void set_mode(Mode mode);
+  Mode mode() const;
+  /// The optimised LLVM IR of a function or kernel defined in the session (`:llvm fn`).
+  std::string llvm_of(const std::string& function);
   /// The static type of an expression in the session's current state, as a user writes it
   /// (`f64[:]`, `(i64, f64)`, `void`). Throws Error when it does not check.
   std::string type_of(const std::string& expr);
