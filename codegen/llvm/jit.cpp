@@ -467,4 +467,13 @@ diag::Span site_span(const CompiledProgram& program, std::uint32_t site) {
   return program.impl().tables.sites.at(site);
 }
 
+StreamState stream_state(const CompiledProgram& program) {
+  return StreamState{program.impl().stream_key, program.impl().stream_pos};
+}
+
+void set_stream_state(CompiledProgram& program, StreamState state) {
+  program.impl().stream_key = state.key;
+  program.impl().stream_pos = state.counter;
+}
+
 }  // namespace kestrel::jit
