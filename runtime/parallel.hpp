@@ -2,8 +2,8 @@
 // Parallel loops and reductions on oneTBB, with results that never depend on the thread count.
 //
 //   Chunking: a parallel loop over [lo, hi) with chunk size s runs body(lo + c*s, min(hi, lo +
-//   (c+1)*s)) once for each chunk c; the boundaries depend on lo, hi and s alone. Chunks run on
-//   the threads of one tbb::task_arena of threads() slots, in any order and on any thread.
+//   (c+1)*s)) once for each chunk c; the boundaries depend on lo, hi and s alone. Chunks run in
+//   one tbb::task_arena on at most threads() threads, in any order and on any thread.
 //   Reductions use chunks of kReduceChunk (reduce.hpp): the partial of chunk c is reduced left to
 //   right from the identity, and the partials are combined by combine_tree in chunk order, so a
 //   float sum is bit-identical at 1, 2 or 64 threads and equal to rt::reduce. A parallel for's
@@ -34,7 +34,9 @@ struct KestrelContext;  // runtime/abi.hpp
 namespace kestrel::rt {
 
 /// Sets the number of threads parallel loops use; n <= 0 restores the default (all cores,
-/// std::thread::hardware_concurrency). Not to be called from inside a parallel loop.
+/// std::thread::hardware_concurrency). Not to be called from inside a parallel loop. It sets
+/// TBB's max_allowed_parallelism (a tbb::global_control), which is process-wide: a host
+/// application's own TBB work is bounded by it too.
 void set_threads(int n);
 /// The number of threads parallel loops use.
 int threads();
