@@ -345,12 +345,12 @@ void kestrel_rt_parallel_reduce(KestrelContext* ctx, std::int64_t lo, std::int64
     return;
   }
   for (std::int64_t c = 0; c < chunks; ++c) {
-    std::memcpy(&buf[static_cast<std::size_t>(c * count)], identities.data(),
+    std::memcpy(buf.data() + c * count, identities.data(),
                 sizeof(std::int64_t) * static_cast<std::size_t>(count));
   }
   bool ok = rt::run_ctx_chunks(ctx, chunks, [&](std::int64_t c, KestrelContext* cc) {
     auto [clo, chi] = rt::chunk_bounds(lo, hi, rt::kReduceChunk, c);
-    body(env, cc, clo, chi, &buf[static_cast<std::size_t>(c * count)]);
+    body(env, cc, clo, chi, buf.data() + c * count);
   });
   if (!ok) {
     return;
