@@ -11,6 +11,7 @@ packages=(
   libtbb-dev                # parallel loops
   libgtest-dev libgmock-dev # unit tests
   libbenchmark-dev          # bench/
+  liblua5.4-dev             # bench/lua_bench: the interpreter timed against Lua 5.4, same run
   libedit-dev               # REPL line editing
   clang-format
   python3                   # the golden-test runner
