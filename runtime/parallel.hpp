@@ -188,23 +188,20 @@ T parallel_reduce(CombineOp op, const T* p, std::int64_t n) {
 // ---- whole-array operations ------------------------------------------------------------------
 // Below these sizes a parallel region costs more than it saves, so the helpers run inline (same
 // chunks, same result). Measured on this 2-core machine, Release, `parallel_bench
-// --benchmark_repetitions=9 --benchmark_min_time=0.03`, fastest / median repetition, while other
-// engineers' builds and benchmarks kept the load average at 3 to 8 (so the second core was
-// rarely free and 2-thread gains are understated; re-measure on a quiet machine).
-//   A region of two empty chunks: 7 ns at 1 thread (inline), 177 ns at 2 (worker awake).
+// --benchmark_repetitions=11 --benchmark_enable_random_interleaving=true
+// --benchmark_min_time=0.05`, median (fastest) repetition, at load average ~2 (one other job).
+// A region of two empty chunks costs 7 ns at 1 thread (inline) and ~180 ns at 2. When the other
+// engineers' builds push the load to 3-8, the second core is rarely free and 2 threads gain
+// nothing at any size: these thresholds are for a machine with its cores to itself.
 
-/// f64 sum in the fixed order (BM_SumF64), 1 thread vs 2 threads, fastest (median), us:
-///   n = 16384: 9.5 (9.6) vs 9.9 (10.2); 32768: 19.0 (19.3) vs 20.1 (21.1);
-///   65536: 39.0 (40.3) vs 33.1 (39.9); 131072: 76.8 (77.7) vs 78.1 (94.1);
-///   2^20: 626 (629) vs 631 (638).
-///   65536 is the smallest size where 2 threads won here. On an idle machine smaller sums may
-///   pay too (a chunk of 4096 is ~2.4 us of work against a ~0.2 us region): re-measure there.
-inline constexpr std::int64_t kParallelReduceThreshold = 65536;
-/// f32 vector add out = a + b (BM_AddF32, BM_VecAddF32_Kestrel), 1 vs 2 threads, fastest
-/// (median), us: n = 262144: 36.2 (36.5) vs 47.9 (81.7); 524288: 77.2 (78.0) vs 81.9 (92.6);
-///   2^20: 167 (168) vs 168 (172); 10^7: 3600 (4020) vs 3040 (3980). It is memory-bound: 2
-///   threads only help once the arrays leave the caches (about 2^20 elements, 12 MiB).
-inline constexpr std::int64_t kParallelElementwiseThreshold = 1 << 20;
+/// f64 sum in the fixed order (BM_SumF64), 1 thread vs 2 threads, us:
+///   n = 8192: 5.79 (5.11) vs 5.78 (5.42); 16384: 11.5 (10.8) vs 8.8 (7.8);
+///   32768: 22.8 (21.9) vs 15.0 (13.6); 65536: 47.0 (43.8) vs 27.5 (26.5); 2^20: 739 vs 409.
+inline constexpr std::int64_t kParallelReduceThreshold = 16384;
+/// f32 vector add out = a + b (BM_AddF32), 1 vs 2 threads, us:
+///   n = 32768: 2.98 (2.84) vs 4.58 (4.21); 65536: 6.2 (5.9) vs 6.2 (5.8);
+///   131072: 17.0 (16.6) vs 9.9 (9.7); 2^20: 180 (166) vs 94 (93); 10^7: 4190 vs 1640.
+inline constexpr std::int64_t kParallelElementwiseThreshold = 131072;
 /// Elements per chunk of a parallel elementwise operation (128 KiB of f64).
 inline constexpr std::int64_t kElementwiseChunk = 16384;
 
