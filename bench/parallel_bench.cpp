@@ -1,6 +1,7 @@
 // Parallel runtime (runtime/parallel.hpp) against serial loops and a hand-written OpenMP loop,
 // in one binary so every figure comes from the same run. Each workload checks its answer once.
-//   parallel_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   parallel_bench --benchmark_repetitions=11 --benchmark_enable_random_interleaving=true
+//     --benchmark_report_aggregates_only=true   (interleaving spreads the other load evenly)
 // BM_SumF64 / BM_AddF32 at growing n are how kParallelReduceThreshold and
 // kParallelElementwiseThreshold were chosen.
 #include <benchmark/benchmark.h>
