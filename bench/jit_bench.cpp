@@ -1,0 +1,219 @@
+// The JIT against the interpreter and hand-written C++ (bench/cpp_baselines.cpp, -O3
+// -march=native) on issue 4's workloads, through the public API as an application calls it:
+// fib loop (1e6 steps), Monte Carlo pi (1e7 samples, Philox), sum((a - b) ** 2) over 1e7 f64,
+// vector add of 1e7 f32 as a kernel. Every workload's answer is checked once against the C++
+// baseline before timing (fib and the sum exactly, pi exactly: same draws, same order). Plus the
+// first-call compile latency of montecarlo's `pi` with the object cache off and on (a hit).
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bench/cpp_baselines.hpp"
+#include "kestrel/kestrel.hpp"
+#include "runtime/philox.hpp"
+
+namespace {
+
+namespace cpp = kestrel::bench::gcc_baseline;
+
+constexpr std::int64_t kFibSteps = 1'000'000;
+constexpr std::int64_t kPiSamples = 10'000'000;
+constexpr std::int64_t kArray = 10'000'000;
+
+[[noreturn]] void fail(const std::string& what) {
+  std::fprintf(stderr, "jit_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+std::string path(const char* rel) { return std::string(KESTREL_SOURCE_DIR) + "/" + rel; }
+
+kestrel::Module load(kestrel::Mode mode, const char* rel, bool cache = false) {
+  kestrel::EngineOptions options;
+  options.mode = mode;
+  options.use_cache = cache;
+  return kestrel::Engine(options).load_file(path(rel));
+}
+
+struct Data {
+  std::vector<double> a, b;
+  std::vector<float> x, y, out;
+  Data() : a(kArray), b(kArray), x(kArray), y(kArray), out(kArray) {
+    for (std::int64_t i = 0; i < kArray; ++i) {
+      a[i] = kestrel::rt::random(1, i);
+      b[i] = kestrel::rt::random(2, i);
+      x[i] = static_cast<float>(kestrel::rt::random(3, i));
+      y[i] = static_cast<float>(kestrel::rt::random(4, i));
+    }
+  }
+};
+Data& data() {
+  static Data d;
+  return d;
+}
+
+template <class T>
+void expect_equal(T got, T want, const char* what) {
+  if (!(got == want)) {
+    fail(std::string(what) + ": got " + std::to_string(got) + ", want " + std::to_string(want));
+  }
+}
+
+// ---- fib ----
+void BM_Fib(benchmark::State& state, kestrel::Mode mode) {
+  auto m = load(mode, "stdlib/fibonacci.kst");
+  auto fib = m.function<std::int64_t(std::int64_t)>("fib");
+  expect_equal(fib(kFibSteps), cpp::fib_loop(kFibSteps), "fib");
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(fib(kFibSteps));
+  }
+}
+BENCHMARK_CAPTURE(BM_Fib, interp, kestrel::Mode::Interp)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Fib, jit, kestrel::Mode::Jit)->Unit(benchmark::kMillisecond);
+void BM_Fib_Cpp(benchmark::State& state) {
+  for (auto _ : state) {
+    std::int64_t n = kFibSteps;
+    benchmark::DoNotOptimize(n);
+    benchmark::DoNotOptimize(cpp::fib_loop(n));
+  }
+}
+BENCHMARK(BM_Fib_Cpp)->Unit(benchmark::kMillisecond);
+#ifdef KESTREL_HAVE_CLANG_BASELINE
+void BM_Fib_CppClang(benchmark::State& state) {
+  for (auto _ : state) {
+    std::int64_t n = kFibSteps;
+    benchmark::DoNotOptimize(n);
+    benchmark::DoNotOptimize(kestrel::bench::clang_baseline::fib_loop(n));
+  }
+}
+BENCHMARK(BM_Fib_CppClang)->Unit(benchmark::kMillisecond);
+#endif
+
+// ---- Monte Carlo pi ----
+void BM_Pi(benchmark::State& state, kestrel::Mode mode) {
+  auto m = load(mode, "stdlib/montecarlo.kst");
+  auto pi = m.function<double(std::int64_t, std::int64_t)>("pi");
+  expect_equal(pi(kPiSamples, 42), cpp::pi_philox(kPiSamples, 42), "pi");
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(pi(kPiSamples, 42));
+  }
+}
+BENCHMARK_CAPTURE(BM_Pi, interp, kestrel::Mode::Interp)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Pi, jit, kestrel::Mode::Jit)->Unit(benchmark::kMillisecond);
+void BM_Pi_Cpp(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(cpp::pi_philox(kPiSamples, 42));
+  }
+}
+BENCHMARK(BM_Pi_Cpp)->Unit(benchmark::kMillisecond);
+#ifdef KESTREL_HAVE_CLANG_BASELINE
+void BM_Pi_CppClang(benchmark::State& state) {
+  expect_equal(kestrel::bench::clang_baseline::pi_philox(kPiSamples, 42),
+               cpp::pi_philox(kPiSamples, 42), "clang pi");
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(kestrel::bench::clang_baseline::pi_philox(kPiSamples, 42));
+  }
+}
+BENCHMARK(BM_Pi_CppClang)->Unit(benchmark::kMillisecond);
+#endif
+
+// ---- sum((a - b) ** 2) ----
+void BM_SqDist(benchmark::State& state, kestrel::Mode mode) {
+  auto m = load(mode, "bench/workloads.kst");
+  auto sqdist =
+      m.function<double(kestrel::ArrayView<const double>, kestrel::ArrayView<const double>)>(
+          "sqdist");
+  Data& d = data();
+  expect_equal(sqdist(d.a, d.b), cpp::sqdist(d.a.data(), d.b.data(), kArray), "sqdist");
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(sqdist(d.a, d.b));
+  }
+}
+BENCHMARK_CAPTURE(BM_SqDist, interp, kestrel::Mode::Interp)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SqDist, jit, kestrel::Mode::Jit)->Unit(benchmark::kMillisecond);
+void BM_SqDist_Cpp(benchmark::State& state) {
+  Data& d = data();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(cpp::sqdist(d.a.data(), d.b.data(), kArray));
+  }
+}
+BENCHMARK(BM_SqDist_Cpp)->Unit(benchmark::kMillisecond);
+#ifdef KESTREL_HAVE_CLANG_BASELINE
+void BM_SqDist_CppClang(benchmark::State& state) {
+  Data& d = data();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        kestrel::bench::clang_baseline::sqdist(d.a.data(), d.b.data(), kArray));
+  }
+}
+BENCHMARK(BM_SqDist_CppClang)->Unit(benchmark::kMillisecond);
+#endif
+
+// ---- vector add of f32, as a kernel ----
+void BM_VAdd(benchmark::State& state, kestrel::Mode mode) {
+  auto m = load(mode, "bench/workloads.kst");
+  auto vadd = m.function<void(kestrel::ArrayView<const float>, kestrel::ArrayView<const float>,
+                              kestrel::ArrayView<float>)>("vadd_launch");
+  Data& d = data();
+  vadd(d.x, d.y, d.out);
+  for (std::int64_t i = 0; i < kArray; i += 9973) {
+    expect_equal(d.out[i], d.x[i] + d.y[i], "vadd");
+  }
+  for (auto _ : state) {
+    vadd(d.x, d.y, d.out);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * kArray * 3 * 4);
+}
+BENCHMARK_CAPTURE(BM_VAdd, interp, kestrel::Mode::Interp)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_VAdd, jit, kestrel::Mode::Jit)->Unit(benchmark::kMillisecond);
+void BM_VAdd_Cpp(benchmark::State& state) {
+  Data& d = data();
+  for (auto _ : state) {
+    cpp::vadd(d.x.data(), d.y.data(), d.out.data(), kArray);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * kArray * 3 * 4);
+}
+BENCHMARK(BM_VAdd_Cpp)->Unit(benchmark::kMillisecond);
+#ifdef KESTREL_HAVE_CLANG_BASELINE
+void BM_VAdd_CppClang(benchmark::State& state) {
+  Data& d = data();
+  for (auto _ : state) {
+    kestrel::bench::clang_baseline::vadd(d.x.data(), d.y.data(), d.out.data(), kArray);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * kArray * 3 * 4);
+}
+BENCHMARK(BM_VAdd_CppClang)->Unit(benchmark::kMillisecond);
+#endif
+
+// ---- compile latency: load (parse, check, compile) montecarlo and make the first call ----
+void BM_FirstCallPi(benchmark::State& state, bool cache) {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "kestrel_bench_cache";
+  if (cache) {
+    ::setenv("XDG_CACHE_HOME", dir.c_str(), 1);
+    load(kestrel::Mode::Jit, "stdlib/montecarlo.kst", true);  // warm the entry
+  }
+  double compile_ms = 0;
+  for (auto _ : state) {
+    auto m = load(kestrel::Mode::Jit, "stdlib/montecarlo.kst", cache);
+    compile_ms += m.load_timings().compile_ms;
+    auto pi = m.function<double(std::int64_t, std::int64_t)>("pi");
+    benchmark::DoNotOptimize(pi(1000, 1));
+  }
+  state.counters["compile_ms"] = compile_ms / static_cast<double>(state.iterations());
+  if (cache) {
+    std::filesystem::remove_all(dir);
+  }
+}
+BENCHMARK_CAPTURE(BM_FirstCallPi, no_cache, false)->Unit(benchmark::kMillisecond)->Iterations(10);
+BENCHMARK_CAPTURE(BM_FirstCallPi, cache_hit, true)->Unit(benchmark::kMillisecond)->Iterations(10);
+
+}  // namespace
+
+BENCHMARK_MAIN();
