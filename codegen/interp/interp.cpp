@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "codegen/interp/program.hpp"
-#include "dsl/ir/walk.hpp"
+#include "dsl/ir/stream_use.hpp"
 #include "runtime/array.hpp"
 #include "runtime/csv.hpp"
 
@@ -15,76 +15,9 @@ namespace kestrel::interp {
 CompiledProgram::CompiledProgram(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CompiledProgram::~CompiledProgram() = default;
 
-// ---- which functions draw from the seeded stream -------------------------------------------
-
-namespace {
-
-/// Whether an expression draws from the stream, directly or through a call (per `fns`).
-bool expr_uses_stream(const ir::Program& p, ir::ExprId id, const std::vector<char>& fns) {
-  const ir::Expr& e = p.expr(id);
-  if (const auto* b = std::get_if<ir::BuiltinCall>(&e.kind)) {
-    if (b->builtin == ir::Builtin::RandomStream || b->builtin == ir::Builtin::RandnStream) {
-      return true;
-    }
-  }
-  if (const auto* c = std::get_if<ir::Call>(&e.kind); c && fns[c->fn.v]) {
-    return true;
-  }
-  if (const auto* l = std::get_if<ir::Launch>(&e.kind); l && fns[l->kernel.v]) {
-    return true;
-  }
-  bool found = false;
-  ir::for_each_child(e.kind,
-                     [&](ir::ExprId child) { found = found || expr_uses_stream(p, child, fns); });
-  return found;
-}
-
-bool block_uses(const ir::Program& p, const ir::Block& b, const std::vector<char>& fns);
-
-bool stmt_uses(const ir::Program& p, ir::StmtId id, const std::vector<char>& fns) {
-  auto e = [&](ir::ExprId x) { return x.valid() && expr_uses_stream(p, x, fns); };
-  return std::visit(ir::overloaded{
-                        [&](const ir::Let& s) { return e(s.init); },
-                        [&](const ir::LetTuple& s) { return e(s.init); },
-                        [&](const ir::Assign& s) { return e(s.value); },
-                        [&](const ir::StoreIndex& s) {
-                          bool any = e(s.base) || e(s.value);
-                          for (ir::ExprId x : s.indices) {
-                            any = any || e(x);
-                          }
-                          return any;
-                        },
-                        [&](const ir::StoreView& s) { return e(s.target) || e(s.value); },
-                        [&](const ir::ExprStmt& s) { return e(s.expr); },
-                        [&](const ir::If& s) {
-                          return e(s.cond) || block_uses(p, s.then_body, fns) ||
-                                 block_uses(p, s.else_body, fns);
-                        },
-                        [&](const ir::While& s) { return e(s.cond) || block_uses(p, s.body, fns); },
-                        [&](const ir::For& s) {
-                          return e(s.lo) || e(s.hi) || e(s.step) || block_uses(p, s.body, fns);
-                        },
-                        [&](const ir::Break&) { return false; },
-                        [&](const ir::Continue&) { return false; },
-                        [&](const ir::Return& s) { return e(s.value); },
-                    },
-                    p.stmt(id).kind);
-}
-
-bool block_uses(const ir::Program& p, const ir::Block& b, const std::vector<char>& fns) {
-  for (ir::StmtId s : b.stmts) {
-    if (stmt_uses(p, s, fns)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
-
 bool CompiledProgram::Impl::block_uses_stream(const ir::Program& program,
                                               const ir::Block& block) const {
-  return block_uses(program, block, uses_stream);
+  return ir::block_uses_stream(program, block, uses_stream);
 }
 
 // ---- compile, run, call ----------------------------------------------------------------------
@@ -92,17 +25,7 @@ bool CompiledProgram::Impl::block_uses_stream(const ir::Program& program,
 std::unique_ptr<CompiledProgram> compile(const ir::Program& program) {
   auto impl = std::make_unique<CompiledProgram::Impl>();
   impl->protos.resize(program.functions.size());
-  impl->uses_stream.assign(program.functions.size(), 0);
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (std::size_t f = 0; f < program.functions.size(); ++f) {
-      if (!impl->uses_stream[f] &&
-          block_uses(program, program.functions[f].body, impl->uses_stream)) {
-        impl->uses_stream[f] = 1;
-        changed = true;
-      }
-    }
-  }
+  impl->uses_stream = ir::functions_using_stream(program);
   for (std::uint32_t f = 0; f < program.functions.size(); ++f) {
     compile_function(program, ir::FnId{f}, *impl);
   }

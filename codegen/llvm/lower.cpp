@@ -16,6 +16,7 @@
 #include <map>
 
 #include "codegen/llvm/program.hpp"
+#include "dsl/ir/stream_use.hpp"
 #include "dsl/ir/walk.hpp"
 #include "runtime/abi.hpp"
 #include "runtime/elementwise.hpp"
@@ -59,69 +60,6 @@ static_assert(offsetof(KestrelContext, index) == kCtxIndex);
 static_assert(offsetof(KestrelContext, budget) == kCtxBudget);
 
 bool is_ref(Type t) { return t.is_array() || t.is_table(); }
-
-// ---- which functions draw from the seeded stream (as the interpreter decides it) --------------
-
-bool expr_uses_stream(const ir::Program& p, ExprId id, const std::vector<char>& fns) {
-  const ir::Expr& e = p.expr(id);
-  if (const auto* b = std::get_if<ir::BuiltinCall>(&e.kind)) {
-    if (b->builtin == Builtin::RandomStream || b->builtin == Builtin::RandnStream) {
-      return true;
-    }
-  }
-  if (const auto* c = std::get_if<ir::Call>(&e.kind); c && fns[c->fn.v]) {
-    return true;
-  }
-  if (const auto* l = std::get_if<ir::Launch>(&e.kind); l && fns[l->kernel.v]) {
-    return true;
-  }
-  bool found = false;
-  ir::for_each_child(e.kind,
-                     [&](ExprId child) { found = found || expr_uses_stream(p, child, fns); });
-  return found;
-}
-
-bool block_uses_stream(const ir::Program& p, const ir::Block& b, const std::vector<char>& fns);
-
-bool stmt_uses_stream(const ir::Program& p, ir::StmtId id, const std::vector<char>& fns) {
-  auto e = [&](ExprId x) { return x.valid() && expr_uses_stream(p, x, fns); };
-  return std::visit(
-      ir::overloaded{
-          [&](const ir::Let& s) { return e(s.init); },
-          [&](const ir::LetTuple& s) { return e(s.init); },
-          [&](const ir::Assign& s) { return e(s.value); },
-          [&](const ir::StoreIndex& s) {
-            bool any = e(s.base) || e(s.value);
-            for (ExprId x : s.indices) {
-              any = any || e(x);
-            }
-            return any;
-          },
-          [&](const ir::StoreView& s) { return e(s.target) || e(s.value); },
-          [&](const ir::ExprStmt& s) { return e(s.expr); },
-          [&](const ir::If& s) {
-            return e(s.cond) || block_uses_stream(p, s.then_body, fns) ||
-                   block_uses_stream(p, s.else_body, fns);
-          },
-          [&](const ir::While& s) { return e(s.cond) || block_uses_stream(p, s.body, fns); },
-          [&](const ir::For& s) {
-            return e(s.lo) || e(s.hi) || e(s.step) || block_uses_stream(p, s.body, fns);
-          },
-          [&](const ir::Break&) { return false; },
-          [&](const ir::Continue&) { return false; },
-          [&](const ir::Return& s) { return e(s.value); },
-      },
-      p.stmt(id).kind);
-}
-
-bool block_uses_stream(const ir::Program& p, const ir::Block& b, const std::vector<char>& fns) {
-  for (ir::StmtId s : b.stmts) {
-    if (stmt_uses_stream(p, s, fns)) {
-      return true;
-    }
-  }
-  return false;
-}
 
 /// Marks in `out` every local that an Assign in `b` rebinds.
 void assigned_locals(const ir::Program& p, const ir::Block& b, std::vector<char>& out) {
@@ -277,16 +215,7 @@ class ModuleLowering {
       static const char* const kNames[] = {"bool", "i32", "i64", "f32", "f64", "str"};
       tbaa_elem_[s] = tag(kNames[s]);
     }
-    uses_stream_.assign(p.functions.size(), 0);
-    for (bool changed = true; changed;) {
-      changed = false;
-      for (std::size_t f = 0; f < p.functions.size(); ++f) {
-        if (!uses_stream_[f] && block_uses_stream(p, p.functions[f].body, uses_stream_)) {
-          uses_stream_[f] = 1;
-          changed = true;
-        }
-      }
-    }
+    uses_stream_ = ir::functions_using_stream(p);
   }
 
   void run();
