@@ -476,4 +476,41 @@ void set_stream_state(CompiledProgram& program, StreamState state) {
   program.impl().stream_pos = state.counter;
 }
 
+struct DirectCall {
+  rt::AbiHost host;
+  KestrelContext ctx{};
+};
+
+std::unique_ptr<DirectCall, void (*)(DirectCall*)> make_direct_call() {
+  return {new DirectCall, [](DirectCall* c) { delete c; }};
+}
+
+void* begin_direct(CompiledProgram& program, DirectCall& call, const RunOptions& options) {
+  CompiledProgram::Impl& p = program.impl();
+  call.host.out = options.out;
+  call.host.message.clear();
+  call.host.internal = false;
+  call.host.str_pool = &p.str_pool;
+  call.ctx = KestrelContext{};
+  call.ctx.max_depth = options.max_call_depth;
+  call.ctx.interrupt = options.interrupt;
+  call.ctx.stream_key = p.stream_key;
+  call.ctx.stream_counter = p.stream_pos;
+  call.ctx.budget = 1 << 16;
+  call.ctx.host = &call.host;
+  return &call.ctx;
+}
+
+void end_direct(CompiledProgram& program, DirectCall& call) {
+  CompiledProgram::Impl& p = program.impl();
+  p.stream_key = call.ctx.stream_key;
+  p.stream_pos = call.ctx.stream_counter;
+  if (call.ctx.failed != 0) {
+    if (call.host.internal) {
+      throw std::runtime_error(call.host.message);
+    }
+    throw RunError(p.tables.sites.at(call.ctx.site), call.host.message);
+  }
+}
+
 }  // namespace kestrel::jit

@@ -100,6 +100,14 @@ bool cache_enabled(const CompiledProgram& program);
 StreamState stream_state(const CompiledProgram& program);
 void set_stream_state(CompiledProgram& program, StreamState state);
 
+/// A context for direct calls of native entries from C++ (Module::function in JIT mode): set it
+/// up with begin_direct, call the entry with the pointer it returns as `ctx`, then end_direct
+/// saves the stream and throws RunError if the call failed. Reusable; one call at a time.
+struct DirectCall;
+std::unique_ptr<DirectCall, void (*)(DirectCall*)> make_direct_call();
+void* begin_direct(CompiledProgram& program, DirectCall& call, const RunOptions& options = {});
+void end_direct(CompiledProgram& program, DirectCall& call);
+
 /// The native entry of function `fn` (see the calling convention above).
 void* native_address(CompiledProgram& program, ir::FnId fn);
 /// The source span of a site id recorded in KestrelContext::site.

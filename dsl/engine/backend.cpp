@@ -34,6 +34,9 @@ class JitBackend final : public Backend {
                       const codegen::RunOptions& options) override {
     return jit::call(*code_, fn, args, options);
   }
+  void* native_address(ir::FnId fn) override { return jit::native_address(*code_, fn); }
+  void* begin_native() override { return jit::begin_direct(*code_, *direct_); }
+  void end_native() override { jit::end_direct(*code_, *direct_); }
   codegen::StreamState stream_state() const override { return jit::stream_state(*code_); }
   void set_stream_state(codegen::StreamState state) override {
     jit::set_stream_state(*code_, state);
@@ -47,6 +50,7 @@ class JitBackend final : public Backend {
 
  private:
   std::unique_ptr<jit::CompiledProgram> code_;
+  std::unique_ptr<jit::DirectCall, void (*)(jit::DirectCall*)> direct_ = jit::make_direct_call();
 };
 
 }  // namespace

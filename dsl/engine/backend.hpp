@@ -22,6 +22,12 @@ class Backend {
   /// The optimised LLVM module, or one function of it (JIT only; the interpreter throws Error).
   virtual std::string emit_llvm();
   virtual std::string emit_llvm_function(ir::FnId fn);
+  /// Direct calls of native code (JIT only): the entry of `fn` (null: no direct calls, use
+  /// call()); begin_native gives the context pointer to pass first; end_native throws
+  /// codegen::RunError if the call failed. See codegen/llvm/jit.hpp's calling convention.
+  virtual void* native_address(ir::FnId) { return nullptr; }
+  virtual void* begin_native() { return nullptr; }
+  virtual void end_native() {}
   /// The seeded stream's position after the last run, and before the next.
   virtual codegen::StreamState stream_state() const = 0;
   virtual void set_stream_state(codegen::StreamState state) = 0;

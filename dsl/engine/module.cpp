@@ -18,6 +18,7 @@ class FunctionImpl {
   std::shared_ptr<engine::ModuleImpl> module;
   ir::FnId fn;
   std::vector<ir::Type> params;
+  void* native = nullptr;  // the JIT's entry, for direct calls
 };
 
 }  // namespace detail
@@ -163,10 +164,36 @@ std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module_ptr, std:
     throw_at(*m, f.span, "function signature mismatch: " + what);
   }
   auto fn = std::make_shared<FunctionImpl>();
+  fn->native = m->code->native_address(id);
   fn->module = std::move(m);
   fn->fn = id;
   fn->params = std::move(want);
   return fn;
+}
+
+void* native_entry(FunctionImpl& fn) { return fn.native; }
+
+void* native_begin(FunctionImpl& fn) { return fn.module->code->begin_native(); }
+
+void native_end(FunctionImpl& fn) {
+  try {
+    fn.module->code->end_native();
+  } catch (const codegen::RunError& error) {
+    engine::throw_run_error(*fn.module->loaded.sources, error);
+  }
+}
+
+void* native_view(const Slot& view) {
+  ir::Type type = ir::Type::array_of(to_scalar(view.type.elem), view.type.rank);
+  return view_argument(type, view).array.release();
+}
+
+void native_result(void* handle, Slot& out) {
+  codegen::Value v;
+  auto* a = static_cast<rt::Array*>(handle);
+  v.type = ir::Type::array_of(static_cast<ir::Scalar>(a->elem), a->rank);
+  v.array = codegen::ArrayRef(handle);
+  from_value(v, out);
 }
 
 void invoke(FunctionImpl& fn, std::span<Slot> args, Slot& result) {

@@ -53,13 +53,27 @@ fn hello() {
 print("top level")
 )";
 
-class ModuleTest : public ::testing::Test {
+kestrel::EngineOptions in_mode(kestrel::Mode mode) {
+  kestrel::EngineOptions options;
+  options.mode = mode;
+  options.use_cache = false;
+  return options;
+}
+
+/// Every test runs in both modes: the interpreter (calls through boundary values) and the JIT
+/// (direct calls of the native entries).
+class ModuleTest : public ::testing::TestWithParam<kestrel::Mode> {
  protected:
-  kestrel::Engine engine_;
+  kestrel::Engine engine_{in_mode(GetParam())};
   kestrel::Module module_ = engine_.load_source("embed_test.kst", kSource);
 };
+INSTANTIATE_TEST_SUITE_P(Modes, ModuleTest,
+                         ::testing::Values(kestrel::Mode::Interp, kestrel::Mode::Jit),
+                         [](const auto& param_info) {
+                           return param_info.param == kestrel::Mode::Jit ? "jit" : "interp";
+                         });
 
-TEST_F(ModuleTest, ScalarsCrossTheBoundary) {
+TEST_P(ModuleTest, ScalarsCrossTheBoundary) {
   auto add = module_.function<std::int64_t(std::int64_t, std::int64_t)>("add");
   EXPECT_EQ(add(2, 40), 42);
   EXPECT_EQ(add(INT64_MAX, 1), INT64_MIN);  // wrapping, as in the language
@@ -68,7 +82,7 @@ TEST_F(ModuleTest, ScalarsCrossTheBoundary) {
   EXPECT_EQ(name(false), "no");
 }
 
-TEST_F(ModuleTest, VectorArgumentIsWrittenInPlace) {
+TEST_P(ModuleTest, VectorArgumentIsWrittenInPlace) {
   std::vector<double> v{1, 2, 3};
   const double* before = v.data();
   auto scale = module_.function<void(ArrayView<double>, double)>("scale");
@@ -84,7 +98,7 @@ TEST_F(ModuleTest, VectorArgumentIsWrittenInPlace) {
   EXPECT_EQ(total(std::span<const double>(c).subspan(1)), 0.25);
 }
 
-TEST_F(ModuleTest, EigenVectorsAndMatricesWithoutCopies) {
+TEST_P(ModuleTest, EigenVectorsAndMatricesWithoutCopies) {
   auto total = module_.function<double(ArrayView<const double>)>("total");
   Eigen::VectorXd v = Eigen::VectorXd::LinSpaced(5, 1, 5);
   EXPECT_EQ(total(v), 15.0);
@@ -106,7 +120,7 @@ TEST_F(ModuleTest, EigenVectorsAndMatricesWithoutCopies) {
   EXPECT_EQ(v(4), 10.0);
 }
 
-TEST_F(ModuleTest, ArrayResultsAreCountedReferences) {
+TEST_P(ModuleTest, ArrayResultsAreCountedReferences) {
   std::int64_t live = kestrel::rt::live_arrays();
   {
     auto halve = module_.function<kestrel::Array<float>(ArrayView<const float>)>("halve");
@@ -120,7 +134,7 @@ TEST_F(ModuleTest, ArrayResultsAreCountedReferences) {
   EXPECT_EQ(kestrel::rt::live_arrays(), live);
 }
 
-TEST_F(ModuleTest, SignatureIsCheckedAgainstTheSource) {
+TEST_P(ModuleTest, SignatureIsCheckedAgainstTheSource) {
   try {
     module_.function<double(double, std::int64_t)>("add");
     FAIL() << "expected a signature mismatch";
@@ -144,7 +158,7 @@ TEST_F(ModuleTest, SignatureIsCheckedAgainstTheSource) {
   }
 }
 
-TEST_F(ModuleTest, RuntimeErrorsCarryTheirLocation) {
+TEST_P(ModuleTest, RuntimeErrorsCarryTheirLocation) {
   auto pick = module_.function<std::int64_t(ArrayView<const std::int64_t>, std::int64_t)>("pick");
   std::vector<std::int64_t> a{10, 20};
   EXPECT_EQ(pick(a, 1), 20);
@@ -159,7 +173,18 @@ TEST_F(ModuleTest, RuntimeErrorsCarryTheirLocation) {
   }
 }
 
-TEST_F(ModuleTest, LoadingDoesNotRunTheTopLevel) {
+TEST_P(ModuleTest, RuntimeErrorsLeaveTheModuleUsable) {
+  auto pick = module_.function<std::int64_t(ArrayView<const std::int64_t>, std::int64_t)>("pick");
+  std::vector<std::int64_t> a{10, 20};
+  std::int64_t live = kestrel::rt::live_arrays();
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_THROW(pick(a, -1), kestrel::Error);
+    EXPECT_EQ(pick(a, 0), 10);
+  }
+  EXPECT_EQ(kestrel::rt::live_arrays(), live);  // the wrapped views were released
+}
+
+TEST_P(ModuleTest, LoadingDoesNotRunTheTopLevel) {
   std::string out;
   module_.function<void()>("hello");
   module_.run(&out);

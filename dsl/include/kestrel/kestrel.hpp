@@ -351,6 +351,61 @@ struct Boundary<Array<T, R>> {
 };
 
 class FunctionImpl;
+
+// Direct calls into JIT-compiled code (codegen/llvm/jit.hpp's calling convention): a native
+// function takes a context first, scalars as C types, arrays as runtime array handles, and
+// returns scalars as C types, a str as const std::string*, an array as an owned handle.
+template <class T>
+struct Native {
+  using type = T;
+};
+template <>
+struct Native<void> {
+  using type = void;
+};
+template <>
+struct Native<std::string> {
+  using type = const std::string*;
+};
+template <class T, int R>
+struct Native<ArrayView<T, R>> {
+  using type = void*;
+};
+template <class T, int R>
+struct Native<Array<T, R>> {
+  using type = void*;
+};
+
+/// The native entry of a bound function, or null when it runs in the interpreter.
+void* native_entry(FunctionImpl& fn);
+/// Prepares the context for one direct call and returns it.
+void* native_begin(FunctionImpl& fn);
+/// Throws Error (the runtime error at its location) when the call failed.
+void native_end(FunctionImpl& fn);
+/// A runtime array over an ArrayView argument's memory (one owned reference; no copy).
+void* native_view(const Slot& view);
+/// Fills an array result's slot from the handle a native call returned (takes the reference).
+void native_result(void* handle, Slot& out);
+
+/// The arrays wrapped for one direct call, released when it ends.
+template <std::size_t N>
+struct NativeArgs {
+  void* handles[N == 0 ? 1 : N] = {};
+  NativeArgs() = default;
+  NativeArgs(const NativeArgs&) = delete;
+  NativeArgs& operator=(const NativeArgs&) = delete;
+  ~NativeArgs() {
+    for (void* h : handles) {
+      if (h != nullptr) {
+        array_release(h);
+      }
+    }
+  }
+};
+
+template <class T>
+typename Native<T>::type to_native(const T& v, void*& handle);
+
 /// Finds `name` in the module and checks it against the C++ signature; throws Error.
 std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module, std::string_view name,
                                    TypeCode ret, std::span<const TypeCode> params);
@@ -381,12 +436,16 @@ class Function;
 /// A Kestrel function bound to a C++ signature: scalars as bool, int32_t, int64_t, float and
 /// double; array parameters as ArrayView<T> / MatrixView<T> (from a std::vector, std::span or an
 /// Eigen vector, matrix or map, without a copy); array results as Array<T> / Array<T, 2>; a str
-/// result as std::string. Calling it runs the function in the engine's mode; a runtime error
-/// throws Error with its file:line:col.
+/// result as std::string. Calling it runs the function in the engine's mode — in JIT mode a
+/// direct call of the native code through a pointer of this signature; a runtime error throws
+/// Error with its file:line:col.
 template <class R, class... A>
 class Function<R(A...)> {
  public:
   R operator()(detail::Param<A>... args) const {
+    if (native_ != nullptr) {
+      return call_native(std::index_sequence_for<A...>{}, args...);
+    }
     std::array<detail::Slot, sizeof...(A) == 0 ? 1 : sizeof...(A)> slots;
     std::size_t k = 0;
     ((slots[k].type = detail::Boundary<detail::Param<A>>::code(),
@@ -401,9 +460,51 @@ class Function<R(A...)> {
 
  private:
   friend class Module;
-  explicit Function(std::shared_ptr<detail::FunctionImpl> impl) : impl_(std::move(impl)) {}
+  explicit Function(std::shared_ptr<detail::FunctionImpl> impl)
+      : impl_(std::move(impl)), native_(detail::native_entry(*impl_)) {}
+
+  /// JIT mode: a direct call of the native entry, with this signature.
+  template <std::size_t... I>
+  R call_native(std::index_sequence<I...>, detail::Param<A>... args) const {
+    using Fn = typename detail::Native<R>::type (*)(
+        void*, typename detail::Native<detail::Param<A>>::type...);
+    auto fn = reinterpret_cast<Fn>(native_);
+    detail::NativeArgs<sizeof...(A)> held;
+    void* ctx = detail::native_begin(*impl_);
+    if constexpr (std::is_void_v<R>) {
+      fn(ctx, detail::to_native(args, held.handles[I])...);
+      detail::native_end(*impl_);
+    } else {
+      auto r = fn(ctx, detail::to_native(args, held.handles[I])...);
+      detail::native_end(*impl_);  // throws on failure, when `r` is a zero value
+      if constexpr (std::is_same_v<R, std::string>) {
+        return *r;
+      } else if constexpr (std::is_same_v<typename detail::Native<R>::type, void*>) {
+        detail::Slot slot;
+        detail::native_result(r, slot);
+        return detail::Boundary<R>::get(slot);
+      } else {
+        return r;
+      }
+    }
+  }
+
   std::shared_ptr<detail::FunctionImpl> impl_;
+  void* native_ = nullptr;
 };
+
+template <class T>
+typename detail::Native<T>::type detail::to_native(const T& v, void*& handle) {
+  if constexpr (std::is_same_v<typename Native<T>::type, void*>) {
+    Slot s;
+    s.type = Boundary<T>::code();
+    Boundary<T>::put(s, v);
+    handle = native_view(s);
+    return handle;
+  } else {
+    return v;
+  }
+}
 
 /// A loaded, checked and compiled program (Engine::load_file). Copies share it.
 class Module {
