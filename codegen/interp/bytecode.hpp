@@ -153,6 +153,7 @@ static_assert(sizeof(Slot) == 8);
   OP(MIN_F32, ABC, "R[A] = min(R[B], R[C])  (f32)")                                              \
   OP(MAX_F32, ABC, "R[A] = max(R[B], R[C])  (f32)")                                              \
   OP(ABS_I64, ABC, "R[A] = |R[B]|  (wrapping)")                                                  \
+  OP(ABS_I32, ABC, "R[A] = |R[B]|  (wrapping in 32 bits: abs(-2147483648) is itself)")           \
   OP(CLIP_I64, ABC, "R[A] = clip(R[B], R[C], R[C+1])")                                           \
   OP(CLIP_F64, ABC, "R[A] = clip(R[B], R[C], R[C+1])")                                           \
   OP(CLIP_F32, ABC, "R[A] = clip(R[B], R[C], R[C+1])  (f32)")                                    \

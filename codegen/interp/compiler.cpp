@@ -727,7 +727,8 @@ class FnCompiler {
     auto scalar1 = [&](Math1 m) {
       Operand a = operand(c.args[0]);
       if (t.scalar == Scalar::I64 || t.scalar == Scalar::I32) {
-        emit(Op::ABS_I64, dst, a.reg, 0);  // abs is the only integer math function
+        // abs is the only integer math function; it wraps in the operand's width.
+        emit(t.scalar == Scalar::I32 ? Op::ABS_I32 : Op::ABS_I64, dst, a.reg, 0);
       } else {
         emit(t.scalar == Scalar::F32 ? Op::MATH_F32 : Op::MATH_F64, dst, a.reg,
              static_cast<std::uint32_t>(m));

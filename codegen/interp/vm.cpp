@@ -787,6 +787,10 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       RA.i = rt::wrap_abs(RB.i);
       NEXT;
     }
+    CASE(ABS_I32) {
+      RA.i = rt::wrap_abs(static_cast<std::int32_t>(RB.i));
+      NEXT;
+    }
     CASE(CLIP_I64) {
       RA.i = rt::min_value(rt::max_value(RB.i, RC.i), R[i.c + 1].i);
       NEXT;

@@ -543,11 +543,15 @@ ExprId Checker::check_conversion(Scalar to, const std::string& name, const ast::
           "cannot convert " + tname(t) + " to " + name);
     return error_expr(at);
   }
+  // An explicit conversion gives a typed value, so a literal beside it adapts to it: i32(5) - 1
+  // is i32 (a folded literal would otherwise stay untyped and make it i64).
   if (t.scalar == to) {
+    untyped_[x.v] = 0;
     return x;
   }
   ExprId converted = convert_elements(x, to);
   program_.exprs[converted.v].span = at;
+  untyped_[converted.v] = 0;
   return converted;
 }
 
