@@ -6,6 +6,7 @@
 
 #include "runtime/elem_dispatch.hpp"
 #include "runtime/elementwise.hpp"
+#include "runtime/parallel.hpp"
 
 namespace kestrel::rt {
 
@@ -35,14 +36,21 @@ Acc chunked(std::int64_t n, Load load, Add add) {
     large.resize(static_cast<std::size_t>(chunks));
     partials = large.data();
   }
-  for (std::int64_t c = 0; c < chunks; ++c) {
-    std::int64_t lo = c * kReduceChunk;
-    std::int64_t hi = std::min(n, lo + kReduceChunk);
+  auto chunk = [&](std::int64_t lo, std::int64_t hi) {
     Acc acc{};
     for (std::int64_t k = lo; k < hi; ++k) {
       acc = add(acc, load(k));
     }
-    partials[c] = acc;
+    partials[lo / kReduceChunk] = acc;
+  };
+  // Large reductions run their chunks on every core (runtime/parallel.hpp); each chunk writes its
+  // own partial and the tree below combines them, so the result is the same at any thread count.
+  if (n >= kParallelReduceThreshold) {
+    parallel_for_chunks(0, n, kReduceChunk, chunk);
+  } else {
+    for (std::int64_t lo = 0; lo < n; lo += kReduceChunk) {
+      chunk(lo, std::min(n, lo + kReduceChunk));
+    }
   }
   return combine_tree(std::span<Acc>(partials, static_cast<std::size_t>(chunks)), Acc{}, add);
 }

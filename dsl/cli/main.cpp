@@ -32,6 +32,7 @@ commands:
   run FILE           run FILE's top-level statements, compiled to native code by the LLVM JIT
       --interp       run them in the bytecode interpreter instead
       --jit          use the JIT (the default)
+      --threads N    threads for parallel work (default: every core)
       --time         print the time of each phase (parse, check, compile, run) to stderr,
                      and whether the JIT's code came from the object cache (hit or miss)
       --no-cache     compile afresh: neither read nor write the JIT's object cache
@@ -87,13 +88,30 @@ void print_timings(const kestrel::Timings& t) {
                t.parse_ms, t.check_ms, t.compile_ms, cache, t.run_ms);
 }
 
+/// Reads a --threads count (1 or more).
+bool parse_threads(const std::string& text, int& out) {
+  char* end = nullptr;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (end == text.c_str() || *end != '\0' || v < 1 || v > 4096) {
+    return false;
+  }
+  out = static_cast<int>(v);
+  return true;
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   bool time = false;
   kestrel::EngineOptions options;
   std::vector<std::string> files;
-  for (const std::string& arg : args) {
+  for (std::size_t k = 0; k < args.size(); ++k) {
+    const std::string& arg = args[k];
     if (arg == "--time") {
       time = true;
+    } else if (arg == "--threads") {
+      if (k + 1 >= args.size() || !parse_threads(args[k + 1], options.threads)) {
+        return usage_error("--threads takes a count of 1 or more");
+      }
+      ++k;
     } else if (arg == "--interp") {
       options.mode = kestrel::Mode::Interp;
     } else if (arg == "--jit") {

@@ -9,6 +9,7 @@
 #include "dsl/sema/check.hpp"
 #include "kestrel/kestrel.hpp"
 #include "parser/parse.hpp"
+#include "runtime/parallel.hpp"
 
 namespace kestrel {
 
@@ -101,6 +102,7 @@ Engine::Engine(EngineOptions options) : options_(std::move(options)) {
   if (options_.stdlib_dir.empty()) {
     options_.stdlib_dir = default_stdlib_dir();
   }
+  rt::set_threads(options_.threads);
 }
 
 Diagnostics Engine::check_file(const std::filesystem::path& path) const {

@@ -82,6 +82,23 @@ with tempfile.TemporaryDirectory() as tmp:
     expect("bench --no-cache", run("bench", "--no-cache", "--repeat", "1", script, env=env), 0,
            stdout_has="the same in both modes")
 
+# --threads: large reductions run their fixed chunks on every core; the answer never changes.
+with tempfile.TemporaryDirectory() as tmp:
+    script = os.path.join(tmp, "sums.kst")
+    with open(script, "w") as f:
+        f.write("let a = rand(1000003, 5) - 0.5\nprint(sum(a), mean(a * a), dot(a, a), max(a))\n"
+                "let m = rand(700, 900, 3)\nprint(sum(m), sum(m, axis=0)[17], mean(m, axis=1)[5])\n")
+    outs = []
+    for mode in ("--interp", "--jit"):
+        for threads in ("1", "2", "8"):
+            p = run("run", mode, "--threads", threads, script)
+            expect(f"run {mode} --threads {threads}", p, 0)
+            outs.append(p.stdout)
+    if len(set(outs)) != 1:
+        failures.append(f"--threads 1/2/8 or the modes disagree: {outs!r}")
+    expect("--threads 0 is refused", run("run", "--threads", "0", script), 2,
+           stderr_has="--threads takes a count")
+
 for failure in failures:
     print("FAIL " + failure)
 print(f"{len(failures)} failed")

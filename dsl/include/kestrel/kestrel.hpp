@@ -60,6 +60,9 @@ struct EngineOptions {
   /// stdlib/ folder of the source tree this library was built from.
   std::filesystem::path stdlib_dir;
   Mode mode = Mode::Jit;
+  /// Threads for parallel work (large reductions now; parallel loops next): 0 means every core.
+  /// Process-wide: the most recently constructed Engine sets it.
+  int threads = 0;
   /// The JIT's on-disk object cache; cache_dir empty: `$XDG_CACHE_HOME/kestrel`, else
   /// `~/.cache/kestrel`. A folder that cannot be written silently disables it.
   bool use_cache = true;
