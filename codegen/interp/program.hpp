@@ -28,6 +28,10 @@ struct CompiledProgram::Impl {
   std::int64_t stream_pos = 0;
   /// Per function: does it (or anything it calls) draw from the seeded stream?
   std::vector<char> uses_stream;
+  /// The register stack of the last run, kept so that a call from C++ does not allocate and
+  /// clear a new one (32 KiB) each time. Frames never rely on its old contents: the entry frame
+  /// is cleared and a callee nulls its array registers.
+  std::vector<Slot> spare_stack;
 
   /// Whether running `block` may draw from the seeded stream.
   bool block_uses_stream(const ir::Program& program, const ir::Block& block) const;

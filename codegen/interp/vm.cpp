@@ -165,9 +165,15 @@ struct PforState {
 
 class Vm {
  public:
-  Vm(CompiledProgram::Impl& prog, const RunOptions& opt) : prog_(prog), opt_(opt) {
-    stack_.resize(1 << 12);
+  Vm(CompiledProgram::Impl& prog, const RunOptions& opt)
+      : prog_(prog), opt_(opt), stack_(std::move(prog.spare_stack)) {
+    if (stack_.size() < (1 << 12)) {
+      stack_.resize(1 << 12);
+    }
   }
+  ~Vm() { prog_.spare_stack = std::move(stack_); }
+  Vm(const Vm&) = delete;
+  Vm& operator=(const Vm&) = delete;
 
   void run(std::uint32_t fn, const Slot* args, Slot* results);
 
