@@ -33,6 +33,39 @@ namespace kestrel::jit {
 CompiledProgram::CompiledProgram(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CompiledProgram::~CompiledProgram() = default;
 
+/// A run's context and host: set up from the options and the program's stream by begin(), read
+/// back by finish(). Used for every run (run_main, call) and reused for direct native calls.
+struct DirectCall {
+  rt::AbiHost host;
+  KestrelContext ctx{};
+
+  void begin(CompiledProgram::Impl& p, const RunOptions& options) {
+    host.out = options.out;
+    host.message.clear();
+    host.internal = false;
+    host.str_pool = &p.str_pool;
+    ctx = KestrelContext{};
+    ctx.max_depth = options.max_call_depth;
+    ctx.interrupt = options.interrupt;
+    ctx.stream_key = p.stream_key;
+    ctx.stream_counter = p.stream_pos;
+    ctx.budget = 1 << 16;
+    ctx.host = &host;
+  }
+
+  /// Saves the stream and throws the recorded error, if any.
+  void finish(CompiledProgram::Impl& p) {
+    p.stream_key = ctx.stream_key;
+    p.stream_pos = ctx.stream_counter;
+    if (ctx.failed != 0) {
+      if (host.internal) {
+        throw std::runtime_error(host.message);
+      }
+      throw RunError(p.tables.sites.at(ctx.site), host.message);
+    }
+  }
+};
+
 namespace {
 
 std::string error_text(llvm::Error e) {
@@ -105,33 +138,9 @@ std::string print(const llvm::Function& f) {
   return s;
 }
 
-/// One run's context and host, set up from the options and the program's stream.
-struct Run {
-  rt::AbiHost host;
-  KestrelContext ctx{};
-
-  Run(CompiledProgram::Impl& p, const RunOptions& options) {
-    host.out = options.out;
-    ctx.max_depth = options.max_call_depth;
-    ctx.interrupt = options.interrupt;
-    ctx.stream_key = p.stream_key;
-    ctx.stream_counter = p.stream_pos;
-    ctx.budget = 1 << 16;
-    ctx.host = &host;
-    host.str_pool = &p.str_pool;
-  }
-
-  /// Saves the stream and throws the recorded error, if any.
-  void finish(CompiledProgram::Impl& p) {
-    p.stream_key = ctx.stream_key;
-    p.stream_pos = ctx.stream_counter;
-    if (ctx.failed != 0) {
-      if (host.internal) {
-        throw std::runtime_error(host.message);
-      }
-      throw RunError(p.tables.sites.at(ctx.site), host.message);
-    }
-  }
+/// One run of run_main or call(): a DirectCall set up for it.
+struct Run : DirectCall {
+  Run(CompiledProgram::Impl& p, const RunOptions& options) { begin(p, options); }
 };
 
 using EntryFn = void (*)(KestrelContext*, std::int64_t*, std::int64_t*);
@@ -476,41 +485,15 @@ void set_stream_state(CompiledProgram& program, StreamState state) {
   program.impl().stream_pos = state.counter;
 }
 
-struct DirectCall {
-  rt::AbiHost host;
-  KestrelContext ctx{};
-};
-
 std::unique_ptr<DirectCall, void (*)(DirectCall*)> make_direct_call() {
   return {new DirectCall, [](DirectCall* c) { delete c; }};
 }
 
 void* begin_direct(CompiledProgram& program, DirectCall& call, const RunOptions& options) {
-  CompiledProgram::Impl& p = program.impl();
-  call.host.out = options.out;
-  call.host.message.clear();
-  call.host.internal = false;
-  call.host.str_pool = &p.str_pool;
-  call.ctx = KestrelContext{};
-  call.ctx.max_depth = options.max_call_depth;
-  call.ctx.interrupt = options.interrupt;
-  call.ctx.stream_key = p.stream_key;
-  call.ctx.stream_counter = p.stream_pos;
-  call.ctx.budget = 1 << 16;
-  call.ctx.host = &call.host;
+  call.begin(program.impl(), options);
   return &call.ctx;
 }
 
-void end_direct(CompiledProgram& program, DirectCall& call) {
-  CompiledProgram::Impl& p = program.impl();
-  p.stream_key = call.ctx.stream_key;
-  p.stream_pos = call.ctx.stream_counter;
-  if (call.ctx.failed != 0) {
-    if (call.host.internal) {
-      throw std::runtime_error(call.host.message);
-    }
-    throw RunError(p.tables.sites.at(call.ctx.site), call.host.message);
-  }
-}
+void end_direct(CompiledProgram& program, DirectCall& call) { call.finish(program.impl()); }
 
 }  // namespace kestrel::jit

@@ -2,7 +2,6 @@
 // against the function's Kestrel types once, when it is bound; each call then moves scalars into
 // boundary values and wraps array views around the caller's memory (no copy).
 #include <charconv>
-#include <sstream>
 
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/engine/loaded.hpp"
