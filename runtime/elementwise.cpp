@@ -1,9 +1,11 @@
 #include "runtime/elementwise.hpp"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
 #include "runtime/elem_dispatch.hpp"
+#include "runtime/parallel.hpp"
 
 namespace kestrel::rt {
 
@@ -335,63 +337,91 @@ Dst<R> dest(const Array& out) {
   return Dst<R>{out.ptr<R>(), out.strides[0], out.strides[1]};
 }
 
+// Runs body(i0, i1, j0, j1) over blocks of the grid's rows [i0, i1) and columns [j0, j1) that
+// cover it once. From kParallelElementwiseThreshold elements the blocks (kElementwiseChunk
+// elements of a vector, or whole rows of a matrix adding up to about as many) run on every core
+// (runtime/parallel.hpp); below it, or inside a parallel loop's chunk, one block inline. Every
+// element is computed by the same scalar code either way, so results do not depend on the split;
+// an error raised in a block (integer division by zero) is rethrown on the caller's thread.
+template <class Body>
+void over_grid(const Grid& g, Body body) {
+  if (g.rows * g.cols < kParallelElementwiseThreshold || threads() == 1 || in_parallel_loop()) {
+    body(std::int64_t{0}, g.rows, std::int64_t{0}, g.cols);
+  } else if (g.rows == 1) {
+    parallel_for_chunks(0, g.cols, kElementwiseChunk,
+                        [&](std::int64_t lo, std::int64_t hi) { body(0, 1, lo, hi); });
+  } else {
+    std::int64_t rows = std::max<std::int64_t>(1, kElementwiseChunk / g.cols);
+    parallel_for_chunks(0, g.rows, rows,
+                        [&](std::int64_t lo, std::int64_t hi) { body(lo, hi, 0, g.cols); });
+  }
+}
+
 // out(i, j) = f(a(i, j)) over the grid; the dense inner loop is the one the compiler vectorizes.
 template <class R, class A, class F>
 void map1(const Grid& g, Dst<R> out, Src<A> a, F f) {
-  for (std::int64_t i = 0; i < g.rows; ++i) {
-    R* o = out.p + i * out.s0;
-    const A* pa = a.p + i * a.s0;
-    if (out.s1 == 1 && a.s1 == 1) {
-      for (std::int64_t j = 0; j < g.cols; ++j) {
-        o[j] = f(pa[j]);
-      }
-    } else {
-      for (std::int64_t j = 0; j < g.cols; ++j) {
-        o[j * out.s1] = f(pa[j * a.s1]);
+  over_grid(g, [&](std::int64_t i0, std::int64_t i1, std::int64_t j0, std::int64_t j1) {
+    std::int64_t n = j1 - j0;
+    for (std::int64_t i = i0; i < i1; ++i) {
+      R* o = out.p + i * out.s0 + j0 * out.s1;
+      const A* pa = a.p + i * a.s0 + j0 * a.s1;
+      if (out.s1 == 1 && a.s1 == 1) {
+        for (std::int64_t j = 0; j < n; ++j) {
+          o[j] = f(pa[j]);
+        }
+      } else {
+        for (std::int64_t j = 0; j < n; ++j) {
+          o[j * out.s1] = f(pa[j * a.s1]);
+        }
       }
     }
-  }
+  });
 }
 
 template <class R, class A, class B, class F>
 void map2(const Grid& g, Dst<R> out, Src<A> a, Src<B> b, F f) {
-  for (std::int64_t i = 0; i < g.rows; ++i) {
-    R* o = out.p + i * out.s0;
-    const A* pa = a.p + i * a.s0;
-    const B* pb = b.p + i * b.s0;
-    if (out.s1 == 1 && a.s1 == 1 && b.s1 == 1) {
-      for (std::int64_t j = 0; j < g.cols; ++j) {
-        o[j] = f(pa[j], pb[j]);
-      }
-    } else if (out.s1 == 1 && a.s1 == 1 && b.s1 == 0) {
-      const B y = *pb;
-      for (std::int64_t j = 0; j < g.cols; ++j) {
-        o[j] = f(pa[j], y);
-      }
-    } else if (out.s1 == 1 && a.s1 == 0 && b.s1 == 1) {
-      const A x = *pa;
-      for (std::int64_t j = 0; j < g.cols; ++j) {
-        o[j] = f(x, pb[j]);
-      }
-    } else {
-      for (std::int64_t j = 0; j < g.cols; ++j) {
-        o[j * out.s1] = f(pa[j * a.s1], pb[j * b.s1]);
+  over_grid(g, [&](std::int64_t i0, std::int64_t i1, std::int64_t j0, std::int64_t j1) {
+    std::int64_t n = j1 - j0;
+    for (std::int64_t i = i0; i < i1; ++i) {
+      R* o = out.p + i * out.s0 + j0 * out.s1;
+      const A* pa = a.p + i * a.s0 + j0 * a.s1;
+      const B* pb = b.p + i * b.s0 + j0 * b.s1;
+      if (out.s1 == 1 && a.s1 == 1 && b.s1 == 1) {
+        for (std::int64_t j = 0; j < n; ++j) {
+          o[j] = f(pa[j], pb[j]);
+        }
+      } else if (out.s1 == 1 && a.s1 == 1 && b.s1 == 0) {
+        const B y = *pb;
+        for (std::int64_t j = 0; j < n; ++j) {
+          o[j] = f(pa[j], y);
+        }
+      } else if (out.s1 == 1 && a.s1 == 0 && b.s1 == 1) {
+        const A x = *pa;
+        for (std::int64_t j = 0; j < n; ++j) {
+          o[j] = f(x, pb[j]);
+        }
+      } else {
+        for (std::int64_t j = 0; j < n; ++j) {
+          o[j * out.s1] = f(pa[j * a.s1], pb[j * b.s1]);
+        }
       }
     }
-  }
+  });
 }
 
 template <class R, class A, class B, class C, class F>
 void map3(const Grid& g, Dst<R> out, Src<A> a, Src<B> b, Src<C> c, F f) {
-  for (std::int64_t i = 0; i < g.rows; ++i) {
-    R* o = out.p + i * out.s0;
-    const A* pa = a.p + i * a.s0;
-    const B* pb = b.p + i * b.s0;
-    const C* pc = c.p + i * c.s0;
-    for (std::int64_t j = 0; j < g.cols; ++j) {
-      o[j * out.s1] = f(pa[j * a.s1], pb[j * b.s1], pc[j * c.s1]);
+  over_grid(g, [&](std::int64_t i0, std::int64_t i1, std::int64_t j0, std::int64_t j1) {
+    for (std::int64_t i = i0; i < i1; ++i) {
+      R* o = out.p + i * out.s0;
+      const A* pa = a.p + i * a.s0;
+      const B* pb = b.p + i * b.s0;
+      const C* pc = c.p + i * c.s0;
+      for (std::int64_t j = j0; j < j1; ++j) {
+        o[j * out.s1] = f(pa[j * a.s1], pb[j * b.s1], pc[j * c.s1]);
+      }
     }
-  }
+  });
 }
 
 void require_same_elem(const char* what, Elem a, Elem b) {
