@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -40,6 +41,10 @@ commands:
   bench FILE         run FILE in the interpreter and the JIT and print compile time, run time
                      (median) and speed-up side by side, and whether both printed the same
       --fn NAME ARG...   time one function called with these scalar arguments instead
+      --setup FN ARG...  with --fn NAME: FN(ARG...) makes NAME's arguments (arrays too),
+                     once per mode and untimed; only NAME's calls are timed
+      --suite FILE   one table over the workloads FILE lists, a line each:
+                     `label | size | FILE [--setup ...] [--fn ...] [--repeat N]`
       --repeat N     runs per mode (default 5)
       --no-cache     the JIT compiles afresh (its compile ms is then a miss's)
   emit --llvm FILE   print the optimised LLVM IR of FILE (--fn NAME: of one function)
@@ -171,6 +176,18 @@ int cmd_emit(const std::vector<std::string>& args) {
   }
 }
 
+/// What `kestrel bench` times: a script, or one function (with scalar arguments, or with the
+/// arguments a setup function makes, untimed).
+struct BenchSpec {
+  std::string file;
+  std::string fn;
+  std::vector<std::string> fn_args;
+  std::string setup;
+  std::vector<std::string> setup_args;
+  int repeat = 5;
+  bool use_cache = true;
+};
+
 /// One mode's figures in `kestrel bench`.
 struct BenchRow {
   const char* mode = "";
@@ -186,32 +203,46 @@ double median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/// Loads `file` in `mode` and runs it (or `fn` with `fn_args`) `repeat` times.
-BenchRow bench_mode(const char* name, kestrel::Mode mode, const std::string& file,
-                    const std::string& fn, const std::vector<std::string>& fn_args, int repeat,
-                    bool use_cache) {
+/// Progress on a terminal's stderr, overwritten in place (nothing when stderr is not one).
+void progress(const std::string& text) {
+  if (::isatty(STDERR_FILENO) != 0) {
+    std::fprintf(stderr, "\r%-72.72s\r%s", "", text.c_str());
+    std::fflush(stderr);
+  }
+}
+
+/// Loads spec.file in `mode` and runs it (or spec.fn) spec.repeat times. `what` prefixes the
+/// progress line.
+BenchRow bench_mode(const char* name, kestrel::Mode mode, const BenchSpec& spec,
+                    const std::string& what) {
   kestrel::EngineOptions options;
   options.mode = mode;
-  options.use_cache = use_cache;
+  options.use_cache = spec.use_cache;
   kestrel::Engine engine(options);
   BenchRow row;
   row.mode = name;
-  kestrel::Module module = engine.load_file(file);
+  progress(what + name + " compile");
+  kestrel::Module module = engine.load_file(spec.file);
   row.compile_ms = module.load_timings().compile_ms;
   row.cache_hit = module.load_timings().cache_hit;
-  std::vector<double> times;
-  bool progress = ::isatty(STDERR_FILENO) != 0;
-  for (int r = 0; r < repeat; ++r) {
-    if (progress) {
-      std::fprintf(stderr, "\r%-6s run %d/%d", name, r + 1, repeat);
-    }
-    std::string out;
-    auto start = std::chrono::steady_clock::now();
-    if (fn.empty()) {
+  std::function<std::string()> call;
+  if (!spec.setup.empty()) {
+    progress(what + name + " setup");
+    call = module.prepare_call(spec.fn, spec.setup, spec.setup_args);
+  } else if (!spec.fn.empty()) {
+    call = [&] { return module.call_text(spec.fn, spec.fn_args); };
+  } else {
+    call = [&] {
+      std::string out;
       module.run(&out);
-    } else {
-      out = module.call_text(fn, fn_args);
-    }
+      return out;
+    };
+  }
+  std::vector<double> times;
+  for (int r = 0; r < spec.repeat; ++r) {
+    progress(what + name + " run " + std::to_string(r + 1) + "/" + std::to_string(spec.repeat));
+    auto start = std::chrono::steady_clock::now();
+    std::string out = call();
     times.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
             .count());
@@ -219,53 +250,180 @@ BenchRow bench_mode(const char* name, kestrel::Mode mode, const std::string& fil
       row.output = out;
     }
   }
-  if (progress) {
-    std::fprintf(stderr, "\r%-20s\r", "");
-  }
+  progress("");
   row.run_ms = median(times);
   return row;
 }
 
-int cmd_bench(const std::vector<std::string>& args) {
-  std::string fn;
-  std::vector<std::string> fn_args;
-  std::vector<std::string> files;
-  int repeat = 5;
-  bool use_cache = true;
+/// Reads bench options from args[k...] into spec; FILE arguments go to `files`. Returns an
+/// error message, or "" when they are fine.
+std::string parse_bench_args(const std::vector<std::string>& args, BenchSpec& spec,
+                             std::vector<std::string>& files) {
+  auto values = [&](std::size_t& k, std::vector<std::string>& out) {
+    while (k + 1 < args.size() && args[k + 1].rfind("--", 0) != 0) {
+      out.push_back(args[++k]);
+    }
+  };
   for (std::size_t k = 0; k < args.size(); ++k) {
     const std::string& arg = args[k];
     if (arg == "--fn" && k + 1 < args.size()) {
-      fn = args[++k];
-      while (k + 1 < args.size() && args[k + 1].rfind("--", 0) != 0) {
-        fn_args.push_back(args[++k]);
-      }
+      spec.fn = args[++k];
+      values(k, spec.fn_args);
+    } else if (arg == "--setup" && k + 1 < args.size()) {
+      spec.setup = args[++k];
+      values(k, spec.setup_args);
     } else if (arg == "--repeat" && k + 1 < args.size()) {
-      repeat = std::atoi(args[++k].c_str());
-      if (repeat < 1) {
-        return usage_error("--repeat takes a positive count");
+      spec.repeat = std::atoi(args[++k].c_str());
+      if (spec.repeat < 1) {
+        return "--repeat takes a positive count";
       }
     } else if (arg == "--no-cache") {
-      use_cache = false;
+      spec.use_cache = false;
     } else if (!arg.empty() && arg[0] == '-' && arg.size() > 1 &&
                !std::isdigit(static_cast<unsigned char>(arg[1]))) {
-      return usage_error("unknown option for bench: " + arg);
+      return "unknown option for bench: " + arg;
     } else {
       files.push_back(arg);
     }
   }
+  if (!spec.setup.empty() && spec.fn.empty()) {
+    return "--setup needs --fn: the setup makes the arguments of the function timed";
+  }
+  if (!spec.setup.empty() && !spec.fn_args.empty()) {
+    return "--fn takes no arguments of its own with --setup (the setup makes them)";
+  }
+  return "";
+}
+
+std::string trim(const std::string& s) {
+  std::size_t b = s.find_first_not_of(" \t\r");
+  std::size_t e = s.find_last_not_of(" \t\r");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+/// `kestrel bench --suite FILE`: one table over the workloads the file lists, a line each:
+///   label | size | FILE [--setup FN ARGS...] [--fn NAME [ARGS...]] [--repeat N]
+/// ('#' starts a comment; a relative FILE is read from the suite file's folder).
+int bench_suite(const std::string& suite_path, const BenchSpec& defaults) {
+  std::ifstream in(suite_path);
+  if (!in) {
+    std::cerr << "kestrel: cannot read " << suite_path << "\n";
+    return kProgramError;
+  }
+  struct Entry {
+    std::string label, size;
+    BenchSpec spec;
+  };
+  std::vector<Entry> entries;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    std::string text = trim(line.substr(0, line.find('#')));
+    if (text.empty()) {
+      continue;
+    }
+    std::size_t bar1 = text.find('|');
+    std::size_t bar2 = bar1 == std::string::npos ? bar1 : text.find('|', bar1 + 1);
+    std::vector<std::string> words;
+    if (bar2 != std::string::npos) {
+      std::string rest = text.substr(bar2 + 1);
+      for (std::size_t p = 0; p < rest.size();) {
+        std::size_t q = rest.find_first_of(" \t", p);
+        q = q == std::string::npos ? rest.size() : q;
+        if (q > p) {
+          words.push_back(rest.substr(p, q - p));
+        }
+        p = q + 1;
+      }
+    }
+    Entry e{trim(text.substr(0, bar1)), "", defaults};
+    std::vector<std::string> files;
+    std::string problem = bar2 == std::string::npos ? "expected 'label | size | FILE [options]'"
+                                                    : parse_bench_args(words, e.spec, files);
+    if (problem.empty() && files.size() != 1) {
+      problem = "expected one FILE";
+    }
+    if (!problem.empty()) {
+      std::cerr << suite_path << ":" << number << ": error: " << problem << "\n";
+      return kUsageError;
+    }
+    e.size = trim(text.substr(bar1 + 1, bar2 - bar1 - 1));
+    std::filesystem::path file(files[0]);
+    e.spec.file = file.is_absolute()
+                      ? file.string()
+                      : (std::filesystem::path(suite_path).parent_path() / file).string();
+    entries.push_back(std::move(e));
+  }
+  std::printf("%-28s %-30s %11s %11s %11s %9s  %s\n", "workload", "size", "interp ms", "jit ms",
+              "compile ms", "speed-up", "same answer");
+  std::fflush(stdout);
+  int status = kOk;
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    const Entry& e = entries[k];
+    std::string what =
+        "[" + std::to_string(k + 1) + "/" + std::to_string(entries.size()) + "] " + e.label + ": ";
+    try {
+      BenchRow interp = bench_mode("interp", kestrel::Mode::Interp, e.spec, what);
+      BenchRow jit = bench_mode("jit", kestrel::Mode::Jit, e.spec, what);
+      bool same = interp.output == jit.output;
+      std::printf("%-28s %-30s %11.2f %11.2f %11.1f %8.1fx  %s\n", e.label.c_str(), e.size.c_str(),
+                  interp.run_ms, jit.run_ms, jit.compile_ms, interp.run_ms / jit.run_ms,
+                  same ? "yes" : "NO: the modes differ");
+      status = same ? status : kProgramError;
+    } catch (const kestrel::Error& error) {
+      progress("");
+      std::printf("%-28s %-30s failed:\n", e.label.c_str(), e.size.c_str());
+      std::cerr << error.what();
+      status = kProgramError;
+    }
+    std::fflush(stdout);
+  }
+  std::printf("(run ms: median of each workload's runs; compile ms: the JIT's, %s)\n",
+              defaults.use_cache ? "a cache hit when the code was cached" : "cache off");
+  return status;
+}
+
+int cmd_bench(const std::vector<std::string>& args) {
+  std::vector<std::string> rest;
+  std::string suite;
+  for (std::size_t k = 0; k < args.size(); ++k) {
+    if (args[k] == "--suite" && k + 1 < args.size()) {
+      suite = args[++k];
+    } else {
+      rest.push_back(args[k]);
+    }
+  }
+  BenchSpec spec;
+  std::vector<std::string> files;
+  std::string problem = parse_bench_args(rest, spec, files);
+  if (!problem.empty()) {
+    return usage_error(problem);
+  }
+  if (!suite.empty()) {
+    if (!files.empty() || !spec.fn.empty()) {
+      return usage_error("--suite takes the workloads from its file: no FILE or --fn");
+    }
+    return bench_suite(suite, spec);
+  }
   if (files.size() != 1) {
     return usage_error("bench takes exactly one FILE");
   }
+  spec.file = files[0];
   try {
     BenchRow rows[] = {
-        bench_mode("interp", kestrel::Mode::Interp, files[0], fn, fn_args, repeat, use_cache),
-        bench_mode("jit", kestrel::Mode::Jit, files[0], fn, fn_args, repeat, use_cache),
+        bench_mode("interp", kestrel::Mode::Interp, spec, ""),
+        bench_mode("jit", kestrel::Mode::Jit, spec, ""),
     };
-    std::string what = fn.empty() ? files[0] : fn + "(";
-    for (std::size_t k = 0; !fn.empty() && k < fn_args.size(); ++k) {
-      what += (k == 0 ? "" : ", ") + fn_args[k];
+    std::string what = spec.fn.empty() ? spec.file : spec.fn + "(";
+    const std::vector<std::string>& shown_args =
+        spec.setup.empty() ? spec.fn_args : spec.setup_args;
+    if (!spec.setup.empty()) {
+      what += spec.setup + "(";
     }
-    std::printf("%s%s, median of %d runs\n", what.c_str(), fn.empty() ? "" : ")", repeat);
+    for (std::size_t k = 0; !spec.fn.empty() && k < shown_args.size(); ++k) {
+      what += (k == 0 ? "" : ", ") + shown_args[k];
+    }
+    what += spec.fn.empty() ? "" : spec.setup.empty() ? ")" : "))";
+    std::printf("%s, median of %d runs\n", what.c_str(), spec.repeat);
     std::printf("%-8s %12s %12s %10s\n", "mode", "compile ms", "run ms", "speed-up");
     for (const BenchRow& row : rows) {
       std::printf("%-8s %12.3f %12.4f %9.2fx%s\n", row.mode, row.compile_ms, row.run_ms,
@@ -280,7 +438,7 @@ int cmd_bench(const std::vector<std::string>& args) {
                 same ? "the same in both modes" : "DIFFERS between the modes");
     return same ? kOk : kProgramError;
   } catch (const kestrel::Error& error) {
-    std::fprintf(stderr, "\n");
+    progress("");
     std::cerr << error.what();
     return kProgramError;
   }

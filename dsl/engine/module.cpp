@@ -292,14 +292,20 @@ std::string format_result(const codegen::Value& v) {
 
 }  // namespace
 
-std::string Module::call_text(std::string_view name, const std::vector<std::string>& args) const {
-  auto* m = static_cast<engine::ModuleImpl*>(impl_.get());
-  const ir::Program& p = m->loaded.program;
+namespace {
+
+/// The function `name` that a tool may call: not the script's top level, not a kernel.
+ir::FnId callable(const ir::Program& p, std::string_view name) {
   ir::FnId id = p.find_function(name);
   if (!id.valid() || p.fn(id).is_main || p.fn(id).is_kernel) {
     throw Error("error: no function '" + std::string(name) + "' to call\n");
   }
-  const ir::Function& f = p.fn(id);
+  return id;
+}
+
+/// Arguments written as text, each read as f's parameter type (scalars only).
+std::vector<codegen::Value> text_args(const ir::Program& p, const ir::Function& f,
+                                      const std::vector<std::string>& args) {
   if (args.size() != f.param_count) {
     throw Error("error: " + f.name + kestrel_signature(p, f) + " takes " +
                 std::to_string(f.param_count) + " arguments, got " + std::to_string(args.size()) +
@@ -314,11 +320,52 @@ std::string Module::call_text(std::string_view name, const std::vector<std::stri
                   args[k] + "' as " + ir::type_name(p.types, t) + "\n");
     }
   }
+  return values;
+}
+
+codegen::Value call_in(engine::ModuleImpl& m, ir::FnId fn,
+                       const std::vector<codegen::Value>& args) {
   try {
-    return format_result(m->code->call(id, values, codegen::RunOptions{}));
+    return m.code->call(fn, args, codegen::RunOptions{});
   } catch (const codegen::RunError& error) {
-    engine::throw_run_error(*m->loaded.sources, error);
+    engine::throw_run_error(*m.loaded.sources, error);
   }
+}
+
+}  // namespace
+
+std::string Module::call_text(std::string_view name, const std::vector<std::string>& args) const {
+  auto* m = static_cast<engine::ModuleImpl*>(impl_.get());
+  ir::FnId fn = callable(m->loaded.program, name);
+  return format_result(
+      call_in(*m, fn, text_args(m->loaded.program, m->loaded.program.fn(fn), args)));
+}
+
+std::function<std::string()> Module::prepare_call(
+    std::string_view name, std::string_view setup,
+    const std::vector<std::string>& setup_args) const {
+  auto m = std::static_pointer_cast<engine::ModuleImpl>(impl_);
+  const ir::Program& p = m->loaded.program;
+  ir::FnId fn = callable(p, name);
+  ir::FnId setup_fn = callable(p, setup);
+  const ir::Function& f = p.fn(fn);
+  const ir::Function& s = p.fn(setup_fn);
+  codegen::Value made = call_in(*m, setup_fn, text_args(p, s, setup_args));
+  std::vector<codegen::Value> args;
+  if (made.type.is_tuple()) {
+    args = std::move(made.elems);
+  } else if (!made.type.is_void()) {
+    args.push_back(std::move(made));
+  }
+  bool fits = args.size() == f.param_count;
+  for (std::size_t k = 0; fits && k < args.size(); ++k) {
+    fits = args[k].type == f.locals[k].type;
+  }
+  if (!fits) {
+    throw Error("error: " + s.name + kestrel_signature(p, s) + " does not make the arguments of " +
+                f.name + kestrel_signature(p, f) + "\n");
+  }
+  return [m, fn, args = std::move(args)] { return format_result(call_in(*m, fn, args)); };
 }
 
 }  // namespace kestrel

@@ -82,6 +82,34 @@ with tempfile.TemporaryDirectory() as tmp:
     expect("bench --no-cache", run("bench", "--no-cache", "--repeat", "1", script, env=env), 0,
            stdout_has="the same in both modes")
 
+# bench --setup: the setup function makes the timed function's array arguments; --suite: one
+# table over a list of workloads, with a clear error for a malformed line.
+with tempfile.TemporaryDirectory() as tmp:
+    script = os.path.join(tmp, "w.kst")
+    with open(script, "w") as f:
+        f.write("fn data(n: i64) -> (f64[:], f64[:]) {\n    return (arange(n, f64), ones(n, f64))\n}\n"
+                "fn run(a: f64[:], b: f64[:]) -> f64 {\n    return sum(a * b)\n}\n"
+                "fn one(n: i64) -> i64[:] {\n    return arange(n, i64)\n}\n")
+    expect("bench --setup", run("bench", script, "--setup", "data", "100", "--fn", "run",
+                                "--repeat", "2"), 0, stdout_has="result: 4950.0 (the same in both modes)")
+    expect("bench --setup without --fn", run("bench", script, "--setup", "data", "100"), 2,
+           stderr_has="--setup needs --fn")
+    expect("bench --setup that does not fit", run("bench", script, "--setup", "one", "3", "--fn", "run"),
+           1, stderr_has="one(n: i64) -> i64[:] does not make the arguments of run(")
+    suite = os.path.join(tmp, "s.suite")
+    with open(suite, "w") as f:
+        f.write("# comment\nproduct sum | 100 f64 | w.kst --setup data 100 --fn run --repeat 2\n"
+                "ones | 5 | w.kst --fn one 5 --repeat 1\n")
+    p = run("bench", "--suite", suite)
+    expect("bench --suite", p, 0, stdout_has="same answer")
+    rows = [l for l in p.stdout.splitlines() if l.startswith(("product sum", "ones"))]
+    if len(rows) != 2 or not all(r.rstrip().endswith("yes") for r in rows):
+        failures.append(f"bench --suite rows: {p.stdout!r}")
+    with open(suite, "w") as f:
+        f.write("just a label\n")
+    expect("bench --suite, bad line", run("bench", "--suite", suite), 2,
+           stderr_has="s.suite:1: error: expected 'label | size | FILE [options]'")
+
 # --threads: large reductions run their fixed chunks on every core; the answer never changes.
 with tempfile.TemporaryDirectory() as tmp:
     script = os.path.join(tmp, "sums.kst")

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <ranges>
 #include <span>
@@ -529,6 +530,13 @@ class Module {
   /// read as its parameter's type (`10000000`, `0.5`, `true`), and returns the result as print()
   /// shows it ("" for void). Throws Error for a bad name, count or value, or a runtime error.
   std::string call_text(std::string_view name, const std::vector<std::string>& args) const;
+  /// For tools (`kestrel bench --setup`): calls `setup` once, now, with scalar arguments as text
+  /// (call_text's rules); its result (one value, or a tuple spread into several) becomes the
+  /// arguments of `name`. Each call of the returned function calls `name` with them and gives its
+  /// result as call_text does, so only `name`'s work is timed. Throws Error as call_text does,
+  /// and when setup's result does not match name's parameters.
+  std::function<std::string()> prepare_call(std::string_view name, std::string_view setup,
+                                            const std::vector<std::string>& setup_args) const;
 
  private:
   friend class Engine;
