@@ -32,11 +32,14 @@ std::size_t rounded_bytes(std::size_t bytes) {
 // Large blocks freed are kept for reuse by the next allocation of the same size. glibc serves
 // blocks above its mmap threshold (at most 32 MiB) with a fresh mmap and gives them back on free,
 // so a loop computing `a * b + c` over 10^7 f64 page-faulted 80 MB of new memory for every
-// temporary: measured, 45% of an interpreter run's CPU time was the kernel zeroing pages. Only
-// blocks of 1 MiB and more are kept, at most kCachedBlocks of them and kCachedBytes in all (the
-// oldest go first), so a program's resident memory grows by at most that. Allocations are rare
-// at these sizes, so one mutex suffices (chunks of parallel loops allocate too).
-constexpr std::size_t kCacheMinBytes = std::size_t{1} << 20;
+// temporary: measured, 45% of an interpreter run's CPU time was the kernel zeroing pages. Blocks
+// of 64 KiB and more are kept (mid-sized ones fault too: glibc trims its heap top once 2x its
+// mmap threshold is free, so stdlib/mlp's 128 KiB batch temporaries page-faulted ~5000 times per
+// bench/mlp_bench training; kept, the run's faults are within 6% of hand-written Eigen's), at
+// most kCachedBlocks of them and kCachedBytes in all (the oldest go first), so a program's
+// resident memory grows by at most that. Allocations are rare at these sizes, so one mutex
+// suffices (chunks of parallel loops allocate too).
+constexpr std::size_t kCacheMinBytes = std::size_t{64} << 10;
 constexpr std::size_t kCachedBytes = std::size_t{256} << 20;
 constexpr std::size_t kCachedBlocks = 4;
 

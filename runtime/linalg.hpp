@@ -2,6 +2,8 @@
 // Matrix products through Eigen. Views whose strides Eigen cannot map (neither dimension dense)
 // are copied to contiguous memory first. Results are new contiguous arrays. Integer products wrap
 // and are computed by a plain loop (Eigen's would overflow in signed arithmetic).
+// linalg.cpp is built for the build machine's CPU (-march=native, CMake option
+// KESTREL_NATIVE_LINALG), since Eigen picks its product kernels at compile time.
 #include "runtime/array.hpp"
 
 namespace kestrel::rt {
