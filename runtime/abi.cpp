@@ -8,6 +8,7 @@
 #include <cstring>
 #include <exception>
 
+#include "runtime/clock.hpp"
 #include "runtime/csv.hpp"
 #include "runtime/elementwise.hpp"
 #include "runtime/format.hpp"
@@ -129,6 +130,8 @@ void kestrel_rt_raise_stack_overflow(KestrelContext* ctx, std::uint32_t site) {
   record(ctx, site, "stack overflow: recursion deeper than " + std::to_string(ctx->max_depth),
          false);
 }
+
+double kestrel_rt_clock() { return kestrel::rt::clock_seconds(); }
 
 std::int32_t kestrel_rt_poll(KestrelContext* ctx, std::uint32_t site) {
   ctx->budget = 1 << 16;
@@ -523,6 +526,7 @@ std::vector<AbiSymbol> abi_symbols() {
       KESTREL_ABI(kestrel_rt_raise_negative_shift),
       KESTREL_ABI(kestrel_rt_raise_stack_overflow),
       KESTREL_ABI(kestrel_rt_poll),
+      KESTREL_ABI(kestrel_rt_clock),
       KESTREL_ABI(kestrel_rt_array_destroy),
       KESTREL_ABI(kestrel_rt_table_retain),
       KESTREL_ABI(kestrel_rt_table_release),

@@ -66,6 +66,8 @@ void kestrel_rt_raise_negative_shift(KestrelContext* ctx, std::uint32_t site, st
 void kestrel_rt_raise_stack_overflow(KestrelContext* ctx, std::uint32_t site);
 /// Resets the budget; records "interrupted" when the interrupt flag is set (returns 1 then).
 std::int32_t kestrel_rt_poll(KestrelContext* ctx, std::uint32_t site);
+/// clock(): seconds on a monotonic clock (runtime/clock.hpp).
+double kestrel_rt_clock();
 
 // ---- reference counts ------------------------------------------------------------------------
 /// Frees an array whose count reached zero (the JIT decrements inline).

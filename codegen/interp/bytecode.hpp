@@ -164,6 +164,7 @@ static_assert(sizeof(Slot) == 8);
   OP(RANDN, ABC, "R[A].f = randn(key R[B], counter R[C])")                                       \
   OP(RANDOM_STREAM, ABC, "R[A].f = the next draw of the seeded stream")                          \
   OP(RANDN_STREAM, ABC, "R[A].f = the next normal draw of the seeded stream")                    \
+  OP(CLOCK, ABC, "R[A].f = clock(): seconds on a monotonic clock")                               \
   OP(SEED, ABC, "restart the seeded stream at key R[A]")                                         \
   OP(PSTREAM_BEGIN, ABC, "R[A], R[A+1] = the stream (key, counter); the stream advances by one") \
   OP(PSTREAM_ITER, ABC, "the stream = substream(R[A], R[A+1], iteration R[B])")                  \

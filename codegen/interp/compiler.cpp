@@ -783,6 +783,9 @@ class FnCompiler {
       case Builtin::RandnStream:
         emit(Op::RANDN_STREAM, dst, 0, 0);
         return;
+      case Builtin::Clock:
+        emit(Op::CLOCK, dst, 0, 0);
+        return;
       case Builtin::Seed: {
         Operand s = operand(c.args[0]);
         emit(Op::SEED, s.reg, 0, 0);

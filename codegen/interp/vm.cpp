@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "codegen/interp/program.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/csv.hpp"
 #include "runtime/elementwise.hpp"
 #include "runtime/format.hpp"
@@ -836,6 +837,10 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
     }
     CASE(RANDN_STREAM) {
       RA.f = rt::next_randn(stream);
+      NEXT;
+    }
+    CASE(CLOCK) {
+      RA.f = rt::clock_seconds();
       NEXT;
     }
     CASE(SEED) {

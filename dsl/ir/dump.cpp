@@ -94,6 +94,8 @@ const char* builtin_name(Builtin b) {
       return "read_csv";
     case Builtin::LoadNpy:
       return "load_npy";
+    case Builtin::Clock:
+      return "clock";
     case Builtin::SaveNpy:
       return "save_npy";
   }

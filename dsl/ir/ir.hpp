@@ -173,6 +173,7 @@ enum class Builtin : std::uint8_t {
   ReadCsv,
   LoadNpy,
   SaveNpy,
+  Clock,  // clock(): seconds on a monotonic clock (runtime/clock.hpp)
 };
 const char* builtin_name(Builtin b);
 

@@ -33,6 +33,7 @@ constexpr BuiltinSpec kBuiltins[] = {
     {"dot", 2, 2, true},       {"random", 0, 2, false},   {"randn", 0, 3, false},
     {"rand", 2, 3, false},     {"seed", 1, 1, false},     {"index", 0, 1, false},
     {"read_csv", 1, 1, false}, {"load_npy", 3, 3, false}, {"save_npy", 2, 2, false},
+    {"clock", 0, 0, false},
 };
 
 const BuiltinSpec* find_spec(const std::string& name) {
@@ -463,6 +464,9 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
     }
     return make(name == "rand" ? Builtin::RandArray : Builtin::RandnArray,
                 Type::array_of(Scalar::F64, static_cast<int>(pos.size()) - 1));
+  }
+  if (name == "clock") {
+    return make(Builtin::Clock, Type::f64());
   }
   if (name == "seed") {
     integer(0);
