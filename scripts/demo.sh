@@ -1,27 +1,20 @@
 #!/usr/bin/env bash
-# The demo: run every example program with the JIT (the time of each phase), time the classic
-# workloads in the interpreter and the JIT side by side (`kestrel bench`: compile ms, median run
-# ms, speed-up, and whether both modes gave the same answer), then type-check the standard
-# library and show one module in canonical form (`kestrel fmt`).
+# The demo: run every example program with the JIT (each prints its result and its own time),
+# then time the standard library's workloads in the interpreter and the JIT side by side in one
+# table (`kestrel bench --suite bench/demo.suite`: interpreter ms, JIT ms, the JIT's compile ms,
+# speed-up, and whether both modes gave the same answer), then type-check the standard library.
 set -euo pipefail
 kestrel=${1:-build/kestrel}
 cd "$(dirname "$0")/.."
 status=0
 for file in examples/*.kst; do
-  printf '\n=== kestrel run --time %s ===\n' "$file"
-  "$kestrel" run --time "$file" || status=1
+  printf '\n=== kestrel run %s ===\n' "$file"
+  "$kestrel" run "$file" || status=1
 done
-bench() {
-  printf '\n=== kestrel bench %s ===\n' "$*"
-  "$kestrel" bench "$@" || status=1
-}
-bench examples/fib.kst --repeat 3
-bench stdlib/montecarlo.kst --fn pi 10000000 42 --repeat 3
-bench stdlib/fibonacci.kst --fn fib 1000000 --repeat 5
+printf '\n=== kestrel bench --suite bench/demo.suite (interpreter vs JIT, %s cores) ===\n' "$(nproc)"
+"$kestrel" bench --suite bench/demo.suite || status=1
 printf '\n=== kestrel check stdlib/*.kst ===\n'
 for file in stdlib/*.kst; do
   if "$kestrel" check "$file"; then echo "$file: ok"; else status=1; fi
 done
-printf '\n=== kestrel fmt stdlib/montecarlo.kst ===\n'
-"$kestrel" fmt stdlib/montecarlo.kst || status=1
 exit $status
