@@ -14,6 +14,7 @@
 #include "runtime/format.hpp"
 #include "runtime/linalg.hpp"
 #include "runtime/npy.hpp"
+#include "runtime/parallel.hpp"
 #include "runtime/philox.hpp"
 #include "runtime/random.hpp"
 #include "runtime/reduce.hpp"
@@ -576,6 +577,8 @@ std::vector<AbiSymbol> abi_symbols() {
       KESTREL_ABI(kestrel_rt_partials_push),
       KESTREL_ABI(kestrel_rt_partials_end),
       KESTREL_ABI(kestrel_rt_partials_tree),
+      KESTREL_ABI(kestrel_rt_parallel_for_ctx),
+      KESTREL_ABI(kestrel_rt_parallel_reduce_by),
       KESTREL_ABI(kestrel_rt_read_csv),
       KESTREL_ABI(kestrel_rt_table_rows),
       KESTREL_ABI(kestrel_rt_table_column),

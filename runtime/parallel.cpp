@@ -318,7 +318,18 @@ void kestrel_rt_parallel_reduce(KestrelContext* ctx, std::int64_t lo, std::int64
                                 void (*body)(void* env, KestrelContext* chunk_ctx, std::int64_t lo,
                                              std::int64_t hi, std::int64_t* partials),
                                 void* env) {
-  std::int64_t chunks = rt::chunks_in(lo, hi, rt::kReduceChunk);
+  kestrel_rt_parallel_reduce_by(ctx, lo, hi, rt::kReduceChunk, count, ops, elems, values, body,
+                                env);
+}
+
+void kestrel_rt_parallel_reduce_by(KestrelContext* ctx, std::int64_t lo, std::int64_t hi,
+                                   std::int64_t chunk, std::int32_t count, const std::uint32_t* ops,
+                                   const std::uint32_t* elems, std::int64_t* values,
+                                   void (*body)(void* env, KestrelContext* chunk_ctx,
+                                                std::int64_t lo, std::int64_t hi,
+                                                std::int64_t* partials),
+                                   void* env) {
+  std::int64_t chunks = rt::chunks_in(lo, hi, chunk);
   std::vector<std::int64_t> identities(static_cast<std::size_t>(count));
   for (std::int32_t r = 0; r < count; ++r) {
     auto op = static_cast<rt::CombineOp>(ops[r]);
@@ -349,7 +360,7 @@ void kestrel_rt_parallel_reduce(KestrelContext* ctx, std::int64_t lo, std::int64
                 sizeof(std::int64_t) * static_cast<std::size_t>(count));
   }
   bool ok = rt::run_ctx_chunks(ctx, chunks, [&](std::int64_t c, KestrelContext* cc) {
-    auto [clo, chi] = rt::chunk_bounds(lo, hi, rt::kReduceChunk, c);
+    auto [clo, chi] = rt::chunk_bounds(lo, hi, chunk, c);
     body(env, cc, clo, chi, buf.data() + c * count);
   });
   if (!ok) {

@@ -275,6 +275,18 @@ void kestrel_rt_parallel_reduce(KestrelContext* ctx, std::int64_t lo, std::int64
                                              std::int64_t hi, std::int64_t* partials),
                                 void* env);
 
+/// kestrel_rt_parallel_reduce with chunks of `chunk` iterations instead of kReduceChunk. Only
+/// integer reductions may use another size: wrapping + and *, min and max of integers give the
+/// same result in any grouping, while a float reduction equals the interpreter's (and rt::reduce's)
+/// only with kReduceChunk chunks. Larger chunks cost fewer chunk starts on a cheap body.
+void kestrel_rt_parallel_reduce_by(KestrelContext* ctx, std::int64_t lo, std::int64_t hi,
+                                   std::int64_t chunk, std::int32_t count, const std::uint32_t* ops,
+                                   const std::uint32_t* elems, std::int64_t* values,
+                                   void (*body)(void* env, KestrelContext* chunk_ctx,
+                                                std::int64_t lo, std::int64_t hi,
+                                                std::int64_t* partials),
+                                   void* env);
+
 /// set_threads / threads for generated code and the CLI.
 void kestrel_rt_set_threads(std::int32_t n);
 std::int32_t kestrel_rt_threads();

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -433,6 +434,60 @@ TEST_F(Parallel, CAbiI32ReductionWraps) {
     I64 values[] = {7};
     kestrel_rt_parallel_reduce(&ctx, 0, 10'000, 1, ops, elems, values, i32_sum_body, nullptr);
     EXPECT_EQ(values[0], static_cast<std::int32_t>(want)) << t << " threads";
+  }
+}
+
+// kestrel_rt_parallel_reduce_by: integer reductions give the same result at any chunk size and
+// thread count; chunk c covers [lo + c * chunk, ...) and sees the identities in its partials.
+struct ChunkSeen {
+  std::atomic<I64> chunks{0};
+  std::atomic<I64> bad_bounds{0};
+  I64 lo = 0;
+  I64 chunk = 0;
+};
+
+void int_reduce_body(void* env, KestrelContext*, I64 lo, I64 hi, I64* partials) {
+  auto* e = static_cast<ChunkSeen*>(env);
+  e->chunks.fetch_add(1);
+  if ((lo - e->lo) % e->chunk != 0 || hi - lo > e->chunk || partials[0] != 0 ||
+      partials[1] != std::numeric_limits<I64>::max()) {
+    e->bad_bounds.fetch_add(1);
+  }
+  for (I64 i = lo; i < hi; ++i) {
+    partials[0] = wrap_add(partials[0], wrap_mul(i, i));
+    partials[1] = std::min(partials[1], (i * 7919) % 100'003);
+  }
+}
+
+TEST_F(Parallel, CAbiReduceByAnyChunkSize) {
+  const std::uint32_t ops[] = {0, 2};
+  const std::uint32_t elems[] = {static_cast<std::uint32_t>(Elem::I64),
+                                 static_cast<std::uint32_t>(Elem::I64)};
+  const I64 lo = -5;
+  const I64 hi = 1'000'003;
+  I64 want_sum = 11;
+  I64 want_min = 99'999;
+  for (I64 i = lo; i < hi; ++i) {
+    want_sum = wrap_add(want_sum, wrap_mul(i, i));
+    want_min = std::min(want_min, (i * 7919) % 100'003);
+  }
+  for (I64 chunk : {I64{1000}, I64{4096}, I64{16384}, I64{999'999}}) {
+    for (int t : kThreadCounts) {
+      set_threads(t);
+      AbiHost host;
+      KestrelContext ctx = make_context(host);
+      I64 values[] = {11, 99'999};
+      ChunkSeen seen;
+      seen.lo = lo;
+      seen.chunk = chunk;
+      kestrel_rt_parallel_reduce_by(&ctx, lo, hi, chunk, 2, ops, elems, values, int_reduce_body,
+                                    &seen);
+      ASSERT_EQ(ctx.failed, 0);
+      EXPECT_EQ(values[0], want_sum) << chunk << " per chunk, " << t << " threads";
+      EXPECT_EQ(values[1], want_min) << chunk << " per chunk, " << t << " threads";
+      EXPECT_EQ(seen.chunks.load(), chunks_in(lo, hi, chunk));
+      EXPECT_EQ(seen.bad_bounds.load(), 0);
+    }
   }
 }
 
