@@ -272,6 +272,23 @@ class ModuleLowering {
     return static_cast<std::uint32_t>(t_.sites.size() - 1);
   }
 
+  // ---- which code may run on several threads (lower_parallel.inc) ----
+  /// Whether a `parallel for` body may run as chunks on worker threads (the rule is written
+  /// above the definition).
+  bool chunk_safe_loop(const ir::Function& fn, const ir::For& f);
+  /// Whether launching kernel `k` may run as chunks on worker threads.
+  bool chunk_safe_launch(ir::FnId k);
+  bool chunk_safe_fn(ir::FnId id, std::vector<char>& seen);
+  bool chunk_safe_block(const ir::Function& fn, const ir::Block& b, const std::vector<char>& own,
+                        std::vector<char>& seen);
+  bool chunk_safe_expr(const ir::Function& fn, ExprId e, const std::vector<char>& own,
+                       std::vector<char>& seen);
+  bool chunk_safe_type(Type t) const;
+  /// Whether binding `e` would retain an array that `own` does not mark as created here.
+  bool borrows_foreign(ExprId e, const std::vector<char>& own) const;
+  /// Whether a block holds a loop, a call or a launch (its iterations may be costly).
+  bool heavy(const ir::Block& b) const;
+
   const ir::Program& p_;
   llvm::Module& m_;
   llvm::LLVMContext& c_;
@@ -293,6 +310,7 @@ class ModuleLowering {
   /// without bounds checks that a launch calls once it has checked the grid fits; else null.
   std::vector<llvm::Function*> in_bounds_;
   std::vector<char> in_bounds_can_fail_;  // whether that copy can record an error
+  std::uint32_t chunk_fns_ = 0;           // outlined chunk functions so far (for their names)
 };
 
 /// Lowers one function.
@@ -306,6 +324,16 @@ class FnLowering {
         b_(ml.c_),
         f_(in_bounds ? ml.in_bounds_[id.v] : ml.fns_[id.v]),
         checked_(!fn_.unchecked && !in_bounds) {}
+  /// Lowers into `chunk_fn`, an outlined chunk of a parallel loop or launch in function `id`.
+  FnLowering(ModuleLowering& ml, ir::FnId id, llvm::Function* chunk_fn)
+      : ml_(ml),
+        p_(ml.p_),
+        fn_(ml.p_.fn(id)),
+        id_(id),
+        b_(ml.c_),
+        f_(chunk_fn),
+        checked_(!fn_.unchecked),
+        in_chunk_(true) {}
 
   void run();
   /// After run(): whether the function can record a runtime error (its unwind is reachable).
@@ -560,7 +588,38 @@ class FnLowering {
   void assign(const ir::Assign& a, diag::Span span);
   void stmt_store_view(const ir::StoreView& st, diag::Span span);
   void store_index(const ir::StoreIndex& st, diag::Span span);
-  void for_loop(const ir::For& f, diag::Span span);
+  /// The bounds of one chunk of an outlined parallel loop, in the loop variable's type, and its
+  /// substream base (null when the body draws no random numbers).
+  struct ChunkBounds {
+    Value* lo;
+    Value* hi;
+    Value* step;  // null: unit step
+    Value* key;
+    Value* counter;
+  };
+  /// Lowers a for loop: a parallel one whose body is chunk-safe as an outlined chunk function
+  /// run by the runtime, else serially (`chunk` given: one chunk of an outlined loop).
+  void for_loop(const ir::For& f, diag::Span span, const ChunkBounds* chunk = nullptr);
+
+  // ---- outlining (lower_parallel.inc) ----
+  /// What the parent stores in a chunk function's environment and the chunk reads back.
+  struct ChunkPlan {
+    std::vector<ir::LocalId> captured;  // outer locals the body reads, flat values first in env
+    llvm::StructType* env = nullptr;
+    unsigned extras = 0;  // index of the first field after the captured values
+  };
+  void outline_for(const ir::For& f, diag::Span span);
+  void run_chunk_loop(const ir::For& f, diag::Span span, const ChunkPlan& plan);
+  void run_chunk_launch(const ir::Launch& l, diag::Span span, const std::vector<Type>& flat_types,
+                        llvm::StructType* env);
+  /// The chunk function's frame: entry, unwind and exit blocks, the context argument.
+  void begin_chunk();
+  /// Ends a chunk function: unwind releases temporaries, exit the locals the chunk owns.
+  void end_chunk(const std::function<void()>& at_exit);
+  /// The loop nest of a launch over rows [row_lo, row_hi) of axis 0.
+  void launch_loops(const ir::Launch& l, const std::vector<Value*>& grid,
+                    const std::vector<Value*>& flat, const std::vector<Type>& flat_types,
+                    Value* row_lo, Value* row_hi, std::uint32_t st, diag::Span span);
   void store_element(Value* ptr, Scalar s, ir::AssignOp op, Value* v);
   bool has_loops(const ir::Block& b) const;
   /// Whether the block draws random(…) numbers (Philox) outside inner loops.
@@ -600,12 +659,14 @@ class FnLowering {
   std::vector<std::uint32_t> borrowed_;  // parameters never rebound: not retained
   std::vector<std::uint32_t> proven_;    // array locals a with a[proven_var_] in bounds here
   ir::LocalId proven_var_;
-  bool checked_;          // bounds checks (off under @unchecked and in a kernel's in-bounds copy)
-  bool no_fuse_ = false;  // while lowering the unfused fallback of a fused operation
+  bool checked_;           // bounds checks (off under @unchecked and in a kernel's in-bounds copy)
+  bool no_fuse_ = false;   // while lowering the unfused fallback of a fused operation
+  bool in_chunk_ = false;  // lowering a chunk function: parallel loops inside run serially
 };
 
 #include "codegen/llvm/lower_expr.inc"
 #include "codegen/llvm/lower_fuse.inc"
+#include "codegen/llvm/lower_parallel.inc"
 #include "codegen/llvm/lower_stmt.inc"
 
 void FnLowering::run() {

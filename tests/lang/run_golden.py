@@ -11,6 +11,8 @@ diagnostics must equal the CHECK lines, and a file without CHECK lines must chec
 other program under tests/lang/ is run (`kestrel run MODE`): its output must equal the OUT lines
 exactly, and its diagnostics (compile or runtime errors, on stderr) the CHECK lines.
 
+The JIT mode runs the program at --threads 1, 2 and 8, each run against the same expectations.
+
 usage: run_golden.py KESTREL FILE [MODE]      (MODE: --interp (the default), --jit or --check)
 """
 import difflib
@@ -51,16 +53,9 @@ def expectations(path):
     return checks
 
 
-def main():
-    if len(sys.argv) not in (3, 4):
-        sys.exit(__doc__)
-    kestrel, path = sys.argv[1], sys.argv[2]
-    mode = sys.argv[3] if len(sys.argv) == 4 else "--interp"
-    checks = expectations(path)
-    if is_check_only(path):
-        command = [kestrel, "check", path]
-    else:
-        command = [kestrel, "run", mode, path]
+def check_run(command, path, checks):
+    """Runs `command` and returns (failures, output): its stdout against the OUT lines, its
+    diagnostics against the CHECK lines."""
     proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
     output = proc.stdout + proc.stderr
     got = []
@@ -95,14 +90,36 @@ def main():
     for g in got[len(checks):]:
         failures.append(f"unexpected diagnostic at {g['loc'][0]}:{g['loc'][1]}: "
                         f"{g['sev']}: {g['msg']}")
-    if failures:
-        print(f"FAIL {path}")
-        for f in failures:
-            print("  " + f)
-        print("--- kestrel output ---")
-        print(output)
-        return 1
-    print(f"ok {path} ({len(checks)} diagnostics, {' '.join(command[1:-1])})")
+    return failures, output
+
+
+# The JIT runs parallel loops on the runtime's threads: a program must give the same output at
+# every thread count (and the interpreter's, as both match the same expectations).
+JIT_THREADS = ("1", "2", "8")
+
+
+def main():
+    if len(sys.argv) not in (3, 4):
+        sys.exit(__doc__)
+    kestrel, path = sys.argv[1], sys.argv[2]
+    mode = sys.argv[3] if len(sys.argv) == 4 else "--interp"
+    checks = expectations(path)
+    if is_check_only(path):
+        commands = [[kestrel, "check", path]]
+    elif mode == "--jit":
+        commands = [[kestrel, "run", mode, "--threads", n, path] for n in JIT_THREADS]
+    else:
+        commands = [[kestrel, "run", mode, path]]
+    for command in commands:
+        failures, output = check_run(command, path, checks)
+        if failures:
+            print(f"FAIL {path} ({' '.join(command[1:-1])})")
+            for f in failures:
+                print("  " + f)
+            print("--- kestrel output ---")
+            print(output)
+            return 1
+        print(f"ok {path} ({len(checks)} diagnostics, {' '.join(command[1:-1])})")
     return 0
 
 
