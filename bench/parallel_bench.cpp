@@ -3,7 +3,11 @@
 //   parallel_bench --benchmark_repetitions=11 --benchmark_enable_random_interleaving=true
 //     --benchmark_report_aggregates_only=true   (interleaving spreads the other load evenly)
 // BM_SumF64 / BM_AddF32 at growing n are how kParallelReduceThreshold and
-// kParallelElementwiseThreshold were chosen.
+// kParallelElementwiseThreshold were chosen. BM_*Jit* run Kestrel programs through the public
+// API in JIT mode (parallel loops and a kernel launch outlined onto the runtime's threads):
+//   parallel_bench --benchmark_filter='Jit|OpenMP' --benchmark_repetitions=5
+// issue 5's targets: BM_PiJit 2 threads >= 1.7x 1 thread; BM_VecAddF32_JitKernel >= 90% of
+// BM_VecAddF32_OpenMP's bytes_per_second; BM_SumSquaresJit < 5 ms.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
@@ -13,7 +17,9 @@
 #include <cstdlib>
 #include <vector>
 
+#include "kestrel/kestrel.hpp"
 #include "runtime/parallel.hpp"
+#include "runtime/philox.hpp"
 
 namespace {
 
@@ -160,6 +166,144 @@ void BM_VecAddF32_OpenMP(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * kBig * 12);
 }
 BENCHMARK(BM_VecAddF32_OpenMP)
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("threads")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->ComputeStatistics("min", fastest);
+
+// ---- Kestrel programs through the public API, JIT mode: parallel loops and a kernel launch ----
+// Each benchmark builds an Engine with its thread count (EngineOptions::threads, process-wide),
+// loads the program once (not timed) and checks its answer once against plain C++.
+
+kestrel::Module load_jit(int threads, const char* rel) {
+  kestrel::EngineOptions options;
+  options.threads = threads;
+  options.use_cache = false;
+  return kestrel::Engine(options).load_file(std::string(KESTREL_SOURCE_DIR) + "/" + rel);
+}
+
+kestrel::Module load_jit_source(int threads, const char* text) {
+  kestrel::EngineOptions options;
+  options.threads = threads;
+  options.use_cache = false;
+  return kestrel::Engine(options).load_source("parallel_bench.kst", text);
+}
+
+// stdlib montecarlo.pi over 10^8 samples: one `parallel for` with an integer reduction.
+constexpr I64 kPiSamples = 100'000'000;
+
+double pi_cpp(I64 n, I64 seed) {
+  I64 hits = 0;
+  for (I64 i = 0; i < n; ++i) {
+    double x = kestrel::rt::random(seed, 2 * i);
+    double y = kestrel::rt::random(seed, 2 * i + 1);
+    hits += x * x + y * y < 1.0;
+  }
+  return 4.0 * static_cast<double>(hits) / static_cast<double>(n);
+}
+
+void BM_PiJit(benchmark::State& state) {
+  auto m = load_jit(static_cast<int>(state.range(0)), "stdlib/montecarlo.kst");
+  auto pi = m.function<double(std::int64_t, std::int64_t)>("pi");
+  static const double want = pi_cpp(kPiSamples, 42);
+  check(pi(kPiSamples, 42) == want, "montecarlo.pi");
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(pi(kPiSamples, 42));
+  }
+  state.SetItemsProcessed(state.iterations() * kPiSamples);
+  rt::set_threads(0);
+}
+BENCHMARK(BM_PiJit)
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("threads")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->ComputeStatistics("min", fastest);
+
+// bench/workloads.kst's `vadd` kernel launched over 10^7 f32 (vadd_launch): the same arrays and
+// bytes as BM_VecAddF32_OpenMP, so their bandwidths compare directly.
+void BM_VecAddF32_JitKernel(benchmark::State& state) {
+  auto m = load_jit(static_cast<int>(state.range(0)), "bench/workloads.kst");
+  auto vadd = m.function<void(kestrel::ArrayView<const float>, kestrel::ArrayView<const float>,
+                              kestrel::ArrayView<float>)>("vadd_launch");
+  F32Vectors& v = f32_vectors();
+  std::fill(v.out.begin(), v.out.end(), 0.0f);
+  vadd(v.a, v.b, v.out);
+  check(v.out[kBig - 1] == static_cast<float>(kBig - 1) + 1.0f && v.out[0] == 1.0f,
+        "vector add (JIT kernel)");
+  for (auto _ : state) {
+    vadd(v.a, v.b, v.out);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * kBig * 12);
+  rt::set_threads(0);
+}
+BENCHMARK(BM_VecAddF32_JitKernel)
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("threads")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->ComputeStatistics("min", fastest);
+
+// Sum of squares of 10^7 integers as a Kestrel parallel loop: over an i64 array (0 .. 10^7-1,
+// 80 MB read) and over the range itself (no memory traffic), both wrapping like the C++ check.
+const char* const kSumSquares =
+    "fn sum_squares(a: i64[:]) -> i64 {\n"
+    "    var s = 0\n"
+    "    parallel for i in 0..len(a) {\n"
+    "        s += a[i] * a[i]\n"
+    "    }\n"
+    "    return s\n"
+    "}\n"
+    "fn sum_squares_range(n: i64) -> i64 {\n"
+    "    var s = 0\n"
+    "    parallel for i in 0..n {\n"
+    "        s += i * i\n"
+    "    }\n"
+    "    return s\n"
+    "}\n";
+
+I64 sum_squares_want() {
+  std::uint64_t want = 0;
+  for (I64 i = 0; i < kBig; ++i) {
+    want += static_cast<std::uint64_t>(i) * static_cast<std::uint64_t>(i);
+  }
+  return static_cast<I64>(want);
+}
+
+void BM_SumSquaresJit(benchmark::State& state) {
+  auto m = load_jit_source(static_cast<int>(state.range(0)), kSumSquares);
+  auto f = m.function<std::int64_t(kestrel::ArrayView<const std::int64_t>)>("sum_squares");
+  const std::vector<I64>& a = ints();
+  check(f(a) == sum_squares_want(), "sum of squares (JIT, array)");
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(f(a));
+  }
+  state.SetBytesProcessed(state.iterations() * kBig * 8);
+  rt::set_threads(0);
+}
+BENCHMARK(BM_SumSquaresJit)
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("threads")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->ComputeStatistics("min", fastest);
+
+void BM_SumSquaresRangeJit(benchmark::State& state) {
+  auto m = load_jit_source(static_cast<int>(state.range(0)), kSumSquares);
+  auto f = m.function<std::int64_t(std::int64_t)>("sum_squares_range");
+  check(f(kBig) == sum_squares_want(), "sum of squares (JIT, range)");
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(f(kBig));
+  }
+  rt::set_threads(0);
+}
+BENCHMARK(BM_SumSquaresRangeJit)
     ->Arg(1)
     ->Arg(2)
     ->ArgName("threads")
