@@ -1,26 +1,34 @@
 // The JIT driver: lower the program to one LLVM module, optimise it in LLJIT's IRTransformLayer
 // with the new pass manager (O2 by default) for the host CPU, link it against the runtime's C
 // ABI (an absolute-symbol map: no lookup in the process), and run it.
+#include <llvm/Analysis/LoopInfo.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ObjectTransformLayer.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/Dominators.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
+#include <llvm/IR/PassTimingInfo.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/FileSystem.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/Utils/LoopUtils.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "codegen/llvm/object_cache.hpp"
 #include "codegen/llvm/program.hpp"
@@ -102,6 +110,24 @@ llvm::OptimizationLevel level_of(unsigned opt) {
   }
 }
 
+/// KESTREL_JIT_TIMES=1 prints the time of each phase of compile() on stderr; =passes also each
+/// LLVM pass's (optimisation and code generation), as `-time-passes` does.
+bool times_enabled() {
+  static const bool kOn = std::getenv("KESTREL_JIT_TIMES") != nullptr;
+  return kOn;
+}
+bool pass_times_enabled() {
+  static const bool kOn = [] {
+    const char* v = std::getenv("KESTREL_JIT_TIMES");
+    return v != nullptr && std::strcmp(v, "passes") == 0;
+  }();
+  return kOn;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
 /// Runs the new pass manager's default pipeline on `m` for `tm`.
 void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
   llvm::LoopAnalysisManager lam;
@@ -111,9 +137,13 @@ void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
   llvm::PipelineTuningOptions pto;
   pto.LoopVectorization = opt >= 2;
   pto.SLPVectorization = opt >= 2;
-  if (std::getenv("KJ_NOINTERLEAVE")) pto.LoopInterleaving = false;
-  if (std::getenv("KJ_NOUNROLL")) pto.LoopUnrolling = false;
-  llvm::PassBuilder pb(&tm, pto);
+  llvm::PassInstrumentationCallbacks pic;
+  std::optional<llvm::TimePassesHandler> timer;
+  if (pass_times_enabled()) {
+    timer.emplace(true);
+    timer->registerCallbacks(pic);
+  }
+  llvm::PassBuilder pb(&tm, pto, std::nullopt, &pic);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);
@@ -122,6 +152,87 @@ void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
   llvm::ModulePassManager mpm = opt == 0 ? pb.buildO0DefaultPipeline(llvm::OptimizationLevel::O0)
                                          : pb.buildPerModuleDefaultPipeline(level_of(opt));
   mpm.run(m, mam);
+}
+
+/// Deletes the body of every function that no function reachable from `roots` refers to, so
+/// that neither the optimiser nor the code generator spends time on it. References are followed
+/// through calls, function pointers (a parallel loop's body handed to the runtime) and the
+/// initializers of globals.
+void keep_reachable(llvm::Module& m, const std::vector<llvm::Function*>& roots) {
+  std::unordered_set<const llvm::Value*> seen;
+  std::vector<const llvm::Value*> work;
+  auto visit = [&](const llvm::Value* v) {
+    const auto* c = llvm::dyn_cast<llvm::Constant>(v);  // functions and globals are constants
+    if (c != nullptr && (llvm::isa<llvm::GlobalValue>(c) || c->getNumOperands() > 0) &&
+        seen.insert(v).second) {
+      work.push_back(v);
+    }
+  };
+  for (llvm::Function* f : roots) {
+    visit(f);
+  }
+  while (!work.empty()) {
+    const llvm::Value* v = work.back();
+    work.pop_back();
+    if (const auto* f = llvm::dyn_cast<llvm::Function>(v)) {
+      for (const llvm::BasicBlock& bb : *f) {
+        for (const llvm::Instruction& i : bb) {
+          for (const llvm::Value* op : i.operands()) {
+            visit(op);
+          }
+        }
+      }
+    } else if (const auto* g = llvm::dyn_cast<llvm::GlobalVariable>(v)) {
+      if (g->hasInitializer()) {
+        visit(g->getInitializer());
+      }
+    } else if (!llvm::isa<llvm::GlobalValue>(v)) {
+      for (const llvm::Value* op : llvm::cast<llvm::Constant>(v)->operands()) {
+        visit(op);
+      }
+    }
+  }
+  for (llvm::Function& f : m) {
+    if (!f.isDeclaration() && seen.count(&f) == 0) {
+      f.deleteBody();  // now an external declaration nothing refers to
+    }
+  }
+}
+
+/// Innermost loops of at least this many instructions, as lowered, get their tail folded.
+constexpr unsigned kFoldTailFrom = 120;
+
+/// Asks the loop vectoriser to fold the remainder of each large innermost loop into the vector
+/// loop (masked lanes) instead of a scalar copy of the body after it. Such a body is mostly
+/// arithmetic (a Philox draw is ~60 instructions), so the scalar copy costs nearly as much to
+/// optimise and compile as the vector loop while running only the last few iterations, and the
+/// masks cost little beside the body: for Monte Carlo pi this cuts compile time by about a
+/// third at the same run speed. Small loops (an elementwise kernel) keep the scalar remainder:
+/// it is cheap to compile, and masked loads would slow their vector loop.
+void fold_large_loop_tails(llvm::Module& m) {
+  for (llvm::Function& f : m) {
+    if (f.isDeclaration()) {
+      continue;
+    }
+    llvm::DominatorTree dt(f);
+    llvm::LoopInfo loops(dt);
+    for (llvm::Loop* loop : loops.getLoopsInPreorder()) {
+      if (!loop->isInnermost()) {
+        continue;
+      }
+      unsigned size = 0;
+      for (const llvm::BasicBlock* bb : loop->blocks()) {
+        size += static_cast<unsigned>(bb->size());
+      }
+      if (times_enabled()) {
+        std::fprintf(stderr, "jit: %s: loop of %u instructions%s\n", f.getName().str().c_str(),
+                     size, size >= kFoldTailFrom ? ", tail folded" : "");
+      }
+      if (size >= kFoldTailFrom) {
+        llvm::addStringMetadataToLoop(loop, "llvm.loop.vectorize.predicate.enable", 1);
+      }
+    }
+  }
 }
 
 std::string print(const llvm::Module& m) {
@@ -202,51 +313,227 @@ Value value_of(ir::Type t, std::int64_t s) {
   return v;
 }
 
-/// An LLJIT for the host that links against the runtime's C ABI and nothing else. Given the
-/// data layout (a cache hit, which only links an object), it creates no TargetMachine.
-std::unique_ptr<llvm::orc::LLJIT> make_jit(llvm::orc::JITTargetMachineBuilder jtmb,
-                                           const std::string* data_layout = nullptr) {
-  llvm::orc::LLJITBuilder builder;
-  builder.setJITTargetMachineBuilder(std::move(jtmb))
-      .setLinkProcessSymbolsByDefault(false)
-      .setPlatformSetUp(llvm::orc::setUpInactivePlatform);
-  if (data_layout != nullptr) {
-    builder.setDataLayout(llvm::DataLayout(*data_layout))
-        .setCompileFunctionCreator(
-            [](llvm::orc::JITTargetMachineBuilder b)
-                -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
-              return std::make_unique<llvm::orc::ConcurrentIRCompiler>(std::move(b));  // lazy TM
-            });
-  }
-  auto jit = unwrap(builder.create(), "creating the JIT");
-  llvm::orc::SymbolMap symbols;
-  for (const rt::AbiSymbol& s : rt::abi_symbols()) {
-    symbols[jit->mangleAndIntern(s.name)] = llvm::orc::ExecutorSymbolDef(
-        llvm::orc::ExecutorAddr::fromPtr(s.address),
-        llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
-  }
-  check(jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols))),
-        "defining the runtime symbols");
-  return jit;
+/// The target-machine builder for the host CPU, code generation at `opt` (0..3). Same bits as the
+/// interpreter: no fused multiply-add, no fast-math.
+llvm::orc::JITTargetMachineBuilder host_builder(unsigned opt) {
+  auto jtmb = unwrap(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host");
+  jtmb.getOptions().AllowFPOpFusion = llvm::FPOpFusion::Strict;
+  jtmb.setCodeGenOptLevel(opt == 0   ? llvm::CodeGenOptLevel::None
+                          : opt == 1 ? llvm::CodeGenOptLevel::Less
+                          : opt == 3 ? llvm::CodeGenOptLevel::Aggressive
+                                     : llvm::CodeGenOptLevel::Default);
+  return jtmb;
 }
 
-/// Looks up every function's native and entry address and points the string slots
-/// (cache::externalise_strings) at the program's string constants.
-llvm::Error link_program(CompiledProgram::Impl& impl, bool string_slots) {
-  for (const FnSig& sig : impl.tables.sigs) {
-    auto native = impl.jit->lookup(sig.symbol);
+/// TargetMachines for the host CPU kept between compiles, by code generation level. Making one,
+/// and the subtarget it builds on first use, costs a few milliseconds per compile otherwise
+/// (half of the optimiser's analysis time for Monte Carlo pi). A compile borrows one for its
+/// duration, so compiles on other threads at the same time get their own.
+class MachinePool {
+ public:
+  /// The process's pool. Never destroyed: TargetMachines must not outlive LLVM's own statics.
+  static MachinePool& get() {
+    static MachinePool* pool = new MachinePool;
+    return *pool;
+  }
+
+  /// A TargetMachine made by `jtmb`, whose code generation level is `level` (0..3).
+  std::unique_ptr<llvm::TargetMachine> take(llvm::orc::JITTargetMachineBuilder& jtmb,
+                                            unsigned level) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& free = free_[level & 3];
+      if (!free.empty()) {
+        std::unique_ptr<llvm::TargetMachine> tm = std::move(free.back());
+        free.pop_back();
+        return tm;
+      }
+    }
+    return unwrap(jtmb.createTargetMachine(), "creating the target machine");
+  }
+
+  void give(unsigned level, std::unique_ptr<llvm::TargetMachine> tm) {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_[level & 3].push_back(std::move(tm));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<llvm::TargetMachine>> free_[4];
+};
+
+}  // namespace
+
+/// One LLJIT and the runtime's symbols, shared by the programs compiled into it (see jit.hpp),
+/// made at the first compile into it. A compile borrows a TargetMachine from the MachinePool;
+/// a cache hit needs none.
+class Host {
+ public:
+  explicit Host(unsigned codegen_opt)
+      : jtmb_(host_builder(codegen_opt)), codegen_opt_(codegen_opt) {}
+  ~Host() { release_machine(); }
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  const llvm::orc::JITTargetMachineBuilder& builder() const { return jtmb_; }
+
+  /// The TargetMachine that optimises and compiles the module of the compile in progress.
+  llvm::TargetMachine& target_machine() {
+    if (!tm_) {
+      tm_ = MachinePool::get().take(jtmb_, codegen_opt_);
+    }
+    return *tm_;
+  }
+  /// Gives the TargetMachine back to the pool (at the end of a compile).
+  void release_machine() {
+    if (tm_) {
+      MachinePool::get().give(codegen_opt_, std::move(tm_));
+    }
+  }
+
+  /// The LLJIT (made by the first new_dylib).
+  llvm::orc::LLJIT& jit() { return *jit_; }
+
+  /// A fresh JITDylib for one program, linked against the runtime's symbols (each program has
+  /// its own, so programs that define the same symbols can coexist). Creates the LLJIT first if
+  /// need be, for modules and objects of `data_layout`.
+  llvm::orc::JITDylib& new_dylib(const llvm::DataLayout& data_layout) {
+    if (!jit_) {
+      jit_ = make_jit(data_layout);
+    }
+    auto created =
+        jit_->getExecutionSession().createJITDylib("program." + std::to_string(next_dylib_++));
+    if (!created) {
+      throw std::runtime_error("LLVM: creating a JITDylib: " + error_text(created.takeError()));
+    }
+    llvm::orc::JITDylib& jd = *created;
+    jd.setLinkOrder({{&jit_->getMainJITDylib(), llvm::orc::JITDylibLookupFlags::MatchAllSymbols}});
+    return jd;
+  }
+
+  /// While set, the object file of each module compiled is copied there (for the object cache).
+  void capture_objects(std::string* sink) { object_sink_ = sink; }
+
+ private:
+  /// Compiles with the TargetMachine that optimised the module (LLJIT's default compiler would
+  /// make one more per LLJIT).
+  class Compiler final : public llvm::orc::IRCompileLayer::IRCompiler {
+   public:
+    explicit Compiler(Host& host)
+        : IRCompiler(llvm::orc::irManglingOptionsFromTargetOptions(host.jtmb_.getOptions())),
+          host_(host) {}
+    llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> operator()(llvm::Module& m) override {
+      if (pass_times_enabled()) {
+        llvm::TimePassesIsEnabled = true;  // the legacy pass manager of the code generator
+      }
+      auto object = llvm::orc::SimpleCompiler(host_.target_machine())(m);
+      if (pass_times_enabled()) {
+        llvm::reportAndResetTimings(&llvm::errs());
+      }
+      return object;
+    }
+
+   private:
+    Host& host_;
+  };
+
+  /// An LLJIT for the host that links against the runtime's C ABI and nothing else.
+  std::unique_ptr<llvm::orc::LLJIT> make_jit(const llvm::DataLayout& data_layout) {
+    llvm::orc::LLJITBuilder builder;
+    builder.setJITTargetMachineBuilder(jtmb_)
+        .setDataLayout(data_layout)  // else LLJITBuilder creates a TargetMachine to ask for it
+        .setLinkProcessSymbolsByDefault(false)
+        .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
+        .setCompileFunctionCreator(
+            [this](llvm::orc::JITTargetMachineBuilder)
+                -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+              return std::make_unique<Compiler>(*this);
+            });
+    auto jit = unwrap(builder.create(), "creating the JIT");
+    llvm::orc::SymbolMap symbols;
+    for (const rt::AbiSymbol& s : rt::abi_symbols()) {
+      symbols[jit->mangleAndIntern(s.name)] = llvm::orc::ExecutorSymbolDef(
+          llvm::orc::ExecutorAddr::fromPtr(s.address),
+          llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+    }
+    check(jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols))),
+          "defining the runtime symbols");
+    jit->getObjTransformLayer().setTransform(
+        [this](std::unique_ptr<llvm::MemoryBuffer> obj)
+            -> llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> {
+          if (object_sink_ != nullptr) {
+            *object_sink_ = obj->getBuffer().str();
+          }
+          return obj;
+        });
+    return jit;
+  }
+
+  llvm::orc::JITTargetMachineBuilder jtmb_;
+  unsigned codegen_opt_;
+  std::unique_ptr<llvm::TargetMachine> tm_;  // borrowed from the MachinePool during a compile
+  std::unique_ptr<llvm::orc::LLJIT> jit_;
+  std::string* object_sink_ = nullptr;
+  std::uint64_t next_dylib_ = 0;
+};
+
+/// A program's code in a Host: its JITDylib, and the ResourceTracker that owns the code, so
+/// destroying the program frees its code (a REPL entry's, once it has run) while the Host's
+/// LLJIT stays up for the next one.
+struct LinkedCode {
+  std::shared_ptr<Host> host;
+  llvm::orc::JITDylib* dylib = nullptr;
+  llvm::orc::ResourceTrackerSP tracker;
+
+  LinkedCode(std::shared_ptr<Host> h, const llvm::DataLayout& data_layout) : host(std::move(h)) {
+    dylib = &host->new_dylib(data_layout);
+    tracker = dylib->createResourceTracker();
+  }
+  ~LinkedCode() {
+    // Errors here mean LLVM could not free memory it holds: nothing to report them to.
+    llvm::consumeError(tracker->remove());
+    llvm::consumeError(host->jit().getExecutionSession().removeJITDylib(*dylib));
+  }
+  LinkedCode(const LinkedCode&) = delete;
+  LinkedCode& operator=(const LinkedCode&) = delete;
+
+  llvm::Expected<llvm::orc::ExecutorAddr> lookup(llvm::StringRef name) {
+    return host->jit().lookup(*dylib, name);
+  }
+};
+
+namespace {
+
+/// Looks up the native address of every function compiled (those with a text: the others were
+/// not reached from the roots), the entry address of every root (of every function when there
+/// are none), and points the string slots (cache::externalise_strings) at the program's string
+/// constants. The first lookup compiles the module.
+llvm::Error link_program(CompiledProgram::Impl& impl, bool string_slots,
+                         const std::vector<ir::FnId>& roots) {
+  for (std::size_t k = 0; k < impl.tables.sigs.size(); ++k) {
+    const FnSig& sig = impl.tables.sigs[k];
+    impl.natives.push_back(nullptr);
+    impl.entries.push_back(nullptr);
+    if (impl.function_text[k].empty()) {
+      continue;
+    }
+    auto native = impl.code->lookup(sig.symbol);
     if (!native) {
       return native.takeError();
     }
-    auto entry = impl.jit->lookup(sig.entry);
+    impl.natives.back() = native->toPtr<void*>();
+    if (!roots.empty() &&
+        std::none_of(roots.begin(), roots.end(), [&](ir::FnId fn) { return fn.v == k; })) {
+      continue;  // its entry was not compiled
+    }
+    auto entry = impl.code->lookup(sig.entry);
     if (!entry) {
       return entry.takeError();
     }
-    impl.natives.push_back(native->toPtr<void*>());
-    impl.entries.push_back(entry->toPtr<void*>());
+    impl.entries.back() = entry->toPtr<void*>();
   }
   for (std::size_t n = 0; string_slots && n < impl.tables.strings.size(); ++n) {
-    auto slot = impl.jit->lookup(cache::string_slot(n));
+    auto slot = impl.code->lookup(cache::string_slot(n));
     if (!slot) {
       return slot.takeError();
     }
@@ -255,11 +542,13 @@ llvm::Error link_program(CompiledProgram::Impl& impl, bool string_slots) {
   return llvm::Error::success();
 }
 
-/// The program linked from cache entry `e`, or null when the entry does not fit or link.
-std::unique_ptr<CompiledProgram::Impl> load_cached(cache::Entry e,
-                                                   llvm::orc::JITTargetMachineBuilder jtmb,
-                                                   std::uint32_t main) {
-  if (main >= e.tables.sigs.size() || e.function_text.size() != e.tables.sigs.size()) {
+/// The program linked into `host` from cache entry `e`, or null when the entry does not fit or
+/// link (its code is then removed again).
+std::unique_ptr<CompiledProgram::Impl> load_cached(cache::Entry e, std::shared_ptr<Host> host,
+                                                   std::uint32_t main,
+                                                   const std::vector<ir::FnId>& roots) {
+  if (main >= e.tables.sigs.size() || e.function_text.size() != e.tables.sigs.size() ||
+      e.data_layout.empty()) {
     return nullptr;
   }
   auto impl = std::make_unique<CompiledProgram::Impl>();
@@ -267,13 +556,14 @@ std::unique_ptr<CompiledProgram::Impl> load_cached(cache::Entry e,
   impl->tables = std::move(e.tables);  // the deque's elements keep their addresses
   impl->module_text = std::move(e.module_text);
   impl->function_text = std::move(e.function_text);
-  impl->jit = make_jit(std::move(jtmb), e.data_layout.empty() ? nullptr : &e.data_layout);
-  if (llvm::Error err = impl->jit->addObjectFile(
+  impl->code = std::make_unique<LinkedCode>(std::move(host), llvm::DataLayout(e.data_layout));
+  if (llvm::Error err = impl->code->host->jit().addObjectFile(
+          impl->code->tracker,
           llvm::MemoryBuffer::getMemBufferCopy(e.object, "kestrel-cached-object"))) {
     llvm::consumeError(std::move(err));
     return nullptr;
   }
-  if (llvm::Error err = link_program(*impl, true)) {
+  if (llvm::Error err = link_program(*impl, true, roots)) {
     llvm::consumeError(std::move(err));
     return nullptr;
   }
@@ -282,41 +572,53 @@ std::unique_ptr<CompiledProgram::Impl> load_cached(cache::Entry e,
 
 }  // namespace
 
-std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Options& options) {
+CompiledProgram::Impl::~Impl() = default;
+
+std::shared_ptr<Host> make_host(unsigned opt_level) {
   static std::once_flag init;
   std::call_once(init, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
   });
+  return std::make_shared<Host>(opt_level);
+}
+
+std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Options& options,
+                                         std::shared_ptr<Host> host) {
   auto start = std::chrono::steady_clock::now();
+  if (!host) {
+    host = make_host(options.opt_level);
+  }
+  const bool times = times_enabled();
+  auto lap = [&, t = start](const char* what) mutable {
+    if (times) {
+      std::fprintf(stderr, "jit: %s %.2f ms\n", what, ms_since(t));
+      t = std::chrono::steady_clock::now();
+    }
+  };
   auto impl = std::make_unique<CompiledProgram::Impl>();
   impl->main = program.main.v;
+  struct Release {  // the borrowed TargetMachine goes back to the pool, even on an exception
+    Host& host;
+    ~Release() { host.release_machine(); }
+  } release{*host};
 
   // The object cache: on a hit, no lowering, no optimisation, no code generation.
   const std::filesystem::path cache_dir = cache::dir_of(options);
   std::string cache_key;
   if (!cache_dir.empty()) {
-    static const bool kCacheTimes = std::getenv("KESTREL_JIT_TIMES") != nullptr;
-    auto since = [&start] {
-      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-          .count();
-    };
-    auto host = unwrap(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host");
-    cache_key = cache::key_of(program, options, host.getCPU(), host.getFeatures().getString());
-    if (kCacheTimes) std::fprintf(stderr, "cache key %.2f\n", since());
+    const llvm::orc::JITTargetMachineBuilder& jtmb = host->builder();
+    cache_key = cache::key_of(program, options, jtmb.getCPU(), jtmb.getFeatures().getString());
+    lap("cache key");
     std::optional<cache::Entry> entry = cache::load(cache_dir, cache_key);
-    if (kCacheTimes) {
-      std::fprintf(stderr, "cache read %.2f (%s)\n", since(), entry ? "hit" : "miss");
-    }
+    lap(entry ? "cache read (hit)" : "cache read (miss)");
     if (entry) {
-      auto hit = load_cached(std::move(*entry), std::move(host), impl->main);
-      if (kCacheTimes) std::fprintf(stderr, "cache link %.2f\n", since());
+      auto hit = load_cached(std::move(*entry), host, impl->main, options.roots);
+      lap("cache link");
       if (hit) {
         hit->cache_hit = true;
         hit->cached = true;
-        hit->compile_ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                .count();
+        hit->compile_ms = ms_since(start);
         return std::make_unique<CompiledProgram>(std::move(hit));
       }
     }
@@ -334,90 +636,86 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
       throw std::runtime_error("LLVM: the lowered module does not verify: " + err);
     }
   }
+  if (!options.roots.empty()) {
+    std::vector<llvm::Function*> roots;
+    for (ir::FnId fn : options.roots) {
+      const FnSig& sig = impl->tables.sigs.at(fn.v);
+      for (const std::string* name : {&sig.symbol, &sig.entry}) {
+        if (llvm::Function* f = module->getFunction(*name)) {
+          roots.push_back(f);
+        }
+      }
+    }
+    keep_reachable(*module, roots);
+  }
+  lap("lower+verify");
 
-  auto lap = [&, t = start]() mutable {
-    auto now = std::chrono::steady_clock::now();
-    double ms = std::chrono::duration<double, std::milli>(now - t).count();
-    t = now;
-    return ms;
-  };
-  static const bool kTimes = std::getenv("KESTREL_JIT_TIMES") != nullptr;
-  if (kTimes) std::fprintf(stderr, "lower+verify %.2f\n", lap());
-  auto jtmb = unwrap(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host");
-  // Same bits as the interpreter: no fused multiply-add, no fast-math.
-  jtmb.getOptions().AllowFPOpFusion = llvm::FPOpFusion::Strict;
-  unsigned cg = std::getenv("KJ_CG") ? static_cast<unsigned>(std::atoi(std::getenv("KJ_CG")))
-                                     : options.opt_level;
-  jtmb.setCodeGenOptLevel(cg == 0   ? llvm::CodeGenOptLevel::None
-                          : cg == 1 ? llvm::CodeGenOptLevel::Less
-                          : cg == 3 ? llvm::CodeGenOptLevel::Aggressive
-                                    : llvm::CodeGenOptLevel::Default);
-  std::shared_ptr<llvm::TargetMachine> tm(unwrap(jtmb.createTargetMachine(), "target machine"));
-  module->setDataLayout(tm->createDataLayout());
-  module->setTargetTriple(tm->getTargetTriple().str());
+  llvm::TargetMachine& tm = host->target_machine();
+  const llvm::DataLayout data_layout = tm.createDataLayout();
+  module->setDataLayout(data_layout);
+  module->setTargetTriple(tm.getTargetTriple().str());
   for (llvm::Function& f : *module) {
     if (!f.isDeclaration()) {
-      f.addFnAttr("target-cpu", tm->getTargetCPU());
-      f.addFnAttr("target-features", tm->getTargetFeatureString());
+      f.addFnAttr("target-cpu", tm.getTargetCPU());
+      f.addFnAttr("target-features", tm.getTargetFeatureString());
     }
   }
-
-  if (kTimes) std::fprintf(stderr, "tm %.2f\n", lap());
-  impl->jit = make_jit(std::move(jtmb));
-  auto object = std::make_shared<std::string>();  // the object file, for the cache
-  if (cacheable) {
-    impl->jit->getObjTransformLayer().setTransform(
-        [object](std::unique_ptr<llvm::MemoryBuffer> obj)
-            -> llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> {
-          *object = obj->getBuffer().str();
-          return obj;
-        });
+  lap("target machine");
+  fold_large_loop_tails(*module);
+  if (const char* dump = std::getenv("KESTREL_JIT_DUMP")) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(dump, ec);
+    module->print(os, nullptr);
   }
-  if (kTimes) std::fprintf(stderr, "lljit %.2f\n", lap());
-  CompiledProgram::Impl* raw = impl.get();
-  unsigned opt = options.opt_level;
-  impl->jit->getIRTransformLayer().setTransform(
-      [tm, opt, raw](llvm::orc::ThreadSafeModule tsm,
-                     const llvm::orc::MaterializationResponsibility&)
-          -> llvm::Expected<llvm::orc::ThreadSafeModule> {
-        tsm.withModuleDo([&](llvm::Module& m) {
-          auto o0 = std::chrono::steady_clock::now();
-          optimise(m, *tm, opt);
-          if (kTimes)
-            std::fprintf(
-                stderr, "opt %.2f\n",
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - o0)
-                    .count());
-          raw->module_text = print(m);
-          raw->function_text.clear();
-          for (const FnSig& sig : raw->tables.sigs) {
-            const llvm::Function* f = m.getFunction(sig.symbol);
-            raw->function_text.push_back(f ? print(*f) : std::string());
-          }
-        });
-        return tsm;
-      });
 
-  check(impl->jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))),
+  optimise(*module, tm, options.opt_level);
+  lap("optimise");
+  impl->module_text = print(*module);
+  for (const FnSig& sig : impl->tables.sigs) {
+    const llvm::Function* f = module->getFunction(sig.symbol);
+    impl->function_text.push_back(f && !f->isDeclaration() ? print(*f) : std::string());
+  }
+  lap("print");
+
+  impl->code = std::make_unique<LinkedCode>(host, data_layout);
+  lap("jit");
+  check(host->jit().addIRModule(impl->code->tracker,
+                                llvm::orc::ThreadSafeModule(std::move(module), std::move(context))),
         "adding the module");
-
-  if (kTimes) std::fprintf(stderr, "define %.2f\n", lap());
-  check(link_program(*impl, string_slots), "looking up the functions");
-  if (cacheable && !object->empty()) {
-    cache::Entry entry{*object, tm->createDataLayout().getStringRepresentation(), impl->tables,
+  std::string object;  // the object file, for the cache
+  host->capture_objects(cacheable ? &object : nullptr);
+  llvm::Error linked = link_program(*impl, string_slots, options.roots);
+  host->capture_objects(nullptr);
+  check(std::move(linked), "looking up the functions");
+  lap("codegen+link");
+  if (cacheable && !object.empty()) {
+    cache::Entry entry{std::move(object), data_layout.getStringRepresentation(), impl->tables,
                        impl->module_text, impl->function_text};
     impl->cached = cache::store(cache_dir, cache_key, entry);
+    lap("cache store");
   }
-  if (kTimes) std::fprintf(stderr, "materialize %.2f\n", lap());
-  impl->compile_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  impl->compile_ms = ms_since(start);
   return std::make_unique<CompiledProgram>(std::move(impl));
 }
 
+namespace {
+
+/// `code` (a native or entry address of function `fn`), or std::logic_error when compile() left
+/// the function out (Options::roots).
+void* compiled(const CompiledProgram::Impl& p, std::uint32_t fn, void* code) {
+  if (code == nullptr) {
+    throw std::logic_error("JIT: function '" + p.tables.sigs.at(fn).name +
+                           "' was not compiled (it is not among Options::roots)");
+  }
+  return code;
+}
+
+}  // namespace
+
 void run_main(CompiledProgram& program, const RunOptions& options) {
   CompiledProgram::Impl& p = program.impl();
+  auto fn = reinterpret_cast<void (*)(KestrelContext*)>(compiled(p, p.main, p.natives.at(p.main)));
   Run run(p, options);
-  auto fn = reinterpret_cast<void (*)(KestrelContext*)>(p.natives.at(p.main));
   fn(&run.ctx);
   run.finish(p);
 }
@@ -439,8 +737,9 @@ Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
   }
   in.resize(std::max<std::size_t>(in.size(), 1));
   std::vector<std::int64_t> out(std::max<std::size_t>(sig.flat_ret.size(), 1), 0);
+  auto entry = reinterpret_cast<EntryFn>(compiled(p, fn.v, p.entries.at(fn.v)));
   Run run(p, options);
-  reinterpret_cast<EntryFn>(p.entries.at(fn.v))(&run.ctx, in.data(), out.data());
+  entry(&run.ctx, in.data(), out.data());
   run.finish(p);
   if (sig.ret.is_void()) {
     return Value{};
@@ -469,7 +768,7 @@ bool last_cache_hit(const CompiledProgram& program) { return program.impl().cach
 bool cache_enabled(const CompiledProgram& program) { return program.impl().cached; }
 
 void* native_address(CompiledProgram& program, ir::FnId fn) {
-  return program.impl().natives.at(fn.v);
+  return compiled(program.impl(), fn.v, program.impl().natives.at(fn.v));
 }
 
 diag::Span site_span(const CompiledProgram& program, std::uint32_t site) {

@@ -1,10 +1,10 @@
 #pragma once
 // The CPU JIT's public API: typed IR in, native code out (LLVM 19, ORC LLJIT, the new pass
 // manager at O2 for the host CPU), mirroring codegen/interp/interp.hpp. compile() lowers every
-// function of an ir::Program into one LLVM module, optimises it and links it; run_main() runs
-// the script's top level; call() runs one function from C++. Runtime errors (index out of bounds,
-// integer division by zero, stack overflow, errors the runtime library raises) are thrown as
-// codegen::RunError with the same message and span as in the interpreter.
+// function of an ir::Program into one LLVM module, optimises it and links it into a Host (an
+// LLJIT); run_main() runs the script's top level; call() runs one function from C++. Runtime errors
+// (index out of bounds, integer division by zero, stack overflow, errors the runtime library
+// raises) are thrown as codegen::RunError with the same message and span as in the interpreter.
 //
 // Native calling convention of a compiled Kestrel function (native_address gives its address):
 //
@@ -30,6 +30,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "codegen/common/backend.hpp"
 #include "dsl/diag/source.hpp"
@@ -51,6 +52,11 @@ struct Options {
   /// else `~/.cache/kestrel`. A folder that cannot be written silently disables the cache.
   bool use_cache = true;
   std::filesystem::path cache_dir;
+  /// The functions the caller will call (empty: all of them). Only these and what they reach
+  /// through calls are optimised and compiled; native_address, call and run_main of any other
+  /// function throw std::logic_error. The REPL names its entry's function, so definitions an
+  /// entry does not use cost it nothing.
+  std::vector<ir::FnId> roots;
 };
 
 /// A program compiled to native code: owns the LLJIT, the code, the span table and the state
@@ -70,10 +76,24 @@ class CompiledProgram {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Lowers, optimises and links every function of `program`. Throws RunError (at the node's
-/// span) for what it cannot lower, std::runtime_error when LLVM fails. The result does not point
-/// into `program`.
-std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Options& options = {});
+/// An LLJIT with the host's TargetMachine and the runtime's symbols, which several programs can
+/// be compiled into, so that each does not pay for creating them (the REPL keeps one per
+/// session). Each program's code lives in its own JITDylib under its own ResourceTracker and is
+/// freed when the CompiledProgram is destroyed; the programs keep their Host alive. Code is
+/// generated at the `opt_level` of make_host. One compile() into a Host at a time.
+class Host;
+std::shared_ptr<Host> make_host(unsigned opt_level = 2);
+
+/// Lowers, optimises and links every function of `program`, into `host` (null: a Host of its
+/// own). Throws RunError (at the node's span) for what it cannot lower, std::runtime_error when
+/// LLVM fails. The result does not point into `program`.
+///
+/// KESTREL_JIT_TIMES=1 prints the time of each phase on stderr; KESTREL_JIT_TIMES=passes also
+/// each LLVM pass's, optimisation and code generation (what `-time-passes` prints).
+/// KESTREL_JIT_DUMP=FILE writes the module as lowered, before optimisation (input for `opt` and
+/// `llc` when measuring a pipeline).
+std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Options& options = {},
+                                         std::shared_ptr<Host> host = nullptr);
 
 /// Runs the script's top-level statements.
 void run_main(CompiledProgram& program, const RunOptions& options = {});

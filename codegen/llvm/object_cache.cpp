@@ -233,10 +233,11 @@ std::string key_of(const ir::Program& program, const Options& options, std::stri
   hash_field(h, cpu);
   hash_field(h, features);
   hash_field(h, std::to_string(options.opt_level));
-  // Developer switches jit.cpp reads that change the generated code.
-  hash_field(h, env_or_empty("KJ_CG"));
-  hash_field(h, env_or_empty("KJ_NOINTERLEAVE"));
-  hash_field(h, env_or_empty("KJ_NOUNROLL"));
+  std::string roots;  // a program compiled for some roots lacks the other functions
+  for (ir::FnId fn : options.roots) {
+    roots += std::to_string(fn.v) + ",";
+  }
+  hash_field(h, roots);
   hash_field(h, ir::dump(program));
   hash_spans(h, program);
   auto digest = h.final();

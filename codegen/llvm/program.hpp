@@ -12,12 +12,11 @@
 namespace llvm {
 class Module;
 class LLVMContext;
-namespace orc {
-class LLJIT;
-}
 }  // namespace llvm
 
 namespace kestrel::jit {
+
+struct LinkedCode;  // jit.cpp: the program's JITDylib and ResourceTracker in its Host
 
 /// One function's signature at the C++ boundary (flattened like the native convention).
 struct FnSig {
@@ -44,7 +43,8 @@ struct LoweredTables {
 void lower_program(const ir::Program& program, llvm::Module& module, LoweredTables& tables);
 
 struct CompiledProgram::Impl {
-  std::unique_ptr<llvm::orc::LLJIT> jit;
+  ~Impl();
+  std::unique_ptr<LinkedCode> code;
   LoweredTables tables;
   std::vector<void*> natives;              // by FnId
   std::vector<void*> entries;              // by FnId
