@@ -27,8 +27,9 @@ class InterpBackend final : public Backend {
 
 class JitBackend final : public Backend {
  public:
-  JitBackend(const ir::Program& program, const jit::Options& options)
-      : code_(jit::compile(program, options)) {}
+  JitBackend(const ir::Program& program, const jit::Options& options,
+             std::shared_ptr<jit::Host> host)
+      : code_(jit::compile(program, options, std::move(host))) {}
   void run_main(const codegen::RunOptions& options) override { jit::run_main(*code_, options); }
   codegen::Value call(ir::FnId fn, std::span<const codegen::Value> args,
                       const codegen::RunOptions& options) override {
@@ -63,13 +64,22 @@ std::string Backend::emit_llvm() {
 std::string Backend::emit_llvm_function(ir::FnId) { return emit_llvm(); }
 
 std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode,
-                                 const EngineOptions& options) {
+                                 const EngineOptions& options, std::shared_ptr<jit::Host>* jit_host,
+                                 std::vector<ir::FnId> roots) {
   if (mode == Mode::Jit) {
     jit::Options jit_options;
     jit_options.use_cache = options.use_cache;
     jit_options.cache_dir = options.cache_dir;
+    jit_options.roots = std::move(roots);
     try {
-      return std::make_unique<JitBackend>(program, jit_options);
+      std::shared_ptr<jit::Host> host;
+      if (jit_host != nullptr) {
+        if (!*jit_host) {
+          *jit_host = jit::make_host(jit_options.opt_level);
+        }
+        host = *jit_host;
+      }
+      return std::make_unique<JitBackend>(program, jit_options, std::move(host));
     } catch (const codegen::RunError&) {
       throw;
     } catch (const std::exception& e) {

@@ -4,10 +4,15 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "codegen/common/backend.hpp"
 #include "dsl/ir/ir.hpp"
 #include "kestrel/kestrel.hpp"
+
+namespace kestrel::jit {
+class Host;  // codegen/llvm/jit.hpp
+}
 
 namespace kestrel::engine {
 
@@ -37,8 +42,15 @@ class Backend {
 };
 
 /// Compiles `program` for `mode` (the JIT's object cache as `options` say). Throws
-/// codegen::RunError for what the backend cannot lower.
+/// codegen::RunError for what the backend cannot lower. Two requests the interpreter ignores:
+///  - `jit_host`: the JIT puts the code into that LLJIT (created there on first use and kept for
+///    the next compile: the REPL keeps one per session) and frees it with the Backend; without,
+///    the program gets an LLJIT of its own.
+///  - `roots`: the only functions that will be called (empty: any); the JIT compiles these and
+///    what they call, nothing else.
 std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode,
-                                 const EngineOptions& options = {});
+                                 const EngineOptions& options = {},
+                                 std::shared_ptr<jit::Host>* jit_host = nullptr,
+                                 std::vector<ir::FnId> roots = {});
 
 }  // namespace kestrel::engine

@@ -14,7 +14,14 @@
 //            return (x, y, s, <the entry's new top-level variables>)
 //        }
 //
-//    and run with interp::call(), passing the persisted values in and taking the new ones out.
+//    and run with the backend's call(), passing the persisted values in and taking the new ones
+//    out. In JIT mode every entry is compiled into the session's one LLJIT (jit::Host, made at
+//    the first JIT entry), its code in a ResourceTracker of its own that is removed once the
+//    entry has run: entries pay for no LLJIT or TargetMachine, and code does not pile up.
+//    Only the entry's function and the definitions it calls are compiled. Those are compiled
+//    again for each entry that calls them, not called in an earlier entry's code: each entry's
+//    program is checked afresh from source, so its function ids, error sites (spans in this
+//    entry's synthesized text) and string constants are its own.
 //    Scalars and arrays travel as arguments (arrays by reference: no copy); strings are written
 //    back into the prelude as literals; a tuple of those travels as its elements and is built
 //    again in the prelude (`let t = (__repl_p2, "text")`). Table variables do not persist
@@ -158,8 +165,9 @@ struct Session::Impl {
   std::vector<Def> defs;
   std::vector<Var> vars;
   int entry_count = 0;
-  codegen::StreamState stream;   // where the seeded stream stands after the last entry
-  EngineOptions engine_options;  // the mode entries run in (`:mode`), the JIT's cache
+  codegen::StreamState stream;          // where the seeded stream stands after the last entry
+  EngineOptions engine_options;         // the mode entries run in (`:mode`), the JIT's cache
+  std::shared_ptr<jit::Host> jit_host;  // the LLJIT JIT-mode entries are compiled into
 
   explicit Impl(const Engine& e) : engine(e), engine_options(e.options()) {}
 
@@ -449,8 +457,9 @@ Timings Session::run(const std::string& entry, std::string* out,
   auto t1 = std::chrono::steady_clock::now();
   std::unique_ptr<engine::Backend> code;
   try {
-    code = engine::compile(rp, s.engine_options.mode,
-                           s.engine_options);  // RunError: what it cannot lower
+    // Only the entry's function and what it calls are compiled (RunError: what it cannot lower).
+    code = engine::compile(rp, s.engine_options.mode, s.engine_options, &s.jit_host,
+                           {rp.find_function(kEntryFn)});
   } catch (const codegen::RunError& error) {
     real->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
     s.fail(*real);
@@ -603,7 +612,8 @@ std::string Session::llvm_of(const std::string& function) {
     throw Error("error: no function or kernel '" + function + "' defined in this session\n");
   }
   try {
-    return engine::compile(p, Mode::Jit, s.engine_options)->emit_llvm_function(fn);
+    return engine::compile(p, Mode::Jit, s.engine_options, &s.jit_host, {fn})
+        ->emit_llvm_function(fn);
   } catch (const codegen::RunError& error) {
     a->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
     s.fail(*a);
