@@ -72,6 +72,23 @@ TEST(Csv, ErrorsNameFileLineAndColumn) {
                "out of range for i64");
 }
 
+// Typed columns under CRLF and quoting: a quoted number is a number, the '\r' before '\n' is not
+// part of the last field, and a missing value (empty, quoted empty, or a trailing ',') is an
+// error at the field's line and column in the file, past any quoted field spanning two lines.
+TEST(Csv, TypedColumnsUnderCrlfAndQuotes) {
+  TableRef t = parse_csv("id,price,qty\r\n1,\"3.5\",\"7\"\r\n2, 4 ,8\r\n", "c.csv");
+  EXPECT_EQ(to_vector<double>(*t->f64("price")), (std::vector<double>{3.5, 4}));
+  EXPECT_EQ(to_vector<I64>(*t->i64("qty")), (std::vector<I64>{7, 8}));
+  TableRef m = parse_csv("id,note,qty\r\n1,\"two\r\nlines\",2\r\n2,\"x\",\r\n", "m.csv");
+  EXPECT_EQ(to_vector<std::string>(*m->labels("note")),
+            (std::vector<std::string>{"two\r\nlines", "x"}));
+  expect_error([&] { m->i64("qty"); }, "m.csv:4:7: missing value in column 'qty'");
+  TableRef q = parse_csv("a,b\r\n1,\"\"\r\n", "q.csv");
+  expect_error([&] { q->f64("b"); }, "q.csv:2:4: missing value in column 'b'");
+  TableRef c = parse_csv("a,b\r\n1,\r\n", "e.csv");
+  expect_error([&] { c->i64("b"); }, "e.csv:2:3: missing value in column 'b'");
+}
+
 TEST(Csv, ReadsFiles) {
   auto path = std::filesystem::temp_directory_path() / "kestrel_runtime_csv_test.csv";
   {
