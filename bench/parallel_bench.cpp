@@ -5,9 +5,9 @@
 // BM_SumF64 / BM_AddF32 at growing n are how kParallelReduceThreshold and
 // kParallelElementwiseThreshold were chosen. BM_*Jit* run Kestrel programs through the public
 // API in JIT mode (parallel loops and a kernel launch outlined onto the runtime's threads):
-//   for f in PiJit/threads:1 PiJit/threads:2 VecAddF32_OpenMP/threads:2 \
+//   for f in PiJit/threads:1 PiJit/threads:2 VecAddF32_OpenMP/threads:2
 //            VecAddF32_JitKernel/threads:2 SumSquaresJit/threads:2; do
-//     parallel_bench --benchmark_filter=$f --benchmark_repetitions=5; done
+//     parallel_bench --benchmark_filter=$f --benchmark_repetitions=5; done   (one line)
 // One process per thread count: after the count goes 2 -> 1 -> 2 in one process, TBB's worker
 // often does not come back (measured: BM_PiJit/threads:2 as slow as 1 thread in a run of the
 // whole list, 1.9x faster in a process of its own); see the arena note in runtime/parallel.cpp.
