@@ -1,10 +1,10 @@
 #include "runtime/parallel.hpp"
 
 #include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <exception>
@@ -24,23 +24,21 @@ int default_threads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
-// The thread count is TBB's worker limit (a global_control, process-wide), and every loop runs
-// in one arena that is only ever replaced by a larger one. Replacing arenas as the count changes
-// does not work with oneTBB 2021: a worker lingers in the arena it last served, so a new arena
-// runs for a long while with no worker at all (measured: 1 thread out of 2 after 2 -> 1 -> 2).
-// The limit is set before an arena is made so TBB never warns that a request exceeds it.
+// Every loop runs in one arena with a slot per core, made once and never replaced, and the
+// thread count is the number of tasks a loop starts: each task claims chunks in increasing
+// order from a shared counter until none are left, so at most threads() threads work on a loop.
+// (Earlier the count was TBB's global worker limit with arenas replaced as it changed; with
+// oneTBB 2021 a worker lingers in the arena it last served, and after 2 -> 1 -> 2 threads in one
+// process a loop ran on one thread. Nothing here changes TBB's process-wide settings, so a host
+// application's own TBB work is not limited by Kestrel's thread count either.)
 std::mutex g_arena_mutex;
-std::shared_ptr<tbb::task_arena> g_arena;  // a loop holds a reference while it runs
-int g_arena_slots = 0;
-std::unique_ptr<tbb::global_control> g_worker_limit;
+std::shared_ptr<tbb::task_arena> g_arena;
 std::atomic<int> g_threads{0};  // 0: not set yet (the default)
 
-std::shared_ptr<tbb::task_arena> current_arena() {
+std::shared_ptr<tbb::task_arena> the_arena() {
   std::lock_guard<std::mutex> lock(g_arena_mutex);
-  int want = threads();
-  if (!g_arena || g_arena_slots < want) {
-    g_arena = std::make_shared<tbb::task_arena>(want);
-    g_arena_slots = want;
+  if (!g_arena) {
+    g_arena = std::make_shared<tbb::task_arena>(default_threads());
   }
   return g_arena;
 }
@@ -94,17 +92,7 @@ void run_one(std::int64_t c, bool (*run)(void*, std::int64_t), void* env, Failur
 
 }  // namespace
 
-void set_threads(int n) {
-  int want = n <= 0 ? default_threads() : n;
-  std::lock_guard<std::mutex> lock(g_arena_mutex);
-  if (g_threads.load() == want) {
-    return;
-  }
-  g_threads.store(want);
-  g_worker_limit.reset();
-  g_worker_limit = std::make_unique<tbb::global_control>(
-      tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(want));
-}
+void set_threads(int n) { g_threads.store(n <= 0 ? default_threads() : n); }
 
 int threads() {
   int n = g_threads.load(std::memory_order_relaxed);
@@ -129,20 +117,29 @@ std::int64_t run_chunks(std::int64_t count, bool (*run)(void* env, std::int64_t 
     // `published` and `finished` give ThreadSanitizer the happens-before edges between this
     // thread and the workers (it cannot see the synchronization inside libtbb); they cost one
     // atomic operation per task.
+    // threads() tasks (at most one per chunk) claim chunks in increasing order, so a chunk
+    // below a failure has always been started, and one above it is skipped if not yet begun.
+    std::int64_t tasks = std::min<std::int64_t>(threads(), count);
+    std::atomic<std::int64_t> next{0};
     std::atomic<int> published{0};
     std::atomic<std::int64_t> finished{0};
     published.store(1, std::memory_order_release);
-    std::shared_ptr<tbb::task_arena> arena = current_arena();
+    std::shared_ptr<tbb::task_arena> arena = the_arena();
     arena->execute([&] {
-      tbb::parallel_for(tbb::blocked_range<std::int64_t>(0, count, 1),
-                        [&](const tbb::blocked_range<std::int64_t>& r) {
-                          (void)published.load(std::memory_order_acquire);
-                          InLoop guard;
-                          for (std::int64_t c = r.begin(); c != r.end(); ++c) {
-                            run_one(c, run, env, f);
-                          }
-                          finished.fetch_add(r.size(), std::memory_order_release);
-                        });
+      tbb::parallel_for(
+          tbb::blocked_range<std::int64_t>(0, tasks, 1),
+          [&](const tbb::blocked_range<std::int64_t>& r) {
+            (void)published.load(std::memory_order_acquire);
+            InLoop guard;
+            for (std::int64_t t = r.begin(); t != r.end(); ++t) {
+              for (std::int64_t c = next.fetch_add(1, std::memory_order_relaxed); c < count;
+                   c = next.fetch_add(1, std::memory_order_relaxed)) {
+                run_one(c, run, env, f);
+              }
+            }
+            finished.fetch_add(1, std::memory_order_release);
+          },
+          tbb::simple_partitioner());
     });
     (void)finished.load(std::memory_order_acquire);
   }

@@ -34,9 +34,9 @@ struct KestrelContext;  // runtime/abi.hpp
 namespace kestrel::rt {
 
 /// Sets the number of threads parallel loops use; n <= 0 restores the default (all cores,
-/// std::thread::hardware_concurrency). Not to be called from inside a parallel loop. It sets
-/// TBB's max_allowed_parallelism (a tbb::global_control), which is process-wide: a host
-/// application's own TBB work is bounded by it too.
+/// std::thread::hardware_concurrency). A loop starts at most this many tasks, so it may change
+/// between loops at any time (an engine per thread count in one process works); TBB's own
+/// process-wide settings are left alone, so a host application's TBB work is not bounded by it.
 void set_threads(int n);
 /// The number of threads parallel loops use.
 int threads();
