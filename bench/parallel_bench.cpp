@@ -96,6 +96,17 @@ I64 sum_of_squares(const I64* p, I64 n) {
       [](I64 a, I64 b) { return rt::wrap_add(a, b); });
 }
 
+// The whole-loop benchmarks: at 1 and 2 threads (state.range(0)), in ms of real time, with the
+// fastest repetition reported beside the median.
+void at_1_and_2_threads(benchmark::internal::Benchmark* b) {
+  b->Arg(1)
+      ->Arg(2)
+      ->ArgName("threads")
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime()
+      ->ComputeStatistics("min", fastest);
+}
+
 void BM_SumSquaresI64(benchmark::State& state) {
   rt::set_threads(static_cast<int>(state.range(0)));
   const I64* p = ints().data();
@@ -110,13 +121,7 @@ void BM_SumSquaresI64(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * kBig * 8);
   rt::set_threads(0);
 }
-BENCHMARK(BM_SumSquaresI64)
-    ->Arg(1)
-    ->Arg(2)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->ComputeStatistics("min", fastest);
+BENCHMARK(BM_SumSquaresI64)->Apply(at_1_and_2_threads);
 
 // f32 vector add out = a + b over 10^7 elements: the runtime (parallel_elementwise) ...
 void BM_VecAddF32_Kestrel(benchmark::State& state) {
@@ -141,13 +146,7 @@ void BM_VecAddF32_Kestrel(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * kBig * 12);
   rt::set_threads(0);
 }
-BENCHMARK(BM_VecAddF32_Kestrel)
-    ->Arg(1)
-    ->Arg(2)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->ComputeStatistics("min", fastest);
+BENCHMARK(BM_VecAddF32_Kestrel)->Apply(at_1_and_2_threads);
 
 // ... and the hand-written OpenMP loop it is held to (90% of its bandwidth).
 void BM_VecAddF32_OpenMP(benchmark::State& state) {
@@ -170,13 +169,7 @@ void BM_VecAddF32_OpenMP(benchmark::State& state) {
   }
   state.SetBytesProcessed(state.iterations() * kBig * 12);
 }
-BENCHMARK(BM_VecAddF32_OpenMP)
-    ->Arg(1)
-    ->Arg(2)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->ComputeStatistics("min", fastest);
+BENCHMARK(BM_VecAddF32_OpenMP)->Apply(at_1_and_2_threads);
 
 // ---- Kestrel programs through the public API, JIT mode: parallel loops and a kernel launch ----
 // Each benchmark builds an Engine with its thread count (EngineOptions::threads, process-wide),
@@ -220,13 +213,7 @@ void BM_PiJit(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kPiSamples);
   rt::set_threads(0);
 }
-BENCHMARK(BM_PiJit)
-    ->Arg(1)
-    ->Arg(2)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->ComputeStatistics("min", fastest);
+BENCHMARK(BM_PiJit)->Apply(at_1_and_2_threads);
 
 // bench/workloads.kst's `vadd` kernel launched over 10^7 f32 (vadd_launch): the same arrays and
 // bytes as BM_VecAddF32_OpenMP, so their bandwidths compare directly.
@@ -246,13 +233,7 @@ void BM_VecAddF32_JitKernel(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * kBig * 12);
   rt::set_threads(0);
 }
-BENCHMARK(BM_VecAddF32_JitKernel)
-    ->Arg(1)
-    ->Arg(2)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->ComputeStatistics("min", fastest);
+BENCHMARK(BM_VecAddF32_JitKernel)->Apply(at_1_and_2_threads);
 
 // Sum of squares of 10^7 integers as a Kestrel parallel loop: over an i64 array (0 .. 10^7-1,
 // 80 MB read) and over the range itself (no memory traffic), both wrapping like the C++ check.
@@ -291,13 +272,7 @@ void BM_SumSquaresJit(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * kBig * 8);
   rt::set_threads(0);
 }
-BENCHMARK(BM_SumSquaresJit)
-    ->Arg(1)
-    ->Arg(2)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->ComputeStatistics("min", fastest);
+BENCHMARK(BM_SumSquaresJit)->Apply(at_1_and_2_threads);
 
 void BM_SumSquaresRangeJit(benchmark::State& state) {
   auto m = load_jit_source(static_cast<int>(state.range(0)), kSumSquares);
@@ -308,13 +283,7 @@ void BM_SumSquaresRangeJit(benchmark::State& state) {
   }
   rt::set_threads(0);
 }
-BENCHMARK(BM_SumSquaresRangeJit)
-    ->Arg(1)
-    ->Arg(2)
-    ->ArgName("threads")
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime()
-    ->ComputeStatistics("min", fastest);
+BENCHMARK(BM_SumSquaresRangeJit)->Apply(at_1_and_2_threads);
 
 // The fixed cost of a parallel region: two empty chunks.
 void BM_EmptyRegion(benchmark::State& state) {
