@@ -2,6 +2,7 @@
 // against the function's Kestrel types once, when it is bound; each call then moves scalars into
 // boundary values and wraps array views around the caller's memory (no copy).
 #include <charconv>
+#include <cstring>
 
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/engine/loaded.hpp"
@@ -17,7 +18,8 @@ class FunctionImpl {
   std::shared_ptr<engine::ModuleImpl> module;
   ir::FnId fn;
   std::vector<ir::Type> params;
-  void* native = nullptr;  // the JIT's entry, for direct calls
+  std::vector<ir::Type> flat_ret;  // a tuple result's elements, nested tuples flattened
+  void* native = nullptr;          // the JIT's entry, for direct calls
 };
 
 }  // namespace detail
@@ -40,8 +42,8 @@ ir::Scalar to_scalar(Elem e) {
   return ir::Scalar::F64;
 }
 
-/// The Kestrel type a C++ boundary type stands for.
-ir::Type to_type(const detail::TypeCode& code) {
+/// The Kestrel type a C++ boundary type stands for; tuple types are interned in `types`.
+ir::Type to_type(const detail::TypeCode& code, ir::TypeTable& types) {
   switch (code.kind) {
     case detail::TypeCode::Kind::Void:
       return ir::Type::void_();
@@ -49,10 +51,28 @@ ir::Type to_type(const detail::TypeCode& code) {
       return ir::Type::str();
     case detail::TypeCode::Kind::Scalar:
       return ir::Type::scalar_of(to_scalar(code.elem));
+    case detail::TypeCode::Kind::Tuple: {
+      std::vector<ir::Type> elems;
+      for (std::uint32_t k = 0; k < code.count; ++k) {
+        elems.push_back(to_type(code.elems[k], types));
+      }
+      return types.tuple(elems);
+    }
     case detail::TypeCode::Kind::Array:
       break;
   }
   return ir::Type::array_of(to_scalar(code.elem), code.rank);
+}
+
+/// The types of `t`'s values once nested tuples are flattened (`t` itself when not a tuple).
+void flatten(const ir::TypeTable& types, ir::Type t, std::vector<ir::Type>& out) {
+  if (!t.is_tuple()) {
+    out.push_back(t);
+    return;
+  }
+  for (ir::Type e : types.elems(t)) {
+    flatten(types, e, out);
+  }
 }
 
 /// `(n: i64, seed: i64) -> f64`
@@ -65,12 +85,13 @@ std::string kestrel_signature(const ir::Program& p, const ir::Function& f) {
 }
 
 /// `(f64, i64) -> f64`
-std::string cpp_signature(const ir::Program& p, ir::Type ret, const std::vector<ir::Type>& params) {
+std::string cpp_signature(const ir::TypeTable& types, ir::Type ret,
+                          const std::vector<ir::Type>& params) {
   std::string s = "(";
   for (std::size_t k = 0; k < params.size(); ++k) {
-    s += (k == 0 ? "" : ", ") + ir::type_name(p.types, params[k]);
+    s += (k == 0 ? "" : ", ") + ir::type_name(types, params[k]);
   }
-  return s + ") -> " + ir::type_name(p.types, ret);
+  return s + ") -> " + ir::type_name(types, ret);
 }
 
 [[noreturn]] void throw_at(const engine::ModuleImpl& m, diag::Span span, const std::string& msg) {
@@ -105,8 +126,14 @@ codegen::Value to_value(ir::Type type, const detail::Slot& s) {
   return v;
 }
 
+/// Moves a call's result into `out` (arrays: the reference; a tuple: its flattened elements).
 void from_value(codegen::Value& v, detail::Slot& out) {
-  if (v.type.is_array()) {
+  if (v.type.is_tuple()) {
+    out.elems.resize(v.elems.size());
+    for (std::size_t k = 0; k < v.elems.size(); ++k) {
+      from_value(v.elems[k], out.elems[k]);
+    }
+  } else if (v.type.is_array()) {
     auto* a = static_cast<rt::Array*>(v.array.release());
     out.handle = a;
     out.data = a->data;
@@ -146,11 +173,13 @@ std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module_ptr, std:
                 "\n");
   }
   const ir::Function& f = p.fn(id);
+  // The program's tuple types, and the C++ side's interned beside them: equal tuples, equal ids.
+  ir::TypeTable types = p.types;
   std::vector<ir::Type> want;
   for (const TypeCode& c : params) {
-    want.push_back(to_type(c));
+    want.push_back(to_type(c, types));
   }
-  ir::Type want_ret = to_type(ret);
+  ir::Type want_ret = to_type(ret, types);
   bool same = !f.is_kernel && want.size() == f.param_count && want_ret == f.ret;
   for (std::size_t k = 0; same && k < want.size(); ++k) {
     same = want[k] == f.locals[k].type;
@@ -159,7 +188,7 @@ std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module_ptr, std:
     std::string what = f.is_kernel ? "'" + f.name + "' is a kernel; launch it from Kestrel"
                                    : "'" + f.name + "' is " + f.name + kestrel_signature(p, f) +
                                          ", but the C++ signature asks for " +
-                                         cpp_signature(p, want_ret, want);
+                                         cpp_signature(types, want_ret, want);
     throw_at(*m, f.span, "function signature mismatch: " + what);
   }
   auto fn = std::make_shared<FunctionImpl>();
@@ -167,6 +196,9 @@ std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module_ptr, std:
   fn->module = std::move(m);
   fn->fn = id;
   fn->params = std::move(want);
+  if (f.ret.is_tuple()) {
+    flatten(p.types, f.ret, fn->flat_ret);
+  }
   return fn;
 }
 
@@ -193,6 +225,35 @@ void native_result(void* handle, Slot& out) {
   v.type = ir::Type::array_of(static_cast<ir::Scalar>(a->elem), a->rank);
   v.array = codegen::ArrayRef(handle);
   from_value(v, out);
+}
+
+void native_tuple_end(FunctionImpl& fn, const std::int64_t* out, Slot& result) {
+  // Taken before the failure test, so that whatever the call left in `out` is released.
+  result.elems.resize(fn.flat_ret.size());
+  for (std::size_t k = 0; k < fn.flat_ret.size(); ++k) {
+    ir::Type t = fn.flat_ret[k];
+    Slot& s = result.elems[k];
+    void* p = nullptr;
+    std::memcpy(&p, &out[k], sizeof(p));
+    if (t.is_array()) {
+      if (p != nullptr) {
+        native_result(p, s);
+      }
+    } else if (t.scalar == ir::Scalar::Str) {
+      if (p != nullptr) {
+        s.str = *static_cast<const std::string*>(p);
+      }
+    } else if (t.scalar == ir::Scalar::F64) {
+      std::memcpy(&s.f, &out[k], sizeof(double));
+    } else if (t.scalar == ir::Scalar::F32) {
+      float v = 0;
+      std::memcpy(&v, &out[k], sizeof(float));
+      s.f = v;
+    } else {
+      s.i = out[k];  // bool, i32 and i64, widened to 8 bytes
+    }
+  }
+  native_end(fn);
 }
 
 void invoke(FunctionImpl& fn, std::span<Slot> args, Slot& result) {
@@ -264,7 +325,8 @@ bool parse_scalar(const std::string& text, ir::Type t, codegen::Value& out) {
   return false;
 }
 
-std::string format_result(const codegen::Value& v) {
+/// One value that is not a tuple, as print() shows it.
+std::string format_flat(const codegen::Value& v) {
   if (v.type.is_void()) {
     return "";
   }
@@ -272,7 +334,7 @@ std::string format_result(const codegen::Value& v) {
     return rt::format_array(*static_cast<const rt::Array*>(v.array.handle()));
   }
   if (!v.type.is_scalar()) {
-    return "<" + std::string(v.type.is_tuple() ? "tuple" : "table") + ">";
+    return "<table>";
   }
   switch (v.type.scalar) {
     case ir::Scalar::Bool:
@@ -288,6 +350,32 @@ std::string format_result(const codegen::Value& v) {
       break;
   }
   return v.str;
+}
+
+/// A tuple of type `t` from its flattened elements `flat[at…]`, as print() shows it: `(a, b)`,
+/// a nested tuple nested.
+std::string format_tuple(const ir::TypeTable& types, ir::Type t,
+                         const std::vector<codegen::Value>& flat, std::size_t& at) {
+  std::string s = "(";
+  const std::vector<ir::Type>& elems = types.elems(t);
+  for (std::size_t k = 0; k < elems.size(); ++k) {
+    s += k == 0 ? "" : ", ";
+    if (elems[k].is_tuple()) {
+      s += format_tuple(types, elems[k], flat, at);
+    } else if (at < flat.size()) {
+      s += format_flat(flat[at++]);
+    }
+  }
+  return s + ")";
+}
+
+/// A call's result as print() shows it ("" for void).
+std::string format_result(const ir::TypeTable& types, const codegen::Value& v) {
+  if (!v.type.is_tuple()) {
+    return format_flat(v);
+  }
+  std::size_t at = 0;
+  return format_tuple(types, v.type, v.elems, at);
 }
 
 }  // namespace
@@ -338,6 +426,7 @@ std::string Module::call_text(std::string_view name, const std::vector<std::stri
   auto* m = static_cast<engine::ModuleImpl*>(impl_.get());
   ir::FnId fn = callable(m->loaded.program, name);
   return format_result(
+      m->loaded.program.types,
       call_in(*m, fn, text_args(m->loaded.program, m->loaded.program.fn(fn), args)));
 }
 
@@ -365,7 +454,9 @@ std::function<std::string()> Module::prepare_call(
     throw Error("error: " + s.name + kestrel_signature(p, s) + " does not make the arguments of " +
                 f.name + kestrel_signature(p, f) + "\n");
   }
-  return [m, fn, args = std::move(args)] { return format_result(call_in(*m, fn, args)); };
+  return [m, fn, args = std::move(args)] {
+    return format_result(m->loaded.program.types, call_in(*m, fn, args));
+  };
 }
 
 }  // namespace kestrel

@@ -5,6 +5,9 @@
 #include <Eigen/Dense>
 #include <array>
 #include <cmath>
+#include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "kestrel/kestrel.hpp"
@@ -189,6 +192,202 @@ TEST_P(ModuleTest, LoadingDoesNotRunTheTopLevel) {
   module_.function<void()>("hello");
   module_.run(&out);
   EXPECT_EQ(out, "top level\n");
+}
+
+// ---- tuple results ----------------------------------------------------------------------
+
+constexpr const char* kTupleSource = R"(
+fn divmod(a: i64, b: i64) -> (i64, i64) {
+    return (a // b, a % b)
+}
+fn kinds(x: f64) -> (bool, i32, i64, f32, f64) {
+    return (x > 0.0, 7i32, -3, f32(x) * 2.0f32, x / 4.0)
+}
+fn scaled(a: f64[:], k: f64) -> (f64[:], i64) {
+    return (a * k, len(a))
+}
+fn halves(n: i64) -> (f64[:,:], i64[:]) {
+    return (zeros(n, 2) + 0.5, arange(n, i64))
+}
+fn nested(n: i64) -> ((i64, f64[:]), str) {
+    return ((n, arange(n, f64)), "done")
+}
+fn fails(a: f64[:], i: i64) -> (f64[:], f64) {
+    let b = a * 2.0
+    return (b, a[i])
+}
+)";
+
+class TupleTest : public ::testing::TestWithParam<kestrel::Mode> {
+ protected:
+  kestrel::Engine engine_{in_mode(GetParam())};
+  kestrel::Module module_ = engine_.load_source("tuple_test.kst", kTupleSource);
+};
+INSTANTIATE_TEST_SUITE_P(Modes, TupleTest,
+                         ::testing::Values(kestrel::Mode::Interp, kestrel::Mode::Jit),
+                         [](const auto& param_info) {
+                           return param_info.param == kestrel::Mode::Jit ? "jit" : "interp";
+                         });
+
+TEST_P(TupleTest, TwoScalars) {
+  auto divmod =
+      module_.function<std::tuple<std::int64_t, std::int64_t>(std::int64_t, std::int64_t)>(
+          "divmod");
+  EXPECT_EQ(divmod(17, 5), std::make_tuple(std::int64_t{3}, std::int64_t{2}));
+  auto [q, r] = divmod(-17, 5);  // Python's rules, as in the language
+  EXPECT_EQ(q, -4);
+  EXPECT_EQ(r, 3);
+  auto as_pair =
+      module_.function<std::pair<std::int64_t, std::int64_t>(std::int64_t, std::int64_t)>("divmod");
+  EXPECT_EQ(as_pair(9, 4), std::make_pair(std::int64_t{2}, std::int64_t{1}));
+}
+
+TEST_P(TupleTest, EveryScalarKind) {
+  auto kinds =
+      module_.function<std::tuple<bool, std::int32_t, std::int64_t, float, double>(double)>(
+          "kinds");
+  auto [positive, seven, minus_three, twice, quarter] = kinds(1.5);
+  EXPECT_TRUE(positive);
+  EXPECT_EQ(seven, 7);
+  EXPECT_EQ(minus_three, -3);
+  EXPECT_EQ(twice, 3.0f);
+  EXPECT_EQ(quarter, 0.375);
+  EXPECT_FALSE(std::get<0>(kinds(-2.0)));
+  EXPECT_EQ(std::get<3>(kinds(-2.0)), -4.0f);
+}
+
+TEST_P(TupleTest, ArrayAndScalar) {
+  std::int64_t live = kestrel::rt::live_arrays();
+  {
+    auto scaled = module_.function<std::tuple<kestrel::Array<double>, std::int64_t>(
+        ArrayView<const double>, double)>("scaled");
+    std::vector<double> v{1, 2, 3};
+    auto [a, n] = scaled(v, 2.0);
+    EXPECT_EQ(n, 3);
+    EXPECT_EQ(a.to_vector(), (std::vector<double>{2, 4, 6}));
+    EXPECT_EQ(kestrel::rt::live_arrays(), live + 1);  // the result, owned once
+    kestrel::Array<double> copy = a;
+    EXPECT_EQ(copy.data(), a.data());
+  }
+  EXPECT_EQ(kestrel::rt::live_arrays(), live);
+}
+
+TEST_P(TupleTest, TwoArrays) {
+  std::int64_t live = kestrel::rt::live_arrays();
+  std::int64_t bytes = kestrel::rt::live_bytes();
+  {
+    auto halves =
+        module_.function<std::tuple<kestrel::Array<double, 2>, kestrel::Array<std::int64_t>>(
+            std::int64_t)>("halves");
+    for (int k = 0; k < 3; ++k) {
+      auto [m, r] = halves(4);
+      ASSERT_EQ(m.shape(0), 4);
+      ASSERT_EQ(m.shape(1), 2);
+      EXPECT_EQ(m(3, 1), 0.5);
+      EXPECT_EQ(r.to_vector(), (std::vector<std::int64_t>{0, 1, 2, 3}));
+      EXPECT_EQ(kestrel::rt::live_arrays(), live + 2);
+    }
+    auto kept = halves(2);
+    EXPECT_EQ(kestrel::rt::live_arrays(), live + 2);
+  }
+  EXPECT_EQ(kestrel::rt::live_arrays(), live);
+  EXPECT_EQ(kestrel::rt::live_bytes(), bytes);
+}
+
+TEST_P(TupleTest, NestedTuplesAndStrings) {
+  std::int64_t live = kestrel::rt::live_arrays();
+  {
+    auto nested =
+        module_.function<std::tuple<std::tuple<std::int64_t, kestrel::Array<double>>, std::string>(
+            std::int64_t)>("nested");
+    auto [inner, text] = nested(3);
+    EXPECT_EQ(std::get<0>(inner), 3);
+    EXPECT_EQ(std::get<1>(inner).to_vector(), (std::vector<double>{0, 1, 2}));
+    EXPECT_EQ(text, "done");
+    auto as_pairs =
+        module_.function<std::pair<std::pair<std::int64_t, kestrel::Array<double>>, std::string>(
+            std::int64_t)>("nested");
+    EXPECT_EQ(as_pairs(2).first.second.size(), 2);
+  }
+  EXPECT_EQ(kestrel::rt::live_arrays(), live);
+}
+
+TEST_P(TupleTest, RuntimeErrorReleasesWhatWasMade) {
+  auto fails = module_.function<std::tuple<kestrel::Array<double>, double>(ArrayView<const double>,
+                                                                           std::int64_t)>("fails");
+  std::vector<double> v{1, 2};
+  std::int64_t live = kestrel::rt::live_arrays();
+  for (int k = 0; k < 3; ++k) {
+    try {
+      fails(v, 5);
+      FAIL() << "expected an index error";
+    } catch (const kestrel::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("tuple_test.kst:19:16: error: index 5 is out of bounds"),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_EQ(kestrel::rt::live_arrays(), live);
+  }
+  auto [b, x] = fails(v, 1);
+  EXPECT_EQ(x, 2.0);
+  EXPECT_EQ(b.to_vector(), (std::vector<double>{2, 4}));
+}
+
+TEST_P(TupleTest, MismatchedTuplesAreRejectedAtBind) {
+  auto message = [&](auto bind) {
+    try {
+      bind();
+    } catch (const kestrel::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  using I64 = std::int64_t;
+  std::string arity =
+      message([&] { module_.function<std::tuple<I64, I64, I64>(I64, I64)>("divmod"); });
+  EXPECT_NE(arity.find("tuple_test.kst:2:4: error: function signature mismatch: 'divmod' is "
+                       "divmod(a: i64, b: i64) -> (i64, i64), but the C++ signature asks for "
+                       "(i64, i64) -> (i64, i64, i64)"),
+            std::string::npos)
+      << arity;
+  std::string elem = message([&] {
+    module_.function<std::tuple<kestrel::Array<float>, I64>(ArrayView<const double>, double)>(
+        "scaled");
+  });
+  EXPECT_NE(elem.find("'scaled' is scaled(a: f64[:], k: f64) -> (f64[:], i64), but the C++ "
+                      "signature asks for (f64[:], f64) -> (f32[:], i64)"),
+            std::string::npos)
+      << elem;
+  std::string rank = message([&] {
+    module_.function<std::tuple<kestrel::Array<double>, kestrel::Array<I64>>(I64)>("halves");
+  });
+  EXPECT_NE(rank.find("-> (f64[:,:], i64[:]), but the C++ signature asks for (i64) -> (f64[:], "
+                      "i64[:])"),
+            std::string::npos)
+      << rank;
+  std::string flat = message([&] {
+    module_.function<std::tuple<I64, kestrel::Array<double>, std::string>(I64)>("nested");
+  });
+  EXPECT_NE(flat.find("-> ((i64, f64[:]), str), but the C++ signature asks for (i64) -> (i64, "
+                      "f64[:], str)"),
+            std::string::npos)
+      << flat;
+  std::string scalar = message([&] { module_.function<I64(I64, I64)>("divmod"); });
+  EXPECT_NE(scalar.find("asks for (i64, i64) -> i64"), std::string::npos) << scalar;
+  std::string tuple_for_scalar =
+      message([&] { module_.function<std::tuple<double>(double, I64)>("pi_like"); });
+  EXPECT_NE(tuple_for_scalar.find("no function 'pi_like'"), std::string::npos) << tuple_for_scalar;
+  std::string wanted_tuple =
+      message([&] { module_.function<std::pair<double, double>(double)>("kinds"); });
+  EXPECT_NE(wanted_tuple.find("asks for (f64) -> (f64, f64)"), std::string::npos) << wanted_tuple;
+}
+
+TEST_P(TupleTest, CallTextShowsATupleAsPrintDoes) {
+  EXPECT_EQ(module_.call_text("divmod", {"17", "5"}), "(3, 2)");
+  EXPECT_EQ(module_.call_text("nested", {"3"}), "((3, [0 1 2]), done)");
+  std::int64_t live = kestrel::rt::live_arrays();
+  EXPECT_EQ(module_.call_text("halves", {"1"}), "([[0.5 0.5]], [0])");
+  EXPECT_EQ(kestrel::rt::live_arrays(), live);
 }
 
 TEST(ModuleLoad, CompileErrorsAreDiagnostics) {

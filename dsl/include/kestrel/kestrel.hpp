@@ -275,15 +275,18 @@ namespace detail {
 
 /// The type of one parameter or result as the boundary sees it.
 struct TypeCode {
-  enum class Kind : std::uint8_t { Void, Scalar, Array, Str } kind = Kind::Void;
+  enum class Kind : std::uint8_t { Void, Scalar, Array, Str, Tuple } kind = Kind::Void;
   Elem elem = Elem::F64;
   std::uint8_t rank = 0;
+  const TypeCode* elems = nullptr;  // a tuple's element types (static storage), `count` of them
+  std::uint32_t count = 0;
 };
 
 void array_retain(void* handle);
 void array_release(void* handle);
 
-/// One argument or result crossing the boundary without templates.
+/// One argument or result crossing the boundary without templates. It owns the array reference
+/// in `handle` (and those of its `elems`) until take_array takes it; so it moves, never copies.
 struct Slot {
   TypeCode type;
   std::int64_t i = 0;
@@ -293,6 +296,29 @@ struct Slot {
   std::int64_t strides[2] = {1, 1};
   void* handle = nullptr;  // array result: one owned reference
   std::string str;         // str result
+  /// A tuple result's elements, nested tuples flattened (as the engine's call() gives them).
+  std::vector<Slot> elems;
+
+  Slot() = default;
+  Slot(Slot&& o) noexcept
+      : type(o.type),
+        i(o.i),
+        f(o.f),
+        data(o.data),
+        handle(std::exchange(o.handle, nullptr)),
+        str(std::move(o.str)),
+        elems(std::move(o.elems)) {
+    std::copy(o.shape, o.shape + 2, shape);
+    std::copy(o.strides, o.strides + 2, strides);
+  }
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+  Slot& operator=(Slot&&) = delete;
+  ~Slot() {
+    if (handle != nullptr) {
+      array_release(handle);
+    }
+  }
 
   template <class T, int R>
   Array<T, R> take_array() {
@@ -354,11 +380,76 @@ struct Boundary<Array<T, R>> {
   static Array<T, R> get(Slot& s) { return s.take_array<T, R>(); }
 };
 
+/// std::tuple and std::pair stand for Kestrel tuples (results only).
+template <class T>
+struct IsTuple : std::false_type {};
+template <class... E>
+struct IsTuple<std::tuple<E...>> : std::true_type {};
+template <class A, class B>
+struct IsTuple<std::pair<A, B>> : std::true_type {};
+
+/// How many values a result is once nested tuples are flattened.
+template <class T>
+struct Leaves : std::integral_constant<std::size_t, 1> {};
+template <class... E>
+struct Leaves<std::tuple<E...>> : std::integral_constant<std::size_t, (Leaves<E>::value + ...)> {};
+template <class A, class B>
+struct Leaves<std::pair<A, B>>
+    : std::integral_constant<std::size_t, Leaves<A>::value + Leaves<B>::value> {};
+
+/// A type a function may return (and so a tuple may hold).
+template <class T>
+concept ResultType = requires(Slot& s) {
+  Boundary<T>::get(s);
+};
+
+/// Builds a result of type T from the flattened elements `leaves[at…]`, advancing `at`.
+template <class T>
+T take_leaves(std::vector<Slot>& leaves, std::size_t& at);
+
+template <class Tuple, class... E>
+struct TupleBoundary {
+  static_assert(sizeof...(E) > 0, "a Kestrel tuple has at least one element");
+  static_assert((ResultType<E> && ...),
+                "a tuple result holds bool, int32_t, int64_t, float, double, std::string, "
+                "kestrel::Array<T, R> or tuples of them");
+  static TypeCode code() {
+    static const TypeCode elems[] = {Boundary<E>::code()...};
+    return {TypeCode::Kind::Tuple, Elem::F64, 0, elems, sizeof...(E)};
+  }
+  static Tuple get(Slot& s) {
+    if (s.elems.size() != Leaves<Tuple>::value) {
+      throw Error("error: internal error: a tuple result came back with " +
+                  std::to_string(s.elems.size()) + " elements, not " +
+                  std::to_string(Leaves<Tuple>::value) + "\n");
+    }
+    std::size_t at = 0;
+    return take(s.elems, at);
+  }
+  static Tuple take(std::vector<Slot>& leaves, std::size_t& at) {
+    return Tuple{take_leaves<E>(leaves, at)...};  // a braced list: evaluated left to right
+  }
+};
+template <class... E>
+struct Boundary<std::tuple<E...>> : TupleBoundary<std::tuple<E...>, E...> {};
+template <class A, class B>
+struct Boundary<std::pair<A, B>> : TupleBoundary<std::pair<A, B>, A, B> {};
+
+template <class T>
+T take_leaves(std::vector<Slot>& leaves, std::size_t& at) {
+  if constexpr (IsTuple<T>::value) {
+    return Boundary<T>::take(leaves, at);
+  } else {
+    return Boundary<T>::get(leaves[at++]);
+  }
+}
+
 class FunctionImpl;
 
 // Direct calls into JIT-compiled code (codegen/llvm/jit.hpp's calling convention): a native
 // function takes a context first, scalars as C types, arrays as runtime array handles, and
-// returns scalars as C types, a str as const std::string*, an array as an owned handle.
+// returns scalars as C types, a str as const std::string*, an array as an owned handle; a tuple
+// it writes, flattened, 8 bytes an element, to a buffer passed right after the context.
 template <class T>
 struct Native {
   using type = T;
@@ -390,6 +481,9 @@ void native_end(FunctionImpl& fn);
 void* native_view(const Slot& view);
 /// Fills an array result's slot from the handle a native call returned (takes the reference).
 void native_result(void* handle, Slot& out);
+/// Ends a direct call of a function returning a tuple: takes its flattened elements from `out`
+/// (8 bytes each, arrays owned) into `result.elems`, then throws as native_end does.
+void native_tuple_end(FunctionImpl& fn, const std::int64_t* out, Slot& result);
 
 /// The arrays wrapped for one direct call, released when it ends.
 template <std::size_t N>
@@ -440,11 +534,15 @@ class Function;
 /// A Kestrel function bound to a C++ signature: scalars as bool, int32_t, int64_t, float and
 /// double; array parameters as ArrayView<T> / MatrixView<T> (from a std::vector, std::span or an
 /// Eigen vector, matrix or map, without a copy); array results as Array<T> / Array<T, 2>; a str
-/// result as std::string. Calling it runs the function in the engine's mode — in JIT mode a
+/// result as std::string; a tuple result as std::tuple (or std::pair) of those, nested tuples as
+/// nested std::tuples. Calling it runs the function in the engine's mode — in JIT mode a
 /// direct call of the native code through a pointer of this signature; a runtime error throws
 /// Error with its file:line:col.
 template <class R, class... A>
 class Function<R(A...)> {
+  static_assert(!(detail::IsTuple<detail::Param<A>>::value || ...),
+                "tuple parameters do not cross the C++ boundary: pass the elements one by one");
+
  public:
   R operator()(detail::Param<A>... args) const {
     if (native_ != nullptr) {
@@ -470,25 +568,37 @@ class Function<R(A...)> {
   /// JIT mode: a direct call of the native entry, with this signature.
   template <std::size_t... I>
   R call_native(std::index_sequence<I...>, detail::Param<A>... args) const {
-    using Fn = typename detail::Native<R>::type (*)(
-        void*, typename detail::Native<detail::Param<A>>::type...);
-    auto fn = reinterpret_cast<Fn>(native_);
     detail::NativeArgs<sizeof...(A)> held;
-    void* ctx = detail::native_begin(*impl_);
-    if constexpr (std::is_void_v<R>) {
-      fn(ctx, detail::to_native(args, held.handles[I])...);
-      detail::native_end(*impl_);
+    if constexpr (detail::IsTuple<R>::value) {
+      // The elements come back flattened, through a buffer passed after the context.
+      using Fn = void (*)(void*, std::int64_t*, typename detail::Native<detail::Param<A>>::type...);
+      auto fn = reinterpret_cast<Fn>(native_);
+      std::array<std::int64_t, detail::Leaves<R>::value> out{};
+      void* ctx = detail::native_begin(*impl_);
+      fn(ctx, out.data(), detail::to_native(args, held.handles[I])...);
+      detail::Slot result;
+      detail::native_tuple_end(*impl_, out.data(), result);  // throws on failure
+      return detail::Boundary<R>::get(result);
     } else {
-      auto r = fn(ctx, detail::to_native(args, held.handles[I])...);
-      detail::native_end(*impl_);  // throws on failure, when `r` is a zero value
-      if constexpr (std::is_same_v<R, std::string>) {
-        return *r;
-      } else if constexpr (std::is_same_v<typename detail::Native<R>::type, void*>) {
-        detail::Slot slot;
-        detail::native_result(r, slot);
-        return detail::Boundary<R>::get(slot);
+      using Fn = typename detail::Native<R>::type (*)(
+          void*, typename detail::Native<detail::Param<A>>::type...);
+      auto fn = reinterpret_cast<Fn>(native_);
+      void* ctx = detail::native_begin(*impl_);
+      if constexpr (std::is_void_v<R>) {
+        fn(ctx, detail::to_native(args, held.handles[I])...);
+        detail::native_end(*impl_);
       } else {
-        return r;
+        auto r = fn(ctx, detail::to_native(args, held.handles[I])...);
+        detail::native_end(*impl_);  // throws on failure, when `r` is a zero value
+        if constexpr (std::is_same_v<R, std::string>) {
+          return *r;
+        } else if constexpr (std::is_same_v<typename detail::Native<R>::type, void*>) {
+          detail::Slot slot;
+          detail::native_result(r, slot);
+          return detail::Boundary<R>::get(slot);
+        } else {
+          return r;
+        }
       }
     }
   }
@@ -514,8 +624,10 @@ typename detail::Native<T>::type detail::to_native(const T& v, void*& handle) {
 class Module {
  public:
   /// The function `name` (a module member as `montecarlo.pi`), checked against Sig: the same
-  /// number of parameters, each of the matching Kestrel type, and the same result type. Throws
-  /// Error naming the function's declaration and both signatures when they differ.
+  /// number of parameters, each of the matching Kestrel type, and the same result type (a tuple
+  /// result as a std::tuple or std::pair with the same elements, e.g. `(f64[:,:], i64)` as
+  /// `std::tuple<Array<double, 2>, std::int64_t>`). Throws Error naming the function's
+  /// declaration and both signatures when they differ.
   template <class Sig>
   Function<Sig> function(std::string_view name) const {
     return Function<Sig>(bind_as<Sig>(name));
@@ -528,7 +640,8 @@ class Module {
   std::vector<std::string> signatures() const;
   /// For tools (`kestrel bench --fn`): calls `name` with scalar arguments written as text, each
   /// read as its parameter's type (`10000000`, `0.5`, `true`), and returns the result as print()
-  /// shows it ("" for void). Throws Error for a bad name, count or value, or a runtime error.
+  /// shows it ("" for void; a tuple as `(3.5, 2, [2 5])`). Throws Error for a bad name, count or
+  /// value, or a runtime error.
   std::string call_text(std::string_view name, const std::vector<std::string>& args) const;
   /// For tools (`kestrel bench --setup`): calls `setup` once, now, with scalar arguments as text
   /// (call_text's rules); its result (one value, or a tuple spread into several) becomes the
