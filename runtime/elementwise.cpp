@@ -6,6 +6,7 @@
 
 #include "runtime/elem_dispatch.hpp"
 #include "runtime/parallel.hpp"
+#include "runtime/vmath.hpp"
 
 namespace kestrel::rt {
 
@@ -171,7 +172,7 @@ inline T apply_unary(T a) {
       return std::fabs(a);
     }
   } else if constexpr (Op == UnOp::Exp) {
-    return std::exp(a);
+    return exp_of(a);
   } else if constexpr (Op == UnOp::Log) {
     return std::log(a);
   } else if constexpr (Op == UnOp::Sqrt) {
@@ -357,17 +358,22 @@ void over_grid(const Grid& g, Body body) {
   }
 }
 
-// out(i, j) = f(a(i, j)) over the grid; the dense inner loop is the one the compiler vectorizes.
-template <class R, class A, class F>
-void map1(const Grid& g, Dst<R> out, Src<A> a, F f) {
+// out(i, j) = f(a(i, j)) over the grid; the dense inner loop is the one the compiler vectorizes,
+// or `row(pa, o, n)` when given (a loop built elsewhere, vmath.cpp, computing the same f).
+template <class R, class A, class F, class Row>
+void map1(const Grid& g, Dst<R> out, Src<A> a, F f, Row row) {
   over_grid(g, [&](std::int64_t i0, std::int64_t i1, std::int64_t j0, std::int64_t j1) {
     std::int64_t n = j1 - j0;
     for (std::int64_t i = i0; i < i1; ++i) {
       R* o = out.p + i * out.s0 + j0 * out.s1;
       const A* pa = a.p + i * a.s0 + j0 * a.s1;
       if (out.s1 == 1 && a.s1 == 1) {
-        for (std::int64_t j = 0; j < n; ++j) {
-          o[j] = f(pa[j]);
+        if constexpr (std::is_same_v<Row, std::nullptr_t>) {
+          for (std::int64_t j = 0; j < n; ++j) {
+            o[j] = f(pa[j]);
+          }
+        } else {
+          row(pa, o, n);
         }
       } else {
         for (std::int64_t j = 0; j < n; ++j) {
@@ -376,6 +382,11 @@ void map1(const Grid& g, Dst<R> out, Src<A> a, F f) {
       }
     }
   });
+}
+
+template <class R, class A, class F>
+void map1(const Grid& g, Dst<R> out, Src<A> a, F f) {
+  map1(g, out, a, f, nullptr);
 }
 
 template <class R, class A, class B, class F>
@@ -513,8 +524,16 @@ ArrayRef unary(UnOp op, const Array& a) {
       } else {
         ArrayRef out = alloc_grid(g, elem_of<T>);
         T slot{};
-        map1(g, dest<T>(*out), source<T>(Operand(a), g, slot),
-             [](T x) { return apply_unary<OpC::value, T>(x); });
+        auto f = [](T x) { return apply_unary<OpC::value, T>(x); };
+        if constexpr (kFloat<T> && kOp == UnOp::Exp) {
+          map1(g, dest<T>(*out), source<T>(Operand(a), g, slot), f,
+               [](const T* pa, T* o, std::int64_t n) { exp_row(pa, o, n); });
+        } else if constexpr (kFloat<T> && kOp == UnOp::Sigmoid) {
+          map1(g, dest<T>(*out), source<T>(Operand(a), g, slot), f,
+               [](const T* pa, T* o, std::int64_t n) { sigmoid_row(pa, o, n); });
+        } else {
+          map1(g, dest<T>(*out), source<T>(Operand(a), g, slot), f);
+        }
         return out;
       }
     });

@@ -17,6 +17,7 @@
 #include <type_traits>
 
 #include "runtime/array.hpp"
+#include "runtime/kmath.hpp"
 
 namespace kestrel::rt {
 
@@ -177,10 +178,19 @@ inline T max_value(T a, T b) {
   }
   return a < b ? b : a;
 }
-/// 1 / (1 + exp(-x)).
+/// e^x: Kestrel's own (runtime/kmath.hpp), the same bits in every mode.
+template <class F>
+inline F exp_of(F x) {
+  if constexpr (std::is_same_v<F, float>) {
+    return kmath::exp_f32(x);
+  } else {
+    return kmath::exp_f64(x);
+  }
+}
+/// 1 / (1 + exp(-x)), with exp_of.
 template <class F>
 inline F sigmoid(F x) {
-  return F(1) / (F(1) + std::exp(-x));
+  return F(1) / (F(1) + exp_of(-x));
 }
 /// Converts one element: float to integer truncates and saturates (nan gives 0); to bool is
 /// `!= 0`; integer to float rounds to nearest.

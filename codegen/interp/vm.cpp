@@ -51,7 +51,7 @@ inline void retain_slot(Slot s, bool is_table = false) {
 double math1(Math1 m, double x) {
   switch (m) {
     case Math1::Exp:
-      return std::exp(x);
+      return rt::exp_of(x);
     case Math1::Log:
       return std::log(x);
     case Math1::Sqrt:
@@ -75,7 +75,7 @@ double math1(Math1 m, double x) {
 float math1f(Math1 m, float x) {
   switch (m) {
     case Math1::Exp:
-      return std::exp(x);
+      return rt::exp_of(x);
     case Math1::Log:
       return std::log(x);
     case Math1::Sqrt:

@@ -20,6 +20,7 @@
 #include "dsl/ir/walk.hpp"
 #include "runtime/abi.hpp"
 #include "runtime/elementwise.hpp"
+#include "runtime/kmath.hpp"
 #include "runtime/reduce.hpp"
 
 namespace kestrel::jit {
@@ -545,6 +546,8 @@ class FnLowering {
   Val builtin(Type t, const ir::BuiltinCall& c, diag::Span span);
   Val array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span);
   Value* math1(Builtin b, Scalar s, Value* x);
+  /// e^x as runtime/kmath.hpp computes it, for an f64 or f32 value.
+  Value* exp_of(Value* x);
   Val index_get(Type t, const ir::Index& ix, diag::Span span);
   Value* element_ptr(Value* arr, Scalar s, const std::vector<Value*>& idx, bool checked,
                      std::uint32_t site);
