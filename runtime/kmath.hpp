@@ -1,22 +1,25 @@
 #pragma once
 // Kestrel's own exp, the one every mode computes: the interpreter calls these functions, the
 // runtime's array loops inline them, and the JIT emits the same operations in the same order
-// (codegen/llvm, FnLowering::exp_f64), so `exp` and `sigmoid` agree bit for bit in every mode and
+// (codegen/llvm, FnLowering::exp_of), so `exp` and `sigmoid` agree bit for bit in every mode and
 // on every machine, not only where each backend happens to call the same libm.
 //
 // It has no branches and no table: the JIT's loop vectorizer and the compiler's vectorize a loop
-// over it (libm's exp is a call per element, which neither can). Within 1 ulp of the exact value
-// over the whole double range (tests/runtime/kmath_test.cpp sweeps it against std::exp), with
-// IEEE results at the edges: exp(nan) is nan, exp(+inf) and anything above kExpHi is +inf,
-// exp(-inf) and anything below kExpLo is +0, and results below 2^-1022 round once, as subnormals.
+// over it (libm's exp is a call per element, which neither can). Within 0.75 ulp of the exact
+// value for normal results and 1 ulp for subnormal ones (tests/runtime/kmath_test.cpp sweeps it
+// against expl), with IEEE results at the edges: exp(nan) is nan, exp(+inf) and anything above
+// kExpHi is +inf, exp(-inf) and anything below kExpLo is +0.
 //
 // Method: n = round(x / ln 2) and r = x - n ln 2 (Cody-Waite: ln 2 as a 33-bit head, exact in
-// n * head for |n| < 2^20, and a tail), so |r| <= ln 2 / 2; e^r by its Taylor polynomial to
-// degree 13 (the first omitted term is below 2^-60 of the result); then 2^n as two powers of
-// two, 2^n1 * 2^n2 with n1 = n / 2 rounded, so each is a normal double and the product rounds
-// once. Every step is a plain IEEE add, multiply or bit operation: build what includes this with
-// -ffp-contract=off (a fused multiply-add would change the last bit in one mode and not another).
+// n * head for |n| < 2^20, and a tail, the rounding of r kept as r_lo), so |r| <= ln 2 / 2; e^r
+// = 1 + r + r^2 h(r) with h the Taylor polynomial to degree 11 (e^r's to degree 13: the first
+// omitted term is below 2^-60 of the result), 1 + r as a head and its exact tail so the sum
+// rounds once; then 2^n as two powers of two, 2^n1 * 2^n2 with n1 = n / 2 rounded, so each is a
+// normal double and the product rounds once. Multiply-adds are explicit std::fma (llvm.fma in
+// the JIT), one rounding each, the same on every IEEE machine; nothing else may be contracted:
+// build what includes this with -ffp-contract=off.
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -47,10 +50,35 @@ inline constexpr double kExpPoly[] = {
 };
 inline constexpr int kExpTerms = 12;
 
+/// h * r^(kExpTerms - K) + the rest of Horner's rule from kExpPoly[K], written out (so that
+/// the compiler has no inner loop to vectorize around).
+template <int K>
+inline double horner(double h, double r) {
+  if constexpr (K == kExpTerms) {
+    return h;
+  } else {
+    return horner<K + 1>(std::fma(h, r, kExpPoly[K]), r);
+  }
+}
+
 /// 2^k for the integer k that `t` (= k + kShift) holds, |k| <= 1022.
 inline double pow2_of_shifted(double t) {
   std::uint64_t k = std::bit_cast<std::uint64_t>(t) - std::bit_cast<std::uint64_t>(kShift);
   return std::bit_cast<double>((k + 1023) << 52);
+}
+
+/// e^xc = p * 2^n for xc in [kExpLo, kExpHi]: returns p, in [0.7, 1.42], and sets t = n + kShift.
+inline double exp_reduced(double xc, double& t) {
+  t = std::fma(xc, kLog2e, kShift);
+  double n = t - kShift;
+  double a = std::fma(-n, kLn2Hi, xc);  // exact
+  double b = n * kLn2Lo;
+  double r = a - b;
+  double r_lo = (a - r) - b;  // what rounding r lost (exact: |a| >= |b|)
+  double h = horner<1>(kExpPoly[0], r);
+  double s = 1.0 + r;
+  double s_lo = (1.0 - s) + r;
+  return s + (s_lo + std::fma(r * r, h, r_lo));
 }
 
 /// e^x.
@@ -58,26 +86,26 @@ inline double exp_f64(double x) {
   // nan compares false both times and flows through to the result.
   double xc = x > kExpHi ? kExpHi : x;
   xc = xc < kExpLo ? kExpLo : xc;
-  double t = xc * kLog2e + kShift;
+  double t = 0;
+  double p = exp_reduced(xc, t);
   double n = t - kShift;
-  double a = xc - n * kLn2Hi;  // exact
-  double b = n * kLn2Lo;
-  double r = a - b;
-  double r_lo = (a - r) - b;  // what rounding r lost (exact: |a| >= |b|)
-  double h = kExpPoly[0];
-  for (int k = 1; k < kExpTerms; ++k) {
-    h = h * r + kExpPoly[k];
-  }
-  // e^r = 1 + r + r^2 h: 1 + r as a head and an exact tail, so that the sum rounds once.
-  double s = 1.0 + r;
-  double s_lo = (1.0 - s) + r;
-  double p = s + (s_lo + (r_lo + (r * r) * h));
-  double t1 = n * 0.5 + kShift;  // n1 = n / 2, rounded to even
+  double t1 = std::fma(n, 0.5, kShift);  // n1 = n / 2, rounded to even
   double n1 = t1 - kShift;
   double t2 = (n - n1) + kShift;
   double e = p * pow2_of_shifted(t1) * pow2_of_shifted(t2);
   e = x > kExpHi ? std::numeric_limits<double>::infinity() : e;
   return x < kExpLo ? 0.0 : e;
+}
+
+/// Where exp_fast gives exp_f64's bits: 2^n is then one normal double.
+inline constexpr double kFastLo = -708.0;
+inline constexpr double kFastHi = 709.0;
+/// exp_f64(x) for x in [kFastLo, kFastHi] (anything outside, nan included, gives garbage): the
+/// same p scaled by one power of two instead of two, for array loops that handle the rest apart.
+inline double exp_fast(double x) {
+  double t = 0;
+  double p = exp_reduced(x, t);
+  return p * pow2_of_shifted(t);
 }
 
 /// e^x for f32: the f64 result rounded to f32 (one rounding of a value within 1 ulp of f64).
