@@ -576,6 +576,7 @@ class FnLowering {
     std::vector<ExprId> scalars;      // pure scalar operands, hoisted ahead of the loop
     std::map<std::uint32_t, Leaf> leaf;
     std::map<std::uint32_t, Value*> hoisted;
+    std::uint8_t rank = 1;  // 2: row-major contiguous matrices of one shape, run as one vector
   };
   bool try_fused(Type t, const ir::BuiltinCall& c, diag::Span span, Val& out);
   bool try_fused_store(const ir::StoreView& st, diag::Span span);
