@@ -17,7 +17,7 @@
 #include <type_traits>
 
 #include "runtime/array.hpp"
-#include "runtime/kmath.hpp"
+#include "runtime/vmath.hpp"
 
 namespace kestrel::rt {
 
@@ -178,14 +178,11 @@ inline T max_value(T a, T b) {
   }
   return a < b ? b : a;
 }
-/// e^x: Kestrel's own (runtime/kmath.hpp), the same bits in every mode.
+/// e^x: Kestrel's own (runtime/kmath.hpp), the same bits in every mode; out of line in
+/// runtime/vmath.cpp (built for the host CPU).
 template <class F>
 inline F exp_of(F x) {
-  if constexpr (std::is_same_v<F, float>) {
-    return kmath::exp_f32(x);
-  } else {
-    return kmath::exp_f64(x);
-  }
+  return exp_scalar(x);
 }
 /// 1 / (1 + exp(-x)), with exp_of.
 template <class F>

@@ -13,4 +13,10 @@ void exp_row(const float* a, float* out, std::int64_t n);
 void sigmoid_row(const double* a, double* out, std::int64_t n);
 void sigmoid_row(const float* a, float* out, std::int64_t n);
 
+/// kmath::exp_f64 and exp_f32 on one value, out of line in this host-CPU file so that their
+/// fused multiply-adds are instructions even where the caller is built for generic x86-64
+/// (there std::fma is a libm call, 14 of them an exp).
+double exp_scalar(double x);
+float exp_scalar(float x);
+
 }  // namespace kestrel::rt
