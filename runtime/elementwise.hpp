@@ -178,13 +178,7 @@ inline T max_value(T a, T b) {
   }
   return a < b ? b : a;
 }
-/// e^x: Kestrel's own (runtime/kmath.hpp), the same bits in every mode; out of line in
-/// runtime/vmath.cpp (built for the host CPU).
-template <class F>
-inline F exp_of(F x) {
-  return exp_scalar(x);
-}
-/// 1 / (1 + exp(-x)), with exp_of.
+/// 1 / (1 + exp(-x)), with Kestrel's exp (exp_of, runtime/vmath.hpp).
 template <class F>
 inline F sigmoid(F x) {
   return F(1) / (F(1) + exp_of(-x));

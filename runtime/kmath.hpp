@@ -1,6 +1,6 @@
 #pragma once
-// Kestrel's own exp, the one every mode computes: the interpreter calls these functions, the
-// runtime's array loops inline them, and the JIT emits the same operations in the same order
+// Kestrel's own exp, the one every mode computes: the interpreter and the runtime call these
+// functions (runtime/vmath.cpp, built for the host CPU), and the JIT emits the same operations in the same order
 // (codegen/llvm, FnLowering::exp_of), so `exp` and `sigmoid` agree bit for bit in every mode and
 // on every machine, not only where each backend happens to call the same libm.
 //

@@ -52,8 +52,8 @@ void exp_rows(const T* a, T* out, std::int64_t n, double sign, Finish finish) {
 
 }  // namespace
 
-double exp_scalar(double x) { return kmath::exp_f64(x); }
-float exp_scalar(float x) { return kmath::exp_f32(x); }
+double exp_of(double x) { return kmath::exp_f64(x); }
+float exp_of(float x) { return kmath::exp_f32(x); }
 
 void exp_row(const double* a, double* out, std::int64_t n) {
   exp_rows(a, out, n, 1.0, [](double e) { return e; });

@@ -13,10 +13,11 @@ void exp_row(const float* a, float* out, std::int64_t n);
 void sigmoid_row(const double* a, double* out, std::int64_t n);
 void sigmoid_row(const float* a, float* out, std::int64_t n);
 
-/// kmath::exp_f64 and exp_f32 on one value, out of line in this host-CPU file so that their
-/// fused multiply-adds are instructions even where the caller is built for generic x86-64
-/// (there std::fma is a libm call, 14 of them an exp).
-double exp_scalar(double x);
-float exp_scalar(float x);
+/// e^x: kmath::exp_f64 and exp_f32 on one value (the interpreter's exp and the runtime's
+/// strided loops), out of line in this host-CPU file so that their fused multiply-adds are
+/// instructions even where the caller is built for generic x86-64 (there std::fma is a libm
+/// call, 14 of them an exp).
+double exp_of(double x);
+float exp_of(float x);
 
 }  // namespace kestrel::rt
