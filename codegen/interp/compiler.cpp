@@ -487,15 +487,15 @@ class FnCompiler {
     }
     Scalar s = lt.scalar;
     if (is_compare(b.op)) {
-      ExprId l = b.lhs;
-      ExprId r = b.rhs;
+      // Operands left to right (a call or a stream draw in either is seen in source order);
+      // a > b is then b < a on the registers.
+      Operand x = operand(b.lhs);
+      Operand y = operand(b.rhs);
       BinaryOp op = b.op;
       if (op == BinaryOp::Gt || op == BinaryOp::Ge) {
-        std::swap(l, r);
+        std::swap(x, y);
         op = op == BinaryOp::Gt ? BinaryOp::Lt : BinaryOp::Le;
       }
-      Operand x = operand(l);
-      Operand y = operand(r);
       int k = op == BinaryOp::Eq ? 0 : op == BinaryOp::Ne ? 1 : op == BinaryOp::Lt ? 2 : 3;
       static constexpr Op kI[] = {Op::EQ_I, Op::NE_I, Op::LT_I, Op::LE_I};
       static constexpr Op kF64[] = {Op::EQ_F64, Op::NE_F64, Op::LT_F64, Op::LE_F64};
@@ -606,15 +606,14 @@ class FnCompiler {
           int k = static_cast<int>(b->op) - static_cast<int>(BinaryOp::Eq);
           out.push_back(emit(f ? kF[k] : kI[k], x.reg, konst(ks), 0));
         } else {
-          ExprId l = b->lhs;
-          ExprId r = b->rhs;
+          // Left to right, as in binary(); a > b is b < a on the registers.
+          Operand x = operand(b->lhs);
+          Operand y = operand(b->rhs);
           BinaryOp op = b->op;
           if (op == BinaryOp::Gt || op == BinaryOp::Ge) {
-            std::swap(l, r);
+            std::swap(x, y);
             op = op == BinaryOp::Gt ? BinaryOp::Lt : BinaryOp::Le;
           }
-          Operand x = operand(l);
-          Operand y = operand(r);
           static constexpr Op kI[] = {Op::JNEQ_I, Op::JNNE_I, Op::JNLT_I, Op::JNLE_I};
           static constexpr Op kF[] = {Op::JNEQ_F64, Op::JNNE_F64, Op::JNLT_F64, Op::JNLE_F64};
           int k = static_cast<int>(op) - static_cast<int>(BinaryOp::Eq);
