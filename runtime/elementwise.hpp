@@ -17,6 +17,7 @@
 #include <type_traits>
 
 #include "runtime/array.hpp"
+#include "runtime/kmath.hpp"
 #include "runtime/vmath.hpp"
 
 namespace kestrel::rt {
@@ -178,10 +179,14 @@ inline T max_value(T a, T b) {
   }
   return a < b ? b : a;
 }
-/// 1 / (1 + exp(-x)), with Kestrel's exp (exp_of, runtime/vmath.hpp).
+/// 1 / (1 + exp(-x)), with Kestrel's exp (exp_of, runtime/vmath.hpp), or exp(x) where the
+/// result is subnormal: kmath::sigmoid_f64 / sigmoid_f32's rule, the same bits.
 template <class F>
 inline F sigmoid(F x) {
-  return F(1) / (F(1) + exp_of(-x));
+  constexpr F kLo = std::is_same_v<F, float> ? F(kmath::kSigmoidLoF32) : F(kmath::kSigmoidLo);
+  bool lo = x < kLo;
+  F e = exp_of(lo ? x : -x);
+  return lo ? e : F(1) / (F(1) + e);
 }
 /// Converts one element: float to integer truncates and saturates (nan gives 0); to bool is
 /// `!= 0`; integer to float rounds to nearest.

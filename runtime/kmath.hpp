@@ -1,8 +1,8 @@
 #pragma once
 // Kestrel's own exp, the one every mode computes: the interpreter and the runtime call these
-// functions (runtime/vmath.cpp, built for the host CPU), and the JIT emits the same operations in the same order
-// (codegen/llvm, FnLowering::exp_of), so `exp` and `sigmoid` agree bit for bit in every mode and
-// on every machine, not only where each backend happens to call the same libm.
+// functions (runtime/vmath.cpp, built for the host CPU), and the JIT emits the same operations in
+// the same order (codegen/llvm, FnLowering::exp_of), so `exp` and `sigmoid` agree bit for bit in
+// every mode and on every machine, not only where each backend happens to call the same libm.
 //
 // It has no branches and no table: the JIT's loop vectorizer and the compiler's vectorize a loop
 // over it (libm's exp is a call per element, which neither can). Within 0.75 ulp of the exact
@@ -111,9 +111,25 @@ inline double exp_fast(double x) {
 /// e^x for f32: the f64 result rounded to f32 (one rounding of a value within 1 ulp of f64).
 inline float exp_f32(float x) { return static_cast<float>(exp_f64(static_cast<double>(x))); }
 
-/// 1 / (1 + e^-x).
-inline double sigmoid_f64(double x) { return 1.0 / (1.0 + exp_f64(-x)); }
-/// 1 / (1 + e^-x) in f32, from the f32 exp.
-inline float sigmoid_f32(float x) { return 1.0F / (1.0F + exp_f32(-x)); }
+/// Below these, sigmoid(x) is e^x itself: e^-x is near overflow (1 + e^-x overflows past
+/// -709.78 in f64, -88.72 in f32, which flushed every subnormal result to 0), and e^x differs
+/// from e^x / (1 + e^x) by a factor 1 - e^x, far below an ulp. So sigmoid keeps exp's accuracy
+/// where its result is subnormal. The JIT (FnLowering::math1), the runtime's rt::sigmoid and
+/// vmath's rows apply the same rule.
+inline constexpr double kSigmoidLo = -709.0;
+inline constexpr float kSigmoidLoF32 = -88.0F;
+
+/// 1 / (1 + e^-x), or e^x below kSigmoidLo (one exp either way, no branch).
+inline double sigmoid_f64(double x) {
+  bool lo = x < kSigmoidLo;
+  double e = exp_f64(lo ? x : -x);
+  return lo ? e : 1.0 / (1.0 + e);
+}
+/// 1 / (1 + e^-x) in f32, from the f32 exp, or e^x below kSigmoidLoF32.
+inline float sigmoid_f32(float x) {
+  bool lo = x < kSigmoidLoF32;
+  float e = exp_f32(lo ? x : -x);
+  return lo ? e : 1.0F / (1.0F + e);
+}
 
 }  // namespace kestrel::rt::kmath

@@ -22,32 +22,38 @@ inline int fast_range(double x) {
   return static_cast<int>(x >= kmath::kFastLo) & static_cast<int>(x <= kmath::kFastHi);
 }
 
-/// out[j] = finish(exp(sign * a[j])) over blocks of kBlock; `out` may be `a`.
-template <class T, class Finish>
-void exp_rows(const T* a, T* out, std::int64_t n, double sign, Finish finish) {
+/// out[j] = finish(exp(arg(a[j])), a[j]) over blocks of kBlock; `out` may be `a`.
+template <class T, class Arg, class Finish>
+void exp_rows(const T* a, T* out, std::int64_t n, Arg arg, Finish finish) {
   double e[kBlock];
   for (std::int64_t j0 = 0; j0 < n; j0 += kBlock) {
     std::int64_t m = std::min(kBlock, n - j0);
     const T* pa = a + j0;
     for (std::int64_t i = 0; i < m; ++i) {
-      e[i] = kmath::exp_fast(sign * static_cast<double>(pa[i]));
+      e[i] = kmath::exp_fast(arg(pa[i]));
     }
     int slow = 0;
     for (std::int64_t i = 0; i < m; ++i) {
-      slow |= fast_range(sign * static_cast<double>(pa[i])) ^ 1;
+      slow |= fast_range(arg(pa[i])) ^ 1;
     }
     if (slow != 0) {
       for (std::int64_t i = 0; i < m; ++i) {
-        double x = sign * static_cast<double>(pa[i]);
+        double x = arg(pa[i]);
         if (fast_range(x) == 0) {
           e[i] = kmath::exp_f64(x);
         }
       }
     }
     for (std::int64_t i = 0; i < m; ++i) {
-      out[j0 + i] = finish(e[i]);
+      out[j0 + i] = finish(e[i], pa[i]);
     }
   }
+}
+
+/// kmath::sigmoid's argument to exp: -x, or x itself below `lo` (where the result is e^x).
+template <class T>
+inline double sigmoid_arg(T x, T lo) {
+  return static_cast<double>(x < lo ? x : -x);
 }
 
 }  // namespace
@@ -56,16 +62,28 @@ double exp_of(double x) { return kmath::exp_f64(x); }
 float exp_of(float x) { return kmath::exp_f32(x); }
 
 void exp_row(const double* a, double* out, std::int64_t n) {
-  exp_rows(a, out, n, 1.0, [](double e) { return e; });
+  exp_rows(
+      a, out, n, [](double x) { return x; }, [](double e, double) { return e; });
 }
 void exp_row(const float* a, float* out, std::int64_t n) {
-  exp_rows(a, out, n, 1.0, [](double e) { return static_cast<float>(e); });
+  exp_rows(
+      a, out, n, [](float x) { return static_cast<double>(x); },
+      [](double e, float) { return static_cast<float>(e); });
 }
 void sigmoid_row(const double* a, double* out, std::int64_t n) {
-  exp_rows(a, out, n, -1.0, [](double e) { return 1.0 / (1.0 + e); });
+  constexpr double kLo = kmath::kSigmoidLo;
+  exp_rows(
+      a, out, n, [](double x) { return sigmoid_arg(x, kLo); },
+      [](double e, double x) { return x < kLo ? e : 1.0 / (1.0 + e); });
 }
 void sigmoid_row(const float* a, float* out, std::int64_t n) {
-  exp_rows(a, out, n, -1.0, [](double e) { return 1.0F / (1.0F + static_cast<float>(e)); });
+  constexpr float kLo = kmath::kSigmoidLoF32;
+  exp_rows(
+      a, out, n, [](float x) { return sigmoid_arg(x, kLo); },
+      [](double e, float x) {
+        float ef = static_cast<float>(e);
+        return x < kLo ? ef : 1.0F / (1.0F + ef);
+      });
 }
 
 }  // namespace kestrel::rt

@@ -58,12 +58,27 @@ fn sigmoid_fused32(x: f32[:]) -> f32[:] {
     o[:] = sigmoid(x) * 1.0f32
     return o
 }
+fn sigmoid_array(x: f64[:]) -> f64[:] {
+    return sigmoid(x)
+}
+fn sigmoid_loop32(x: f32[:]) -> f32[:] {
+    let o = zeros(len(x), f32)
+    for i in 0..len(x) {
+        o[i] = sigmoid(x[i])
+    }
+    return o
+}
+fn sigmoid_array32(x: f32[:]) -> f32[:] {
+    return sigmoid(x)
+}
 )";
 
 std::vector<double> inputs() {
   constexpr double kInf = std::numeric_limits<double>::infinity();
-  std::vector<double> v = {0.0,   -0.0,   1.0,    -1.0,   kInf,    -kInf, km::kExpHi, km::kExpLo,
-                           710.0, -746.0, -720.5, 1e-310, -1e-310, 88.5,  -103.5,     0.5};
+  std::vector<double> v = {0.0, -0.0, 1.0, -1.0, kInf, -kInf, km::kExpHi, km::kExpLo, 710.0, -746.0,
+                           -720.5, 1e-310, -1e-310, 88.5, -103.5, 0.5,
+                           // sigmoid's switch to e^x (kSigmoidLo, kSigmoidLoF32) and around it
+                           -709.0, -709.5, -708.9, -88.0, -88.5, -87.9, -100.25, -95.0};
   std::mt19937_64 gen(11);
   std::uniform_real_distribution<double> wide(-800.0, 800.0);
   std::uniform_real_distribution<double> small(-8.0, 8.0);
@@ -110,6 +125,11 @@ TEST_P(ExpModes, EveryFormGivesKmathsBits) {
   expect_bits(m.function<V32>("exp_array32")(x32).to_vector(), x32, km::exp_f32, "exp_array32");
   expect_bits(m.function<V32>("sigmoid_fused32")(x32).to_vector(), x32, km::sigmoid_f32,
               "sigmoid_fused32");
+  expect_bits(m.function<V>("sigmoid_array")(x).to_vector(), x, sig, "sigmoid_array");
+  expect_bits(m.function<V32>("sigmoid_loop32")(x32).to_vector(), x32, km::sigmoid_f32,
+              "sigmoid_loop32");
+  expect_bits(m.function<V32>("sigmoid_array32")(x32).to_vector(), x32, km::sigmoid_f32,
+              "sigmoid_array32");
   // A 2-D array: the runtime's row loop over a matrix, and over a transposed (strided) view.
   std::vector<double> sq(x.begin(), x.begin() + 60 * 50);
   auto mat =
@@ -124,6 +144,33 @@ TEST_P(ExpModes, EveryFormGivesKmathsBits) {
     }
   }
   expect_bits(mat(columns).to_vector(), transposed, sig, "sigmoid_matrix (strided)");
+}
+
+// Where sigmoid's result is subnormal it is exp's (sigmoid(x) = e^x there to far below an ulp),
+// not 0 as 1 / (1 + e^-x) gave once e^-x overflowed: in every form, in every mode.
+TEST_P(ExpModes, SigmoidKeepsSubnormalResults) {
+  kestrel::EngineOptions options;
+  options.mode = GetParam();
+  kestrel::Engine engine(options);
+  kestrel::Module m = engine.load_source("exp_modes.kst", kSource);
+  std::vector<double> x = {-710.0, -720.5, -745.0};
+  std::vector<float> x32 = {-89.0F, -95.5F, -103.0F};
+  using V = kestrel::Array<double>(kestrel::ArrayView<const double>);
+  using V32 = kestrel::Array<float>(kestrel::ArrayView<const float>);
+  for (const char* f : {"sigmoid_loop", "sigmoid_fused", "sigmoid_array"}) {
+    std::vector<double> got = m.function<V>(f)(x).to_vector();
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      EXPECT_GT(got[i], 0.0) << f << "(" << x[i] << ")";
+      EXPECT_EQ(bits(got[i]), bits(km::exp_f64(x[i]))) << f << "(" << x[i] << ")";
+    }
+  }
+  for (const char* f : {"sigmoid_loop32", "sigmoid_fused32", "sigmoid_array32"}) {
+    std::vector<float> got = m.function<V32>(f)(x32).to_vector();
+    for (std::size_t i = 0; i < x32.size(); ++i) {
+      EXPECT_GT(got[i], 0.0F) << f << "(" << x32[i] << ")";
+      EXPECT_EQ(bits(got[i]), bits(km::exp_f32(x32[i]))) << f << "(" << x32[i] << ")";
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, ExpModes,

@@ -82,6 +82,25 @@ TEST(KMath, EdgesAreIeee) {
   EXPECT_EQ(sigmoid_f64(-1000.0), 0.0);
   EXPECT_EQ(sigmoid_f64(1000.0), 1.0);
   EXPECT_EQ(sigmoid_f64(-kInf), 0.0);
+  EXPECT_EQ(sigmoid_f32(-std::numeric_limits<float>::infinity()), 0.0F);
+  EXPECT_TRUE(std::isnan(sigmoid_f64(std::nan(""))));
+  EXPECT_TRUE(std::isnan(sigmoid_f32(std::nanf(""))));
+  // Subnormal results are exp's (1 / (1 + e^-x) overflowed to 0 there): the smallest is the
+  // smallest subnormal, as exp's is.
+  EXPECT_EQ(sigmoid_f64(-720.5), exp_f64(-720.5));
+  EXPECT_GT(sigmoid_f64(-720.5), 0.0);
+  EXPECT_EQ(sigmoid_f64(kExpLo), kMinSub);
+  EXPECT_EQ(sigmoid_f32(-100.0F), exp_f32(-100.0F));
+  EXPECT_GT(sigmoid_f32(-100.0F), 0.0F);
+  EXPECT_EQ(sigmoid_f32(-103.0F), exp_f32(-103.0F));
+  EXPECT_GT(sigmoid_f32(-103.0F), 0.0F);
+  // Across the switch to e^x, sigmoid stays monotone and within an ulp or so of the exact value.
+  for (double x : {-709.0, std::nextafter(-709.0, -kInf), -708.5}) {
+    long double exact = 1.0L / (1.0L + expl(-static_cast<long double>(x)));
+    EXPECT_NEAR(static_cast<double>(sigmoid_f64(x) / exact), 1.0, 1e-15) << x;
+  }
+  EXPECT_LE(sigmoid_f64(std::nextafter(-709.0, -kInf)), sigmoid_f64(-709.0));
+  EXPECT_LE(sigmoid_f32(std::nextafter(-88.0F, -1000.0F)), sigmoid_f32(-88.0F));
   EXPECT_EQ(sigmoid_f64(kInf), 1.0);
 }
 
