@@ -203,6 +203,11 @@ def pipe_session():
         "let v = zeros(3)",
         "v[1] = 5.0",
         "v",
+        "@unchecked  # a decorator on its own line waits for its fn, as in a file",
+        "fn get(a: f64[:], i: i64) -> f64 {",
+        "  return a[i] * 2.0",
+        "}",
+        "get(v, 1)",
         ":quit",
         "print(\"not reached\")",
         "",
@@ -215,6 +220,8 @@ def pipe_session():
     check("piped: error on stderr", "undefined_thing" in p.stderr, repr(p.stderr))
     check("piped: :type", "f64" in lines, repr(p.stdout))
     check("piped: array persists and is mutable", "[0 5 0]" in lines, repr(p.stdout))
+    check("piped: a decorator on its own line", "10.0" in lines and "@unchecked" not in p.stderr,
+          repr(p.stdout) + repr(p.stderr))
     check("piped: :quit stops reading", "not reached" not in p.stdout, repr(p.stdout))
     check("piped: no prompts", ">>>" not in p.stdout, repr(p.stdout))
     check("piped: exit 1 after an error", p.returncode == 1, f"rc={p.returncode}")
