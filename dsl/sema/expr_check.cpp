@@ -224,9 +224,12 @@ ExprId Checker::check_unary(const ast::Unary& u) {
       }
       e = add_expr(ir::Unary{ir::UnaryOp::Not, e}, t, at);
     } else {
-      if (!elementwise || !(ir::is_integer(s) || s == Scalar::Bool)) {
+      // Integers only, scalar or array alike: on a bool, the interpreter's two's complement
+      // gave -2 (printed true), the JIT's i1 gave false, and the runtime refused an array.
+      if (!elementwise || !ir::is_integer(s)) {
         error(diag::Kind::InvalidOperands, at,
-              "'~' needs an integer or bool operand, found " + tname(t));
+              "'~' needs an integer operand, found " + tname(t) +
+                  (s == Scalar::Bool ? "; use 'not' to negate a bool" : ""));
         return error_expr(at);
       }
       e = add_expr(ir::Unary{ir::UnaryOp::BitNot, e}, t, at);
