@@ -127,6 +127,14 @@ void kestrel_rt_raise_negative_shift(KestrelContext* ctx, std::uint32_t site, st
   guarded<int>(ctx, site, 0, [&]() -> int { rt::raise_negative_shift(n); });
 }
 
+void kestrel_rt_raise_negative_size(KestrelContext* ctx, std::uint32_t site, std::int64_t n,
+                                    const char* what) {
+  guarded<int>(ctx, site, 0, [&]() -> int {
+    rt::check_size(rt::Shape(n), what);
+    return 0;
+  });
+}
+
 void kestrel_rt_raise_stack_overflow(KestrelContext* ctx, std::uint32_t site) {
   record(ctx, site, "stack overflow: recursion deeper than " + std::to_string(ctx->max_depth),
          false);
@@ -525,6 +533,7 @@ std::vector<AbiSymbol> abi_symbols() {
       KESTREL_ABI(kestrel_rt_raise),
       KESTREL_ABI(kestrel_rt_raise_index),
       KESTREL_ABI(kestrel_rt_raise_negative_shift),
+      KESTREL_ABI(kestrel_rt_raise_negative_size),
       KESTREL_ABI(kestrel_rt_raise_stack_overflow),
       KESTREL_ABI(kestrel_rt_poll),
       KESTREL_ABI(kestrel_rt_clock),

@@ -62,6 +62,9 @@ void kestrel_rt_raise_index(KestrelContext* ctx, std::uint32_t site, std::int64_
                             std::int32_t axis, std::int64_t size);
 /// Records "negative shift count (N)".
 void kestrel_rt_raise_negative_shift(KestrelContext* ctx, std::uint32_t site, std::int64_t n);
+/// Records "negative size N in WHAT" (rt::check_size's message).
+void kestrel_rt_raise_negative_size(KestrelContext* ctx, std::uint32_t site, std::int64_t n,
+                                    const char* what);
 /// Records "stack overflow: recursion deeper than max_depth".
 void kestrel_rt_raise_stack_overflow(KestrelContext* ctx, std::uint32_t site);
 /// Resets the budget; records "interrupted" when the interrupt flag is set (returns 1 then).

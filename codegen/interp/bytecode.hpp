@@ -171,6 +171,7 @@ static_assert(sizeof(Slot) == 8);
   OP(PSTREAM_END, ABC, "the stream = (R[A], R[A+1] + 1): where the loop left it")                \
   OP(GETINDEX, ABC, "R[A].i = the kernel launch index of dimension B")                           \
   OP(SETINDEX, ABC, "the kernel launch index of dimension B = R[A]")                             \
+  OP(CHECKGRID, ABx, "raise 'negative size R[A] in launch of K' (K: function Bx) if R[A] < 0")   \
   OP(PRINT, ABC, "print R[A..A+n) as described by print layout C")                               \
   OP(CALL, ABx, "call function Bx with its frame at R[A]; results land in R[A..]")               \
   OP(RET, ABC, "return R[A..A+B) to the caller (release this frame's arrays)")                   \

@@ -671,6 +671,11 @@ class FnCompiler {
     for (ExprId a : l.args) {
       args.push_back(operand(a));
     }
+    // A negative size is an error, as in zeros(-1), after every operand is evaluated (the JIT's
+    // order).
+    for (const Operand& g : grid) {
+      emit_bx(Op::CHECKGRID, g.reg, l.kernel.v);
+    }
     launch_dim(l, grid, args, 0);
     for (const Operand& a : args) {
       drop(a);

@@ -869,6 +869,12 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       index_[i.b] = RA.i;
       NEXT;
     }
+    CASE(CHECKGRID) {
+      if (RA.i < 0) {
+        rt::check_size(rt::Shape(RA.i), ("launch of " + prog_.protos[BX].name).c_str());
+      }
+      NEXT;
+    }
     CASE(PRINT) {
       // The line lives in an inner block: a computed goto (NEXT) leaves a scope without running
       // destructors, so no object with one may still be alive when NEXT jumps.

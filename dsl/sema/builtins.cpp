@@ -490,6 +490,9 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
                             "k[n](…); in a loop, use the loop variable"});
       return error_expr(at);
     }
+    if (dim == 1 && !fn_info_[fn_->id.v].index1) {
+      fn_info_[fn_->id.v].index1 = at;
+    }
     args.clear();
     return make(Builtin::Index, Type::i64(), dim);
   }

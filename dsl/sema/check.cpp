@@ -85,7 +85,7 @@ void Checker::check_file(FileCtx& file) {
   main_fn.is_main = true;
   main_fn.span = span(*file.tree);
   program_.functions.push_back(std::move(main_fn));
-  fn_info_.push_back(FnInfo{nullptr, &file, FnInfo::State::Done, true});
+  fn_info_.push_back(FnInfo{nullptr, &file, FnInfo::State::Done, true, std::nullopt});
 
   // Imports and definitions are visible throughout the file, whatever their order.
   for (const ast::Stmt& s : file.tree->stmts) {
@@ -144,6 +144,17 @@ std::optional<ir::Program> Checker::run(diag::FileId file, const ast::Program& t
 
   check_file(*root_);
   program_.main = root_->main;
+
+  // A 1-D launch sets no index(1): a kernel that reads it cannot be launched so (it read 0).
+  for (const auto& [kernel, at] : launches_1d_) {
+    if (const auto& i1 = fn_info_[kernel.v].index1) {
+      const std::string& name = program_.functions[kernel.v].name;
+      error(diag::Kind::KernelMisuse, at,
+            "kernel '" + name + "' reads index(1), but this launch has 1 dimension")
+          .notes.push_back({*i1, "index(1) is read here; launch '" + name + "' with two sizes, " +
+                                     name + "[m, n](…)"});
+    }
+  }
 
   // Report in source order (file by file), whatever order the checks ran in.
   std::vector<const diag::Diagnostic*> sorted;

@@ -60,6 +60,7 @@ struct FnInfo {
   FileCtx* file = nullptr;
   enum class State : std::uint8_t { Declared, InProgress, Done } state = State::Declared;
   bool ret_declared = false;
+  std::optional<diag::Span> index1;  // a kernel's first index(1), for the launch rank rule
 };
 
 /// Usage of one outer variable inside a `parallel for` body, for the reduction rule.
@@ -232,6 +233,9 @@ class Checker {
   int infer_depth_ = 0;
   bool reported_too_complex_ = false;                    // in the current statement
   std::unordered_set<std::uint64_t> parallel_reported_;  // spans already given a ParallelWrite
+  /// 1-D launches (kernel, launch span): checked against the kernel's index(1) once every
+  /// function is checked (a kernel may be checked after the launch that names it).
+  std::vector<std::pair<FnId, diag::Span>> launches_1d_;
 };
 
 /// "1 argument" / "3 arguments".

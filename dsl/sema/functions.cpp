@@ -91,7 +91,7 @@ void Checker::declare_functions(FileCtx& file) {
       ret_declared = true;
     }
     program_.functions.push_back(std::move(f));
-    fn_info_.push_back(FnInfo{def, &file, FnInfo::State::Declared, ret_declared});
+    fn_info_.push_back(FnInfo{def, &file, FnInfo::State::Declared, ret_declared, std::nullopt});
     fn_by_def_[def] = id;
 
     ir::Scalar reserved;

@@ -398,6 +398,9 @@ ExprId Checker::check_launch(FnId id, const std::string& name, const ast::IndexS
   if (!ok || !args) {
     return error_expr(at);
   }
+  if (extents.size() == 1) {
+    launches_1d_.emplace_back(id, at);
+  }
   return add_expr(ir::Launch{id, std::move(extents), std::move(*args)}, Type::void_(), at);
 }
 
