@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 namespace kestrel::rt {
@@ -161,7 +163,9 @@ ArrayRef load_npy(const std::string& path, Elem elem, int rank) {
     std::int64_t d = 0;
     bool any = false;
     while (k < shape_text.size() && shape_text[k] >= '0' && shape_text[k] <= '9') {
-      d = d * 10 + (shape_text[k] - '0');
+      if (__builtin_mul_overflow(d, 10, &d) || __builtin_add_overflow(d, shape_text[k] - '0', &d)) {
+        raise(path + ": .npy header's shape is larger than the file");
+      }
       any = true;
       ++k;
     }
@@ -174,9 +178,21 @@ ArrayRef load_npy(const std::string& path, Elem elem, int rank) {
     raise(path + ": has rank " + std::to_string(dims.size()) + ", not " + std::to_string(rank));
   }
   Shape shape = rank == 2 ? Shape(dims[0], dims[1]) : Shape(dims[0]);
-  std::size_t count = static_cast<std::size_t>(shape.size());
+  // The data's size in checked arithmetic: a shape whose product wraps around 64 bits once
+  // passed the size test below and the loop read past the mapping.
+  std::uint64_t count64 = 1;
+  std::uint64_t data_bytes = 0;
+  for (std::int64_t d : dims) {
+    if (__builtin_mul_overflow(count64, static_cast<std::uint64_t>(d), &count64)) {
+      raise(path + ": .npy header's shape is larger than the file");
+    }
+  }
+  if (__builtin_mul_overflow(count64, elem_size(elem), &data_bytes)) {
+    raise(path + ": .npy header's shape is larger than the file");
+  }
+  auto count = static_cast<std::size_t>(count64);
   std::size_t data_offset = header_start + header_len;
-  if (data_offset + count * elem_size(elem) > map.bytes) {
+  if (data_bytes > map.bytes - data_offset) {
     raise(path + ": truncated .npy data");
   }
   void* data = static_cast<unsigned char*>(map.base) + data_offset;
@@ -223,15 +239,28 @@ void save_npy(const std::string& path, const Array& a) {
     dense = copy(a);
     src = dense.get();
   }
-  std::FILE* f = std::fopen(path.c_str(), "wb");
+  // Into a new file beside `path`, renamed over it once complete: a file that is still mapped
+  // (load_npy's arrays) keeps its old contents, where writing it in place truncated it under
+  // the mapping (SIGBUS on the next read); and no reader ever sees half a file.
+  static std::atomic<std::uint64_t> serial{0};
+  std::string tmp = path + ".kestrel-tmp-" + std::to_string(::getpid()) + "-" +
+                    std::to_string(serial.fetch_add(1));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  std::FILE* f = fd < 0 ? nullptr : ::fdopen(fd, "wb");
   if (!f) {
+    if (fd >= 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+    }
     raise(path + ": cannot write file");
   }
   std::size_t bytes = static_cast<std::size_t>(src->size()) * elem_size(src->elem);
   bool ok = std::fwrite(head.data(), 1, head.size(), f) == head.size() &&
             (bytes == 0 || std::fwrite(src->data, 1, bytes, f) == bytes);
   ok = std::fclose(f) == 0 && ok;
+  ok = ok && std::rename(tmp.c_str(), path.c_str()) == 0;
   if (!ok) {
+    ::unlink(tmp.c_str());
     raise(path + ": cannot write file");
   }
 }

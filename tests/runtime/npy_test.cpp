@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -114,6 +115,59 @@ TEST_F(Npy, Mismatches) {
   save_npy(tr, *zeros(100));
   std::filesystem::resize_file(tr, 200);
   expect_error([&] { load_npy(tr, Elem::F64, 1); }, "truncated .npy data");
+}
+
+/// A version-1 .npy file with `dict` as its header and `data_bytes` zero bytes of data.
+void write_npy(const std::string& p, std::string dict, std::size_t data_bytes) {
+  dict.append(128 - 10 - dict.size() - 1, ' ');
+  dict += '\n';
+  std::ofstream out(p, std::ios::binary);
+  out << std::string("\x93NUMPY\x01\x00", 8) << static_cast<char>(dict.size()) << '\0' << dict
+      << std::string(data_bytes, '\0');
+}
+
+// A shape whose element count (or byte count) wraps around 64 bits once passed the size test
+// and the array read far past the mapping.
+TEST_F(Npy, ShapeProductOverflowIsAnError) {
+  std::string p = path("big.npy");
+  const std::string kWant = ": .npy header's shape is larger than the file";
+  // 2^32 * 2^32 = 2^64: the product wrapped to 0.
+  write_npy(p, "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", 64);
+  expect_error([&] { load_npy(p, Elem::F64, 2); }, p + kWant);
+  // 2^61 elements of 8 bytes: the byte count wrapped to 0.
+  write_npy(p, "{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952,), }", 64);
+  expect_error([&] { load_npy(p, Elem::F64, 1); }, p + kWant);
+  // A dimension that does not fit in 64 bits at all.
+  write_npy(p, "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999,), }", 64);
+  expect_error([&] { load_npy(p, Elem::F64, 1); }, p + kWant);
+  // Large but honest: the file is just too short.
+  write_npy(p, "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000000), }", 64);
+  expect_error([&] { load_npy(p, Elem::F64, 2); }, p + ": truncated .npy data");
+}
+
+// save_npy over a file that a loaded array still maps: the array keeps the old contents (the
+// file was truncated under the mapping: SIGBUS on the next read), the file gets the new ones.
+TEST_F(Npy, SaveOverAMappedFileKeepsTheMapping) {
+  std::string p = path("mapped.npy");
+  std::vector<double> old_values(100000);
+  for (std::size_t i = 0; i < old_values.size(); ++i) {
+    old_values[i] = static_cast<double>(i);
+  }
+  ArrayRef original = zeros(static_cast<std::int64_t>(old_values.size()));
+  std::copy(old_values.begin(), old_values.end(), static_cast<double*>(original->data));
+  save_npy(p, *original);
+  ArrayRef mapped = load_npy(p, Elem::F64, 1);
+  ASSERT_EQ(mapped->buffer->kind(), Buffer::Kind::Mapped);
+  save_npy(p, *make_array<double>({7.0}));
+  EXPECT_EQ(to_vector<double>(*mapped), old_values);
+  EXPECT_EQ(to_vector<double>(*load_npy(p, Elem::F64, 1)), (std::vector<double>{7.0}));
+  // No temporary file is left beside it.
+  int files = 0;
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::filesystem::path(p).parent_path())) {
+    files += e.path().filename().string().rfind("kestrel_npy_mapped.npy", 0) == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(files, 1);
 }
 
 }  // namespace
