@@ -27,6 +27,20 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+/// `text` for an error message: its first 40 bytes and "…" when longer (a 50 MB field once
+/// gave a 50 MB message), never cutting a UTF-8 character in two.
+std::string clipped(std::string_view text) {
+  constexpr std::size_t kMax = 40;
+  if (text.size() <= kMax) {
+    return std::string(text);
+  }
+  std::size_t end = kMax;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  return std::string(text.substr(0, end)) + "\u2026";
+}
+
 }  // namespace
 
 void Table::raise_at(std::size_t offset, const std::string& message) const {
@@ -46,6 +60,10 @@ Table* Table::parse(std::string text, std::string path) {
   auto t = std::make_unique<Table>();
   t->path_ = std::move(path);
   t->text_ = std::move(text);
+  // A UTF-8 byte-order mark is not part of the first column's name.
+  if (t->text_.starts_with("\xEF\xBB\xBF")) {
+    t->text_.erase(0, 3);
+  }
   const std::string& s = t->text_;
   std::size_t pos = 0;
   std::size_t n = s.size();
@@ -127,7 +145,7 @@ Table* Table::parse(std::string text, std::string path) {
         }
         for (const std::string& other : t->names_) {
           if (other == name) {
-            t->raise_at(f.offset, "duplicate column name '" + name + "'");
+            t->raise_at(f.offset, "duplicate column name '" + clipped(name) + "'");
           }
         }
         t->names_.push_back(std::move(name));
@@ -171,10 +189,14 @@ std::int64_t Table::column_index(std::string_view name) const {
     }
   }
   std::string known;
-  for (const std::string& n : names_) {
-    known += (known.empty() ? "" : ", ") + n;
+  for (std::size_t k = 0; k < names_.size(); ++k) {
+    if (k == 20) {
+      known += ", \u2026 (" + std::to_string(names_.size()) + " in all)";
+      break;
+    }
+    known += (known.empty() ? "" : ", ") + clipped(names_[k]);
   }
-  raise(path_ + ": no column named '" + std::string(name) + "' (columns: " + known + ")");
+  raise(path_ + ": no column named '" + clipped(name) + "' (columns: " + known + ")");
 }
 
 const Table::Field& Table::field(std::int64_t row, std::int64_t column) const {
@@ -205,7 +227,8 @@ ArrayRef Table::f64(std::string_view name) const {
       d = std::strtod(std::string(v).c_str(), nullptr);  // overflow to inf, underflow to 0
     }
     if (res.ec != std::errc{} || res.ptr != v.data() + v.size()) {
-      raise_at(f.offset, "cannot read '" + text + "' as f64 in column '" + std::string(name) + "'");
+      raise_at(f.offset,
+               "cannot read '" + clipped(text) + "' as f64 in column '" + clipped(name) + "'");
     }
     out->at<double>(r) = d;
   }
@@ -229,10 +252,11 @@ ArrayRef Table::i64(std::string_view name) const {
     auto res = std::from_chars(v.data(), v.data() + v.size(), i);
     if (res.ec == std::errc::result_out_of_range) {
       raise_at(f.offset,
-               "'" + text + "' in column '" + std::string(name) + "' is out of range for i64");
+               "'" + clipped(text) + "' in column '" + clipped(name) + "' is out of range for i64");
     }
     if (res.ec != std::errc{} || res.ptr != v.data() + v.size()) {
-      raise_at(f.offset, "cannot read '" + text + "' as i64 in column '" + std::string(name) + "'");
+      raise_at(f.offset,
+               "cannot read '" + clipped(text) + "' as i64 in column '" + clipped(name) + "'");
     }
     out->at<std::int64_t>(r) = i;
   }

@@ -37,6 +37,11 @@ std::string_view SourceFile::line_text(std::uint32_t line) const {
 }
 
 const SourceFile& SourceManager::add(std::string name, std::string text) {
+  // A UTF-8 byte-order mark (editors on Windows write one) is not part of the program: without
+  // this, every file saved so failed to parse at 1:1. Every source, imports too, comes here.
+  if (text.starts_with("\xEF\xBB\xBF")) {
+    text.erase(0, 3);
+  }
   auto id = static_cast<FileId>(files_.size());
   files_.push_back(std::make_unique<SourceFile>(id, std::move(name), std::move(text)));
   return *files_.back();

@@ -72,6 +72,35 @@ TEST(Csv, ErrorsNameFileLineAndColumn) {
                "out of range for i64");
 }
 
+// An offending field is quoted clipped to 40 bytes and "…" (a 50 MB field once gave a 50 MB
+// message), never cutting a UTF-8 character in two.
+TEST(Csv, ErrorsClipLongFields) {
+  std::string big(5'000'000, 'x');
+  TableRef t = parse_csv("id,value\n1," + big + "\n", "d.csv");
+  try {
+    t->f64("value");
+    ADD_FAILURE() << "no error";
+  } catch (const RuntimeError& e) {
+    std::string want =
+        "d.csv:2:3: cannot read '" + std::string(40, 'x') + "\u2026' as f64 in column 'value'";
+    EXPECT_EQ(std::string(e.what()), want);
+  }
+  // 39 ASCII bytes, then 'é' (2 bytes) straddling byte 40: the clip keeps whole characters.
+  std::string accents = std::string(39, 'a') + "\u00e9\u00e9";
+  TableRef u = parse_csv("n\n" + accents + "\n", "u.csv");
+  expect_error([&] { u->i64("n"); }, "cannot read '" + std::string(39, 'a') + "\u2026' as i64");
+  expect_error([&] { parse_csv(big + "," + big + "\n", "d.csv"); },
+               "duplicate column name '" + std::string(40, 'x') + "\u2026'");
+}
+
+// A UTF-8 byte-order mark is skipped: the first column is named right, positions are unchanged.
+TEST(Csv, ByteOrderMarkIsSkipped) {
+  TableRef t = parse_csv("\xEF\xBB\xBFid,value\n1,2.5\n2,x\n", "b.csv");
+  EXPECT_EQ(t->names(), (std::vector<std::string>{"id", "value"}));
+  EXPECT_EQ(to_vector<I64>(*t->i64("id")), (std::vector<I64>{1, 2}));
+  expect_error([&] { t->f64("value"); }, "b.csv:3:3: cannot read 'x' as f64");
+}
+
 // Typed columns under CRLF and quoting: a quoted number is a number, the '\r' before '\n' is not
 // part of the last field, and a missing value (empty, quoted empty, or a trailing ',') is an
 // error at the field's line and column in the file, past any quoted field spanning two lines.
