@@ -6,6 +6,7 @@
 
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/engine/loaded.hpp"
+#include "dsl/ir/param_writes.hpp"
 #include "runtime/array.hpp"
 #include "runtime/format.hpp"
 
@@ -190,6 +191,18 @@ std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module_ptr, std:
                                          ", but the C++ signature asks for " +
                                          cpp_signature(types, want_ret, want);
     throw_at(*m, f.span, "function signature mismatch: " + what);
+  }
+  std::vector<std::uint64_t> writes;  // ir::written_params, when a const view asks
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    if (params[k].readonly && writes.empty()) {
+      writes = ir::written_params(p);
+    }
+    if (params[k].readonly && ir::writes_param(writes, id, k)) {
+      throw_at(*m, f.locals[k].span,
+               "'" + f.name + "' may write its parameter '" + f.locals[k].name +
+                   "', so it cannot take a view of const memory (ArrayView<const T>): bind a "
+                   "mutable view, or pass a copy");
+    }
   }
   auto fn = std::make_shared<FunctionImpl>();
   fn->native = m->code->native_address(id);

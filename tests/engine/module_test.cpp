@@ -161,6 +161,74 @@ TEST_P(ModuleTest, SignatureIsCheckedAgainstTheSource) {
   }
 }
 
+// A view of const memory binds only to a parameter the function never writes: directly, through
+// a slice or a local bound to it, or through a call that writes it. Binding it to one that does
+// once let the function write the caller's const data.
+TEST_P(ModuleTest, ConstViewsBindOnlyWhereTheFunctionDoesNotWrite) {
+  constexpr const char* kWrites = R"(
+fn set_first(a: f64[:]) {
+    a[0] = 1.0
+}
+fn through_slice(a: f64[:]) {
+    let v = a[1:3]
+    v[0] = 2.0
+}
+fn zero(b: f64[:]) {
+    b[:] = 0.0
+}
+fn through_call(a: f64[:], n: i64) -> i64 {
+    zero(a)
+    return n
+}
+fn view(a: f64[:]) -> f64[:] {
+    return a[0:1]
+}
+fn through_returned_view(a: f64[:]) {
+    var w = zeros(1)
+    w = view(a)
+    w[0] += 1.0
+}
+fn reads_only(a: f64[:], out: f64[:]) -> f64 {
+    let fresh = a * 2.0
+    fresh[0] = 5.0
+    out[0] = sum(a)
+    return sum(fresh)
+}
+)";
+  kestrel::Module m = engine_.load_source("const_views.kst", kWrites);
+  using Const = ArrayView<const double>;
+  struct Case {
+    const char* fn;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{"set_first",
+                "const_views.kst:2:14: error: 'set_first' may write its parameter 'a'"},
+           Case{"through_slice", "'through_slice' may write its parameter 'a'"},
+           Case{"zero", "'zero' may write its parameter 'b'"},
+           Case{"through_returned_view", "'through_returned_view' may write its parameter 'a'"},
+       }) {
+    try {
+      m.function<void(Const)>(c.fn);
+      ADD_FAILURE() << c.fn << ": bound a const view to a function that writes it";
+    } catch (const kestrel::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("ArrayView<const T>"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW((m.function<std::int64_t(Const, std::int64_t)>("through_call")), kestrel::Error);
+  // Mutable views bind to all of them; a const view binds where the function only reads.
+  std::vector<double> v{7, 8, 9};
+  m.function<void(ArrayView<double>)>("set_first")(v);
+  EXPECT_EQ(v[0], 1.0);
+  const std::vector<double> c{1, 2};
+  std::vector<double> out{0};
+  auto reads = m.function<double(Const, ArrayView<double>)>("reads_only");
+  EXPECT_EQ(reads(c, out), 9.0);
+  EXPECT_EQ(out[0], 3.0);
+  EXPECT_THROW((m.function<double(Const, Const)>("reads_only")), kestrel::Error);
+}
+
 TEST_P(ModuleTest, RuntimeErrorsCarryTheirLocation) {
   auto pick = module_.function<std::int64_t(ArrayView<const std::int64_t>, std::int64_t)>("pick");
   std::vector<std::int64_t> a{10, 20};

@@ -145,8 +145,9 @@ concept EigenDense = requires(E& e) {
 /// A borrowed view of the caller's memory, passed to a Kestrel function as an array argument of
 /// element type T and rank 1 (`f64[:]`) or 2 (`f64[:, :]`). No copy is made: the function reads
 /// and writes the caller's elements in place, so keep the memory alive for the call. (Kestrel
-/// functions may write to their array parameters; passing a view of const memory to one that
-/// does is the caller's error.) Strides are in elements and must not be negative.
+/// functions may write to their array parameters; Module::function refuses to bind a view of
+/// const memory, ArrayView<const T>, to a parameter that the function may write, directly or
+/// through a slice, a local or a call.) Strides are in elements and must not be negative.
 template <class T, int Rank = 1>
 class ArrayView {
   static_assert(Rank == 1 || Rank == 2, "arrays have rank 1 or 2");
@@ -280,6 +281,7 @@ struct TypeCode {
   std::uint8_t rank = 0;
   const TypeCode* elems = nullptr;  // a tuple's element types (static storage), `count` of them
   std::uint32_t count = 0;
+  bool readonly = false;  // an ArrayView<const T>: bind() refuses a function that writes it
 };
 
 void array_retain(void* handle);
@@ -364,7 +366,9 @@ struct Boundary<std::string> {
 template <class T, int R>
 struct Boundary<ArrayView<T, R>> {
   static TypeCode code() {
-    return {TypeCode::Kind::Array, ElemOf<std::remove_const_t<T>>::value, R};
+    TypeCode c{TypeCode::Kind::Array, ElemOf<std::remove_const_t<T>>::value, R};
+    c.readonly = std::is_const_v<T>;
+    return c;
   }
   static void put(Slot& s, const ArrayView<T, R>& v) {
     s.data = const_cast<std::remove_const_t<T>*>(v.data());
