@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kestrel/kestrel.hpp"
+#include "output_diff.hpp"
 #include "repl.hpp"
 
 namespace {
@@ -364,10 +365,16 @@ int bench_suite(const std::string& suite_path, const BenchSpec& defaults) {
     try {
       BenchRow interp = bench_mode("interp", kestrel::Mode::Interp, e.spec, what);
       BenchRow jit = bench_mode("jit", kestrel::Mode::Jit, e.spec, what);
-      bool same = interp.output == jit.output;
+      std::string interp_out = kestrel::cli::mask_timings(interp.output);
+      std::string jit_out = kestrel::cli::mask_timings(jit.output);
+      bool same = interp_out == jit_out;
       std::printf("%-28s %-30s %11.2f %11.2f %11.1f %8.1fx  %s\n", e.label.c_str(), e.size.c_str(),
                   interp.run_ms, jit.run_ms, jit.compile_ms, interp.run_ms / jit.run_ms,
                   same ? "yes" : "NO: the modes differ");
+      if (!same) {
+        std::printf("%s",
+                    kestrel::cli::unified_diff(interp_out, jit_out, "interp", "jit").c_str());
+      }
       status = same ? status : kProgramError;
     } catch (const kestrel::Error& error) {
       progress("");
@@ -429,13 +436,20 @@ int cmd_bench(const std::vector<std::string>& args) {
       std::printf("%-8s %12.3f %12.4f %9.2fx%s\n", row.mode, row.compile_ms, row.run_ms,
                   rows[0].run_ms / row.run_ms, row.cache_hit ? "  (compile: cache hit)" : "");
     }
-    bool same = rows[0].output == rows[1].output;
+    // A script's own timing lines ("… took 95.2 ms", from clock()) differ from run to run:
+    // what follows "took" is not compared; everything else must match.
+    std::string interp_out = kestrel::cli::mask_timings(rows[0].output);
+    std::string jit_out = kestrel::cli::mask_timings(rows[1].output);
+    bool same = interp_out == jit_out;
     std::string shown = rows[1].output.substr(0, 200);
     if (!shown.empty() && shown.back() == '\n') {
       shown.pop_back();
     }
     std::printf("result: %s (%s)\n", shown.c_str(),
                 same ? "the same in both modes" : "DIFFERS between the modes");
+    if (!same) {
+      std::printf("%s", kestrel::cli::unified_diff(interp_out, jit_out, "interp", "jit").c_str());
+    }
     return same ? kOk : kProgramError;
   } catch (const kestrel::Error& error) {
     progress("");

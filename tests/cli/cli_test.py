@@ -81,6 +81,23 @@ with tempfile.TemporaryDirectory() as tmp:
         failures.append(f"run --no-cache --time mentions the cache: {fresh.stderr!r}")
     expect("bench --no-cache", run("bench", "--no-cache", "--repeat", "1", script, env=env), 0,
            stdout_has="the same in both modes")
+    # The command examples/fib.kst's header recommends: its own timing line ("took … ms") is
+    # not a difference between the modes.
+    expect("bench examples/fib.kst", run("bench", "--repeat", "1", "examples/fib.kst", env=env), 0,
+           stdout_has="the same in both modes")
+    # A real difference (a time printed without "took") is shown as a unified diff.
+    differs = os.path.join(tmp, "differs.kst")
+    with open(differs, "w") as f:
+        f.write("print(\"same\")\nprint(\"now\", clock())\nprint(\"took\", clock())\n"
+                "print(\"end\")\n")
+    p = run("bench", "--repeat", "1", differs, env=env)
+    expect("bench shows a difference", p, 1, stdout_has="DIFFERS between the modes")
+    lines = p.stdout.splitlines()
+    diff = lines[lines.index("--- interp"):] if "--- interp" in lines else []
+    if (diff[:2] != ["--- interp", "+++ jit"] or diff[2:3] != ["@@ -1,4 +1,4 @@"]
+            or diff[3] != " same" or not diff[4].startswith("-now ")
+            or not diff[5].startswith("+now ") or diff[6:8] != [" took …", " end"]):
+        failures.append(f"bench diff: {p.stdout!r}")
 
 # bench --setup: the setup function makes the timed function's array arguments; --suite: one
 # table over a list of workloads, with a clear error for a malformed line.
