@@ -80,7 +80,17 @@ Value reduce_line(ReduceOp op, const T* p, std::int64_t n, std::int64_t s) {
   switch (op) {
     case ReduceOp::Sum:
     case ReduceOp::Mean: {
-      if constexpr (std::is_floating_point_v<T>) {
+      if constexpr (std::is_same_v<T, float>) {
+        // f32 accumulates in f64 (each element widened, chunks and tree in f64) and rounds once:
+        // summed in f32, 10^7 x 0.1f32 gave 1000038.5 (numpy: 999989.44, exact: 1000000.01).
+        double total = chunked<double>(
+            n, [&](std::int64_t k) { return static_cast<double>(at(k)); }, add_elems<double>);
+        if (op == ReduceOp::Sum) {
+          return Value(static_cast<float>(total));
+        }
+        return Value(n == 0 ? std::numeric_limits<float>::quiet_NaN()
+                            : static_cast<float>(total / static_cast<double>(n)));
+      } else if constexpr (std::is_floating_point_v<T>) {
         T total = chunked<T>(n, at, add_elems<T>);
         if (op == ReduceOp::Sum) {
           return Value(total);
@@ -145,9 +155,18 @@ Value reduce_line(ReduceOp op, const T* p, std::int64_t n, std::int64_t s) {
   return Value(false);
 }
 
-// The sum of the products a[k] * b[k] in the fixed order, in T.
+// The sum of the products a[k] * b[k] in the fixed order, in T; for f32, in f64 (the product
+// of two f32 is exact in f64) rounded once, as f32 sums are.
 template <class T>
 T dot_line(const T* a, std::int64_t sa, const T* b, std::int64_t sb, std::int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    return static_cast<float>(chunked<double>(
+        n,
+        [&](std::int64_t k) {
+          return static_cast<double>(a[k * sa]) * static_cast<double>(b[k * sb]);
+        },
+        add_elems<double>));
+  }
   return chunked<T>(
       n,
       [&](std::int64_t k) {

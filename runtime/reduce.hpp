@@ -15,13 +15,16 @@
 // multiply-add: dot computes each product, rounds it, then adds (the runtime is built with
 // -ffp-contract=off; the JIT must not contract either).
 //
-// Element types: sum of integers or bools is i64 (wrapping), of floats keeps the float type (an
-// f32 sum accumulates in f32); mean of integers or bools converts each element to f64 and sums
-// in f64 (in the order above, as numpy does: large values do not wrap) then divides by n, and
-// mean of floats is the sum in the float type divided by n (nan when empty); min and max keep the
-// element type and propagate nan; argmin and argmax give the first index of the extreme (of the
-// first nan, if any) as i64; count (of a bool array) is i64; any and all are bool; dot multiplies
-// in the common element type and sums as above. min, max, argmin and argmax of an empty array (or
+// Element types: sum of integers or bools is i64 (wrapping), of floats keeps the float type; an
+// f32 sum accumulates in f64 (each element widened; chunks and tree in f64) and rounds to f32
+// once, at the end (more accurate than numpy's pairwise f32 sum); mean of integers or bools
+// converts each element to f64 and sums in f64 (in the order above, as numpy does: large values
+// do not wrap) then divides by n, and mean of floats is the sum as above divided by n (for f32:
+// the f64 sum divided in f64, then rounded; nan when empty); min and max keep the element type
+// and propagate nan; argmin and argmax give the first index of the extreme (of the first nan,
+// if any) as i64; count (of a bool array) is i64; any and all are bool; dot multiplies in the
+// common element type and sums as above (f32: each product formed in f64, where it is exact,
+// and summed in f64, rounded once). min, max, argmin and argmax of an empty array (or
 // along an empty line) raise.
 #include <cstdint>
 #include <span>
