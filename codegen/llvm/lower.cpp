@@ -268,6 +268,20 @@ class ModuleLowering {
     return m_.getOrInsertFunction(name, llvm::FunctionType::get(ret, args, false));
   }
 
+  /// libm's `name` (log, sin, cos, tanh, pow) for f64 or f32 `t`, called through the runtime's
+  /// kestrel_rt_<name>_f64/_f32 (runtime/abi.hpp): a name LLVM does not know, so it neither folds
+  /// the call nor rewrites it, and the JIT computes what the interpreter does.
+  llvm::FunctionCallee math_fn(const char* name, llvm::Type* t, unsigned args) {
+    std::string symbol = std::string("kestrel_rt_") + name + (t->isFloatTy() ? "_f32" : "_f64");
+    llvm::FunctionCallee f = rt(symbol.c_str(), t, std::vector<llvm::Type*>(args, t));
+    if (auto* fn = llvm::dyn_cast<llvm::Function>(f.getCallee())) {
+      fn->setDoesNotThrow();
+      fn->setWillReturn();
+      fn->setDoesNotAccessMemory();  // errno aside, which nothing generated reads
+    }
+    return f;
+  }
+
   std::uint32_t site(diag::Span span) {
     t_.sites.push_back(span);
     return static_cast<std::uint32_t>(t_.sites.size() - 1);
