@@ -172,6 +172,16 @@ double kestrel_rt_floordiv_f64(double a, double b) { return rt::floordiv_float(a
 float kestrel_rt_floordiv_f32(float a, float b) { return rt::floordiv_float(a, b); }
 double kestrel_rt_mod_f64(double a, double b) { return rt::mod_float(a, b); }
 float kestrel_rt_mod_f32(float a, float b) { return rt::mod_float(a, b); }
+double kestrel_rt_log_f64(double x) { return std::log(x); }
+double kestrel_rt_sin_f64(double x) { return std::sin(x); }
+double kestrel_rt_cos_f64(double x) { return std::cos(x); }
+double kestrel_rt_tanh_f64(double x) { return std::tanh(x); }
+double kestrel_rt_pow_f64(double x, double y) { return std::pow(x, y); }
+float kestrel_rt_log_f32(float x) { return std::log(x); }
+float kestrel_rt_sin_f32(float x) { return std::sin(x); }
+float kestrel_rt_cos_f32(float x) { return std::cos(x); }
+float kestrel_rt_tanh_f32(float x) { return std::tanh(x); }
+float kestrel_rt_pow_f32(float x, float y) { return std::pow(x, y); }
 double kestrel_rt_randn(std::int64_t key, std::int64_t counter) { return rt::randn(key, counter); }
 
 void kestrel_rt_substream(KestrelContext* ctx, std::int64_t key, std::int64_t counter,
@@ -495,27 +505,19 @@ void kestrel_rt_save_npy(KestrelContext* ctx, std::uint32_t site, const std::str
 namespace kestrel::rt {
 
 namespace {
-// libm entry points by their C names, resolved here so the JIT needs no dlsym.
-double (*const kExp)(double) = &::exp;
-double (*const kLog)(double) = &::log;
-double (*const kSin)(double) = &::sin;
-double (*const kCos)(double) = &::cos;
-double (*const kTanh)(double) = &::tanh;
+// The C library functions that LLVM itself may call from generated code, by their C names: the
+// JIT calls libm only through kestrel_rt_* names (so LLVM neither folds nor rewrites those calls,
+// and introduces no exp2, exp10, ldexp, powi, sincos of its own), but lowers some intrinsics to
+// these where the CPU has no instruction for them (fma, floor without SSE4.1, sqrt), frem to fmod,
+// and block copies and fills to memcpy/memmove/memset. The runtime's C++ calls the same ones.
 double (*const kFloor)(double) = &::floor;
 double (*const kSqrt)(double) = &::sqrt;
-double (*const kPow)(double, double) = &::pow;
+double (*const kFma)(double, double, double) = &::fma;
 double (*const kFmod)(double, double) = &::fmod;
-float (*const kExpf)(float) = &::expf;
-float (*const kLogf)(float) = &::logf;
-float (*const kSinf)(float) = &::sinf;
-float (*const kCosf)(float) = &::cosf;
-float (*const kTanhf)(float) = &::tanhf;
 float (*const kFloorf)(float) = &::floorf;
 float (*const kSqrtf)(float) = &::sqrtf;
-float (*const kPowf)(float, float) = &::powf;
+float (*const kFmaf)(float, float, float) = &::fmaf;
 float (*const kFmodf)(float, float) = &::fmodf;
-void (*const kSincos)(double, double*, double*) = &::sincos;
-void (*const kSincosf)(float, float*, float*) = &::sincosf;
 void* (*const kMemcpy)(void*, const void*, std::size_t) = &std::memcpy;
 void* (*const kMemmove)(void*, const void*, std::size_t) = &std::memmove;
 void* (*const kMemset)(void*, int, std::size_t) = &std::memset;
@@ -546,6 +548,16 @@ std::vector<AbiSymbol> abi_symbols() {
       KESTREL_ABI(kestrel_rt_floordiv_f32),
       KESTREL_ABI(kestrel_rt_mod_f64),
       KESTREL_ABI(kestrel_rt_mod_f32),
+      KESTREL_ABI(kestrel_rt_log_f64),
+      KESTREL_ABI(kestrel_rt_sin_f64),
+      KESTREL_ABI(kestrel_rt_cos_f64),
+      KESTREL_ABI(kestrel_rt_tanh_f64),
+      KESTREL_ABI(kestrel_rt_pow_f64),
+      KESTREL_ABI(kestrel_rt_log_f32),
+      KESTREL_ABI(kestrel_rt_sin_f32),
+      KESTREL_ABI(kestrel_rt_cos_f32),
+      KESTREL_ABI(kestrel_rt_tanh_f32),
+      KESTREL_ABI(kestrel_rt_pow_f32),
       KESTREL_ABI(kestrel_rt_randn),
       KESTREL_ABI(kestrel_rt_substream),
       KESTREL_ABI(kestrel_rt_print_sep),
@@ -593,26 +605,14 @@ std::vector<AbiSymbol> abi_symbols() {
       KESTREL_ABI(kestrel_rt_table_column),
       KESTREL_ABI(kestrel_rt_load_npy),
       KESTREL_ABI(kestrel_rt_save_npy),
-      {"exp", addr(kExp)},
-      {"log", addr(kLog)},
-      {"sin", addr(kSin)},
-      {"cos", addr(kCos)},
-      {"tanh", addr(kTanh)},
       {"floor", addr(kFloor)},
       {"sqrt", addr(kSqrt)},
-      {"pow", addr(kPow)},
+      {"fma", addr(kFma)},
       {"fmod", addr(kFmod)},
-      {"expf", addr(kExpf)},
-      {"logf", addr(kLogf)},
-      {"sinf", addr(kSinf)},
-      {"cosf", addr(kCosf)},
-      {"tanhf", addr(kTanhf)},
       {"floorf", addr(kFloorf)},
       {"sqrtf", addr(kSqrtf)},
-      {"powf", addr(kPowf)},
+      {"fmaf", addr(kFmaf)},
       {"fmodf", addr(kFmodf)},
-      {"sincos", addr(kSincos)},
-      {"sincosf", addr(kSincosf)},
       {"memcpy", addr(kMemcpy)},
       {"memmove", addr(kMemmove)},
       {"memset", addr(kMemset)},

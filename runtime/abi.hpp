@@ -87,6 +87,20 @@ double kestrel_rt_floordiv_f64(double a, double b);
 float kestrel_rt_floordiv_f32(float a, float b);
 double kestrel_rt_mod_f64(double a, double b);
 float kestrel_rt_mod_f32(float a, float b);
+/// libm's functions under our own names, which is how the JIT calls them: LLVM knows libm's names
+/// and folds a call with constant arguments (correctly rounded, where libm's f32 functions are
+/// not) or rewrites it (pow(2, x) into exp2(x), a symbol the JIT does not link), so the JIT would
+/// disagree with the interpreter, which calls the same libm functions these call.
+double kestrel_rt_log_f64(double x);
+double kestrel_rt_sin_f64(double x);
+double kestrel_rt_cos_f64(double x);
+double kestrel_rt_tanh_f64(double x);
+double kestrel_rt_pow_f64(double x, double y);
+float kestrel_rt_log_f32(float x);
+float kestrel_rt_sin_f32(float x);
+float kestrel_rt_cos_f32(float x);
+float kestrel_rt_tanh_f32(float x);
+float kestrel_rt_pow_f32(float x, float y);
 double kestrel_rt_randn(std::int64_t key, std::int64_t counter);
 /// Sets the context's stream to substream((key, counter), i).
 void kestrel_rt_substream(KestrelContext* ctx, std::int64_t key, std::int64_t counter,
@@ -212,7 +226,8 @@ struct AbiSymbol {
   void* address;
 };
 /// Every kestrel_rt_* function above, plus the libm and libc functions generated code may call
-/// (exp, log, pow, memcpy, …), so a JIT needs no symbol lookup in the process.
+/// (fma, floor, fmod, memcpy, …: abi.cpp says which and why), so a JIT needs no symbol lookup in
+/// the process.
 std::vector<AbiSymbol> abi_symbols();
 
 }  // namespace kestrel::rt

@@ -676,20 +676,43 @@ class FnCompiler {
     for (const Operand& g : grid) {
       emit_bx(Op::CHECKGRID, g.reg, l.kernel.v);
     }
-    launch_dim(l, grid, args, 0);
+    // A kernel that draws from the seeded stream: instance i (row-major over the grid) draws from
+    // its own substream and the launch advances the stream by one draw, as a parallel for does.
+    std::optional<std::uint16_t> sbase;
+    if (out_.uses_stream[l.kernel.v]) {
+      sbase = alloc(2);
+      emit(Op::PSTREAM_BEGIN, *sbase, 0, 0);
+    }
+    std::vector<std::uint16_t> vars;
+    launch_dim(l, grid, args, 0, sbase, vars);
+    if (sbase) {
+      emit(Op::PSTREAM_END, *sbase, 0, 0);
+    }
     for (const Operand& a : args) {
       drop(a);
     }
   }
 
+  /// The loop over axis d of a launch (`vars` holds the outer axes' index registers); with
+  /// `sbase` the registers of the stream's base, each instance first enters its substream.
   void launch_dim(const ir::Launch& l, const std::vector<Operand>& grid,
-                  const std::vector<Operand>& args, std::size_t d) {
+                  const std::vector<Operand>& args, std::size_t d,
+                  std::optional<std::uint16_t> sbase, std::vector<std::uint16_t>& vars) {
     if (d == grid.size()) {
+      std::uint32_t mark = free_;
+      if (sbase) {
+        std::uint16_t linear = vars[0];
+        if (vars.size() > 1) {
+          linear = alloc(1);
+          emit(Op::MUL_I64, linear, vars[0], grid[1].reg);
+          emit(Op::ADD_I64, linear, linear, vars[1]);
+        }
+        emit(Op::PSTREAM_ITER, *sbase, linear, 0);
+      }
       std::uint32_t nargs = 0;
       for (ExprId a : l.args) {
         nargs += slots(type(a));
       }
-      std::uint32_t mark = free_;
       std::uint16_t base = alloc(std::max<std::uint32_t>(nargs, 1));
       std::uint16_t at = base;
       for (std::size_t i = 0; i < args.size(); ++i) {
@@ -706,7 +729,9 @@ class FnCompiler {
     std::size_t prep = emit(Op::FORPREP1, v, v + 1, 0);
     std::size_t body = here();
     emit(Op::SETINDEX, v, static_cast<std::uint32_t>(d), 0);
-    launch_dim(l, grid, args, d + 1);
+    vars.push_back(v);
+    launch_dim(l, grid, args, d + 1, sbase, vars);
+    vars.pop_back();
     std::size_t back = emit(Op::FORLOOP1, v, v + 1, 0);
     patch(back, body);
     patch(prep, here());

@@ -268,6 +268,20 @@ class ModuleLowering {
     return m_.getOrInsertFunction(name, llvm::FunctionType::get(ret, args, false));
   }
 
+  /// libm's `name` (log, sin, cos, tanh, pow) for f64 or f32 `t`, called through the runtime's
+  /// kestrel_rt_<name>_f64/_f32 (runtime/abi.hpp): a name LLVM does not know, so it neither folds
+  /// the call nor rewrites it, and the JIT computes what the interpreter does.
+  llvm::FunctionCallee math_fn(const char* name, llvm::Type* t, unsigned args) {
+    std::string symbol = std::string("kestrel_rt_") + name + (t->isFloatTy() ? "_f32" : "_f64");
+    llvm::FunctionCallee f = rt(symbol.c_str(), t, std::vector<llvm::Type*>(args, t));
+    if (auto* fn = llvm::dyn_cast<llvm::Function>(f.getCallee())) {
+      fn->setDoesNotThrow();
+      fn->setWillReturn();
+      fn->setDoesNotAccessMemory();  // errno aside, which nothing generated reads
+    }
+    return f;
+  }
+
   std::uint32_t site(diag::Span span) {
     t_.sites.push_back(span);
     return static_cast<std::uint32_t>(t_.sites.size() - 1);
@@ -464,16 +478,34 @@ class FnLowering {
     b_.SetInsertPoint(done);
   }
 
-  /// A new cleanup slot for an owned temporary of type `t`.
+  /// A new cleanup slot for an owned temporary of type `t`. Cleanup slots (these and the locals'
+  /// shadows) are written and read with volatile accesses, so they stay in memory: promoted to SSA
+  /// values, each would be a phi in the unwind block with an operand per edge into it (one per
+  /// operation that can fail), which made the code generator quadratic in a function's length.
+  /// A slot whose temporary was dropped or taken holds null on every path from there on, so a
+  /// later temporary reuses it: a function's frame holds as many slots as temporaries live at
+  /// once, not one per operation.
   llvm::AllocaInst* temp_slot(Type t) {
+    std::vector<llvm::AllocaInst*>& free = free_temps_[t.is_table() ? 1 : 0];
+    if (!free.empty()) {
+      llvm::AllocaInst* a = free.back();
+      free.pop_back();
+      return a;
+    }
     llvm::AllocaInst* a = entry_alloca(ml_.ptr_, llvm::ConstantPointerNull::get(ml_.ptr_), "tmp");
     temps_.push_back({a, t.is_table()});
     return a;
   }
+  /// Empties cleanup slot `k` of `v` (its reference released or handed over).
+  void clear_slot(Val& v, std::size_t k) {
+    b_.CreateStore(llvm::ConstantPointerNull::get(ml_.ptr_), v.slot[k], true);
+    free_temps_[v.types[k].is_table() ? 1 : 0].push_back(v.slot[k]);
+    v.slot[k] = nullptr;
+  }
   /// A Val holding one freshly made (owned) reference of type `t`.
   Val owned(Type t, Value* p) {
     llvm::AllocaInst* s = temp_slot(t);
-    b_.CreateStore(p, s);
+    b_.CreateStore(p, s, true);
     return Val{{p}, {s}, {t}};
   }
   Val scalar(Type t, Value* v) { return Val{{v}, {nullptr}, {t}}; }
@@ -482,8 +514,7 @@ class FnLowering {
     for (std::size_t k = 0; k < v.v.size(); ++k) {
       if (v.slot[k] != nullptr) {
         release(v.v[k], v.types[k].is_table(), false);
-        b_.CreateStore(llvm::ConstantPointerNull::get(ml_.ptr_), v.slot[k]);
-        v.slot[k] = nullptr;
+        clear_slot(v, k);
       }
     }
   }
@@ -497,8 +528,7 @@ class FnLowering {
       if (v.slot[k] == nullptr) {
         retain(v.v[k], v.types[k].is_table());
       } else {
-        b_.CreateStore(llvm::ConstantPointerNull::get(ml_.ptr_), v.slot[k]);
-        v.slot[k] = nullptr;
+        clear_slot(v, k);
       }
     }
     return v.v;
@@ -514,9 +544,37 @@ class FnLowering {
       if (is_ref(types[k])) {
         Value* old = b_.CreateLoad(ml_.ptr_, slots[k]);
         b_.CreateStore(vals[from + k], slots[k]);
+        b_.CreateStore(vals[from + k], shadow(l.v, k), true);
         release(old, types[k].is_table(), true);
       } else {
         b_.CreateStore(vals[from + k], slots[k]);
+      }
+    }
+  }
+  /// The cleanup copy of reference `k` of local `l` (made on first use): what the exit block
+  /// releases. The local's own slot is promoted to SSA values for the code that reads it.
+  llvm::AllocaInst* shadow(std::uint32_t l, std::size_t k) {
+    if (shadows_.size() <= l) {
+      shadows_.resize(locals_.size());
+    }
+    std::vector<llvm::AllocaInst*>& s = shadows_[l];
+    s.resize(locals_[l].size(), nullptr);
+    if (s[k] == nullptr) {
+      s[k] = entry_alloca(ml_.ptr_, llvm::ConstantPointerNull::get(ml_.ptr_), "owned");
+    }
+    return s[k];
+  }
+  /// At the exit: releases the references the locals own (not borrowed parameters).
+  void release_locals() {
+    for (std::size_t l = 0; l < shadows_.size(); ++l) {
+      if (std::find(borrowed_.begin(), borrowed_.end(), l) != borrowed_.end()) {
+        continue;
+      }
+      for (std::size_t k = 0; k < shadows_[l].size(); ++k) {
+        if (shadows_[l][k] != nullptr) {
+          release(b_.CreateLoad(ml_.ptr_, shadows_[l][k], true), local_types_[l][k].is_table(),
+                  true);
+        }
       }
     }
   }
@@ -656,7 +714,9 @@ class FnLowering {
   std::vector<Type> ret_types_;
   std::vector<std::vector<llvm::AllocaInst*>> locals_;
   std::vector<std::vector<Type>> local_types_;
+  std::vector<std::vector<llvm::AllocaInst*>> shadows_;  // by local: shadow() (null: none yet)
   std::vector<Temp> temps_;
+  std::vector<llvm::AllocaInst*> free_temps_[2];  // emptied slots (arrays, tables) for reuse
   std::vector<Loop> loops_;
   diag::Span last_stmt_span_;
   llvm::MDNode* cold_ = nullptr;
@@ -732,7 +792,7 @@ void FnLowering::run() {
   // unwind: release every live temporary, then leave through exit.
   b_.SetInsertPoint(unwind_bb_);
   for (const Temp& t : temps_) {
-    release(b_.CreateLoad(ml_.ptr_, t.slot), t.table, true);
+    release(b_.CreateLoad(ml_.ptr_, t.slot, true), t.table, true);
   }
   b_.CreateBr(exit_bb_);
 
@@ -742,9 +802,13 @@ void FnLowering::run() {
     auto arg_it = f_->arg_begin() + (fn_.ret.is_tuple() ? 2 : 1);
     for (std::uint32_t i = 0; i < fn_.param_count; ++i) {
       bool borrowed = std::find(borrowed_.begin(), borrowed_.end(), i) != borrowed_.end();
-      for (Type t : local_types_[i]) {
+      for (std::size_t k = 0; k < local_types_[i].size(); ++k) {
+        Type t = local_types_[i][k];
         Value* a = &*arg_it++;
         if (is_ref(t) && !borrowed) {
+          llvm::AllocaInst* owned = shadow(i, k);
+          eb.SetInsertPoint(alloca_bb_->getTerminator());
+          eb.CreateStore(a, owned, true);
           if (t.is_table()) {
             eb.CreateCall(ml_.rt("kestrel_rt_table_retain", ml_.void_, {ml_.ptr_}), {a});
           } else {
@@ -761,16 +825,7 @@ void FnLowering::run() {
 
   // exit: release the locals (not borrowed parameters), return the result.
   b_.SetInsertPoint(exit_bb_);
-  for (std::size_t l = 0; l < locals_.size(); ++l) {
-    if (std::find(borrowed_.begin(), borrowed_.end(), l) != borrowed_.end()) {
-      continue;
-    }
-    for (std::size_t k = 0; k < locals_[l].size(); ++k) {
-      if (is_ref(local_types_[l][k])) {
-        release(b_.CreateLoad(ml_.ptr_, locals_[l][k]), local_types_[l][k].is_table(), true);
-      }
-    }
-  }
+  release_locals();
   if (fn_.ret.is_tuple()) {
     for (std::size_t k = 0; k < ret_slots_.size(); ++k) {
       Value* v = b_.CreateLoad(ml_.type_of(ret_types_[k]), ret_slots_[k]);

@@ -1,5 +1,7 @@
 // Unit tests of the JIT's lowering: scalar semantics, errors and their places, reference counts,
 // the public API (call, emit_llvm, native_address).
+#include <unordered_set>
+
 #include "tests/llvm/jit_helpers.hpp"
 
 namespace kestrel::jit::testing {
@@ -49,6 +51,46 @@ TEST(Lowering, CallAndEmit) {
   EXPECT_NE(emit_llvm_function(*code, sq).find("define"), std::string::npos);
   EXPECT_NE(emit_llvm(*code).find("kestrel.add"), std::string::npos);
   EXPECT_GT(last_compile_ms(*code), 0.0);
+}
+
+// Every function the optimised module declares (what the JIT must link) is one the runtime
+// defines: LLVM rewrites no math call into one of libm's it does not link (pow(2, x) into exp2
+// once failed the whole module), because it calls none of libm's by their C names.
+TEST(Lowering, DeclaresOnlyRuntimeSymbols) {
+  std::string text;
+  for (const char* t : {"f64", "f32"}) {
+    std::string f = std::string("fn m_") + t + "(x: " + t + ", a: " + t + "[:]) -> " + t +
+                    " {\n  let two = 2.0" + (t[1] == '3' ? "f32" : "") +
+                    "\n  return sin(x) + cos(x) + tanh(x) + log(x) + exp(x) + sqrt(x) + "
+                    "abs(x) + sigmoid(x) + floor(x) + two ** x + x ** two + x ** (two * two) + "
+                    "x ** (two / 4.0" +
+                    (t[1] == '3' ? "f32" : "") + ") + x % two + x // two + (two * 5.0" +
+                    (t[1] == '3' ? "f32" : "") + ") ** x + sum(sin(a) * cos(a) + two ** a)\n}\n";
+    text += f;
+  }
+  text += "print(m_f64(0.7, [1.0, 2.0]), m_f32(0.7f32, [1.0f32]))\n";
+  diag::SourceManager sources;
+  auto program = check_text(sources, text);
+  ASSERT_TRUE(program);
+  auto code = compile(*program);
+  std::unordered_set<std::string> known;
+  for (const rt::AbiSymbol& s : rt::abi_symbols()) {
+    known.insert(s.name);
+  }
+  std::string ir = emit_llvm(*code);
+  std::size_t declares = 0;
+  for (std::size_t at = ir.find("\ndeclare "); at != std::string::npos;
+       at = ir.find("\ndeclare ", at + 1)) {
+    std::size_t name = ir.find('@', at);
+    std::size_t end = ir.find('(', name);
+    std::string symbol = ir.substr(name + 1, end - name - 1);
+    if (symbol.rfind("llvm.", 0) != 0) {
+      ++declares;
+      EXPECT_TRUE(known.count(symbol)) << symbol << " is not a runtime symbol";
+    }
+  }
+  EXPECT_GT(declares, 0u);
+  EXPECT_EQ(ir.find("@sin"), std::string::npos);
 }
 
 }  // namespace
