@@ -585,6 +585,7 @@ std::vector<AbiSymbol> abi_symbols() {
       KESTREL_ABI(kestrel_rt_arred_done),
       KESTREL_ABI(kestrel_rt_arred_next),
       KESTREL_ABI(kestrel_rt_arred_end),
+      KESTREL_ABI(kestrel_rt_threads),
       KESTREL_ABI(kestrel_rt_read_csv),
       KESTREL_ABI(kestrel_rt_table_rows),
       KESTREL_ABI(kestrel_rt_table_column),
