@@ -58,10 +58,10 @@ ArrayRef ArrayReductions::fresh(std::size_t r) {
       spare_[r].pop_back();
     }
   }
-  if (!a) {
-    a = t.rank == 2 ? alloc(Shape(t.shape[0], t.shape[1]), t.elem)
-                    : alloc(Shape(t.shape[0]), t.elem);
+  if (a) {
+    return a;  // merge() left it holding the identity
   }
+  a = t.rank == 2 ? alloc(Shape(t.shape[0], t.shape[1]), t.elem) : alloc(Shape(t.shape[0]), t.elem);
   CombineOp op = ops_[r];
   with_elem(t.elem, [&](auto zero) {
     using T = decltype(zero);
@@ -77,9 +77,12 @@ void ArrayReductions::merge(Node& a, const Node& b) const {
     with_elem(a[r]->elem, [&](auto zero) {
       using T = decltype(zero);
       T* x = a[r]->ptr<T>();
-      const T* y = b[r]->ptr<T>();
+      T* y = b[r]->ptr<T>();
+      T id = exact_identity<T>(op);
+      // b is done with: reset it to the identity while it is in cache, for reuse by fresh().
       for (std::int64_t k = 0; k < n; ++k) {
         x[k] = combine_values(op, x[k], y[k]);
+        y[k] = id;
       }
     });
   }

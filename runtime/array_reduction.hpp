@@ -13,7 +13,7 @@
 //   Memory: a chunk's copies are merged as soon as its sibling in the tree is done: two pending
 //   copies of one level merge into one of the next, so the copies alive are those of chunks
 //   running plus O(log chunks) per gap between running chunks, not one per chunk. Merged-away
-//   copies are kept for reuse by later chunks.
+//   copies are reset to the identity as they are merged and reused by later chunks.
 //   The tree: the nodes pending at the end are maximal aligned blocks of chunks (the binary
 //   decomposition of the chunk count) and are folded from the right, which is combine_tree's
 //   grouping exactly (runtime unit test ArrayReduction.TreeMatchesCombineTree).
@@ -51,7 +51,8 @@ class ArrayReductions {
 
  private:
   using Node = std::vector<ArrayRef>;
-  /// a = a op b, element by element, for every target (a and b private copies).
+  /// a = a op b, element by element, for every target (a and b private copies); b is left
+  /// holding the identity (a spare for fresh()).
   void merge(Node& a, const Node& b) const;
   void recycle(Node& n);
 
