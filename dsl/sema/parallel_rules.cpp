@@ -344,7 +344,7 @@ void Checker::close_parallel(ParallelFrame& frame, std::vector<ir::Reduction>& r
                                          "loop, and " +
                                          what)) {
           d->notes.push_back({l.span, "declared here"});
-          d->notes.push_back({w.span, kHow});
+          d->notes.push_back({w.span, l.type.is_array() ? kArrayHow : kHow});
         }
         bad = true;
         break;

@@ -176,8 +176,9 @@ TEST(ParallelRule, ArrayReductionLoopsAreOutlined) {
 }
 
 // Results, errors and leaks of array reductions in every lowering: outlined on the threads,
-// serial (a body that prints; unit and non-unit steps), nested in an outlined chunk, into a
-// borrowed parameter, into two names for one buffer, and failing in a late iteration.
+// serial (a body that prints; unit and non-unit steps), nested in an outlined chunk, outlined
+// inside a serial loop that reduces the same array, into a borrowed parameter, into two names
+// for one buffer, and failing in a late iteration.
 TEST(ParallelLoops, ArrayReductionsSameAtAnyThreadCount) {
   const char* const kPrograms[] = {
       "fn f(n: i64, h: f64[:]) {\n parallel for i in 0..n {\n"
@@ -189,6 +190,8 @@ TEST(ParallelLoops, ArrayReductionsSameAtAnyThreadCount) {
       "let m = zeros(2, 3, i32)\nlet lo = full(2, 1e9)\nparallel for i in 0..5000 {\n"
       " parallel for j in 0..3 {\n  m[i % 2, j] += 1i32\n  lo[j % 2] = min(lo[j % 2], f64(i * j))\n"
       " }\n}\nprint(m, lo)\n",
+      "let h = zeros(3)\nparallel for i in 0..3 {\n print(i)\n parallel for j in 0..10000 {\n"
+      "  h[j % 3] += 0.1 * f64(i + 1)\n }\n}\nprint(h)\n",
       "let a = zeros(4)\nlet b = a\nparallel for i in 0..9000 {\n a[i % 4] += 0.25\n"
       " b[(i + 1) % 4] += 0.5\n}\nprint(a, b)\n",
       "fn f(x: i64[:]) -> f64[:] {\n let h = zeros(5)\n parallel for i in 0..len(x) {\n"
@@ -208,7 +211,7 @@ TEST(ParallelLoops, ArrayReductionsSameAtAnyThreadCount) {
   }
   // The last program fails in iteration 99990, after its first call printed.
   diag::SourceManager sources;
-  auto program = check_text(sources, kPrograms[4]);
+  auto program = check_text(sources, kPrograms[5]);
   ASSERT_TRUE(program);
   Outcome o = run_program(sources, *program, Mode::Interp);
   EXPECT_EQ(o.out, "[20000 20000 20000 20000 20000]\n");
