@@ -8,6 +8,7 @@
 #include <cstring>
 #include <exception>
 
+#include "runtime/array_reduction.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/csv.hpp"
 #include "runtime/elementwise.hpp"
@@ -600,6 +601,12 @@ std::vector<AbiSymbol> abi_symbols() {
       KESTREL_ABI(kestrel_rt_partials_tree),
       KESTREL_ABI(kestrel_rt_parallel_for_ctx),
       KESTREL_ABI(kestrel_rt_parallel_reduce_by),
+      KESTREL_ABI(kestrel_rt_arred_begin),
+      KESTREL_ABI(kestrel_rt_arred_fresh),
+      KESTREL_ABI(kestrel_rt_arred_done),
+      KESTREL_ABI(kestrel_rt_arred_next),
+      KESTREL_ABI(kestrel_rt_arred_end),
+      KESTREL_ABI(kestrel_rt_threads),
       KESTREL_ABI(kestrel_rt_read_csv),
       KESTREL_ABI(kestrel_rt_table_rows),
       KESTREL_ABI(kestrel_rt_table_column),

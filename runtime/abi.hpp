@@ -14,6 +14,7 @@
 // scalar `bits` of element type `elem` (bool/i32/i64 sign-extended, f64 bit pattern, f32 bit
 // pattern in the low 32 bits). Scalar results of reductions come back in the same `bits` form.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -30,6 +31,9 @@ struct AbiHost {
   std::string* out = nullptr;                 // null: stdout
   std::string line;                           // the print line being built
   std::vector<std::vector<double>> partials;  // parallel-for reduction partials (f64 and f32)
+  /// The array reductions of the parallel loops running (kestrel_rt_arred_begin's handles):
+  /// owned here, so a run that fails inside a loop frees them with the host.
+  std::vector<std::unique_ptr<void, void (*)(void*)>> array_reductions;
   /// str values read out of arrays, copied so they outlive the array (the program's pool).
   std::unordered_set<std::string>* str_pool = nullptr;
 };

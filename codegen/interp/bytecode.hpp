@@ -134,6 +134,9 @@ static_assert(sizeof(Slot) == 8);
   OP(PFOR_BEGIN, ABC, "parallel-for reductions B: save each, set it to the identity, R[A] = 0")  \
   OP(PFOR_STEP, ABC, "R[A] += 1; at a chunk's end keep each partial, reset to the identity")     \
   OP(PFOR_END, ABC, "each reduction = saved op combine_tree(partials of its chunks)")            \
+  OP(ARED_BEGIN, ABC, "array reductions B: each array to a private identity copy, R[A] = 0")     \
+  OP(ARED_STEP, ABC, "R[A] += 1; at a chunk's end hand in the copies and take fresh ones")       \
+  OP(ARED_END, ABC, "hand in the last copies; each array = array op tree of the copies")         \
   OP(I64_TO_F64, ABC, "R[A].f = double(R[B].i)")                                                 \
   OP(I64_TO_F32, ABC, "R[A].f32 = float(R[B].i)")                                                \
   OP(I64_TO_I32, ABC, "R[A].i = int32(R[B].i)  (wraps)")                                         \
@@ -212,6 +215,15 @@ struct ReductionSlot {
   std::uint16_t saved;
   ir::Scalar scalar;
   ir::ReduceOp op;
+};
+
+/// The array reductions of one `parallel for`: the arrays' registers and operators, and whether
+/// chunks are rt::kReduceChunk iterations (a float array; integer results do not depend on the
+/// grouping, so then the whole loop is one chunk).
+struct ArrayReductionDesc {
+  std::vector<std::uint16_t> regs;
+  std::vector<ir::ReduceOp> ops;
+  bool chunked = false;
 };
 
 /// One register PRINT shows: its type (a scalar, str, array or table) and the text around it

@@ -1381,6 +1381,23 @@ class FnCompiler {
       counter = alloc(1);
       emit(Op::PFOR_BEGIN, counter, red_desc, 0);
     }
+    // Array reductions: each chunk writes private copies (runtime/array_reduction.hpp).
+    std::uint32_t ared_desc = 0;
+    std::uint16_t ared_counter = 0;
+    bool ared = f.parallel && !f.array_reductions.empty();
+    if (ared) {
+      ArrayReductionDesc d;
+      for (const ir::Reduction& r : f.array_reductions) {
+        Type t = fn_.locals[r.local.v].type;
+        d.regs.push_back(local_reg_[r.local.v]);
+        d.ops.push_back(r.op);
+        d.chunked = d.chunked || t.scalar == Scalar::F64 || t.scalar == Scalar::F32;
+      }
+      out_.array_reductions.push_back(std::move(d));
+      ared_desc = static_cast<std::uint32_t>(out_.array_reductions.size() - 1);
+      ared_counter = alloc(1);
+      emit(Op::ARED_BEGIN, ared_counter, ared_desc, 0);
+    }
     // random() in a parallel loop draws from the iteration's own substream (rt::substream).
     bool streams = f.parallel && out_.block_uses_stream(p_, f.body);
     std::uint16_t sbase = 0;
@@ -1412,6 +1429,9 @@ class FnCompiler {
     if (!reds.empty()) {
       emit(Op::PFOR_STEP, counter, red_desc, 0);
     }
+    if (ared) {
+      emit(Op::ARED_STEP, ared_counter, ared_desc, 0);
+    }
     std::size_t back = emit(unit ? Op::FORLOOP1 : Op::FORLOOP, v, h, 0);
     if (long_jumps_) {
       std::size_t done = emit_bx(Op::JMP, 0, 0);
@@ -1432,6 +1452,9 @@ class FnCompiler {
     }
     if (!reds.empty()) {
       emit(Op::PFOR_END, counter, red_desc, 0);
+    }
+    if (ared) {
+      emit(Op::ARED_END, ared_counter, ared_desc, 0);
     }
     if (streams) {
       emit(Op::PSTREAM_END, sbase, 0, 0);

@@ -18,6 +18,7 @@ struct CompiledProgram::Impl {
   std::vector<PrintLayout> prints;
   std::vector<ArrayInstr> array_ops;
   std::vector<std::vector<ReductionSlot>> reductions;
+  std::vector<ArrayReductionDesc> array_reductions;
   std::deque<std::string> strings;  // str constants; K slots point at them
   /// str values read out of arrays (`labels[i]`). A str register does not own its string, and
   /// the array it came from may be a temporary or be overwritten, so the element is copied here

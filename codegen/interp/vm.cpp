@@ -6,8 +6,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 
 #include "codegen/interp/program.hpp"
+#include "runtime/array_reduction.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/csv.hpp"
 #include "runtime/elementwise.hpp"
@@ -196,11 +198,24 @@ class Vm {
     }
   }
 
+  // Array reductions (ARED_*): the registers hold each chunk's private copies, and the arrays
+  // themselves are held by the ArrayReductions until the end, when the registers get them back.
+  void ared_begin(Slot* R, Instr i);
+  void ared_next(Slot* R, Instr i);
+  void ared_end(Slot* R, Instr i);
+  /// Hands in the registers' copies as the next chunk (or releases them when `keep` is false).
+  void ared_hand_in(Slot* R, const ArrayReductionDesc& d, bool keep);
+
   CompiledProgram::Impl& prog_;
   const RunOptions& opt_;
   std::vector<Slot> stack_;
   std::vector<CallInfo> calls_;
   std::vector<PforState> pfor_;
+  struct AredState {
+    std::unique_ptr<rt::ArrayReductions> red;
+    std::int64_t next_chunk = 0;
+  };
+  std::vector<AredState> ared_;
   std::int64_t index_[2] = {0, 0};
 };
 
@@ -231,7 +246,58 @@ void Vm::unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
     release_frame(ci.proto, ci.base, ci.pc - 1);
   }
   pfor_.clear();
+  ared_.clear();
   throw RunError(span, message);
+}
+
+void Vm::ared_begin(Slot* R, Instr i) {
+  const ArrayReductionDesc& d = prog_.array_reductions[i.b];
+  std::vector<rt::ArrayRef> targets;
+  std::vector<rt::CombineOp> ops;
+  for (std::size_t r = 0; r < d.regs.size(); ++r) {
+    targets.push_back(rt::ArrayRef::adopt(static_cast<rt::Array*>(R[d.regs[r]].p)));
+    R[d.regs[r]].p = nullptr;
+    ops.push_back(static_cast<rt::CombineOp>(d.ops[r]));
+  }
+  ared_.push_back(
+      AredState{std::make_unique<rt::ArrayReductions>(std::move(targets), std::move(ops)), 0});
+  for (std::size_t r = 0; r < d.regs.size(); ++r) {
+    R[d.regs[r]].p = ared_.back().red->fresh(r).detach();
+  }
+  R[i.a].i = 0;
+}
+
+void Vm::ared_hand_in(Slot* R, const ArrayReductionDesc& d, bool keep) {
+  std::vector<rt::ArrayRef> copies;
+  for (std::uint16_t reg : d.regs) {
+    copies.push_back(rt::ArrayRef::adopt(static_cast<rt::Array*>(R[reg].p)));
+    R[reg].p = nullptr;
+  }
+  if (keep) {
+    AredState& st = ared_.back();
+    st.red->done(st.next_chunk++, std::move(copies));
+  }
+}
+
+void Vm::ared_next(Slot* R, Instr i) {
+  const ArrayReductionDesc& d = prog_.array_reductions[i.b];
+  ared_hand_in(R, d, true);
+  for (std::size_t r = 0; r < d.regs.size(); ++r) {
+    R[d.regs[r]].p = ared_.back().red->fresh(r).detach();
+  }
+  R[i.a].i = 0;
+}
+
+void Vm::ared_end(Slot* R, Instr i) {
+  const ArrayReductionDesc& d = prog_.array_reductions[i.b];
+  ared_hand_in(R, d, R[i.a].i > 0);
+  rt::ArrayReductions& red = *ared_.back().red;
+  red.finish();
+  for (std::size_t r = 0; r < d.regs.size(); ++r) {
+    R[d.regs[r]].p = red.target(r).get();
+    rt::retain(red.target(r).get());
+  }
+  ared_.pop_back();
 }
 
 #if defined(__GNUC__)
@@ -716,6 +782,20 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
         }
       }
       pfor_.pop_back();
+      NEXT;
+    }
+    CASE(ARED_BEGIN) {
+      ared_begin(R, i);
+      NEXT;
+    }
+    CASE(ARED_STEP) {
+      if (++RA.i == rt::kReduceChunk && prog_.array_reductions[i.b].chunked) {
+        ared_next(R, i);
+      }
+      NEXT;
+    }
+    CASE(ARED_END) {
+      ared_end(R, i);
       NEXT;
     }
     CASE(I64_TO_F64) {

@@ -65,6 +65,9 @@ struct DirectCall {
   void finish(CompiledProgram::Impl& p) {
     p.stream_key = ctx.stream_key;
     p.stream_pos = ctx.stream_counter;
+    // A run that failed inside a parallel loop left its array reductions (and the arrays they
+    // hold) here; the run is over.
+    host.array_reductions.clear();
     if (ctx.failed != 0) {
       if (host.internal) {
         throw std::runtime_error(host.message);

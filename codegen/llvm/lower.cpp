@@ -671,6 +671,22 @@ class FnLowering {
     unsigned extras = 0;  // index of the first field after the captured values
   };
   void outline_for(const ir::For& f, diag::Span span);
+  /// The array reductions of a parallel loop run serially by this function: the body writes
+  /// private copies held in `shadows` (temporaries, so an unwind releases them), the arrays'
+  /// own slots are set aside in `saved` until the end.
+  struct ArrayReds {
+    Value* handle = nullptr;  // null: none
+    llvm::AllocaInst* tmp = nullptr;
+    std::vector<llvm::AllocaInst*> shadows;
+    std::vector<llvm::AllocaInst*> saved;
+    bool chunked = false;  // a float array: chunks of kReduceChunk iterations, else one chunk
+  };
+  /// The ops array (ir::ReduceOp numbers) of f's array reductions, and their element kind.
+  Value* array_reduction_ops(const ir::For& f, bool& any_float);
+  ArrayReds begin_array_reductions(const ir::For& f);
+  /// Calls kestrel_rt_arred_next (`next`) or _done on the shadows' copies.
+  void array_reductions_step(ArrayReds& a, bool next);
+  void end_array_reductions(ArrayReds& a);
   void run_chunk_loop(const ir::For& f, diag::Span span, const ChunkPlan& plan);
   void run_chunk_launch(const ir::Launch& l, diag::Span span, const std::vector<Type>& flat_types,
                         llvm::StructType* env);

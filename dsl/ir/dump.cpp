@@ -383,6 +383,10 @@ class Printer {
                        out += std::string(" reduce(") + reduce_name(r.op) + " " +
                               fn_.locals[r.local.v].name + ")";
                      }
+                     for (const Reduction& r : f.array_reductions) {
+                       out += std::string(" reduce_array(") + reduce_name(r.op) + " " +
+                              fn_.locals[r.local.v].name + ")";
+                     }
                      out += " {\n";
                      block(f.body, depth + 1, out);
                      out += pad + "}\n";

@@ -327,7 +327,10 @@ enum class ReduceOp : std::uint8_t { Add, Mul, Min, Max };
 
 /// A variable of the enclosing function that a `parallel for` reduces into. Each iteration's
 /// writes to it are `+= / -=` (Add), `*=` (Mul), `= min(v, …)` (Min) or `= max(v, …)` (Max);
-/// the loop body never reads it otherwise.
+/// the loop body never reads it otherwise. For an array (For::array_reductions) the writes are
+/// to its elements or slices (`h[k] += 1`, `h[k] = min(h[k], x)`, `v += row`, `v[1:3] *= 2`):
+/// each chunk of the loop writes its own copy of the array, filled with the identity, and the
+/// copies are combined into the array after the loop (runtime/array_reduction.hpp).
 struct Reduction {
   LocalId local;
   ReduceOp op;
@@ -342,7 +345,8 @@ struct For {
   ExprId hi;
   ExprId step;
   Block body;
-  std::vector<Reduction> reductions;  // parallel loops only
+  std::vector<Reduction> reductions;        // parallel loops only: scalar variables
+  std::vector<Reduction> array_reductions;  // parallel loops only: array variables
 };
 
 struct Break {};

@@ -90,6 +90,7 @@ void Checker::check_assign(const ast::AssignStmt& s, std::vector<StmtId>& out) {
       if (!check_compound(l.type.scalar, l.name)) {
         return;
       }
+      note_array_update(id, op, at);
       ExprId target = add_expr(ir::LocalRef{id}, l.type, span(*name));
       Type vt = type_of(value);
       if (vt.is_error()) {
@@ -142,6 +143,7 @@ void Checker::check_assign(const ast::AssignStmt& s, std::vector<StmtId>& out) {
     check_value(s.value);
     return;
   }
+  note_array_store(s, *post, op);
   ExprId base = check_postfix(*post, post->suffixes.size() - 1);
   ExprId target = error_expr(span_of(s.target));
   if (!type_of(base).is_error()) {

@@ -241,6 +241,15 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
     }
     return make(Builtin::Print, Type::void_());
   }
+  // len(h) and shape(h, k) of a parallel for's reduction array are not reads of its elements:
+  // each chunk's private copy has the array's shape.
+  if ((name == "len" || name == "shape") && !pos.empty() && !fn_->parallel.empty()) {
+    if (const auto* nm = ast_if<ast::Name>(*pos[0])) {
+      for (ParallelFrame& frame : fn_->parallel) {
+        frame.skip_reads.push_back(span(*nm));
+      }
+    }
+  }
   if (name == "len" || name == "copy") {
     Type t = array(0, "an array", any_elem);
     return name == "len" ? make(Builtin::Len, Type::i64()) : make(Builtin::Copy, t);

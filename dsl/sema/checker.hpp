@@ -69,13 +69,25 @@ struct ParallelWriteUse {
   int minmax = 0;   // 1: `v = min(v, …)`, 2: `v = max(v, …)`
   diag::Span span;
 };
+/// A write into the elements of an outer array: `a[i + 1] = x` (a disjoint store: an index is
+/// the loop variable plus a constant, so no two iterations share an element), a reduction
+/// (`h[k] += x`, `h[k] = min(h[k], x)`, `v += row`), or a write that is neither.
+struct ArrayWriteUse {
+  enum class Kind : std::uint8_t { Disjoint, Reduce, Bad };
+  Kind kind = Kind::Bad;
+  ir::AssignOp op = ir::AssignOp::Set;
+  int minmax = 0;  // as ParallelWriteUse's
+  diag::Span span;
+};
 struct ParallelVarUse {
   std::vector<ParallelWriteUse> writes;
+  std::vector<ArrayWriteUse> array_writes;
   std::vector<diag::Span> reads;
 };
 /// An open `parallel for`: locals with ids below first_local were declared outside it.
 struct ParallelFrame {
   std::uint32_t first_local = 0;
+  LocalId var;  // the loop variable
   diag::Span loop_span;
   std::vector<std::pair<std::uint32_t, ParallelVarUse>> uses;  // by local id, in first-use order
   std::vector<diag::Span> skip_reads;  // the `v` in `v = min(v, …)`: not a read
@@ -194,7 +206,17 @@ class Checker {
   void note_read(LocalId local, diag::Span span);
   void note_write(LocalId local, ir::AssignOp op, int minmax, diag::Span span);
   int minmax_reduction_pattern(const ast::AssignStmt& s, LocalId target, diag::Span& self_span);
-  std::vector<ir::Reduction> close_parallel(ParallelFrame& frame);
+  /// Records a store into an element or slice of an array (`target`, a postfix ending in an
+  /// index) for each open parallel loop the array is outer to; returns 1 or 2 when the store is
+  /// `h[e] = min(h[e], …)` / max (the read of h[e] there is not a read), else 0.
+  int note_array_store(const ast::AssignStmt& s, const ast::Postfix& target, ir::AssignOp op);
+  /// Whether `e` is the loop variable `var` plus or minus an integer literal.
+  bool loop_var_plus_const(const ast::Expr& e, LocalId var);
+  /// Records `v op= e` on a whole array variable.
+  void note_array_update(LocalId local, ir::AssignOp op, diag::Span span);
+  /// Reports the loop's rule violations; fills its scalar and array reductions.
+  void close_parallel(ParallelFrame& frame, std::vector<ir::Reduction>& reductions,
+                      std::vector<ir::Reduction>& array_reductions);
 
   // ---- building IR ----
   ExprId add_expr(ir::ExprKind kind, Type type, diag::Span span);

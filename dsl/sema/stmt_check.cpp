@@ -221,6 +221,7 @@ void Checker::check_for(const ast::ForStmt& s, std::vector<StmtId>& out) {
   if (s.parallel) {
     ParallelFrame frame;
     frame.first_local = first_local;
+    frame.var = var;
     frame.loop_span = span(s);
     fn_->parallel.push_back(std::move(frame));
   }
@@ -228,14 +229,16 @@ void Checker::check_for(const ast::ForStmt& s, std::vector<StmtId>& out) {
   ir::Block body = check_block(s.body);
   fn_->loops.pop_back();
   std::vector<ir::Reduction> reductions;
+  std::vector<ir::Reduction> array_reductions;
   if (s.parallel) {
     ParallelFrame frame = std::move(fn_->parallel.back());
     fn_->parallel.pop_back();
-    reductions = close_parallel(frame);
+    close_parallel(frame, reductions, array_reductions);
   }
   fn_->scopes.pop();
-  out.push_back(add_stmt(
-      ir::For{s.parallel, var, lo, hi, step, std::move(body), std::move(reductions)}, span(s)));
+  out.push_back(add_stmt(ir::For{s.parallel, var, lo, hi, step, std::move(body),
+                                 std::move(reductions), std::move(array_reductions)},
+                         span(s)));
 }
 
 void Checker::check_return(const ast::ReturnStmt& s, std::vector<StmtId>& out) {

@@ -164,5 +164,59 @@ TEST(ParallelLoops, ChunkBodyStillVectorises) {
   EXPECT_NE(body.find("x i64>"), std::string::npos);
 }
 
+// Array reductions (h[k] += …, v += row, v[1:3] *= …): the arrays' private copies are the
+// chunk's own, so such loops are outlined.
+TEST(ParallelRule, ArrayReductionLoopsAreOutlined) {
+  EXPECT_EQ(outlined("fn f(x: i64[:]) -> i64[:] {\n let h = zeros(7, i64)\n"
+                     " parallel for i in 0..len(x) {\n  h[x[i] % len(h)] += 1\n }\n return h\n}\n"),
+            1);
+  EXPECT_EQ(outlined("fn f(n: i64, v: f64[:]) {\n parallel for i in 0..n {\n"
+                     "  v[1:3] *= 1.5\n  v *= 0.5\n }\n}\n"),
+            1);
+}
+
+// Results, errors and leaks of array reductions in every lowering: outlined on the threads,
+// serial (a body that prints; unit and non-unit steps), nested in an outlined chunk, outlined
+// inside a serial loop that reduces the same array, into a borrowed parameter, into two names
+// for one buffer, and failing in a late iteration.
+TEST(ParallelLoops, ArrayReductionsSameAtAnyThreadCount) {
+  const char* const kPrograms[] = {
+      "fn f(n: i64, h: f64[:]) {\n parallel for i in 0..n {\n"
+      "  h[i % 3] += 1.0 / f64(i + 1)\n }\n}\n"
+      "let h = full(3, -0.0)\nf(100000, h)\nprint(h)\nf(0, h)\nprint(h)\n",
+      "let h = zeros(3)\nparallel for i in 0..30001 by 3 {\n if i == 0 { print(\"first\") }\n"
+      " h[i % 2] += 1.0 / f64(i + 1)\n}\nparallel for i in 0..20000 {\n if i == 0 { print(0) }\n"
+      " h[2] -= 1.0 / f64(i + 1)\n}\nprint(h)\n",
+      "let m = zeros(2, 3, i32)\nlet lo = full(2, 1e9)\nparallel for i in 0..5000 {\n"
+      " parallel for j in 0..3 {\n  m[i % 2, j] += 1i32\n  lo[j % 2] = min(lo[j % 2], f64(i * j))\n"
+      " }\n}\nprint(m, lo)\n",
+      "let h = zeros(3)\nparallel for i in 0..3 {\n print(i)\n parallel for j in 0..10000 {\n"
+      "  h[j % 3] += 0.1 * f64(i + 1)\n }\n}\nprint(h)\n",
+      "let a = zeros(4)\nlet b = a\nparallel for i in 0..9000 {\n a[i % 4] += 0.25\n"
+      " b[(i + 1) % 4] += 0.5\n}\nprint(a, b)\n",
+      "fn f(x: i64[:]) -> f64[:] {\n let h = zeros(5)\n parallel for i in 0..len(x) {\n"
+      "  let t = ones(2)\n  h[x[i] % 6] += t[0]\n }\n return h\n}\n"
+      "let x = arange(0, 100000, 1, i64)\nprint(f(x % 5))\n"
+      "print(f(x % 5 + 5 * i64(x == 99990)))\n",
+  };
+  for (const char* text : kPrograms) {
+    diag::SourceManager sources;
+    auto program = check_text(sources, text);
+    ASSERT_TRUE(program) << text;
+    Outcome interp = run_program(sources, *program, Mode::Interp);
+    EXPECT_EQ(interp.leaked_arrays, 0) << text;
+    EXPECT_EQ(interp.leaked_buffers, 0) << text;
+    Outcome o = expect_same_at_any_thread_count(text);
+    EXPECT_NE(o.out, "") << text;
+  }
+  // The last program fails in iteration 99990, after its first call printed.
+  diag::SourceManager sources;
+  auto program = check_text(sources, kPrograms[5]);
+  ASSERT_TRUE(program);
+  Outcome o = run_program(sources, *program, Mode::Interp);
+  EXPECT_EQ(o.out, "[20000 20000 20000 20000 20000]\n");
+  EXPECT_EQ(o.error, "test.kst:5:3: index 5 is out of bounds for axis 0 with size 5");
+}
+
 }  // namespace
 }  // namespace kestrel::jit::testing

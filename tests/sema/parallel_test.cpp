@@ -85,5 +85,32 @@ TEST(Parallel, IntegerRangeTypes) {
   EXPECT_NE(c.dump().find("for i: i32 in 0i32..n by 2i32"), std::string::npos) << c.dump();
 }
 
+// Outer arrays: stores at the loop variable plus a constant are disjoint (no reduction), op= at
+// any other index, min/max of the same element and whole-array op= are array reductions.
+TEST(Parallel, ArrayWritesAreClassified) {
+  KESTREL_CHECK_TEXT(c, in_fn("  let h = zeros(4)\n  let low = zeros(4)\n  let v = zeros(2)\n"
+                              "  parallel for i in 0..n {\n    a[i] = 1.0\n    a[1 + i] += 2.0\n"
+                              "    h[i % 4] += a[i]\n    low[i % 4] = min(low[i % 4], a[i])\n"
+                              "    v[0:2] *= 2.0\n    s += f64(len(h))\n  }\n"));
+  ASSERT_TRUE(c.ok()) << c.rendered();
+  std::string d = c.dump();
+  EXPECT_NE(d.find("reduce_array(+ h)"), std::string::npos) << d;
+  EXPECT_NE(d.find("reduce_array(min low)"), std::string::npos) << d;
+  EXPECT_NE(d.find("reduce_array(* v)"), std::string::npos) << d;
+  EXPECT_EQ(d.find("reduce_array(+ a)"), std::string::npos) << d;
+}
+
+TEST(Parallel, ArrayWritesThatRaceAreErrors) {
+  // A store at another index, and min() of a different element (a read of the reduced array).
+  KESTREL_CHECK_TEXT(c, in_fn("  parallel for i in 0..n {\n    a[0] = 1.0\n  }\n"));
+  ASSERT_EQ(c.kinds(), std::vector{diag::Kind::ParallelWrite});
+  EXPECT_NE(c.diags.all()[0].message.find("no index is the loop variable plus a constant"),
+            std::string::npos);
+  KESTREL_CHECK_TEXT(c2, in_fn("  let m = zeros(3)\n  parallel for i in 0..n {\n"
+                               "    m[i % 3] = min(m[0], a[i])\n  }\n"));
+  ASSERT_FALSE(c2.ok());
+  EXPECT_NE(c2.rendered().find("cannot store into 'm'"), std::string::npos) << c2.rendered();
+}
+
 }  // namespace
 }  // namespace kestrel::sema
