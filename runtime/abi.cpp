@@ -13,6 +13,7 @@
 #include "runtime/csv.hpp"
 #include "runtime/elementwise.hpp"
 #include "runtime/format.hpp"
+#include "runtime/limits.hpp"
 #include "runtime/linalg.hpp"
 #include "runtime/npy.hpp"
 #include "runtime/parallel.hpp"
@@ -37,6 +38,7 @@ void record(KestrelContext* ctx, std::uint32_t site, const std::string& message,
 template <class T, class F>
 T guarded(KestrelContext* ctx, std::uint32_t site, T fallback, F&& f) {
   try {
+    rt::poll();  // array operations stop a loop whose back-edges are too few to poll often
     return f();
   } catch (const rt::RuntimeError& e) {
     record(ctx, site, e.what(), false);
@@ -145,10 +147,13 @@ double kestrel_rt_clock() { return kestrel::rt::clock_seconds(); }
 
 std::int32_t kestrel_rt_poll(KestrelContext* ctx, std::uint32_t site) {
   ctx->budget = 1 << 16;
-  const auto* flag = static_cast<const std::atomic<bool>*>(ctx->interrupt);
-  if (flag != nullptr && flag->load(std::memory_order_relaxed)) {
-    record(ctx, site, "interrupted", false);
-    return 1;
+  const auto* limits = static_cast<const rt::Limits*>(ctx->interrupt);
+  if (limits != nullptr && limits->can_stop()) {
+    std::string why = rt::stop_message(*limits);
+    if (!why.empty()) {
+      record(ctx, site, why, false);
+      return 1;
+    }
   }
   return 0;
 }
@@ -400,6 +405,7 @@ std::int64_t kestrel_rt_shape(KestrelContext* ctx, std::uint32_t site, const rt:
 }
 
 const std::string* kestrel_rt_str_intern(KestrelContext* ctx, const std::string* s) {
+  std::lock_guard<std::mutex> lock(*ctx->host->str_pool_mutex);
   return &*ctx->host->str_pool->insert(*s).first;
 }
 

@@ -15,6 +15,7 @@
 // pattern in the low 32 bits). Scalar results of reductions come back in the same `bits` form.
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -34,8 +35,10 @@ struct AbiHost {
   /// The array reductions of the parallel loops running (kestrel_rt_arred_begin's handles):
   /// owned here, so a run that fails inside a loop frees them with the host.
   std::vector<std::unique_ptr<void, void (*)(void*)>> array_reductions;
-  /// str values read out of arrays, copied so they outlive the array (the program's pool).
+  /// str values read out of arrays, copied so they outlive the array (the program's pool,
+  /// shared by calls running at once: insert under str_pool_mutex).
   std::unordered_set<std::string>* str_pool = nullptr;
+  std::mutex* str_pool_mutex = nullptr;
 };
 
 }  // namespace kestrel::rt
@@ -49,7 +52,7 @@ struct KestrelContext {
   std::uint32_t site;           // the site id of the recorded error
   std::uint32_t depth;          // calls now active (the top-level function is depth 0)
   std::uint32_t max_depth;      // RunOptions::max_call_depth
-  const void* interrupt;        // const std::atomic<bool>* or null
+  const void* interrupt;        // const rt::Limits* (runtime/limits.hpp) or null
   std::int64_t stream_key;      // the seeded random stream
   std::int64_t stream_counter;  //
   std::int64_t index[2];        // index(0), index(1) of the kernel instance running
@@ -71,7 +74,8 @@ void kestrel_rt_raise_negative_size(KestrelContext* ctx, std::uint32_t site, std
                                     const char* what);
 /// Records "stack overflow: recursion deeper than max_depth".
 void kestrel_rt_raise_stack_overflow(KestrelContext* ctx, std::uint32_t site);
-/// Resets the budget; records "interrupted" when the interrupt flag is set (returns 1 then).
+/// Resets the budget; records "interrupted" (or the time limit) when the run's rt::Limits stop
+/// it (returns 1 then).
 std::int32_t kestrel_rt_poll(KestrelContext* ctx, std::uint32_t site);
 /// clock(): seconds on a monotonic clock (runtime/clock.hpp).
 double kestrel_rt_clock();

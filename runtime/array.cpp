@@ -13,6 +13,7 @@
 
 #include "runtime/elem_dispatch.hpp"
 #include "runtime/elementwise.hpp"
+#include "runtime/limits.hpp"
 
 namespace kestrel::rt {
 
@@ -246,12 +247,19 @@ std::int64_t live_buffers() { return g_live_buffers.load(std::memory_order_relax
 std::int64_t live_bytes() { return g_live_bytes.load(std::memory_order_relaxed); }
 std::int64_t live_arrays() { return g_live_arrays.load(std::memory_order_relaxed); }
 
+/// Bytes zeroed or filled between two polls of the run's limits (a few milliseconds).
+constexpr std::size_t kFillPiece = std::size_t{1} << 24;
+
 Buffer* Buffer::allocate_uninit(Elem elem, std::size_t count) {
   unsigned __int128 wide = static_cast<unsigned __int128>(count) * elem_size(elem);
   if (wide > kMaxBytes) {
     raise("out of memory allocating " + to_string_u128(wide) + " bytes");
   }
   auto bytes = static_cast<std::size_t>(wide);
+  // The host's limits: a poll here stops array-heavy loops whose back-edges are rare, and the
+  // memory limit counts every live heap and mapped buffer of the process.
+  poll();
+  check_memory(g_live_bytes.load(std::memory_order_relaxed), static_cast<std::int64_t>(bytes));
   std::size_t rounded = rounded_bytes(bytes);
   void* data = block_cache().take(rounded);
   if (data == nullptr) {
@@ -279,7 +287,20 @@ Buffer* Buffer::allocate_uninit(Elem elem, std::size_t count) {
 Buffer* Buffer::allocate(Elem elem, std::size_t count) {
   Buffer* b = allocate_uninit(elem, count);
   if (elem != Elem::Str) {
-    std::memset(b->data_, 0, b->bytes());
+    // In pieces with a poll between them: zeros(10**9) is seconds of page faults.
+    auto* p = static_cast<char*>(b->data_);
+    std::size_t bytes = b->bytes();
+    for (std::size_t at = 0; at < bytes; at += kFillPiece) {
+      if (at > 0) {
+        try {
+          poll();
+        } catch (...) {
+          b->release();
+          throw;
+        }
+      }
+      std::memset(p + at, 0, std::min(kFillPiece, bytes - at));
+    }
   }
   return b;
 }
@@ -366,7 +387,13 @@ ArrayRef full(Shape shape, Value value, Elem elem) {
   visit_elem(elem, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
     if constexpr (!std::is_same_v<T, std::string>) {
-      std::fill_n(a->ptr<T>(), a->size(), v.get<T>());
+      constexpr std::int64_t kPiece = static_cast<std::int64_t>(kFillPiece / sizeof(T));
+      for (std::int64_t at = 0; at < a->size(); at += kPiece) {
+        if (at > 0) {
+          poll();
+        }
+        std::fill_n(a->ptr<T>() + at, std::min(kPiece, a->size() - at), v.get<T>());
+      }
     }
   });
   return a;

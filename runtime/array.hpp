@@ -135,6 +135,9 @@ class Buffer {
   std::size_t bytes() const { return count_ * elem_size(elem_); }
   Elem elem() const { return elem_; }
   Kind kind() const { return kind_; }
+  /// Host memory wrapped without an `on_release`: nothing here keeps it alive (a C++ caller's
+  /// std::vector), so a result that views it must not outlive the call (the engine copies it).
+  bool borrowed() const { return kind_ == Kind::External && on_release_ == nullptr; }
 
  private:
   Buffer() = default;

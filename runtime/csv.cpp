@@ -6,6 +6,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "runtime/limits.hpp"
+
 namespace kestrel::rt {
 
 void retain(Table* t) { ++t->refs; }
@@ -293,6 +295,7 @@ TableRef parse_csv(std::string text, std::string path) {
 }
 
 TableRef read_csv(const std::string& path) {
+  check_io("read_csv");
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     raise(path + ": cannot open file");

@@ -23,4 +23,24 @@ struct RuntimeError : std::runtime_error {
 /// Throws RuntimeError(message). Out of line so callers' hot paths stay small.
 [[noreturn]] void raise(const std::string& message);
 
+/// One of our own invariants broke (a bug in Kestrel, not the user's program): `what()` says
+/// which and where. Every backend lets it through; the engine catches it once, at the API
+/// boundary, and throws kestrel::Error "internal error: ..." instead, so no input ends the
+/// process.
+struct InternalError : std::logic_error {
+  explicit InternalError(const std::string& message) : std::logic_error(message) {}
+};
+
+/// Throws InternalError("<message> (file:line)").
+[[noreturn]] void internal_error(const char* file, int line, const std::string& message);
+
 }  // namespace kestrel::rt
+
+/// Checks an invariant of ours: when `cond` is false, throws rt::InternalError naming it and
+/// where (the engine turns that into a kestrel::Error "internal error"; never an abort).
+#define KESTREL_ASSERT(cond, message)                                                         \
+  do {                                                                                        \
+    if (!(cond)) [[unlikely]] {                                                               \
+      ::kestrel::rt::internal_error(__FILE__, __LINE__, std::string(#cond ": ") + (message)); \
+    }                                                                                         \
+  } while (0)

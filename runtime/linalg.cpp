@@ -7,10 +7,13 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 #include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "runtime/elem_dispatch.hpp"
 #include "runtime/elementwise.hpp"
+#include "runtime/limits.hpp"
 #include "runtime/reduce.hpp"
 
 namespace kestrel::rt {
@@ -60,6 +63,20 @@ Operand2 as_matrix(const Array& a, bool left) {
   return {a.shape[0], 1, a.strides[0], 1};
 }
 
+// A product of more than kTiledFlops multiply-adds runs as tiles of the output, polling the run's
+// limits between them, so an interrupt or a time limit stops a 5000 x 5000 `@` within tens of
+// milliseconds. The tiles depend on the shapes alone (never on threads or time), so every mode
+// gets the same bits. A tile is about kTileFlops multiply-adds, its side a multiple of 64 from
+// 64 to 1024: A's rows are re-packed per tile column and B's columns per tile row, which costs a
+// few percent on the products that are tiled at all.
+constexpr double kTiledFlops = double(1 << 30);
+constexpr double kTileFlops = double(1 << 27);
+
+std::int64_t tile_side(std::int64_t k) {
+  auto side = static_cast<std::int64_t>(std::sqrt(kTileFlops / static_cast<double>(k)));
+  return std::clamp<std::int64_t>(side / 64 * 64, 64, 1024);
+}
+
 [[noreturn]] void raise_shapes(const Array& a, const Array& b) {
   raise("matmul shape mismatch: " + shape_text(a) + " @ " + shape_text(b));
 }
@@ -90,8 +107,22 @@ ArrayRef matmul(const Array& a, const Array& b) {
     if constexpr (std::is_floating_point_v<T>) {
       Eigen::Map<RowMajor<T>> o(out->ptr<T>(), m, n);
       with_matrix<T>(a, x.rows, x.cols, x.s_row, x.s_col, [&](const auto& ma) {
-        with_matrix<T>(b, y.rows, y.cols, y.s_row, y.s_col,
-                       [&](const auto& mb) { o.noalias() = ma * mb; });
+        with_matrix<T>(b, y.rows, y.cols, y.s_row, y.s_col, [&](const auto& mb) {
+          if (double(m) * double(n) * double(k) <= kTiledFlops) {
+            o.noalias() = ma * mb;
+            return;
+          }
+          std::int64_t side = tile_side(k);
+          for (std::int64_t i0 = 0; i0 < m; i0 += side) {
+            for (std::int64_t j0 = 0; j0 < n; j0 += side) {
+              poll();
+              std::int64_t rows = std::min(side, m - i0);
+              std::int64_t cols = std::min(side, n - j0);
+              o.block(i0, j0, rows, cols).noalias() =
+                  ma.middleRows(i0, rows) * mb.middleCols(j0, cols);
+            }
+          }
+        });
       });
     } else if constexpr (std::is_same_v<T, bool>) {
       raise("matmul takes numbers, not bools");
@@ -101,6 +132,7 @@ ArrayRef matmul(const Array& a, const Array& b) {
       const T* pb = b.ptr<T>();
       T* po = out->ptr<T>();
       for (std::int64_t i = 0; i < m; ++i) {
+        poll();  // a row of n * k multiply-adds between polls
         for (std::int64_t j = 0; j < n; ++j) {
           T acc = 0;
           for (std::int64_t t = 0; t < k; ++t) {

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/limits.hpp"
+
 namespace kestrel::rt {
 
 namespace {
@@ -80,6 +82,7 @@ struct Mapping {
 }  // namespace
 
 ArrayRef load_npy(const std::string& path, Elem elem, int rank) {
+  check_io("load_npy");
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     raise(path + ": cannot open file");
@@ -217,6 +220,7 @@ ArrayRef load_npy(const std::string& path, Elem elem, int rank) {
 }
 
 void save_npy(const std::string& path, const Array& a) {
+  check_io("save_npy");
   if (a.elem == Elem::Str) {
     raise(path + ": save_npy takes numeric or bool arrays, not strings");
   }

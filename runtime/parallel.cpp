@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "runtime/abi.hpp"
+#include "runtime/limits.hpp"
 
 namespace kestrel::rt {
 
@@ -128,6 +129,7 @@ std::int64_t run_chunks(std::int64_t count, bool (*run)(void* env, std::int64_t 
     std::atomic<int> published{0};
     std::atomic<std::int64_t> finished{0};
     published.store(1, std::memory_order_release);
+    const Limits* limits = current_limits();
     std::shared_ptr<tbb::task_arena> arena = the_arena();
     arena->execute([&] {
       tbb::parallel_for(
@@ -135,6 +137,7 @@ std::int64_t run_chunks(std::int64_t count, bool (*run)(void* env, std::int64_t 
           [&](const tbb::blocked_range<std::int64_t>& r) {
             (void)published.load(std::memory_order_acquire);
             InLoop guard;
+            LimitsScope scope(limits);  // the caller's, so chunks poll and allocate under them
             for (std::int64_t t = r.begin(); t != r.end(); ++t) {
               for (std::int64_t c0 = next.fetch_add(grab, std::memory_order_relaxed); c0 < count;
                    c0 = next.fetch_add(grab, std::memory_order_relaxed)) {
@@ -173,6 +176,7 @@ struct ChunkContext {
     ctx.site = 0;
     host.out = parent.host != nullptr ? parent.host->out : nullptr;
     host.str_pool = parent.host != nullptr ? parent.host->str_pool : nullptr;
+    host.str_pool_mutex = parent.host != nullptr ? parent.host->str_pool_mutex : nullptr;
     ctx.host = &host;
   }
   ChunkContext(const ChunkContext&) = delete;
@@ -300,6 +304,9 @@ extern "C" {
 
 void kestrel_rt_parallel_for(std::int64_t lo, std::int64_t hi, std::int64_t chunk,
                              void (*body)(void* env, std::int64_t lo, std::int64_t hi), void* env) {
+  // No limits here: nothing may throw through the generated caller (it has no context to take
+  // an "interrupted" error); its own loops poll.
+  rt::LimitsScope none(nullptr);
   rt::parallel_for_chunks(lo, hi, chunk,
                           [&](std::int64_t clo, std::int64_t chi) { body(env, clo, chi); });
 }

@@ -10,6 +10,9 @@
 //   reduction into a variable v gives combine(v_before, tree), as the interpreter's PFOR_END.
 //   Nesting: a parallel loop started inside a chunk runs all its chunks serially, inline, on the
 //   thread that started it (same chunks, same result).
+//   Stopping: the caller's rt::Limits are current on every thread that runs its chunks; C++
+//   bodies poll them between chunks (an interrupt or the time limit throws there), generated
+//   code at its own loop back-edges.
 //   Errors: a chunk fails by throwing (C++ bodies) or by setting `failed` in its KestrelContext
 //   (generated code). The error of the lowest failing chunk is the one reported, so the report
 //   does not depend on the schedule; chunks above a known failure are not started, chunks below
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include "runtime/elementwise.hpp"
+#include "runtime/limits.hpp"
 #include "runtime/reduce.hpp"
 
 struct KestrelContext;  // runtime/abi.hpp
@@ -89,6 +93,7 @@ void parallel_for_chunks(std::int64_t lo, std::int64_t hi, std::int64_t chunk, F
     std::remove_reference_t<Fn>* body;
   } env{lo, hi, chunk, &body};
   auto run = [](void* p, std::int64_t c) {
+    poll();  // an interrupt or the time limit stops a long operation between chunks
     auto* e = static_cast<Env*>(p);
     auto [clo, chi] = chunk_bounds(e->lo, e->hi, e->chunk, c);
     (*e->body)(clo, chi);
@@ -155,6 +160,7 @@ T parallel_reduce_chunks(std::int64_t lo, std::int64_t hi, T identity, Partial&&
     std::remove_reference_t<Partial>* partial;
   } env{lo, hi, partials.data(), &partial};
   auto run = [](void* p, std::int64_t c) {
+    poll();
     auto* e = static_cast<Env*>(p);
     auto [clo, chi] = chunk_bounds(e->lo, e->hi, kReduceChunk, c);
     e->out[c] = (*e->partial)(clo, chi);
@@ -210,8 +216,13 @@ inline constexpr std::int64_t kElementwiseChunk = 16384;
 template <class Fn>
 void parallel_elementwise(std::int64_t n, Fn&& body) {
   if (n < kParallelElementwiseThreshold || threads() == 1 || in_parallel_loop()) {
-    if (n > 0) {
-      body(std::int64_t{0}, n);
+    // Inline; a long one in pieces with a poll between them (elementwise: the same result).
+    constexpr std::int64_t kPiece = std::int64_t{1} << 22;
+    for (std::int64_t lo = 0; lo < n; lo += kPiece) {
+      if (lo > 0) {
+        poll();
+      }
+      body(lo, std::min(n, lo + kPiece));
     }
     return;
   }

@@ -11,6 +11,7 @@
 
 #include "dsl/diag/source.hpp"
 #include "dsl/ir/ir.hpp"
+#include "runtime/limits.hpp"
 
 namespace kestrel::codegen {
 
@@ -93,9 +94,12 @@ struct RunOptions {
   std::string* out = nullptr;
   /// Deeper calls raise "stack overflow: recursion deeper than N".
   std::uint32_t max_call_depth = 10000;
-  /// When set and it becomes true, the run stops at the next loop back-edge or call with a
-  /// RunError "interrupted" (the REPL's Ctrl-C). The VM clears nothing: reset it yourself.
-  const std::atomic<bool>* interrupt = nullptr;
+  /// What stops the run (an interrupt flag, a deadline), whether it may touch files and how
+  /// much array memory it may hold (runtime/limits.hpp). The run makes them current on its
+  /// thread (rt::LimitsScope), polls them at loop back-edges and calls every 2^16 times, and
+  /// stops with a RunError ("interrupted", "time limit of N ms exceeded"); the runtime polls
+  /// them between the chunks of long operations. Null: none.
+  const rt::Limits* limits = nullptr;
 };
 
 }  // namespace kestrel::codegen

@@ -5,6 +5,7 @@
 #include "codegen/interp/program.hpp"
 #include "runtime/csv.hpp"
 #include "runtime/elementwise.hpp"
+#include "runtime/limits.hpp"
 #include "runtime/linalg.hpp"
 #include "runtime/npy.hpp"
 #include "runtime/random.hpp"
@@ -151,11 +152,13 @@ void get(const ArrayInstr& ai, Slot* R, Slot& out, CompiledProgram::Impl& progra
     case ir::Scalar::F64:
       out.f = element<double>(a, R, ai);
       return;
-    case ir::Scalar::Str:
+    case ir::Scalar::Str: {
       // Not a pointer into the array: it may be a temporary released right after this.
+      std::lock_guard<std::mutex> lock(program.state_mutex);
       out.p = const_cast<std::string*>(
           &*program.str_pool.insert(element_ref<std::string>(a, R, ai)).first);
       return;
+    }
   }
 }
 
@@ -327,6 +330,7 @@ void table(const ArrayInstr& ai, Slot* R, Slot& out) {
 }  // namespace
 
 void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgram::Impl& program) {
+  rt::poll();  // array operations stop a loop whose back-edges are too few to poll often
   Slot& out = R[dst];
   switch (ai.kind) {
     case ArrayKind::Binary: {

@@ -26,7 +26,9 @@ using codegen::StreamState;
 using codegen::Value;
 
 /// A program lowered to bytecode. Holds the constants, the functions' code and the state that
-/// persists between calls (the seeded random stream). Not thread-safe: one run at a time.
+/// persists between calls (the seeded random stream). Runs and calls may happen on several
+/// threads at once (each has its own VM; what they share is guarded); set_stream_state is not to
+/// race with a run.
 class CompiledProgram {
  public:
   struct Impl;

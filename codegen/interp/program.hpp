@@ -2,6 +2,7 @@
 // What compile() produces: every function's Proto plus the program-wide tables the VM reads
 // (print layouts, array-operation descriptors, string constants).
 #include <deque>
+#include <mutex>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -33,6 +34,9 @@ struct CompiledProgram::Impl {
   /// clear a new one (32 KiB) each time. Frames never rely on its old contents: the entry frame
   /// is cleared and a callee nulls its array registers.
   std::vector<Slot> spare_stack;
+  /// Guards spare_stack, the stream position and str_pool: calls from several host threads may
+  /// run at once (each with its own Vm); each starts from the stream's position when it starts.
+  std::mutex state_mutex;
 
   /// Whether running `block` may draw from the seeded stream.
   bool block_uses_stream(const ir::Program& program, const ir::Block& block) const;

@@ -166,15 +166,33 @@ struct PforState {
   std::vector<std::vector<Slot>> partials;  // one list per reduction
 };
 
+/// The program's spare register stack (empty while another call uses it).
+std::vector<Slot> take_spare(CompiledProgram::Impl& prog) {
+  std::lock_guard<std::mutex> lock(prog.state_mutex);
+  return std::move(prog.spare_stack);
+}
+
+/// Saves where the seeded stream stands after a run.
+void save_stream(CompiledProgram::Impl& prog, const rt::Stream& stream) {
+  std::lock_guard<std::mutex> lock(prog.state_mutex);
+  prog.stream_key = stream.key;
+  prog.stream_pos = stream.counter;
+}
+
 class Vm {
  public:
   Vm(CompiledProgram::Impl& prog, const RunOptions& opt)
-      : prog_(prog), opt_(opt), stack_(std::move(prog.spare_stack)) {
+      : prog_(prog), opt_(opt), stack_(take_spare(prog)) {
     if (stack_.size() < (1 << 12)) {
       stack_.resize(1 << 12);
     }
   }
-  ~Vm() { prog_.spare_stack = std::move(stack_); }
+  ~Vm() {
+    std::lock_guard<std::mutex> lock(prog_.state_mutex);
+    if (stack_.size() > prog_.spare_stack.size()) {
+      prog_.spare_stack = std::move(stack_);
+    }
+  }
   Vm(const Vm&) = delete;
   Vm& operator=(const Vm&) = delete;
 
@@ -315,10 +333,15 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
   Slot* R = stack_.data();
   const Slot* K = proto->k.data();
   const Instr* pc = proto->code.data();
-  const std::atomic<bool>* interrupt = opt_.interrupt;
+  const rt::Limits* limits =
+      opt_.limits != nullptr && opt_.limits->can_stop() ? opt_.limits : nullptr;
   std::uint32_t budget = 1 << 16;
   const std::size_t max_depth = opt_.max_call_depth;
-  rt::Stream stream{prog_.stream_key, prog_.stream_pos};
+  rt::Stream stream;
+  {
+    std::lock_guard<std::mutex> lock(prog_.state_mutex);
+    stream = rt::Stream{prog_.stream_key, prog_.stream_pos};
+  }
   Instr i{};
 
 // Operand access: registers, constants and the sign-extended offsets.
@@ -330,15 +353,16 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
 #define SC (arg_sc(i))
 #define SBX (arg_sbx(i))
 #define BX (arg_bx(i))
-// Back-edges poll the interrupt flag every 2^16 times.
-#define POLL()                                          \
-  do {                                                  \
-    if (interrupt != nullptr && --budget == 0) {        \
-      budget = 1 << 16;                                 \
-      if (interrupt->load(std::memory_order_relaxed)) { \
-        throw rt::RuntimeError("interrupted");          \
-      }                                                 \
-    }                                                   \
+// Back-edges poll the run's limits (interrupt, deadline) every 2^16 times.
+#define POLL()                                     \
+  do {                                             \
+    if (limits != nullptr && --budget == 0) {      \
+      budget = 1 << 16;                            \
+      std::string why = rt::stop_message(*limits); \
+      if (!why.empty()) {                          \
+        throw rt::RuntimeError(why);               \
+      }                                            \
+    }                                              \
   } while (0)
 
 #ifdef KESTREL_VM_COMPUTED_GOTO
@@ -1007,8 +1031,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       }
       if (calls_.empty()) {
         std::memcpy(results, R, sizeof(Slot) * i.b);
-        prog_.stream_key = stream.key;
-        prog_.stream_pos = stream.counter;
+        save_stream(prog_, stream);
         return;
       }
       CallInfo ci = calls_.back();
@@ -1031,8 +1054,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
 #endif
 }
 catch (const rt::RuntimeError& e) {
-  prog_.stream_key = stream.key;
-  prog_.stream_pos = stream.counter;
+  save_stream(prog_, stream);
   unwind_and_throw(pc - 1, proto, base, e.what());
 }
 }
@@ -1041,6 +1063,7 @@ catch (const rt::RuntimeError& e) {
 
 void execute(CompiledProgram::Impl& program, std::uint32_t fn, const Slot* args, Slot* results,
              const RunOptions& options) {
+  rt::LimitsScope scope(options.limits);
   Vm vm(program, options);
   vm.run(fn, args, results);
 }

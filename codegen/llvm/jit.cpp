@@ -35,6 +35,7 @@
 #include "runtime/abi.hpp"
 #include "runtime/array.hpp"
 #include "runtime/csv.hpp"
+#include "runtime/limits.hpp"
 
 namespace kestrel::jit {
 
@@ -43,34 +44,49 @@ CompiledProgram::~CompiledProgram() = default;
 
 /// A run's context and host: set up from the options and the program's stream by begin(), read
 /// back by finish(). Used for every run (run_main, call) and reused for direct native calls.
+/// Each call has its own (calls from several threads may run at once); what they share in the
+/// program, the stream and the str pool, is read and written under the program's state_mutex.
 struct DirectCall {
   rt::AbiHost host;
   KestrelContext ctx{};
+  const rt::Limits* saved_limits = nullptr;
 
   void begin(CompiledProgram::Impl& p, const RunOptions& options) {
     host.out = options.out;
     host.message.clear();
     host.internal = false;
+    host.line.clear();
+    host.partials.clear();
     host.str_pool = &p.str_pool;
+    host.str_pool_mutex = &p.state_mutex;
     ctx = KestrelContext{};
     ctx.max_depth = options.max_call_depth;
-    ctx.interrupt = options.interrupt;
-    ctx.stream_key = p.stream_key;
-    ctx.stream_counter = p.stream_pos;
+    ctx.interrupt =
+        options.limits != nullptr && options.limits->can_stop() ? options.limits : nullptr;
+    {
+      std::lock_guard<std::mutex> lock(p.state_mutex);
+      ctx.stream_key = p.stream_key;
+      ctx.stream_counter = p.stream_pos;
+    }
     ctx.budget = 1 << 16;
     ctx.host = &host;
+    saved_limits = rt::exchange_limits(options.limits);
   }
 
   /// Saves the stream and throws the recorded error, if any.
   void finish(CompiledProgram::Impl& p) {
-    p.stream_key = ctx.stream_key;
-    p.stream_pos = ctx.stream_counter;
+    rt::exchange_limits(saved_limits);
+    {
+      std::lock_guard<std::mutex> lock(p.state_mutex);
+      p.stream_key = ctx.stream_key;
+      p.stream_pos = ctx.stream_counter;
+    }
     // A run that failed inside a parallel loop left its array reductions (and the arrays they
     // hold) here; the run is over.
     host.array_reductions.clear();
     if (ctx.failed != 0) {
       if (host.internal) {
-        throw std::runtime_error(host.message);
+        throw rt::InternalError(host.message);
       }
       throw RunError(p.tables.sites.at(ctx.site), host.message);
     }

@@ -60,7 +60,9 @@ struct Options {
 };
 
 /// A program compiled to native code: owns the LLJIT, the code, the span table and the state
-/// that persists between calls (the seeded random stream). Not thread-safe: one run at a time.
+/// that persists between calls (the seeded random stream). Runs and calls may happen on several
+/// threads at once, each with its own context (DirectCall); the stream and the str pool they
+/// share are guarded. set_stream_state is not to race with a run.
 class CompiledProgram {
  public:
   struct Impl;

@@ -445,6 +445,20 @@ class FnLowering {
     b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, ok);
     b_.SetInsertPoint(ok);
   }
+  /// The interrupt check between the blocks of a long inline loop (a fused sum's chunks): the
+  /// run's limits are read each time, when it has any (no budget: a block is thousands of
+  /// elements).
+  void poll_block(std::uint32_t site) {
+    Value* limits = ctx_field(ml_.ptr_, kCtxInterrupt);
+    BasicBlock* check = block("poll.block");
+    BasicBlock* ok = block("poll.next");
+    b_.CreateCondBr(b_.CreateIsNull(limits), ok, check);
+    b_.SetInsertPoint(check);
+    Value* stop = b_.CreateCall(ml_.rt("kestrel_rt_poll", ml_.i32_, {ml_.ptr_, ml_.i32_}),
+                                {ctx_, i32c(site)});
+    b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, ok, cold_);
+    b_.SetInsertPoint(ok);
+  }
 
   // ---- reference counts ----
 

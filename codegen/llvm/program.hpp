@@ -3,6 +3,7 @@
 // the string constants the code points at, and per function its native and entry addresses.
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -57,6 +58,8 @@ struct CompiledProgram::Impl {
   std::int64_t stream_key = 0;
   std::int64_t stream_pos = 0;
   std::unordered_set<std::string> str_pool;  // str values read out of arrays
+  /// Guards the stream position and str_pool: calls from several threads may run at once.
+  std::mutex state_mutex;
 };
 
 }  // namespace kestrel::jit

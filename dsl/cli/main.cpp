@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -39,6 +41,8 @@ commands:
                      and whether the JIT's code came from the object cache (hit or miss)
       --no-cache     compile afresh: neither read nor write the JIT's object cache
                      ($XDG_CACHE_HOME/kestrel, else ~/.cache/kestrel)
+      --time-limit MS  stop the program with an error after MS milliseconds
+                     (Ctrl-C stops it the same way, "interrupted"; a second Ctrl-C kills)
   bench FILE         run FILE in the interpreter and the JIT and print compile time, run time
                      (median) and speed-up side by side, and whether both printed the same
       --fn NAME ARG...   time one function called with these scalar arguments instead
@@ -58,8 +62,18 @@ options:
   -h, --help         show this help
   --version          print the version
 
-exit status: 0 success, 1 the program has errors, 2 bad command line
+exit status: 0 success, 1 the program has errors, 2 bad command line, 130 `run` interrupted
 )";
+
+constexpr int kInterrupted = 130;  // 128 + SIGINT, as a shell reports a Ctrl-C
+
+/// Set by Ctrl-C while `run` runs a program: it stops with "interrupted" at its next poll.
+std::atomic<bool> g_run_interrupt{false};
+
+extern "C" void on_run_sigint(int) {
+  g_run_interrupt.store(true);
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process (a stuck compile)
+}
 
 int usage_error(const std::string& message) {
   std::cerr << "kestrel: " << message << "\n"
@@ -124,6 +138,14 @@ int cmd_run(const std::vector<std::string>& args) {
       options.mode = kestrel::Mode::Jit;
     } else if (arg == "--no-cache") {
       options.use_cache = false;
+    } else if (arg == "--time-limit") {
+      char* end = nullptr;
+      long long ms = k + 1 < args.size() ? std::strtoll(args[k + 1].c_str(), &end, 10) : 0;
+      if (k + 1 >= args.size() || end == args[k + 1].c_str() || *end != '\0' || ms < 1) {
+        return usage_error("--time-limit takes milliseconds, 1 or more");
+      }
+      options.time_limit_ms = ms;
+      ++k;
     } else if (!arg.empty() && arg[0] == '-') {
       return usage_error("unknown option for run: " + arg);
     } else {
@@ -134,8 +156,9 @@ int cmd_run(const std::vector<std::string>& args) {
     return usage_error("run takes exactly one FILE");
   }
   kestrel::Engine engine(options);
+  std::signal(SIGINT, on_run_sigint);
   try {
-    kestrel::Timings timings = engine.run_file(files[0]);
+    kestrel::Timings timings = engine.run_file(files[0], nullptr, &g_run_interrupt);
     std::fflush(stdout);
     if (time) {
       print_timings(timings);
@@ -144,7 +167,7 @@ int cmd_run(const std::vector<std::string>& args) {
   } catch (const kestrel::Error& error) {
     std::fflush(stdout);
     std::cerr << error.what();
-    return kProgramError;
+    return g_run_interrupt.load() ? kInterrupted : kProgramError;
   }
 }
 
@@ -500,10 +523,25 @@ int cmd_fmt(const std::vector<std::string>& args) {
   }
 }
 
+int run_command(std::vector<std::string> args);
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
+  // The engine turns every failure into kestrel::Error; this is the last line of defence (a
+  // std::bad_alloc in the command line's own code), so no input ends in std::terminate.
+  try {
+    return run_command(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::cerr << "kestrel: internal error: " << e.what() << "\n";
+    return kProgramError;
+  }
+}
+
+namespace {
+
+int run_command(std::vector<std::string> args) {
   if (args.empty()) {
     if (::isatty(STDIN_FILENO) != 0) {
       return run_repl();
@@ -550,3 +588,5 @@ int main(int argc, char** argv) {
   }
   return usage_error("unknown command '" + command + "'");
 }
+
+}  // namespace

@@ -244,6 +244,11 @@ int run_repl() {
       std::cerr << error.what();
       std::cerr.flush();
       ++failures;
+    } catch (const std::exception& error) {
+      // The engine gives only kestrel::Error; this keeps the REPL alive if that ever breaks.
+      std::fflush(stdout);
+      std::cerr << "error: internal error: " << error.what() << "\n";
+      ++failures;
     }
     std::cout.flush();
   }

@@ -28,10 +28,11 @@ class Backend {
   virtual std::string emit_llvm();
   virtual std::string emit_llvm_function(ir::FnId fn);
   /// Direct calls of native code (JIT only): the entry of `fn` (null: no direct calls, use
-  /// call()); begin_native gives the context pointer to pass first; end_native throws
+  /// call()); begin_native gives the context pointer to pass first (this thread's: calls on
+  /// several threads may run at once, one at a time on each); end_native throws
   /// codegen::RunError if the call failed. See codegen/llvm/jit.hpp's calling convention.
   virtual void* native_address(ir::FnId) { return nullptr; }
-  virtual void* begin_native() { return nullptr; }
+  virtual void* begin_native(const codegen::RunOptions&) { return nullptr; }
   virtual void end_native() {}
   /// The seeded stream's position after the last run, and before the next.
   virtual codegen::StreamState stream_state() const = 0;

@@ -1,6 +1,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <new>
 #include <optional>
 #include <sstream>
 
@@ -9,6 +10,8 @@
 #include "dsl/sema/check.hpp"
 #include "kestrel/kestrel.hpp"
 #include "parser/parse.hpp"
+#include "runtime/error.hpp"
+#include "runtime/limits.hpp"
 #include "runtime/parallel.hpp"
 
 namespace kestrel {
@@ -94,6 +97,44 @@ void throw_run_error(const diag::SourceManager& sources, const codegen::RunError
   throw_diagnostics(sources, diags);
 }
 
+void rethrow_as_error(const diag::SourceManager* sources) {
+  try {
+    throw;
+  } catch (const Error&) {
+    throw;
+  } catch (const codegen::RunError& error) {
+    if (sources != nullptr) {
+      throw_run_error(*sources, error);
+    }
+    throw Error("error: " + error.message() + "\n");
+  } catch (const rt::RuntimeError& error) {
+    throw Error(std::string("error: ") + error.what() + "\n");
+  } catch (const std::bad_alloc&) {
+    throw Error("error: out of memory\n");
+  } catch (const std::exception& error) {
+    throw Error(std::string("error: internal error: ") + error.what() + "\n");
+  } catch (...) {
+    throw Error("error: internal error: an exception of unknown type\n");
+  }
+}
+
+rt::Limits run_limits(const EngineOptions& options, const std::atomic<bool>* interrupt,
+                      const std::atomic<std::uint64_t>* epoch) {
+  rt::Limits limits;
+  limits.interrupt = interrupt;
+  if (epoch != nullptr) {
+    limits.epoch = epoch;
+    limits.start_epoch = epoch->load(std::memory_order_relaxed);
+  }
+  if (options.time_limit_ms > 0) {
+    limits.time_limit_ms = options.time_limit_ms;
+    limits.deadline_ns = rt::monotonic_ns() + options.time_limit_ms * 1'000'000;
+  }
+  limits.allow_io = options.allow_io;
+  limits.memory_limit = options.memory_limit;
+  return limits;
+}
+
 }  // namespace engine
 
 std::string_view version() { return KESTREL_VERSION; }
@@ -114,32 +155,34 @@ Diagnostics Engine::check_source(const std::string& name, const std::string& tex
   diag::DiagnosticList diags;
   sema::CheckOptions options;
   options.import_paths.push_back(options_.stdlib_dir);
-  sema::check_source(sources, name, text, options, diags);
+  engine::at_boundary(nullptr, [&] { sema::check_source(sources, name, text, options, diags); });
   return to_diagnostics(sources, diags);
 }
 
-Timings Engine::run_file(const std::filesystem::path& path, std::string* out) const {
-  return run_source(path.string(), read_file(path), out);
+Timings Engine::run_file(const std::filesystem::path& path, std::string* out,
+                         const std::atomic<bool>* interrupt) const {
+  return run_source(path.string(), read_file(path), out, interrupt);
 }
 
-Timings Engine::run_source(const std::string& name, const std::string& text,
-                           std::string* out) const {
+Timings Engine::run_source(const std::string& name, const std::string& text, std::string* out,
+                           const std::atomic<bool>* interrupt) const {
   Timings timings;
-  engine::Loaded loaded = engine::load(name, text, options_.stdlib_dir, &timings);
+  engine::Loaded loaded = engine::at_boundary(
+      nullptr, [&] { return engine::load(name, text, options_.stdlib_dir, &timings); });
   Stopwatch clock;
-  codegen::RunOptions run_options;
-  run_options.out = out;
-  try {
+  engine::at_boundary(loaded.sources.get(), [&] {
     // compile() raises RunError too, for what a backend cannot lower (a limit it has).
     std::unique_ptr<engine::Backend> code =
         engine::compile(loaded.program, options_.mode, options_);
     timings.compile_ms = clock.lap();
     timings.cached = code->cached();
     timings.cache_hit = code->cache_hit();
+    rt::Limits limits = engine::run_limits(options_, interrupt);
+    codegen::RunOptions run_options;
+    run_options.out = out;
+    run_options.limits = &limits;
     code->run_main(run_options);
-  } catch (const codegen::RunError& error) {
-    engine::throw_run_error(*loaded.sources, error);
-  }
+  });
   timings.run_ms = clock.lap();
   return timings;
 }
@@ -150,22 +193,23 @@ Module Engine::load_file(const std::filesystem::path& path) const {
 
 Module Engine::load_source(const std::string& name, const std::string& text) const {
   auto impl = std::make_shared<engine::ModuleImpl>();
-  impl->loaded = engine::load(name, text, options_.stdlib_dir, &impl->timings);
-  try {
+  impl->options = options_;
+  impl->loaded = engine::at_boundary(
+      nullptr, [&] { return engine::load(name, text, options_.stdlib_dir, &impl->timings); });
+  engine::at_boundary(impl->loaded.sources.get(), [&] {
     Stopwatch clock;
     impl->code = engine::compile(impl->loaded.program, options_.mode, options_);
     impl->timings.compile_ms = clock.lap();
     impl->timings.cached = impl->code->cached();
     impl->timings.cache_hit = impl->code->cache_hit();
-  } catch (const codegen::RunError& error) {
-    engine::throw_run_error(*impl->loaded.sources, error);
-  }
+  });
   return Module(std::move(impl));
 }
 
 std::string Engine::emit_llvm(const std::filesystem::path& path, std::string_view function) const {
-  engine::Loaded loaded =
-      engine::load(path.string(), read_file(path), options_.stdlib_dir, nullptr);
+  engine::Loaded loaded = engine::at_boundary(nullptr, [&] {
+    return engine::load(path.string(), read_file(path), options_.stdlib_dir, nullptr);
+  });
   ir::FnId fn;
   if (!function.empty()) {
     fn = loaded.program.find_function(function);
@@ -173,12 +217,10 @@ std::string Engine::emit_llvm(const std::filesystem::path& path, std::string_vie
       throw Error("error: no function '" + std::string(function) + "' in " + path.string() + "\n");
     }
   }
-  try {
+  return engine::at_boundary(loaded.sources.get(), [&] {
     std::unique_ptr<engine::Backend> code = engine::compile(loaded.program, Mode::Jit, options_);
     return fn.valid() ? code->emit_llvm_function(fn) : code->emit_llvm();
-  } catch (const codegen::RunError& error) {
-    engine::throw_run_error(*loaded.sources, error);
-  }
+  });
 }
 
 std::string Engine::format_file(const std::filesystem::path& path) const {

@@ -9,6 +9,7 @@
 #include "dsl/ir/param_writes.hpp"
 #include "runtime/array.hpp"
 #include "runtime/format.hpp"
+#include "runtime/limits.hpp"
 
 namespace kestrel {
 
@@ -127,6 +128,26 @@ codegen::Value to_value(ir::Type type, const detail::Slot& s) {
   return v;
 }
 
+/// A result array that views a borrowed argument (the caller's memory, which nothing here can
+/// keep alive) becomes a copy, so it may outlive the caller's vector; any other result array
+/// holds its own buffer and is shared as it is.
+void own_memory(codegen::Value& v) {
+  for (codegen::Value& e : v.elems) {
+    own_memory(e);
+  }
+  if (v.type.is_array() && !v.array.empty()) {
+    const auto* a = static_cast<const rt::Array*>(v.array.handle());
+    if (a->buffer != nullptr && a->buffer->borrowed()) {
+      v.array = codegen::ArrayRef(rt::copy(*a).detach());
+    }
+  }
+}
+
+/// The limits of one call of `m`'s code: the engine's, stopped also by Module::interrupt.
+rt::Limits call_limits(engine::ModuleImpl& m) {
+  return engine::run_limits(m.options, nullptr, &m.epoch);
+}
+
 /// Moves a call's result into `out` (arrays: the reference; a tuple: its flattened elements).
 void from_value(codegen::Value& v, detail::Slot& out) {
   if (v.type.is_tuple()) {
@@ -217,14 +238,20 @@ std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module_ptr, std:
 
 void* native_entry(FunctionImpl& fn) { return fn.native; }
 
-void* native_begin(FunctionImpl& fn) { return fn.module->code->begin_native(); }
+namespace {
+/// The limits of this thread's direct call (one at a time on a thread).
+thread_local rt::Limits t_direct_limits;
+}  // namespace
+
+void* native_begin(FunctionImpl& fn) {
+  t_direct_limits = call_limits(*fn.module);
+  codegen::RunOptions options;
+  options.limits = &t_direct_limits;
+  return fn.module->code->begin_native(options);
+}
 
 void native_end(FunctionImpl& fn) {
-  try {
-    fn.module->code->end_native();
-  } catch (const codegen::RunError& error) {
-    engine::throw_run_error(*fn.module->loaded.sources, error);
-  }
+  engine::at_boundary(fn.module->loaded.sources.get(), [&] { fn.module->code->end_native(); });
 }
 
 void* native_view(const Slot& view) {
@@ -237,6 +264,7 @@ void native_result(void* handle, Slot& out) {
   auto* a = static_cast<rt::Array*>(handle);
   v.type = ir::Type::array_of(static_cast<ir::Scalar>(a->elem), a->rank);
   v.array = codegen::ArrayRef(handle);
+  engine::at_boundary(nullptr, [&] { own_memory(v); });
   from_value(v, out);
 }
 
@@ -270,31 +298,37 @@ void native_tuple_end(FunctionImpl& fn, const std::int64_t* out, Slot& result) {
 }
 
 void invoke(FunctionImpl& fn, std::span<Slot> args, Slot& result) {
-  std::vector<codegen::Value> values;
-  values.reserve(args.size());
-  for (std::size_t k = 0; k < args.size(); ++k) {
-    values.push_back(to_value(fn.params[k], args[k]));
-  }
-  codegen::Value out;
-  try {
-    out = fn.module->code->call(fn.fn, values, codegen::RunOptions{});
-  } catch (const codegen::RunError& error) {
-    engine::throw_run_error(*fn.module->loaded.sources, error);
-  }
-  from_value(out, result);
+  engine::ModuleImpl& m = *fn.module;
+  engine::at_boundary(m.loaded.sources.get(), [&] {
+    std::vector<codegen::Value> values;
+    values.reserve(args.size());
+    for (std::size_t k = 0; k < args.size(); ++k) {
+      values.push_back(to_value(fn.params[k], args[k]));
+    }
+    rt::Limits limits = call_limits(m);
+    codegen::RunOptions options;
+    options.limits = &limits;
+    codegen::Value out = m.code->call(fn.fn, values, options);
+    own_memory(out);
+    from_value(out, result);
+  });
 }
 
 }  // namespace detail
 
 void Module::run(std::string* out) const {
   auto* m = static_cast<engine::ModuleImpl*>(impl_.get());
-  codegen::RunOptions options;
-  options.out = out;
-  try {
+  engine::at_boundary(m->loaded.sources.get(), [&] {
+    rt::Limits limits = call_limits(*m);
+    codegen::RunOptions options;
+    options.out = out;
+    options.limits = &limits;
     m->code->run_main(options);
-  } catch (const codegen::RunError& error) {
-    engine::throw_run_error(*m->loaded.sources, error);
-  }
+  });
+}
+
+void Module::interrupt() const {
+  static_cast<engine::ModuleImpl*>(impl_.get())->epoch.fetch_add(1, std::memory_order_relaxed);
 }
 
 Timings Module::load_timings() const {
@@ -426,11 +460,12 @@ std::vector<codegen::Value> text_args(const ir::Program& p, const ir::Function& 
 
 codegen::Value call_in(engine::ModuleImpl& m, ir::FnId fn,
                        const std::vector<codegen::Value>& args) {
-  try {
-    return m.code->call(fn, args, codegen::RunOptions{});
-  } catch (const codegen::RunError& error) {
-    engine::throw_run_error(*m.loaded.sources, error);
-  }
+  return engine::at_boundary(m.loaded.sources.get(), [&] {
+    rt::Limits limits = call_limits(m);
+    codegen::RunOptions options;
+    options.limits = &limits;
+    return m.code->call(fn, args, options);
+  });
 }
 
 }  // namespace

@@ -47,10 +47,13 @@
 
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/engine/backend.hpp"
+#include "dsl/engine/loaded.hpp"
 #include "dsl/sema/check.hpp"
 #include "kestrel/kestrel.hpp"
 #include "parser/ast_visit.hpp"
 #include "parser/parse.hpp"
+#include "runtime/error.hpp"
+#include "runtime/limits.hpp"
 
 namespace kestrel {
 
@@ -60,15 +63,6 @@ namespace ast = parser::ast;
 
 constexpr const char* kEntryFn = "__repl_entry";
 constexpr const char* kParamPrefix = "__repl_p";
-
-/// Our own broken invariant in the session: an internal error naming the place.
-#define KESTREL_SESSION_CHECK(cond)                                                               \
-  do {                                                                                            \
-    if (!(cond)) {                                                                                \
-      throw Error(std::string("error: internal REPL error: ") + #cond + " at " + __FILE__ + ":" + \
-                  std::to_string(__LINE__) + "\n");                                               \
-    }                                                                                             \
-  } while (0)
 
 /// A piece of the synthesized program that came from a user's text.
 struct Segment {
@@ -385,6 +379,11 @@ Session::~Session() = default;
 
 Timings Session::run(const std::string& entry, std::string* out,
                      const std::atomic<bool>* interrupt) {
+  return engine::at_boundary(nullptr, [&] { return run_entry(entry, out, interrupt); });
+}
+
+Timings Session::run_entry(const std::string& entry, std::string* out,
+                           const std::atomic<bool>* interrupt) {
   Impl& s = *impl_;
   Timings timings;
   auto t0 = std::chrono::steady_clock::now();
@@ -485,9 +484,10 @@ Timings Session::run(const std::string& entry, std::string* out,
     }
   }
   code->set_stream_state(s.stream);
+  rt::Limits limits = engine::run_limits(s.engine_options, interrupt);
   codegen::RunOptions options;
   options.out = out;
-  options.interrupt = interrupt;
+  options.limits = &limits;
   codegen::Value result;
   try {
     result = code->call(rp.find_function(kEntryFn), args, options);
@@ -527,11 +527,11 @@ Timings Session::run(const std::string& entry, std::string* out,
       for (ir::Type e : rp.types.elems(v.type)) {
         v.elems.push_back(e);
         v.elem_texts.push_back(ir::type_name(rp.types, e));
-        KESTREL_SESSION_CHECK(at < values.size());
+        KESTREL_ASSERT(at < values.size(), "an entry returned fewer values than it persists");
         v.value.elems.push_back(std::move(values[at++]));
       }
     } else {
-      KESTREL_SESSION_CHECK(at < values.size());
+      KESTREL_ASSERT(at < values.size(), "an entry returned fewer values than it persists");
       v.value = std::move(values[at++]);
     }
     auto it = declared.find(v.name);

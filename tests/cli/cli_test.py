@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""End-to-end tests of the `kestrel` command line: exit codes, help, version, check and fmt.
+"""End-to-end tests of the `kestrel` command line: exit codes, help, version, check, fmt, run's
+--time-limit and Ctrl-C.
 
 usage: cli_test.py KESTREL SOURCE_ROOT
 """
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 KESTREL, ROOT = sys.argv[1], sys.argv[2]
 failures = []
@@ -143,6 +146,29 @@ with tempfile.TemporaryDirectory() as tmp:
         failures.append(f"--threads 1/2/8 or the modes disagree: {outs!r}")
     expect("--threads 0 is refused", run("run", "--threads", "0", script), 2,
            stderr_has="--threads takes a count")
+
+# Stopping `run`: --time-limit, and Ctrl-C (SIGINT), both a runtime error at the loop, in both
+# modes; Ctrl-C exits with 130 as a shell expects.
+with tempfile.TemporaryDirectory() as tmp:
+    script = os.path.join(tmp, "spin.kst")
+    with open(script, "w") as f:
+        f.write("print(\"started\")\nvar n = 0\nwhile true {\n    n += 1\n}\n")
+    for mode in ("--interp", "--jit"):
+        expect(f"run {mode} --time-limit", run("run", mode, "--time-limit", "200", script), 1,
+               stderr_has=f"{script}:4:5: error: time limit of 200 ms exceeded")
+        p = subprocess.Popen([KESTREL, "run", mode, script], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+        time.sleep(1.0)  # started, compiled, looping (stdout is a pipe: not flushed yet)
+        p.send_signal(signal.SIGINT)
+        try:
+            out, err = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+        expect(f"run {mode}: Ctrl-C", subprocess.CompletedProcess(p.args, p.returncode, out, err),
+               130, stderr_has=f"{script}:4:5: error: interrupted")
+    expect("--time-limit 0 is refused", run("run", "--time-limit", "0", script), 2,
+           stderr_has="--time-limit takes milliseconds")
 
 for failure in failures:
     print("FAIL " + failure)

@@ -158,6 +158,18 @@ def pty_session():
         s.send("sq(total)\r")
         out = s.expect(PROMPT)
         check("the session goes on after Ctrl-C", "144" in out, repr(out))
+        # Ctrl-C inside a long runtime operation (a sum of 10^7 elements, polled per chunk), in
+        # both modes: the loop's back-edges alone would not be polled for minutes.
+        for mode in ("interp", "jit"):
+            s.send(f":mode {mode}\r")
+            s.expect(PROMPT)
+            s.send("let big = ones(10000000); var t = 0.0; print(\"summing\"); "
+                   "for k in 0..100000 { t += sum(big) }\r")
+            s.expect("summing\r?\n")
+            time.sleep(0.3)
+            s.send("\x03")
+            out = s.expect(PROMPT, timeout=10)
+            check(f"Ctrl-C stops a {mode} entry inside sum", "interrupted" in out, repr(out))
         s.send(":quit\r")
         rc = s.wait()
         check(":quit leaves with status 0", rc == 0, f"rc={rc}")

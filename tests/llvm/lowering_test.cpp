@@ -191,9 +191,11 @@ Outcome run_interrupted(const std::string& text, Mode mode) {
     return o;
   }
   std::atomic<bool> stop{true};
+  rt::Limits limits;
+  limits.interrupt = &stop;
   codegen::RunOptions options;
   options.out = &o.out;
-  options.interrupt = &stop;
+  options.limits = &limits;
   try {
     if (mode == Mode::Interp) {
       auto code = interp::compile(*program);

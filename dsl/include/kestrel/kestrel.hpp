@@ -68,6 +68,18 @@ struct EngineOptions {
   /// `~/.cache/kestrel`. A folder that cannot be written silently disables it.
   bool use_cache = true;
   std::filesystem::path cache_dir;
+  /// False: read_csv, load_npy and save_npy stop the run with a runtime error at their
+  /// file:line:col instead of touching a file.
+  bool allow_io = true;
+  /// Bytes of array memory: an allocation that would make the arrays live in the process (heap
+  /// and memory-mapped) hold more than this is a runtime error at its file:line:col ("memory
+  /// limit of N bytes exceeded"), not an abort. 0: no limit (an allocation the system refuses
+  /// is still a runtime error, "out of memory").
+  std::int64_t memory_limit = 0;
+  /// Milliseconds: a run (run_file, Module::run, one call of a Function, a Session entry) that
+  /// takes longer stops with the runtime error "time limit of N ms exceeded" (within about
+  /// 100 ms, also inside long operations such as `@` or `sum`). 0: no limit.
+  std::int64_t time_limit_ms = 0;
 };
 
 class Module;
@@ -84,9 +96,12 @@ class Engine {
   /// Runs a script: its top-level statements in order, in the engine's mode. print() writes to
   /// `out` (stdout when null). Throws Error with the rendered diagnostics on a compile error,
   /// and with the runtime error at its `file:line:col` when the program fails while running.
-  Timings run_file(const std::filesystem::path& path, std::string* out = nullptr) const;
-  Timings run_source(const std::string& name, const std::string& text,
-                     std::string* out = nullptr) const;
+  /// When `interrupt` becomes true (set from another thread or a signal handler) the run stops
+  /// with the runtime error "interrupted" within about 100 ms.
+  Timings run_file(const std::filesystem::path& path, std::string* out = nullptr,
+                   const std::atomic<bool>* interrupt = nullptr) const;
+  Timings run_source(const std::string& name, const std::string& text, std::string* out = nullptr,
+                     const std::atomic<bool>* interrupt = nullptr) const;
 
   /// Parses, checks and compiles a file (and its imports) without running its top-level
   /// statements; look its functions up with Module::function. Throws Error (diagnostics).
@@ -477,9 +492,10 @@ struct Native<Array<T, R>> {
 
 /// The native entry of a bound function, or null when it runs in the interpreter.
 void* native_entry(FunctionImpl& fn);
-/// Prepares the context for one direct call and returns it.
+/// Prepares this thread's context for one direct call and returns it.
 void* native_begin(FunctionImpl& fn);
-/// Throws Error (the runtime error at its location) when the call failed.
+/// Ends this thread's direct call; throws Error (the runtime error at its location) when the
+/// call failed.
 void native_end(FunctionImpl& fn);
 /// A runtime array over an ArrayView argument's memory (one owned reference; no copy).
 void* native_view(const Slot& view);
@@ -541,7 +557,17 @@ class Function;
 /// result as std::string; a tuple result as std::tuple (or std::pair) of those, nested tuples as
 /// nested std::tuples. Calling it runs the function in the engine's mode — in JIT mode a
 /// direct call of the native code through a pointer of this signature; a runtime error throws
-/// Error with its file:line:col.
+/// Error with its file:line:col, and so does anything else that goes wrong inside ("internal
+/// error: ..."): a call never ends the process.
+///
+/// Threads: a Function (and any Function of the same Module) may be called from several threads
+/// at once; each call has its own state. Calls that draw from the seeded stream (`random()`)
+/// each start from the stream's position when they start, so concurrent draws may repeat.
+/// Stopping: Module::interrupt() and EngineOptions::time_limit_ms stop a running call with the
+/// runtime error "interrupted" / "time limit of N ms exceeded".
+/// Results: an array result that views an array argument (`return x[1:3]`) is a copy, because the
+/// caller's memory (a std::vector, a span) is borrowed for the call only and the result may
+/// outlive it; any other array result is the function's own memory, shared without a copy.
 template <class R, class... A>
 class Function<R(A...)> {
   static_assert(!(detail::IsTuple<detail::Param<A>>::value || ...),
@@ -569,17 +595,20 @@ class Function<R(A...)> {
   explicit Function(std::shared_ptr<detail::FunctionImpl> impl)
       : impl_(std::move(impl)), native_(detail::native_entry(*impl_)) {}
 
-  /// JIT mode: a direct call of the native entry, with this signature.
+  /// JIT mode: a direct call of the native entry, with this signature. The arguments are
+  /// converted first (that may throw), then the call runs between native_begin and native_end.
   template <std::size_t... I>
   R call_native(std::index_sequence<I...>, detail::Param<A>... args) const {
     detail::NativeArgs<sizeof...(A)> held;
+    std::tuple<typename detail::Native<detail::Param<A>>::type...> natives{
+        detail::to_native(args, held.handles[I])...};
     if constexpr (detail::IsTuple<R>::value) {
       // The elements come back flattened, through a buffer passed after the context.
       using Fn = void (*)(void*, std::int64_t*, typename detail::Native<detail::Param<A>>::type...);
       auto fn = reinterpret_cast<Fn>(native_);
       std::array<std::int64_t, detail::Leaves<R>::value> out{};
       void* ctx = detail::native_begin(*impl_);
-      fn(ctx, out.data(), detail::to_native(args, held.handles[I])...);
+      fn(ctx, out.data(), std::get<I>(natives)...);
       detail::Slot result;
       detail::native_tuple_end(*impl_, out.data(), result);  // throws on failure
       return detail::Boundary<R>::get(result);
@@ -589,10 +618,10 @@ class Function<R(A...)> {
       auto fn = reinterpret_cast<Fn>(native_);
       void* ctx = detail::native_begin(*impl_);
       if constexpr (std::is_void_v<R>) {
-        fn(ctx, detail::to_native(args, held.handles[I])...);
+        fn(ctx, std::get<I>(natives)...);
         detail::native_end(*impl_);
       } else {
-        auto r = fn(ctx, detail::to_native(args, held.handles[I])...);
+        auto r = fn(ctx, std::get<I>(natives)...);
         detail::native_end(*impl_);  // throws on failure, when `r` is a zero value
         if constexpr (std::is_same_v<R, std::string>) {
           return *r;
@@ -638,6 +667,11 @@ class Module {
   }
   /// Runs the file's top-level statements; print() writes to `out` (stdout when null).
   void run(std::string* out = nullptr) const;
+  /// Stops every call of this module's functions (and run()) running now, from any thread: each
+  /// ends with the runtime error "interrupted" within about 100 ms, also inside long runtime
+  /// operations. Calls that start afterwards run normally. Safe to call from any thread, and
+  /// from copies of the Module.
+  void interrupt() const;
   /// How long loading took: parse, check and compile (run_ms is 0).
   Timings load_timings() const;
   /// The names of the functions a caller can bind, with their Kestrel signatures.
@@ -712,6 +746,7 @@ class Session {
   std::vector<std::string> definitions() const;
 
  private:
+  Timings run_entry(const std::string& entry, std::string* out, const std::atomic<bool>* interrupt);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
