@@ -257,6 +257,7 @@ class Gen {
   std::string sx_leaf(E e);
   std::string ax(const Ty& t, int depth);
   std::string idx(int n);
+  std::string typed(const std::string& text, E e);  // a bare literal converted to e
   std::string call_args(const FnSig& fn, int depth);
   std::string launch_arg(const Ty& t, std::set<int>* used);
   std::string cmp_op(bool effects_both);
@@ -418,6 +419,12 @@ std::string Gen::lit(E e) {
   return "0";
 }
 
+std::string Gen::typed(const std::string& text, E e) {
+  bool literal = !text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) != 0 ||
+                                   text.rfind("(-", 0) == 0);
+  return literal ? std::string(elem_name(e)) + "(" + text + ")" : text;
+}
+
 std::string Gen::idx(int n) {
   // A loop variable whose values all lie in [0, n), else any integer modulo n, else a literal.
   if (chance(35)) {
@@ -559,6 +566,11 @@ std::string Gen::sx(E e, int depth) {
         int mid = effects_;
         std::string r = sx(b, d);
         bool both = mid > before && effects_ > mid;
+        if (a != b) {
+          // an untyped literal takes its partner's type (2147483648 > 1i32 does not check)
+          l = typed(l, a);
+          r = typed(r, b);
+        }
         return "(" + l + " " + cmp_op(both) + " " + r + ")";
       }
       case 10: {  // conversions
@@ -1041,6 +1053,13 @@ void Gen::stmt() {
       if (loop_depth_ == 0 || in_parallel_ || !on("break_continue")) {
         continue;
       }
+      if (cur_fn_ != nullptr && !in_kernel_ && cur_fn_->rets.size() == 1 && chance(30)) {
+        // an early return from inside a loop
+        const Ty& t = cur_fn_->rets[0];
+        line("if " + sx(E::Bool, 2) + " { return " + (t.rank == 0 ? sx(t.e, 2) : ax(t, 1)) +
+             " }");
+        return;
+      }
       line("if " + sx(E::Bool, 2) + " { " + (chance(50) ? "break" : "continue") + " }");
     } else {
       if (!on("random_stream") || in_parallel_) {
@@ -1057,8 +1076,8 @@ void Gen::stmt() {
 }
 
 void Gen::stmt_let() {
-  bool array =
-      on("arrays") && chance(40) && (on("array_in_loop") || (loop_depth_ == 0 && !in_parallel_));
+  bool in_loop = loop_depth_ > 0 || in_parallel_;
+  bool array = on("arrays") && chance(in_loop ? 55 : 40) && (on("array_in_loop") || !in_loop);
   E e = scalar_elem();
   Ty t = array ? array_ty(e) : Ty{e, 0, 0, 0};
   bool mut = chance(50);
@@ -1091,6 +1110,20 @@ void Gen::stmt_let() {
   }
   line(std::string(mut ? "var " : "let ") + name + " = " + init);
   declare(Var{name, t, mut, buf});
+  if (!in_parallel_ && chance(50)) {
+    // the intermediate value, or one element of it (an index into a fresh array)
+    if (t.rank == 1 && chance(50)) {
+      line("print(" + name + "[" + idx(t.d0) + "])");
+    } else if (t.rank == 2 && chance(50)) {
+      line("print(" + name + "[" + idx(t.d0) + ", " + idx(t.d1) + "])");
+    } else {
+      line("print(" + name + ")");
+    }
+    if (cur_fn_ != nullptr) {
+      cur_fn_->prints = true;
+      cur_fn_->effects = true;
+    }
+  }
 }
 
 void Gen::stmt_assign() {
@@ -1119,9 +1152,25 @@ void Gen::stmt_assign() {
     stmt_let();
     return;
   }
-  const Var& a = *pick(as);
+  Var& a = const_cast<Var&>(*pick(as));
+  if (a.mut && chance(20)) {
+    // rebinding a var array: it may now share any buffer
+    line(a.name + " = " + ax(a.ty, 2));
+    a.buf = kUnknownBuf;
+    return;
+  }
   if (cur_fn_ != nullptr && (a.buf < 0 || a.buf >= 1000000)) {
     cur_fn_->effects = true;  // may write the caller's array
+  }
+  if (a.ty.rank == 2 && chance(25)) {
+    // writes through a column view or a transposed view
+    if (chance(50) && on("slices")) {
+      line(a.name + "[:, " + idx(a.ty.d1) + "] = " +
+           (chance(50) ? sx(a.ty.e, 2) : ax(Ty{a.ty.e, 1, a.ty.d0, 0}, 2)));
+    } else if (on("transpose")) {
+      line(a.name + ".T[" + idx(a.ty.d1) + ", " + idx(a.ty.d0) + "] = " + sx(a.ty.e, 2));
+    }
+    return;
   }
   std::string op = is_num(a.ty.e) && chance(40) ? " += " : " = ";
   if (on("slices") && chance(35)) {
@@ -1711,6 +1760,20 @@ std::string Gen::program() {
       error_done_ = true;
     }
     stmt();
+  }
+  // the final values of the top-level variables
+  std::vector<std::string> finals;
+  for (const Var& v : scopes_.back()) {
+    if (v.ty.rank == 0 || (v.ty.d0 <= 6 && v.ty.d1 <= 6)) {
+      finals.push_back(v.name);
+    }
+  }
+  for (std::size_t i = 0; i < finals.size(); i += 4) {
+    std::string p = "print(\"final\"";
+    for (std::size_t k = i; k < finals.size() && k < i + 4; ++k) {
+      p += ", " + finals[k];
+    }
+    line(p + ")");
   }
   pop();
   return out_;
