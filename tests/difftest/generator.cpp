@@ -1045,7 +1045,9 @@ void Gen::stmt() {
       }
       stmt_call();
     } else if (r < 93) {
-      if (kernels_.empty() || in_parallel_ || cur_fn_ != nullptr) {
+      // a launch makes its output array here: inside a loop only with array_in_loop
+      if (kernels_.empty() || in_parallel_ || cur_fn_ != nullptr ||
+          (loop_depth_ > 0 && !on("array_in_loop"))) {
         continue;
       }
       stmt_launch();
@@ -1056,8 +1058,7 @@ void Gen::stmt() {
       if (cur_fn_ != nullptr && !in_kernel_ && cur_fn_->rets.size() == 1 && chance(30)) {
         // an early return from inside a loop
         const Ty& t = cur_fn_->rets[0];
-        line("if " + sx(E::Bool, 2) + " { return " + (t.rank == 0 ? sx(t.e, 2) : ax(t, 1)) +
-             " }");
+        line("if " + sx(E::Bool, 2) + " { return " + (t.rank == 0 ? sx(t.e, 2) : ax(t, 1)) + " }");
         return;
       }
       line("if " + sx(E::Bool, 2) + " { " + (chance(50) ? "break" : "continue") + " }");
@@ -1165,8 +1166,8 @@ void Gen::stmt_assign() {
   if (a.ty.rank == 2 && chance(25)) {
     // writes through a column view or a transposed view
     if (chance(50) && on("slices")) {
-      line(a.name + "[:, " + idx(a.ty.d1) + "] = " +
-           (chance(50) ? sx(a.ty.e, 2) : ax(Ty{a.ty.e, 1, a.ty.d0, 0}, 2)));
+      line(a.name + "[:, " + idx(a.ty.d1) +
+           "] = " + (chance(50) ? sx(a.ty.e, 2) : ax(Ty{a.ty.e, 1, a.ty.d0, 0}, 2)));
     } else if (on("transpose")) {
       line(a.name + ".T[" + idx(a.ty.d1) + ", " + idx(a.ty.d0) + "] = " + sx(a.ty.e, 2));
     }
@@ -1393,7 +1394,9 @@ void Gen::stmt_parallel() {
   in_parallel_ = saved_par;
   outer_scopes_ = saved_outer;
   work_ = saved_work;
-  if (!in_parallel_ && (!reds.empty() || !out.empty())) {
+  // In a function the results often stay unprinted (the function may return them), so the
+  // function stays free of effects and callable from another parallel loop.
+  if (!in_parallel_ && (!reds.empty() || !out.empty()) && (cur_fn_ == nullptr || chance(50))) {
     std::string p = "print(";
     for (std::size_t k = 0; k < reds.size(); ++k) {
       p += (k ? ", " : "") + reds[k].first.name;
@@ -1415,7 +1418,9 @@ void Gen::stmt_call() {
     std::string a = fresh("t");
     std::string b = fresh("t");
     std::string call = fn.name + "(" + call_args(fn, 2) + ")";
-    if (chance(30)) {
+    bool arrays = fn.rets[0].rank > 0 || fn.rets[1].rank > 0;
+    bool in_loop = loop_depth_ > 0 || in_parallel_;
+    if (chance(30) || (arrays && in_loop && !on("array_in_loop"))) {
       line("print(" + call + ")");
     } else {
       line("let (" + a + ", " + b + ") = " + call);
