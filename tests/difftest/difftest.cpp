@@ -14,6 +14,7 @@
 //   kestrel_difftest --list-features          the feature table (what the generator covers)
 //   kestrel_difftest --print SEED             the program for a seed
 //   kestrel_difftest --run FILE               one file in every configuration, in-process
+//   kestrel_difftest --shrink-file FILE       shrinks a saved finding to FILE.min.kst
 //
 // Exit status: 0 when every program agreed in every configuration, 1 when anything was found.
 #include <fcntl.h>
@@ -595,6 +596,32 @@ int campaign(const Args& args, const std::string& self) {
   return found.empty() ? 0 : 1;
 }
 
+/// Shrinks one saved program (in a worker, so a crash is an outcome) to FILE.min.kst.
+int shrink_file(const Args& args, const std::string& self, const std::string& path) {
+  std::vector<std::string> wargs = {self, "--worker", "--configs", args.configs};
+  if (!args.cache) {
+    wargs.push_back("--no-cache");
+  }
+  Worker worker(wargs, "/dev/null");
+  fs::path file = fs::absolute(path);
+  Outcome o = worker.run("file " + file.string(), args.timeout);
+  std::cout << "outcome: " << o.sig << "\n" << o.detail;
+  if (o.kind == "ok" || o.kind == "ok-error") {
+    return 0;
+  }
+  fs::path out = file;
+  out.replace_extension(".min.kst");
+  fs::path scratch = file;
+  scratch.replace_extension(".try.kst");
+  std::string small =
+      shrink(worker, read_text(file), o.sig, scratch, args.timeout, o.kind == "hang" ? 30 : 600);
+  fs::remove(scratch);
+  write_text(out, small);
+  std::cout << "shrunk to " << split_lines(small).size() << " lines: " << out.string() << "\n"
+            << small;
+  return 1;
+}
+
 int run_file_in_process(const std::string& path, const std::vector<Config>& configs) {
   std::string text = read_text(path);
   for (const Config& c : configs) {
@@ -611,7 +638,8 @@ int run_file_in_process(const std::string& path, const std::vector<Config>& conf
   std::cerr << "usage: kestrel_difftest --count N [--start S] [--findings DIR] [--features SPEC]\n"
                "                        [--configs i1,i8,j1,j2,j8] [--timeout SEC] [--shrink K]\n"
                "                        [--progress K] [--no-cache]\n"
-               "       kestrel_difftest --list-features | --print SEED | --run FILE\n"
+               "       kestrel_difftest --list-features | --print SEED | --run FILE |\n"
+               "                        --shrink-file FILE\n"
                "SPEC: comma-separated +name / -name / all / none applied to the defaults\n";
   std::exit(2);
 }
@@ -624,6 +652,7 @@ int main(int argc, char** argv) {
   bool worker = false;
   std::string print_seed;
   std::string run_path;
+  std::string shrink_path;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -668,6 +697,8 @@ int main(int argc, char** argv) {
       print_seed = value();
     } else if (is("--run")) {
       run_path = value();
+    } else if (is("--shrink-file")) {
+      shrink_path = value();
     } else {
       usage();
     }
@@ -688,6 +719,9 @@ int main(int argc, char** argv) {
   }
   if (!run_path.empty()) {
     return run_file_in_process(run_path, configs);
+  }
+  if (!shrink_path.empty()) {
+    return shrink_file(args, argv[0], shrink_path);
   }
   if (args.count == 0) {
     usage();
