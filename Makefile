@@ -4,7 +4,7 @@ BUILD ?= build
 PRESET ?= release
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test demo asan fuzz bench format clean
+.PHONY: all deps build test demo asan fuzz bench difftest format clean
 
 all: build
 
@@ -25,6 +25,16 @@ asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --preset asan -j $(JOBS)
+
+# The differential random-program tester: N generated programs from seed SEED, each run in the
+# interpreter and the JIT at 1, 2 and 8 threads; findings (shrunk) under $(BUILD)/difftest-findings.
+# FEATURES switches parts of the generator (+name/-name; kestrel_difftest --list-features).
+N ?= 1000
+SEED ?= 1
+FEATURES ?=
+difftest: build
+	@$(BUILD)/kestrel_difftest --count $(N) --start $(SEED) --progress 100 \
+	  --findings $(BUILD)/difftest-findings --features=$(FEATURES)
 
 bench: build
 	@$(BUILD)/bench/kestrel_bench
