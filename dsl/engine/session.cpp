@@ -118,6 +118,13 @@ struct Var {
   std::vector<ir::Type> elems;  // a tuple's element types (same table); empty for the rest
   std::vector<std::string> elem_texts;
   codegen::Value value;  // a tuple's elements in value.elems
+  /// Where the user declared it: its name in the entry that did (`<repl:N>`), so that a
+  /// diagnostic about the declaration shows what the user typed, not the prelude's
+  /// `let x = __repl_p0`.
+  std::shared_ptr<const std::string> decl_text;
+  std::string decl_source;
+  std::uint32_t decl_begin = 0;
+  std::uint32_t decl_end = 0;
 };
 
 /// A Kestrel string literal holding `s`, escaped as `kestrel fmt` escapes it.
@@ -291,7 +298,13 @@ struct Session::Impl {
       } else {
         text = init(v.type, v.value);
       }
-      b.raw((v.is_var ? "var " : "let ") + v.name + " = " + text + "\n");
+      b.raw(v.is_var ? "var " : "let ");
+      if (v.decl_text != nullptr) {
+        b.mapped(v.decl_text, v.decl_source, v.decl_begin, v.decl_end);  // the name, as declared
+      } else {
+        b.raw(v.name);
+      }
+      b.raw(" = " + text + "\n");
     }
     if (plan.shadows) {
       b.raw("while true {\n");
@@ -537,10 +550,27 @@ Timings Session::run(const std::string& entry, std::string* out,
     auto it = declared.find(v.name);
     if (std::find(plan.new_names.begin(), plan.new_names.end(), v.name) != plan.new_names.end()) {
       v.is_var = it->second.second;
+      // The name in its (last) declaration in this entry.
+      for (std::size_t k : plan.other_stmts) {
+        if (const auto* let = ast::ast_if<ast::LetStmt>(plan.tree.stmts[k])) {
+          for (const ast::Ident& id : let->names) {
+            if (id.name == v.name) {
+              v.decl_text = plan.text;
+              v.decl_source = "<repl:" + std::to_string(number) + ">";
+              v.decl_begin = id.begin;
+              v.decl_end = id.end;
+            }
+          }
+        }
+      }
     } else {
       for (const Var& old : s.vars) {
         if (old.name == v.name) {
           v.is_var = old.is_var;
+          v.decl_text = old.decl_text;
+          v.decl_source = old.decl_source;
+          v.decl_begin = old.decl_begin;
+          v.decl_end = old.decl_end;
         }
       }
     }

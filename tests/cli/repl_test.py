@@ -199,6 +199,7 @@ def pipe_session():
         "let name = \"kestrel\"",
         "print(name, base)",
         "undefined_thing",
+        "base = 1",
         ":type add(1, 2) * 1.5",
         "let v = zeros(3)",
         "v[1] = 5.0",
@@ -218,6 +219,9 @@ def pipe_session():
     check("piped: expression value", "42" in lines, repr(p.stdout))
     check("piped: string persists", "kestrel 40" in lines, repr(p.stdout))
     check("piped: error on stderr", "undefined_thing" in p.stderr, repr(p.stderr))
+    check("piped: a note shows the declaration as typed",
+          "<repl:2>:1:5: note: declared here\n    let base = 40\n" in p.stderr
+          and "__repl" not in p.stderr, repr(p.stderr))
     check("piped: :type", "f64" in lines, repr(p.stdout))
     check("piped: array persists and is mutable", "[0 5 0]" in lines, repr(p.stdout))
     check("piped: a decorator on its own line", "10.0" in lines and "@unchecked" not in p.stderr,
