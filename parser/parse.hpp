@@ -2,6 +2,7 @@
 // The parser's public entry points: source text in, parse tree (or diagnostics) out.
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "dsl/diag/diagnostic.hpp"
 #include "parser/ast.hpp"
@@ -20,8 +21,9 @@ std::optional<ast::Program> parse_program(const diag::SourceFile& file,
 std::optional<ast::Expr> parse_expression(const diag::SourceFile& file,
                                           diag::DiagnosticList& diags);
 
-/// The canonical text of a program (`kestrel fmt`): parsing it gives the same tree.
-std::string format_program(const ast::Program& program);
+/// The canonical text of a program (`kestrel fmt`): parsing it gives the same tree. With the
+/// program's source text, its comments and blank lines are kept (see format.cpp).
+std::string format_program(const ast::Program& program, std::string_view source = {});
 std::string format_expr(const ast::Expr& expr);
 std::string format_type(const ast::Type& type);
 

@@ -179,6 +179,20 @@ T parallel_reduce(CombineOp op, const T* p, std::int64_t n) {
       std::is_same_v<T, std::int64_t> || std::is_same_v<T, double> || std::is_same_v<T, float>,
       "parallel_reduce: i64, f64 or f32");
   T id = combine_identity<T>(op);
+  if constexpr (std::is_same_v<T, float>) {
+    if (op == CombineOp::Add) {
+      // As rt::reduce sums f32: in f64, rounded once (runtime/reduce.hpp).
+      auto wide = [&](std::int64_t lo, std::int64_t hi) {
+        double acc = 0;
+        for (std::int64_t k = lo; k < hi; ++k) {
+          acc += static_cast<double>(p[k]);
+        }
+        return acc;
+      };
+      return static_cast<float>(parallel_reduce_chunks<double>(
+          0, n, 0.0, wide, [](double a, double b) { return a + b; }));
+    }
+  }
   auto partial = [&](std::int64_t lo, std::int64_t hi) {
     // Sum and product start from the identity as rt::reduce does (acc = 0; acc = acc + x).
     T acc = op == CombineOp::Add ? T{} : id;
@@ -233,7 +247,7 @@ void parallel_elementwise(std::int64_t n, Fn&& body) {
 /// kParallelReduceThreshold elements.
 template <class T>
 T parallel_sum(const T* p, std::int64_t n) {
-  if (n < kParallelReduceThreshold) {
+  if (!std::is_same_v<T, float> && n < kParallelReduceThreshold) {
     T partials[kParallelReduceThreshold / kReduceChunk];
     std::int64_t count = chunks_in(0, n, kReduceChunk);
     for (std::int64_t c = 0; c < count; ++c) {

@@ -395,8 +395,7 @@ int bench_suite(const std::string& suite_path, const BenchSpec& defaults) {
                   interp.run_ms, jit.run_ms, jit.compile_ms, interp.run_ms / jit.run_ms,
                   same ? "yes" : "NO: the modes differ");
       if (!same) {
-        std::printf("%s",
-                    kestrel::cli::unified_diff(interp_out, jit_out, "interp", "jit").c_str());
+        std::printf("%s", kestrel::cli::unified_diff(interp_out, jit_out, "interp", "jit").c_str());
       }
       status = same ? status : kProgramError;
     } catch (const kestrel::Error& error) {

@@ -231,7 +231,7 @@ std::string Engine::format_file(const std::filesystem::path& path) const {
   if (!program) {
     throw Error(diag::render(sources, diags), diags.error_count());
   }
-  return parser::format_program(*program);
+  return parser::format_program(*program, file.text());
 }
 
 }  // namespace kestrel

@@ -33,8 +33,11 @@
 //  * An entry is checked first without the return (a probe: it gives the types of the entry's
 //    top-level declarations and of a final expression), then compiled for real: with the return,
 //    and with a final non-void expression wrapped in print() so its value is shown.
-//  * Nothing is committed until the entry has run to completion, so a syntax, type or runtime
-//    error (or Ctrl-C) leaves the session as it was.
+//  * A syntax or type error leaves the session as it was. A runtime error (or Ctrl-C) keeps
+//    every write the entry made before it, as Python's REPL does: array elements (written in
+//    place) and the persisted `var` scalars (each also written to a one-element array passed in,
+//    its "box", after every assignment: Impl::boxed, box_writes). The entry's new definitions
+//    and variables, and the seeded stream's position, are committed only when it completes.
 //  * Diagnostics are mapped back from the synthesized program onto the entry's own text
 //    (`<repl>:line:col`), or onto the entry that defined a function (`<repl:N>`).
 //
@@ -42,6 +45,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <optional>
 
@@ -52,6 +56,7 @@
 #include "kestrel/kestrel.hpp"
 #include "parser/ast_visit.hpp"
 #include "parser/parse.hpp"
+#include "runtime/array.hpp"
 #include "runtime/error.hpp"
 #include "runtime/limits.hpp"
 
@@ -63,6 +68,7 @@ namespace ast = parser::ast;
 
 constexpr const char* kEntryFn = "__repl_entry";
 constexpr const char* kParamPrefix = "__repl_p";
+constexpr const char* kBoxPrefix = "__repl_b";
 
 /// A piece of the synthesized program that came from a user's text.
 struct Segment {
@@ -112,6 +118,13 @@ struct Var {
   std::vector<ir::Type> elems;  // a tuple's element types (same table); empty for the rest
   std::vector<std::string> elem_texts;
   codegen::Value value;  // a tuple's elements in value.elems
+  /// Where the user declared it: its name in the entry that did (`<repl:N>`), so that a
+  /// diagnostic about the declaration shows what the user typed, not the prelude's
+  /// `let x = __repl_p0`.
+  std::shared_ptr<const std::string> decl_text;
+  std::string decl_source;
+  std::uint32_t decl_begin = 0;
+  std::uint32_t decl_end = 0;
 };
 
 /// A Kestrel string literal holding `s`, escaped as `kestrel fmt` escapes it.
@@ -124,6 +137,64 @@ std::string quote(const std::string& s) {
 bool is_str(ir::Type t) { return t.is_scalar() && t.scalar == ir::Scalar::Str; }
 
 /// Scalars (str too), arrays, and tuples of them.
+/// The runtime element type of a boxed scalar.
+rt::Elem box_elem(ir::Scalar s) {
+  switch (s) {
+    case ir::Scalar::Bool:
+      return rt::Elem::Bool;
+    case ir::Scalar::I32:
+      return rt::Elem::I32;
+    case ir::Scalar::I64:
+      return rt::Elem::I64;
+    case ir::Scalar::F32:
+      return rt::Elem::F32;
+    default:
+      return rt::Elem::F64;
+  }
+}
+
+/// box[0] = v (a scalar Value: i for bool and integers, f for floats).
+void store_scalar(const rt::Array& box, const codegen::Value& v) {
+  switch (box.elem) {
+    case rt::Elem::Bool:
+      box.at<bool>(0) = v.i != 0;
+      break;
+    case rt::Elem::I32:
+      box.at<std::int32_t>(0) = static_cast<std::int32_t>(v.i);
+      break;
+    case rt::Elem::I64:
+      box.at<std::int64_t>(0) = v.i;
+      break;
+    case rt::Elem::F32:
+      box.at<float>(0) = static_cast<float>(v.f);
+      break;
+    default:
+      box.at<double>(0) = v.f;
+      break;
+  }
+}
+
+/// v = box[0], the inverse of store_scalar.
+void load_scalar(const rt::Array& box, codegen::Value& v) {
+  switch (box.elem) {
+    case rt::Elem::Bool:
+      v.i = box.at<bool>(0) ? 1 : 0;
+      break;
+    case rt::Elem::I32:
+      v.i = box.at<std::int32_t>(0);
+      break;
+    case rt::Elem::I64:
+      v.i = box.at<std::int64_t>(0);
+      break;
+    case rt::Elem::F32:
+      v.f = box.at<float>(0);
+      break;
+    default:
+      v.f = box.at<double>(0);
+      break;
+  }
+}
+
 bool persistable(const ir::TypeTable& types, ir::Type t) {
   if (t.is_tuple()) {
     for (ir::Type e : types.elems(t)) {
@@ -162,6 +233,10 @@ struct Session::Impl {
   codegen::StreamState stream;          // where the seeded stream stands after the last entry
   EngineOptions engine_options;         // the mode entries run in (`:mode`), the JIT's cache
   std::shared_ptr<jit::Host> jit_host;  // the LLJIT JIT-mode entries are compiled into
+  /// The persisted `var` scalars of the entry being run, each with a one-element array
+  /// parameter (`__repl_b<k>`) that every assignment to it also writes (see box_writes), so a
+  /// failed entry keeps the scalar writes it made before the error, as it keeps its array writes.
+  std::vector<std::string> boxed;
 
   explicit Impl(const Engine& e) : engine(e), engine_options(e.options()) {}
 
@@ -266,6 +341,15 @@ struct Session::Impl {
         param(v.type, v.type_text);
       }
     }
+    for (std::size_t k = 0; k < boxed.size(); ++k) {
+      for (const Var& v : vars) {
+        if (v.name == boxed[k]) {
+          b.raw((p ? ", " : "") + std::string(kBoxPrefix) + std::to_string(k) + ": " + v.type_text +
+                "[:]");
+          ++p;
+        }
+      }
+    }
     b.raw(") {\n");
     p = 0;
     auto init = [&](ir::Type t, const codegen::Value& value) {
@@ -285,7 +369,13 @@ struct Session::Impl {
       } else {
         text = init(v.type, v.value);
       }
-      b.raw((v.is_var ? "var " : "let ") + v.name + " = " + text + "\n");
+      b.raw(v.is_var ? "var " : "let ");
+      if (v.decl_text != nullptr) {
+        b.mapped(v.decl_text, v.decl_source, v.decl_begin, v.decl_end);  // the name, as declared
+      } else {
+        b.raw(v.name);
+      }
+      b.raw(" = " + text + "\n");
     }
     if (plan.shadows) {
       b.raw("while true {\n");
@@ -372,6 +462,94 @@ struct Session::Impl {
   const ir::Function& entry_fn(const ir::Program& program) {
     return program.fn(program.find_function(kEntryFn));
   }
+
+  /// After each assignment to a boxed variable's local in the entry function, a store of its
+  /// new value into its box (`__repl_b<k>[0] = x`). A parallel loop's reductions are stored
+  /// after the loop (its iterations write no outer scalar but through the reduction).
+  void box_writes(ir::Program& program) {
+    ir::FnId id = program.find_function(kEntryFn);
+    std::map<std::uint32_t, ir::LocalId> box_of;  // the variable's local -> its box parameter
+    {
+      const ir::Function& f = program.fn(id);
+      for (std::size_t k = 0; k < boxed.size(); ++k) {
+        std::string box = kBoxPrefix + std::to_string(k);
+        std::optional<ir::LocalId> param;
+        for (std::uint32_t l = 0; l < f.param_count; ++l) {
+          if (f.locals[l].name == box) {
+            param = ir::LocalId{l};
+          }
+        }
+        // The prelude's `var x = __repl_pN`: the first top-level declaration of the name.
+        for (ir::StmtId sid : f.body.stmts) {
+          const auto* let = std::get_if<ir::Let>(&program.stmt(sid).kind);
+          if (param && let != nullptr && f.locals[let->local.v].name == boxed[k]) {
+            box_of.emplace(let->local.v, *param);
+            break;
+          }
+        }
+      }
+    }
+    auto add_expr = [&](ir::ExprKind kind, ir::Type t, diag::Span span) {
+      program.exprs.push_back(ir::Expr{std::move(kind), t, span});
+      return ir::ExprId{static_cast<std::uint32_t>(program.exprs.size() - 1)};
+    };
+    auto store = [&](ir::LocalId local, diag::Span span) {
+      ir::LocalId box = box_of.at(local.v);
+      const ir::Function& f = program.fn(id);
+      ir::StoreIndex st;
+      st.base = add_expr(ir::LocalRef{box}, f.locals[box.v].type, span);
+      st.indices.push_back(add_expr(ir::IntConst{0}, ir::Type::i64(), span));
+      st.op = ir::AssignOp::Set;
+      st.value = add_expr(ir::LocalRef{local}, f.locals[local.v].type, span);
+      program.stmts.push_back(ir::Stmt{std::move(st), span});
+      return ir::StmtId{static_cast<std::uint32_t>(program.stmts.size() - 1)};
+    };
+    std::function<void(ir::Block&)> walk = [&](ir::Block& b) {
+      std::vector<ir::StmtId> out;
+      for (ir::StmtId sid : b.stmts) {
+        out.push_back(sid);
+        diag::Span span = program.stmt(sid).span;
+        // Copies of what the statement holds: store() grows program.stmts.
+        if (const auto* a = std::get_if<ir::Assign>(&program.stmt(sid).kind)) {
+          if (box_of.contains(a->local.v)) {
+            out.push_back(store(a->local, span));
+          }
+        } else if (auto* i = std::get_if<ir::If>(&program.stmts[sid.v].kind)) {
+          ir::Block then_body = std::move(i->then_body);
+          ir::Block else_body = std::move(i->else_body);
+          walk(then_body);
+          walk(else_body);
+          auto& again = std::get<ir::If>(program.stmts[sid.v].kind);
+          again.then_body = std::move(then_body);
+          again.else_body = std::move(else_body);
+        } else if (auto* w = std::get_if<ir::While>(&program.stmts[sid.v].kind)) {
+          ir::Block body = std::move(w->body);
+          walk(body);
+          std::get<ir::While>(program.stmts[sid.v].kind).body = std::move(body);
+        } else if (auto* fl = std::get_if<ir::For>(&program.stmts[sid.v].kind)) {
+          if (fl->parallel) {
+            std::vector<ir::LocalId> reduced;
+            for (const ir::Reduction& r : fl->reductions) {
+              if (box_of.contains(r.local.v)) {
+                reduced.push_back(r.local);
+              }
+            }
+            for (ir::LocalId l : reduced) {
+              out.push_back(store(l, span));
+            }
+          } else {
+            ir::Block body = std::move(fl->body);
+            walk(body);
+            std::get<ir::For>(program.stmts[sid.v].kind).body = std::move(body);
+          }
+        }
+      }
+      b.stmts = std::move(out);
+    };
+    ir::Block body = std::move(program.functions[id.v].body);
+    walk(body);
+    program.functions[id.v].body = std::move(body);
+  }
 };
 
 Session::Session(const Engine& engine) : impl_(std::make_unique<Impl>(engine)) {}
@@ -390,6 +568,16 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
   Impl::Plan plan = s.parse_entry(entry);
   if (plan.tree.stmts.empty()) {
     return timings;
+  }
+
+  // The persisted `var` scalars this entry can assign (see Impl::boxed).
+  s.boxed.clear();
+  for (const Var& v : s.vars) {
+    bool redeclared =
+        std::find(plan.new_names.begin(), plan.new_names.end(), v.name) != plan.new_names.end();
+    if (v.is_var && v.type.is_scalar() && !is_str(v.type) && (plan.shadows || !redeclared)) {
+      s.boxed.push_back(v.name);
+    }
   }
 
   // Probe: the types of the entry's top-level declarations and of a final expression.
@@ -451,6 +639,7 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
   Builder real_src;
   s.build(real_src, plan, returns, print_last, nullptr);
   std::unique_ptr<Impl::Attempt> real = s.check(real_src);
+  s.box_writes(*real->program);
   const ir::Program& rp = *real->program;
   const ir::Function& rf = s.entry_fn(rp);
   auto t1 = std::chrono::steady_clock::now();
@@ -483,6 +672,22 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
       pass(v.type, v.value);
     }
   }
+  // The boxes: one-element arrays holding the boxed variables' values.
+  std::vector<Var*> boxed_vars;
+  for (const std::string& name : s.boxed) {
+    for (Var& v : s.vars) {
+      if (v.name == name) {
+        boxed_vars.push_back(&v);
+        rt::Elem elem = box_elem(v.type.scalar);
+        rt::ArrayRef box = rt::zeros(rt::Shape(1), elem);
+        store_scalar(*box, v.value);
+        codegen::Value a;
+        a.type = rf.locals[p++].type;
+        a.array = codegen::ArrayRef(box.detach());
+        args.push_back(std::move(a));
+      }
+    }
+  }
   code->set_stream_state(s.stream);
   rt::Limits limits = engine::run_limits(s.engine_options, interrupt);
   codegen::RunOptions options;
@@ -492,6 +697,13 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
   try {
     result = code->call(rp.find_function(kEntryFn), args, options);
   } catch (const codegen::RunError& error) {
+    // What the entry wrote before the error stays, scalars as arrays: the boxes hold the
+    // boxed variables' last values (arrays were written in place).
+    for (std::size_t k = 0; k < boxed_vars.size(); ++k) {
+      const auto* box =
+          static_cast<const rt::Array*>(args[args.size() - boxed_vars.size() + k].array.handle());
+      load_scalar(*box, boxed_vars[k]->value);
+    }
     real->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
     s.fail(*real);
   } catch (const std::invalid_argument& error) {
@@ -537,10 +749,27 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
     auto it = declared.find(v.name);
     if (std::find(plan.new_names.begin(), plan.new_names.end(), v.name) != plan.new_names.end()) {
       v.is_var = it->second.second;
+      // The name in its (last) declaration in this entry.
+      for (std::size_t k : plan.other_stmts) {
+        if (const auto* let = ast::ast_if<ast::LetStmt>(plan.tree.stmts[k])) {
+          for (const ast::Ident& id : let->names) {
+            if (id.name == v.name) {
+              v.decl_text = plan.text;
+              v.decl_source = "<repl:" + std::to_string(number) + ">";
+              v.decl_begin = id.begin;
+              v.decl_end = id.end;
+            }
+          }
+        }
+      }
     } else {
       for (const Var& old : s.vars) {
         if (old.name == v.name) {
           v.is_var = old.is_var;
+          v.decl_text = old.decl_text;
+          v.decl_source = old.decl_source;
+          v.decl_begin = old.decl_begin;
+          v.decl_end = old.decl_end;
         }
       }
     }

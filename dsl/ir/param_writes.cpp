@@ -12,8 +12,9 @@ std::uint64_t bit(std::size_t k) { return std::uint64_t{1} << (k < 63 ? k : 63);
 /// One function's analysis, given the current masks of every function.
 class FnWrites {
  public:
-  FnWrites(const Program& p, const Function& f, const std::vector<std::uint64_t>& masks)
-      : p_(p), f_(f), masks_(masks), alias_(f.locals.size(), 0) {
+  FnWrites(const Program& p, const Function& f, const std::vector<std::uint64_t>& masks,
+           const std::vector<std::uint64_t>& returned)
+      : p_(p), f_(f), masks_(masks), returned_(returned), alias_(f.locals.size(), 0) {
     for (std::uint32_t k = 0; k < f.param_count; ++k) {
       if (!f.locals[k].type.is_scalar()) {
         alias_[k] = bit(k);
@@ -21,13 +22,15 @@ class FnWrites {
     }
   }
 
-  std::uint64_t run() {
+  /// Returns the parameters written; `returns` gets those the result may view.
+  std::uint64_t run(std::uint64_t& returns) {
     // Aliases first, to a fixpoint (a loop may bind a local that an earlier statement used).
     for (changed_ = true; changed_;) {
       changed_ = false;
       block(f_.body, false);
     }
     block(f_.body, true);
+    returns = returns_;
     return written_;
   }
 
@@ -55,10 +58,13 @@ class FnWrites {
                             return m;
                           },
                           [&](const Call& c) {
-                            // The result may be a view of any array argument.
+                            // The result may view the arguments whose parameters the callee may
+                            // return.
                             std::uint64_t m = 0;
-                            for (ExprId x : c.args) {
-                              m |= views(x);
+                            for (std::size_t k = 0; k < c.args.size(); ++k) {
+                              if (writes_param(returned_, c.fn, k)) {
+                                m |= views(c.args[k]);
+                              }
                             }
                             return m;
                           },
@@ -165,7 +171,12 @@ class FnWrites {
                    },
                    [&](const Break&) {},
                    [&](const Continue&) {},
-                   [&](const Return& s) { e(s.value); },
+                   [&](const Return& s) {
+                     if (writes) {
+                       returns_ |= views(s.value);
+                     }
+                     e(s.value);
+                   },
                },
                p_.stmt(id).kind);
   }
@@ -173,8 +184,10 @@ class FnWrites {
   const Program& p_;
   const Function& f_;
   const std::vector<std::uint64_t>& masks_;
-  std::vector<std::uint64_t> alias_;  // per local: the parameters it may view
+  const std::vector<std::uint64_t>& returned_;  // per function: the parameters it may return
+  std::vector<std::uint64_t> alias_;            // per local: the parameters it may view
   std::uint64_t written_ = 0;
+  std::uint64_t returns_ = 0;
   bool changed_ = false;
 };
 
@@ -182,12 +195,15 @@ class FnWrites {
 
 std::vector<std::uint64_t> written_params(const Program& program) {
   std::vector<std::uint64_t> masks(program.functions.size(), 0);
+  std::vector<std::uint64_t> returned(program.functions.size(), 0);
   for (bool changed = true; changed;) {
     changed = false;
     for (std::size_t f = 0; f < program.functions.size(); ++f) {
-      std::uint64_t m = FnWrites(program, program.functions[f], masks).run();
-      if ((m | masks[f]) != masks[f]) {
+      std::uint64_t r = 0;
+      std::uint64_t m = FnWrites(program, program.functions[f], masks, returned).run(r);
+      if ((m | masks[f]) != masks[f] || (r | returned[f]) != returned[f]) {
         masks[f] |= m;
+        returned[f] |= r;
         changed = true;
       }
     }

@@ -1,8 +1,8 @@
 #pragma once
 // Which array parameters a function may write, directly or through an alias (a slice, a
-// transpose, a local bound to it, a call's result that may view it) or through a call or a
-// launch that writes them. The embedding API refuses to bind a view of const memory to such a
-// parameter. Conservative: a "may write" is never missed, and an array computed afresh
+// transpose, a local bound to it, the result of a call that may return a view of it) or through
+// a call or a launch that writes them. The embedding API refuses to bind a view of const memory to
+// such a parameter. Conservative: a "may write" is never missed, and an array computed afresh
 // (arithmetic, a builtin) is never taken for an alias.
 #include <cstdint>
 #include <vector>

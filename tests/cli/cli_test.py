@@ -65,6 +65,17 @@ with tempfile.TemporaryDirectory() as tmp:
     if written != proc.stdout:
         failures.append(f"fmt --write wrote {written!r}, fmt printed {proc.stdout!r}")
 
+    # fmt --write keeps comments and blank lines (it once deleted them all).
+    commented = os.path.join(tmp, "commented.kst")
+    with open(commented, "w") as f:
+        f.write("# what this does\n\nlet   a=1 # the start\n\n\n# then\nprint( a )\n")
+    expect("fmt --write with comments", run("fmt", "--write", commented), 0)
+    with open(commented) as f:
+        written = f.read()
+    want = "# what this does\n\nlet a = 1  # the start\n\n# then\nprint(a)\n"
+    if written != want:
+        failures.append(f"fmt --write with comments wrote {written!r}, expected {want!r}")
+
 # The JIT's object cache: the first run is a miss, the second a hit with the same output.
 with tempfile.TemporaryDirectory() as tmp:
     env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "cache"))

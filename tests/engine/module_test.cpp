@@ -188,8 +188,11 @@ fn through_returned_view(a: f64[:]) {
     w = view(a)
     w[0] += 1.0
 }
+fn doubled(a: f64[:]) -> f64[:] {
+    return a * 2.0
+}
 fn reads_only(a: f64[:], out: f64[:]) -> f64 {
-    let fresh = a * 2.0
+    let fresh = doubled(a)
     fresh[0] = 5.0
     out[0] = sum(a)
     return sum(fresh)

@@ -76,6 +76,90 @@ TEST(Format, DefinitionsAreSeparatedByBlankLines) {
   EXPECT_EQ(fmt(""), "");
 }
 
+/// The canonical text of `text` with its comments and blank lines, as `kestrel fmt` prints it.
+std::string fmt_kept(std::string text) {
+  Parsed p;
+  parse_into(p, text);
+  if (!p.program) {
+    return "ERROR: " + diag::render(p.sources, p.diags);
+  }
+  return format_program(*p.program, text);
+}
+
+// `fmt --write` once deleted every comment and blank line. Comments come back from the source:
+// on a line of their own before what follows them (at its indent), after code on its line,
+// inside blocks, before a closing brace, at the end of the file; runs of blank lines stay one.
+TEST(Format, KeepsCommentsAndBlankLines) {
+  std::string source =
+      "# header comment\n"
+      "# second line\n"
+      "\n"
+      "\n"
+      "import   m   # why m\n"
+      "let x=1 # one\n"
+      "\n"
+      "let y=\"# not a comment\"\n"
+      "# about f\n"
+      "fn f(a:i64)->i64{\n"
+      "      # inside, first\n"
+      "  let b=a*2   # doubled\n"
+      "\n"
+      "  if b>3 {   # big\n"
+      "  return b\n"
+      "  # before the closing brace\n"
+      "  }\n"
+      "  return a\n"
+      "}  # after f\n"
+      "fn g() {\n"
+      "    # only a comment\n"
+      "}\n"
+      "print(x,   y)\n"
+      "# trailing comment at the end\n";
+  std::string want =
+      "# header comment\n"
+      "# second line\n"
+      "\n"
+      "import m  # why m\n"
+      "let x = 1  # one\n"
+      "\n"
+      "let y = \"# not a comment\"\n"
+      "\n"
+      "# about f\n"
+      "fn f(a: i64) -> i64 {\n"
+      "    # inside, first\n"
+      "    let b = a * 2  # doubled\n"
+      "\n"
+      "    if b > 3 {\n"
+      "        # big\n"
+      "        return b\n"
+      "        # before the closing brace\n"
+      "    }\n"
+      "    return a\n"
+      "}  # after f\n"
+      "\n"
+      "fn g() {\n"
+      "    # only a comment\n"
+      "}\n"
+      "\n"
+      "print(x, y)\n"
+      "# trailing comment at the end\n";
+  std::string got = fmt_kept(source);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(fmt_kept(got), got) << "formatting with comments is not idempotent";
+  // Every comment of the source is in the output exactly once.
+  for (const char* c : {"# header comment", "# why m", "# one", "# about f", "# inside, first",
+                        "# doubled", "# big", "# before the closing brace", "# after f",
+                        "# only a comment", "# trailing comment at the end"}) {
+    std::size_t at = got.find(c);
+    EXPECT_NE(at, std::string::npos) << c;
+    EXPECT_EQ(got.find(c, at + 1), std::string::npos) << c;
+  }
+  // The tree is unchanged, and without the source the printer is as before (no comments).
+  EXPECT_EQ(fmt(got), fmt(source));
+  EXPECT_EQ(fmt_kept("let a = 1\r\n# crlf comment\r\nlet b = 2\r\n"),
+            "let a = 1\n# crlf comment\nlet b = 2\n");
+}
+
 TEST(Format, Types) {
   diag::SourceManager sources;
   diag::DiagnosticList diags;
