@@ -39,7 +39,7 @@ struct AbiHost {
 extern "C" {
 
 /// One run's state, shared by all generated functions. Standard layout; the JIT reads and writes
-/// the fields before `host` directly, at these offsets.
+/// the fields before `host`, and reads `stack_limit`, directly, at these offsets.
 struct KestrelContext {
   std::int32_t failed;          // 0 while running; 1 once an error is recorded
   std::uint32_t site;           // the site id of the recorded error

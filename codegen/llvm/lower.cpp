@@ -722,7 +722,6 @@ class FnLowering {
   std::vector<Loop> loops_;
   diag::Span last_stmt_span_;
   llvm::MDNode* cold_ = nullptr;
-  llvm::AllocaInst* stack_probe_ = nullptr;  // a byte of this frame: its address is the stack's
   std::vector<std::uint32_t> borrowed_;  // parameters never rebound: not retained
   std::vector<std::uint32_t> proven_;    // array locals a with a[proven_var_] in bounds here
   ir::LocalId proven_var_;
