@@ -2,6 +2,9 @@
 // exceptions into an error recorded in the run's context.
 #include "runtime/abi.hpp"
 
+#include <pthread.h>
+
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -140,6 +143,13 @@ void kestrel_rt_raise_negative_size(KestrelContext* ctx, std::uint32_t site, std
 
 void kestrel_rt_raise_stack_overflow(KestrelContext* ctx, std::uint32_t site) {
   record(ctx, site, "stack overflow: recursion deeper than " + std::to_string(ctx->max_depth),
+         false);
+}
+
+void kestrel_rt_raise_stack_exhausted(KestrelContext* ctx, std::uint32_t site) {
+  record(ctx, site,
+         "stack overflow: recursion deeper than this thread's stack allows (call depth " +
+             std::to_string(ctx->depth) + ")",
          false);
 }
 
@@ -535,6 +545,27 @@ void* addr(F f) {
 }
 }  // namespace
 
+std::uintptr_t stack_limit() {
+  // The reserve is what one call may need below the last check: the callee's frame (its
+  // temporaries, tuples, a parallel loop's environment) and the runtime's work under it (Eigen's
+  // blocks, TBB, sort): 1 MiB, or a quarter of a smaller stack.
+  thread_local const std::uintptr_t kLimit = [] {
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) {
+      return std::uintptr_t{0};
+    }
+    void* low = nullptr;
+    std::size_t size = 0;
+    int rc = pthread_attr_getstack(&attr, &low, &size);
+    pthread_attr_destroy(&attr);
+    if (rc != 0 || low == nullptr) {
+      return std::uintptr_t{0};
+    }
+    return reinterpret_cast<std::uintptr_t>(low) + std::min<std::uintptr_t>(1u << 20, size / 4);
+  }();
+  return kLimit;
+}
+
 std::vector<AbiSymbol> abi_symbols() {
 #define KESTREL_ABI(name) \
   AbiSymbol { #name, addr(&name) }
@@ -544,6 +575,7 @@ std::vector<AbiSymbol> abi_symbols() {
       KESTREL_ABI(kestrel_rt_raise_negative_shift),
       KESTREL_ABI(kestrel_rt_raise_negative_size),
       KESTREL_ABI(kestrel_rt_raise_stack_overflow),
+      KESTREL_ABI(kestrel_rt_raise_stack_exhausted),
       KESTREL_ABI(kestrel_rt_poll),
       KESTREL_ABI(kestrel_rt_clock),
       KESTREL_ABI(kestrel_rt_array_destroy),

@@ -46,7 +46,7 @@ struct AbiHost {
 extern "C" {
 
 /// One run's state, shared by all generated functions. Standard layout; the JIT reads and writes
-/// the fields before `host` directly, at these offsets.
+/// the fields before `host`, and reads `stack_limit`, directly, at these offsets.
 struct KestrelContext {
   std::int32_t failed;          // 0 while running; 1 once an error is recorded
   std::uint32_t site;           // the site id of the recorded error
@@ -59,7 +59,20 @@ struct KestrelContext {
   std::int32_t budget;          // back-edges and calls left before the interrupt flag is read
   std::int32_t pad;
   kestrel::rt::AbiHost* host;
+  std::uintptr_t stack_limit;  // a call from a frame below this address is a stack overflow (0:
+                               // unchecked): rt::stack_limit() of the thread running the code
 };
+
+}  // extern "C"
+
+namespace kestrel::rt {
+/// The address below which the calling thread's stack is too low for another call of generated
+/// code: the stack's lowest address (pthread_getattr_np) plus a reserve for one frame and the
+/// runtime calls it makes. Computed once per thread; 0 when the bounds are unknown.
+std::uintptr_t stack_limit();
+}  // namespace kestrel::rt
+
+extern "C" {
 
 // ---- errors ----------------------------------------------------------------------------------
 /// Records `message` (a C string) at `site`.
@@ -74,6 +87,8 @@ void kestrel_rt_raise_negative_size(KestrelContext* ctx, std::uint32_t site, std
                                     const char* what);
 /// Records "stack overflow: recursion deeper than max_depth".
 void kestrel_rt_raise_stack_overflow(KestrelContext* ctx, std::uint32_t site);
+/// Records the stack overflow of a call made below ctx->stack_limit.
+void kestrel_rt_raise_stack_exhausted(KestrelContext* ctx, std::uint32_t site);
 /// Resets the budget; records "interrupted" (or the time limit) when the run's rt::Limits stop
 /// it (returns 1 then).
 std::int32_t kestrel_rt_poll(KestrelContext* ctx, std::uint32_t site);

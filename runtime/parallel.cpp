@@ -1,6 +1,7 @@
 #include "runtime/parallel.hpp"
 
 #include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
@@ -39,6 +40,14 @@ std::atomic<int> g_threads{0};  // 0: not set yet (the default)
 std::shared_ptr<tbb::task_arena> the_arena() {
   std::lock_guard<std::mutex> lock(g_arena_mutex);
   if (!g_arena) {
+    // Workers get stacks of 64 MiB (reserved, touched as used) instead of TBB's 4 MiB, so a chunk
+    // that recurses deeply reaches about the depth the main thread does; deeper, the generated
+    // code's stack check (rt::stack_limit) makes it an error. TBB takes the largest size any
+    // live global_control asks for, so this only ever raises a host's own setting. (Never
+    // destroyed: it must not outlive TBB's own statics.)
+    static const auto* stack_size =
+        new tbb::global_control(tbb::global_control::thread_stack_size, std::size_t{64} << 20);
+    (void)stack_size;
     g_arena = std::make_shared<tbb::task_arena>(default_threads());
   }
   return g_arena;
@@ -174,6 +183,7 @@ struct ChunkContext {
   explicit ChunkContext(const KestrelContext& parent) : ctx(parent) {
     ctx.failed = 0;
     ctx.site = 0;
+    ctx.stack_limit = parent.stack_limit != 0 ? stack_limit() : 0;  // this thread's stack
     host.out = parent.host != nullptr ? parent.host->out : nullptr;
     host.str_pool = parent.host != nullptr ? parent.host->str_pool : nullptr;
     host.str_pool_mutex = parent.host != nullptr ? parent.host->str_pool_mutex : nullptr;

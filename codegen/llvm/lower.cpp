@@ -51,6 +51,7 @@ constexpr std::uint64_t kCtxKey = 24;
 constexpr std::uint64_t kCtxCounter = 32;
 constexpr std::uint64_t kCtxIndex = 40;
 constexpr std::uint64_t kCtxBudget = 56;
+constexpr std::uint64_t kCtxStackLimit = 72;
 static_assert(offsetof(KestrelContext, failed) == kCtxFailed);
 static_assert(offsetof(KestrelContext, depth) == kCtxDepth);
 static_assert(offsetof(KestrelContext, max_depth) == kCtxMaxDepth);
@@ -59,6 +60,7 @@ static_assert(offsetof(KestrelContext, stream_key) == kCtxKey);
 static_assert(offsetof(KestrelContext, stream_counter) == kCtxCounter);
 static_assert(offsetof(KestrelContext, index) == kCtxIndex);
 static_assert(offsetof(KestrelContext, budget) == kCtxBudget);
+static_assert(offsetof(KestrelContext, stack_limit) == kCtxStackLimit);
 
 bool is_ref(Type t) { return t.is_array() || t.is_table(); }
 

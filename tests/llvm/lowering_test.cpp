@@ -1,5 +1,7 @@
 // Unit tests of the JIT's lowering: scalar semantics, errors and their places, reference counts,
 // the public API (call, emit_llvm, native_address).
+#include <pthread.h>
+
 #include <unordered_set>
 
 #include "tests/llvm/jit_helpers.hpp"
@@ -33,6 +35,60 @@ TEST(Lowering, BoundsChecksAndLeaks) {
 TEST(Lowering, StackOverflow) {
   Outcome o = jit_run("fn r(n: i64) -> i64 { return r(n + 1) }\nprint(r(0))\n", 50);
   EXPECT_EQ(o.error, "test.kst:1:30: stack overflow: recursion deeper than 50");
+}
+
+// A recursion deeper than the thread's stack allows is the stack overflow error, never a signal,
+// decided by the stack actually left: a host thread of 1 MiB calls a function whose frames hold
+// 100 values across its recursive call, far under the depth limit. The same recursion from
+// run_main (on the run stack) completes, as it does in the interpreter.
+TEST(Lowering, StackExhaustedIsAnErrorNotASignal) {
+  std::string text = "fn deep(n: i64, a: f64[:]) -> f64 {\n  if n == 0 { return a[0] }\n";
+  std::string sum = "0.0";
+  for (int k = 0; k < 100; ++k) {
+    text += "  let v" + std::to_string(k) + " = a[" + std::to_string(k) + "]\n";
+    sum += " + v" + std::to_string(k);
+  }
+  text += "  let r = deep(n - 1, a)\n  return r + (" + sum + ") * 0.0\n}\n";
+  text += "print(deep(9998, zeros(100) + 0.5))\n";
+  diag::SourceManager sources;
+  auto program = check_text(sources, text);
+  ASSERT_TRUE(program);
+  Outcome interp = run_program(sources, *program, Mode::Interp);
+  Outcome jit = run_program(sources, *program, Mode::Jit);
+  EXPECT_EQ(interp.out, "0.5\n");
+  EXPECT_EQ(jit.out, interp.out);
+  EXPECT_EQ(jit.error, "");
+
+  auto code = compile(*program);
+  ir::FnId deep = program->find_function("deep");
+  struct Call {
+    CompiledProgram* code;
+    ir::FnId fn;
+    std::string error;
+  } deep_call{code.get(), deep, ""};
+  auto body = [](void* p) -> void* {
+    auto* c = static_cast<Call*>(p);
+    try {
+      Value a;
+      a.type = ir::Type::array_of(ir::Scalar::F64, 1);
+      a.array = ArrayRef(rt::alloc(rt::Shape(100), rt::Elem::F64).detach());
+      call(*c->code, c->fn, std::vector<Value>{Value::of_i64(5000), a});
+    } catch (const codegen::RunError& e) {
+      c->error = e.message();
+    }
+    return nullptr;
+  };
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, std::size_t{1} << 20);
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(&thread, &attr, body, &deep_call), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  EXPECT_EQ(
+      deep_call.error.rfind("stack overflow: recursion deeper than this thread's stack allows", 0),
+      0u)
+      << deep_call.error;
 }
 
 TEST(Lowering, CallAndEmit) {
