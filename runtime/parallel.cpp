@@ -100,6 +100,25 @@ void run_one(std::int64_t c, bool (*run)(void*, std::int64_t), void* env, Failur
   }
 }
 
+// One loop at a time runs in the arena. A loop that finds it taken (another host thread's call
+// is running one) runs its chunks on its own thread, in order, as a nested loop does: the same
+// chunks and result, no oversubscription, and no arena handing one thread's functor to another
+// (which ThreadSanitizer cannot follow through the uninstrumented libtbb).
+std::atomic<bool> g_arena_taken{false};
+
+struct ArenaClaim {
+  bool held = false;
+  bool take() {
+    held = !g_arena_taken.exchange(true, std::memory_order_acquire);
+    return held;
+  }
+  ~ArenaClaim() {
+    if (held) {
+      g_arena_taken.store(false, std::memory_order_release);
+    }
+  }
+};
+
 }  // namespace
 
 void set_threads(int n) { g_threads.store(n <= 0 ? default_threads() : n); }
@@ -118,7 +137,8 @@ std::int64_t run_chunks(std::int64_t count, bool (*run)(void* env, std::int64_t 
   if (count <= 0) {
     return -1;
   }
-  if (count == 1 || t_in_loop || threads() == 1) {
+  ArenaClaim claim;
+  if (count == 1 || t_in_loop || threads() == 1 || !claim.take()) {
     InLoop guard;
     for (std::int64_t c = 0; c < count && !f.skip(c); ++c) {
       run_one(c, run, env, f);
@@ -137,8 +157,8 @@ std::int64_t run_chunks(std::int64_t count, bool (*run)(void* env, std::int64_t 
     // atomic operation per task.
     std::atomic<int> published{0};
     std::atomic<std::int64_t> finished{0};
+    const Limits* limits = current_limits();  // before `published`: the workers read it
     published.store(1, std::memory_order_release);
-    const Limits* limits = current_limits();
     std::shared_ptr<tbb::task_arena> arena = the_arena();
     arena->execute([&] {
       tbb::parallel_for(

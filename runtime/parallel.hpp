@@ -8,6 +8,8 @@
 //   right from the identity, and the partials are combined by combine_tree in chunk order, so a
 //   float sum is bit-identical at 1, 2 or 64 threads and equal to rt::reduce. A parallel for's
 //   reduction into a variable v gives combine(v_before, tree), as the interpreter's PFOR_END.
+//   Host threads: one loop at a time runs in the arena; a loop started on another thread while
+//   it is taken (calls of a Module from several threads) runs its chunks serially, inline.
 //   Nesting: a parallel loop started inside a chunk runs all its chunks serially, inline, on the
 //   thread that started it (same chunks, same result).
 //   Stopping: the caller's rt::Limits are current on every thread that runs its chunks; C++

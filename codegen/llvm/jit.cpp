@@ -44,56 +44,83 @@ CompiledProgram::CompiledProgram(std::unique_ptr<Impl> impl) : impl_(std::move(i
 CompiledProgram::~CompiledProgram() = default;
 
 /// A run's context and host: set up from the options and the program's stream by begin(), read
-/// back by finish(). Used for every run (run_main, call) and reused for direct native calls.
+/// back by finish(). Used for every run (run_main, call) and for direct native calls (the host
+/// part is the AbiHost the context points to, so end_direct finds the DirectCall from `ctx`).
 /// Each call has its own (calls from several threads may run at once); what they share in the
-/// program, the stream and the str pool, is read and written under the program's state_mutex.
-struct DirectCall {
-  rt::AbiHost host;
+/// program is guarded: the stream by stream_lock, the str pool by state_mutex.
+struct DirectCall : rt::AbiHost {
   KestrelContext ctx{};
+  rt::Limits limits;  // a copy of the options' (they need not outlive begin)
   const rt::Limits* saved_limits = nullptr;
+  StreamState start_stream;
 
   void begin(CompiledProgram::Impl& p, const RunOptions& options) {
-    host.out = options.out;
-    host.message.clear();
-    host.internal = false;
-    host.line.clear();
-    host.partials.clear();
-    host.str_pool = &p.str_pool;
-    host.str_pool_mutex = &p.state_mutex;
+    out = options.out;
+    message.clear();
+    internal = false;
+    line.clear();
+    partials.clear();
+    str_pool = &p.str_pool;
+    str_pool_mutex = &p.state_mutex;
     ctx = KestrelContext{};
     ctx.max_depth = options.max_call_depth;
-    ctx.interrupt =
-        options.limits != nullptr && options.limits->can_stop() ? options.limits : nullptr;
-    {
-      std::lock_guard<std::mutex> lock(p.state_mutex);
-      ctx.stream_key = p.stream_key;
-      ctx.stream_counter = p.stream_pos;
+    const rt::Limits* current = nullptr;
+    if (options.limits != nullptr) {
+      limits = *options.limits;
+      current = &limits;
+      ctx.interrupt = limits.can_stop() ? &limits : nullptr;
     }
+    start_stream = p.load_stream();
+    ctx.stream_key = start_stream.key;
+    ctx.stream_counter = start_stream.counter;
     ctx.budget = 1 << 16;
-    ctx.host = &host;
-    saved_limits = rt::exchange_limits(options.limits);
+    ctx.host = this;
+    saved_limits = rt::exchange_limits(current);
     ctx.stack_limit = rt::stack_limit();  // the calling thread's, which runs the code
   }
 
   /// Saves the stream and throws the recorded error, if any.
   void finish(CompiledProgram::Impl& p) {
     rt::exchange_limits(saved_limits);
-    {
-      std::lock_guard<std::mutex> lock(p.state_mutex);
-      p.stream_key = ctx.stream_key;
-      p.stream_pos = ctx.stream_counter;
+    if (ctx.stream_key != start_stream.key || ctx.stream_counter != start_stream.counter) {
+      p.store_stream(StreamState{ctx.stream_key, ctx.stream_counter});
     }
     // A run that failed inside a parallel loop left its array reductions (and the arrays they
     // hold) here; the run is over.
-    host.array_reductions.clear();
+    array_reductions.clear();
     if (ctx.failed != 0) {
-      if (host.internal) {
-        throw rt::InternalError(host.message);
+      if (internal) {
+        throw rt::InternalError(message);
       }
-      throw RunError(p.tables.sites.at(ctx.site), host.message);
+      throw RunError(p.tables.sites.at(ctx.site), message);
     }
   }
 };
+
+// The sequence lock without fences (Boehm, "Can seqlocks get along with programming language
+// memory models?"): the writer's release stores of the data and the reader's acquire loads
+// order the odd version before any data a reader sees from that write.
+StreamState CompiledProgram::Impl::load_stream() const {
+  for (;;) {
+    std::uint64_t v = stream_version.load(std::memory_order_acquire);
+    StreamState s{stream_key.load(std::memory_order_acquire),
+                  stream_pos.load(std::memory_order_acquire)};
+    if ((v & 1) == 0 && stream_version.load(std::memory_order_relaxed) == v) {
+      return s;
+    }
+  }
+}
+
+void CompiledProgram::Impl::store_stream(StreamState s) {
+  while (stream_writing.test_and_set(std::memory_order_acquire)) {
+  }
+  std::uint64_t v = stream_version.load(std::memory_order_relaxed);
+  stream_version.store(v + 1, std::memory_order_relaxed);
+  stream_key.store(s.key, std::memory_order_release);
+  stream_pos.store(s.counter, std::memory_order_release);
+  stream_version.store(v + 2, std::memory_order_release);
+  stream_writing.clear(std::memory_order_release);
+}
 
 namespace {
 
@@ -622,7 +649,7 @@ std::unique_ptr<CompiledProgram::Impl> load_cached(cache::Entry e, std::shared_p
 
 }  // namespace
 
-CompiledProgram::Impl::~Impl() = default;
+CompiledProgram::Impl::~Impl() { delete spare_call.load(); }
 
 std::shared_ptr<Host> make_host(unsigned opt_level) {
   static std::once_flag init;
@@ -829,24 +856,39 @@ diag::Span site_span(const CompiledProgram& program, std::uint32_t site) {
   return program.impl().tables.sites.at(site);
 }
 
-StreamState stream_state(const CompiledProgram& program) {
-  return StreamState{program.impl().stream_key, program.impl().stream_pos};
-}
+StreamState stream_state(const CompiledProgram& program) { return program.impl().load_stream(); }
 
 void set_stream_state(CompiledProgram& program, StreamState state) {
-  program.impl().stream_key = state.key;
-  program.impl().stream_pos = state.counter;
+  program.impl().store_stream(state);
 }
 
-std::unique_ptr<DirectCall, void (*)(DirectCall*)> make_direct_call() {
-  return {new DirectCall, [](DirectCall* c) { delete c; }};
+void* begin_direct(CompiledProgram& program, const RunOptions& options) {
+  CompiledProgram::Impl& p = program.impl();
+  DirectCall* call = p.spare_call.exchange(nullptr, std::memory_order_acquire);
+  if (call == nullptr) {
+    call = new DirectCall;
+  }
+  call->begin(p, options);
+  return &call->ctx;
 }
 
-void* begin_direct(CompiledProgram& program, DirectCall& call, const RunOptions& options) {
-  call.begin(program.impl(), options);
-  return &call.ctx;
+void end_direct(CompiledProgram& program, void* ctx) {
+  CompiledProgram::Impl& p = program.impl();
+  std::unique_ptr<DirectCall> call(
+      static_cast<DirectCall*>(static_cast<KestrelContext*>(ctx)->host));
+  // Once finish() is done with it (its error, if any, already copied into the exception), the
+  // context becomes the spare for the next call, unless another call gave one back first.
+  struct GiveBack {
+    CompiledProgram::Impl& p;
+    std::unique_ptr<DirectCall>& call;
+    ~GiveBack() {
+      DirectCall* none = nullptr;
+      if (p.spare_call.compare_exchange_strong(none, call.get(), std::memory_order_release)) {
+        call.release();
+      }
+    }
+  } give_back{p, call};
+  call->finish(p);
 }
-
-void end_direct(CompiledProgram& program, DirectCall& call) { call.finish(program.impl()); }
 
 }  // namespace kestrel::jit

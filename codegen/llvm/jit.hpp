@@ -61,8 +61,8 @@ struct Options {
 
 /// A program compiled to native code: owns the LLJIT, the code, the span table and the state
 /// that persists between calls (the seeded random stream). Runs and calls may happen on several
-/// threads at once, each with its own context (DirectCall); the stream and the str pool they
-/// share are guarded. set_stream_state is not to race with a run.
+/// threads at once, each with its own context; the stream and the str pool they share are
+/// guarded. set_stream_state is not to race with a run.
 class CompiledProgram {
  public:
   struct Impl;
@@ -122,13 +122,13 @@ bool cache_enabled(const CompiledProgram& program);
 StreamState stream_state(const CompiledProgram& program);
 void set_stream_state(CompiledProgram& program, StreamState state);
 
-/// A context for direct calls of native entries from C++ (Module::function in JIT mode): set it
-/// up with begin_direct, call the entry with the pointer it returns as `ctx`, then end_direct
-/// saves the stream and throws RunError if the call failed. Reusable; one call at a time.
+/// Direct calls of native entries from C++ (Module::function in JIT mode): begin_direct sets up
+/// a context of the call's own and returns the pointer to pass as `ctx`; after the call,
+/// end_direct(ctx) saves the stream, frees the context (or keeps it for the next call) and
+/// throws RunError if the call failed. Calls on several threads may run at once.
 struct DirectCall;
-std::unique_ptr<DirectCall, void (*)(DirectCall*)> make_direct_call();
-void* begin_direct(CompiledProgram& program, DirectCall& call, const RunOptions& options = {});
-void end_direct(CompiledProgram& program, DirectCall& call);
+void* begin_direct(CompiledProgram& program, const RunOptions& options = {});
+void end_direct(CompiledProgram& program, void* ctx);
 
 /// The native entry of function `fn` (see the calling convention above).
 void* native_address(CompiledProgram& program, ir::FnId fn);

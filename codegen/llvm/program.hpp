@@ -1,6 +1,7 @@
 #pragma once
 // What compile() produces and what lowering fills in: the LLJIT, the site table (error spans),
 // the string constants the code points at, and per function its native and entry addresses.
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -55,11 +56,21 @@ struct CompiledProgram::Impl {
   bool cache_hit = false;  // loaded from the object cache
   bool cached = false;     // the object cache was on
   std::uint32_t main = 0;
-  std::int64_t stream_key = 0;
-  std::int64_t stream_pos = 0;
   std::unordered_set<std::string> str_pool;  // str values read out of arrays
-  /// Guards the stream position and str_pool: calls from several threads may run at once.
+  /// Calls from several threads may run at once: str_pool is inserted into under state_mutex.
   std::mutex state_mutex;
+  /// The seeded stream's position: read when a call starts, written when it ends if the call
+  /// drew from it. A sequence lock: a reader takes no lock (most calls draw nothing and pay two
+  /// loads), a writer holds `stream_writing` and makes `stream_version` odd while it writes.
+  std::atomic<std::uint64_t> stream_version{0};
+  std::atomic<std::int64_t> stream_key{0};
+  std::atomic<std::int64_t> stream_pos{0};
+  std::atomic_flag stream_writing = ATOMIC_FLAG_INIT;
+  StreamState load_stream() const;
+  void store_stream(StreamState s);
+  /// A context for the next direct call (begin_direct takes it, end_direct gives it back; a call
+  /// that finds none makes one), so a caller on one thread allocates nothing per call.
+  std::atomic<DirectCall*> spare_call{nullptr};
 };
 
 }  // namespace kestrel::jit

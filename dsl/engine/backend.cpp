@@ -37,9 +37,9 @@ class JitBackend final : public Backend {
   }
   void* native_address(ir::FnId fn) override { return jit::native_address(*code_, fn); }
   void* begin_native(const codegen::RunOptions& options) override {
-    return jit::begin_direct(*code_, this_thread(), options);
+    return jit::begin_direct(*code_, options);
   }
-  void end_native() override { jit::end_direct(*code_, this_thread()); }
+  void end_native(void* ctx) override { jit::end_direct(*code_, ctx); }
   codegen::StreamState stream_state() const override { return jit::stream_state(*code_); }
   void set_stream_state(codegen::StreamState state) override {
     jit::set_stream_state(*code_, state);
@@ -52,13 +52,6 @@ class JitBackend final : public Backend {
   bool cache_hit() const override { return jit::last_cache_hit(*code_); }
 
  private:
-  /// This thread's context for direct calls (any program's: one call at a time on a thread).
-  static jit::DirectCall& this_thread() {
-    thread_local std::unique_ptr<jit::DirectCall, void (*)(jit::DirectCall*)> call =
-        jit::make_direct_call();
-    return *call;
-  }
-
   std::unique_ptr<jit::CompiledProgram> code_;
 };
 

@@ -28,12 +28,12 @@ class Backend {
   virtual std::string emit_llvm();
   virtual std::string emit_llvm_function(ir::FnId fn);
   /// Direct calls of native code (JIT only): the entry of `fn` (null: no direct calls, use
-  /// call()); begin_native gives the context pointer to pass first (this thread's: calls on
-  /// several threads may run at once, one at a time on each); end_native throws
-  /// codegen::RunError if the call failed. See codegen/llvm/jit.hpp's calling convention.
+  /// call()); begin_native gives the context pointer to pass first (the call's own: calls on
+  /// several threads may run at once); end_native(ctx) ends that call and throws
+  /// codegen::RunError if it failed. See codegen/llvm/jit.hpp's calling convention.
   virtual void* native_address(ir::FnId) { return nullptr; }
   virtual void* begin_native(const codegen::RunOptions&) { return nullptr; }
-  virtual void end_native() {}
+  virtual void end_native(void*) {}
   /// The seeded stream's position after the last run, and before the next.
   virtual codegen::StreamState stream_state() const = 0;
   virtual void set_stream_state(codegen::StreamState state) = 0;

@@ -238,20 +238,15 @@ std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module_ptr, std:
 
 void* native_entry(FunctionImpl& fn) { return fn.native; }
 
-namespace {
-/// The limits of this thread's direct call (one at a time on a thread).
-thread_local rt::Limits t_direct_limits;
-}  // namespace
-
 void* native_begin(FunctionImpl& fn) {
-  t_direct_limits = call_limits(*fn.module);
+  rt::Limits limits = call_limits(*fn.module);  // copied by begin_native
   codegen::RunOptions options;
-  options.limits = &t_direct_limits;
+  options.limits = &limits;
   return fn.module->code->begin_native(options);
 }
 
-void native_end(FunctionImpl& fn) {
-  engine::at_boundary(fn.module->loaded.sources.get(), [&] { fn.module->code->end_native(); });
+void native_end(FunctionImpl& fn, void* ctx) {
+  engine::at_boundary(fn.module->loaded.sources.get(), [&] { fn.module->code->end_native(ctx); });
 }
 
 void* native_view(const Slot& view) {
@@ -268,7 +263,7 @@ void native_result(void* handle, Slot& out) {
   from_value(v, out);
 }
 
-void native_tuple_end(FunctionImpl& fn, const std::int64_t* out, Slot& result) {
+void native_tuple_end(FunctionImpl& fn, void* ctx, const std::int64_t* out, Slot& result) {
   // Taken before the failure test, so that whatever the call left in `out` is released.
   result.elems.resize(fn.flat_ret.size());
   for (std::size_t k = 0; k < fn.flat_ret.size(); ++k) {
@@ -294,7 +289,7 @@ void native_tuple_end(FunctionImpl& fn, const std::int64_t* out, Slot& result) {
       s.i = out[k];  // bool, i32 and i64, widened to 8 bytes
     }
   }
-  native_end(fn);
+  native_end(fn, ctx);
 }
 
 void invoke(FunctionImpl& fn, std::span<Slot> args, Slot& result) {

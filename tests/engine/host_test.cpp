@@ -4,6 +4,7 @@
 // and internal errors reaching the host as kestrel::Error. Every test runs in both modes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -165,6 +166,10 @@ fn sums(n: i64, times: i64) -> f64 {
 fn quick(x: i64) -> i64 {
     return x + 1
 }
+fn fill(n: i64) -> f64 {
+    let a = ones(n)
+    return a[0]
+}
 )";
 
 /// Calls `call` on another thread, waits `delay_ms`, runs `stop`, and returns the text of the
@@ -203,6 +208,12 @@ TEST(Host, InterruptStopsARunningCall) {
     auto product = m.function<double(std::int64_t)>("product");
     auto sums = m.function<double(std::int64_t, std::int64_t)>("sums");
     auto quick = m.function<std::int64_t(std::int64_t)>("quick");
+    auto fill = m.function<double(std::int64_t)>("fill");
+    // The interrupt comes once the arrays are made and the long work runs: after a second, or
+    // four times as long as making them takes here (sanitizer builds are slow).
+    Clock::time_point t0 = Clock::now();
+    fill(4000 * 4000);
+    int delay_ms = std::max(1000, static_cast<int>(4 * ms_since(t0)));
     struct Case {
       std::function<void()> call;
       const char* where;
@@ -212,8 +223,7 @@ TEST(Host, InterruptStopsARunningCall) {
         {[&] { sums(10'000'000, 100'000); }, "long.kst:18:14: error: interrupted"},
     };
     for (const Case& c : cases) {
-      // After a second: the arrays are made (even on a loaded machine) and the work is running.
-      auto [error, ms] = stop_after(c.call, 1000, [&] { m.interrupt(); });
+      auto [error, ms] = stop_after(c.call, delay_ms, [&] { m.interrupt(); });
       EXPECT_NE(error.find("interrupted"), std::string::npos) << mode_name(mode) << ": " << error;
       EXPECT_NE(error.find(c.where), std::string::npos) << mode_name(mode) << ": " << error;
       EXPECT_LT(ms, 1000) << mode_name(mode) << ": " << error;

@@ -78,7 +78,8 @@ struct EngineOptions {
   std::int64_t memory_limit = 0;
   /// Milliseconds: a run (run_file, Module::run, one call of a Function, a Session entry) that
   /// takes longer stops with the runtime error "time limit of N ms exceeded" (within about
-  /// 100 ms, also inside long operations such as `@` or `sum`). 0: no limit.
+  /// 100 ms, also inside long operations such as `@` or `sum`). Counted from the start of the
+  /// run: parsing, checking and compiling are not limited. 0: no limit.
   std::int64_t time_limit_ms = 0;
 };
 
@@ -492,18 +493,18 @@ struct Native<Array<T, R>> {
 
 /// The native entry of a bound function, or null when it runs in the interpreter.
 void* native_entry(FunctionImpl& fn);
-/// Prepares this thread's context for one direct call and returns it.
+/// Prepares a context of its own for one direct call and returns it.
 void* native_begin(FunctionImpl& fn);
-/// Ends this thread's direct call; throws Error (the runtime error at its location) when the
-/// call failed.
-void native_end(FunctionImpl& fn);
+/// Ends the direct call of `ctx`; throws Error (the runtime error at its location) when it
+/// failed.
+void native_end(FunctionImpl& fn, void* ctx);
 /// A runtime array over an ArrayView argument's memory (one owned reference; no copy).
 void* native_view(const Slot& view);
 /// Fills an array result's slot from the handle a native call returned (takes the reference).
 void native_result(void* handle, Slot& out);
 /// Ends a direct call of a function returning a tuple: takes its flattened elements from `out`
 /// (8 bytes each, arrays owned) into `result.elems`, then throws as native_end does.
-void native_tuple_end(FunctionImpl& fn, const std::int64_t* out, Slot& result);
+void native_tuple_end(FunctionImpl& fn, void* ctx, const std::int64_t* out, Slot& result);
 
 /// The arrays wrapped for one direct call, released when it ends.
 template <std::size_t N>
@@ -610,7 +611,7 @@ class Function<R(A...)> {
       void* ctx = detail::native_begin(*impl_);
       fn(ctx, out.data(), std::get<I>(natives)...);
       detail::Slot result;
-      detail::native_tuple_end(*impl_, out.data(), result);  // throws on failure
+      detail::native_tuple_end(*impl_, ctx, out.data(), result);  // throws on failure
       return detail::Boundary<R>::get(result);
     } else {
       using Fn = typename detail::Native<R>::type (*)(
@@ -619,10 +620,10 @@ class Function<R(A...)> {
       void* ctx = detail::native_begin(*impl_);
       if constexpr (std::is_void_v<R>) {
         fn(ctx, std::get<I>(natives)...);
-        detail::native_end(*impl_);
+        detail::native_end(*impl_, ctx);
       } else {
         auto r = fn(ctx, std::get<I>(natives)...);
-        detail::native_end(*impl_);  // throws on failure, when `r` is a zero value
+        detail::native_end(*impl_, ctx);  // throws on failure, when `r` is a zero value
         if constexpr (std::is_same_v<R, std::string>) {
           return *r;
         } else if constexpr (std::is_same_v<typename detail::Native<R>::type, void*>) {
