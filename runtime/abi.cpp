@@ -192,12 +192,12 @@ double kestrel_rt_log_f64(double x) { return std::log(x); }
 double kestrel_rt_sin_f64(double x) { return std::sin(x); }
 double kestrel_rt_cos_f64(double x) { return std::cos(x); }
 double kestrel_rt_tanh_f64(double x) { return std::tanh(x); }
-double kestrel_rt_pow_f64(double x, double y) { return std::pow(x, y); }
+double kestrel_rt_pow_f64(double x, double y) { return rt::fpow(x, y); }
 float kestrel_rt_log_f32(float x) { return std::log(x); }
 float kestrel_rt_sin_f32(float x) { return std::sin(x); }
 float kestrel_rt_cos_f32(float x) { return std::cos(x); }
 float kestrel_rt_tanh_f32(float x) { return std::tanh(x); }
-float kestrel_rt_pow_f32(float x, float y) { return std::pow(x, y); }
+float kestrel_rt_pow_f32(float x, float y) { return rt::fpow(x, y); }
 double kestrel_rt_randn(std::int64_t key, std::int64_t counter) { return rt::randn(key, counter); }
 
 void kestrel_rt_substream(KestrelContext* ctx, std::int64_t key, std::int64_t counter,

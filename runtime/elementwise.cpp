@@ -107,7 +107,7 @@ inline auto apply_binary(T a, T b) {
     if constexpr (kInt<T>) {
       return ipow(a, b);
     } else {
-      return static_cast<T>(std::pow(a, b));
+      return fpow(a, b);
     }
   } else if constexpr (Op == BinOp::Eq) {
     return a == b;

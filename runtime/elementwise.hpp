@@ -82,6 +82,13 @@ inline I mod(I a, I b) {
   }
   return r;
 }
+/// base ** exp for floats: std::pow, except that an exponent of exactly 2 is base * base (the
+/// same value, rounded once), so that the JIT squares inline and vectorised while every mode
+/// follows this one rule.
+template <class F>
+inline F fpow(F base, F exp) {
+  return exp == F(2) ? base * base : std::pow(base, exp);
+}
 /// base ** exp for integers, wrapping; 0 ** 0 == 1; a negative exponent raises.
 template <class I>
 inline I ipow(I base, I exp) {

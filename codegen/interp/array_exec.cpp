@@ -1,5 +1,6 @@
 // The ARRAY instruction: one runtime call per array operation, with its operands read from the
 // registers its descriptor names. Results are new references owned by the destination register.
+#include <cstring>
 #include <stdexcept>
 
 #include "codegen/interp/program.hpp"
@@ -255,13 +256,19 @@ void build(const ArrayInstr& ai, Slot* R, Slot& out) {
 
 void literal(const ArrayInstr& ai, Slot* R, Slot& out) {
   std::uint16_t base = ai.args[0].reg;
-  std::size_t n = ai.args[1].reg;
+  std::size_t n = ai.literal.size();
   rt::Shape shape =
       ai.rows != 0 ? rt::Shape(ai.rows, ai.cols) : rt::Shape(static_cast<std::int64_t>(n));
   rt::Elem elem = elem_of(ai.result.scalar);
   rt::ArrayRef a = rt::alloc(shape, elem);
+  std::size_t next = 0;  // the next element of ai.dynamic
   for (std::size_t k = 0; k < n; ++k) {
-    Slot s = R[base + k];
+    Slot s;
+    if (next < ai.dynamic.size() && ai.dynamic[next] == k) {
+      s = R[base + next++];
+    } else {
+      std::memcpy(&s, &ai.literal[k], sizeof s);
+    }
     switch (elem) {
       case rt::Elem::Bool:
         a->ptr<bool>()[k] = s.i != 0;

@@ -19,7 +19,7 @@ enum class ArrayKind : std::uint8_t {
   Transpose,  // R[dst] = R[a].T
   StoreView,  // R[a][:] op= R[b]
   Build,      // R[dst] = constructor (zeros, ones, …) from R[a..]
-  Literal,    // R[dst] = [R[a], R[a+1], …] with rows x cols
+  Literal,    // R[dst] = the literal's elements (constants and R[a], R[a+1], …), rows x cols
   Reduce,     // R[dst] = reduction of R[a] (axis optional)
   Dot,        // R[dst] = dot(R[a], R[b]) (axis optional)
   MatMul,     // R[dst] = R[a] @ R[b]
@@ -59,6 +59,11 @@ struct ArrayInstr {
   std::vector<SliceSpec> dims;
   std::uint32_t rows = 0;
   std::uint32_t cols = 0;
+  /// Literal: each element's slot bits, filled in at compile time for constants; the elements
+  /// at the positions in `dynamic` (ascending) come from registers args[0].reg, +1, … instead,
+  /// so a literal of 10^5 numbers needs no register per number.
+  std::vector<std::int64_t> literal;
+  std::vector<std::uint32_t> dynamic;
 };
 
 }  // namespace kestrel::interp

@@ -3,6 +3,7 @@
 // every expression is compiled into a destination register. Array references are owned by the
 // register that holds them: a temporary is released after its last use or moved into a local,
 // a local is released when it is reassigned and when the function returns.
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -1073,14 +1074,24 @@ class FnCompiler {
     ai.result = t;
     ai.rows = a.rows;
     ai.cols = a.cols;
+    // Constants go into the instruction; only the other elements are evaluated (in order, so
+    // their effects keep the source's order) into registers.
+    ai.literal.assign(a.elems.size(), 0);
+    for (std::size_t k = 0; k < a.elems.size(); ++k) {
+      Slot s{};
+      if (type(a.elems[k]).scalar == t.scalar && const_slot(a.elems[k], s)) {
+        std::memcpy(&ai.literal[k], &s, sizeof s);
+      } else {
+        ai.dynamic.push_back(static_cast<std::uint32_t>(k));
+      }
+    }
     std::uint16_t base =
-        alloc(static_cast<std::uint32_t>(std::max<std::size_t>(a.elems.size(), 1)));
-    for (std::size_t i = 0; i < a.elems.size(); ++i) {
-      into(a.elems[i], static_cast<std::uint16_t>(base + i));
-      free_ = std::max<std::uint32_t>(free_, static_cast<std::uint32_t>(base + i + 1));
+        alloc(static_cast<std::uint32_t>(std::max<std::size_t>(ai.dynamic.size(), 1)));
+    for (std::size_t j = 0; j < ai.dynamic.size(); ++j) {
+      into(a.elems[ai.dynamic[j]], static_cast<std::uint16_t>(base + j));
+      free_ = std::max<std::uint32_t>(free_, static_cast<std::uint32_t>(base + j + 1));
     }
     ai.args.push_back(ArrayArg{base, t.element()});
-    ai.args.push_back(ArrayArg{static_cast<std::uint16_t>(a.elems.size()), t.element()});
     array_op(dst, std::move(ai));
   }
 

@@ -574,7 +574,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       NEXT;
     }
     CASE(POW_F64) {
-      RA.f = std::pow(RB.f, RC.f);
+      RA.f = rt::fpow(RB.f, RC.f);
       NEXT;
     }
     CASE(NEG_F64) {
@@ -606,7 +606,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       NEXT;
     }
     CASE(POW_F32) {
-      RA.f32 = std::pow(RB.f32, RC.f32);
+      RA.f32 = rt::fpow(RB.f32, RC.f32);
       NEXT;
     }
     CASE(NEG_F32) {

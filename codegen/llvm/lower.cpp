@@ -619,6 +619,8 @@ class FnLowering {
   void launch(const ir::Launch& l, diag::Span span);
   Val builtin(Type t, const ir::BuiltinCall& c, diag::Span span);
   Val array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span);
+  /// a ** b for floats (rt::fpow).
+  Value* pow_of(Value* a, Value* b);
   Value* math1(Builtin b, Scalar s, Value* x);
   /// e^x as runtime/kmath.hpp computes it, for an f64 or f32 value.
   Value* exp_of(Value* x);
