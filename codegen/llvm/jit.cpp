@@ -52,6 +52,7 @@ struct DirectCall : rt::AbiHost {
   KestrelContext ctx{};
   rt::Limits limits;  // a copy of the options' (they need not outlive begin)
   const rt::Limits* saved_limits = nullptr;
+  const rt::Limits* current_limits = nullptr;  // this run's, made current where its code runs
   StreamState start_stream;
 
   void begin(CompiledProgram::Impl& p, const RunOptions& options) {
@@ -75,6 +76,7 @@ struct DirectCall : rt::AbiHost {
     ctx.stream_counter = start_stream.counter;
     ctx.budget = 1 << 16;
     ctx.host = this;
+    current_limits = current;
     saved_limits = rt::exchange_limits(current);
     ctx.stack_limit = rt::stack_limit();  // the calling thread's, which runs the code
   }
@@ -795,6 +797,7 @@ void run_main(CompiledProgram& program, const RunOptions& options) {
   Run run(p, options);
   auto body = [&]() noexcept {
     run.ctx.stack_limit = rt::stack_limit();  // the run stack's
+    rt::exchange_limits(run.current_limits);  // thread-local: the run thread's too
     fn(&run.ctx);
   };
   on_run_stack(body);
