@@ -1,0 +1,116 @@
+// libFuzzer target: any byte string through parse, check and run, in the interpreter and the JIT,
+// through the public API as a host would call it. It aborts when the engine throws anything but
+// kestrel::Error, when an error says "internal error", or when the two modes disagree on a
+// program that both finished (output, and the error text when it failed). Each run has a time
+// and a memory budget (EngineOptions), and file I/O is refused, so no input can hang the fuzzer,
+// exhaust its memory or write files.
+//
+// KESTREL_FUZZ_JIT_EVERY=N runs the JIT (and the comparison) on one accepted input in N, picked by
+// a hash of the input (default 1: every one); the interpreter runs every accepted input.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "kestrel/kestrel.hpp"
+
+namespace {
+
+constexpr std::size_t kMaxInput = 4096;
+constexpr std::int64_t kTimeLimitMs = 500;
+constexpr std::int64_t kMemoryLimit = std::int64_t{256} << 20;
+
+[[noreturn]] void die(const char* what, const std::string& text, const std::string& detail) {
+  std::fprintf(stderr, "run_fuzz: %s\n--- program ---\n%s\n--- detail ---\n%s\n", what,
+               text.c_str(), detail.c_str());
+  std::abort();
+}
+
+kestrel::EngineOptions options(kestrel::Mode mode) {
+  kestrel::EngineOptions o;
+  o.mode = mode;
+  o.threads = 2;
+  o.use_cache = false;
+  o.allow_io = false;
+  o.memory_limit = kMemoryLimit;
+  o.time_limit_ms = kTimeLimitMs;
+  return o;
+}
+
+/// What one run gave: its printed output, then the error text when it failed.
+struct Outcome {
+  std::string out;
+  std::string error;
+  bool failed = false;
+  /// Stopped by a budget (time or memory): says nothing about the program's answer.
+  bool budget = false;
+};
+
+Outcome run(const kestrel::Engine& engine, const std::string& text) {
+  Outcome r;
+  try {
+    engine.run_source("fuzz.kst", text, &r.out);
+  } catch (const kestrel::Error& e) {
+    r.failed = true;
+    r.error = e.what();
+    if (r.error.find("internal error") != std::string::npos) {
+      die("internal error", text, r.error);
+    }
+    r.budget = r.error.find("time limit of") != std::string::npos ||
+               r.error.find("memory limit of") != std::string::npos ||
+               r.error.find("out of memory") != std::string::npos;
+  } catch (const std::exception& e) {
+    die("an exception other than kestrel::Error escaped", text, e.what());
+  } catch (...) {
+    die("an unknown exception escaped", text, "");
+  }
+  return r;
+}
+
+std::uint64_t jit_every() {
+  const char* env = std::getenv("KESTREL_FUZZ_JIT_EVERY");
+  long n = env != nullptr ? std::strtol(env, nullptr, 10) : 1;
+  return n > 0 ? static_cast<std::uint64_t>(n) : 1;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size > kMaxInput) {
+    return -1;  // not added to the corpus
+  }
+  static const kestrel::Engine interp(options(kestrel::Mode::Interp));
+  static const kestrel::Engine jit(options(kestrel::Mode::Jit));
+  static const std::uint64_t every = jit_every();
+
+  std::string text(reinterpret_cast<const char*>(data), size);
+  kestrel::Diagnostics checked;
+  try {
+    checked = interp.check_source("fuzz.kst", text);
+  } catch (const std::exception& e) {
+    die("check_source threw", text, e.what());
+  }
+  if (!checked.ok()) {
+    if (checked.text.find("internal error") != std::string::npos) {
+      die("internal error in the checker", text, checked.text);
+    }
+    return 0;
+  }
+  Outcome a = run(interp, text);
+  if (std::hash<std::string_view>{}(text) % every != 0) {
+    return 0;
+  }
+  Outcome b = run(jit, text);
+  if (a.budget || b.budget) {
+    return 0;
+  }
+  if (a.failed != b.failed || a.out != b.out || a.error != b.error) {
+    die("the interpreter and the JIT disagree", text,
+        "interpreter:\n" + a.out + a.error + "\njit:\n" + b.out + b.error);
+  }
+  return 0;
+}
