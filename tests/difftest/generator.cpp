@@ -43,7 +43,10 @@ const std::vector<Feature>& all_features() {
       {"tuples", "functions returning tuples, let (a, b) = f()", true},
       {"arrays", "1-D arrays: constructors, literals, elements", true},
       {"arrays2d", "2-D arrays", true},
-      {"array_in_loop", "arrays created inside loop bodies (known: JIT segfault)", false},
+      {"array_in_loop",
+       "arrays bound inside loop bodies: lets, views, call results, launch outputs (known: JIT "
+       "segfault)",
+       false},
       {"slices", "slices a[i:j], m[i:j, :], m[:, k], slice assignment", true},
       {"transpose", ".T views", true},
       {"broadcast", "scalar with array and row across matrix", true},
