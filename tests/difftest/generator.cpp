@@ -409,6 +409,10 @@ std::string Gen::lit(E e) {
       } else {
         v = pick(std::vector<std::string>{"0.0", "1.0", "0.5", "2.5", "0.1", "3.0", "1e-3", "7.25",
                                           "100.0", "0.3", "1e10", "2.0"});
+        if (chance(35)) {
+          // an arbitrary decimal: most are not exact in binary, so rounding shows
+          v = std::to_string(below(20)) + "." + std::to_string(below(1000));
+        }
         if (chance(30)) {
           v = "-" + v;
         }
