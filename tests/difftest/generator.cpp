@@ -43,7 +43,10 @@ const std::vector<Feature>& all_features() {
       {"tuples", "functions returning tuples, let (a, b) = f()", true},
       {"arrays", "1-D arrays: constructors, literals, elements", true},
       {"arrays2d", "2-D arrays", true},
-      {"array_in_loop", "arrays created inside loop bodies (known: JIT segfault)", false},
+      {"array_in_loop",
+       "arrays bound inside loop bodies: lets, views, call results, launch outputs (known: JIT "
+       "segfault)",
+       false},
       {"slices", "slices a[i:j], m[i:j, :], m[:, k], slice assignment", true},
       {"transpose", ".T views", true},
       {"broadcast", "scalar with array and row across matrix", true},
@@ -197,6 +200,7 @@ struct FnSig {
   std::vector<Ty> rets;  // empty: returns nothing; 2: a tuple
   bool prints = false;
   bool effects = false;  // prints, draws from the stream or writes an array parameter
+  bool heavy = false;    // loops, recursion or calls of heavy functions: not called in loops
 };
 
 struct KernelSig {
@@ -258,6 +262,7 @@ class Gen {
   std::string ax(const Ty& t, int depth);
   std::string idx(int n);
   std::string typed(const std::string& text, E e);  // a bare literal converted to e
+  bool callable(const FnSig& fn) const;
   std::string call_args(const FnSig& fn, int depth);
   std::string launch_arg(const Ty& t, std::set<int>* used);
   std::string cmp_op(bool effects_both);
@@ -329,7 +334,7 @@ Ty Gen::array_ty(E e) {
   if (on("arrays2d") && chance(40)) {
     t.rank = 2;
     t.d1 = range(1, 5);
-  } else if (on("big_arrays") && chance(8)) {
+  } else if (on("big_arrays") && work_ <= 1 && chance(8)) {
     t.d0 = pick(std::vector<int>{1000, 1024, 4097, 20000});
   }
   return t;
@@ -406,6 +411,10 @@ std::string Gen::lit(E e) {
       } else {
         v = pick(std::vector<std::string>{"0.0", "1.0", "0.5", "2.5", "0.1", "3.0", "1e-3", "7.25",
                                           "100.0", "0.3", "1e10", "2.0"});
+        if (chance(35)) {
+          // an arbitrary decimal: most are not exact in binary, so rounding shows
+          v = std::to_string(below(20)) + "." + std::to_string(below(1000));
+        }
         if (chance(30)) {
           v = "-" + v;
         }
@@ -681,7 +690,7 @@ std::string Gen::sx(E e, int depth) {
         std::vector<const FnSig*> ok;
         for (const FnSig& fn : fns_) {
           if (fn.rets.size() == 1 && fn.rets[0] == Ty{e, 0, 0, 0} &&
-              (!in_parallel_ || !fn.effects)) {
+              (!in_parallel_ || !fn.effects) && callable(fn)) {
             ok.push_back(&fn);
           }
         }
@@ -689,6 +698,9 @@ std::string Gen::sx(E e, int depth) {
           break;
         }
         const FnSig& fn = *pick(ok);
+        if (fn.heavy && cur_fn_ != nullptr) {
+          cur_fn_->heavy = true;
+        }
         if (fn.effects) {
           ++effects_;
           if (cur_fn_ != nullptr) {
@@ -941,7 +953,8 @@ std::string Gen::ax(const Ty& t, int depth) {
       case 13: {  // calls
         std::vector<const FnSig*> ok;
         for (const FnSig& fn : fns_) {
-          if (fn.rets.size() == 1 && fn.rets[0] == t && (!in_parallel_ || !fn.effects)) {
+          if (fn.rets.size() == 1 && fn.rets[0] == t && (!in_parallel_ || !fn.effects) &&
+              callable(fn)) {
             ok.push_back(&fn);
           }
         }
@@ -949,6 +962,9 @@ std::string Gen::ax(const Ty& t, int depth) {
           break;
         }
         const FnSig& fn = *pick(ok);
+        if (fn.heavy && cur_fn_ != nullptr) {
+          cur_fn_->heavy = true;
+        }
         if (fn.effects) {
           ++effects_;
           if (cur_fn_ != nullptr) {
@@ -1256,6 +1272,9 @@ void Gen::loop_body(int n) {
 }
 
 void Gen::stmt_for() {
+  if (cur_fn_ != nullptr) {
+    cur_fn_->heavy = true;
+  }
   int a = chance(80) ? range(0, 3) : range(-3, 6);
   int b = chance(80) ? range(a, a + 6) : range(-3, 8);
   int step = 1;
@@ -1290,6 +1309,9 @@ void Gen::stmt_for() {
 }
 
 void Gen::stmt_while() {
+  if (cur_fn_ != nullptr) {
+    cur_fn_->heavy = true;
+  }
   std::string w = fresh("w");
   int n = range(0, 6);
   line("var " + w + " = 0");
@@ -1309,6 +1331,9 @@ void Gen::stmt_while() {
 }
 
 void Gen::stmt_parallel() {
+  if (cur_fn_ != nullptr) {
+    cur_fn_->heavy = true;
+  }
   // Reduction targets declared just before the loop; stores into a fresh outer array.
   int n = chance(20) ? pick(std::vector<int>{100, 1000, 5000}) : range(0, 10);
   std::vector<std::pair<Var, std::string>> reds;
@@ -1412,8 +1437,20 @@ void Gen::stmt_parallel() {
   }
 }
 
+bool Gen::callable(const FnSig& fn) const {
+  // a heavy function (its own loops, recursion) runs at most a few times per program point
+  return !fn.heavy || work_ <= 8;
+}
+
 void Gen::stmt_call() {
   const FnSig& fn = pick(fns_);
+  if (!callable(fn)) {
+    stmt_let();
+    return;
+  }
+  if (fn.heavy && cur_fn_ != nullptr) {
+    cur_fn_->heavy = true;
+  }
   if (fn.rets.size() == 2 && on("tuples")) {
     std::string a = fresh("t");
     std::string b = fresh("t");
@@ -1633,6 +1670,7 @@ void Gen::gen_function(bool recursive) {
   // A function calls only those written before it (never itself but through the one
   // recursive call below), so every call tree is finite.
   FnSig local = sig;
+  local.heavy = recursive;
   cur_fn_ = &local;
   auto ret_expr = [&](const Ty& t) { return t.rank == 0 ? sx(t.e, 3) : ax(t, 2); };
   auto ret_stmt = [&]() {
