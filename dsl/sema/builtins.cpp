@@ -63,12 +63,21 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
   const BuiltinSpec& spec = *find_spec(name);
   std::vector<const ast::Expr*> pos;
   const ast::Arg* axis_arg = nullptr;
+  // rand/randn's array forms take their key as `seed=` (DESIGN.md), after the dimensions.
+  const ast::Arg* seed_arg = nullptr;
+  bool seeded = name == "rand" || name == "randn";
   bool ok = true;
   for (const ast::Arg& a : call.args) {
     if (!a.keyword) {
       pos.push_back(&a.value);
     } else if (spec.axis && *a.keyword == "axis" && !axis_arg) {
       axis_arg = &a;
+    } else if (seeded && *a.keyword == "seed" && !seed_arg) {
+      seed_arg = &a;
+    } else if (seeded) {
+      error(diag::Kind::UnknownKeyword, span(a),
+            "unknown keyword '" + *a.keyword + "' for '" + name + "'; the only keyword is 'seed'");
+      ok = false;
     } else {
       error(diag::Kind::UnknownKeyword, span(a),
             spec.axis ? "unknown keyword '" + *a.keyword + "' for '" + name +
@@ -76,6 +85,27 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
                       : "'" + name + "' takes no keyword arguments, found '" + *a.keyword + "='");
       ok = false;
     }
+  }
+  // rand(3, 4) or randn(2, 3, 7) without seed= would read as a matrix where they are not one
+  // (or, for randn(2, 3), a pure draw): the array forms need the keyword.
+  std::size_t ndims = pos.size();
+  if (seeded && !ok) {
+    return error_expr(at);
+  }
+  if ((name == "rand" || (name == "randn" && ndims > 2)) && seed_arg == nullptr) {
+    error(diag::Kind::ArityMismatch, at,
+          "'" + name + "' needs its key as the keyword seed=: " + name + "(n, seed=k) or " + name +
+              "(m, n, seed=k)");
+    return error_expr(at);
+  }
+  if (seed_arg != nullptr && (ndims < 1 || ndims > 2)) {
+    error(diag::Kind::ArityMismatch, at,
+          "'" + name + "(..., seed=k)' takes 1 or 2 dimensions (n, or m, n), but " +
+              std::to_string(ndims) + (ndims == 1 ? " was given" : " were given"));
+    return error_expr(at);
+  }
+  if (seed_arg != nullptr) {
+    pos.push_back(&seed_arg->value);  // the IR takes the key after the dimensions
   }
   int n = static_cast<int>(pos.size());
   if (n < spec.min_args || (spec.max_args >= 0 && n > spec.max_args)) {
@@ -451,7 +481,7 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
     args[1] = convert_elements(args[1], s);
     return make(Builtin::Dot, reduced(s), static_cast<std::int8_t>(axis));
   }
-  if (name == "random" || (name == "randn" && pos.size() < 3)) {
+  if (name == "random" || (name == "randn" && seed_arg == nullptr)) {
     bool normal = name == "randn";
     if (pos.size() == 0) {
       return make(normal ? Builtin::RandnStream : Builtin::RandomStream, Type::f64());

@@ -145,8 +145,8 @@ with tempfile.TemporaryDirectory() as tmp:
 with tempfile.TemporaryDirectory() as tmp:
     script = os.path.join(tmp, "sums.kst")
     with open(script, "w") as f:
-        f.write("let a = rand(1000003, 5) - 0.5\nprint(sum(a), mean(a * a), dot(a, a), max(a))\n"
-                "let m = rand(700, 900, 3)\nprint(sum(m), sum(m, axis=0)[17], mean(m, axis=1)[5])\n")
+        f.write("let a = rand(1000003, seed=5) - 0.5\nprint(sum(a), mean(a * a), dot(a, a), max(a))\n"
+                "let m = rand(700, 900, seed=3)\nprint(sum(m), sum(m, axis=0)[17], mean(m, axis=1)[5])\n")
     outs = []
     for mode in ("--interp", "--jit"):
         for threads in ("1", "2", "8"):

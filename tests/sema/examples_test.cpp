@@ -33,8 +33,8 @@ TEST(Examples, DesignSnippets) {
       "let t = read_csv(\"data.csv\")\nlet v = t.f64(\"value\")\nlet id = t.i64(\"id\")\n"
       "let c = t.codes(\"category\")\nlet l = t.labels(\"category\")\nlet n = t.rows\n",
       "let x = load_npy(\"x.npy\", f64, 2)\nsave_npy(\"y.npy\", x)\n",
-      "seed(42)\nlet u = random()\nlet z = randn()\nlet r = rand(3, 4, 7)\n"
-      "let g = randn(3, 4, 7)\nlet p = random(7, 3)\nlet q = randn(7, 3)\n",
+      "seed(42)\nlet u = random()\nlet z = randn()\nlet r = rand(3, 4, seed=7)\n"
+      "let g = randn(3, 4, seed=7)\nlet p = random(7, 3)\nlet q = randn(7, 3)\n",
       "let x = 0.1\nprint(x, 3.5, 1e-07, true, [1.5, 2.0, 3.0])\n",
       "let n = 10\nfor i in 0..n by 2 {\n  print(i)\n}\nvar k = 0\nwhile k < 3 {\n  k += 1\n"
       "  if k == 2 {\n    continue\n  }\n}\n",

@@ -164,8 +164,8 @@ TEST(Types, RandomAndData) {
   EXPECT_EQ(type_of(kPrelude, "randn(7, j)"), "f64");
   EXPECT_EQ(type_of(kPrelude, "random()"), "f64");
   EXPECT_EQ(type_of(kPrelude, "randn()"), "f64");
-  EXPECT_EQ(type_of(kPrelude, "rand(2, 3, 7)"), "f64[:,:]");
-  EXPECT_EQ(type_of(kPrelude, "randn(2, 3, 7)"), "f64[:,:]");
+  EXPECT_EQ(type_of(kPrelude, "rand(2, 3, seed=7)"), "f64[:,:]");
+  EXPECT_EQ(type_of(kPrelude, "randn(2, 3, seed=7)"), "f64[:,:]");
   EXPECT_EQ(type_of(kPrelude, "t"), "table");
   EXPECT_EQ(type_of(kPrelude, "t.f64(\"value\")"), "f64[:]");
   EXPECT_EQ(type_of(kPrelude, "t.i64(\"id\")"), "i64[:]");
