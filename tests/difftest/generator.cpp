@@ -26,13 +26,14 @@ const std::vector<Feature>& all_features() {
       {"shifts", "<< and >> (count masked to 0..63)", true},
       {"bitwise", "& | ^ ~ on integers", true},
       {"float_divmod", "// and % on floats", true},
-      {"float_pow", "** on floats (known: JIT 'Symbols not found: exp2')", false},
+      {"float_pow", "** on floats (found: JIT 'Symbols not found: exp2', fixed)", true},
       {"mixed", "mixed-type arithmetic (promotion)", true},
       {"conversions", "i64() i32() f64() f32() on scalars and arrays", true},
       {"math", "exp log sqrt sin cos tanh sigmoid floor abs", true},
-      {"f32_math", "math functions on f32 (known: f32 constant folding in the JIT)", false},
+      {"f32_math", "math functions on f32 (found: JIT constant folding, fixed)", true},
       {"edge_literals", "extreme literals (i64/i32 min and max, 1e300, 5e-324)", true},
-      {"gt_effects", "> and >= between operands with side effects (known: interp order)", false},
+      {"gt_effects", "> and >= between operands with side effects (found: interp order, fixed)",
+       true},
       {"if", "if / else if / else", true},
       {"while", "while loops with a counter", true},
       {"for", "for loops, with 'by' steps up and down", true},
@@ -44,9 +45,9 @@ const std::vector<Feature>& all_features() {
       {"arrays", "1-D arrays: constructors, literals, elements", true},
       {"arrays2d", "2-D arrays", true},
       {"array_in_loop",
-       "arrays bound inside loop bodies: lets, views, call results, launch outputs (known: JIT "
-       "segfault)",
-       false},
+       "arrays bound inside loop bodies: lets, views, call results, launch outputs (found: JIT "
+       "segfault, fixed)",
+       true},
       {"slices", "slices a[i:j], m[i:j, :], m[:, k], slice assignment", true},
       {"transpose", ".T views", true},
       {"broadcast", "scalar with array and row across matrix", true},
@@ -58,13 +59,13 @@ const std::vector<Feature>& all_features() {
        true},
       {"random_pure", "random(key, counter) and randn(key, counter)", true},
       {"random_stream", "seed(), random(), randn() streams", true},
-      {"rand_arrays", "rand(n, key) and randn(m, n, key)", true},
+      {"rand_arrays", "rand(n, seed=k), rand(m, n, seed=k) and randn(m, n, seed=k)", true},
       {"parallel", "parallel for with scalar reductions += -= *= min max", true},
       {"parallel_store", "parallel for storing out[i] into an outer array", true},
       {"parallel_random", "random() streams inside parallel for", true},
-      {"parallel_array_reduce", "array reductions in parallel for (known: races)", false},
+      {"parallel_array_reduce", "array reductions in parallel for (found: races, fixed)", true},
       {"kernels", "kernel launches k[n](...) and k[m, n](...)", true},
-      {"kernel_random", "random() stream inside a kernel (known: no draw consumed)", false},
+      {"kernel_random", "random() stream inside a kernel (found: no draw consumed, fixed)", true},
       {"errors", "a runtime error on purpose (index, division by zero, shape)", true},
   };
   return features;
@@ -795,10 +796,9 @@ std::string Gen::ax(const Ty& t, int depth) {
             return "full(" + dims + ", " + sx(t.e, 1) + ", " + ty + ")";
           default:
             if (t.e == E::F64 && on("rand_arrays")) {
-              // randn(a, b) is the pure scalar draw: 1-D normal arrays have no constructor
-              bool normal = t.rank == 2 && chance(50);
-              return std::string(normal ? "randn(" : "rand(") + dims + ", " +
-                     std::to_string(range(0, 99)) + ")";
+              bool normal = chance(50);
+              return std::string(normal ? "randn(" : "rand(") + dims +
+                     ", seed=" + std::to_string(range(0, 99)) + ")";
             }
             if (t.rank == 1 && is_float(t.e)) {
               return "linspace(" + lit(E::F64) + ", " + lit(E::F64) + ", " + dims +
