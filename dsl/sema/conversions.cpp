@@ -69,7 +69,10 @@ ExprId Checker::convert_elements(ExprId e, Scalar s) {
       if (s == Scalar::I32) {
         if (v < -2147483648LL || v > 2147483647LL) {
           error(diag::Kind::InvalidLiteral, at,
-                "integer literal " + std::to_string(v) + " does not fit in i32");
+                "integer literal " + std::to_string(v) + " does not fit in i32")
+              .notes.push_back(
+                  {at, "an untyped literal takes the type of the i32 it meets; write " +
+                           std::to_string(v) + "i64 to keep it i64"});
           return error_expr(at);
         }
         ExprId id = add_expr(ir::IntConst{v}, Type::i32(), at);
