@@ -123,6 +123,8 @@ const x3::rule<decorator_class, ast::Decorator> decorator = "decorator";
 const x3::rule<block_class, ast::Block> block = "'{'";
 const x3::rule<struct block_close_class> block_close = "'}'";
 const x3::rule<struct stmt_end_class> stmt_end = "end of statement (newline or ';')";
+const x3::rule<struct block_stmt_end_class> block_stmt_end =
+    "end of statement (newline, ';' or '}')";
 const x3::rule<struct assign_op_class, ast::AssignOp> assign_op = "assignment";
 const x3::rule<struct dotdot_class> dotdot = "'..'";
 const x3::rule<struct for_keyword_class> for_keyword = "'for'";
@@ -191,14 +193,16 @@ const auto param_def = build[ident[on_param_name] > ':' > type[on_param_type]];
 /// block ::= '{' (statement (sep | &'}'))* '}'
 const auto block_def =
     build[guarded['{' > *sep > *((!(x3::lit('}') | x3::eoi)) > statement[on_stmt] >
-                                 ((+sep) | &x3::lit('}'))) > block_close]];
+                                 block_stmt_end) > block_close]];
 const auto block_close_def = x3::lit('}');
 const auto stmt_end_def = (+sep) | x3::eoi;
+/// Named, so that a failure says what it expected (unnamed, X3 printed its C++ type name).
+const auto block_stmt_end_def = (+sep) | &x3::lit('}');
 
 BOOST_SPIRIT_DEFINE(statement, let_stmt, expr_stmt, if_stmt, else_if, while_stmt, for_stmt,
                     return_stmt, break_stmt, continue_stmt, import_stmt, fn_def, param, decorator,
-                    block, block_close, stmt_end, assign_op, dotdot, for_keyword, in_keyword,
-                    fn_keyword)
+                    block, block_close, stmt_end, block_stmt_end, assign_op, dotdot, for_keyword,
+                    in_keyword, fn_keyword)
 
 }  // namespace
 
