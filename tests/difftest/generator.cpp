@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -265,6 +266,32 @@ class Gen {
   std::string typed(const std::string& text, E e);  // a bare literal converted to e
   bool callable(const FnSig& fn) const;
   std::string call_args(const FnSig& fn, int depth);
+  /// A call of a generated function that returns `t` (noting its cost and effects in the
+  /// function being written), or nothing when none fits here.
+  std::optional<std::string> call_returning(const Ty& t, int d) {
+    std::vector<const FnSig*> ok;
+    for (const FnSig& fn : fns_) {
+      if (fn.rets.size() == 1 && fn.rets[0] == t && (!in_parallel_ || !fn.effects) &&
+          callable(fn)) {
+        ok.push_back(&fn);
+      }
+    }
+    if (ok.empty() || work_ > 2000) {
+      return std::nullopt;
+    }
+    const FnSig& fn = *pick(ok);
+    if (fn.heavy && cur_fn_ != nullptr) {
+      cur_fn_->heavy = true;
+    }
+    if (fn.effects) {
+      ++effects_;
+      if (cur_fn_ != nullptr) {
+        cur_fn_->effects = true;
+        cur_fn_->prints = cur_fn_->prints || fn.prints;
+      }
+    }
+    return fn.name + "(" + call_args(fn, d) + ")";
+  }
   std::string launch_arg(const Ty& t, std::set<int>* used);
   std::string cmp_op(bool effects_both);
 
@@ -688,28 +715,10 @@ std::string Gen::sx(E e, int depth) {
         if (fns_.empty()) {
           break;
         }
-        std::vector<const FnSig*> ok;
-        for (const FnSig& fn : fns_) {
-          if (fn.rets.size() == 1 && fn.rets[0] == Ty{e, 0, 0, 0} &&
-              (!in_parallel_ || !fn.effects) && callable(fn)) {
-            ok.push_back(&fn);
-          }
+        if (std::optional<std::string> c = call_returning(Ty{e, 0, 0, 0}, d)) {
+          return *c;
         }
-        if (ok.empty() || work_ > 2000) {
-          break;
-        }
-        const FnSig& fn = *pick(ok);
-        if (fn.heavy && cur_fn_ != nullptr) {
-          cur_fn_->heavy = true;
-        }
-        if (fn.effects) {
-          ++effects_;
-          if (cur_fn_ != nullptr) {
-            cur_fn_->effects = true;
-            cur_fn_->prints = cur_fn_->prints || fn.prints;
-          }
-        }
-        return fn.name + "(" + call_args(fn, d) + ")";
+        break;
       }
       case 19: {  // a 2-D element through a transposed view
         if (!on("transpose") || !on("arrays2d")) {
@@ -951,28 +960,10 @@ std::string Gen::ax(const Ty& t, int depth) {
         return "(" + ax(a, d) + " @ " + ax(Ty{t.e, 2, k, t.d1}, d) + ")";
       }
       case 13: {  // calls
-        std::vector<const FnSig*> ok;
-        for (const FnSig& fn : fns_) {
-          if (fn.rets.size() == 1 && fn.rets[0] == t && (!in_parallel_ || !fn.effects) &&
-              callable(fn)) {
-            ok.push_back(&fn);
-          }
+        if (std::optional<std::string> c = call_returning(t, d)) {
+          return *c;
         }
-        if (ok.empty() || work_ > 2000) {
-          break;
-        }
-        const FnSig& fn = *pick(ok);
-        if (fn.heavy && cur_fn_ != nullptr) {
-          cur_fn_->heavy = true;
-        }
-        if (fn.effects) {
-          ++effects_;
-          if (cur_fn_ != nullptr) {
-            cur_fn_->effects = true;
-            cur_fn_->prints = cur_fn_->prints || fn.prints;
-          }
-        }
-        return fn.name + "(" + call_args(fn, d) + ")";
+        break;
       }
       case 14: {  // bitwise on integer arrays
         if (!is_int(t.e) || !on("bitwise")) {
