@@ -35,7 +35,8 @@ int default_threads() {
 // application's own TBB work is not limited by Kestrel's thread count either.)
 std::mutex g_arena_mutex;
 std::shared_ptr<tbb::task_arena> g_arena;
-std::atomic<int> g_threads{0};  // 0: not set yet (the default)
+std::atomic<int> g_threads{0};                            // 0: not set yet (the default)
+std::atomic<tbb::global_control*> g_stack_size{nullptr};  // workers' stack size, never destroyed
 
 std::shared_ptr<tbb::task_arena> the_arena() {
   std::lock_guard<std::mutex> lock(g_arena_mutex);
@@ -45,9 +46,12 @@ std::shared_ptr<tbb::task_arena> the_arena() {
     // code's stack check (rt::stack_limit) makes it an error. TBB takes the largest size any
     // live global_control asks for, so this only ever raises a host's own setting. (Never
     // destroyed: it must not outlive TBB's own statics.)
-    static const auto* stack_size =
-        new tbb::global_control(tbb::global_control::thread_stack_size, std::size_t{64} << 20);
-    (void)stack_size;
+    // Held in an atomic: a pointer that is never read may be optimised away, and LeakSanitizer
+    // then reports the control as leaked.
+    if (g_stack_size.load() == nullptr) {
+      g_stack_size.store(
+          new tbb::global_control(tbb::global_control::thread_stack_size, std::size_t{64} << 20));
+    }
     g_arena = std::make_shared<tbb::task_arena>(default_threads());
   }
   return g_arena;
