@@ -326,7 +326,7 @@ const auto call_def = build['(' > (-(arg % ',') >> -x3::lit(','))[on_call] > ')'
 /// arg ::= (name '=')? expression
 const auto arg_def =
     build[-(ident >> '=' >> !x3::lit('='))[on_keyword_arg] >> expression[on_arg_value]];
-const auto index_def = build['[' > (subscript % ',')[on_index] > ']'];
+const auto index_def = build['[' > named("an index or a slice")[subscript % ','][on_index] > ']'];
 /// subscript ::= ':' expression? | expression (':' expression?)?
 const auto subscript_def =
     build[(':' >> -expression)[on_open_slice] |
@@ -337,12 +337,13 @@ const auto attribute_def = build[(!x3::lit("..") >> '.') > ident[on_attr_name]];
 const auto primary_def =
     build[float_lit[set_val] | int_lit[set_val] | string_lit[set_val] | kw("true")[on_bool(true)] |
           kw("false")[on_bool(false)] | ident[on_name] |
-          (x3::lit('(') > (expression % ',') > ')')[on_paren] |
+          (x3::lit('(') > named("expression")[expression % ','] > ')')[on_paren] |
           (x3::lit('[') > -(expression % ',') >> -x3::lit(',') > ']')[on_array]];
 
 /// type ::= name ('[' ':' (',' ':')* ']')? | '(' type (',' type)* ')'
 const auto named_type_def =
-    build[ident[on_type_name] >> -x3::raw['[' > (x3::lit(':') % ',') > ']'][on_type_rank]];
+    build[ident[on_type_name] >>
+          -x3::raw['[' > named("':' (one per axis)")[x3::lit(':') % ','] > ']'][on_type_rank]];
 const auto tuple_type_def = build[('(' > (type % ',') > ')')[on_tuple_type]];
 const auto type_def = build[named_type[set_val] | tuple_type[set_val]];
 

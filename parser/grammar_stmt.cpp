@@ -149,8 +149,8 @@ const auto expr_stmt_def =
 /// let ::= ('let' | 'var') (name | '(' name (',' name)* ')') (':' type)? '=' expression
 const auto let_stmt_def =
     build[(kw("let")[on_let_kind(false)] | kw("var")[on_let_kind(true)]) >
-          named("name")[('(' > (ident % ',') > ')')[on_let_names] | ident[on_let_name]] >
-          -(':' > type[on_type]) > '=' > expression[on_value]];
+          named("name")[('(' > named("name")[ident % ','] > ')')[on_let_names] |
+                        ident[on_let_name]] > -(':' > type[on_type]) > '=' > expression[on_value]];
 
 /// if ::= 'if' expression block ('else' 'if' expression block)* ('else' block)?
 const auto if_stmt_def =

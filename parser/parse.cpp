@@ -63,9 +63,10 @@ std::string describe_token(Iterator where, Iterator last) {
 /// X3 names literal strings "\"..\""; we quote everything the same way: '..'.
 std::string describe_expected(std::string which) {
   // An expectation point without a rule name would print X3's C++ type name: say something a
-  // user can read (fuzz/ aborts on this text, so such a point gets its name).
+  // user can read (fuzz/run_fuzz aborts on this text, so such a point gets its name; with
+  // KESTREL_DEBUG_GRAMMAR set the type name is shown, to find which point it is).
   if (which.find("boost") != std::string::npos || which.find("spirit") != std::string::npos) {
-    return "valid syntax here";
+    return std::getenv("KESTREL_DEBUG_GRAMMAR") != nullptr ? which : "valid syntax here";
   }
   if (which.size() >= 2 && which.front() == '"' && which.back() == '"') {
     which = "'" + which.substr(1, which.size() - 2) + "'";
