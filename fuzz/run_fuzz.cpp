@@ -41,15 +41,15 @@ kestrel::EngineOptions options(kestrel::Mode mode) {
   return o;
 }
 
-/// Whether rendered diagnostics report an internal error: in a diagnostic's own line, not in the
-/// program's source lines echoed under it (indented), which may say anything.
-bool internal_error(const std::string& rendered) {
+/// Whether rendered diagnostics say `what` in a diagnostic's own line, not in the program's
+/// source lines echoed under it (indented), which may say anything.
+bool reports(const std::string& rendered, std::string_view what) {
   std::size_t at = 0;
   while (at < rendered.size()) {
     std::size_t end = rendered.find('\n', at);
     std::string_view line(rendered.data() + at,
                           (end == std::string::npos ? rendered.size() : end) - at);
-    if (!line.empty() && line[0] != ' ' && line.find("internal error") != std::string_view::npos) {
+    if (!line.empty() && line[0] != ' ' && line.find(what) != std::string_view::npos) {
       return true;
     }
     if (end == std::string::npos) {
@@ -76,7 +76,7 @@ Outcome run(const kestrel::Engine& engine, const std::string& text) {
   } catch (const kestrel::Error& e) {
     r.failed = true;
     r.error = e.what();
-    if (internal_error(r.error)) {
+    if (reports(r.error, "internal error")) {
       die("internal error", text, r.error);
     }
     r.budget = r.error.find("time limit of") != std::string::npos ||
@@ -114,10 +114,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     die("check_source threw", text, e.what());
   }
   if (!checked.ok()) {
-    if (internal_error(checked.text)) {
+    if (reports(checked.text, "internal error")) {
       die("internal error in the checker", text, checked.text);
     }
-    if (checked.text.find("expected valid syntax here") != std::string::npos) {
+    if (reports(checked.text, "expected valid syntax here")) {
       die("a parse error from an unnamed grammar rule", text, checked.text);
     }
     return 0;
