@@ -344,7 +344,7 @@ const auto primary_def =
 const auto named_type_def =
     build[ident[on_type_name] >>
           -x3::raw['[' > named("':' (one per axis)")[x3::lit(':') % ','] > ']'][on_type_rank]];
-const auto tuple_type_def = build[('(' > (type % ',') > ')')[on_tuple_type]];
+const auto tuple_type_def = build[('(' > named("type")[type % ','] > ')')[on_tuple_type]];
 const auto type_def = build[named_type[set_val] | tuple_type[set_val]];
 
 BOOST_SPIRIT_DEFINE(or_expr, and_expr, not_expr, comparison, bitor_expr, bitxor_expr, bitand_expr,
