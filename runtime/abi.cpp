@@ -26,15 +26,22 @@
 
 namespace rt = kestrel::rt;
 
-namespace {
-
-void record(KestrelContext* ctx, std::uint32_t site, const std::string& message, bool internal) {
+void kestrel::rt::record_failure(KestrelContext* ctx, std::uint32_t site,
+                                 const std::string& message, bool internal) {
   if (ctx->failed == 0) {
     ctx->failed = 1;
     ctx->site = site;
-    ctx->host->message = message;
-    ctx->host->internal = internal;
+    if (ctx->host != nullptr) {
+      ctx->host->message = message;
+      ctx->host->internal = internal;
+    }
   }
+}
+
+namespace {
+
+void record(KestrelContext* ctx, std::uint32_t site, const std::string& message, bool internal) {
+  rt::record_failure(ctx, site, message, internal);
 }
 
 /// Runs `f`, recording any exception at `site`; returns f's value or `fallback`.

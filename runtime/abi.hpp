@@ -23,6 +23,8 @@
 #include "runtime/array.hpp"
 #include "runtime/csv.hpp"
 
+struct KestrelContext;
+
 namespace kestrel::rt {
 
 /// The C++ side of a run: the error text and where print() writes.
@@ -40,6 +42,11 @@ struct AbiHost {
   std::unordered_set<std::string>* str_pool = nullptr;
   std::mutex* str_pool_mutex = nullptr;
 };
+
+/// Records the run's first failure in `ctx` (later ones are dropped): its site, and the message
+/// in the host when there is one. Shared by every runtime path that fails into a context.
+void record_failure(KestrelContext* ctx, std::uint32_t site, const std::string& message,
+                    bool internal);
 
 }  // namespace kestrel::rt
 

@@ -169,14 +169,7 @@ void ArrayReductions::finish() {
 namespace {
 
 void record(KestrelContext* ctx, const std::string& message, bool internal) {
-  if (ctx->failed == 0) {
-    ctx->failed = 1;
-    ctx->site = kNoSite;
-    if (ctx->host != nullptr) {
-      ctx->host->message = message;
-      ctx->host->internal = internal;
-    }
-  }
+  record_failure(ctx, kNoSite, message, internal);
 }
 
 /// Runs f, recording an exception in ctx; returns whether f succeeded.

@@ -237,14 +237,7 @@ struct FirstError {
 };
 
 void record(KestrelContext* ctx, std::uint32_t site, const std::string& message, bool internal) {
-  if (ctx->failed == 0) {
-    ctx->failed = 1;
-    ctx->site = site;
-    if (ctx->host != nullptr) {
-      ctx->host->message = message;
-      ctx->host->internal = internal;
-    }
-  }
+  record_failure(ctx, site, message, internal);
 }
 
 // Runs chunks of a body that reports failure through its context; records the first in ctx.
