@@ -123,6 +123,21 @@ struct ArenaClaim {
   }
 };
 
+// The loop running in the arena (one at a time: ArenaClaim), as its tasks find it: threads()
+// tasks (at most one per chunk) claim runs of `grab` consecutive chunks from `next`.
+struct ArenaLoop {
+  bool (*run)(void* env, std::int64_t c);
+  void* env;
+  Failures* failures;
+  std::int64_t count;
+  std::int64_t tasks;
+  std::int64_t grab;
+  const Limits* limits;
+  std::atomic<std::int64_t> next;
+  std::atomic<std::int64_t> finished;
+};
+std::atomic<ArenaLoop*> g_arena_loop{nullptr};
+
 }  // namespace
 
 void set_threads(int n) { g_threads.store(n <= 0 ? default_threads() : n); }
@@ -153,37 +168,38 @@ std::int64_t run_chunks(std::int64_t count, bool (*run)(void* env, std::int64_t 
     // skipped if not yet begun. A run is about an eighth of a task's share: long enough that
     // each thread streams through contiguous memory (the vadd kernel reached 83% of OpenMP's
     // static schedule claiming single chunks), short enough to even out a busy core.
-    std::int64_t tasks = std::min<std::int64_t>(threads(), count);
-    std::int64_t grab = std::max<std::int64_t>(1, count / (tasks * 8));
-    std::atomic<std::int64_t> next{0};
-    // `published` and `finished` give ThreadSanitizer the happens-before edges between this
-    // thread and the workers (it cannot see the synchronization inside libtbb); they cost one
-    // atomic operation per task.
-    std::atomic<int> published{0};
-    std::atomic<std::int64_t> finished{0};
-    const Limits* limits = current_limits();  // before `published`: the workers read it
-    published.store(1, std::memory_order_release);
+    ArenaLoop loop{run, env, &f, count, 0, 0, current_limits(), {0}, {0}};
+    loop.tasks = std::min<std::int64_t>(threads(), count);
+    loop.grab = std::max<std::int64_t>(1, count / (loop.tasks * 8));
+    // The workers find the loop through g_arena_loop, not through captures: a lambda's captures
+    // live in TBB's task object, which the uninstrumented libtbb hands between threads, so
+    // ThreadSanitizer saw every read of them as a race with the task's construction. The
+    // release/acquire pair on g_arena_loop (and on `finished` back) are edges it can see; they
+    // cost one atomic operation per task.
+    g_arena_loop.store(&loop, std::memory_order_release);
     std::shared_ptr<tbb::task_arena> arena = the_arena();
-    arena->execute([&] {
+    arena->execute([] {
+      const ArenaLoop* outer = g_arena_loop.load(std::memory_order_acquire);
       tbb::parallel_for(
-          tbb::blocked_range<std::int64_t>(0, tasks, 1),
-          [&](const tbb::blocked_range<std::int64_t>& r) {
-            (void)published.load(std::memory_order_acquire);
+          tbb::blocked_range<std::int64_t>(0, outer->tasks, 1),
+          [](const tbb::blocked_range<std::int64_t>& r) {
+            ArenaLoop* l = g_arena_loop.load(std::memory_order_acquire);
             InLoop guard;
-            LimitsScope scope(limits);  // the caller's, so chunks poll and allocate under them
+            LimitsScope scope(l->limits);  // the caller's, so chunks poll and allocate under them
             for (std::int64_t t = r.begin(); t != r.end(); ++t) {
-              for (std::int64_t c0 = next.fetch_add(grab, std::memory_order_relaxed); c0 < count;
-                   c0 = next.fetch_add(grab, std::memory_order_relaxed)) {
-                for (std::int64_t c = c0; c < std::min(count, c0 + grab); ++c) {
-                  run_one(c, run, env, f);
+              for (std::int64_t c0 = l->next.fetch_add(l->grab, std::memory_order_relaxed);
+                   c0 < l->count; c0 = l->next.fetch_add(l->grab, std::memory_order_relaxed)) {
+                for (std::int64_t c = c0; c < std::min(l->count, c0 + l->grab); ++c) {
+                  run_one(c, l->run, l->env, *l->failures);
                 }
               }
             }
-            finished.fetch_add(1, std::memory_order_release);
+            l->finished.fetch_add(1, std::memory_order_release);
           },
           tbb::simple_partitioner());
     });
-    (void)finished.load(std::memory_order_acquire);
+    (void)loop.finished.load(std::memory_order_acquire);
+    g_arena_loop.store(nullptr, std::memory_order_relaxed);
   }
   std::int64_t first = f.first.load();
   if (first == std::numeric_limits<std::int64_t>::max()) {
