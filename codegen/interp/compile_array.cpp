@@ -6,8 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "codegen/common/rt_ops.hpp"
 #include "codegen/interp/compiler.hpp"
-#include "runtime/reduce.hpp"
 
 namespace kestrel::interp {
 
@@ -212,20 +212,14 @@ void FnCompiler::array_builtin(Type t, const ir::BuiltinCall& c, std::uint16_t d
     case Builtin::Cos:
     case Builtin::Tanh:
     case Builtin::Sigmoid:
-    case Builtin::Floor: {
-      static constexpr rt::UnOp kMap[] = {rt::UnOp::Exp,  rt::UnOp::Log,     rt::UnOp::Sqrt,
-                                          rt::UnOp::Abs,  rt::UnOp::Sin,     rt::UnOp::Cos,
-                                          rt::UnOp::Tanh, rt::UnOp::Sigmoid, rt::UnOp::Floor};
+    case Builtin::Floor:
       ai.kind = ArrayKind::Unary;
-      ai.op = static_cast<std::uint8_t>(
-          kMap[static_cast<int>(c.builtin) - static_cast<int>(Builtin::Exp)]);
+      ai.op = static_cast<std::uint8_t>(codegen::rt_builtin(c.builtin).unop);
       break;
-    }
     case Builtin::Minimum:
     case Builtin::Maximum:
       ai.kind = ArrayKind::Binary;
-      ai.op = static_cast<std::uint8_t>(c.builtin == Builtin::Minimum ? rt::BinOp::Min
-                                                                      : rt::BinOp::Max);
+      ai.op = static_cast<std::uint8_t>(codegen::rt_builtin(c.builtin).binop);
       break;
     case Builtin::Clip:
       ai.kind = ArrayKind::Clip;
@@ -241,16 +235,10 @@ void FnCompiler::array_builtin(Type t, const ir::BuiltinCall& c, std::uint16_t d
     case Builtin::Argmax:
     case Builtin::Count:
     case Builtin::Any:
-    case Builtin::All: {
-      static constexpr rt::ReduceOp kMap[] = {
-          rt::ReduceOp::Sum,   rt::ReduceOp::Mean,   rt::ReduceOp::Min,
-          rt::ReduceOp::Max,   rt::ReduceOp::Argmin, rt::ReduceOp::Argmax,
-          rt::ReduceOp::Count, rt::ReduceOp::Any,    rt::ReduceOp::All};
+    case Builtin::All:
       ai.kind = ArrayKind::Reduce;
-      ai.op = static_cast<std::uint8_t>(
-          kMap[static_cast<int>(c.builtin) - static_cast<int>(Builtin::Sum)]);
+      ai.op = static_cast<std::uint8_t>(codegen::rt_builtin(c.builtin).reduce);
       break;
-    }
     case Builtin::Dot:
       ai.kind = ArrayKind::Dot;
       break;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "codegen/common/rt_ops.hpp"
 #include "codegen/interp/compiler.hpp"
 
 namespace kestrel::interp {
@@ -148,9 +149,7 @@ void FnCompiler::unary(Type t, const ir::Unary& u, std::uint16_t dst) {
     Operand a = operand(u.operand);
     ArrayInstr ai;
     ai.kind = ArrayKind::Unary;
-    ai.op = static_cast<std::uint8_t>(u.op == ir::UnaryOp::Neg   ? rt::UnOp::Neg
-                                      : u.op == ir::UnaryOp::Not ? rt::UnOp::Not
-                                                                 : rt::UnOp::BitNot);
+    ai.op = static_cast<std::uint8_t>(codegen::rt_unop(u.op));
     ai.result = t;
     ai.args = {{a.reg, type(u.operand)}};
     array_op(dst, std::move(ai));
@@ -256,8 +255,8 @@ void FnCompiler::binary(Type t, const ir::Binary& b, std::uint16_t dst) {
   Type lt = type(b.lhs);
   Type rt_ = type(b.rhs);
   if (t.is_array() || lt.is_array() || rt_.is_array()) {
-    array_binary_like(ArrayKind::Binary, static_cast<std::uint8_t>(rt_binop(b.op)), b.lhs, b.rhs, t,
-                      dst);
+    array_binary_like(ArrayKind::Binary, static_cast<std::uint8_t>(codegen::rt_binop(b.op).value()),
+                      b.lhs, b.rhs, t, dst);
     return;
   }
   Scalar s = lt.scalar;
@@ -303,51 +302,6 @@ void FnCompiler::binary(Type t, const ir::Binary& b, std::uint16_t dst) {
   Operand x = operand(b.lhs);
   Operand y = operand(b.rhs);
   emit(op, dst, x.reg, y.reg);
-}
-
-rt::BinOp FnCompiler::rt_binop(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::Add:
-      return rt::BinOp::Add;
-    case BinaryOp::Sub:
-      return rt::BinOp::Sub;
-    case BinaryOp::Mul:
-      return rt::BinOp::Mul;
-    case BinaryOp::Div:
-      return rt::BinOp::Div;
-    case BinaryOp::FloorDiv:
-      return rt::BinOp::FloorDiv;
-    case BinaryOp::Mod:
-      return rt::BinOp::Mod;
-    case BinaryOp::Pow:
-      return rt::BinOp::Pow;
-    case BinaryOp::Eq:
-      return rt::BinOp::Eq;
-    case BinaryOp::Ne:
-      return rt::BinOp::Ne;
-    case BinaryOp::Lt:
-      return rt::BinOp::Lt;
-    case BinaryOp::Le:
-      return rt::BinOp::Le;
-    case BinaryOp::Gt:
-      return rt::BinOp::Gt;
-    case BinaryOp::Ge:
-      return rt::BinOp::Ge;
-    case BinaryOp::BitAnd:
-      return rt::BinOp::BitAnd;
-    case BinaryOp::BitOr:
-      return rt::BinOp::BitOr;
-    case BinaryOp::BitXor:
-      return rt::BinOp::BitXor;
-    case BinaryOp::Shl:
-      return rt::BinOp::Shl;
-    case BinaryOp::Shr:
-      return rt::BinOp::Shr;
-    case BinaryOp::And:
-    case BinaryOp::Or:
-      break;
-  }
-  return rt::BinOp::Add;
 }
 
 void FnCompiler::jump_if_false(ExprId cond, std::vector<std::size_t>& out) {

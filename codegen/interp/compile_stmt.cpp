@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "codegen/common/rt_ops.hpp"
 #include "codegen/interp/compiler.hpp"
 #include "dsl/ir/walk.hpp"
 
@@ -65,7 +66,19 @@ bool FnCompiler::simple(ExprId id, ir::LocalId avoid) const {
                              return b.op == BinaryOp::Add || b.op == BinaryOp::Sub ||
                                     b.op == BinaryOp::Mul;
                            },
-                           [&](const auto&) { return false; },
+                           [&](const ir::StrConst&) { return false; },
+                           [&](const ir::ErrorExpr&) { return false; },
+                           [&](const ir::MatMul&) { return false; },
+                           [&](const ir::Call&) { return false; },
+                           [&](const ir::BuiltinCall&) { return false; },
+                           [&](const ir::Launch&) { return false; },
+                           [&](const ir::Index&) { return false; },
+                           [&](const ir::SliceView&) { return false; },
+                           [&](const ir::Transpose&) { return false; },
+                           [&](const ir::TableColumn&) { return false; },
+                           [&](const ir::TableRows&) { return false; },
+                           [&](const ir::ArrayLit&) { return false; },
+                           [&](const ir::MakeTuple&) { return false; },
                        },
                        e.kind);
   if (!ok) {
@@ -158,7 +171,7 @@ void FnCompiler::stmt(ir::StmtId id) {
                  [&](const ir::StoreView& st) {
                    ArrayInstr ai;
                    ai.kind = ArrayKind::StoreView;
-                   ai.op = static_cast<std::uint8_t>(st.op);
+                   ai.op = static_cast<std::uint8_t>(codegen::rt_store_op(st.op));
                    std::vector<Operand> ops = array_args({st.target, st.value}, ai);
                    array_op(0, std::move(ai));
                    for (Operand o : ops) {
@@ -246,16 +259,13 @@ void FnCompiler::assign(const ir::Assign& a) {
   }
   Type t = fn_.locals[a.local.v].type;
   std::uint16_t reg = local_reg_[a.local.v];
-  BinaryOp bop = a.op == ir::AssignOp::Add   ? BinaryOp::Add
-                 : a.op == ir::AssignOp::Sub ? BinaryOp::Sub
-                 : a.op == ir::AssignOp::Mul ? BinaryOp::Mul
-                                             : BinaryOp::Div;
+  BinaryOp bop = codegen::assign_binop(a.op).value();
   if (t.is_array()) {
     // Sema turns in-place array updates into StoreView; this is a rebinding `x = x op e`.
     std::uint16_t tmp = alloc(1);
     ArrayInstr ai;
     ai.kind = ArrayKind::Binary;
-    ai.op = static_cast<std::uint8_t>(rt_binop(bop));
+    ai.op = static_cast<std::uint8_t>(codegen::rt_binop(bop).value());
     ai.result = t;
     Operand v = operand(a.value);
     ai.args = {{reg, t}, {v.reg, type(a.value)}};

@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "codegen/interp/emitter.hpp"
-#include "runtime/elementwise.hpp"
 
 namespace kestrel::interp {
 
@@ -45,7 +44,6 @@ class FnCompiler : public Emitter {
   /// The register-immediate form of an operator, where there is one.
   static bool k_op(Op op, Op& out);
   void binary(Type t, const ir::Binary& b, std::uint16_t dst);
-  static rt::BinOp rt_binop(BinaryOp op);
   /// Compiles `cond` as a test that jumps when it is false; the jumps to patch go to `out`.
   void jump_if_false(ExprId cond, std::vector<std::size_t>& out);
   /// Evaluates arguments into consecutive registers from `base` (each holding no reference).
