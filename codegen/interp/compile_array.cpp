@@ -254,7 +254,14 @@ void FnCompiler::array_builtin(Type t, const ir::BuiltinCall& c, std::uint16_t d
     case Builtin::SaveNpy:
       ai.kind = ArrayKind::Npy;
       break;
-    default:
+    case Builtin::Print:  // builtin() compiles these itself
+    case Builtin::Random:
+    case Builtin::Randn:
+    case Builtin::RandomStream:
+    case Builtin::RandnStream:
+    case Builtin::Seed:
+    case Builtin::Index:
+    case Builtin::Clock:
       throw std::runtime_error(std::string("internal error: builtin ") +
                                ir::builtin_name(c.builtin) + " reached array_builtin");
   }

@@ -208,9 +208,17 @@ Op FnCompiler::arith_op(BinaryOp op, Scalar s) {
       return i32 ? Op::SHL_I32 : Op::SHL_I64;
     case BinaryOp::Shr:
       return i32 ? Op::SHR_I32 : Op::SHR_I64;
-    default:
-      return Op::MOV;
+    case BinaryOp::Eq:  // comparisons and and/or have their own instructions
+    case BinaryOp::Ne:
+    case BinaryOp::Lt:
+    case BinaryOp::Le:
+    case BinaryOp::Gt:
+    case BinaryOp::Ge:
+    case BinaryOp::And:
+    case BinaryOp::Or:
+      break;
   }
+  return Op::MOV;
 }
 
 bool FnCompiler::k_op(Op op, Op& out) {

@@ -2,7 +2,7 @@
 // The interpreter's public API: typed IR in, register bytecode out, and a VM that runs it.
 // compile() lowers every function of an ir::Program once; run_main() runs the script's top level;
 // call() runs one function from C++. Runtime errors (index out of bounds, integer division by
-// zero, stack overflow, errors raised by the runtime library) are thrown as interp::RunError,
+// zero, stack overflow, errors raised by the runtime library) are thrown as codegen::RunError,
 // carrying the span of the IR node whose operation failed; the engine renders it.
 #include <atomic>
 #include <cstddef>
