@@ -1,6 +1,8 @@
-// ArrayRef: the counted reference every backend hands across the C++ boundary.
+// ArrayRef, the counted reference every backend hands across the C++ boundary, and the
+// Backend interface's defaults.
 #include "codegen/common/backend.hpp"
 
+#include <stdexcept>
 #include <utility>
 
 #include "runtime/array.hpp"
@@ -28,5 +30,13 @@ ArrayRef::~ArrayRef() {
     rt::release(static_cast<rt::Array*>(handle_));
   }
 }
+
+// ---- Backend ----------------------------------------------------------------------------------
+
+std::string Backend::emit_llvm() {
+  throw std::logic_error(
+      "LLVM IR exists only in JIT mode (this program was compiled for the interpreter)");
+}
+std::string Backend::emit_llvm_function(ir::FnId) { return emit_llvm(); }
 
 }  // namespace kestrel::codegen

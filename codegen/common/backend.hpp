@@ -1,10 +1,12 @@
 #pragma once
 // What every backend hands across the C++ boundary: runtime errors at a source location, counted
-// array references, argument and result values, and run options. The interpreter and the JIT
-// both use these, so the engine treats them alike; neither backend includes the other.
+// array references, argument and result values, run options, and the Backend interface of a
+// compiled program that the interpreter and the JIT implement, so the engine treats them alike;
+// neither backend includes the other. Values become slots and back in marshal.hpp.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -100,6 +102,43 @@ struct RunOptions {
   /// stops with a RunError ("interrupted", "time limit of N ms exceeded"); the runtime polls
   /// them between the chunks of long operations. Null: none.
   const rt::Limits* limits = nullptr;
+};
+
+/// A program compiled by one backend (interp::CompiledProgram, jit::CompiledProgram): what the
+/// engine runs, whichever backend it picked. Runs and calls may happen on several threads at
+/// once; set_stream_state is not to race with a run.
+class Backend {
+ public:
+  Backend() = default;
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+  virtual ~Backend() = default;
+
+  /// Runs the script's top-level statements. Throws RunError.
+  virtual void run_main(const RunOptions& options) = 0;
+  /// Calls one function with `args` (one per parameter, of the parameter's type) and returns its
+  /// result (type void for a void function). Throws RunError on a runtime error,
+  /// std::invalid_argument when the arguments do not match the parameters.
+  virtual Value call(ir::FnId fn, std::span<const Value> args, const RunOptions& options) = 0;
+  /// The seeded stream's position after the last run, and before the next.
+  virtual StreamState stream_state() const = 0;
+  virtual void set_stream_state(StreamState state) = 0;
+
+  // What only native code has (the JIT); the defaults say there is none.
+
+  /// The optimised LLVM module, or one function of it. Default: std::logic_error.
+  virtual std::string emit_llvm();
+  virtual std::string emit_llvm_function(ir::FnId fn);
+  /// Direct calls of native code: the entry of `fn` (null: no direct calls, use call());
+  /// begin_native gives the context pointer to pass first (the call's own: calls on several
+  /// threads may run at once); end_native(ctx) ends that call and throws RunError if it failed.
+  /// See codegen/llvm/jit.hpp's calling convention.
+  virtual void* native_address(ir::FnId) { return nullptr; }
+  virtual void* begin_native(const RunOptions&) { return nullptr; }
+  virtual void end_native(void*) {}
+  /// Whether the object cache was on, and whether the code came from it.
+  virtual bool cached() const { return false; }
+  virtual bool cache_hit() const { return false; }
 };
 
 }  // namespace kestrel::codegen

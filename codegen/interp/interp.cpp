@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "codegen/common/marshal.hpp"
 #include "codegen/interp/program.hpp"
 #include "dsl/ir/stream_use.hpp"
 #include "runtime/array.hpp"
@@ -47,61 +48,6 @@ void set_stream_state(CompiledProgram& program, StreamState state) {
   program.impl().stream_pos = state.counter;
 }
 
-namespace {
-
-/// Appends a Value's slots (flattened tuples) to `out`, checking it against type `t`.
-void value_to_slots(const ir::Type& t, const Value& v, std::vector<Slot>& out) {
-  Slot s{};
-  if (t.is_tuple()) {
-    throw std::invalid_argument("tuple arguments are not supported by call()");
-  }
-  if (!(v.type == t)) {
-    throw std::invalid_argument("argument type does not match the parameter");
-  }
-  if (t.is_array()) {
-    if (v.array.empty()) {
-      throw std::invalid_argument("null array argument");
-    }
-    s.p = v.array.handle();
-    rt::retain(static_cast<rt::Array*>(s.p));
-  } else if (t.scalar == ir::Scalar::F64) {
-    s.f = v.f;
-  } else if (t.scalar == ir::Scalar::F32) {
-    s.f32 = static_cast<float>(v.f);
-  } else if (t.scalar == ir::Scalar::I32) {
-    s.i = static_cast<std::int32_t>(v.i);
-  } else if (t.scalar == ir::Scalar::Bool) {
-    s.i = v.i != 0;
-  } else if (t.scalar == ir::Scalar::I64) {
-    s.i = v.i;
-  } else {
-    throw std::invalid_argument("unsupported argument type for call()");
-  }
-  out.push_back(s);
-}
-
-/// The Value of one result slot of type `t` (takes over an array reference).
-Value slot_to_value(ir::Type t, Slot s) {
-  Value v;
-  v.type = t;
-  if (t.is_array()) {
-    v.array = ArrayRef(s.p);
-  } else if (t.is_table()) {
-    rt::release(static_cast<rt::Table*>(s.p));  // tables do not cross the C++ boundary yet
-  } else if (t.scalar == ir::Scalar::F64) {
-    v.f = s.f;
-  } else if (t.scalar == ir::Scalar::F32) {
-    v.f = s.f32;
-  } else if (t.scalar == ir::Scalar::Str) {
-    v.str = *static_cast<const std::string*>(s.p);
-  } else {
-    v.i = s.i;
-  }
-  return v;
-}
-
-}  // namespace
-
 Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
            const RunOptions& options) {
   CompiledProgram::Impl& impl = program.impl();
@@ -109,14 +55,15 @@ Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
     throw std::invalid_argument("no such function");
   }
   const Proto& proto = impl.protos[fn.v];
-  if (args.size() != proto.param_types.size()) {
-    throw std::invalid_argument(proto.name + " takes " + std::to_string(proto.param_types.size()) +
-                                " arguments, got " + std::to_string(args.size()));
-  }
+  codegen::check_arity(proto.name, proto.param_types.size(), args.size());
+  // The callee's frame takes over its array arguments: each gets a reference of its own.
   std::vector<Slot> in;
   try {
     for (std::size_t k = 0; k < args.size(); ++k) {
-      value_to_slots(proto.param_types[k], args[k], in);
+      in.push_back(codegen::arg_slot<Slot>(proto.param_types[k], args[k]));
+      if (proto.param_types[k].is_array()) {
+        rt::retain(static_cast<rt::Array*>(in.back().p));
+      }
     }
   } catch (...) {
     for (std::size_t k = 0; k < in.size(); ++k) {
@@ -129,18 +76,18 @@ Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
   in.resize(std::max<std::size_t>(in.size(), 1));
   std::vector<Slot> out(std::max<std::uint32_t>(proto.nresults, 1));
   execute(impl, fn.v, in.data(), out.data(), options);
-  if (proto.ret.is_void()) {
-    return Value{};
-  }
-  if (!proto.ret.is_tuple()) {
-    return slot_to_value(proto.ret, out[0]);
-  }
-  Value v;
-  v.type = proto.ret;
-  for (std::size_t k = 0; k < proto.result_types.size(); ++k) {
-    v.elems.push_back(slot_to_value(proto.result_types[k], out[k]));
-  }
-  return v;
+  return codegen::result_value(proto.ret, proto.result_types, out.data());
+}
+
+// ---- codegen::Backend -------------------------------------------------------------------------
+
+void CompiledProgram::run_main(const RunOptions& options) { interp::run_main(*this, options); }
+Value CompiledProgram::call(ir::FnId fn, std::span<const Value> args, const RunOptions& options) {
+  return interp::call(*this, fn, args, options);
+}
+StreamState CompiledProgram::stream_state() const { return interp::stream_state(*this); }
+void CompiledProgram::set_stream_state(StreamState state) {
+  interp::set_stream_state(*this, state);
 }
 
 }  // namespace kestrel::interp

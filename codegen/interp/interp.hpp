@@ -2,7 +2,7 @@
 // The interpreter's public API: typed IR in, register bytecode out, and a VM that runs it.
 // compile() lowers every function of an ir::Program once; run_main() runs the script's top level;
 // call() runs one function from C++. Runtime errors (index out of bounds, integer division by
-// zero, stack overflow, errors raised by the runtime library) are thrown as interp::RunError,
+// zero, stack overflow, errors raised by the runtime library) are thrown as codegen::RunError,
 // carrying the span of the IR node whose operation failed; the engine renders it.
 #include <atomic>
 #include <cstddef>
@@ -28,14 +28,18 @@ using codegen::Value;
 /// A program lowered to bytecode. Holds the constants, the functions' code and the state that
 /// persists between calls (the seeded random stream). Runs and calls may happen on several
 /// threads at once (each has its own VM; what they share is guarded); set_stream_state is not to
-/// race with a run.
-class CompiledProgram {
+/// race with a run. The engine runs it through codegen::Backend; the members do what the free
+/// functions below do.
+class CompiledProgram final : public codegen::Backend {
  public:
   struct Impl;
   explicit CompiledProgram(std::unique_ptr<Impl> impl);
-  ~CompiledProgram();
-  CompiledProgram(const CompiledProgram&) = delete;
-  CompiledProgram& operator=(const CompiledProgram&) = delete;
+  ~CompiledProgram() override;
+
+  void run_main(const RunOptions& options) override;
+  Value call(ir::FnId fn, std::span<const Value> args, const RunOptions& options) override;
+  StreamState stream_state() const override;
+  void set_stream_state(StreamState state) override;
 
   Impl& impl() { return *impl_; }
   const Impl& impl() const { return *impl_; }

@@ -42,7 +42,7 @@ struct CompiledProgram::Impl {
   bool block_uses_stream(const ir::Program& program, const ir::Block& block) const;
 };
 
-/// Lowers one function (in compiler.cpp).
+/// Lowers one function (compile_stmt.cpp; the compiler is compiler.hpp over emitter.hpp).
 void compile_function(const ir::Program& program, ir::FnId id, CompiledProgram::Impl& out);
 
 /// Runs one ARRAY instruction (in array_exec.cpp).

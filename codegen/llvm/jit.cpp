@@ -31,6 +31,7 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "codegen/common/marshal.hpp"
 #include "codegen/llvm/object_cache.hpp"
 #include "codegen/llvm/program.hpp"
 #include "runtime/abi.hpp"
@@ -333,63 +334,6 @@ void on_run_stack(F& f) {
   } else {
     f();
   }
-}
-
-std::int64_t slot_of(const ir::Type& t, const Value& v) {
-  if (t.is_tuple()) {
-    throw std::invalid_argument("tuple arguments are not supported by call()");
-  }
-  if (!(v.type == t)) {
-    throw std::invalid_argument("argument type does not match the parameter");
-  }
-  std::int64_t s = 0;
-  if (t.is_array()) {
-    if (v.array.empty()) {
-      throw std::invalid_argument("null array argument");
-    }
-    std::memcpy(&s, &v.array, 0);
-    void* h = v.array.handle();
-    std::memcpy(&s, &h, sizeof(h));
-  } else if (t.scalar == ir::Scalar::F64) {
-    std::memcpy(&s, &v.f, 8);
-  } else if (t.scalar == ir::Scalar::F32) {
-    float f = static_cast<float>(v.f);
-    std::memcpy(&s, &f, 4);
-  } else if (t.scalar == ir::Scalar::I32) {
-    s = static_cast<std::int32_t>(v.i);
-  } else if (t.scalar == ir::Scalar::Bool) {
-    s = v.i != 0;
-  } else if (t.scalar == ir::Scalar::I64) {
-    s = v.i;
-  } else {
-    throw std::invalid_argument("unsupported argument type for call()");
-  }
-  return s;
-}
-
-Value value_of(ir::Type t, std::int64_t s) {
-  Value v;
-  v.type = t;
-  void* p = nullptr;
-  std::memcpy(&p, &s, sizeof(p));
-  if (t.is_array()) {
-    v.array = ArrayRef(p);
-  } else if (t.is_table()) {
-    if (p != nullptr) {
-      rt::release(static_cast<rt::Table*>(p));  // tables do not cross the C++ boundary yet
-    }
-  } else if (t.scalar == ir::Scalar::F64) {
-    std::memcpy(&v.f, &s, 8);
-  } else if (t.scalar == ir::Scalar::F32) {
-    float f;
-    std::memcpy(&f, &s, 4);
-    v.f = f;
-  } else if (t.scalar == ir::Scalar::Str) {
-    v.str = *static_cast<const std::string*>(p);
-  } else {
-    v.i = s;
-  }
-  return v;
 }
 
 /// The target-machine builder for the host CPU, code generation at `opt` (0..3). Same bits as the
@@ -811,13 +755,10 @@ Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
     throw std::invalid_argument("no such function");
   }
   const FnSig& sig = p.tables.sigs[fn.v];
-  if (args.size() != sig.params.size()) {
-    throw std::invalid_argument(sig.name + " takes " + std::to_string(sig.params.size()) +
-                                " arguments, got " + std::to_string(args.size()));
-  }
+  codegen::check_arity(sig.name, sig.params.size(), args.size());
   std::vector<std::int64_t> in;
-  for (std::size_t k = 0; k < args.size(); ++k) {
-    in.push_back(slot_of(sig.params[k], args[k]));  // borrowed: args outlive the call
+  for (std::size_t k = 0; k < args.size(); ++k) {  // borrowed: args outlive the call
+    in.push_back(codegen::arg_slot<std::int64_t>(sig.params[k], args[k]));
   }
   in.resize(std::max<std::size_t>(in.size(), 1));
   std::vector<std::int64_t> out(std::max<std::size_t>(sig.flat_ret.size(), 1), 0);
@@ -825,18 +766,7 @@ Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
   Run run(p, options);
   entry(&run.ctx, in.data(), out.data());
   run.finish(p);
-  if (sig.ret.is_void()) {
-    return Value{};
-  }
-  if (!sig.ret.is_tuple()) {
-    return value_of(sig.ret, out[0]);
-  }
-  Value v;
-  v.type = sig.ret;
-  for (std::size_t k = 0; k < sig.flat_ret.size(); ++k) {
-    v.elems.push_back(value_of(sig.flat_ret[k], out[k]));
-  }
-  return v;
+  return codegen::result_value(sig.ret, sig.flat_ret, out.data());
 }
 
 std::string emit_llvm(CompiledProgram& program) { return program.impl().module_text; }
@@ -893,5 +823,25 @@ void end_direct(CompiledProgram& program, void* ctx) {
   } give_back{p, call};
   call->finish(p);
 }
+
+// ---- codegen::Backend -------------------------------------------------------------------------
+
+void CompiledProgram::run_main(const RunOptions& options) { jit::run_main(*this, options); }
+Value CompiledProgram::call(ir::FnId fn, std::span<const Value> args, const RunOptions& options) {
+  return jit::call(*this, fn, args, options);
+}
+StreamState CompiledProgram::stream_state() const { return jit::stream_state(*this); }
+void CompiledProgram::set_stream_state(StreamState state) { jit::set_stream_state(*this, state); }
+std::string CompiledProgram::emit_llvm() { return jit::emit_llvm(*this); }
+std::string CompiledProgram::emit_llvm_function(ir::FnId fn) {
+  return jit::emit_llvm_function(*this, fn);
+}
+void* CompiledProgram::native_address(ir::FnId fn) { return jit::native_address(*this, fn); }
+void* CompiledProgram::begin_native(const RunOptions& options) {
+  return jit::begin_direct(*this, options);
+}
+void CompiledProgram::end_native(void* ctx) { jit::end_direct(*this, ctx); }
+bool CompiledProgram::cached() const { return jit::cache_enabled(*this); }
+bool CompiledProgram::cache_hit() const { return jit::last_cache_hit(*this); }
 
 }  // namespace kestrel::jit

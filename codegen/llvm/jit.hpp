@@ -62,14 +62,25 @@ struct Options {
 /// A program compiled to native code: owns the LLJIT, the code, the span table and the state
 /// that persists between calls (the seeded random stream). Runs and calls may happen on several
 /// threads at once, each with its own context; the stream and the str pool they share are
-/// guarded. set_stream_state is not to race with a run.
-class CompiledProgram {
+/// guarded. set_stream_state is not to race with a run. The engine runs it through
+/// codegen::Backend; the members do what the free functions below do.
+class CompiledProgram final : public codegen::Backend {
  public:
   struct Impl;
   explicit CompiledProgram(std::unique_ptr<Impl> impl);
-  ~CompiledProgram();
-  CompiledProgram(const CompiledProgram&) = delete;
-  CompiledProgram& operator=(const CompiledProgram&) = delete;
+  ~CompiledProgram() override;
+
+  void run_main(const RunOptions& options) override;
+  Value call(ir::FnId fn, std::span<const Value> args, const RunOptions& options) override;
+  StreamState stream_state() const override;
+  void set_stream_state(StreamState state) override;
+  std::string emit_llvm() override;
+  std::string emit_llvm_function(ir::FnId fn) override;
+  void* native_address(ir::FnId fn) override;
+  void* begin_native(const RunOptions& options) override;
+  void end_native(void* ctx) override;
+  bool cached() const override;
+  bool cache_hit() const override;
 
   Impl& impl() { return *impl_; }
   const Impl& impl() const { return *impl_; }

@@ -36,8 +36,9 @@
 //  * A syntax or type error leaves the session as it was. A runtime error (or Ctrl-C) keeps
 //    every write the entry made before it, as Python's REPL does: array elements (written in
 //    place) and the persisted `var` scalars (each also written to a one-element array passed in,
-//    its "box", after every assignment: Impl::boxed, box_writes). The entry's new definitions
-//    and variables, and the seeded stream's position, are committed only when it completes.
+//    its "box", after every assignment: Impl::boxed, session_boxes.hpp). The entry's new
+//    definitions and variables, and the seeded stream's position, are committed only when it
+//    completes.
 //  * Diagnostics are mapped back from the synthesized program onto the entry's own text
 //    (`<repl>:line:col`), or onto the entry that defined a function (`<repl:N>`).
 //
@@ -52,6 +53,7 @@
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/engine/backend.hpp"
 #include "dsl/engine/loaded.hpp"
+#include "dsl/engine/session_boxes.hpp"
 #include "dsl/sema/check.hpp"
 #include "kestrel/kestrel.hpp"
 #include "parser/ast_visit.hpp"
@@ -66,9 +68,13 @@ namespace {
 
 namespace ast = parser::ast;
 
-constexpr const char* kEntryFn = "__repl_entry";
+using engine::repl::box_elem;
+using engine::repl::kBoxPrefix;
+using engine::repl::kEntryFn;
+using engine::repl::load_scalar;
+using engine::repl::store_scalar;
+
 constexpr const char* kParamPrefix = "__repl_p";
-constexpr const char* kBoxPrefix = "__repl_b";
 
 /// A piece of the synthesized program that came from a user's text.
 struct Segment {
@@ -137,64 +143,6 @@ std::string quote(const std::string& s) {
 bool is_str(ir::Type t) { return t.is_scalar() && t.scalar == ir::Scalar::Str; }
 
 /// Scalars (str too), arrays, and tuples of them.
-/// The runtime element type of a boxed scalar.
-rt::Elem box_elem(ir::Scalar s) {
-  switch (s) {
-    case ir::Scalar::Bool:
-      return rt::Elem::Bool;
-    case ir::Scalar::I32:
-      return rt::Elem::I32;
-    case ir::Scalar::I64:
-      return rt::Elem::I64;
-    case ir::Scalar::F32:
-      return rt::Elem::F32;
-    default:
-      return rt::Elem::F64;
-  }
-}
-
-/// box[0] = v (a scalar Value: i for bool and integers, f for floats).
-void store_scalar(const rt::Array& box, const codegen::Value& v) {
-  switch (box.elem) {
-    case rt::Elem::Bool:
-      box.at<bool>(0) = v.i != 0;
-      break;
-    case rt::Elem::I32:
-      box.at<std::int32_t>(0) = static_cast<std::int32_t>(v.i);
-      break;
-    case rt::Elem::I64:
-      box.at<std::int64_t>(0) = v.i;
-      break;
-    case rt::Elem::F32:
-      box.at<float>(0) = static_cast<float>(v.f);
-      break;
-    default:
-      box.at<double>(0) = v.f;
-      break;
-  }
-}
-
-/// v = box[0], the inverse of store_scalar.
-void load_scalar(const rt::Array& box, codegen::Value& v) {
-  switch (box.elem) {
-    case rt::Elem::Bool:
-      v.i = box.at<bool>(0) ? 1 : 0;
-      break;
-    case rt::Elem::I32:
-      v.i = box.at<std::int32_t>(0);
-      break;
-    case rt::Elem::I64:
-      v.i = box.at<std::int64_t>(0);
-      break;
-    case rt::Elem::F32:
-      v.f = box.at<float>(0);
-      break;
-    default:
-      v.f = box.at<double>(0);
-      break;
-  }
-}
-
 bool persistable(const ir::TypeTable& types, ir::Type t) {
   if (t.is_tuple()) {
     for (ir::Type e : types.elems(t)) {
@@ -462,94 +410,6 @@ struct Session::Impl {
   const ir::Function& entry_fn(const ir::Program& program) {
     return program.fn(program.find_function(kEntryFn));
   }
-
-  /// After each assignment to a boxed variable's local in the entry function, a store of its
-  /// new value into its box (`__repl_b<k>[0] = x`). A parallel loop's reductions are stored
-  /// after the loop (its iterations write no outer scalar but through the reduction).
-  void box_writes(ir::Program& program) {
-    ir::FnId id = program.find_function(kEntryFn);
-    std::map<std::uint32_t, ir::LocalId> box_of;  // the variable's local -> its box parameter
-    {
-      const ir::Function& f = program.fn(id);
-      for (std::size_t k = 0; k < boxed.size(); ++k) {
-        std::string box = kBoxPrefix + std::to_string(k);
-        std::optional<ir::LocalId> param;
-        for (std::uint32_t l = 0; l < f.param_count; ++l) {
-          if (f.locals[l].name == box) {
-            param = ir::LocalId{l};
-          }
-        }
-        // The prelude's `var x = __repl_pN`: the first top-level declaration of the name.
-        for (ir::StmtId sid : f.body.stmts) {
-          const auto* let = std::get_if<ir::Let>(&program.stmt(sid).kind);
-          if (param && let != nullptr && f.locals[let->local.v].name == boxed[k]) {
-            box_of.emplace(let->local.v, *param);
-            break;
-          }
-        }
-      }
-    }
-    auto add_expr = [&](ir::ExprKind kind, ir::Type t, diag::Span span) {
-      program.exprs.push_back(ir::Expr{std::move(kind), t, span});
-      return ir::ExprId{static_cast<std::uint32_t>(program.exprs.size() - 1)};
-    };
-    auto store = [&](ir::LocalId local, diag::Span span) {
-      ir::LocalId box = box_of.at(local.v);
-      const ir::Function& f = program.fn(id);
-      ir::StoreIndex st;
-      st.base = add_expr(ir::LocalRef{box}, f.locals[box.v].type, span);
-      st.indices.push_back(add_expr(ir::IntConst{0}, ir::Type::i64(), span));
-      st.op = ir::AssignOp::Set;
-      st.value = add_expr(ir::LocalRef{local}, f.locals[local.v].type, span);
-      program.stmts.push_back(ir::Stmt{std::move(st), span});
-      return ir::StmtId{static_cast<std::uint32_t>(program.stmts.size() - 1)};
-    };
-    std::function<void(ir::Block&)> walk = [&](ir::Block& b) {
-      std::vector<ir::StmtId> out;
-      for (ir::StmtId sid : b.stmts) {
-        out.push_back(sid);
-        diag::Span span = program.stmt(sid).span;
-        // Copies of what the statement holds: store() grows program.stmts.
-        if (const auto* a = std::get_if<ir::Assign>(&program.stmt(sid).kind)) {
-          if (box_of.contains(a->local.v)) {
-            out.push_back(store(a->local, span));
-          }
-        } else if (auto* i = std::get_if<ir::If>(&program.stmts[sid.v].kind)) {
-          ir::Block then_body = std::move(i->then_body);
-          ir::Block else_body = std::move(i->else_body);
-          walk(then_body);
-          walk(else_body);
-          auto& again = std::get<ir::If>(program.stmts[sid.v].kind);
-          again.then_body = std::move(then_body);
-          again.else_body = std::move(else_body);
-        } else if (auto* w = std::get_if<ir::While>(&program.stmts[sid.v].kind)) {
-          ir::Block body = std::move(w->body);
-          walk(body);
-          std::get<ir::While>(program.stmts[sid.v].kind).body = std::move(body);
-        } else if (auto* fl = std::get_if<ir::For>(&program.stmts[sid.v].kind)) {
-          if (fl->parallel) {
-            std::vector<ir::LocalId> reduced;
-            for (const ir::Reduction& r : fl->reductions) {
-              if (box_of.contains(r.local.v)) {
-                reduced.push_back(r.local);
-              }
-            }
-            for (ir::LocalId l : reduced) {
-              out.push_back(store(l, span));
-            }
-          } else {
-            ir::Block body = std::move(fl->body);
-            walk(body);
-            std::get<ir::For>(program.stmts[sid.v].kind).body = std::move(body);
-          }
-        }
-      }
-      b.stmts = std::move(out);
-    };
-    ir::Block body = std::move(program.functions[id.v].body);
-    walk(body);
-    program.functions[id.v].body = std::move(body);
-  }
 };
 
 Session::Session(const Engine& engine) : impl_(std::make_unique<Impl>(engine)) {}
@@ -639,7 +499,7 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
   Builder real_src;
   s.build(real_src, plan, returns, print_last, nullptr);
   std::unique_ptr<Impl::Attempt> real = s.check(real_src);
-  s.box_writes(*real->program);
+  engine::repl::box_writes(*real->program, s.boxed);
   const ir::Program& rp = *real->program;
   const ir::Function& rf = s.entry_fn(rp);
   auto t1 = std::chrono::steady_clock::now();
@@ -847,95 +707,6 @@ std::string Session::llvm_of(const std::string& function) {
     a->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
     s.fail(*a);
   }
-}
-
-namespace {
-
-/// Whether the last line with code is a decorator alone (`@unchecked`, maybe with a comment):
-/// the `fn` it decorates is still to come, as it may be on the next line of a file.
-bool ends_in_decorator(const std::string& text) {
-  std::size_t end = text.size();
-  while (end > 0) {
-    std::size_t start = text.rfind('\n', end - 1);
-    start = start == std::string::npos ? 0 : start + 1;
-    std::string_view line(text.data() + start, end - start);
-    std::size_t hash = line.find('#');
-    line = line.substr(0, hash);
-    std::size_t b = line.find_first_not_of(" \t\r");
-    if (b != std::string_view::npos) {
-      std::size_t e = line.find_last_not_of(" \t\r");
-      line = line.substr(b, e - b + 1);
-      if (line.size() < 2 || line[0] != '@') {
-        return false;
-      }
-      for (char c : line.substr(1)) {
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') {
-          return false;
-        }
-      }
-      return true;
-    }
-    end = start == 0 ? 0 : start - 1;
-  }
-  return false;
-}
-
-}  // namespace
-
-bool Session::needs_more(const std::string& text) {
-  int depth = 0;
-  char last = 0;          // the last significant character outside strings and comments
-  std::string last_word;  // the last identifier-like word, for `and` / `or` / `not`
-  bool last_is_word = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '#') {
-      while (i < text.size() && text[i] != '\n') {
-        ++i;
-      }
-      continue;
-    }
-    if (c == '"') {
-      ++i;
-      while (i < text.size() && text[i] != '"' && text[i] != '\n') {
-        if (text[i] == '\\') {
-          ++i;
-        }
-        ++i;
-      }
-      last = '"';
-      last_is_word = false;
-      continue;
-    }
-    if (c == '(' || c == '[' || c == '{') {
-      ++depth;
-    } else if (c == ')' || c == ']' || c == '}') {
-      --depth;
-    }
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      continue;
-    }
-    bool word = std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-    if (word) {
-      if (!last_is_word) {
-        last_word.clear();
-      }
-      last_word += c;
-    }
-    last_is_word = word;
-    last = c;
-  }
-  if (depth > 0) {
-    return true;
-  }
-  if (ends_in_decorator(text)) {
-    return true;
-  }
-  if (last_is_word) {
-    return last_word == "and" || last_word == "or" || last_word == "not";
-  }
-  static const std::string kOps = "+-*/%@<>=&|^~,.!";
-  return last != 0 && kOps.find(last) != std::string::npos;
 }
 
 std::vector<std::string> Session::variables() const {

@@ -68,7 +68,20 @@ class FnWrites {
                             }
                             return m;
                           },
-                          [&](const auto&) { return std::uint64_t{0}; },
+                          // Scalars, and fresh arrays and tables: no parameter's memory.
+                          [&](const IntConst&) { return std::uint64_t{0}; },
+                          [&](const FloatConst&) { return std::uint64_t{0}; },
+                          [&](const BoolConst&) { return std::uint64_t{0}; },
+                          [&](const StrConst&) { return std::uint64_t{0}; },
+                          [&](const ErrorExpr&) { return std::uint64_t{0}; },
+                          [&](const Unary&) { return std::uint64_t{0}; },
+                          [&](const Binary&) { return std::uint64_t{0}; },
+                          [&](const MatMul&) { return std::uint64_t{0}; },
+                          [&](const BuiltinCall&) { return std::uint64_t{0}; },
+                          [&](const Launch&) { return std::uint64_t{0}; },
+                          [&](const TableColumn&) { return std::uint64_t{0}; },
+                          [&](const TableRows&) { return std::uint64_t{0}; },
+                          [&](const ArrayLit&) { return std::uint64_t{0}; },
                       },
                       e.kind);
   }

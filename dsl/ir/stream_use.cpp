@@ -29,34 +29,11 @@ bool expr_uses_stream(const Program& p, ExprId id, const std::vector<char>& fns)
 }
 
 bool stmt_uses(const Program& p, StmtId id, const std::vector<char>& fns) {
-  auto e = [&](ExprId x) { return x.valid() && expr_uses_stream(p, x, fns); };
-  return std::visit(
-      overloaded{
-          [&](const Let& s) { return e(s.init); },
-          [&](const LetTuple& s) { return e(s.init); },
-          [&](const Assign& s) { return e(s.value); },
-          [&](const StoreIndex& s) {
-            bool any = e(s.base) || e(s.value);
-            for (ExprId x : s.indices) {
-              any = any || e(x);
-            }
-            return any;
-          },
-          [&](const StoreView& s) { return e(s.target) || e(s.value); },
-          [&](const ExprStmt& s) { return e(s.expr); },
-          [&](const If& s) {
-            return e(s.cond) || block_uses_stream(p, s.then_body, fns) ||
-                   block_uses_stream(p, s.else_body, fns);
-          },
-          [&](const While& s) { return e(s.cond) || block_uses_stream(p, s.body, fns); },
-          [&](const For& s) {
-            return e(s.lo) || e(s.hi) || e(s.step) || block_uses_stream(p, s.body, fns);
-          },
-          [&](const Break&) { return false; },
-          [&](const Continue&) { return false; },
-          [&](const Return& s) { return e(s.value); },
-      },
-      p.stmt(id).kind);
+  bool found = false;
+  for_each_child(
+      p.stmt(id).kind, [&](ExprId x) { found = found || expr_uses_stream(p, x, fns); },
+      [&](const Block& b) { found = found || block_uses_stream(p, b, fns); });
+  return found;
 }
 
 }  // namespace

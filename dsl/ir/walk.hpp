@@ -1,5 +1,7 @@
 #pragma once
-// Visits the direct sub-expressions of an expression node, in evaluation order.
+// Visits the direct children of an IR node in evaluation order: an expression's
+// sub-expressions, a statement's sub-expressions and nested blocks. Exhaustive: a new node kind
+// fails the build here until its children are listed.
 #include "dsl/ir/ir.hpp"
 
 namespace kestrel::ir {
@@ -56,6 +58,54 @@ void for_each_child(const ExprKind& kind, F&& f) {
                  [&](const TableRows& r) { f(r.table); },
                  [&](const ArrayLit& a) { all(a.elems); },
                  [&](const MakeTuple& t) { all(t.elems); },
+             },
+             kind);
+}
+
+/// Visits the direct children of a statement node in evaluation order: `on_expr(ExprId)` for
+/// each sub-expression that is present (a `for` without `by`, a bare `return` have none there),
+/// `on_block(const Block&)` for each nested block. Does not descend into either.
+template <class FE, class FB>
+void for_each_child(const StmtKind& kind, FE&& on_expr, FB&& on_block) {
+  auto e = [&](ExprId id) {
+    if (id.valid()) {
+      on_expr(id);
+    }
+  };
+  std::visit(overloaded{
+                 [&](const Let& s) { e(s.init); },
+                 [&](const LetTuple& s) { e(s.init); },
+                 [&](const Assign& s) { e(s.value); },
+                 [&](const StoreIndex& s) {
+                   e(s.base);
+                   for (ExprId id : s.indices) {
+                     e(id);
+                   }
+                   e(s.value);
+                 },
+                 [&](const StoreView& s) {
+                   e(s.target);
+                   e(s.value);
+                 },
+                 [&](const ExprStmt& s) { e(s.expr); },
+                 [&](const If& s) {
+                   e(s.cond);
+                   on_block(s.then_body);
+                   on_block(s.else_body);
+                 },
+                 [&](const While& s) {
+                   e(s.cond);
+                   on_block(s.body);
+                 },
+                 [&](const For& s) {
+                   e(s.lo);
+                   e(s.hi);
+                   e(s.step);
+                   on_block(s.body);
+                 },
+                 [](const Break&) {},
+                 [](const Continue&) {},
+                 [&](const Return& s) { e(s.value); },
              },
              kind);
 }
