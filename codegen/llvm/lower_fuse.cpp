@@ -3,11 +3,14 @@
 // `out[:] op= …` compiles to one loop with no temporary array; so does a chain over 2-D arrays
 // stored by `out[:, :] op= …` when, at run time, the target and every array read are row-major
 // contiguous with one shape (else the unfused code runs: broadcasting, views, errors). The loop
-// runs only when every array read has the length of the first (and, for a store, does not partially overlap the
-// target); otherwise the unfused code runs, which raises the runtime's own errors in the
-// interpreter's order. A fused sum keeps reduce.hpp's order: chunks of kReduceChunk summed left
+// runs only when every array read has the length of the first (and, for a store, does not partially
+// overlap the target); otherwise the unfused code runs, which raises the runtime's own errors in
+// the interpreter's order. A fused sum keeps reduce.hpp's order: chunks of kReduceChunk summed left
 // to right, then combine_tree; so every result is the interpreter's, bit for bit.
-// Included by lower.cpp inside its anonymous namespace (FnLowering's members).
+// (FnLowering's members.)
+#include "codegen/llvm/lower_context.hpp"
+
+namespace kestrel::jit::lower {
 
 bool FnLowering::pure_scalar(ExprId id) const {
   const ir::Expr& e = ex(id);
@@ -100,8 +103,7 @@ Value* FnLowering::fused_prologue(Fused& f, Value* target) {
     Value* s0 = load(ml_.i64_, field(a, kArrStrides), ml_.tbaa_header_);
     Value* s1 = load(ml_.i64_, field(a, kArrStrides + 8), ml_.tbaa_header_);
     Value* same = b_.CreateAnd(ok_so_far, b_.CreateICmpEQ(c1, cols));
-    return b_.CreateAnd(same,
-                        b_.CreateAnd(b_.CreateICmpEQ(s0, c1), b_.CreateICmpEQ(s1, i64c(1))));
+    return b_.CreateAnd(same, b_.CreateAnd(b_.CreateICmpEQ(s0, c1), b_.CreateICmpEQ(s1, i64c(1))));
   };
   if (target != nullptr) {
     n = load(ml_.i64_, field(target, kArrShape), ml_.tbaa_header_);
@@ -323,3 +325,5 @@ bool FnLowering::try_fused_store(const ir::StoreView& st, diag::Span span) {
   b_.SetInsertPoint(merge);
   return true;
 }
+
+}  // namespace kestrel::jit::lower

@@ -1,4 +1,7 @@
-// Statements: included by lower.cpp inside its anonymous namespace (FnLowering's members).
+// Statements and serial loops (FnLowering's members).
+#include "codegen/llvm/lower_context.hpp"
+
+namespace kestrel::jit::lower {
 
 void FnLowering::stmts(const ir::Block& b) {
   for (ir::StmtId s : b.stmts) {
@@ -376,7 +379,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
       }
     }
   }
-  // Array reductions (lower_parallel.inc): private copies, handed in per chunk.
+  // Array reductions (lower_parallel.cpp): private copies, handed in per chunk.
   ArrayReds ared;
   if (f.parallel && chunk == nullptr && !f.array_reductions.empty()) {
     ared = begin_array_reductions(f);
@@ -595,3 +598,5 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     set_ctx_field(b_.CreateAdd(base_ctr, i64c(1)), kCtxCounter);
   }
 }
+
+}  // namespace kestrel::jit::lower

@@ -1,3 +1,17 @@
+#pragma once
+// The LLVM lowering's internal header (Carbon's function_context.h is the model): the state
+// shared by the lowering's translation units, ModuleLowering (one module: types, declarations,
+// metadata) and FnLowering (one function: its IRBuilder, frame, cleanup slots and loops), with
+// the small helpers every file uses. The members are defined by kind of IR:
+//   lower_module.cpp    functions, their frames and slot wrappers; lower_program()
+//   lower_expr.cpp      expressions: constants, conversions, operators, elements and slices
+//   lower_call.cpp      calls and kernel launches
+//   lower_builtin.cpp   builtins: math, random numbers, array builtins
+//   lower_stmt.cpp      statements and serial loops
+//   lower_parallel.cpp  parallel loops and launches outlined as chunk functions
+//   lower_fuse.cpp      fused elementwise loops
+// and ir_queries.hpp answers the questions about the IR that need no IRBuilder.
+//
 // Typed IR to LLVM IR, one function at a time. Scalars are SSA values (locals live in allocas
 // that mem2reg promotes); arrays and tables are pointers to runtime objects whose counts the code
 // keeps exactly: every owned temporary sits in a cleanup slot (an alloca, null when it holds
@@ -15,6 +29,7 @@
 #include <functional>
 #include <map>
 
+#include "codegen/llvm/ir_queries.hpp"
 #include "codegen/llvm/program.hpp"
 #include "dsl/ir/stream_use.hpp"
 #include "dsl/ir/walk.hpp"
@@ -24,7 +39,7 @@
 #include "runtime/reduce.hpp"
 
 namespace kestrel::jit {
-namespace {
+namespace lower {
 
 using ir::BinaryOp;
 using ir::Builtin;
@@ -62,124 +77,7 @@ static_assert(offsetof(KestrelContext, index) == kCtxIndex);
 static_assert(offsetof(KestrelContext, budget) == kCtxBudget);
 static_assert(offsetof(KestrelContext, stack_limit) == kCtxStackLimit);
 
-bool is_ref(Type t) { return t.is_array() || t.is_table(); }
-
-/// Marks in `out` every local that an Assign in `b` rebinds.
-void assigned_locals(const ir::Program& p, const ir::Block& b, std::vector<char>& out) {
-  for (ir::StmtId id : b.stmts) {
-    std::visit(ir::overloaded{
-                   [&](const ir::Assign& a) { out[a.local.v] = 1; },
-                   [&](const ir::If& i) {
-                     assigned_locals(p, i.then_body, out);
-                     assigned_locals(p, i.else_body, out);
-                   },
-                   [&](const ir::While& w) { assigned_locals(p, w.body, out); },
-                   [&](const ir::For& f) { assigned_locals(p, f.body, out); },
-                   [&](const auto&) {},
-               },
-               p.stmt(id).kind);
-  }
-}
-
-/// Whether every element access in kernel `k` is `P[index(0)]` / `P[index(0), index(1)]` with P
-/// an array parameter the kernel never rebinds (index(d) directly or through a `let`), so a
-/// launch whose grid fits every array argument can run it without bounds checks.
-bool kernel_indexes_by_grid(const ir::Program& p, const ir::Function& k) {
-  std::vector<char> rebound(k.locals.size(), 0);
-  assigned_locals(p, k.body, rebound);
-  std::vector<int> index_local(k.locals.size(), -1);  // local -> the d of its `let = index(d)`
-  auto axis_of = [&](ExprId e) -> int {
-    const ir::Expr& x = p.expr(e);
-    if (const auto* b = std::get_if<ir::BuiltinCall>(&x.kind); b && b->builtin == Builtin::Index) {
-      return std::max<int>(b->axis, 0);
-    }
-    if (const auto* r = std::get_if<ir::LocalRef>(&x.kind)) {
-      return index_local[r->local.v];
-    }
-    return -1;
-  };
-  bool ok = true;
-  auto access = [&](ExprId base, const std::vector<ExprId>& indices) {
-    const auto* r = std::get_if<ir::LocalRef>(&p.expr(base).kind);
-    if (r == nullptr || r->local.v >= k.param_count || rebound[r->local.v]) {
-      ok = false;
-      return;
-    }
-    for (std::size_t d = 0; d < indices.size(); ++d) {
-      ok = ok && axis_of(indices[d]) == static_cast<int>(d);
-    }
-  };
-  std::function<void(ExprId)> expr = [&](ExprId e) {
-    if (const auto* ix = std::get_if<ir::Index>(&p.expr(e).kind)) {
-      access(ix->base, ix->indices);
-    }
-    ir::for_each_child(p.expr(e).kind, expr);
-  };
-  std::function<void(const ir::Block&)> block = [&](const ir::Block& b) {
-    for (ir::StmtId id : b.stmts) {
-      std::visit(ir::overloaded{
-                     [&](const ir::Let& l) {
-                       expr(l.init);
-                       int d = axis_of(l.init);
-                       const auto* b2 = std::get_if<ir::BuiltinCall>(&p.expr(l.init).kind);
-                       if (b2 != nullptr && d >= 0 && !k.locals[l.local.v].is_mutable) {
-                         index_local[l.local.v] = d;
-                       }
-                     },
-                     [&](const ir::LetTuple& l) { expr(l.init); },
-                     [&](const ir::Assign& a) { expr(a.value); },
-                     [&](const ir::StoreIndex& st) {
-                       expr(st.base);
-                       for (ExprId i : st.indices) {
-                         expr(i);
-                       }
-                       expr(st.value);
-                       access(st.base, st.indices);
-                     },
-                     [&](const ir::StoreView& st) {
-                       expr(st.target);
-                       expr(st.value);
-                     },
-                     [&](const ir::ExprStmt& e) { expr(e.expr); },
-                     [&](const ir::If& i) {
-                       expr(i.cond);
-                       block(i.then_body);
-                       block(i.else_body);
-                     },
-                     [&](const ir::While& w) {
-                       expr(w.cond);
-                       block(w.body);
-                     },
-                     [&](const ir::For& f) {
-                       expr(f.lo);
-                       expr(f.hi);
-                       if (f.step.valid()) {
-                         expr(f.step);
-                       }
-                       block(f.body);
-                     },
-                     [&](const ir::Return& r) {
-                       if (r.value.valid()) {
-                         expr(r.value);
-                       }
-                     },
-                     [&](const auto&) {},
-                 },
-                 p.stmt(id).kind);
-    }
-  };
-  block(k.body);
-  return ok;
-}
-
-/// A symbol-safe rendering of a Kestrel function name.
-std::string symbol_of(const std::string& name, std::uint32_t id) {
-  std::string s = "kestrel.";
-  for (char c : name) {
-    s += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.') ? c : '_';
-  }
-  return s + "." + std::to_string(id);
-}
+inline bool is_ref(Type t) { return t.is_array() || t.is_table(); }
 
 /// What lowering shares between functions: the module, declarations, types, metadata.
 class ModuleLowering;
@@ -289,7 +187,7 @@ class ModuleLowering {
     return static_cast<std::uint32_t>(t_.sites.size() - 1);
   }
 
-  // ---- which code may run on several threads (lower_parallel.inc) ----
+  // ---- which code may run on several threads (lower_parallel.cpp) ----
   /// Whether a `parallel for` body may run as chunks on worker threads (the rule is written
   /// above the definition).
   bool chunk_safe_loop(const ir::Function& fn, const ir::For& f);
@@ -605,7 +503,7 @@ class FnLowering {
     return v;
   }
 
-  // ---- expressions (lower_expr.inc) ----
+  // ---- expressions (lower_expr.cpp, lower_call.cpp, lower_builtin.cpp) ----
   Val eval(ExprId id);
   Value* eval_scalar(ExprId id) { return eval(id).one(); }
   Val convert(Type to, ExprId operand, diag::Span span);
@@ -640,7 +538,7 @@ class FnLowering {
     check_failed();
     return owned(t, p);
   }
-  // ---- fusion (lower_fuse.inc) ----
+  // ---- fusion (lower_fuse.cpp) ----
   struct Leaf {
     Value* array;
     Value* data;
@@ -661,7 +559,7 @@ class FnLowering {
   Value* fused_prologue(Fused& f, Value* extra_array);
   Value* fused_element(ExprId id, Fused& f, Value* i);
 
-  // ---- statements (lower_stmt.inc) ----
+  // ---- statements (lower_stmt.cpp) ----
   void stmts(const ir::Block& b);
   void stmt(ir::StmtId id);
   void assign_local(ir::LocalId l, ExprId value);
@@ -681,7 +579,7 @@ class FnLowering {
   /// run by the runtime, else serially (`chunk` given: one chunk of an outlined loop).
   void for_loop(const ir::For& f, diag::Span span, const ChunkBounds* chunk = nullptr);
 
-  // ---- outlining (lower_parallel.inc) ----
+  // ---- outlining (lower_parallel.cpp) ----
   /// What the parent stores in a chunk function's environment and the chunk reads back.
   struct ChunkPlan {
     std::vector<ir::LocalId> captured;  // outer locals the body reads, flat values first in env
@@ -762,227 +660,5 @@ class FnLowering {
   bool in_chunk_ = false;  // lowering a chunk function: parallel loops inside run serially
 };
 
-#include "codegen/llvm/lower_expr.inc"
-#include "codegen/llvm/lower_fuse.inc"
-#include "codegen/llvm/lower_parallel.inc"
-#include "codegen/llvm/lower_stmt.inc"
-
-void FnLowering::run() {
-  cold_ = llvm::MDBuilder(c()).createBranchWeights(1, 1 << 20);
-  alloca_bb_ = block("entry");
-  BasicBlock* body = block("body");
-  unwind_bb_ = block("unwind");
-  exit_bb_ = block("exit");
-  b_.SetInsertPoint(alloca_bb_);
-  b_.CreateBr(body);
-  b_.SetInsertPoint(body);
-
-  auto arg = f_->arg_begin();
-  ctx_ = &*arg++;
-  ctx_->setName("ctx");
-  ret_types_ = ml_.flat(fn_.ret);
-  if (fn_.ret.is_tuple()) {
-    out_ = &*arg++;
-    out_->setName("out");
-  }
-  for (Type t : ret_types_) {
-    ret_slots_.push_back(
-        entry_alloca(ml_.type_of(t), llvm::Constant::getNullValue(ml_.type_of(t)), "ret"));
-  }
-  for (std::uint32_t i = 0; i < fn_.locals.size(); ++i) {
-    const ir::Local& l = fn_.locals[i];
-    std::vector<Type> ts = ml_.flat(l.type);
-    std::vector<llvm::AllocaInst*> slots;
-    for (Type t : ts) {
-      slots.push_back(entry_alloca(ml_.type_of(t), llvm::Constant::getNullValue(ml_.type_of(t)),
-                                   l.name.c_str()));
-    }
-    if (i < fn_.param_count) {
-      for (std::size_t k = 0; k < ts.size(); ++k) {
-        Value* a = &*arg++;
-        a->setName(l.name);
-        b_.CreateStore(a, slots[k]);
-      }
-    }
-    locals_.push_back(std::move(slots));
-    local_types_.push_back(std::move(ts));
-  }
-
-  // An array parameter the body never rebinds is borrowed for the whole call (the caller keeps
-  // it alive): no retain on entry, no release on exit. One it rebinds is owned like a local.
-  std::vector<char> rebound(fn_.locals.size(), 0);
-  assigned_locals(p_, fn_.body, rebound);
-  for (std::uint32_t i = 0; i < fn_.param_count; ++i) {
-    if (!rebound[i]) {
-      borrowed_.push_back(i);
-    }
-  }
-  last_stmt_span_ = fn_.span;
-  stmts(fn_.body);
-  if (!terminated()) {
-    b_.CreateBr(exit_bb_);
-  }
-
-  // unwind: release every live temporary, then leave through exit.
-  b_.SetInsertPoint(unwind_bb_);
-  for (const Temp& t : temps_) {
-    release(b_.CreateLoad(ml_.ptr_, t.slot, true), t.table, true);
-  }
-  b_.CreateBr(exit_bb_);
-
-  // Retain the parameters that are owned (decided above, after the entry block was begun).
-  {
-    llvm::IRBuilder<> eb(alloca_bb_, alloca_bb_->getTerminator()->getIterator());
-    auto arg_it = f_->arg_begin() + (fn_.ret.is_tuple() ? 2 : 1);
-    for (std::uint32_t i = 0; i < fn_.param_count; ++i) {
-      bool borrowed = std::find(borrowed_.begin(), borrowed_.end(), i) != borrowed_.end();
-      for (std::size_t k = 0; k < local_types_[i].size(); ++k) {
-        Type t = local_types_[i][k];
-        Value* a = &*arg_it++;
-        if (is_ref(t) && !borrowed) {
-          llvm::AllocaInst* owned = shadow(i, k);
-          eb.SetInsertPoint(alloca_bb_->getTerminator());
-          eb.CreateStore(a, owned, true);
-          if (t.is_table()) {
-            eb.CreateCall(ml_.rt("kestrel_rt_table_retain", ml_.void_, {ml_.ptr_}), {a});
-          } else {
-            Value* refs = eb.CreateConstInBoundsGEP1_64(ml_.i8_, a, kArrRefs);
-            llvm::LoadInst* n = eb.CreateLoad(ml_.i64_, refs);
-            n->setMetadata(llvm::LLVMContext::MD_tbaa, ml_.tbaa_header_);
-            eb.CreateStore(eb.CreateAdd(n, i64c(1)), refs)
-                ->setMetadata(llvm::LLVMContext::MD_tbaa, ml_.tbaa_header_);
-          }
-        }
-      }
-    }
-  }
-
-  // exit: release the locals (not borrowed parameters), return the result.
-  b_.SetInsertPoint(exit_bb_);
-  release_locals();
-  if (fn_.ret.is_tuple()) {
-    for (std::size_t k = 0; k < ret_slots_.size(); ++k) {
-      Value* v = b_.CreateLoad(ml_.type_of(ret_types_[k]), ret_slots_[k]);
-      Value* at = b_.CreateConstInBoundsGEP1_64(ml_.i64_, out_, k);
-      if (ret_types_[k].is_scalar() && ret_types_[k].scalar != Scalar::F64 &&
-          ret_types_[k].scalar != Scalar::F32 && ret_types_[k].scalar != Scalar::Str) {
-        v = ret_types_[k].scalar == Scalar::Bool ? b_.CreateZExt(v, ml_.i64_)
-                                                 : b_.CreateSExt(v, ml_.i64_);
-      }
-      b_.CreateStore(v, at);
-    }
-    b_.CreateRetVoid();
-  } else if (ret_types_.empty()) {
-    b_.CreateRetVoid();
-  } else {
-    b_.CreateRet(b_.CreateLoad(ml_.type_of(ret_types_[0]), ret_slots_[0]));
-  }
-}
-
-/// The slot wrapper of a function: void entry(ctx, int64_t* args, int64_t* out), for call().
-void lower_entry(ModuleLowering& ml, ir::FnId id, FnSig& sig) {
-  llvm::Function* target = ml.fns_[id.v];
-  auto* ft = llvm::FunctionType::get(ml.void_, {ml.ptr_, ml.ptr_, ml.ptr_}, false);
-  auto* f = llvm::Function::Create(ft, llvm::Function::ExternalLinkage, sig.entry, ml.m_);
-  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ml.c_, "entry", f));
-  Value* ctx = f->getArg(0);
-  Value* args = f->getArg(1);
-  Value* out = f->getArg(2);
-  std::vector<Value*> call_args{ctx};
-  bool tuple = sig.ret.is_tuple();
-  if (tuple) {
-    call_args.push_back(out);
-  }
-  for (std::size_t k = 0; k < sig.flat_params.size(); ++k) {
-    Type t = sig.flat_params[k];
-    Value* at = b.CreateConstInBoundsGEP1_64(ml.i64_, args, k);
-    llvm::Type* lt = ml.type_of(t);
-    Value* v;
-    if (t.is_scalar() && (t.scalar == Scalar::Bool || t.scalar == Scalar::I32)) {
-      Value* w = b.CreateLoad(ml.i64_, at);
-      v = t.scalar == Scalar::Bool ? b.CreateICmpNE(w, llvm::ConstantInt::get(ml.i64_, 0))
-                                   : b.CreateTrunc(w, ml.i32_);
-    } else {
-      v = b.CreateLoad(lt, at);
-    }
-    call_args.push_back(v);
-  }
-  Value* r = b.CreateCall(target, call_args);
-  if (!tuple && !sig.flat_ret.empty()) {
-    Type t = sig.flat_ret[0];
-    if (t.is_scalar() && (t.scalar == Scalar::Bool || t.scalar == Scalar::I32)) {
-      r = t.scalar == Scalar::Bool ? b.CreateZExt(r, ml.i64_) : b.CreateSExt(r, ml.i64_);
-    }
-    b.CreateStore(r, out);
-  }
-  b.CreateRetVoid();
-}
-
-void ModuleLowering::run() {
-  t_.sigs.resize(p_.functions.size());
-  for (std::uint32_t f = 0; f < p_.functions.size(); ++f) {
-    const ir::Function& fn = p_.functions[f];
-    FnSig& sig = t_.sigs[f];
-    sig.name = fn.name;
-    sig.symbol = symbol_of(fn.name, f);
-    sig.entry = "kestrel.entry." + std::to_string(f);
-    sig.ret = fn.ret;
-    flat(fn.ret, sig.flat_ret);
-    std::vector<llvm::Type*> params{ptr_};
-    if (fn.ret.is_tuple()) {
-      params.push_back(ptr_);
-    }
-    for (std::uint32_t i = 0; i < fn.param_count; ++i) {
-      sig.params.push_back(fn.locals[i].type);
-      for (Type t : flat(fn.locals[i].type)) {
-        sig.flat_params.push_back(t);
-        params.push_back(type_of(t));
-      }
-    }
-    llvm::Type* ret = fn.ret.is_tuple() || sig.flat_ret.empty() ? void_ : type_of(sig.flat_ret[0]);
-    auto* ft = llvm::FunctionType::get(ret, params, false);
-    llvm::Function* lf =
-        llvm::Function::Create(ft, llvm::Function::ExternalLinkage, sig.symbol, m_);
-    std::size_t k = fn.ret.is_tuple() ? 2 : 1;
-    for (Type t : sig.flat_params) {
-      if (t.is_scalar() && t.scalar == Scalar::Bool) {
-        lf->addParamAttr(static_cast<unsigned>(k), llvm::Attribute::ZExt);
-      }
-      ++k;
-    }
-    if (ret == i1_) {
-      lf->addRetAttr(llvm::Attribute::ZExt);
-    }
-    fns_.push_back(lf);
-    llvm::Function* copy = nullptr;
-    if (fn.is_kernel && !fn.unchecked && kernel_indexes_by_grid(p_, fn)) {
-      copy =
-          llvm::Function::Create(ft, llvm::Function::InternalLinkage, sig.symbol + ".inbounds", m_);
-      copy->copyAttributesFrom(lf);
-      copy->setLinkage(llvm::Function::InternalLinkage);
-      copy->setDSOLocal(true);
-    }
-    in_bounds_.push_back(copy);
-  }
-  // The kernels' in-bounds copies first: a launch needs to know whether its copy can fail.
-  in_bounds_can_fail_.assign(p_.functions.size(), 1);
-  for (std::uint32_t f = 0; f < p_.functions.size(); ++f) {
-    if (in_bounds_[f] != nullptr) {
-      FnLowering copy(*this, ir::FnId{f}, true);
-      copy.run();
-      in_bounds_can_fail_[f] = copy.can_fail() ? 1 : 0;
-    }
-  }
-  for (std::uint32_t f = 0; f < p_.functions.size(); ++f) {
-    FnLowering(*this, ir::FnId{f}).run();
-    lower_entry(*this, ir::FnId{f}, t_.sigs[f]);
-  }
-}
-
-}  // namespace
-
-void lower_program(const ir::Program& program, llvm::Module& module, LoweredTables& tables) {
-  ModuleLowering(program, module, tables).run();
-}
-
+}  // namespace lower
 }  // namespace kestrel::jit

@@ -1,5 +1,5 @@
-// Parallel loops and CPU kernel launches on the runtime's threads: included by lower.cpp inside
-// its anonymous namespace, after the FnLowering members it uses.
+// Parallel loops and CPU kernel launches on the runtime's threads (FnLowering's and
+// ModuleLowering's members).
 //
 // A `parallel for` (or a launch) whose body is chunk-safe is outlined: its body becomes an
 // internal function over one chunk of the iteration range,
@@ -25,72 +25,11 @@
 // chunk binds the array's local to a private copy from kestrel_rt_arred_fresh and hands it in at
 // its exit with its first iteration, which gives its index in the tree. A loop run serially does
 // the same with the copies in shadow slots, handing them in every kReduceChunk iterations.
+#include "codegen/llvm/lower_context.hpp"
+
+namespace kestrel::jit::lower {
 
 namespace {
-
-/// Marks the locals a block reads (LocalRef, Assign targets) and those it declares (let, loop
-/// variables), nested blocks included.
-void locals_of(const ir::Program& p, const ir::Block& b, std::vector<char>& used,
-               std::vector<char>& declared) {
-  std::function<void(ExprId)> expr = [&](ExprId e) {
-    if (!e.valid()) {
-      return;
-    }
-    if (const auto* r = std::get_if<ir::LocalRef>(&p.expr(e).kind)) {
-      used[r->local.v] = 1;
-    }
-    ir::for_each_child(p.expr(e).kind, expr);
-  };
-  for (ir::StmtId id : b.stmts) {
-    std::visit(ir::overloaded{
-                   [&](const ir::Let& l) {
-                     expr(l.init);
-                     declared[l.local.v] = 1;
-                   },
-                   [&](const ir::LetTuple& l) {
-                     expr(l.init);
-                     for (ir::LocalId x : l.locals) {
-                       declared[x.v] = 1;
-                     }
-                   },
-                   [&](const ir::Assign& a) {
-                     used[a.local.v] = 1;
-                     expr(a.value);
-                   },
-                   [&](const ir::StoreIndex& st) {
-                     expr(st.base);
-                     for (ExprId i : st.indices) {
-                       expr(i);
-                     }
-                     expr(st.value);
-                   },
-                   [&](const ir::StoreView& st) {
-                     expr(st.target);
-                     expr(st.value);
-                   },
-                   [&](const ir::ExprStmt& e) { expr(e.expr); },
-                   [&](const ir::If& i) {
-                     expr(i.cond);
-                     locals_of(p, i.then_body, used, declared);
-                     locals_of(p, i.else_body, used, declared);
-                   },
-                   [&](const ir::While& w) {
-                     expr(w.cond);
-                     locals_of(p, w.body, used, declared);
-                   },
-                   [&](const ir::For& f) {
-                     expr(f.lo);
-                     expr(f.hi);
-                     expr(f.step);
-                     declared[f.var.v] = 1;
-                     locals_of(p, f.body, used, declared);
-                   },
-                   [&](const ir::Return& r) { expr(r.value); },
-                   [&](const auto&) {},
-               },
-               p.stmt(id).kind);
-  }
-}
 
 /// The identity of a float or integer reduction is supplied by the runtime; these are the
 /// numbers the ABI takes for an operator and an element type.
@@ -728,3 +667,5 @@ void FnLowering::run_chunk_launch(const ir::Launch& l, diag::Span span,
   launch_loops(l, grid, flat, flat_types, f_->getArg(2), f_->getArg(3), ml_.site(span), span);
   end_chunk([] {});
 }
+
+}  // namespace kestrel::jit::lower

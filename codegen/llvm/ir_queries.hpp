@@ -1,0 +1,30 @@
+#pragma once
+// Questions the LLVM lowering asks about the typed IR that need no IRBuilder: which locals a block
+// rebinds, reads or declares, whether a kernel indexes only by its grid, the runtime operator of
+// an IR operator. Each is unit-tested on its own (tests/llvm/ir_queries_test.cpp).
+#include <vector>
+
+#include "dsl/ir/ir.hpp"
+#include "runtime/elementwise.hpp"
+
+namespace kestrel::jit {
+
+/// Marks in `out` (indexed by LocalId) every local that an Assign in `b` rebinds, nested blocks
+/// included.
+void assigned_locals(const ir::Program& p, const ir::Block& b, std::vector<char>& out);
+
+/// Whether every element access in kernel `k` is `P[index(0)]` / `P[index(0), index(1)]` with P
+/// an array parameter the kernel never rebinds (index(d) directly or through a `let`), so a
+/// launch whose grid fits every array argument can run it without bounds checks.
+bool kernel_indexes_by_grid(const ir::Program& p, const ir::Function& k);
+
+/// Marks the locals a block reads (LocalRef, Assign targets) in `used` and those it declares
+/// (let, loop variables) in `declared`, nested blocks included.
+void locals_of(const ir::Program& p, const ir::Block& b, std::vector<char>& used,
+               std::vector<char>& declared);
+
+/// The runtime's elementwise operator (rt::BinOp) for an IR binary operator; And and Or, which
+/// have none, give Add.
+rt::BinOp rt_binop(ir::BinaryOp op);
+
+}  // namespace kestrel::jit
