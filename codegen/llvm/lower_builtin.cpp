@@ -11,13 +11,13 @@ Value* FnLowering::pow_of(Value* a, Value* b) {
   if (const auto* k = llvm::dyn_cast<llvm::ConstantFP>(b); k != nullptr && k->isExactlyValue(2.0)) {
     return b_.CreateFMul(a, a);
   }
-  return b_.CreateCall(ml_.math_fn("pow", a->getType(), 2), {a, b});
+  return b_.CreateCall(ml_.math_fn("pow", a->getType()), {a, b});
 }
 
 Value* FnLowering::math1(Builtin bi, Scalar, Value* x) {
   llvm::Type* t = x->getType();
   bool f32 = t->isFloatTy();
-  auto libm = [&](const char* name) { return b_.CreateCall(ml_.math_fn(name, t, 1), {x}); };
+  auto libm = [&](const char* name) { return b_.CreateCall(ml_.math_fn(name, t), {x}); };
   switch (bi) {
     case Builtin::Exp:
       return exp_of(x);
@@ -131,7 +131,7 @@ Value* FnLowering::random(Value* key, Value* counter) {
 }
 
 Value* FnLowering::randn(Value* key, Value* counter) {
-  return b_.CreateCall(ml_.rt("kestrel_rt_randn", ml_.f64_, {ml_.i64_, ml_.i64_}), {key, counter});
+  return b_.CreateCall(ml_.rt(Abi::kestrel_rt_randn), {key, counter});
 }
 
 Val FnLowering::builtin(Type t, const ir::BuiltinCall& c, diag::Span span) {
@@ -166,8 +166,7 @@ Val FnLowering::builtin(Type t, const ir::BuiltinCall& c, diag::Span span) {
       }
       auto text = [&](const std::string& s) {
         if (!s.empty()) {
-          b_.CreateCall(ml_.rt("kestrel_rt_print_text", ml_.void_, {ml_.ptr_, ml_.ptr_}),
-                        {ctx_, b_.CreateGlobalStringPtr(s)});
+          b_.CreateCall(ml_.rt(Abi::kestrel_rt_print_text), {ctx_, b_.CreateGlobalStringPtr(s)});
         }
       };
       for (std::size_t k = 0; k < items.size(); ++k) {
@@ -175,39 +174,32 @@ Val FnLowering::builtin(Type t, const ir::BuiltinCall& c, diag::Span span) {
         Type at = items[k].type;
         Value* v = values[k];
         if (at.is_array()) {
-          b_.CreateCall(ml_.rt("kestrel_rt_print_array", ml_.void_, {ml_.ptr_, ml_.ptr_}),
-                        {ctx_, v});
+          b_.CreateCall(ml_.rt(Abi::kestrel_rt_print_array), {ctx_, v});
         } else if (at.is_table()) {
-          b_.CreateCall(ml_.rt("kestrel_rt_print_table", ml_.void_, {ml_.ptr_, ml_.ptr_}),
-                        {ctx_, v});
+          b_.CreateCall(ml_.rt(Abi::kestrel_rt_print_table), {ctx_, v});
         } else {
           switch (at.scalar) {
             case Scalar::Bool:
-              b_.CreateCall(ml_.rt("kestrel_rt_print_bool", ml_.void_, {ml_.ptr_, ml_.i32_}),
-                            {ctx_, b_.CreateZExt(v, ml_.i32_)});
+              b_.CreateCall(ml_.rt(Abi::kestrel_rt_print_bool), {ctx_, b_.CreateZExt(v, ml_.i32_)});
               break;
             case Scalar::I32:
             case Scalar::I64:
-              b_.CreateCall(ml_.rt("kestrel_rt_print_i64", ml_.void_, {ml_.ptr_, ml_.i64_}),
-                            {ctx_, b_.CreateSExt(v, ml_.i64_)});
+              b_.CreateCall(ml_.rt(Abi::kestrel_rt_print_i64), {ctx_, b_.CreateSExt(v, ml_.i64_)});
               break;
             case Scalar::F32:
-              b_.CreateCall(ml_.rt("kestrel_rt_print_f32", ml_.void_, {ml_.ptr_, ml_.f32_}),
-                            {ctx_, v});
+              b_.CreateCall(ml_.rt(Abi::kestrel_rt_print_f32), {ctx_, v});
               break;
             case Scalar::F64:
-              b_.CreateCall(ml_.rt("kestrel_rt_print_f64", ml_.void_, {ml_.ptr_, ml_.f64_}),
-                            {ctx_, v});
+              b_.CreateCall(ml_.rt(Abi::kestrel_rt_print_f64), {ctx_, v});
               break;
             case Scalar::Str:
-              b_.CreateCall(ml_.rt("kestrel_rt_print_str", ml_.void_, {ml_.ptr_, ml_.ptr_}),
-                            {ctx_, v});
+              b_.CreateCall(ml_.rt(Abi::kestrel_rt_print_str), {ctx_, v});
               break;
           }
         }
         text(items[k].after);
       }
-      b_.CreateCall(ml_.rt("kestrel_rt_print_end", ml_.void_, {ml_.ptr_}), {ctx_});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_print_end), {ctx_});
       for (Val& a : args) {
         drop(a);
       }
@@ -227,7 +219,7 @@ Val FnLowering::builtin(Type t, const ir::BuiltinCall& c, diag::Span span) {
       return scalar(t, c.builtin == Builtin::RandomStream ? random(key, n) : randn(key, n));
     }
     case Builtin::Clock:
-      return scalar(t, b_.CreateCall(ml_.rt("kestrel_rt_clock", ml_.f64_, {}), {}));
+      return scalar(t, b_.CreateCall(ml_.rt(Abi::kestrel_rt_clock), {}));
     case Builtin::Seed: {
       Value* s = eval_scalar(c.args[0]);
       set_ctx_field(s, kCtxKey);
@@ -307,14 +299,11 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
     }
     return r;
   };
-  auto call_array = [&](const char* name, std::vector<llvm::Type*> types,
-                        std::vector<Value*> values) {
-    Value* p = b_.CreateCall(ml_.rt(name, ml_.ptr_, types), values);
+  auto call_array = [&](Abi fn, std::vector<Value*> values) {
+    Value* p = b_.CreateCall(ml_.rt(fn), values);
     return array_result(t, p);
   };
   auto elem = [&](Scalar s) { return i32c(static_cast<int>(s)); };
-  auto p = ml_.ptr_;
-  auto i32 = ml_.i32_;
   auto i64 = ml_.i64_;
   switch (c.builtin) {
     case Builtin::Len:
@@ -324,14 +313,13 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
       if (args.size() < 2) {
         n = load(i64, field(a, kArrShape), ml_.tbaa_header_);
       } else {
-        n = b_.CreateCall(ml_.rt("kestrel_rt_shape", i64, {p, i32, p, i64}),
-                          {ctx_, i32c(st), a, arg(1)});
+        n = b_.CreateCall(ml_.rt(Abi::kestrel_rt_shape), {ctx_, i32c(st), a, arg(1)});
         check_failed();
       }
       return finish(scalar(t, n));
     }
     case Builtin::Copy:
-      return finish(call_array("kestrel_rt_copy", {p, i32, p}, {ctx_, i32c(st), arg(0)}));
+      return finish(call_array(Abi::kestrel_rt_copy, {ctx_, i32c(st), arg(0)}));
     case Builtin::Zeros:
     case Builtin::Ones:
     case Builtin::Empty:
@@ -340,12 +328,12 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
       Value* d1 = t.rank >= 2 ? arg(1) : i64c(1);
       if (c.builtin == Builtin::Full) {
         Type vt = type(c.args[t.rank]);
-        return finish(call_array("kestrel_rt_full", {p, i32, i32, i32, i64, i64, i32, i64},
-                                 {ctx_, i32c(st), elem(t.scalar), i32c(t.rank), d0, d1,
-                                  elem(vt.scalar), bits_of(arg(t.rank), vt.scalar)}));
+        return finish(
+            call_array(Abi::kestrel_rt_full, {ctx_, i32c(st), elem(t.scalar), i32c(t.rank), d0, d1,
+                                              elem(vt.scalar), bits_of(arg(t.rank), vt.scalar)}));
       }
       int kind = c.builtin == Builtin::Zeros ? 0 : c.builtin == Builtin::Ones ? 1 : 2;
-      return finish(call_array("kestrel_rt_fill", {p, i32, i32, i32, i32, i64, i64},
+      return finish(call_array(Abi::kestrel_rt_fill,
                                {ctx_, i32c(st), i32c(kind), elem(t.scalar), i32c(t.rank), d0, d1}));
     }
     case Builtin::Arange: {
@@ -361,11 +349,11 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
           step = arg(2);
         }
       }
-      return finish(call_array("kestrel_rt_arange", {p, i32, i64, i64, i64, i32},
-                               {ctx_, i32c(st), start, stop, step, elem(t.scalar)}));
+      return finish(
+          call_array(Abi::kestrel_rt_arange, {ctx_, i32c(st), start, stop, step, elem(t.scalar)}));
     }
     case Builtin::Linspace:
-      return finish(call_array("kestrel_rt_linspace", {p, i32, ml_.f64_, ml_.f64_, i64, i32},
+      return finish(call_array(Abi::kestrel_rt_linspace,
                                {ctx_, i32c(st), arg(0), arg(1), arg(2), elem(t.scalar)}));
     case Builtin::Exp:
     case Builtin::Log:
@@ -380,8 +368,8 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
                                           rt::UnOp::Abs,  rt::UnOp::Sin,     rt::UnOp::Cos,
                                           rt::UnOp::Tanh, rt::UnOp::Sigmoid, rt::UnOp::Floor};
       rt::UnOp op = kMap[static_cast<int>(c.builtin) - static_cast<int>(Builtin::Exp)];
-      return finish(call_array("kestrel_rt_unary", {p, i32, i32, p},
-                               {ctx_, i32c(st), i32c(static_cast<int>(op)), arg(0)}));
+      return finish(
+          call_array(Abi::kestrel_rt_unary, {ctx_, i32c(st), i32c(static_cast<int>(op)), arg(0)}));
     }
     case Builtin::Minimum:
     case Builtin::Maximum: {
@@ -389,7 +377,7 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
       std::vector<Value*> w{ctx_, i32c(st), i32c(static_cast<int>(op))};
       operand_words(args[0], type(c.args[0]), w);
       operand_words(args[1], type(c.args[1]), w);
-      return finish(call_array("kestrel_rt_binary", {p, i32, i32, p, i32, i64, p, i32, i64}, w));
+      return finish(call_array(Abi::kestrel_rt_binary, w));
     }
     case Builtin::Clip:
     case Builtin::Where: {
@@ -397,8 +385,7 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
       for (std::size_t k = 0; k < 3; ++k) {
         operand_words(args[k], type(c.args[k]), w);
       }
-      return finish(call_array("kestrel_rt_ternary",
-                               {p, i32, i32, p, i32, i64, p, i32, i64, p, i32, i64}, w));
+      return finish(call_array(Abi::kestrel_rt_ternary, w));
     }
     case Builtin::Sum:
     case Builtin::Mean:
@@ -416,21 +403,21 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
       rt::ReduceOp op = kMap[static_cast<int>(c.builtin) - static_cast<int>(Builtin::Sum)];
       if (c.axis >= 0) {
         return finish(
-            call_array("kestrel_rt_reduce_axis", {p, i32, i32, p, i32},
+            call_array(Abi::kestrel_rt_reduce_axis,
                        {ctx_, i32c(st), i32c(static_cast<int>(op)), arg(0), i32c(c.axis)}));
       }
       Value* bits =
-          b_.CreateCall(ml_.rt("kestrel_rt_reduce", i64, {p, i32, i32, p, i32}),
+          b_.CreateCall(ml_.rt(Abi::kestrel_rt_reduce),
                         {ctx_, i32c(st), i32c(static_cast<int>(op)), arg(0), elem(t.scalar)});
       check_failed();
       return finish(scalar(t, from_bits(bits, t.scalar)));
     }
     case Builtin::Dot: {
       if (c.axis >= 0) {
-        return finish(call_array("kestrel_rt_dot_axis", {p, i32, p, p, i32},
-                                 {ctx_, i32c(st), arg(0), arg(1), i32c(c.axis)}));
+        return finish(
+            call_array(Abi::kestrel_rt_dot_axis, {ctx_, i32c(st), arg(0), arg(1), i32c(c.axis)}));
       }
-      Value* bits = b_.CreateCall(ml_.rt("kestrel_rt_dot", i64, {p, i32, p, p, i32}),
+      Value* bits = b_.CreateCall(ml_.rt(Abi::kestrel_rt_dot),
                                   {ctx_, i32c(st), arg(0), arg(1), elem(t.scalar)});
       check_failed();
       return finish(scalar(t, from_bits(bits, t.scalar)));
@@ -440,21 +427,19 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
       std::size_t n = args.size();
       Value* d0 = arg(0);
       Value* d1 = n >= 3 ? arg(1) : i64c(1);
-      return finish(call_array("kestrel_rt_rand", {p, i32, i32, i32, i64, i64, i64},
+      return finish(call_array(Abi::kestrel_rt_rand,
                                {ctx_, i32c(st), i32c(c.builtin == Builtin::RandnArray ? 1 : 0),
                                 i32c(n >= 3 ? 2 : 1), d0, d1, arg(n - 1)}));
     }
     case Builtin::ReadCsv: {
-      Value* tp =
-          b_.CreateCall(ml_.rt("kestrel_rt_read_csv", p, {p, i32, p}), {ctx_, i32c(st), arg(0)});
+      Value* tp = b_.CreateCall(ml_.rt(Abi::kestrel_rt_read_csv), {ctx_, i32c(st), arg(0)});
       return finish(array_result(t, tp));
     }
     case Builtin::LoadNpy:
-      return finish(call_array("kestrel_rt_load_npy", {p, i32, p, i32, i32},
+      return finish(call_array(Abi::kestrel_rt_load_npy,
                                {ctx_, i32c(st), arg(0), elem(t.scalar), i32c(t.rank)}));
     case Builtin::SaveNpy:
-      b_.CreateCall(ml_.rt("kestrel_rt_save_npy", ml_.void_, {p, i32, p, p}),
-                    {ctx_, i32c(st), arg(0), arg(1)});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_save_npy), {ctx_, i32c(st), arg(0), arg(1)});
       check_failed();
       return finish(Val{});
     default:

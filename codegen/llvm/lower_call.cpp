@@ -11,8 +11,7 @@ std::vector<Value*> FnLowering::emit_call(ir::FnId fn, const std::vector<Value*>
   std::uint32_t st = ml_.site(span);
   Value* depth = ctx_field(ml_.i32_, kCtxDepth);
   raise_if(b_.CreateICmpUGE(depth, ctx_field(ml_.i32_, kCtxMaxDepth)), [&] {
-    b_.CreateCall(ml_.rt("kestrel_rt_raise_stack_overflow", ml_.void_, {ml_.ptr_, ml_.i32_}),
-                  {ctx_, i32c(st)});
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_stack_overflow), {ctx_, i32c(st)});
   });
   // And the stack actually left: a call from a frame below the thread's limit (rt::stack_limit)
   // is a stack overflow too, an error rather than a signal.
@@ -20,8 +19,7 @@ std::vector<Value*> FnLowering::emit_call(ir::FnId fn, const std::vector<Value*>
   raise_if(
       b_.CreateICmpULT(b_.CreatePtrToInt(frame, ml_.i64_), ctx_field(ml_.i64_, kCtxStackLimit)),
       [&] {
-        b_.CreateCall(ml_.rt("kestrel_rt_raise_stack_exhausted", ml_.void_, {ml_.ptr_, ml_.i32_}),
-                      {ctx_, i32c(st)});
+        b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_stack_exhausted), {ctx_, i32c(st)});
       });
   poll(span);
   set_ctx_field(b_.CreateAdd(depth, i32c(1)), kCtxDepth);
@@ -109,9 +107,7 @@ void FnLowering::launch(const ir::Launch& l, diag::Span span) {
   for (Value* g : grid) {
     raise_if(b_.CreateICmpSLT(g, i64c(0)), [&] {
       Value* what = b_.CreateGlobalStringPtr("launch of " + p_.fn(l.kernel).name);
-      b_.CreateCall(ml_.rt("kestrel_rt_raise_negative_size", ml_.void_,
-                           {ml_.ptr_, ml_.i32_, ml_.i64_, ml_.ptr_}),
-                    {ctx_, i32c(st), g, what});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_negative_size), {ctx_, i32c(st), g, what});
     });
   }
   // A kernel that draws from the seeded stream: instance i (row-major over the grid) draws from
@@ -130,8 +126,7 @@ void FnLowering::launch(const ir::Launch& l, diag::Span span) {
   b_.SetInsertPoint(run);
   Value* depth = ctx_field(ml_.i32_, kCtxDepth);
   raise_if(b_.CreateICmpUGE(depth, ctx_field(ml_.i32_, kCtxMaxDepth)), [&] {
-    b_.CreateCall(ml_.rt("kestrel_rt_raise_stack_overflow", ml_.void_, {ml_.ptr_, ml_.i32_}),
-                  {ctx_, i32c(st)});
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_stack_overflow), {ctx_, i32c(st)});
   });
   set_ctx_field(b_.CreateAdd(depth, i32c(1)), kCtxDepth);
   if (!in_chunk_ && ml_.chunk_safe_launch(l.kernel)) {
@@ -159,8 +154,7 @@ void FnLowering::launch(const ir::Launch& l, diag::Span span) {
     std::int64_t per_chunk = ml_.heavy(p_.fn(l.kernel).body) ? 1024 : 16384;
     Value* rows = b_.CreateUDiv(i64c(per_chunk), cols);
     rows = b_.CreateSelect(b_.CreateICmpEQ(rows, i64c(0)), i64c(1), rows);
-    b_.CreateCall(ml_.rt("kestrel_rt_parallel_for_ctx", ml_.void_,
-                         {ml_.ptr_, ml_.i64_, ml_.i64_, ml_.i64_, ml_.ptr_, ml_.ptr_}),
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_parallel_for_ctx),
                   {ctx_, i64c(0), grid[0], rows, chunk_fn, env});
     check_failed();
   } else {
@@ -243,9 +237,7 @@ void FnLowering::launch_loops(const ir::Launch& l, const std::vector<Value*>& gr
     if (streams) {
       Value* linear = grid.size() > 1 ? b_.CreateAdd(b_.CreateMul(vars[0], grid[1]), vars[1])
                                       : static_cast<Value*>(vars[0]);
-      b_.CreateCall(
-          ml_.rt("kestrel_rt_substream", ml_.void_, {ml_.ptr_, ml_.i64_, ml_.i64_, ml_.i64_}),
-          {ctx_, base_key, base_ctr, linear});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_substream), {ctx_, base_key, base_ctr, linear});
     }
     std::vector<Value*> ca{ctx_};
     ca.insert(ca.end(), flat.begin(), flat.end());
@@ -266,8 +258,7 @@ void FnLowering::launch_loops(const ir::Launch& l, const std::vector<Value*>& gr
         BasicBlock* go_on = block("launch.next");
         b_.CreateCondBr(b_.CreateIsNull(flag), go_on, check);
         b_.SetInsertPoint(check);
-        Value* stop = b_.CreateCall(ml_.rt("kestrel_rt_poll", ml_.i32_, {ml_.ptr_, ml_.i32_}),
-                                    {ctx_, i32c(st)});
+        Value* stop = b_.CreateCall(ml_.rt(Abi::kestrel_rt_poll), {ctx_, i32c(st)});
         b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, go_on);
         b_.SetInsertPoint(go_on);
         block_start->addIncoming(block_end, go_on);

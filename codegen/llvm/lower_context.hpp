@@ -29,6 +29,7 @@
 #include <functional>
 #include <map>
 
+#include "codegen/llvm/abi_decls.hpp"
 #include "codegen/llvm/ir_queries.hpp"
 #include "codegen/llvm/program.hpp"
 #include "dsl/ir/stream_use.hpp"
@@ -164,16 +165,15 @@ class ModuleLowering {
   /// The type an element of `s` has in memory (bool is a byte).
   llvm::Type* mem_type(Scalar s) const { return s == Scalar::Bool ? i8_ : scalar_type(s); }
 
-  llvm::FunctionCallee rt(const char* name, llvm::Type* ret, std::vector<llvm::Type*> args) {
-    return m_.getOrInsertFunction(name, llvm::FunctionType::get(ret, args, false));
-  }
+  /// Runtime function `f`, declared with the type of its C declaration (abi_decls.hpp).
+  llvm::FunctionCallee rt(Abi f) { return declare_abi(m_, f); }
 
   /// libm's `name` (log, sin, cos, tanh, pow) for f64 or f32 `t`, called through the runtime's
   /// kestrel_rt_<name>_f64/_f32 (runtime/abi.hpp): a name LLVM does not know, so it neither folds
   /// the call nor rewrites it, and the JIT computes what the interpreter does.
-  llvm::FunctionCallee math_fn(const char* name, llvm::Type* t, unsigned args) {
+  llvm::FunctionCallee math_fn(const char* name, llvm::Type* t) {
     std::string symbol = std::string("kestrel_rt_") + name + (t->isFloatTy() ? "_f32" : "_f64");
-    llvm::FunctionCallee f = rt(symbol.c_str(), t, std::vector<llvm::Type*>(args, t));
+    llvm::FunctionCallee f = rt(abi_named(symbol));
     if (auto* fn = llvm::dyn_cast<llvm::Function>(f.getCallee())) {
       fn->setDoesNotThrow();
       fn->setWillReturn();
@@ -327,8 +327,7 @@ class FnLowering {
   void raise_message(Value* cond, std::uint32_t site, const char* message) {
     raise_if(cond, [&] {
       Value* text = b_.CreateGlobalStringPtr(message);
-      b_.CreateCall(ml_.rt("kestrel_rt_raise", ml_.void_, {ml_.ptr_, ml_.i32_, ml_.ptr_}),
-                    {ctx_, i32c(site), text});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise), {ctx_, i32c(site), text});
     });
   }
   /// The interrupt check at a loop back-edge or call (every 2^16 of them, like the VM).
@@ -340,8 +339,7 @@ class FnLowering {
     BasicBlock* ok = block("polled");
     b_.CreateCondBr(due, slow, ok, cold_);
     b_.SetInsertPoint(slow);
-    Value* stop = b_.CreateCall(ml_.rt("kestrel_rt_poll", ml_.i32_, {ml_.ptr_, ml_.i32_}),
-                                {ctx_, i32c(ml_.site(span))});
+    Value* stop = b_.CreateCall(ml_.rt(Abi::kestrel_rt_poll), {ctx_, i32c(ml_.site(span))});
     b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, ok);
     b_.SetInsertPoint(ok);
   }
@@ -354,8 +352,7 @@ class FnLowering {
     BasicBlock* ok = block("poll.next");
     b_.CreateCondBr(b_.CreateIsNull(limits), ok, check);
     b_.SetInsertPoint(check);
-    Value* stop = b_.CreateCall(ml_.rt("kestrel_rt_poll", ml_.i32_, {ml_.ptr_, ml_.i32_}),
-                                {ctx_, i32c(site)});
+    Value* stop = b_.CreateCall(ml_.rt(Abi::kestrel_rt_poll), {ctx_, i32c(site)});
     b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, ok, cold_);
     b_.SetInsertPoint(ok);
   }
@@ -364,7 +361,7 @@ class FnLowering {
 
   void retain(Value* p, bool table) {
     if (table) {
-      b_.CreateCall(ml_.rt("kestrel_rt_table_retain", ml_.void_, {ml_.ptr_}), {p});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_table_retain), {p});
       return;
     }
     Value* refs = field(p, kArrRefs);
@@ -372,7 +369,7 @@ class FnLowering {
   }
   void release(Value* p, bool table, bool maybe_null) {
     if (table) {
-      b_.CreateCall(ml_.rt("kestrel_rt_table_release", ml_.void_, {ml_.ptr_}), {p});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_table_release), {p});
       return;
     }
     BasicBlock* done = block("released");
@@ -387,7 +384,7 @@ class FnLowering {
     BasicBlock* destroy = block("destroy");
     b_.CreateCondBr(b_.CreateICmpEQ(n, i64c(0)), destroy, done);
     b_.SetInsertPoint(destroy);
-    b_.CreateCall(ml_.rt("kestrel_rt_array_destroy", ml_.void_, {ml_.ptr_}), {p});
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_array_destroy), {p});
     b_.CreateBr(done);
     b_.SetInsertPoint(done);
   }

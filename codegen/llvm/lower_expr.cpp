@@ -38,14 +38,12 @@ Val FnLowering::eval(ExprId id) {
             std::uint32_t s = ml_.site(span);
             Val r;
             if (e.type.is_array()) {
-              Value* p = b_.CreateCall(
-                  ml_.rt("kestrel_rt_matmul", ml_.ptr_, {ml_.ptr_, ml_.i32_, ml_.ptr_, ml_.ptr_}),
-                  {ctx_, i32c(s), a.one(), b.one()});
+              Value* p =
+                  b_.CreateCall(ml_.rt(Abi::kestrel_rt_matmul), {ctx_, i32c(s), a.one(), b.one()});
               r = array_result(e.type, p);
             } else {
               Value* bits = b_.CreateCall(
-                  ml_.rt("kestrel_rt_matmul_vv", ml_.i64_,
-                         {ml_.ptr_, ml_.i32_, ml_.ptr_, ml_.ptr_, ml_.i32_}),
+                  ml_.rt(Abi::kestrel_rt_matmul_vv),
                   {ctx_, i32c(s), a.one(), b.one(), i32c(static_cast<int>(e.type.scalar))});
               check_failed();
               r = scalar(e.type, from_bits(bits, e.type.scalar));
@@ -64,9 +62,8 @@ Val FnLowering::eval(ExprId id) {
           [&](const ir::SliceView& s) { return slice(e.type, s, span); },
           [&](const ir::Transpose& t) {
             Val a = eval(t.base);
-            Value* p = b_.CreateCall(
-                ml_.rt("kestrel_rt_transpose", ml_.ptr_, {ml_.ptr_, ml_.i32_, ml_.ptr_}),
-                {ctx_, i32c(ml_.site(span)), a.one()});
+            Value* p = b_.CreateCall(ml_.rt(Abi::kestrel_rt_transpose),
+                                     {ctx_, i32c(ml_.site(span)), a.one()});
             Val r = array_result(e.type, p);
             drop(a);
             return r;
@@ -74,8 +71,7 @@ Val FnLowering::eval(ExprId id) {
           [&](const ir::TableColumn& col) {
             Val t = eval(col.table);
             Val name = eval(col.name);
-            Value* p = b_.CreateCall(ml_.rt("kestrel_rt_table_column", ml_.ptr_,
-                                            {ml_.ptr_, ml_.i32_, ml_.ptr_, ml_.i32_, ml_.ptr_}),
+            Value* p = b_.CreateCall(ml_.rt(Abi::kestrel_rt_table_column),
                                      {ctx_, i32c(ml_.site(span)), t.one(),
                                       i32c(static_cast<int>(col.column)), name.one()});
             Val r = array_result(e.type, p);
@@ -84,8 +80,7 @@ Val FnLowering::eval(ExprId id) {
           },
           [&](const ir::TableRows& rows) {
             Val t = eval(rows.table);
-            Value* n =
-                b_.CreateCall(ml_.rt("kestrel_rt_table_rows", ml_.i64_, {ml_.ptr_}), {t.one()});
+            Value* n = b_.CreateCall(ml_.rt(Abi::kestrel_rt_table_rows), {t.one()});
             drop(t);
             return scalar(e.type, n);
           },
@@ -139,9 +134,8 @@ Val FnLowering::convert(Type to, ExprId operand, diag::Span span) {
   Type from = type(operand);
   Val a = eval(operand);
   if (from.is_array()) {
-    Value* p = b_.CreateCall(
-        ml_.rt("kestrel_rt_convert", ml_.ptr_, {ml_.ptr_, ml_.i32_, ml_.ptr_, ml_.i32_}),
-        {ctx_, i32c(ml_.site(span)), a.one(), i32c(static_cast<int>(to.scalar))});
+    Value* p = b_.CreateCall(ml_.rt(Abi::kestrel_rt_convert), {ctx_, i32c(ml_.site(span)), a.one(),
+                                                               i32c(static_cast<int>(to.scalar))});
     Val r = array_result(to, p);
     drop(a);
     return r;
@@ -155,9 +149,8 @@ Val FnLowering::unary(Type t, const ir::Unary& u, diag::Span span) {
     rt::UnOp op = u.op == ir::UnaryOp::Neg   ? rt::UnOp::Neg
                   : u.op == ir::UnaryOp::Not ? rt::UnOp::Not
                                              : rt::UnOp::BitNot;
-    Value* p = b_.CreateCall(
-        ml_.rt("kestrel_rt_unary", ml_.ptr_, {ml_.ptr_, ml_.i32_, ml_.i32_, ml_.ptr_}),
-        {ctx_, i32c(ml_.site(span)), i32c(static_cast<int>(op)), a.one()});
+    Value* p = b_.CreateCall(ml_.rt(Abi::kestrel_rt_unary),
+                             {ctx_, i32c(ml_.site(span)), i32c(static_cast<int>(op)), a.one()});
     Val r = array_result(t, p);
     drop(a);
     return r;
@@ -261,9 +254,9 @@ Value* FnLowering::scalar_binary(BinaryOp op, Scalar s, Value* a, Value* b, diag
     case BinaryOp::Mod: {
       bool div = op == BinaryOp::FloorDiv;
       if (fl) {
-        const char* name = div ? (f32 ? "kestrel_rt_floordiv_f32" : "kestrel_rt_floordiv_f64")
-                               : (f32 ? "kestrel_rt_mod_f32" : "kestrel_rt_mod_f64");
-        return b_.CreateCall(ml_.rt(name, t, {t, t}), {a, b});
+        Abi fn = div ? (f32 ? Abi::kestrel_rt_floordiv_f32 : Abi::kestrel_rt_floordiv_f64)
+                     : (f32 ? Abi::kestrel_rt_mod_f32 : Abi::kestrel_rt_mod_f64);
+        return b_.CreateCall(ml_.rt(fn), {a, b});
       }
       raise_message(b_.CreateICmpEQ(b, zero()), ml_.site(span), "integer division by zero");
       // b == -1: a // -1 wraps to -a, a % -1 is 0 (and LLVM's sdiv would overflow on MIN).
@@ -286,8 +279,7 @@ Value* FnLowering::scalar_binary(BinaryOp op, Scalar s, Value* a, Value* b, diag
         return pow_of(a, b);
       }
       bool i32 = s == Scalar::I32;
-      Value* r = b_.CreateCall(ml_.rt(i32 ? "kestrel_rt_ipow_i32" : "kestrel_rt_ipow_i64", t,
-                                      {ml_.ptr_, ml_.i32_, t, t}),
+      Value* r = b_.CreateCall(ml_.rt(i32 ? Abi::kestrel_rt_ipow_i32 : Abi::kestrel_rt_ipow_i64),
                                {ctx_, i32c(ml_.site(span)), a, b});
       check_failed();
       return r;
@@ -320,9 +312,8 @@ Value* FnLowering::scalar_binary(BinaryOp op, Scalar s, Value* a, Value* b, diag
     case BinaryOp::Shr: {
       std::uint32_t st = ml_.site(span);
       raise_if(b_.CreateICmpSLT(b, zero()), [&] {
-        b_.CreateCall(
-            ml_.rt("kestrel_rt_raise_negative_shift", ml_.void_, {ml_.ptr_, ml_.i32_, ml_.i64_}),
-            {ctx_, i32c(st), b_.CreateSExt(b, ml_.i64_)});
+        b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_negative_shift),
+                      {ctx_, i32c(st), b_.CreateSExt(b, ml_.i64_)});
       });
       unsigned width = t->getIntegerBitWidth();
       Value* big = b_.CreateICmpSGE(b, llvm::ConstantInt::get(t, width));
@@ -366,10 +357,7 @@ Val FnLowering::binary(Type t, const ir::Binary& bin, diag::Span span) {
     std::vector<Value*> args{ctx_, i32c(ml_.site(span)), i32c(static_cast<int>(rt_binop(bin.op)))};
     operand_words(a, lt, args);
     operand_words(b, rtt, args);
-    Value* p = b_.CreateCall(ml_.rt("kestrel_rt_binary", ml_.ptr_,
-                                    {ml_.ptr_, ml_.i32_, ml_.i32_, ml_.ptr_, ml_.i32_, ml_.i64_,
-                                     ml_.ptr_, ml_.i32_, ml_.i64_}),
-                             args);
+    Value* p = b_.CreateCall(ml_.rt(Abi::kestrel_rt_binary), args);
     Val r = array_result(t, p);
     drop(a);
     drop(b);
@@ -382,9 +370,7 @@ Val FnLowering::binary(Type t, const ir::Binary& bin, diag::Span span) {
     if (bin.op != BinaryOp::Eq && bin.op != BinaryOp::Ne) {
       throw RunError(span, "only == and != compare str values");
     }
-    Value* eq = b_.CreateICmpNE(
-        b_.CreateCall(ml_.rt("kestrel_rt_str_eq", ml_.i32_, {ml_.ptr_, ml_.ptr_}), {a, b}),
-        i32c(0));
+    Value* eq = b_.CreateICmpNE(b_.CreateCall(ml_.rt(Abi::kestrel_rt_str_eq), {a, b}), i32c(0));
     return scalar(t, bin.op == BinaryOp::Eq ? eq : b_.CreateNot(eq));
   }
   return scalar(t, scalar_binary(bin.op, lt.scalar, a, b, span));
@@ -399,8 +385,7 @@ Value* FnLowering::element_ptr(Value* arr, Scalar s, const std::vector<Value*>& 
       Value* size = load(ml_.i64_, field(arr, kArrShape + 8 * d), ml_.tbaa_header_);
       Value* i = idx[d];
       raise_if(b_.CreateICmpUGE(i, size), [&] {
-        b_.CreateCall(ml_.rt("kestrel_rt_raise_index", ml_.void_,
-                             {ml_.ptr_, ml_.i32_, ml_.i64_, ml_.i32_, ml_.i64_}),
+        b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_index),
                       {ctx_, i32c(st), i, i32c(static_cast<int>(d)), size});
       });
     }
@@ -429,7 +414,7 @@ Val FnLowering::index_get(Type t, const ir::Index& ix, diag::Span span) {
   Value* v;
   if (t.scalar == Scalar::Str) {
     // Not a pointer into the array: it may be a temporary released right after this.
-    v = b_.CreateCall(ml_.rt("kestrel_rt_str_intern", ml_.ptr_, {ml_.ptr_, ml_.ptr_}), {ctx_, ptr});
+    v = b_.CreateCall(ml_.rt(Abi::kestrel_rt_str_intern), {ctx_, ptr});
   } else {
     v = load(ml_.mem_type(t.scalar), ptr, ml_.tbaa_elem_[static_cast<int>(t.scalar)]);
     if (t.scalar == Scalar::Bool) {
@@ -459,7 +444,7 @@ Val FnLowering::slice(Type t, const ir::SliceView& s, diag::Span span) {
     }
   }
   Value* p = b_.CreateCall(
-      ml_.rt("kestrel_rt_slice", ml_.ptr_, {ml_.ptr_, ml_.i32_, ml_.ptr_, ml_.i32_, ml_.ptr_}),
+      ml_.rt(Abi::kestrel_rt_slice),
       {ctx_, i32c(ml_.site(span)), base.one(), i32c(static_cast<int>(s.dims.size())), specs});
   Val r = array_result(t, p);
   drop(base);
@@ -479,8 +464,7 @@ Val FnLowering::array_literal(Type t, const ir::ArrayLit& a, diag::Span span) {
   }
   auto call_literal = [&](Value* slots) {
     return b_.CreateCall(
-        ml_.rt("kestrel_rt_literal", ml_.ptr_,
-               {ml_.ptr_, ml_.i32_, ml_.i32_, ml_.i32_, ml_.i32_, ml_.i32_, ml_.ptr_}),
+        ml_.rt(Abi::kestrel_rt_literal),
         {ctx_, i32c(ml_.site(span)), i32c(static_cast<int>(t.scalar)), i32c(a.rows), i32c(a.cols),
          i32c(static_cast<std::int64_t>(a.elems.size())), slots});
   };

@@ -207,7 +207,7 @@ bool FnLowering::try_fused(Type t, const ir::BuiltinCall& c, diag::Span span, Va
 
   // Chunks of kReduceChunk elements, each summed left to right from 0, then combine_tree.
   b_.SetInsertPoint(fused);
-  Value* h = b_.CreateCall(ml_.rt("kestrel_rt_partials_begin", ml_.i32_, {ml_.ptr_}), {ctx_});
+  Value* h = b_.CreateCall(ml_.rt(Abi::kestrel_rt_partials_begin), {ctx_});
   BasicBlock* pre = b_.GetInsertBlock();
   BasicBlock* chunk = block("sum.chunk");
   BasicBlock* body = block("sum.body");
@@ -234,15 +234,12 @@ bool FnLowering::try_fused(Type t, const ir::BuiltinCall& c, diag::Span span, Va
   acc->addIncoming(next_acc, body_end);
   b_.CreateCondBr(b_.CreateICmpSLT(next_i, hi), body, chunk_end);
   b_.SetInsertPoint(chunk_end);
-  b_.CreateCall(ml_.rt("kestrel_rt_partials_push", ml_.void_, {ml_.ptr_, ml_.i32_, ml_.f64_}),
-                {ctx_, h, next_acc});
+  b_.CreateCall(ml_.rt(Abi::kestrel_rt_partials_push), {ctx_, h, next_acc});
   poll_block(ml_.site(span));  // a sum of 10^8 elements stops within a chunk
   lo->addIncoming(hi, b_.GetInsertBlock());
   b_.CreateCondBr(b_.CreateICmpSLT(hi, n), chunk, done);
   b_.SetInsertPoint(done);
-  Value* r =
-      b_.CreateCall(ml_.rt("kestrel_rt_partials_tree", ml_.f64_, {ml_.ptr_, ml_.i32_, ml_.i32_}),
-                    {ctx_, h, i32c(0)});
+  Value* r = b_.CreateCall(ml_.rt(Abi::kestrel_rt_partials_tree), {ctx_, h, i32c(0)});
   if (t.scalar == Scalar::F32) {
     r = b_.CreateFPTrunc(r, ml_.f32_);
   }

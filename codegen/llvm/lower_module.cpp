@@ -133,7 +133,7 @@ void FnLowering::run() {
           eb.SetInsertPoint(alloca_bb_->getTerminator());
           eb.CreateStore(a, owned, true);
           if (t.is_table()) {
-            eb.CreateCall(ml_.rt("kestrel_rt_table_retain", ml_.void_, {ml_.ptr_}), {a});
+            eb.CreateCall(ml_.rt(Abi::kestrel_rt_table_retain), {a});
           } else {
             Value* refs = eb.CreateConstInBoundsGEP1_64(ml_.i8_, a, kArrRefs);
             llvm::LoadInst* n = eb.CreateLoad(ml_.i64_, refs);

@@ -290,18 +290,15 @@ FnLowering::ArrayReds FnLowering::begin_array_reductions(const ir::For& f) {
     b_.CreateStore(arr, b_.CreateConstInBoundsGEP2_32(a.tmp->getAllocatedType(), a.tmp, 0, r));
   }
   // The runtime holds the arrays (borrowed here: their slots keep them, set aside).
-  a.handle =
-      b_.CreateCall(ml_.rt("kestrel_rt_arred_begin", ml_.ptr_,
-                           {ml_.ptr_, ml_.i32_, ml_.ptr_, ml_.ptr_, ml_.i32_, ml_.i64_, ml_.i64_}),
-                    {ctx_, i32c(n), ops, a.tmp, i32c(0), i64c(0), i64c(0)});
+  a.handle = b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_begin),
+                           {ctx_, i32c(n), ops, a.tmp, i32c(0), i64c(0), i64c(0)});
   for (std::uint32_t r = 0; r < n; ++r) {
     ir::LocalId l = f.array_reductions[r].local;
     a.saved.push_back(locals_[l.v][0]);
     a.shadows.push_back(temp_slot(local_types_[l.v][0]));
     locals_[l.v][0] = a.shadows.back();
   }
-  b_.CreateCall(ml_.rt("kestrel_rt_arred_fresh", ml_.void_, {ml_.ptr_, ml_.ptr_, ml_.ptr_}),
-                {ctx_, a.handle, a.tmp});
+  b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_fresh), {ctx_, a.handle, a.tmp});
   for (std::uint32_t r = 0; r < n; ++r) {
     Value* p = b_.CreateLoad(ml_.ptr_,
                              b_.CreateConstInBoundsGEP2_32(a.tmp->getAllocatedType(), a.tmp, 0, r));
@@ -319,12 +316,9 @@ void FnLowering::array_reductions_step(ArrayReds& a, bool next) {
                    b_.CreateConstInBoundsGEP2_32(tt, a.tmp, 0, r));
   }
   if (next) {
-    b_.CreateCall(ml_.rt("kestrel_rt_arred_next", ml_.void_, {ml_.ptr_, ml_.ptr_, ml_.ptr_}),
-                  {ctx_, a.handle, a.tmp});
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_next), {ctx_, a.handle, a.tmp});
   } else {
-    b_.CreateCall(
-        ml_.rt("kestrel_rt_arred_done", ml_.void_, {ml_.ptr_, ml_.ptr_, ml_.i64_, ml_.ptr_}),
-        {ctx_, a.handle, i64c(0), a.tmp});
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_done), {ctx_, a.handle, i64c(0), a.tmp});
   }
   for (std::uint32_t r = 0; r < n; ++r) {
     b_.CreateStore(b_.CreateLoad(ml_.ptr_, b_.CreateConstInBoundsGEP2_32(tt, a.tmp, 0, r)),
@@ -341,7 +335,7 @@ void FnLowering::end_array_reductions(ArrayReds& a) {
     release(b_.CreateLoad(ml_.ptr_, s), false, true);
     b_.CreateStore(llvm::ConstantPointerNull::get(ml_.ptr_), s);
   }
-  b_.CreateCall(ml_.rt("kestrel_rt_arred_end", ml_.void_, {ml_.ptr_, ml_.ptr_, ml_.ptr_}),
+  b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_end),
                 {ctx_, a.handle, llvm::ConstantPointerNull::get(ml_.ptr_)});
   check_failed();
   // The arrays' own slots again (the shadows stay cleanup temporaries, now null).
@@ -460,8 +454,7 @@ void FnLowering::outline_for(const ir::For& f, diag::Span span) {
   Value* ared = llvm::ConstantPointerNull::get(ml_.ptr_);
   if (ared_ops != nullptr) {
     if (!float_reduction) {
-      Value* t =
-          b_.CreateSExt(b_.CreateCall(ml_.rt("kestrel_rt_threads", ml_.i32_, {}), {}), ml_.i64_);
+      Value* t = b_.CreateSExt(b_.CreateCall(ml_.rt(Abi::kestrel_rt_threads), {}), ml_.i64_);
       Value* parts = b_.CreateMul(t, i64c(4));
       Value* per = b_.CreateUDiv(
           b_.CreateAdd(b_.CreateSub(range_hi, range_lo), b_.CreateSub(parts, i64c(1))), parts);
@@ -475,16 +468,14 @@ void FnLowering::outline_for(const ir::For& f, diag::Span span) {
       b_.CreateStore(arr,
                      b_.CreateConstInBoundsGEP2_32(targets->getAllocatedType(), targets, 0, r));
     }
-    ared = b_.CreateCall(
-        ml_.rt("kestrel_rt_arred_begin", ml_.ptr_,
-               {ml_.ptr_, ml_.i32_, ml_.ptr_, ml_.ptr_, ml_.i32_, ml_.i64_, ml_.i64_}),
-        {ctx_, i32c(n), ared_ops, targets, i32c(0), range_lo, chunk});
+    ared = b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_begin),
+                         {ctx_, i32c(n), ared_ops, targets, i32c(0), range_lo, chunk});
   }
   b_.CreateStore(ared, b_.CreateStructGEP(plan.env, env, at++));
   // After the loop (failed or not): combine the chunks' copies into the arrays, free the handle.
   auto end_ared = [&] {
     if (ared_ops != nullptr) {
-      b_.CreateCall(ml_.rt("kestrel_rt_arred_end", ml_.void_, {ml_.ptr_, ml_.ptr_, ml_.ptr_}),
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_end),
                     {ctx_, ared, llvm::ConstantPointerNull::get(ml_.ptr_)});
     }
   };
@@ -500,8 +491,7 @@ void FnLowering::outline_for(const ir::For& f, diag::Span span) {
   FnLowering(ml_, id_, chunk_fn).run_chunk_loop(f, span, plan);
 
   if (!reduce) {
-    b_.CreateCall(ml_.rt("kestrel_rt_parallel_for_ctx", ml_.void_,
-                         {ml_.ptr_, ml_.i64_, ml_.i64_, ml_.i64_, ml_.ptr_, ml_.ptr_}),
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_parallel_for_ctx),
                   {ctx_, range_lo, range_hi, chunk, chunk_fn, env});
     end_ared();
     check_failed();
@@ -529,9 +519,7 @@ void FnLowering::outline_for(const ir::For& f, diag::Span span) {
       b_.CreateStore(bits_of(v, s), b_.CreateConstInBoundsGEP1_64(ml_.i64_, values, r));
     }
     b_.CreateCall(
-        ml_.rt("kestrel_rt_parallel_reduce_by", ml_.void_,
-               {ml_.ptr_, ml_.i64_, ml_.i64_, ml_.i64_, ml_.i32_, ml_.ptr_, ml_.ptr_, ml_.ptr_,
-                ml_.ptr_, ml_.ptr_}),
+        ml_.rt(Abi::kestrel_rt_parallel_reduce_by),
         {ctx_, range_lo, range_hi, chunk, i32c(n), ops_g, elems_g, values, chunk_fn, env});
     end_ared();
     check_failed();
@@ -594,8 +582,7 @@ void FnLowering::run_chunk_loop(const ir::For& f, diag::Span span, const ChunkPl
   };
   if (n_arrays > 0) {
     ared_tmp = entry_alloca(llvm::ArrayType::get(ml_.ptr_, n_arrays), nullptr, "arred.tmp");
-    b_.CreateCall(ml_.rt("kestrel_rt_arred_fresh", ml_.void_, {ml_.ptr_, ml_.ptr_, ml_.ptr_}),
-                  {ctx_, ared_handle(), ared_tmp});
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_fresh), {ctx_, ared_handle(), ared_tmp});
     for (std::uint32_t r = 0; r < n_arrays; ++r) {
       Value* p = b_.CreateLoad(
           ml_.ptr_, b_.CreateConstInBoundsGEP2_32(ared_tmp->getAllocatedType(), ared_tmp, 0, r));
@@ -643,9 +630,7 @@ void FnLowering::run_chunk_loop(const ir::For& f, diag::Span span, const ChunkPl
                        b_.CreateConstInBoundsGEP2_32(tt, ared_tmp, 0, r));
         b_.CreateStore(llvm::ConstantPointerNull::get(ml_.ptr_), slot);
       }
-      b_.CreateCall(
-          ml_.rt("kestrel_rt_arred_done", ml_.void_, {ml_.ptr_, ml_.ptr_, ml_.i64_, ml_.ptr_}),
-          {ctx_, ared_handle(), klo, ared_tmp});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_done), {ctx_, ared_handle(), klo, ared_tmp});
     }
   });
 }

@@ -113,9 +113,7 @@ void FnLowering::stmt_store_view(const ir::StoreView& st, diag::Span span) {
   Val value = eval(st.value);
   std::vector<Value*> w{ctx_, i32c(ml_.site(span)), target.one(), i32c(static_cast<int>(st.op))};
   operand_words(value, type(st.value), w);
-  b_.CreateCall(ml_.rt("kestrel_rt_store", ml_.void_,
-                       {ml_.ptr_, ml_.i32_, ml_.ptr_, ml_.i32_, ml_.ptr_, ml_.i32_, ml_.i64_}),
-                w);
+  b_.CreateCall(ml_.rt(Abi::kestrel_rt_store), w);
   check_failed();
   drop(target);
   drop(value);
@@ -139,10 +137,7 @@ void FnLowering::assign(const ir::Assign& a, diag::Span span) {
     Val cur = read_local(a.local);
     operand_words(cur, t, w);
     operand_words(v, type(a.value), w);
-    Value* p = b_.CreateCall(ml_.rt("kestrel_rt_binary", ml_.ptr_,
-                                    {ml_.ptr_, ml_.i32_, ml_.i32_, ml_.ptr_, ml_.i32_, ml_.i64_,
-                                     ml_.ptr_, ml_.i32_, ml_.i64_}),
-                             w);
+    Value* p = b_.CreateCall(ml_.rt(Abi::kestrel_rt_binary), w);
     Val r = array_result(t, p);
     drop(v);
     assign_flat(a.local, take(r));
@@ -160,7 +155,7 @@ void FnLowering::store_element(Value* ptr, Scalar s, ir::AssignOp op, Value* v) 
     return;
   }
   if (s == Scalar::Str) {
-    b_.CreateCall(ml_.rt("kestrel_rt_assign_str", ml_.void_, {ml_.ptr_, ml_.ptr_}), {ptr, v});
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_assign_str), {ptr, v});
     return;
   }
   if (op == ir::AssignOp::Set) {
@@ -374,7 +369,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
         llvm::AllocaInst* slot = locals_[r.local.v][0];
         Value* saved = b_.CreateLoad(ml_.scalar_type(t.scalar), slot);
         b_.CreateStore(identity(t.scalar, r.op), slot);
-        Value* h = b_.CreateCall(ml_.rt("kestrel_rt_partials_begin", ml_.i32_, {ml_.ptr_}), {ctx_});
+        Value* h = b_.CreateCall(ml_.rt(Abi::kestrel_rt_partials_begin), {ctx_});
         reds.push_back(Red{slot, t.scalar, r.op, saved, h});
       }
     }
@@ -390,8 +385,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
       if (r.s == Scalar::F32) {
         v = b_.CreateFPExt(v, ml_.f64_);
       }
-      b_.CreateCall(ml_.rt("kestrel_rt_partials_push", ml_.void_, {ml_.ptr_, ml_.i32_, ml_.f64_}),
-                    {ctx_, r.handle, v});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_partials_push), {ctx_, r.handle, v});
       b_.CreateStore(identity(r.s, r.op), r.slot);
     }
   };
@@ -450,9 +444,8 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
       b_.CreateBr(inner);
       b_.SetInsertPoint(inner);
       if (streams) {
-        b_.CreateCall(
-            ml_.rt("kestrel_rt_substream", ml_.void_, {ml_.ptr_, ml_.i64_, ml_.i64_, ml_.i64_}),
-            {ctx_, base_key, base_ctr, b_.CreateSExt(b_.CreateLoad(it, var), ml_.i64_)});
+        b_.CreateCall(ml_.rt(Abi::kestrel_rt_substream),
+                      {ctx_, base_key, base_ctr, b_.CreateSExt(b_.CreateLoad(it, var), ml_.i64_)});
       }
       loops_.push_back(Loop{exit, latch});
       std::vector<std::uint32_t> saved = proven_;
@@ -512,8 +505,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     BasicBlock* go_on = block("for.next");
     b_.CreateCondBr(b_.CreateIsNull(flag), go_on, check);
     b_.SetInsertPoint(check);
-    Value* stop =
-        b_.CreateCall(ml_.rt("kestrel_rt_poll", ml_.i32_, {ml_.ptr_, ml_.i32_}), {ctx_, i32c(st)});
+    Value* stop = b_.CreateCall(ml_.rt(Abi::kestrel_rt_poll), {ctx_, i32c(st)});
     b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, go_on);
     b_.SetInsertPoint(go_on);
     b_.CreateCondBr(b_.CreateICmpSLT(b_.CreateLoad(it, var), hi), outer, exit);
@@ -522,9 +514,8 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     BasicBlock* latch = block("for.latch");
     llvm::AllocaInst* counter = counter_;
     if (streams) {
-      b_.CreateCall(
-          ml_.rt("kestrel_rt_substream", ml_.void_, {ml_.ptr_, ml_.i64_, ml_.i64_, ml_.i64_}),
-          {ctx_, base_key, base_ctr, b_.CreateSExt(b_.CreateLoad(it, var), ml_.i64_)});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_substream),
+                    {ctx_, base_key, base_ctr, b_.CreateSExt(b_.CreateLoad(it, var), ml_.i64_)});
     }
     loops_.push_back(Loop{exit, latch});
     stmts(f.body);
@@ -582,8 +573,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     Red& r = reds[k];
     Value* saved = r.s == Scalar::F32 ? b_.CreateFPExt(r.saved, ml_.f64_) : r.saved;
     Value* v = b_.CreateCall(
-        ml_.rt("kestrel_rt_partials_end", ml_.f64_,
-               {ml_.ptr_, ml_.i32_, ml_.i32_, ml_.i32_, ml_.f64_}),
+        ml_.rt(Abi::kestrel_rt_partials_end),
         {ctx_, r.handle, i32c(static_cast<int>(r.op)), i32c(r.s == Scalar::F32 ? 1 : 0), saved});
     if (r.s == Scalar::F32) {
       v = b_.CreateFPTrunc(v, ml_.f32_);
