@@ -24,7 +24,8 @@ void assigned_locals(const ir::Program& p, const ir::Block& b, std::vector<char>
                    },
                    [&](const ir::While& w) { assigned_locals(p, w.body, out); },
                    [&](const ir::For& f) { assigned_locals(p, f.body, out); },
-                   [&](const auto&) {},
+                   kinds<ir::Let, ir::LetTuple, ir::StoreIndex, ir::StoreView, ir::ExprStmt,
+                         ir::Break, ir::Continue, ir::Return>([&]() {}),
                },
                p.stmt(id).kind);
   }
@@ -109,7 +110,7 @@ bool kernel_indexes_by_grid(const ir::Program& p, const ir::Function& k) {
                          expr(r.value);
                        }
                      },
-                     [&](const auto&) {},
+                     kinds<ir::Break, ir::Continue>([&]() {}),
                  },
                  p.stmt(id).kind);
     }
@@ -174,7 +175,7 @@ void locals_of(const ir::Program& p, const ir::Block& b, std::vector<char>& used
                      locals_of(p, f.body, used, declared);
                    },
                    [&](const ir::Return& r) { expr(r.value); },
-                   [&](const auto&) {},
+                   kinds<ir::Break, ir::Continue>([&]() {}),
                },
                p.stmt(id).kind);
   }

@@ -2,12 +2,27 @@
 // Questions the LLVM lowering asks about the typed IR that need no IRBuilder: which locals a block
 // rebinds, reads or declares, whether a kernel indexes only by its grid, the runtime operator of
 // an IR operator. Each is unit-tested on its own (tests/llvm/ir_queries_test.cpp).
+#include <type_traits>
 #include <vector>
 
 #include "dsl/ir/ir.hpp"
 #include "runtime/elementwise.hpp"
 
 namespace kestrel::jit {
+
+/// A visitor's arm for the IR node kinds Ts, each handled by `f()`: the kinds a visitor treats
+/// alike are named (no catch-all `[&](const auto&)`), so a kind added to the IR fails the build
+/// wherever it is not handled. Use inside ir::overloaded{…}: kinds<ir::Break, ir::Continue>(f).
+template <class... Ts, class F>
+auto kinds(F f) {
+  return ir::overloaded{[f](const Ts&) { return f(); }...};
+}
+
+/// T is one of Ts: the constraint of a visitor's lambda that handles several IR node kinds alike,
+/// [&]<class T>(const T&) requires OneOf<T, ir::Break, ir::Continue> {…}, which names each kind
+/// (no catch-all), so a node kind added to the IR fails the build wherever it is not handled.
+template <class T, class... Ts>
+concept OneOf = (std::is_same_v<T, Ts> || ...);
 
 /// Marks in `out` (indexed by LocalId) every local that an Assign in `b` rebinds, nested blocks
 /// included.

@@ -31,7 +31,9 @@ bool FnLowering::pure_scalar(ExprId id) const {
                       (fl && b.op == BinaryOp::Div);
             return ok && pure_scalar(b.lhs) && pure_scalar(b.rhs);
           },
-          [&](const auto&) { return false; },
+          kinds<ir::StrConst, ir::MatMul, ir::Call, ir::BuiltinCall, ir::Launch, ir::Index,
+                ir::SliceView, ir::Transpose, ir::TableColumn, ir::TableRows, ir::ArrayLit,
+                ir::MakeTuple, ir::ErrorExpr>([&]() { return false; }),
       },
       e.kind);
 }
@@ -79,7 +81,9 @@ bool FnLowering::fusible(ExprId id, Fused& f) const {
                 return false;
             }
           },
-          [&](const auto&) { return false; },
+          kinds<ir::IntConst, ir::FloatConst, ir::BoolConst, ir::StrConst, ir::Convert, ir::MatMul,
+                ir::Call, ir::Launch, ir::Index, ir::SliceView, ir::Transpose, ir::TableColumn,
+                ir::TableRows, ir::ArrayLit, ir::MakeTuple, ir::ErrorExpr>([&]() { return false; }),
       },
       e.kind);
 }
@@ -183,7 +187,10 @@ Value* FnLowering::fused_element(ExprId id, Fused& f, Value* i) {
             }
             return math1(c.builtin, f.s, a);
           },
-          [&](const auto&) -> Value* { throw std::logic_error("internal error: not fusible"); },
+          kinds<ir::IntConst, ir::FloatConst, ir::BoolConst, ir::StrConst, ir::Convert, ir::MatMul,
+                ir::Call, ir::Launch, ir::Index, ir::SliceView, ir::Transpose, ir::TableColumn,
+                ir::TableRows, ir::ArrayLit, ir::MakeTuple, ir::ErrorExpr>(
+              [&]() -> Value* { throw std::logic_error("internal error: not fusible"); }),
       },
       e.kind);
 }

@@ -89,29 +89,32 @@ bool ModuleLowering::chunk_safe_expr(const ir::Function& fn, ExprId e, const std
   if (!chunk_safe_type(x.type)) {
     return false;
   }
-  bool ok = std::visit(ir::overloaded{
-                           [&](const ir::BuiltinCall& b) {
-                             switch (b.builtin) {
-                               case Builtin::Print:
-                               case Builtin::Seed:
-                               case Builtin::ReadCsv:
-                               case Builtin::LoadNpy:
-                               case Builtin::SaveNpy:
-                                 return false;
-                               default:
-                                 return true;
-                             }
-                           },
-                           [&](const ir::SliceView& s) { return !borrows_foreign(s.base, own); },
-                           [&](const ir::Transpose& t) { return !borrows_foreign(t.base, own); },
-                           [&](const ir::Call& c) { return chunk_safe_fn(c.fn, seen); },
-                           [&](const ir::Launch& l) { return chunk_safe_fn(l.kernel, seen); },
-                           [&](const ir::StrConst&) { return false; },
-                           [&](const ir::TableColumn&) { return false; },
-                           [&](const ir::TableRows&) { return false; },
-                           [&](const auto&) { return true; },
-                       },
-                       x.kind);
+  bool ok = std::visit(
+      ir::overloaded{
+          [&](const ir::BuiltinCall& b) {
+            switch (b.builtin) {
+              case Builtin::Print:
+              case Builtin::Seed:
+              case Builtin::ReadCsv:
+              case Builtin::LoadNpy:
+              case Builtin::SaveNpy:
+                return false;
+              default:
+                return true;
+            }
+          },
+          [&](const ir::SliceView& s) { return !borrows_foreign(s.base, own); },
+          [&](const ir::Transpose& t) { return !borrows_foreign(t.base, own); },
+          [&](const ir::Call& c) { return chunk_safe_fn(c.fn, seen); },
+          [&](const ir::Launch& l) { return chunk_safe_fn(l.kernel, seen); },
+          [&](const ir::StrConst&) { return false; },
+          [&](const ir::TableColumn&) { return false; },
+          [&](const ir::TableRows&) { return false; },
+          kinds<ir::IntConst, ir::FloatConst, ir::BoolConst, ir::LocalRef, ir::Convert, ir::Unary,
+                ir::Binary, ir::MatMul, ir::Index, ir::ArrayLit, ir::MakeTuple, ir::ErrorExpr>(
+              [&]() { return true; }),
+      },
+      x.kind);
   ir::for_each_child(x.kind,
                      [&](ExprId child) { ok = ok && chunk_safe_expr(fn, child, own, seen); });
   return ok;
@@ -148,7 +151,7 @@ bool ModuleLowering::chunk_safe_block(const ir::Function& fn, const ir::Block& b
                                 chunk_safe_block(fn, f.body, own, seen);
                        },
                        [&](const ir::Return& r) { return !r.value.valid() || bind(r.value); },
-                       [&](const auto&) { return true; },
+                       kinds<ir::Break, ir::Continue>([&]() { return true; }),
                    },
                    p_.stmt(id).kind);
     if (!ok) {
@@ -224,7 +227,7 @@ bool ModuleLowering::heavy(const ir::Block& b) const {
                                 [&](const ir::While&) { return true; },
                                 [&](const ir::For&) { return true; },
                                 [&](const ir::Return& r) { return expr(r.value); },
-                                [&](const auto&) { return false; },
+                                kinds<ir::Break, ir::Continue>([&]() { return false; }),
                             },
                             p_.stmt(id).kind);
     if (found) {

@@ -210,16 +210,17 @@ bool FnLowering::draws_random(const ir::Block& b) const {
     return found;
   };
   for (ir::StmtId id : b.stmts) {
-    bool found = std::visit(ir::overloaded{
-                                [&](const ir::Let& l) { return expr(l.init); },
-                                [&](const ir::Assign& a) { return expr(a.value); },
-                                [&](const ir::If& i) {
-                                  return expr(i.cond) || draws_random(i.then_body) ||
-                                         draws_random(i.else_body);
-                                },
-                                [&](const auto&) { return false; },
-                            },
-                            p_.stmt(id).kind);
+    bool found = std::visit(
+        ir::overloaded{
+            [&](const ir::Let& l) { return expr(l.init); },
+            [&](const ir::Assign& a) { return expr(a.value); },
+            [&](const ir::If& i) {
+              return expr(i.cond) || draws_random(i.then_body) || draws_random(i.else_body);
+            },
+            kinds<ir::LetTuple, ir::StoreIndex, ir::StoreView, ir::ExprStmt, ir::While, ir::For,
+                  ir::Break, ir::Continue, ir::Return>([&]() { return false; }),
+        },
+        p_.stmt(id).kind);
     if (found) {
       return true;
     }
@@ -298,7 +299,7 @@ std::vector<std::uint32_t> FnLowering::indexed_by(const ir::Block& body, ir::Loc
                          expr(r.value);
                        }
                      },
-                     [&](const auto&) {},
+                     kinds<ir::While, ir::For, ir::Break, ir::Continue>([&]() {}),
                  },
                  p_.stmt(id).kind);
     }
