@@ -11,6 +11,8 @@ namespace kestrel::jit {
 using ir::BinaryOp;
 using ir::Builtin;
 using ir::ExprId;
+using ir::Scalar;
+using ir::Type;
 
 // Each is documented in ir_queries.hpp.
 
@@ -224,6 +226,206 @@ rt::BinOp rt_binop(ir::BinaryOp op) {
       break;
   }
   return rt::BinOp::Add;
+}
+
+// The serial-loop rule. A parallel loop's body (with everything it calls or launches) runs as
+// chunks on worker threads only when it touches no state that is shared and not thread-safe:
+//  - print: one output stream and one line buffer, and the order of lines would change;
+//  - seed(): it sets the run's stream, which a serial loop then leaves seeded (a chunk's stream is
+//    its own and would be lost);
+//  - str and table values: the program's str pool is one unordered_set, tables are counted
+//    without atomics, and file I/O (read_csv, load_npy, save_npy) takes str paths;
+//  - the count of an array it did not create: counts are not atomic and the enclosing function's
+//    arrays are shared by every chunk. A view (a slice or .T of such an array) retains its
+//    buffer; a binding of one (`let b = a`, `return a`, a tuple holding it) retains it; a callee
+//    that rebinds an array parameter retains its argument on entry.
+// Everything else a chunk does is its own (temporaries, its context: errors, stream, depth,
+// nested partials, the private copies of reduction arrays) or checked by sema (an outer array is
+// stored into only at the loop variable plus a constant, so iterations write different
+// elements). Loops that break the rule run serially, with the same results.
+
+bool ChunkRule::chunk_safe_type(Type t) const {
+  if (t.is_tuple()) {
+    for (Type e : p_.types.elems(t)) {
+      if (!chunk_safe_type(e)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (t.is_table()) {
+    return false;
+  }
+  return !(t.is_scalar() || t.is_array()) || t.scalar != Scalar::Str;
+}
+
+bool ChunkRule::borrows_foreign(ExprId e, const std::vector<char>& own) const {
+  const ir::Expr& x = p_.expr(e);
+  if (const auto* r = std::get_if<ir::LocalRef>(&x.kind)) {
+    return !own[r->local.v] && !x.type.is_scalar();
+  }
+  if (const auto* t = std::get_if<ir::MakeTuple>(&x.kind)) {
+    for (ExprId el : t->elems) {
+      if (borrows_foreign(el, own)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool ChunkRule::chunk_safe_expr(const ir::Function& fn, ExprId e, const std::vector<char>& own,
+                                std::vector<char>& seen) const {
+  const ir::Expr& x = p_.expr(e);
+  if (!chunk_safe_type(x.type)) {
+    return false;
+  }
+  bool ok = std::visit(
+      ir::overloaded{
+          [&](const ir::BuiltinCall& b) {
+            switch (b.builtin) {
+              case Builtin::Print:
+              case Builtin::Seed:
+              case Builtin::ReadCsv:
+              case Builtin::LoadNpy:
+              case Builtin::SaveNpy:
+                return false;
+              default:
+                return true;
+            }
+          },
+          [&](const ir::SliceView& s) { return !borrows_foreign(s.base, own); },
+          [&](const ir::Transpose& t) { return !borrows_foreign(t.base, own); },
+          [&](const ir::Call& c) { return chunk_safe_fn(c.fn, seen); },
+          [&](const ir::Launch& l) { return chunk_safe_fn(l.kernel, seen); },
+          [&](const ir::StrConst&) { return false; },
+          [&](const ir::TableColumn&) { return false; },
+          [&](const ir::TableRows&) { return false; },
+          kinds<ir::IntConst, ir::FloatConst, ir::BoolConst, ir::LocalRef, ir::Convert, ir::Unary,
+                ir::Binary, ir::MatMul, ir::Index, ir::ArrayLit, ir::MakeTuple, ir::ErrorExpr>(
+              [&]() { return true; }),
+      },
+      x.kind);
+  ir::for_each_child(x.kind,
+                     [&](ExprId child) { ok = ok && chunk_safe_expr(fn, child, own, seen); });
+  return ok;
+}
+
+bool ChunkRule::chunk_safe_block(const ir::Function& fn, const ir::Block& b,
+                                 const std::vector<char>& own, std::vector<char>& seen) const {
+  auto expr = [&](ExprId e) { return !e.valid() || chunk_safe_expr(fn, e, own, seen); };
+  auto bind = [&](ExprId e) { return expr(e) && !borrows_foreign(e, own); };
+  for (ir::StmtId id : b.stmts) {
+    bool ok =
+        std::visit(ir::overloaded{
+                       [&](const ir::Let& l) { return bind(l.init); },
+                       [&](const ir::LetTuple& l) { return bind(l.init); },
+                       [&](const ir::Assign& a) { return bind(a.value); },
+                       [&](const ir::StoreIndex& st) {
+                         bool all = expr(st.base) && expr(st.value);
+                         for (ExprId i : st.indices) {
+                           all = all && expr(i);
+                         }
+                         return all;
+                       },
+                       [&](const ir::StoreView& st) { return expr(st.target) && expr(st.value); },
+                       [&](const ir::ExprStmt& e) { return expr(e.expr); },
+                       [&](const ir::If& i) {
+                         return expr(i.cond) && chunk_safe_block(fn, i.then_body, own, seen) &&
+                                chunk_safe_block(fn, i.else_body, own, seen);
+                       },
+                       [&](const ir::While& w) {
+                         return expr(w.cond) && chunk_safe_block(fn, w.body, own, seen);
+                       },
+                       [&](const ir::For& f) {
+                         return expr(f.lo) && expr(f.hi) && expr(f.step) &&
+                                chunk_safe_block(fn, f.body, own, seen);
+                       },
+                       [&](const ir::Return& r) { return !r.value.valid() || bind(r.value); },
+                       kinds<ir::Break, ir::Continue>([&]() { return true; }),
+                   },
+                   p_.stmt(id).kind);
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// A function is chunk-safe when its body is, its parameters counting as not its own. `seen`
+/// marks the functions this question has already taken on (a recursive call adds nothing new:
+/// the answer is the conjunction over every function reachable).
+bool ChunkRule::chunk_safe_fn(ir::FnId id, std::vector<char>& seen) const {
+  if (seen[id.v]) {
+    return true;
+  }
+  seen[id.v] = 1;
+  const ir::Function& fn = p_.fn(id);
+  std::vector<char> own(fn.locals.size(), 1);
+  std::vector<char> rebound(fn.locals.size(), 0);
+  assigned_locals(p_, fn.body, rebound);
+  for (std::uint32_t i = 0; i < fn.param_count; ++i) {
+    own[i] = 0;
+    if (rebound[i] && !fn.locals[i].type.is_scalar()) {
+      return false;  // an owned array parameter is retained on entry
+    }
+  }
+  return chunk_safe_block(fn, fn.body, own, seen);
+}
+
+bool ChunkRule::chunk_safe_loop(const ir::Function& fn, const ir::For& f) const {
+  std::vector<char> used(fn.locals.size(), 0);
+  std::vector<char> own(fn.locals.size(), 0);
+  locals_of(p_, f.body, used, own);
+  own[f.var.v] = 1;
+  for (const ir::Reduction& r : f.array_reductions) {
+    own[r.local.v] = 1;  // each chunk writes its own private copy
+  }
+  std::vector<char> seen(p_.functions.size(), 0);
+  return chunk_safe_block(fn, f.body, own, seen);
+}
+
+bool ChunkRule::chunk_safe_launch(ir::FnId k) const {
+  std::vector<char> seen(p_.functions.size(), 0);
+  return chunk_safe_fn(k, seen);
+}
+
+bool ChunkRule::heavy(const ir::Block& b) const {
+  std::function<bool(ExprId)> expr = [&](ExprId e) {
+    if (!e.valid()) {
+      return false;
+    }
+    const ir::ExprKind& k = p_.expr(e).kind;
+    if (std::holds_alternative<ir::Call>(k) || std::holds_alternative<ir::Launch>(k) ||
+        std::holds_alternative<ir::MatMul>(k)) {
+      return true;
+    }
+    bool found = false;
+    ir::for_each_child(k, [&](ExprId c) { found = found || expr(c); });
+    return found;
+  };
+  for (ir::StmtId id : b.stmts) {
+    bool found = std::visit(ir::overloaded{
+                                [&](const ir::Let& l) { return expr(l.init); },
+                                [&](const ir::LetTuple& l) { return expr(l.init); },
+                                [&](const ir::Assign& a) { return expr(a.value); },
+                                [&](const ir::StoreIndex& st) { return expr(st.value); },
+                                [&](const ir::StoreView& st) { return expr(st.value); },
+                                [&](const ir::ExprStmt& e) { return expr(e.expr); },
+                                [&](const ir::If& i) {
+                                  return expr(i.cond) || heavy(i.then_body) || heavy(i.else_body);
+                                },
+                                [&](const ir::While&) { return true; },
+                                [&](const ir::For&) { return true; },
+                                [&](const ir::Return& r) { return expr(r.value); },
+                                kinds<ir::Break, ir::Continue>([&]() { return false; }),
+                            },
+                            p_.stmt(id).kind);
+    if (found) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace kestrel::jit

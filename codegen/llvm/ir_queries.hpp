@@ -42,4 +42,29 @@ void locals_of(const ir::Program& p, const ir::Block& b, std::vector<char>& used
 /// have none, give Add.
 rt::BinOp rt_binop(ir::BinaryOp op);
 
+/// The serial-loop rule (written out in ir_queries.cpp): whether a `parallel for` body or a
+/// kernel, with everything it calls or launches, may run as chunks on worker threads.
+class ChunkRule {
+ public:
+  explicit ChunkRule(const ir::Program& p) : p_(p) {}
+  /// Whether the body of parallel loop `f` in function `fn` may run as chunks.
+  bool chunk_safe_loop(const ir::Function& fn, const ir::For& f) const;
+  /// Whether launching kernel `k` may run as chunks.
+  bool chunk_safe_launch(ir::FnId k) const;
+  /// Whether a block holds a loop, a call or a launch (its iterations may be costly).
+  bool heavy(const ir::Block& b) const;
+
+ private:
+  bool chunk_safe_fn(ir::FnId id, std::vector<char>& seen) const;
+  bool chunk_safe_block(const ir::Function& fn, const ir::Block& b, const std::vector<char>& own,
+                        std::vector<char>& seen) const;
+  bool chunk_safe_expr(const ir::Function& fn, ir::ExprId e, const std::vector<char>& own,
+                       std::vector<char>& seen) const;
+  bool chunk_safe_type(ir::Type t) const;
+  /// Whether binding `e` would retain an array that `own` does not mark as created here.
+  bool borrows_foreign(ir::ExprId e, const std::vector<char>& own) const;
+
+  const ir::Program& p_;
+};
+
 }  // namespace kestrel::jit

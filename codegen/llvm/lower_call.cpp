@@ -129,7 +129,7 @@ void FnLowering::launch(const ir::Launch& l, diag::Span span) {
     b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_stack_overflow), {ctx_, i32c(st)});
   });
   set_ctx_field(b_.CreateAdd(depth, i32c(1)), kCtxDepth);
-  if (!in_chunk_ && ml_.chunk_safe_launch(l.kernel)) {
+  if (!in_chunk_ && ml_.chunks_.chunk_safe_launch(l.kernel)) {
     // Rows of axis 0 in chunks on the runtime's threads: the chunk function gets the grid and
     // the flat arguments (borrowed: this frame holds them until the launch returns).
     std::vector<llvm::Type*> fields{ml_.i64_, ml_.i64_};
@@ -151,7 +151,7 @@ void FnLowering::launch(const ir::Launch& l, diag::Span span) {
         ml_.t_.sigs[id_.v].symbol + ".launch." + std::to_string(ml_.chunk_fns_++), ml_.m_);
     FnLowering(ml_, id_, chunk_fn).run_chunk_launch(l, span, flat_types, env_type);
     // About 16384 instances per chunk, fewer when the kernel loops or calls (costly instances).
-    std::int64_t per_chunk = ml_.heavy(p_.fn(l.kernel).body) ? 1024 : 16384;
+    std::int64_t per_chunk = ml_.chunks_.heavy(p_.fn(l.kernel).body) ? 1024 : 16384;
     Value* rows = b_.CreateUDiv(i64c(per_chunk), cols);
     rows = b_.CreateSelect(b_.CreateICmpEQ(rows, i64c(0)), i64c(1), rows);
     b_.CreateCall(ml_.rt(Abi::kestrel_rt_parallel_for_ctx),

@@ -96,7 +96,7 @@ struct Val {
 class ModuleLowering {
  public:
   ModuleLowering(const ir::Program& p, llvm::Module& m, LoweredTables& t)
-      : p_(p), m_(m), c_(m.getContext()), t_(t) {
+      : p_(p), m_(m), c_(m.getContext()), t_(t), chunks_(p) {
     ptr_ = llvm::PointerType::getUnqual(c_);
     i1_ = llvm::Type::getInt1Ty(c_);
     i8_ = llvm::Type::getInt8Ty(c_);
@@ -187,23 +187,6 @@ class ModuleLowering {
     return static_cast<std::uint32_t>(t_.sites.size() - 1);
   }
 
-  // ---- which code may run on several threads (lower_parallel.cpp) ----
-  /// Whether a `parallel for` body may run as chunks on worker threads (the rule is written
-  /// above the definition).
-  bool chunk_safe_loop(const ir::Function& fn, const ir::For& f);
-  /// Whether launching kernel `k` may run as chunks on worker threads.
-  bool chunk_safe_launch(ir::FnId k);
-  bool chunk_safe_fn(ir::FnId id, std::vector<char>& seen);
-  bool chunk_safe_block(const ir::Function& fn, const ir::Block& b, const std::vector<char>& own,
-                        std::vector<char>& seen);
-  bool chunk_safe_expr(const ir::Function& fn, ExprId e, const std::vector<char>& own,
-                       std::vector<char>& seen);
-  bool chunk_safe_type(Type t) const;
-  /// Whether binding `e` would retain an array that `own` does not mark as created here.
-  bool borrows_foreign(ExprId e, const std::vector<char>& own) const;
-  /// Whether a block holds a loop, a call or a launch (its iterations may be costly).
-  bool heavy(const ir::Block& b) const;
-
   const ir::Program& p_;
   llvm::Module& m_;
   llvm::LLVMContext& c_;
@@ -226,6 +209,7 @@ class ModuleLowering {
   std::vector<llvm::Function*> in_bounds_;
   std::vector<char> in_bounds_can_fail_;  // whether that copy can record an error
   std::uint32_t chunk_fns_ = 0;           // outlined chunk functions so far (for their names)
+  ChunkRule chunks_;  // which parallel loops and launches may run as chunks on worker threads
 };
 
 /// Lowers one function.

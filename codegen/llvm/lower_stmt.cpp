@@ -320,7 +320,7 @@ bool FnLowering::proven(ExprId base, const std::vector<ExprId>& indices) const {
 }
 
 void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* chunk) {
-  if (chunk == nullptr && f.parallel && !in_chunk_ && ml_.chunk_safe_loop(fn_, f)) {
+  if (chunk == nullptr && f.parallel && !in_chunk_ && ml_.chunks_.chunk_safe_loop(fn_, f)) {
     outline_for(f, span);
     return;
   }

@@ -1,5 +1,6 @@
 // Unit tests of the LLVM lowering's pure IR queries (codegen/llvm/ir_queries.hpp), each on small
-// checked programs, with no LLVM module or IRBuilder involved.
+// checked programs, with no LLVM module or IRBuilder involved. (The serial-loop rule is also
+// tested end to end, through what the lowering outlines, in parallel_lowering_test.cpp.)
 #include "codegen/llvm/ir_queries.hpp"
 
 #include <string>
@@ -113,6 +114,87 @@ TEST(IrQueries, RuntimeOperatorOfEachBinaryOperator) {
   for (const auto& [ir_op, rt_op] : table) {
     EXPECT_EQ(rt_binop(ir_op), rt_op) << static_cast<int>(ir_op);
   }
+}
+
+/// The first top-level `for` statement of `f`.
+const ir::For* first_for(const ir::Program& p, const ir::Function& f) {
+  for (ir::StmtId id : f.body.stmts) {
+    if (const auto* loop = std::get_if<ir::For>(&p.stmt(id).kind)) {
+      return loop;
+    }
+  }
+  return nullptr;
+}
+
+/// ChunkRule's answer for the first parallel loop of function f in `text`.
+bool loop_is_chunk_safe(const std::string& text) {
+  Checked c(text);
+  if (!c.program) {
+    return false;
+  }
+  const ir::Function& f = c.fn("f");
+  const ir::For* loop = first_for(*c.program, f);
+  EXPECT_NE(loop, nullptr) << text;
+  return loop != nullptr && ChunkRule(*c.program).chunk_safe_loop(f, *loop);
+}
+
+TEST(IrQueries, ChunkRuleKeepsLoopsTouchingSharedStateSerial) {
+  // Safe: arithmetic on the loop's own values, reductions, a store at the loop variable, a
+  // pure callee, a temporary array the iteration creates.
+  EXPECT_TRUE(
+      loop_is_chunk_safe("fn f(a: f64[:]) -> f64 {\n var s = 0.0\n parallel for i in 0..len(a) {\n"
+                         "  s += a[i] * 2.0\n }\n return s\n}\n"));
+  EXPECT_TRUE(
+      loop_is_chunk_safe("fn g(x: f64) -> f64 { return x * x }\n"
+                         "fn f(a: f64[:]) { parallel for i in 0..len(a) { a[i] = g(a[i]) } }\n"));
+  EXPECT_TRUE(
+      loop_is_chunk_safe("fn f(n: i64) -> f64 {\n var s = 0.0\n parallel for i in 0..n {\n"
+                         "  let t = zeros(4) + 1.0\n s += sum(t)\n }\n return s\n}\n"));
+  // Serial: print (also from a callee), str values, a view or a binding of an outer array,
+  // seed().
+  EXPECT_FALSE(loop_is_chunk_safe("fn f(n: i64) { parallel for i in 0..n { print(i) } }\n"));
+  EXPECT_FALSE(loop_is_chunk_safe(
+      "fn p(i: i64) { print(i) }\nfn f(n: i64) { parallel for i in 0..n { p(i) } }\n"));
+  EXPECT_FALSE(
+      loop_is_chunk_safe("fn f(s: str[:]) -> i64 {\n var c = 0\n parallel for i in 0..len(s) {\n"
+                         "  if s[i] == \"x\" { c += 1 }\n }\n return c\n}\n"));
+  EXPECT_FALSE(
+      loop_is_chunk_safe("fn f(a: f64[:]) -> f64 {\n var s = 0.0\n parallel for i in 0..len(a) {\n"
+                         "  s += sum(a[i:len(a)])\n }\n return s\n}\n"));
+  EXPECT_FALSE(
+      loop_is_chunk_safe("fn f(a: f64[:]) -> f64 {\n var s = 0.0\n parallel for i in 0..len(a) {\n"
+                         "  let b = a\n s += b[i]\n }\n return s\n}\n"));
+  EXPECT_FALSE(loop_is_chunk_safe(
+      "fn f(n: i64) -> f64 {\n var s = 0.0\n parallel for i in 0..n {\n  seed(i)\n"
+      "  s += random()\n }\n return s\n}\n"));
+}
+
+TEST(IrQueries, ChunkRuleOfLaunchesAndHeavyBodies) {
+  Checked c(
+      "kernel pure(a: f64[:], out: f64[:]) { out[index()] = a[index()] + 1.0 }\n"
+      "kernel noisy(out: f64[:]) { print(index())\n out[index()] = 1.0 }\n"
+      "fn g(x: i64) -> i64 { return x + 1 }\n"
+      "fn f(n: i64) -> i64 {\n var s = 0\n"
+      "  for i in 0..n { s += i }\n"
+      "  for i in 0..n { s += g(i) }\n"
+      "  for i in 0..n { for j in 0..i { s += j } }\n"
+      "  return s\n}\n"
+      "let a = zeros(4)\nlet o = zeros(4)\npure[4](a, o)\nnoisy[4](o)\nprint(f(3))\n");
+  ASSERT_TRUE(c.program);
+  const ir::Program& p = *c.program;
+  ChunkRule rule(p);
+  EXPECT_TRUE(rule.chunk_safe_launch(p.find_function("pure")));
+  EXPECT_FALSE(rule.chunk_safe_launch(p.find_function("noisy")));
+  std::vector<const ir::For*> loops;
+  for (ir::StmtId id : c.fn("f").body.stmts) {
+    if (const auto* loop = std::get_if<ir::For>(&p.stmt(id).kind)) {
+      loops.push_back(loop);
+    }
+  }
+  ASSERT_EQ(loops.size(), 3u);
+  EXPECT_FALSE(rule.heavy(loops[0]->body));  // arithmetic only
+  EXPECT_TRUE(rule.heavy(loops[1]->body));   // a call
+  EXPECT_TRUE(rule.heavy(loops[2]->body));   // a loop
 }
 
 TEST(IrQueries, KindsNamesTheNodeKindsItHandles) {
