@@ -574,24 +574,23 @@ std::uintptr_t stack_limit() {
 }
 
 std::vector<AbiSymbol> abi_symbols() {
+  // The functions generated code calls by name: every entry of runtime/abi_list.hpp, ...
 #define KESTREL_ABI_FN(ret, name, ...) AbiSymbol{#name, addr(&name)},
 #define KESTREL_ABI_EXTERN(name) AbiSymbol{#name, addr(&name)},
-  return {
+  std::vector<AbiSymbol> symbols = {
 #include "runtime/abi_list.hpp"
-      {"floor", addr(kFloor)},
-      {"sqrt", addr(kSqrt)},
-      {"fma", addr(kFma)},
-      {"fmod", addr(kFmod)},
-      {"floorf", addr(kFloorf)},
-      {"sqrtf", addr(kSqrtf)},
-      {"fmaf", addr(kFmaf)},
-      {"fmodf", addr(kFmodf)},
-      {"memcpy", addr(kMemcpy)},
-      {"memmove", addr(kMemmove)},
-      {"memset", addr(kMemset)},
   };
 #undef KESTREL_ABI_FN
 #undef KESTREL_ABI_EXTERN
+  // ... and the libm and libc functions LLVM's own code calls (see above).
+  const AbiSymbol libc[] = {
+      {"floor", addr(kFloor)},     {"sqrt", addr(kSqrt)},     {"fma", addr(kFma)},
+      {"fmod", addr(kFmod)},       {"floorf", addr(kFloorf)}, {"sqrtf", addr(kSqrtf)},
+      {"fmaf", addr(kFmaf)},       {"fmodf", addr(kFmodf)},   {"memcpy", addr(kMemcpy)},
+      {"memmove", addr(kMemmove)}, {"memset", addr(kMemset)},
+  };
+  symbols.insert(symbols.end(), std::begin(libc), std::end(libc));
+  return symbols;
 }
 
 }  // namespace kestrel::rt
