@@ -228,6 +228,142 @@ rt::BinOp rt_binop(ir::BinaryOp op) {
   return rt::BinOp::Add;
 }
 
+bool pure_scalar(const ir::Program& p, ExprId id) {
+  const ir::Expr& e = p.expr(id);
+  if (!e.type.is_scalar() || e.type.scalar == Scalar::Str) {
+    return false;
+  }
+  return std::visit(
+      ir::overloaded{
+          [&](const ir::IntConst&) { return true; },
+          [&](const ir::FloatConst&) { return true; },
+          [&](const ir::BoolConst&) { return true; },
+          [&](const ir::LocalRef&) { return true; },
+          [&](const ir::Convert& c) { return pure_scalar(p, c.operand); },
+          [&](const ir::Unary& u) { return u.op == ir::UnaryOp::Neg && pure_scalar(p, u.operand); },
+          [&](const ir::Binary& b) {
+            bool fl = e.type.scalar == Scalar::F32 || e.type.scalar == Scalar::F64;
+            bool ok = b.op == BinaryOp::Add || b.op == BinaryOp::Sub || b.op == BinaryOp::Mul ||
+                      (fl && b.op == BinaryOp::Div);
+            return ok && pure_scalar(p, b.lhs) && pure_scalar(p, b.rhs);
+          },
+          kinds<ir::StrConst, ir::MatMul, ir::Call, ir::BuiltinCall, ir::Launch, ir::Index,
+                ir::SliceView, ir::Transpose, ir::TableColumn, ir::TableRows, ir::ArrayLit,
+                ir::MakeTuple, ir::ErrorExpr>([&]() { return false; }),
+      },
+      e.kind);
+}
+
+bool has_loops(const ir::Program& p, const ir::Block& b) {
+  for (ir::StmtId id : b.stmts) {
+    const ir::StmtKind& k = p.stmt(id).kind;
+    if (std::holds_alternative<ir::For>(k) || std::holds_alternative<ir::While>(k)) {
+      return true;
+    }
+    if (const auto* i = std::get_if<ir::If>(&k)) {
+      if (has_loops(p, i->then_body) || has_loops(p, i->else_body)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool draws_random(const ir::Program& p, const ir::Block& b) {
+  std::function<bool(ExprId)> expr = [&](ExprId e) {
+    if (const auto* c = std::get_if<ir::BuiltinCall>(&p.expr(e).kind);
+        c != nullptr && (c->builtin == Builtin::Random || c->builtin == Builtin::RandomStream)) {
+      return true;
+    }
+    bool found = false;
+    ir::for_each_child(p.expr(e).kind, [&](ExprId child) { found = found || expr(child); });
+    return found;
+  };
+  for (ir::StmtId id : b.stmts) {
+    bool found = std::visit(
+        ir::overloaded{
+            [&](const ir::Let& l) { return expr(l.init); },
+            [&](const ir::Assign& a) { return expr(a.value); },
+            [&](const ir::If& i) {
+              return expr(i.cond) || draws_random(p, i.then_body) || draws_random(p, i.else_body);
+            },
+            kinds<ir::LetTuple, ir::StoreIndex, ir::StoreView, ir::ExprStmt, ir::While, ir::For,
+                  ir::Break, ir::Continue, ir::Return>([&]() { return false; }),
+        },
+        p.stmt(id).kind);
+    if (found) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::uint32_t> indexed_by(const ir::Program& p, const ir::Function& fn,
+                                      const ir::Block& body, ir::LocalId var) {
+  // The block check reads each array's length before the first iteration, so only an array
+  // bound before the loop and never rebound in it qualifies: one the body declares (`let`, a
+  // tuple binding) does not exist yet there, and one it assigns changes between iterations.
+  std::vector<char> rebound(fn.locals.size(), 0);
+  std::vector<char> used(fn.locals.size(), 0);
+  assigned_locals(p, body, rebound);
+  locals_of(p, body, used, rebound);
+  std::vector<std::uint32_t> out;
+  auto note = [&](ExprId base, const std::vector<ExprId>& indices) {
+    const auto* r = std::get_if<ir::LocalRef>(&p.expr(base).kind);
+    if (r == nullptr || indices.size() != 1 || rebound[r->local.v] ||
+        !fn.locals[r->local.v].type.is_array() || fn.locals[r->local.v].type.rank != 1) {
+      return;
+    }
+    const auto* i = std::get_if<ir::LocalRef>(&p.expr(indices[0]).kind);
+    if (i != nullptr && i->local == var &&
+        std::find(out.begin(), out.end(), r->local.v) == out.end()) {
+      out.push_back(r->local.v);
+    }
+  };
+  std::function<void(ExprId)> expr = [&](ExprId e) {
+    if (const auto* ix = std::get_if<ir::Index>(&p.expr(e).kind)) {
+      note(ix->base, ix->indices);
+    }
+    ir::for_each_child(p.expr(e).kind, expr);
+  };
+  std::function<void(const ir::Block&)> walk = [&](const ir::Block& b) {
+    for (ir::StmtId id : b.stmts) {
+      std::visit(ir::overloaded{
+                     [&](const ir::Let& l) { expr(l.init); },
+                     [&](const ir::LetTuple& l) { expr(l.init); },
+                     [&](const ir::Assign& a) { expr(a.value); },
+                     [&](const ir::StoreIndex& st) {
+                       expr(st.base);
+                       for (ExprId i : st.indices) {
+                         expr(i);
+                       }
+                       expr(st.value);
+                       note(st.base, st.indices);
+                     },
+                     [&](const ir::StoreView& st) {
+                       expr(st.target);
+                       expr(st.value);
+                     },
+                     [&](const ir::ExprStmt& e) { expr(e.expr); },
+                     [&](const ir::If& i) {
+                       expr(i.cond);
+                       walk(i.then_body);
+                       walk(i.else_body);
+                     },
+                     [&](const ir::Return& r) {
+                       if (r.value.valid()) {
+                         expr(r.value);
+                       }
+                     },
+                     kinds<ir::While, ir::For, ir::Break, ir::Continue>([&]() {}),
+                 },
+                 p.stmt(id).kind);
+    }
+  };
+  walk(body);
+  return out;
+}
+
 // The serial-loop rule. A parallel loop's body (with everything it calls or launches) runs as
 // chunks on worker threads only when it touches no state that is shared and not thread-safe:
 //  - print: one output stream and one line buffer, and the order of lines would change;

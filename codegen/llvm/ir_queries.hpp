@@ -2,6 +2,7 @@
 // Questions the LLVM lowering asks about the typed IR that need no IRBuilder: which locals a block
 // rebinds, reads or declares, whether a kernel indexes only by its grid, the runtime operator of
 // an IR operator. Each is unit-tested on its own (tests/llvm/ir_queries_test.cpp).
+#include <cstdint>
 #include <type_traits>
 #include <vector>
 
@@ -41,6 +42,21 @@ void locals_of(const ir::Program& p, const ir::Block& b, std::vector<char>& used
 /// The runtime's elementwise operator (rt::BinOp) for an IR binary operator; And and Or, which
 /// have none, give Add.
 rt::BinOp rt_binop(ir::BinaryOp op);
+
+/// Whether `id` is a scalar (not str) expression of constants, locals, conversions, negation and
+/// + - * (and / for floats): what a fused loop may hoist and evaluate once.
+bool pure_scalar(const ir::Program& p, ir::ExprId id);
+
+/// Whether the block holds a for or while loop (nested in ifs included).
+bool has_loops(const ir::Program& p, const ir::Block& b);
+
+/// Whether the block draws random(…) numbers (Philox) outside inner loops.
+bool draws_random(const ir::Program& p, const ir::Block& b);
+
+/// The 1-D array locals of `fn` that `body` indexes as a[var] and neither declares nor rebinds
+/// (a loop's block bounds check covers them), in order of first appearance.
+std::vector<std::uint32_t> indexed_by(const ir::Program& p, const ir::Function& fn,
+                                      const ir::Block& body, ir::LocalId var);
 
 /// The serial-loop rule (written out in ir_queries.cpp): whether a `parallel for` body or a
 /// kernel, with everything it calls or launches, may run as chunks on worker threads.

@@ -535,7 +535,6 @@ class FnLowering {
   };
   bool try_fused(Type t, const ir::BuiltinCall& c, diag::Span span, Val& out);
   bool try_fused_store(const ir::StoreView& st, diag::Span span);
-  bool pure_scalar(ExprId id) const;
   bool fusible(ExprId id, Fused& f) const;
   Value* fused_prologue(Fused& f, Value* extra_array);
   Value* fused_element(ExprId id, Fused& f, Value* i);
@@ -596,11 +595,6 @@ class FnLowering {
                     const std::vector<Value*>& flat, const std::vector<Type>& flat_types,
                     Value* row_lo, Value* row_hi, std::uint32_t st, diag::Span span);
   void store_element(Value* ptr, Scalar s, ir::AssignOp op, Value* v);
-  bool has_loops(const ir::Block& b) const;
-  /// Whether the block draws random(…) numbers (Philox) outside inner loops.
-  bool draws_random(const ir::Block& b) const;
-  /// The 1-D array locals the block indexes as a[var] and never rebinds.
-  std::vector<std::uint32_t> indexed_by(const ir::Block& body, ir::LocalId var) const;
   bool proven(ExprId base, const std::vector<ExprId>& indices) const;
 
   struct Loop {

@@ -12,36 +12,10 @@
 
 namespace kestrel::jit::lower {
 
-bool FnLowering::pure_scalar(ExprId id) const {
-  const ir::Expr& e = ex(id);
-  if (!e.type.is_scalar() || e.type.scalar == Scalar::Str) {
-    return false;
-  }
-  return std::visit(
-      ir::overloaded{
-          [&](const ir::IntConst&) { return true; },
-          [&](const ir::FloatConst&) { return true; },
-          [&](const ir::BoolConst&) { return true; },
-          [&](const ir::LocalRef&) { return true; },
-          [&](const ir::Convert& c) { return pure_scalar(c.operand); },
-          [&](const ir::Unary& u) { return u.op == ir::UnaryOp::Neg && pure_scalar(u.operand); },
-          [&](const ir::Binary& b) {
-            bool fl = e.type.scalar == Scalar::F32 || e.type.scalar == Scalar::F64;
-            bool ok = b.op == BinaryOp::Add || b.op == BinaryOp::Sub || b.op == BinaryOp::Mul ||
-                      (fl && b.op == BinaryOp::Div);
-            return ok && pure_scalar(b.lhs) && pure_scalar(b.rhs);
-          },
-          kinds<ir::StrConst, ir::MatMul, ir::Call, ir::BuiltinCall, ir::Launch, ir::Index,
-                ir::SliceView, ir::Transpose, ir::TableColumn, ir::TableRows, ir::ArrayLit,
-                ir::MakeTuple, ir::ErrorExpr>([&]() { return false; }),
-      },
-      e.kind);
-}
-
 bool FnLowering::fusible(ExprId id, Fused& f) const {
   const ir::Expr& e = ex(id);
   if (!e.type.is_array()) {
-    if (e.type.is_scalar() && e.type.scalar == f.s && pure_scalar(id)) {
+    if (e.type.is_scalar() && e.type.scalar == f.s && pure_scalar(p_, id)) {
       f.scalars.push_back(id);
       return true;
     }

@@ -199,115 +199,6 @@ void FnLowering::store_index(const ir::StoreIndex& st, diag::Span span) {
   drop(base);
 }
 
-bool FnLowering::draws_random(const ir::Block& b) const {
-  std::function<bool(ExprId)> expr = [&](ExprId e) {
-    if (const auto* c = std::get_if<ir::BuiltinCall>(&ex(e).kind);
-        c != nullptr && (c->builtin == Builtin::Random || c->builtin == Builtin::RandomStream)) {
-      return true;
-    }
-    bool found = false;
-    ir::for_each_child(ex(e).kind, [&](ExprId child) { found = found || expr(child); });
-    return found;
-  };
-  for (ir::StmtId id : b.stmts) {
-    bool found = std::visit(
-        ir::overloaded{
-            [&](const ir::Let& l) { return expr(l.init); },
-            [&](const ir::Assign& a) { return expr(a.value); },
-            [&](const ir::If& i) {
-              return expr(i.cond) || draws_random(i.then_body) || draws_random(i.else_body);
-            },
-            kinds<ir::LetTuple, ir::StoreIndex, ir::StoreView, ir::ExprStmt, ir::While, ir::For,
-                  ir::Break, ir::Continue, ir::Return>([&]() { return false; }),
-        },
-        p_.stmt(id).kind);
-    if (found) {
-      return true;
-    }
-  }
-  return false;
-}
-
-bool FnLowering::has_loops(const ir::Block& b) const {
-  for (ir::StmtId id : b.stmts) {
-    const ir::StmtKind& k = p_.stmt(id).kind;
-    if (std::holds_alternative<ir::For>(k) || std::holds_alternative<ir::While>(k)) {
-      return true;
-    }
-    if (const auto* i = std::get_if<ir::If>(&k)) {
-      if (has_loops(i->then_body) || has_loops(i->else_body)) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
-std::vector<std::uint32_t> FnLowering::indexed_by(const ir::Block& body, ir::LocalId var) const {
-  // The block check reads each array's length before the first iteration, so only an array
-  // bound before the loop and never rebound in it qualifies: one the body declares (`let`, a
-  // tuple binding) does not exist yet there, and one it assigns changes between iterations.
-  std::vector<char> rebound(fn_.locals.size(), 0);
-  std::vector<char> used(fn_.locals.size(), 0);
-  assigned_locals(p_, body, rebound);
-  locals_of(p_, body, used, rebound);
-  std::vector<std::uint32_t> out;
-  auto note = [&](ExprId base, const std::vector<ExprId>& indices) {
-    const auto* r = std::get_if<ir::LocalRef>(&ex(base).kind);
-    if (r == nullptr || indices.size() != 1 || rebound[r->local.v] ||
-        !fn_.locals[r->local.v].type.is_array() || fn_.locals[r->local.v].type.rank != 1) {
-      return;
-    }
-    const auto* i = std::get_if<ir::LocalRef>(&ex(indices[0]).kind);
-    if (i != nullptr && i->local == var &&
-        std::find(out.begin(), out.end(), r->local.v) == out.end()) {
-      out.push_back(r->local.v);
-    }
-  };
-  std::function<void(ExprId)> expr = [&](ExprId e) {
-    if (const auto* ix = std::get_if<ir::Index>(&ex(e).kind)) {
-      note(ix->base, ix->indices);
-    }
-    ir::for_each_child(ex(e).kind, expr);
-  };
-  std::function<void(const ir::Block&)> walk = [&](const ir::Block& b) {
-    for (ir::StmtId id : b.stmts) {
-      std::visit(ir::overloaded{
-                     [&](const ir::Let& l) { expr(l.init); },
-                     [&](const ir::LetTuple& l) { expr(l.init); },
-                     [&](const ir::Assign& a) { expr(a.value); },
-                     [&](const ir::StoreIndex& st) {
-                       expr(st.base);
-                       for (ExprId i : st.indices) {
-                         expr(i);
-                       }
-                       expr(st.value);
-                       note(st.base, st.indices);
-                     },
-                     [&](const ir::StoreView& st) {
-                       expr(st.target);
-                       expr(st.value);
-                     },
-                     [&](const ir::ExprStmt& e) { expr(e.expr); },
-                     [&](const ir::If& i) {
-                       expr(i.cond);
-                       walk(i.then_body);
-                       walk(i.else_body);
-                     },
-                     [&](const ir::Return& r) {
-                       if (r.value.valid()) {
-                         expr(r.value);
-                       }
-                     },
-                     kinds<ir::While, ir::For, ir::Break, ir::Continue>([&]() {}),
-                 },
-                 p_.stmt(id).kind);
-    }
-  };
-  walk(body);
-  return out;
-}
-
 /// Whether the access base[indices] is proven in bounds by the enclosing loop's block check.
 bool FnLowering::proven(ExprId base, const std::vector<ExprId>& indices) const {
   if (proven_.empty() || indices.size() != 1) {
@@ -434,10 +325,10 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     Value* end = b_.CreateSelect(b_.CreateICmpUGT(left, llvm::ConstantInt::get(it, block_size)),
                                  b_.CreateAdd(i0, llvm::ConstantInt::get(it, block_size)), hi);
     BasicBlock* block_end = block("for.block");
-    bool philox = !has_loops(f.body) && draws_random(f.body);
+    bool philox = !has_loops(p_, f.body) && draws_random(p_, f.body);
     std::vector<std::uint32_t> proven_here;
-    if (vt.scalar == Scalar::I64 && !has_loops(f.body)) {
-      proven_here = indexed_by(f.body, f.var);
+    if (vt.scalar == Scalar::I64 && !has_loops(p_, f.body)) {
+      proven_here = indexed_by(p_, fn_, f.body, f.var);
     }
     auto inner_loop = [&](bool fast) {
       BasicBlock* inner = block(fast ? "for.inner.inbounds" : "for.inner");

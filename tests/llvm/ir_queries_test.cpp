@@ -197,6 +197,86 @@ TEST(IrQueries, ChunkRuleOfLaunchesAndHeavyBodies) {
   EXPECT_TRUE(rule.heavy(loops[2]->body));   // a loop
 }
 
+/// The value of the first `let` named `name` in `f`'s top-level statements.
+ir::ExprId let_init(const ir::Program& p, const ir::Function& f, const std::string& name) {
+  for (ir::StmtId id : f.body.stmts) {
+    if (const auto* l = std::get_if<ir::Let>(&p.stmt(id).kind);
+        l != nullptr && f.locals[l->local.v].name == name) {
+      return l->init;
+    }
+  }
+  return ir::ExprId{};
+}
+
+TEST(IrQueries, PureScalarIsWhatAFusedLoopMayHoist) {
+  Checked c(
+      "fn f(x: f64, n: i64, a: f64[:], s: str) -> f64 {\n"
+      "  let k1 = -x * 2.0 + 1.0\n  let k2 = x / 3.0\n  let k3 = f64(n) - 1.0\n"
+      "  let k4 = n // 2\n  let k5 = a[0]\n  let k6 = sqrt(x)\n  let k7 = s\n"
+      "  if k7 == \"x\" { return 0.0 }\n"
+      "  return k1 + k2 + k3 + f64(k4) + k5 + k6\n}\n"
+      "print(f(1.0, 2, zeros(1), \"s\"))\n");
+  ASSERT_TRUE(c.program);
+  const ir::Program& p = *c.program;
+  const ir::Function& f = c.fn("f");
+  EXPECT_TRUE(pure_scalar(p, let_init(p, f, "k1")));   // negation, *, +, constants, locals
+  EXPECT_TRUE(pure_scalar(p, let_init(p, f, "k2")));   // float division
+  EXPECT_TRUE(pure_scalar(p, let_init(p, f, "k3")));   // a conversion
+  EXPECT_FALSE(pure_scalar(p, let_init(p, f, "k4")));  // // can raise (division by zero)
+  EXPECT_FALSE(pure_scalar(p, let_init(p, f, "k5")));  // an element read (bounds check)
+  EXPECT_FALSE(pure_scalar(p, let_init(p, f, "k6")));  // a builtin call
+  EXPECT_FALSE(pure_scalar(p, let_init(p, f, "k7")));  // str
+}
+
+TEST(IrQueries, LoopsAndRandomDrawsOfABlock) {
+  Checked c(
+      "fn f(n: i64) -> f64 {\n  var s = 0.0\n"
+      "  for i in 0..n { s += random() }\n"
+      "  for i in 0..n { if i > 2 { s += random() } }\n"
+      "  for i in 0..n { for j in 0..2 { s += random() } }\n"
+      "  for i in 0..n { s += 1.0 }\n"
+      "  for i in 0..n { if i > 2 { while s < 0.0 { s += 1.0 } } }\n"
+      "  return s\n}\nprint(f(3))\n");
+  ASSERT_TRUE(c.program);
+  const ir::Program& p = *c.program;
+  std::vector<const ir::Block*> bodies;
+  for (ir::StmtId id : c.fn("f").body.stmts) {
+    if (const auto* loop = std::get_if<ir::For>(&p.stmt(id).kind)) {
+      bodies.push_back(&loop->body);
+    }
+  }
+  ASSERT_EQ(bodies.size(), 5u);
+  EXPECT_TRUE(draws_random(p, *bodies[0]));
+  EXPECT_TRUE(draws_random(p, *bodies[1]));   // inside an if
+  EXPECT_FALSE(draws_random(p, *bodies[2]));  // only inside an inner loop
+  EXPECT_FALSE(draws_random(p, *bodies[3]));
+  EXPECT_FALSE(has_loops(p, *bodies[0]));
+  EXPECT_TRUE(has_loops(p, *bodies[2]));
+  EXPECT_TRUE(has_loops(p, *bodies[4]));  // a while inside an if
+}
+
+TEST(IrQueries, IndexedByIsTheArraysABlockCheckCovers) {
+  Checked c(
+      "fn f(a: f64[:], b: f64[:], m: f64[:,:], n: i64) -> f64 {\n  var s = 0.0\n  var c = a\n"
+      "  for i in 0..n {\n"
+      "    s += b[i] + a[i] + a[i] + m[i, 0] + a[0]\n"
+      "    let d = zeros(n)\n    s += d[i]\n"
+      "    c[i] = 1.0\n    c = b\n"
+      "  }\n  return s\n}\nprint(f(zeros(3), zeros(3), zeros(3, 1), 3))\n");
+  ASSERT_TRUE(c.program);
+  const ir::Program& p = *c.program;
+  const ir::Function& f = c.fn("f");
+  const ir::For* loop = first_for(p, f);
+  ASSERT_NE(loop, nullptr);
+  // b and a (in order of appearance, once each); not m (2-D), d (declared in the body) or c
+  // (rebound in the body).
+  std::vector<std::string> names;
+  for (std::uint32_t l : indexed_by(p, f, loop->body, loop->var)) {
+    names.push_back(f.locals[l].name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"b", "a"}));
+}
+
 TEST(IrQueries, KindsNamesTheNodeKindsItHandles) {
   Checked c("for i in 0..3 { if i == 1 { continue }\n if i == 2 { break }\n print(i) }\n");
   ASSERT_TRUE(c.program);
