@@ -41,7 +41,8 @@ struct LoweredTables {
   std::vector<FnSig> sigs;  // by FnId
 };
 
-/// Lowers every function of `program` into `module` (in lower.cpp).
+/// Lowers every function of `program` into `module` (lower_module.cpp; the lowering is described in
+/// lower_context.hpp).
 void lower_program(const ir::Program& program, llvm::Module& module, LoweredTables& tables);
 
 struct CompiledProgram::Impl {

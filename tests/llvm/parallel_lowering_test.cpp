@@ -1,5 +1,5 @@
 // Unit tests of the JIT's parallel loops and launches: which loops are outlined into chunk
-// functions (the serial-loop rule in lower_parallel.inc), that their results, errors and leak
+// functions (the serial-loop rule in lower_parallel.cpp), that their results, errors and leak
 // counts equal the interpreter's at 1, 2 and 8 threads, and that a chunk still vectorises.
 #include <algorithm>
 

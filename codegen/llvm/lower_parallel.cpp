@@ -1,5 +1,5 @@
-// Parallel loops and CPU kernel launches on the runtime's threads: included by lower.cpp inside
-// its anonymous namespace, after the FnLowering members it uses.
+// Parallel loops and CPU kernel launches on the runtime's threads (FnLowering's and
+// ModuleLowering's members).
 //
 // A `parallel for` (or a launch) whose body is chunk-safe is outlined: its body becomes an
 // internal function over one chunk of the iteration range,
@@ -25,275 +25,17 @@
 // chunk binds the array's local to a private copy from kestrel_rt_arred_fresh and hands it in at
 // its exit with its first iteration, which gives its index in the tree. A loop run serially does
 // the same with the copies in shadow slots, handing them in every kReduceChunk iterations.
+#include "codegen/llvm/lower_context.hpp"
+
+namespace kestrel::jit::lower {
 
 namespace {
-
-/// Marks the locals a block reads (LocalRef, Assign targets) and those it declares (let, loop
-/// variables), nested blocks included.
-void locals_of(const ir::Program& p, const ir::Block& b, std::vector<char>& used,
-               std::vector<char>& declared) {
-  std::function<void(ExprId)> expr = [&](ExprId e) {
-    if (!e.valid()) {
-      return;
-    }
-    if (const auto* r = std::get_if<ir::LocalRef>(&p.expr(e).kind)) {
-      used[r->local.v] = 1;
-    }
-    ir::for_each_child(p.expr(e).kind, expr);
-  };
-  for (ir::StmtId id : b.stmts) {
-    std::visit(ir::overloaded{
-                   [&](const ir::Let& l) {
-                     expr(l.init);
-                     declared[l.local.v] = 1;
-                   },
-                   [&](const ir::LetTuple& l) {
-                     expr(l.init);
-                     for (ir::LocalId x : l.locals) {
-                       declared[x.v] = 1;
-                     }
-                   },
-                   [&](const ir::Assign& a) {
-                     used[a.local.v] = 1;
-                     expr(a.value);
-                   },
-                   [&](const ir::StoreIndex& st) {
-                     expr(st.base);
-                     for (ExprId i : st.indices) {
-                       expr(i);
-                     }
-                     expr(st.value);
-                   },
-                   [&](const ir::StoreView& st) {
-                     expr(st.target);
-                     expr(st.value);
-                   },
-                   [&](const ir::ExprStmt& e) { expr(e.expr); },
-                   [&](const ir::If& i) {
-                     expr(i.cond);
-                     locals_of(p, i.then_body, used, declared);
-                     locals_of(p, i.else_body, used, declared);
-                   },
-                   [&](const ir::While& w) {
-                     expr(w.cond);
-                     locals_of(p, w.body, used, declared);
-                   },
-                   [&](const ir::For& f) {
-                     expr(f.lo);
-                     expr(f.hi);
-                     expr(f.step);
-                     declared[f.var.v] = 1;
-                     locals_of(p, f.body, used, declared);
-                   },
-                   [&](const ir::Return& r) { expr(r.value); },
-                   [&](const auto&) {},
-               },
-               p.stmt(id).kind);
-  }
-}
 
 /// The identity of a float or integer reduction is supplied by the runtime; these are the
 /// numbers the ABI takes for an operator and an element type.
 std::uint32_t elem_code(Scalar s) { return static_cast<std::uint32_t>(s); }
 
 }  // namespace
-
-// The serial-loop rule. A parallel loop's body (with everything it calls or launches) runs as
-// chunks on worker threads only when it touches no state that is shared and not thread-safe:
-//  - print: one output stream and one line buffer, and the order of lines would change;
-//  - seed(): it sets the run's stream, which a serial loop then leaves seeded (a chunk's stream is
-//    its own and would be lost);
-//  - str and table values: the program's str pool is one unordered_set, tables are counted
-//    without atomics, and file I/O (read_csv, load_npy, save_npy) takes str paths;
-//  - the count of an array it did not create: counts are not atomic and the enclosing function's
-//    arrays are shared by every chunk. A view (a slice or .T of such an array) retains its
-//    buffer; a binding of one (`let b = a`, `return a`, a tuple holding it) retains it; a callee
-//    that rebinds an array parameter retains its argument on entry.
-// Everything else a chunk does is its own (temporaries, its context: errors, stream, depth,
-// nested partials, the private copies of reduction arrays) or checked by sema (an outer array is
-// stored into only at the loop variable plus a constant, so iterations write different
-// elements). Loops that break the rule run serially, with the same results.
-
-bool ModuleLowering::chunk_safe_type(Type t) const {
-  if (t.is_tuple()) {
-    for (Type e : p_.types.elems(t)) {
-      if (!chunk_safe_type(e)) {
-        return false;
-      }
-    }
-    return true;
-  }
-  if (t.is_table()) {
-    return false;
-  }
-  return !(t.is_scalar() || t.is_array()) || t.scalar != Scalar::Str;
-}
-
-bool ModuleLowering::borrows_foreign(ExprId e, const std::vector<char>& own) const {
-  const ir::Expr& x = p_.expr(e);
-  if (const auto* r = std::get_if<ir::LocalRef>(&x.kind)) {
-    return !own[r->local.v] && !x.type.is_scalar();
-  }
-  if (const auto* t = std::get_if<ir::MakeTuple>(&x.kind)) {
-    for (ExprId el : t->elems) {
-      if (borrows_foreign(el, own)) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
-bool ModuleLowering::chunk_safe_expr(const ir::Function& fn, ExprId e, const std::vector<char>& own,
-                                     std::vector<char>& seen) {
-  const ir::Expr& x = p_.expr(e);
-  if (!chunk_safe_type(x.type)) {
-    return false;
-  }
-  bool ok = std::visit(ir::overloaded{
-                           [&](const ir::BuiltinCall& b) {
-                             switch (b.builtin) {
-                               case Builtin::Print:
-                               case Builtin::Seed:
-                               case Builtin::ReadCsv:
-                               case Builtin::LoadNpy:
-                               case Builtin::SaveNpy:
-                                 return false;
-                               default:
-                                 return true;
-                             }
-                           },
-                           [&](const ir::SliceView& s) { return !borrows_foreign(s.base, own); },
-                           [&](const ir::Transpose& t) { return !borrows_foreign(t.base, own); },
-                           [&](const ir::Call& c) { return chunk_safe_fn(c.fn, seen); },
-                           [&](const ir::Launch& l) { return chunk_safe_fn(l.kernel, seen); },
-                           [&](const ir::StrConst&) { return false; },
-                           [&](const ir::TableColumn&) { return false; },
-                           [&](const ir::TableRows&) { return false; },
-                           [&](const auto&) { return true; },
-                       },
-                       x.kind);
-  ir::for_each_child(x.kind,
-                     [&](ExprId child) { ok = ok && chunk_safe_expr(fn, child, own, seen); });
-  return ok;
-}
-
-bool ModuleLowering::chunk_safe_block(const ir::Function& fn, const ir::Block& b,
-                                      const std::vector<char>& own, std::vector<char>& seen) {
-  auto expr = [&](ExprId e) { return !e.valid() || chunk_safe_expr(fn, e, own, seen); };
-  auto bind = [&](ExprId e) { return expr(e) && !borrows_foreign(e, own); };
-  for (ir::StmtId id : b.stmts) {
-    bool ok =
-        std::visit(ir::overloaded{
-                       [&](const ir::Let& l) { return bind(l.init); },
-                       [&](const ir::LetTuple& l) { return bind(l.init); },
-                       [&](const ir::Assign& a) { return bind(a.value); },
-                       [&](const ir::StoreIndex& st) {
-                         bool all = expr(st.base) && expr(st.value);
-                         for (ExprId i : st.indices) {
-                           all = all && expr(i);
-                         }
-                         return all;
-                       },
-                       [&](const ir::StoreView& st) { return expr(st.target) && expr(st.value); },
-                       [&](const ir::ExprStmt& e) { return expr(e.expr); },
-                       [&](const ir::If& i) {
-                         return expr(i.cond) && chunk_safe_block(fn, i.then_body, own, seen) &&
-                                chunk_safe_block(fn, i.else_body, own, seen);
-                       },
-                       [&](const ir::While& w) {
-                         return expr(w.cond) && chunk_safe_block(fn, w.body, own, seen);
-                       },
-                       [&](const ir::For& f) {
-                         return expr(f.lo) && expr(f.hi) && expr(f.step) &&
-                                chunk_safe_block(fn, f.body, own, seen);
-                       },
-                       [&](const ir::Return& r) { return !r.value.valid() || bind(r.value); },
-                       [&](const auto&) { return true; },
-                   },
-                   p_.stmt(id).kind);
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
-}
-
-/// A function is chunk-safe when its body is, its parameters counting as not its own. `seen`
-/// marks the functions this question has already taken on (a recursive call adds nothing new:
-/// the answer is the conjunction over every function reachable).
-bool ModuleLowering::chunk_safe_fn(ir::FnId id, std::vector<char>& seen) {
-  if (seen[id.v]) {
-    return true;
-  }
-  seen[id.v] = 1;
-  const ir::Function& fn = p_.fn(id);
-  std::vector<char> own(fn.locals.size(), 1);
-  std::vector<char> rebound(fn.locals.size(), 0);
-  assigned_locals(p_, fn.body, rebound);
-  for (std::uint32_t i = 0; i < fn.param_count; ++i) {
-    own[i] = 0;
-    if (rebound[i] && !fn.locals[i].type.is_scalar()) {
-      return false;  // an owned array parameter is retained on entry
-    }
-  }
-  return chunk_safe_block(fn, fn.body, own, seen);
-}
-
-bool ModuleLowering::chunk_safe_loop(const ir::Function& fn, const ir::For& f) {
-  std::vector<char> used(fn.locals.size(), 0);
-  std::vector<char> own(fn.locals.size(), 0);
-  locals_of(p_, f.body, used, own);
-  own[f.var.v] = 1;
-  for (const ir::Reduction& r : f.array_reductions) {
-    own[r.local.v] = 1;  // each chunk writes its own private copy
-  }
-  std::vector<char> seen(p_.functions.size(), 0);
-  return chunk_safe_block(fn, f.body, own, seen);
-}
-
-bool ModuleLowering::chunk_safe_launch(ir::FnId k) {
-  std::vector<char> seen(p_.functions.size(), 0);
-  return chunk_safe_fn(k, seen);
-}
-
-bool ModuleLowering::heavy(const ir::Block& b) const {
-  std::function<bool(ExprId)> expr = [&](ExprId e) {
-    if (!e.valid()) {
-      return false;
-    }
-    const ir::ExprKind& k = p_.expr(e).kind;
-    if (std::holds_alternative<ir::Call>(k) || std::holds_alternative<ir::Launch>(k) ||
-        std::holds_alternative<ir::MatMul>(k)) {
-      return true;
-    }
-    bool found = false;
-    ir::for_each_child(k, [&](ExprId c) { found = found || expr(c); });
-    return found;
-  };
-  for (ir::StmtId id : b.stmts) {
-    bool found = std::visit(ir::overloaded{
-                                [&](const ir::Let& l) { return expr(l.init); },
-                                [&](const ir::LetTuple& l) { return expr(l.init); },
-                                [&](const ir::Assign& a) { return expr(a.value); },
-                                [&](const ir::StoreIndex& st) { return expr(st.value); },
-                                [&](const ir::StoreView& st) { return expr(st.value); },
-                                [&](const ir::ExprStmt& e) { return expr(e.expr); },
-                                [&](const ir::If& i) {
-                                  return expr(i.cond) || heavy(i.then_body) || heavy(i.else_body);
-                                },
-                                [&](const ir::While&) { return true; },
-                                [&](const ir::For&) { return true; },
-                                [&](const ir::Return& r) { return expr(r.value); },
-                                [&](const auto&) { return false; },
-                            },
-                            p_.stmt(id).kind);
-    if (found) {
-      return true;
-    }
-  }
-  return false;
-}
 
 void FnLowering::begin_chunk() {
   cold_ = llvm::MDBuilder(c()).createBranchWeights(1, 1 << 20);
@@ -351,18 +93,15 @@ FnLowering::ArrayReds FnLowering::begin_array_reductions(const ir::For& f) {
     b_.CreateStore(arr, b_.CreateConstInBoundsGEP2_32(a.tmp->getAllocatedType(), a.tmp, 0, r));
   }
   // The runtime holds the arrays (borrowed here: their slots keep them, set aside).
-  a.handle =
-      b_.CreateCall(ml_.rt("kestrel_rt_arred_begin", ml_.ptr_,
-                           {ml_.ptr_, ml_.i32_, ml_.ptr_, ml_.ptr_, ml_.i32_, ml_.i64_, ml_.i64_}),
-                    {ctx_, i32c(n), ops, a.tmp, i32c(0), i64c(0), i64c(0)});
+  a.handle = b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_begin),
+                           {ctx_, i32c(n), ops, a.tmp, i32c(0), i64c(0), i64c(0)});
   for (std::uint32_t r = 0; r < n; ++r) {
     ir::LocalId l = f.array_reductions[r].local;
     a.saved.push_back(locals_[l.v][0]);
     a.shadows.push_back(temp_slot(local_types_[l.v][0]));
     locals_[l.v][0] = a.shadows.back();
   }
-  b_.CreateCall(ml_.rt("kestrel_rt_arred_fresh", ml_.void_, {ml_.ptr_, ml_.ptr_, ml_.ptr_}),
-                {ctx_, a.handle, a.tmp});
+  b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_fresh), {ctx_, a.handle, a.tmp});
   for (std::uint32_t r = 0; r < n; ++r) {
     Value* p = b_.CreateLoad(ml_.ptr_,
                              b_.CreateConstInBoundsGEP2_32(a.tmp->getAllocatedType(), a.tmp, 0, r));
@@ -380,12 +119,9 @@ void FnLowering::array_reductions_step(ArrayReds& a, bool next) {
                    b_.CreateConstInBoundsGEP2_32(tt, a.tmp, 0, r));
   }
   if (next) {
-    b_.CreateCall(ml_.rt("kestrel_rt_arred_next", ml_.void_, {ml_.ptr_, ml_.ptr_, ml_.ptr_}),
-                  {ctx_, a.handle, a.tmp});
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_next), {ctx_, a.handle, a.tmp});
   } else {
-    b_.CreateCall(
-        ml_.rt("kestrel_rt_arred_done", ml_.void_, {ml_.ptr_, ml_.ptr_, ml_.i64_, ml_.ptr_}),
-        {ctx_, a.handle, i64c(0), a.tmp});
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_done), {ctx_, a.handle, i64c(0), a.tmp});
   }
   for (std::uint32_t r = 0; r < n; ++r) {
     b_.CreateStore(b_.CreateLoad(ml_.ptr_, b_.CreateConstInBoundsGEP2_32(tt, a.tmp, 0, r)),
@@ -402,7 +138,7 @@ void FnLowering::end_array_reductions(ArrayReds& a) {
     release(b_.CreateLoad(ml_.ptr_, s), false, true);
     b_.CreateStore(llvm::ConstantPointerNull::get(ml_.ptr_), s);
   }
-  b_.CreateCall(ml_.rt("kestrel_rt_arred_end", ml_.void_, {ml_.ptr_, ml_.ptr_, ml_.ptr_}),
+  b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_end),
                 {ctx_, a.handle, llvm::ConstantPointerNull::get(ml_.ptr_)});
   check_failed();
   // The arrays' own slots again (the shadows stay cleanup temporaries, now null).
@@ -509,7 +245,7 @@ void FnLowering::outline_for(const ir::For& f, diag::Span span) {
   Value* chunk = nullptr;
   if (float_reduction) {
     chunk = i64c(rt::kReduceChunk);
-  } else if (ml_.heavy(f.body)) {
+  } else if (ml_.chunks_.heavy(f.body)) {
     Value* n = b_.CreateLShr(b_.CreateSub(range_hi, range_lo), i64c(10));
     n = b_.CreateSelect(b_.CreateICmpULT(n, i64c(1)), i64c(1), n);
     chunk = b_.CreateSelect(b_.CreateICmpUGT(n, i64c(4096)), i64c(4096), n);
@@ -521,8 +257,7 @@ void FnLowering::outline_for(const ir::For& f, diag::Span span) {
   Value* ared = llvm::ConstantPointerNull::get(ml_.ptr_);
   if (ared_ops != nullptr) {
     if (!float_reduction) {
-      Value* t =
-          b_.CreateSExt(b_.CreateCall(ml_.rt("kestrel_rt_threads", ml_.i32_, {}), {}), ml_.i64_);
+      Value* t = b_.CreateSExt(b_.CreateCall(ml_.rt(Abi::kestrel_rt_threads), {}), ml_.i64_);
       Value* parts = b_.CreateMul(t, i64c(4));
       Value* per = b_.CreateUDiv(
           b_.CreateAdd(b_.CreateSub(range_hi, range_lo), b_.CreateSub(parts, i64c(1))), parts);
@@ -536,16 +271,14 @@ void FnLowering::outline_for(const ir::For& f, diag::Span span) {
       b_.CreateStore(arr,
                      b_.CreateConstInBoundsGEP2_32(targets->getAllocatedType(), targets, 0, r));
     }
-    ared = b_.CreateCall(
-        ml_.rt("kestrel_rt_arred_begin", ml_.ptr_,
-               {ml_.ptr_, ml_.i32_, ml_.ptr_, ml_.ptr_, ml_.i32_, ml_.i64_, ml_.i64_}),
-        {ctx_, i32c(n), ared_ops, targets, i32c(0), range_lo, chunk});
+    ared = b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_begin),
+                         {ctx_, i32c(n), ared_ops, targets, i32c(0), range_lo, chunk});
   }
   b_.CreateStore(ared, b_.CreateStructGEP(plan.env, env, at++));
   // After the loop (failed or not): combine the chunks' copies into the arrays, free the handle.
   auto end_ared = [&] {
     if (ared_ops != nullptr) {
-      b_.CreateCall(ml_.rt("kestrel_rt_arred_end", ml_.void_, {ml_.ptr_, ml_.ptr_, ml_.ptr_}),
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_end),
                     {ctx_, ared, llvm::ConstantPointerNull::get(ml_.ptr_)});
     }
   };
@@ -561,8 +294,7 @@ void FnLowering::outline_for(const ir::For& f, diag::Span span) {
   FnLowering(ml_, id_, chunk_fn).run_chunk_loop(f, span, plan);
 
   if (!reduce) {
-    b_.CreateCall(ml_.rt("kestrel_rt_parallel_for_ctx", ml_.void_,
-                         {ml_.ptr_, ml_.i64_, ml_.i64_, ml_.i64_, ml_.ptr_, ml_.ptr_}),
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_parallel_for_ctx),
                   {ctx_, range_lo, range_hi, chunk, chunk_fn, env});
     end_ared();
     check_failed();
@@ -590,9 +322,7 @@ void FnLowering::outline_for(const ir::For& f, diag::Span span) {
       b_.CreateStore(bits_of(v, s), b_.CreateConstInBoundsGEP1_64(ml_.i64_, values, r));
     }
     b_.CreateCall(
-        ml_.rt("kestrel_rt_parallel_reduce_by", ml_.void_,
-               {ml_.ptr_, ml_.i64_, ml_.i64_, ml_.i64_, ml_.i32_, ml_.ptr_, ml_.ptr_, ml_.ptr_,
-                ml_.ptr_, ml_.ptr_}),
+        ml_.rt(Abi::kestrel_rt_parallel_reduce_by),
         {ctx_, range_lo, range_hi, chunk, i32c(n), ops_g, elems_g, values, chunk_fn, env});
     end_ared();
     check_failed();
@@ -655,8 +385,7 @@ void FnLowering::run_chunk_loop(const ir::For& f, diag::Span span, const ChunkPl
   };
   if (n_arrays > 0) {
     ared_tmp = entry_alloca(llvm::ArrayType::get(ml_.ptr_, n_arrays), nullptr, "arred.tmp");
-    b_.CreateCall(ml_.rt("kestrel_rt_arred_fresh", ml_.void_, {ml_.ptr_, ml_.ptr_, ml_.ptr_}),
-                  {ctx_, ared_handle(), ared_tmp});
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_fresh), {ctx_, ared_handle(), ared_tmp});
     for (std::uint32_t r = 0; r < n_arrays; ++r) {
       Value* p = b_.CreateLoad(
           ml_.ptr_, b_.CreateConstInBoundsGEP2_32(ared_tmp->getAllocatedType(), ared_tmp, 0, r));
@@ -704,9 +433,7 @@ void FnLowering::run_chunk_loop(const ir::For& f, diag::Span span, const ChunkPl
                        b_.CreateConstInBoundsGEP2_32(tt, ared_tmp, 0, r));
         b_.CreateStore(llvm::ConstantPointerNull::get(ml_.ptr_), slot);
       }
-      b_.CreateCall(
-          ml_.rt("kestrel_rt_arred_done", ml_.void_, {ml_.ptr_, ml_.ptr_, ml_.i64_, ml_.ptr_}),
-          {ctx_, ared_handle(), klo, ared_tmp});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_done), {ctx_, ared_handle(), klo, ared_tmp});
     }
   });
 }
@@ -728,3 +455,5 @@ void FnLowering::run_chunk_launch(const ir::Launch& l, diag::Span span,
   launch_loops(l, grid, flat, flat_types, f_->getArg(2), f_->getArg(3), ml_.site(span), span);
   end_chunk([] {});
 }
+
+}  // namespace kestrel::jit::lower

@@ -1,4 +1,7 @@
-// Statements: included by lower.cpp inside its anonymous namespace (FnLowering's members).
+// Statements and serial loops (FnLowering's members).
+#include "codegen/llvm/lower_context.hpp"
+
+namespace kestrel::jit::lower {
 
 void FnLowering::stmts(const ir::Block& b) {
   for (ir::StmtId s : b.stmts) {
@@ -110,9 +113,7 @@ void FnLowering::stmt_store_view(const ir::StoreView& st, diag::Span span) {
   Val value = eval(st.value);
   std::vector<Value*> w{ctx_, i32c(ml_.site(span)), target.one(), i32c(static_cast<int>(st.op))};
   operand_words(value, type(st.value), w);
-  b_.CreateCall(ml_.rt("kestrel_rt_store", ml_.void_,
-                       {ml_.ptr_, ml_.i32_, ml_.ptr_, ml_.i32_, ml_.ptr_, ml_.i32_, ml_.i64_}),
-                w);
+  b_.CreateCall(ml_.rt(Abi::kestrel_rt_store), w);
   check_failed();
   drop(target);
   drop(value);
@@ -136,10 +137,7 @@ void FnLowering::assign(const ir::Assign& a, diag::Span span) {
     Val cur = read_local(a.local);
     operand_words(cur, t, w);
     operand_words(v, type(a.value), w);
-    Value* p = b_.CreateCall(ml_.rt("kestrel_rt_binary", ml_.ptr_,
-                                    {ml_.ptr_, ml_.i32_, ml_.i32_, ml_.ptr_, ml_.i32_, ml_.i64_,
-                                     ml_.ptr_, ml_.i32_, ml_.i64_}),
-                             w);
+    Value* p = b_.CreateCall(ml_.rt(Abi::kestrel_rt_binary), w);
     Val r = array_result(t, p);
     drop(v);
     assign_flat(a.local, take(r));
@@ -157,7 +155,7 @@ void FnLowering::store_element(Value* ptr, Scalar s, ir::AssignOp op, Value* v) 
     return;
   }
   if (s == Scalar::Str) {
-    b_.CreateCall(ml_.rt("kestrel_rt_assign_str", ml_.void_, {ml_.ptr_, ml_.ptr_}), {ptr, v});
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_assign_str), {ptr, v});
     return;
   }
   if (op == ir::AssignOp::Set) {
@@ -201,114 +199,6 @@ void FnLowering::store_index(const ir::StoreIndex& st, diag::Span span) {
   drop(base);
 }
 
-bool FnLowering::draws_random(const ir::Block& b) const {
-  std::function<bool(ExprId)> expr = [&](ExprId e) {
-    if (const auto* c = std::get_if<ir::BuiltinCall>(&ex(e).kind);
-        c != nullptr && (c->builtin == Builtin::Random || c->builtin == Builtin::RandomStream)) {
-      return true;
-    }
-    bool found = false;
-    ir::for_each_child(ex(e).kind, [&](ExprId child) { found = found || expr(child); });
-    return found;
-  };
-  for (ir::StmtId id : b.stmts) {
-    bool found = std::visit(ir::overloaded{
-                                [&](const ir::Let& l) { return expr(l.init); },
-                                [&](const ir::Assign& a) { return expr(a.value); },
-                                [&](const ir::If& i) {
-                                  return expr(i.cond) || draws_random(i.then_body) ||
-                                         draws_random(i.else_body);
-                                },
-                                [&](const auto&) { return false; },
-                            },
-                            p_.stmt(id).kind);
-    if (found) {
-      return true;
-    }
-  }
-  return false;
-}
-
-bool FnLowering::has_loops(const ir::Block& b) const {
-  for (ir::StmtId id : b.stmts) {
-    const ir::StmtKind& k = p_.stmt(id).kind;
-    if (std::holds_alternative<ir::For>(k) || std::holds_alternative<ir::While>(k)) {
-      return true;
-    }
-    if (const auto* i = std::get_if<ir::If>(&k)) {
-      if (has_loops(i->then_body) || has_loops(i->else_body)) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
-std::vector<std::uint32_t> FnLowering::indexed_by(const ir::Block& body, ir::LocalId var) const {
-  // The block check reads each array's length before the first iteration, so only an array
-  // bound before the loop and never rebound in it qualifies: one the body declares (`let`, a
-  // tuple binding) does not exist yet there, and one it assigns changes between iterations.
-  std::vector<char> rebound(fn_.locals.size(), 0);
-  std::vector<char> used(fn_.locals.size(), 0);
-  assigned_locals(p_, body, rebound);
-  locals_of(p_, body, used, rebound);
-  std::vector<std::uint32_t> out;
-  auto note = [&](ExprId base, const std::vector<ExprId>& indices) {
-    const auto* r = std::get_if<ir::LocalRef>(&ex(base).kind);
-    if (r == nullptr || indices.size() != 1 || rebound[r->local.v] ||
-        !fn_.locals[r->local.v].type.is_array() || fn_.locals[r->local.v].type.rank != 1) {
-      return;
-    }
-    const auto* i = std::get_if<ir::LocalRef>(&ex(indices[0]).kind);
-    if (i != nullptr && i->local == var &&
-        std::find(out.begin(), out.end(), r->local.v) == out.end()) {
-      out.push_back(r->local.v);
-    }
-  };
-  std::function<void(ExprId)> expr = [&](ExprId e) {
-    if (const auto* ix = std::get_if<ir::Index>(&ex(e).kind)) {
-      note(ix->base, ix->indices);
-    }
-    ir::for_each_child(ex(e).kind, expr);
-  };
-  std::function<void(const ir::Block&)> walk = [&](const ir::Block& b) {
-    for (ir::StmtId id : b.stmts) {
-      std::visit(ir::overloaded{
-                     [&](const ir::Let& l) { expr(l.init); },
-                     [&](const ir::LetTuple& l) { expr(l.init); },
-                     [&](const ir::Assign& a) { expr(a.value); },
-                     [&](const ir::StoreIndex& st) {
-                       expr(st.base);
-                       for (ExprId i : st.indices) {
-                         expr(i);
-                       }
-                       expr(st.value);
-                       note(st.base, st.indices);
-                     },
-                     [&](const ir::StoreView& st) {
-                       expr(st.target);
-                       expr(st.value);
-                     },
-                     [&](const ir::ExprStmt& e) { expr(e.expr); },
-                     [&](const ir::If& i) {
-                       expr(i.cond);
-                       walk(i.then_body);
-                       walk(i.else_body);
-                     },
-                     [&](const ir::Return& r) {
-                       if (r.value.valid()) {
-                         expr(r.value);
-                       }
-                     },
-                     [&](const auto&) {},
-                 },
-                 p_.stmt(id).kind);
-    }
-  };
-  walk(body);
-  return out;
-}
-
 /// Whether the access base[indices] is proven in bounds by the enclosing loop's block check.
 bool FnLowering::proven(ExprId base, const std::vector<ExprId>& indices) const {
   if (proven_.empty() || indices.size() != 1) {
@@ -321,7 +211,7 @@ bool FnLowering::proven(ExprId base, const std::vector<ExprId>& indices) const {
 }
 
 void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* chunk) {
-  if (chunk == nullptr && f.parallel && !in_chunk_ && ml_.chunk_safe_loop(fn_, f)) {
+  if (chunk == nullptr && f.parallel && !in_chunk_ && ml_.chunks_.chunk_safe_loop(fn_, f)) {
     outline_for(f, span);
     return;
   }
@@ -371,12 +261,12 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
         llvm::AllocaInst* slot = locals_[r.local.v][0];
         Value* saved = b_.CreateLoad(ml_.scalar_type(t.scalar), slot);
         b_.CreateStore(identity(t.scalar, r.op), slot);
-        Value* h = b_.CreateCall(ml_.rt("kestrel_rt_partials_begin", ml_.i32_, {ml_.ptr_}), {ctx_});
+        Value* h = b_.CreateCall(ml_.rt(Abi::kestrel_rt_partials_begin), {ctx_});
         reds.push_back(Red{slot, t.scalar, r.op, saved, h});
       }
     }
   }
-  // Array reductions (lower_parallel.inc): private copies, handed in per chunk.
+  // Array reductions (lower_parallel.cpp): private copies, handed in per chunk.
   ArrayReds ared;
   if (f.parallel && chunk == nullptr && !f.array_reductions.empty()) {
     ared = begin_array_reductions(f);
@@ -387,8 +277,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
       if (r.s == Scalar::F32) {
         v = b_.CreateFPExt(v, ml_.f64_);
       }
-      b_.CreateCall(ml_.rt("kestrel_rt_partials_push", ml_.void_, {ml_.ptr_, ml_.i32_, ml_.f64_}),
-                    {ctx_, r.handle, v});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_partials_push), {ctx_, r.handle, v});
       b_.CreateStore(identity(r.s, r.op), r.slot);
     }
   };
@@ -436,10 +325,10 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     Value* end = b_.CreateSelect(b_.CreateICmpUGT(left, llvm::ConstantInt::get(it, block_size)),
                                  b_.CreateAdd(i0, llvm::ConstantInt::get(it, block_size)), hi);
     BasicBlock* block_end = block("for.block");
-    bool philox = !has_loops(f.body) && draws_random(f.body);
+    bool philox = !has_loops(p_, f.body) && draws_random(p_, f.body);
     std::vector<std::uint32_t> proven_here;
-    if (vt.scalar == Scalar::I64 && !has_loops(f.body)) {
-      proven_here = indexed_by(f.body, f.var);
+    if (vt.scalar == Scalar::I64 && !has_loops(p_, f.body)) {
+      proven_here = indexed_by(p_, fn_, f.body, f.var);
     }
     auto inner_loop = [&](bool fast) {
       BasicBlock* inner = block(fast ? "for.inner.inbounds" : "for.inner");
@@ -447,9 +336,8 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
       b_.CreateBr(inner);
       b_.SetInsertPoint(inner);
       if (streams) {
-        b_.CreateCall(
-            ml_.rt("kestrel_rt_substream", ml_.void_, {ml_.ptr_, ml_.i64_, ml_.i64_, ml_.i64_}),
-            {ctx_, base_key, base_ctr, b_.CreateSExt(b_.CreateLoad(it, var), ml_.i64_)});
+        b_.CreateCall(ml_.rt(Abi::kestrel_rt_substream),
+                      {ctx_, base_key, base_ctr, b_.CreateSExt(b_.CreateLoad(it, var), ml_.i64_)});
       }
       loops_.push_back(Loop{exit, latch});
       std::vector<std::uint32_t> saved = proven_;
@@ -509,8 +397,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     BasicBlock* go_on = block("for.next");
     b_.CreateCondBr(b_.CreateIsNull(flag), go_on, check);
     b_.SetInsertPoint(check);
-    Value* stop =
-        b_.CreateCall(ml_.rt("kestrel_rt_poll", ml_.i32_, {ml_.ptr_, ml_.i32_}), {ctx_, i32c(st)});
+    Value* stop = b_.CreateCall(ml_.rt(Abi::kestrel_rt_poll), {ctx_, i32c(st)});
     b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, go_on);
     b_.SetInsertPoint(go_on);
     b_.CreateCondBr(b_.CreateICmpSLT(b_.CreateLoad(it, var), hi), outer, exit);
@@ -519,9 +406,8 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     BasicBlock* latch = block("for.latch");
     llvm::AllocaInst* counter = counter_;
     if (streams) {
-      b_.CreateCall(
-          ml_.rt("kestrel_rt_substream", ml_.void_, {ml_.ptr_, ml_.i64_, ml_.i64_, ml_.i64_}),
-          {ctx_, base_key, base_ctr, b_.CreateSExt(b_.CreateLoad(it, var), ml_.i64_)});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_substream),
+                    {ctx_, base_key, base_ctr, b_.CreateSExt(b_.CreateLoad(it, var), ml_.i64_)});
     }
     loops_.push_back(Loop{exit, latch});
     stmts(f.body);
@@ -579,8 +465,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     Red& r = reds[k];
     Value* saved = r.s == Scalar::F32 ? b_.CreateFPExt(r.saved, ml_.f64_) : r.saved;
     Value* v = b_.CreateCall(
-        ml_.rt("kestrel_rt_partials_end", ml_.f64_,
-               {ml_.ptr_, ml_.i32_, ml_.i32_, ml_.i32_, ml_.f64_}),
+        ml_.rt(Abi::kestrel_rt_partials_end),
         {ctx_, r.handle, i32c(static_cast<int>(r.op)), i32c(r.s == Scalar::F32 ? 1 : 0), saved});
     if (r.s == Scalar::F32) {
       v = b_.CreateFPTrunc(v, ml_.f32_);
@@ -595,3 +480,5 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     set_ctx_field(b_.CreateAdd(base_ctr, i64c(1)), kCtxCounter);
   }
 }
+
+}  // namespace kestrel::jit::lower

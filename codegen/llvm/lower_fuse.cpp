@@ -3,40 +3,19 @@
 // `out[:] op= …` compiles to one loop with no temporary array; so does a chain over 2-D arrays
 // stored by `out[:, :] op= …` when, at run time, the target and every array read are row-major
 // contiguous with one shape (else the unfused code runs: broadcasting, views, errors). The loop
-// runs only when every array read has the length of the first (and, for a store, does not partially overlap the
-// target); otherwise the unfused code runs, which raises the runtime's own errors in the
-// interpreter's order. A fused sum keeps reduce.hpp's order: chunks of kReduceChunk summed left
+// runs only when every array read has the length of the first (and, for a store, does not partially
+// overlap the target); otherwise the unfused code runs, which raises the runtime's own errors in
+// the interpreter's order. A fused sum keeps reduce.hpp's order: chunks of kReduceChunk summed left
 // to right, then combine_tree; so every result is the interpreter's, bit for bit.
-// Included by lower.cpp inside its anonymous namespace (FnLowering's members).
+// (FnLowering's members.)
+#include "codegen/llvm/lower_context.hpp"
 
-bool FnLowering::pure_scalar(ExprId id) const {
-  const ir::Expr& e = ex(id);
-  if (!e.type.is_scalar() || e.type.scalar == Scalar::Str) {
-    return false;
-  }
-  return std::visit(
-      ir::overloaded{
-          [&](const ir::IntConst&) { return true; },
-          [&](const ir::FloatConst&) { return true; },
-          [&](const ir::BoolConst&) { return true; },
-          [&](const ir::LocalRef&) { return true; },
-          [&](const ir::Convert& c) { return pure_scalar(c.operand); },
-          [&](const ir::Unary& u) { return u.op == ir::UnaryOp::Neg && pure_scalar(u.operand); },
-          [&](const ir::Binary& b) {
-            bool fl = e.type.scalar == Scalar::F32 || e.type.scalar == Scalar::F64;
-            bool ok = b.op == BinaryOp::Add || b.op == BinaryOp::Sub || b.op == BinaryOp::Mul ||
-                      (fl && b.op == BinaryOp::Div);
-            return ok && pure_scalar(b.lhs) && pure_scalar(b.rhs);
-          },
-          [&](const auto&) { return false; },
-      },
-      e.kind);
-}
+namespace kestrel::jit::lower {
 
 bool FnLowering::fusible(ExprId id, Fused& f) const {
   const ir::Expr& e = ex(id);
   if (!e.type.is_array()) {
-    if (e.type.is_scalar() && e.type.scalar == f.s && pure_scalar(id)) {
+    if (e.type.is_scalar() && e.type.scalar == f.s && pure_scalar(p_, id)) {
       f.scalars.push_back(id);
       return true;
     }
@@ -76,7 +55,9 @@ bool FnLowering::fusible(ExprId id, Fused& f) const {
                 return false;
             }
           },
-          [&](const auto&) { return false; },
+          kinds<ir::IntConst, ir::FloatConst, ir::BoolConst, ir::StrConst, ir::Convert, ir::MatMul,
+                ir::Call, ir::Launch, ir::Index, ir::SliceView, ir::Transpose, ir::TableColumn,
+                ir::TableRows, ir::ArrayLit, ir::MakeTuple, ir::ErrorExpr>([&]() { return false; }),
       },
       e.kind);
 }
@@ -100,8 +81,7 @@ Value* FnLowering::fused_prologue(Fused& f, Value* target) {
     Value* s0 = load(ml_.i64_, field(a, kArrStrides), ml_.tbaa_header_);
     Value* s1 = load(ml_.i64_, field(a, kArrStrides + 8), ml_.tbaa_header_);
     Value* same = b_.CreateAnd(ok_so_far, b_.CreateICmpEQ(c1, cols));
-    return b_.CreateAnd(same,
-                        b_.CreateAnd(b_.CreateICmpEQ(s0, c1), b_.CreateICmpEQ(s1, i64c(1))));
+    return b_.CreateAnd(same, b_.CreateAnd(b_.CreateICmpEQ(s0, c1), b_.CreateICmpEQ(s1, i64c(1))));
   };
   if (target != nullptr) {
     n = load(ml_.i64_, field(target, kArrShape), ml_.tbaa_header_);
@@ -181,7 +161,10 @@ Value* FnLowering::fused_element(ExprId id, Fused& f, Value* i) {
             }
             return math1(c.builtin, f.s, a);
           },
-          [&](const auto&) -> Value* { throw std::logic_error("internal error: not fusible"); },
+          kinds<ir::IntConst, ir::FloatConst, ir::BoolConst, ir::StrConst, ir::Convert, ir::MatMul,
+                ir::Call, ir::Launch, ir::Index, ir::SliceView, ir::Transpose, ir::TableColumn,
+                ir::TableRows, ir::ArrayLit, ir::MakeTuple, ir::ErrorExpr>(
+              [&]() -> Value* { throw std::logic_error("internal error: not fusible"); }),
       },
       e.kind);
 }
@@ -205,7 +188,7 @@ bool FnLowering::try_fused(Type t, const ir::BuiltinCall& c, diag::Span span, Va
 
   // Chunks of kReduceChunk elements, each summed left to right from 0, then combine_tree.
   b_.SetInsertPoint(fused);
-  Value* h = b_.CreateCall(ml_.rt("kestrel_rt_partials_begin", ml_.i32_, {ml_.ptr_}), {ctx_});
+  Value* h = b_.CreateCall(ml_.rt(Abi::kestrel_rt_partials_begin), {ctx_});
   BasicBlock* pre = b_.GetInsertBlock();
   BasicBlock* chunk = block("sum.chunk");
   BasicBlock* body = block("sum.body");
@@ -232,15 +215,12 @@ bool FnLowering::try_fused(Type t, const ir::BuiltinCall& c, diag::Span span, Va
   acc->addIncoming(next_acc, body_end);
   b_.CreateCondBr(b_.CreateICmpSLT(next_i, hi), body, chunk_end);
   b_.SetInsertPoint(chunk_end);
-  b_.CreateCall(ml_.rt("kestrel_rt_partials_push", ml_.void_, {ml_.ptr_, ml_.i32_, ml_.f64_}),
-                {ctx_, h, next_acc});
+  b_.CreateCall(ml_.rt(Abi::kestrel_rt_partials_push), {ctx_, h, next_acc});
   poll_block(ml_.site(span));  // a sum of 10^8 elements stops within a chunk
   lo->addIncoming(hi, b_.GetInsertBlock());
   b_.CreateCondBr(b_.CreateICmpSLT(hi, n), chunk, done);
   b_.SetInsertPoint(done);
-  Value* r =
-      b_.CreateCall(ml_.rt("kestrel_rt_partials_tree", ml_.f64_, {ml_.ptr_, ml_.i32_, ml_.i32_}),
-                    {ctx_, h, i32c(0)});
+  Value* r = b_.CreateCall(ml_.rt(Abi::kestrel_rt_partials_tree), {ctx_, h, i32c(0)});
   if (t.scalar == Scalar::F32) {
     r = b_.CreateFPTrunc(r, ml_.f32_);
   }
@@ -323,3 +303,5 @@ bool FnLowering::try_fused_store(const ir::StoreView& st, diag::Span span) {
   b_.SetInsertPoint(merge);
   return true;
 }
+
+}  // namespace kestrel::jit::lower

@@ -1,3 +1,17 @@
+#pragma once
+// The LLVM lowering's internal header (Carbon's function_context.h is the model): the state
+// shared by the lowering's translation units, ModuleLowering (one module: types, declarations,
+// metadata) and FnLowering (one function: its IRBuilder, frame, cleanup slots and loops), with
+// the small helpers every file uses. The members are defined by kind of IR:
+//   lower_module.cpp    functions, their frames and slot wrappers; lower_program()
+//   lower_expr.cpp      expressions: constants, conversions, operators, elements and slices
+//   lower_call.cpp      calls and kernel launches
+//   lower_builtin.cpp   builtins: math, random numbers, array builtins
+//   lower_stmt.cpp      statements and serial loops
+//   lower_parallel.cpp  parallel loops and launches outlined as chunk functions
+//   lower_fuse.cpp      fused elementwise loops
+// and ir_queries.hpp answers the questions about the IR that need no IRBuilder.
+//
 // Typed IR to LLVM IR, one function at a time. Scalars are SSA values (locals live in allocas
 // that mem2reg promotes); arrays and tables are pointers to runtime objects whose counts the code
 // keeps exactly: every owned temporary sits in a cleanup slot (an alloca, null when it holds
@@ -15,6 +29,8 @@
 #include <functional>
 #include <map>
 
+#include "codegen/llvm/abi_decls.hpp"
+#include "codegen/llvm/ir_queries.hpp"
 #include "codegen/llvm/program.hpp"
 #include "dsl/ir/stream_use.hpp"
 #include "dsl/ir/walk.hpp"
@@ -24,7 +40,7 @@
 #include "runtime/reduce.hpp"
 
 namespace kestrel::jit {
-namespace {
+namespace lower {
 
 using ir::BinaryOp;
 using ir::Builtin;
@@ -62,124 +78,7 @@ static_assert(offsetof(KestrelContext, index) == kCtxIndex);
 static_assert(offsetof(KestrelContext, budget) == kCtxBudget);
 static_assert(offsetof(KestrelContext, stack_limit) == kCtxStackLimit);
 
-bool is_ref(Type t) { return t.is_array() || t.is_table(); }
-
-/// Marks in `out` every local that an Assign in `b` rebinds.
-void assigned_locals(const ir::Program& p, const ir::Block& b, std::vector<char>& out) {
-  for (ir::StmtId id : b.stmts) {
-    std::visit(ir::overloaded{
-                   [&](const ir::Assign& a) { out[a.local.v] = 1; },
-                   [&](const ir::If& i) {
-                     assigned_locals(p, i.then_body, out);
-                     assigned_locals(p, i.else_body, out);
-                   },
-                   [&](const ir::While& w) { assigned_locals(p, w.body, out); },
-                   [&](const ir::For& f) { assigned_locals(p, f.body, out); },
-                   [&](const auto&) {},
-               },
-               p.stmt(id).kind);
-  }
-}
-
-/// Whether every element access in kernel `k` is `P[index(0)]` / `P[index(0), index(1)]` with P
-/// an array parameter the kernel never rebinds (index(d) directly or through a `let`), so a
-/// launch whose grid fits every array argument can run it without bounds checks.
-bool kernel_indexes_by_grid(const ir::Program& p, const ir::Function& k) {
-  std::vector<char> rebound(k.locals.size(), 0);
-  assigned_locals(p, k.body, rebound);
-  std::vector<int> index_local(k.locals.size(), -1);  // local -> the d of its `let = index(d)`
-  auto axis_of = [&](ExprId e) -> int {
-    const ir::Expr& x = p.expr(e);
-    if (const auto* b = std::get_if<ir::BuiltinCall>(&x.kind); b && b->builtin == Builtin::Index) {
-      return std::max<int>(b->axis, 0);
-    }
-    if (const auto* r = std::get_if<ir::LocalRef>(&x.kind)) {
-      return index_local[r->local.v];
-    }
-    return -1;
-  };
-  bool ok = true;
-  auto access = [&](ExprId base, const std::vector<ExprId>& indices) {
-    const auto* r = std::get_if<ir::LocalRef>(&p.expr(base).kind);
-    if (r == nullptr || r->local.v >= k.param_count || rebound[r->local.v]) {
-      ok = false;
-      return;
-    }
-    for (std::size_t d = 0; d < indices.size(); ++d) {
-      ok = ok && axis_of(indices[d]) == static_cast<int>(d);
-    }
-  };
-  std::function<void(ExprId)> expr = [&](ExprId e) {
-    if (const auto* ix = std::get_if<ir::Index>(&p.expr(e).kind)) {
-      access(ix->base, ix->indices);
-    }
-    ir::for_each_child(p.expr(e).kind, expr);
-  };
-  std::function<void(const ir::Block&)> block = [&](const ir::Block& b) {
-    for (ir::StmtId id : b.stmts) {
-      std::visit(ir::overloaded{
-                     [&](const ir::Let& l) {
-                       expr(l.init);
-                       int d = axis_of(l.init);
-                       const auto* b2 = std::get_if<ir::BuiltinCall>(&p.expr(l.init).kind);
-                       if (b2 != nullptr && d >= 0 && !k.locals[l.local.v].is_mutable) {
-                         index_local[l.local.v] = d;
-                       }
-                     },
-                     [&](const ir::LetTuple& l) { expr(l.init); },
-                     [&](const ir::Assign& a) { expr(a.value); },
-                     [&](const ir::StoreIndex& st) {
-                       expr(st.base);
-                       for (ExprId i : st.indices) {
-                         expr(i);
-                       }
-                       expr(st.value);
-                       access(st.base, st.indices);
-                     },
-                     [&](const ir::StoreView& st) {
-                       expr(st.target);
-                       expr(st.value);
-                     },
-                     [&](const ir::ExprStmt& e) { expr(e.expr); },
-                     [&](const ir::If& i) {
-                       expr(i.cond);
-                       block(i.then_body);
-                       block(i.else_body);
-                     },
-                     [&](const ir::While& w) {
-                       expr(w.cond);
-                       block(w.body);
-                     },
-                     [&](const ir::For& f) {
-                       expr(f.lo);
-                       expr(f.hi);
-                       if (f.step.valid()) {
-                         expr(f.step);
-                       }
-                       block(f.body);
-                     },
-                     [&](const ir::Return& r) {
-                       if (r.value.valid()) {
-                         expr(r.value);
-                       }
-                     },
-                     [&](const auto&) {},
-                 },
-                 p.stmt(id).kind);
-    }
-  };
-  block(k.body);
-  return ok;
-}
-
-/// A symbol-safe rendering of a Kestrel function name.
-std::string symbol_of(const std::string& name, std::uint32_t id) {
-  std::string s = "kestrel.";
-  for (char c : name) {
-    s += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.') ? c : '_';
-  }
-  return s + "." + std::to_string(id);
-}
+inline bool is_ref(Type t) { return t.is_array() || t.is_table(); }
 
 /// What lowering shares between functions: the module, declarations, types, metadata.
 class ModuleLowering;
@@ -197,7 +96,7 @@ struct Val {
 class ModuleLowering {
  public:
   ModuleLowering(const ir::Program& p, llvm::Module& m, LoweredTables& t)
-      : p_(p), m_(m), c_(m.getContext()), t_(t) {
+      : p_(p), m_(m), c_(m.getContext()), t_(t), chunks_(p) {
     ptr_ = llvm::PointerType::getUnqual(c_);
     i1_ = llvm::Type::getInt1Ty(c_);
     i8_ = llvm::Type::getInt8Ty(c_);
@@ -266,16 +165,15 @@ class ModuleLowering {
   /// The type an element of `s` has in memory (bool is a byte).
   llvm::Type* mem_type(Scalar s) const { return s == Scalar::Bool ? i8_ : scalar_type(s); }
 
-  llvm::FunctionCallee rt(const char* name, llvm::Type* ret, std::vector<llvm::Type*> args) {
-    return m_.getOrInsertFunction(name, llvm::FunctionType::get(ret, args, false));
-  }
+  /// Runtime function `f`, declared with the type of its C declaration (abi_decls.hpp).
+  llvm::FunctionCallee rt(Abi f) { return declare_abi(m_, f); }
 
   /// libm's `name` (log, sin, cos, tanh, pow) for f64 or f32 `t`, called through the runtime's
   /// kestrel_rt_<name>_f64/_f32 (runtime/abi.hpp): a name LLVM does not know, so it neither folds
   /// the call nor rewrites it, and the JIT computes what the interpreter does.
-  llvm::FunctionCallee math_fn(const char* name, llvm::Type* t, unsigned args) {
+  llvm::FunctionCallee math_fn(const char* name, llvm::Type* t) {
     std::string symbol = std::string("kestrel_rt_") + name + (t->isFloatTy() ? "_f32" : "_f64");
-    llvm::FunctionCallee f = rt(symbol.c_str(), t, std::vector<llvm::Type*>(args, t));
+    llvm::FunctionCallee f = rt(abi_named(symbol));
     if (auto* fn = llvm::dyn_cast<llvm::Function>(f.getCallee())) {
       fn->setDoesNotThrow();
       fn->setWillReturn();
@@ -288,23 +186,6 @@ class ModuleLowering {
     t_.sites.push_back(span);
     return static_cast<std::uint32_t>(t_.sites.size() - 1);
   }
-
-  // ---- which code may run on several threads (lower_parallel.inc) ----
-  /// Whether a `parallel for` body may run as chunks on worker threads (the rule is written
-  /// above the definition).
-  bool chunk_safe_loop(const ir::Function& fn, const ir::For& f);
-  /// Whether launching kernel `k` may run as chunks on worker threads.
-  bool chunk_safe_launch(ir::FnId k);
-  bool chunk_safe_fn(ir::FnId id, std::vector<char>& seen);
-  bool chunk_safe_block(const ir::Function& fn, const ir::Block& b, const std::vector<char>& own,
-                        std::vector<char>& seen);
-  bool chunk_safe_expr(const ir::Function& fn, ExprId e, const std::vector<char>& own,
-                       std::vector<char>& seen);
-  bool chunk_safe_type(Type t) const;
-  /// Whether binding `e` would retain an array that `own` does not mark as created here.
-  bool borrows_foreign(ExprId e, const std::vector<char>& own) const;
-  /// Whether a block holds a loop, a call or a launch (its iterations may be costly).
-  bool heavy(const ir::Block& b) const;
 
   const ir::Program& p_;
   llvm::Module& m_;
@@ -328,6 +209,7 @@ class ModuleLowering {
   std::vector<llvm::Function*> in_bounds_;
   std::vector<char> in_bounds_can_fail_;  // whether that copy can record an error
   std::uint32_t chunk_fns_ = 0;           // outlined chunk functions so far (for their names)
+  ChunkRule chunks_;  // which parallel loops and launches may run as chunks on worker threads
 };
 
 /// Lowers one function.
@@ -429,8 +311,7 @@ class FnLowering {
   void raise_message(Value* cond, std::uint32_t site, const char* message) {
     raise_if(cond, [&] {
       Value* text = b_.CreateGlobalStringPtr(message);
-      b_.CreateCall(ml_.rt("kestrel_rt_raise", ml_.void_, {ml_.ptr_, ml_.i32_, ml_.ptr_}),
-                    {ctx_, i32c(site), text});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise), {ctx_, i32c(site), text});
     });
   }
   /// The interrupt check at a loop back-edge or call (every 2^16 of them, like the VM).
@@ -442,8 +323,7 @@ class FnLowering {
     BasicBlock* ok = block("polled");
     b_.CreateCondBr(due, slow, ok, cold_);
     b_.SetInsertPoint(slow);
-    Value* stop = b_.CreateCall(ml_.rt("kestrel_rt_poll", ml_.i32_, {ml_.ptr_, ml_.i32_}),
-                                {ctx_, i32c(ml_.site(span))});
+    Value* stop = b_.CreateCall(ml_.rt(Abi::kestrel_rt_poll), {ctx_, i32c(ml_.site(span))});
     b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, ok);
     b_.SetInsertPoint(ok);
   }
@@ -456,8 +336,7 @@ class FnLowering {
     BasicBlock* ok = block("poll.next");
     b_.CreateCondBr(b_.CreateIsNull(limits), ok, check);
     b_.SetInsertPoint(check);
-    Value* stop = b_.CreateCall(ml_.rt("kestrel_rt_poll", ml_.i32_, {ml_.ptr_, ml_.i32_}),
-                                {ctx_, i32c(site)});
+    Value* stop = b_.CreateCall(ml_.rt(Abi::kestrel_rt_poll), {ctx_, i32c(site)});
     b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, ok, cold_);
     b_.SetInsertPoint(ok);
   }
@@ -466,7 +345,7 @@ class FnLowering {
 
   void retain(Value* p, bool table) {
     if (table) {
-      b_.CreateCall(ml_.rt("kestrel_rt_table_retain", ml_.void_, {ml_.ptr_}), {p});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_table_retain), {p});
       return;
     }
     Value* refs = field(p, kArrRefs);
@@ -474,7 +353,7 @@ class FnLowering {
   }
   void release(Value* p, bool table, bool maybe_null) {
     if (table) {
-      b_.CreateCall(ml_.rt("kestrel_rt_table_release", ml_.void_, {ml_.ptr_}), {p});
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_table_release), {p});
       return;
     }
     BasicBlock* done = block("released");
@@ -489,7 +368,7 @@ class FnLowering {
     BasicBlock* destroy = block("destroy");
     b_.CreateCondBr(b_.CreateICmpEQ(n, i64c(0)), destroy, done);
     b_.SetInsertPoint(destroy);
-    b_.CreateCall(ml_.rt("kestrel_rt_array_destroy", ml_.void_, {ml_.ptr_}), {p});
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_array_destroy), {p});
     b_.CreateBr(done);
     b_.SetInsertPoint(done);
   }
@@ -605,7 +484,7 @@ class FnLowering {
     return v;
   }
 
-  // ---- expressions (lower_expr.inc) ----
+  // ---- expressions (lower_expr.cpp, lower_call.cpp, lower_builtin.cpp) ----
   Val eval(ExprId id);
   Value* eval_scalar(ExprId id) { return eval(id).one(); }
   Val convert(Type to, ExprId operand, diag::Span span);
@@ -640,7 +519,7 @@ class FnLowering {
     check_failed();
     return owned(t, p);
   }
-  // ---- fusion (lower_fuse.inc) ----
+  // ---- fusion (lower_fuse.cpp) ----
   struct Leaf {
     Value* array;
     Value* data;
@@ -656,12 +535,11 @@ class FnLowering {
   };
   bool try_fused(Type t, const ir::BuiltinCall& c, diag::Span span, Val& out);
   bool try_fused_store(const ir::StoreView& st, diag::Span span);
-  bool pure_scalar(ExprId id) const;
   bool fusible(ExprId id, Fused& f) const;
   Value* fused_prologue(Fused& f, Value* extra_array);
   Value* fused_element(ExprId id, Fused& f, Value* i);
 
-  // ---- statements (lower_stmt.inc) ----
+  // ---- statements (lower_stmt.cpp) ----
   void stmts(const ir::Block& b);
   void stmt(ir::StmtId id);
   void assign_local(ir::LocalId l, ExprId value);
@@ -681,7 +559,7 @@ class FnLowering {
   /// run by the runtime, else serially (`chunk` given: one chunk of an outlined loop).
   void for_loop(const ir::For& f, diag::Span span, const ChunkBounds* chunk = nullptr);
 
-  // ---- outlining (lower_parallel.inc) ----
+  // ---- outlining (lower_parallel.cpp) ----
   /// What the parent stores in a chunk function's environment and the chunk reads back.
   struct ChunkPlan {
     std::vector<ir::LocalId> captured;  // outer locals the body reads, flat values first in env
@@ -717,11 +595,6 @@ class FnLowering {
                     const std::vector<Value*>& flat, const std::vector<Type>& flat_types,
                     Value* row_lo, Value* row_hi, std::uint32_t st, diag::Span span);
   void store_element(Value* ptr, Scalar s, ir::AssignOp op, Value* v);
-  bool has_loops(const ir::Block& b) const;
-  /// Whether the block draws random(…) numbers (Philox) outside inner loops.
-  bool draws_random(const ir::Block& b) const;
-  /// The 1-D array locals the block indexes as a[var] and never rebinds.
-  std::vector<std::uint32_t> indexed_by(const ir::Block& body, ir::LocalId var) const;
   bool proven(ExprId base, const std::vector<ExprId>& indices) const;
 
   struct Loop {
@@ -762,227 +635,5 @@ class FnLowering {
   bool in_chunk_ = false;  // lowering a chunk function: parallel loops inside run serially
 };
 
-#include "codegen/llvm/lower_expr.inc"
-#include "codegen/llvm/lower_fuse.inc"
-#include "codegen/llvm/lower_parallel.inc"
-#include "codegen/llvm/lower_stmt.inc"
-
-void FnLowering::run() {
-  cold_ = llvm::MDBuilder(c()).createBranchWeights(1, 1 << 20);
-  alloca_bb_ = block("entry");
-  BasicBlock* body = block("body");
-  unwind_bb_ = block("unwind");
-  exit_bb_ = block("exit");
-  b_.SetInsertPoint(alloca_bb_);
-  b_.CreateBr(body);
-  b_.SetInsertPoint(body);
-
-  auto arg = f_->arg_begin();
-  ctx_ = &*arg++;
-  ctx_->setName("ctx");
-  ret_types_ = ml_.flat(fn_.ret);
-  if (fn_.ret.is_tuple()) {
-    out_ = &*arg++;
-    out_->setName("out");
-  }
-  for (Type t : ret_types_) {
-    ret_slots_.push_back(
-        entry_alloca(ml_.type_of(t), llvm::Constant::getNullValue(ml_.type_of(t)), "ret"));
-  }
-  for (std::uint32_t i = 0; i < fn_.locals.size(); ++i) {
-    const ir::Local& l = fn_.locals[i];
-    std::vector<Type> ts = ml_.flat(l.type);
-    std::vector<llvm::AllocaInst*> slots;
-    for (Type t : ts) {
-      slots.push_back(entry_alloca(ml_.type_of(t), llvm::Constant::getNullValue(ml_.type_of(t)),
-                                   l.name.c_str()));
-    }
-    if (i < fn_.param_count) {
-      for (std::size_t k = 0; k < ts.size(); ++k) {
-        Value* a = &*arg++;
-        a->setName(l.name);
-        b_.CreateStore(a, slots[k]);
-      }
-    }
-    locals_.push_back(std::move(slots));
-    local_types_.push_back(std::move(ts));
-  }
-
-  // An array parameter the body never rebinds is borrowed for the whole call (the caller keeps
-  // it alive): no retain on entry, no release on exit. One it rebinds is owned like a local.
-  std::vector<char> rebound(fn_.locals.size(), 0);
-  assigned_locals(p_, fn_.body, rebound);
-  for (std::uint32_t i = 0; i < fn_.param_count; ++i) {
-    if (!rebound[i]) {
-      borrowed_.push_back(i);
-    }
-  }
-  last_stmt_span_ = fn_.span;
-  stmts(fn_.body);
-  if (!terminated()) {
-    b_.CreateBr(exit_bb_);
-  }
-
-  // unwind: release every live temporary, then leave through exit.
-  b_.SetInsertPoint(unwind_bb_);
-  for (const Temp& t : temps_) {
-    release(b_.CreateLoad(ml_.ptr_, t.slot, true), t.table, true);
-  }
-  b_.CreateBr(exit_bb_);
-
-  // Retain the parameters that are owned (decided above, after the entry block was begun).
-  {
-    llvm::IRBuilder<> eb(alloca_bb_, alloca_bb_->getTerminator()->getIterator());
-    auto arg_it = f_->arg_begin() + (fn_.ret.is_tuple() ? 2 : 1);
-    for (std::uint32_t i = 0; i < fn_.param_count; ++i) {
-      bool borrowed = std::find(borrowed_.begin(), borrowed_.end(), i) != borrowed_.end();
-      for (std::size_t k = 0; k < local_types_[i].size(); ++k) {
-        Type t = local_types_[i][k];
-        Value* a = &*arg_it++;
-        if (is_ref(t) && !borrowed) {
-          llvm::AllocaInst* owned = shadow(i, k);
-          eb.SetInsertPoint(alloca_bb_->getTerminator());
-          eb.CreateStore(a, owned, true);
-          if (t.is_table()) {
-            eb.CreateCall(ml_.rt("kestrel_rt_table_retain", ml_.void_, {ml_.ptr_}), {a});
-          } else {
-            Value* refs = eb.CreateConstInBoundsGEP1_64(ml_.i8_, a, kArrRefs);
-            llvm::LoadInst* n = eb.CreateLoad(ml_.i64_, refs);
-            n->setMetadata(llvm::LLVMContext::MD_tbaa, ml_.tbaa_header_);
-            eb.CreateStore(eb.CreateAdd(n, i64c(1)), refs)
-                ->setMetadata(llvm::LLVMContext::MD_tbaa, ml_.tbaa_header_);
-          }
-        }
-      }
-    }
-  }
-
-  // exit: release the locals (not borrowed parameters), return the result.
-  b_.SetInsertPoint(exit_bb_);
-  release_locals();
-  if (fn_.ret.is_tuple()) {
-    for (std::size_t k = 0; k < ret_slots_.size(); ++k) {
-      Value* v = b_.CreateLoad(ml_.type_of(ret_types_[k]), ret_slots_[k]);
-      Value* at = b_.CreateConstInBoundsGEP1_64(ml_.i64_, out_, k);
-      if (ret_types_[k].is_scalar() && ret_types_[k].scalar != Scalar::F64 &&
-          ret_types_[k].scalar != Scalar::F32 && ret_types_[k].scalar != Scalar::Str) {
-        v = ret_types_[k].scalar == Scalar::Bool ? b_.CreateZExt(v, ml_.i64_)
-                                                 : b_.CreateSExt(v, ml_.i64_);
-      }
-      b_.CreateStore(v, at);
-    }
-    b_.CreateRetVoid();
-  } else if (ret_types_.empty()) {
-    b_.CreateRetVoid();
-  } else {
-    b_.CreateRet(b_.CreateLoad(ml_.type_of(ret_types_[0]), ret_slots_[0]));
-  }
-}
-
-/// The slot wrapper of a function: void entry(ctx, int64_t* args, int64_t* out), for call().
-void lower_entry(ModuleLowering& ml, ir::FnId id, FnSig& sig) {
-  llvm::Function* target = ml.fns_[id.v];
-  auto* ft = llvm::FunctionType::get(ml.void_, {ml.ptr_, ml.ptr_, ml.ptr_}, false);
-  auto* f = llvm::Function::Create(ft, llvm::Function::ExternalLinkage, sig.entry, ml.m_);
-  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ml.c_, "entry", f));
-  Value* ctx = f->getArg(0);
-  Value* args = f->getArg(1);
-  Value* out = f->getArg(2);
-  std::vector<Value*> call_args{ctx};
-  bool tuple = sig.ret.is_tuple();
-  if (tuple) {
-    call_args.push_back(out);
-  }
-  for (std::size_t k = 0; k < sig.flat_params.size(); ++k) {
-    Type t = sig.flat_params[k];
-    Value* at = b.CreateConstInBoundsGEP1_64(ml.i64_, args, k);
-    llvm::Type* lt = ml.type_of(t);
-    Value* v;
-    if (t.is_scalar() && (t.scalar == Scalar::Bool || t.scalar == Scalar::I32)) {
-      Value* w = b.CreateLoad(ml.i64_, at);
-      v = t.scalar == Scalar::Bool ? b.CreateICmpNE(w, llvm::ConstantInt::get(ml.i64_, 0))
-                                   : b.CreateTrunc(w, ml.i32_);
-    } else {
-      v = b.CreateLoad(lt, at);
-    }
-    call_args.push_back(v);
-  }
-  Value* r = b.CreateCall(target, call_args);
-  if (!tuple && !sig.flat_ret.empty()) {
-    Type t = sig.flat_ret[0];
-    if (t.is_scalar() && (t.scalar == Scalar::Bool || t.scalar == Scalar::I32)) {
-      r = t.scalar == Scalar::Bool ? b.CreateZExt(r, ml.i64_) : b.CreateSExt(r, ml.i64_);
-    }
-    b.CreateStore(r, out);
-  }
-  b.CreateRetVoid();
-}
-
-void ModuleLowering::run() {
-  t_.sigs.resize(p_.functions.size());
-  for (std::uint32_t f = 0; f < p_.functions.size(); ++f) {
-    const ir::Function& fn = p_.functions[f];
-    FnSig& sig = t_.sigs[f];
-    sig.name = fn.name;
-    sig.symbol = symbol_of(fn.name, f);
-    sig.entry = "kestrel.entry." + std::to_string(f);
-    sig.ret = fn.ret;
-    flat(fn.ret, sig.flat_ret);
-    std::vector<llvm::Type*> params{ptr_};
-    if (fn.ret.is_tuple()) {
-      params.push_back(ptr_);
-    }
-    for (std::uint32_t i = 0; i < fn.param_count; ++i) {
-      sig.params.push_back(fn.locals[i].type);
-      for (Type t : flat(fn.locals[i].type)) {
-        sig.flat_params.push_back(t);
-        params.push_back(type_of(t));
-      }
-    }
-    llvm::Type* ret = fn.ret.is_tuple() || sig.flat_ret.empty() ? void_ : type_of(sig.flat_ret[0]);
-    auto* ft = llvm::FunctionType::get(ret, params, false);
-    llvm::Function* lf =
-        llvm::Function::Create(ft, llvm::Function::ExternalLinkage, sig.symbol, m_);
-    std::size_t k = fn.ret.is_tuple() ? 2 : 1;
-    for (Type t : sig.flat_params) {
-      if (t.is_scalar() && t.scalar == Scalar::Bool) {
-        lf->addParamAttr(static_cast<unsigned>(k), llvm::Attribute::ZExt);
-      }
-      ++k;
-    }
-    if (ret == i1_) {
-      lf->addRetAttr(llvm::Attribute::ZExt);
-    }
-    fns_.push_back(lf);
-    llvm::Function* copy = nullptr;
-    if (fn.is_kernel && !fn.unchecked && kernel_indexes_by_grid(p_, fn)) {
-      copy =
-          llvm::Function::Create(ft, llvm::Function::InternalLinkage, sig.symbol + ".inbounds", m_);
-      copy->copyAttributesFrom(lf);
-      copy->setLinkage(llvm::Function::InternalLinkage);
-      copy->setDSOLocal(true);
-    }
-    in_bounds_.push_back(copy);
-  }
-  // The kernels' in-bounds copies first: a launch needs to know whether its copy can fail.
-  in_bounds_can_fail_.assign(p_.functions.size(), 1);
-  for (std::uint32_t f = 0; f < p_.functions.size(); ++f) {
-    if (in_bounds_[f] != nullptr) {
-      FnLowering copy(*this, ir::FnId{f}, true);
-      copy.run();
-      in_bounds_can_fail_[f] = copy.can_fail() ? 1 : 0;
-    }
-  }
-  for (std::uint32_t f = 0; f < p_.functions.size(); ++f) {
-    FnLowering(*this, ir::FnId{f}).run();
-    lower_entry(*this, ir::FnId{f}, t_.sigs[f]);
-  }
-}
-
-}  // namespace
-
-void lower_program(const ir::Program& program, llvm::Module& module, LoweredTables& tables) {
-  ModuleLowering(program, module, tables).run();
-}
-
+}  // namespace lower
 }  // namespace kestrel::jit

@@ -1,0 +1,86 @@
+#pragma once
+// Questions the LLVM lowering asks about the typed IR that need no IRBuilder: which locals a block
+// rebinds, reads or declares, whether a kernel indexes only by its grid, the runtime operator of
+// an IR operator. Each is unit-tested on its own (tests/llvm/ir_queries_test.cpp).
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "dsl/ir/ir.hpp"
+#include "runtime/elementwise.hpp"
+
+namespace kestrel::jit {
+
+/// A visitor's arm for the IR node kinds Ts, each handled by `f()`: the kinds a visitor treats
+/// alike are named (no catch-all `[&](const auto&)`), so a kind added to the IR fails the build
+/// wherever it is not handled. Use inside ir::overloaded{…}: kinds<ir::Break, ir::Continue>(f).
+template <class... Ts, class F>
+auto kinds(F f) {
+  return ir::overloaded{[f](const Ts&) { return f(); }...};
+}
+
+/// T is one of Ts: the constraint of a visitor's lambda that handles several IR node kinds alike,
+/// [&]<class T>(const T&) requires OneOf<T, ir::Break, ir::Continue> {…}, which names each kind
+/// (no catch-all), so a node kind added to the IR fails the build wherever it is not handled.
+template <class T, class... Ts>
+concept OneOf = (std::is_same_v<T, Ts> || ...);
+
+/// Marks in `out` (indexed by LocalId) every local that an Assign in `b` rebinds, nested blocks
+/// included.
+void assigned_locals(const ir::Program& p, const ir::Block& b, std::vector<char>& out);
+
+/// Whether every element access in kernel `k` is `P[index(0)]` / `P[index(0), index(1)]` with P
+/// an array parameter the kernel never rebinds (index(d) directly or through a `let`), so a
+/// launch whose grid fits every array argument can run it without bounds checks.
+bool kernel_indexes_by_grid(const ir::Program& p, const ir::Function& k);
+
+/// Marks the locals a block reads (LocalRef, Assign targets) in `used` and those it declares
+/// (let, loop variables) in `declared`, nested blocks included.
+void locals_of(const ir::Program& p, const ir::Block& b, std::vector<char>& used,
+               std::vector<char>& declared);
+
+/// The runtime's elementwise operator (rt::BinOp) for an IR binary operator; And and Or, which
+/// have none, give Add.
+rt::BinOp rt_binop(ir::BinaryOp op);
+
+/// Whether `id` is a scalar (not str) expression of constants, locals, conversions, negation and
+/// + - * (and / for floats): what a fused loop may hoist and evaluate once.
+bool pure_scalar(const ir::Program& p, ir::ExprId id);
+
+/// Whether the block holds a for or while loop (nested in ifs included).
+bool has_loops(const ir::Program& p, const ir::Block& b);
+
+/// Whether the block draws random(…) numbers (Philox) outside inner loops.
+bool draws_random(const ir::Program& p, const ir::Block& b);
+
+/// The 1-D array locals of `fn` that `body` indexes as a[var] and neither declares nor rebinds
+/// (a loop's block bounds check covers them), in order of first appearance.
+std::vector<std::uint32_t> indexed_by(const ir::Program& p, const ir::Function& fn,
+                                      const ir::Block& body, ir::LocalId var);
+
+/// The serial-loop rule (written out in ir_queries.cpp): whether a `parallel for` body or a
+/// kernel, with everything it calls or launches, may run as chunks on worker threads.
+class ChunkRule {
+ public:
+  explicit ChunkRule(const ir::Program& p) : p_(p) {}
+  /// Whether the body of parallel loop `f` in function `fn` may run as chunks.
+  bool chunk_safe_loop(const ir::Function& fn, const ir::For& f) const;
+  /// Whether launching kernel `k` may run as chunks.
+  bool chunk_safe_launch(ir::FnId k) const;
+  /// Whether a block holds a loop, a call or a launch (its iterations may be costly).
+  bool heavy(const ir::Block& b) const;
+
+ private:
+  bool chunk_safe_fn(ir::FnId id, std::vector<char>& seen) const;
+  bool chunk_safe_block(const ir::Function& fn, const ir::Block& b, const std::vector<char>& own,
+                        std::vector<char>& seen) const;
+  bool chunk_safe_expr(const ir::Function& fn, ir::ExprId e, const std::vector<char>& own,
+                       std::vector<char>& seen) const;
+  bool chunk_safe_type(ir::Type t) const;
+  /// Whether binding `e` would retain an array that `own` does not mark as created here.
+  bool borrows_foreign(ir::ExprId e, const std::vector<char>& own) const;
+
+  const ir::Program& p_;
+};
+
+}  // namespace kestrel::jit

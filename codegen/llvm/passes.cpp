@@ -1,0 +1,176 @@
+// The module passes of the JIT (passes.hpp).
+#include "codegen/llvm/passes.hpp"
+
+#include <llvm/Analysis/LoopInfo.h>
+#include <llvm/IR/Dominators.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/PassTimingInfo.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/Utils/LoopUtils.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <unordered_set>
+
+namespace kestrel::jit::passes {
+
+namespace {
+llvm::OptimizationLevel level_of(unsigned opt) {
+  switch (opt) {
+    case 0:
+      return llvm::OptimizationLevel::O0;
+    case 1:
+      return llvm::OptimizationLevel::O1;
+    case 3:
+      return llvm::OptimizationLevel::O3;
+    default:
+      return llvm::OptimizationLevel::O2;
+  }
+}
+
+}  // namespace
+
+/// KESTREL_JIT_TIMES=1 prints the time of each phase of compile() on stderr; =passes also each
+/// LLVM pass's (optimisation and code generation), as `-time-passes` does.
+bool times_enabled() {
+  static const bool kOn = std::getenv("KESTREL_JIT_TIMES") != nullptr;
+  return kOn;
+}
+bool pass_times_enabled() {
+  static const bool kOn = [] {
+    const char* v = std::getenv("KESTREL_JIT_TIMES");
+    return v != nullptr && std::strcmp(v, "passes") == 0;
+  }();
+  return kOn;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+/// Runs the new pass manager's default pipeline on `m` for `tm`.
+void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions pto;
+  pto.LoopVectorization = opt >= 2;
+  pto.SLPVectorization = opt >= 2;
+  llvm::PassInstrumentationCallbacks pic;
+  std::optional<llvm::TimePassesHandler> timer;
+  if (pass_times_enabled()) {
+    timer.emplace(true);
+    timer->registerCallbacks(pic);
+  }
+  llvm::PassBuilder pb(&tm, pto, std::nullopt, &pic);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager mpm = opt == 0 ? pb.buildO0DefaultPipeline(llvm::OptimizationLevel::O0)
+                                         : pb.buildPerModuleDefaultPipeline(level_of(opt));
+  mpm.run(m, mam);
+}
+
+/// Deletes the body of every function that no function reachable from `roots` refers to, so
+/// that neither the optimiser nor the code generator spends time on it. References are followed
+/// through calls, function pointers (a parallel loop's body handed to the runtime) and the
+/// initializers of globals.
+void keep_reachable(llvm::Module& m, const std::vector<llvm::Function*>& roots) {
+  std::unordered_set<const llvm::Value*> seen;
+  std::vector<const llvm::Value*> work;
+  auto visit = [&](const llvm::Value* v) {
+    const auto* c = llvm::dyn_cast<llvm::Constant>(v);  // functions and globals are constants
+    if (c != nullptr && (llvm::isa<llvm::GlobalValue>(c) || c->getNumOperands() > 0) &&
+        seen.insert(v).second) {
+      work.push_back(v);
+    }
+  };
+  for (llvm::Function* f : roots) {
+    visit(f);
+  }
+  while (!work.empty()) {
+    const llvm::Value* v = work.back();
+    work.pop_back();
+    if (const auto* f = llvm::dyn_cast<llvm::Function>(v)) {
+      for (const llvm::BasicBlock& bb : *f) {
+        for (const llvm::Instruction& i : bb) {
+          for (const llvm::Value* op : i.operands()) {
+            visit(op);
+          }
+        }
+      }
+    } else if (const auto* g = llvm::dyn_cast<llvm::GlobalVariable>(v)) {
+      if (g->hasInitializer()) {
+        visit(g->getInitializer());
+      }
+    } else if (!llvm::isa<llvm::GlobalValue>(v)) {
+      for (const llvm::Value* op : llvm::cast<llvm::Constant>(v)->operands()) {
+        visit(op);
+      }
+    }
+  }
+  for (llvm::Function& f : m) {
+    if (!f.isDeclaration() && seen.count(&f) == 0) {
+      f.deleteBody();  // now an external declaration nothing refers to
+    }
+  }
+}
+
+/// Innermost loops of at least this many instructions, as lowered, get their tail folded.
+constexpr unsigned kFoldTailFrom = 120;
+
+/// Asks the loop vectoriser to fold the remainder of each large innermost loop into the vector
+/// loop (masked lanes) instead of a scalar copy of the body after it. Such a body is mostly
+/// arithmetic (a Philox draw is ~60 instructions), so the scalar copy costs nearly as much to
+/// optimise and compile as the vector loop while running only the last few iterations, and the
+/// masks cost little beside the body: for Monte Carlo pi this cuts compile time by about a
+/// third at the same run speed. Small loops (an elementwise kernel) keep the scalar remainder:
+/// it is cheap to compile, and masked loads would slow their vector loop.
+void fold_large_loop_tails(llvm::Module& m) {
+  for (llvm::Function& f : m) {
+    if (f.isDeclaration()) {
+      continue;
+    }
+    llvm::DominatorTree dt(f);
+    llvm::LoopInfo loops(dt);
+    for (llvm::Loop* loop : loops.getLoopsInPreorder()) {
+      if (!loop->isInnermost()) {
+        continue;
+      }
+      unsigned size = 0;
+      for (const llvm::BasicBlock* bb : loop->blocks()) {
+        size += static_cast<unsigned>(bb->size());
+      }
+      if (times_enabled()) {
+        std::fprintf(stderr, "jit: %s: loop of %u instructions%s\n", f.getName().str().c_str(),
+                     size, size >= kFoldTailFrom ? ", tail folded" : "");
+      }
+      if (size >= kFoldTailFrom) {
+        llvm::addStringMetadataToLoop(loop, "llvm.loop.vectorize.predicate.enable", 1);
+      }
+    }
+  }
+}
+
+std::string print(const llvm::Module& m) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  m.print(os, nullptr);
+  return s;
+}
+
+std::string print(const llvm::Function& f) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  f.print(os);
+  return s;
+}
+
+}  // namespace kestrel::jit::passes
