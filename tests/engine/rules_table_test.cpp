@@ -310,14 +310,40 @@ std::optional<std::string> exponent_error(I, I n) {
   return std::nullopt;
 }
 
+/// The cases every number type has: + - * neg min max clip, and the comparisons (as i64).
+template <class T>
+void number_cases(std::vector<Case<T, T>>& same, std::vector<Case<T, int64_t>>& tests) {
+  std::string t = kName<T>;
+  same.push_back({"add_" + t, "a + b", [](T a, T b) { return rt::num_add(a, b); }});
+  same.push_back({"sub_" + t, "a - b", [](T a, T b) { return rt::num_sub(a, b); }});
+  same.push_back({"mul_" + t, "a * b", [](T a, T b) { return rt::num_mul(a, b); }});
+  same.push_back({"neg_" + t, "-a", [](T a, T) { return rt::num_neg(a); }});
+  same.push_back({"min_" + t, "min(a, b)", [](T a, T b) { return rt::min_value(a, b); }});
+  same.push_back({"max_" + t, "max(a, b)", [](T a, T b) { return rt::max_value(a, b); }});
+  same.push_back({"clip_" + t, "clip(a, b, b + b)",
+                  [](T a, T b) { return rt::min_value(rt::max_value(a, b), rt::num_add(b, b)); }});
+  struct Comparison {
+    const char* op;
+    const char* name;
+    bool (*rule)(T, T);
+  };
+  const Comparison comparisons[] = {
+      {"==", "eq", [](T a, T b) { return a == b; }}, {"!=", "ne", [](T a, T b) { return a != b; }},
+      {"<", "lt", [](T a, T b) { return a < b; }},   {"<=", "le", [](T a, T b) { return a <= b; }},
+      {">", "gt", [](T a, T b) { return a > b; }},   {">=", "ge", [](T a, T b) { return a >= b; }},
+  };
+  for (const Comparison& c : comparisons) {
+    tests.push_back({std::string(c.name) + "_" + t, std::string("i64(a ") + c.op + " b)",
+                     [r = c.rule](T a, T b) { return rt::convert_scalar<int64_t>(r(a, b)); }});
+  }
+}
+
 /// The cases of an integer type.
 template <class I>
 void int_cases(std::vector<Case<I, I>>& same, std::vector<Case<I, int64_t>>& tests,
                std::vector<Case<I, double>>& real) {
   std::string t = kName<I>;
-  same.push_back({"add_" + t, "a + b", [](I a, I b) { return rt::num_add(a, b); }});
-  same.push_back({"sub_" + t, "a - b", [](I a, I b) { return rt::num_sub(a, b); }});
-  same.push_back({"mul_" + t, "a * b", [](I a, I b) { return rt::num_mul(a, b); }});
+  number_cases(same, tests);
   same.push_back({"floordiv_" + t, "a // b", [](I a, I b) { return rt::floordiv_nonzero(a, b); },
                   division_error<I>});
   same.push_back(
@@ -332,72 +358,26 @@ void int_cases(std::vector<Case<I, I>>& same, std::vector<Case<I, int64_t>>& tes
   same.push_back({"bor_" + t, "a | b", [](I a, I b) { return static_cast<I>(a | b); }});
   same.push_back({"bxor_" + t, "a ^ b", [](I a, I b) { return static_cast<I>(a ^ b); }});
   same.push_back({"bnot_" + t, "~a", [](I a, I) { return static_cast<I>(~a); }});
-  same.push_back({"neg_" + t, "-a", [](I a, I) { return rt::num_neg(a); }});
   same.push_back({"abs_" + t, "abs(a)", [](I a, I) { return rt::num_abs(a); }});
-  same.push_back({"min_" + t, "min(a, b)", [](I a, I b) { return rt::min_value(a, b); }});
-  same.push_back({"max_" + t, "max(a, b)", [](I a, I b) { return rt::max_value(a, b); }});
-  same.push_back({"clip_" + t, "clip(a, b, b + b)",
-                  [](I a, I b) { return rt::min_value(rt::max_value(a, b), rt::num_add(b, b)); }});
   real.push_back({"div_" + t, "a / b", [](I a, I b) {
                     return rt::convert_scalar<double>(a) / rt::convert_scalar<double>(b);
                   }});
-  for (auto [op, name] : {std::pair{"==", "eq"},
-                          {"!=", "ne"},
-                          {"<", "lt"},
-                          {"<=", "le"},
-                          {">", "gt"},
-                          {">=", "ge"}}) {
-    std::string o = op;
-    tests.push_back({std::string(name) + "_" + t, "i64(a " + o + " b)", [o](I a, I b) {
-                       bool r = o == "=="   ? a == b
-                                : o == "!=" ? a != b
-                                : o == "<"  ? a < b
-                                : o == "<=" ? a <= b
-                                : o == ">"  ? a > b
-                                            : a >= b;
-                       return rt::convert_scalar<int64_t>(r);
-                     }});
-  }
 }
 
 /// The cases of a float type.
 template <class F>
 void float_cases(std::vector<Case<F, F>>& same, std::vector<Case<F, int64_t>>& tests) {
   std::string t = kName<F>;
-  same.push_back({"add_" + t, "a + b", [](F a, F b) { return rt::num_add(a, b); }});
-  same.push_back({"sub_" + t, "a - b", [](F a, F b) { return rt::num_sub(a, b); }});
-  same.push_back({"mul_" + t, "a * b", [](F a, F b) { return rt::num_mul(a, b); }});
+  number_cases(same, tests);
   same.push_back({"div_" + t, "a / b", [](F a, F b) { return static_cast<F>(a / b); }});
   same.push_back({"floordiv_" + t, "a // b", [](F a, F b) { return rt::floordiv_float(a, b); }});
   same.push_back({"mod_" + t, "a % b", [](F a, F b) { return rt::mod_float(a, b); }});
   same.push_back({"pow_" + t, "a ** b", [](F a, F b) { return rt::fpow(a, b); }});
-  same.push_back({"neg_" + t, "-a", [](F a, F) { return rt::num_neg(a); }});
-  same.push_back({"min_" + t, "min(a, b)", [](F a, F b) { return rt::min_value(a, b); }});
-  same.push_back({"max_" + t, "max(a, b)", [](F a, F b) { return rt::max_value(a, b); }});
-  same.push_back({"clip_" + t, "clip(a, b, b + b)",
-                  [](F a, F b) { return rt::min_value(rt::max_value(a, b), rt::num_add(b, b)); }});
   const char* fns[] = {"exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "floor"};
   for (int f = 0; f < 9; ++f) {
     auto fn = static_cast<rt::MathFn>(f);
     same.push_back({std::string(fns[f]) + "_" + t, std::string(fns[f]) + "(a)",
                     [fn](F a, F) { return rt::math_fn(fn, a); }});
-  }
-  for (auto [op, name] : {std::pair{"==", "eq"},
-                          {"!=", "ne"},
-                          {"<", "lt"},
-                          {"<=", "le"},
-                          {">", "gt"},
-                          {">=", "ge"}}) {
-    std::string o = op;
-    tests.push_back({std::string(name) + "_" + t, "i64(a " + o + " b)", [o](F a, F b) {
-                       bool r = o == "=="   ? a == b
-                                : o == "!=" ? a != b
-                                : o == "<"  ? a < b
-                                : o == "<=" ? a <= b
-                                : o == ">"  ? a > b
-                                            : a >= b;
-                       return rt::convert_scalar<int64_t>(r);
-                     }});
   }
 }
 
