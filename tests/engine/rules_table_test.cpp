@@ -27,6 +27,7 @@
 
 #include "kestrel/kestrel.hpp"
 #include "runtime/rules/arith.hpp"
+#include "runtime/rules/bounds.hpp"
 #include "runtime/rules/combine.hpp"
 #include "runtime/rules/math.hpp"
 #include "runtime/rules/messages.hpp"
@@ -558,9 +559,9 @@ void check_reductions(kestrel::Module& m, const char* mode) {
   }
 }
 
-class RulesReductions : public ::testing::TestWithParam<kestrel::Mode> {};
+class RulesPrograms : public ::testing::TestWithParam<kestrel::Mode> {};
 
-TEST_P(RulesReductions, ParallelReductionsFollowTheCombineRules) {
+TEST_P(RulesPrograms, ParallelReductionsFollowTheCombineRules) {
   kestrel::EngineOptions options;
   options.mode = GetParam();
   kestrel::Engine engine(options);
@@ -595,7 +596,58 @@ fn stream(s: i64, n: i64) -> f64[:] {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, RulesReductions,
+// The bounds rule: x[i] reads when index_in_bounds(i, len(x)) and otherwise raises
+// index_message's text, for a read, a write and a 2-D read.
+TEST_P(RulesPrograms, IndexingFollowsTheBoundsRule) {
+  kestrel::EngineOptions options;
+  options.mode = GetParam();
+  kestrel::Engine engine(options);
+  kestrel::Module m = engine.load_source("rules_bounds.kst", R"(
+fn get(x: i64[:], i: i64) -> i64 {
+    return x[i]
+}
+fn put(x: i64[:], i: i64) -> i64 {
+    x[i] = 7
+    return x[0]
+}
+fn get2(x: i64[:,:], i: i64, j: i64) -> i64 {
+    return x[i, j]
+}
+)");
+  const char* mode = GetParam() == kestrel::Mode::Jit ? "jit" : "interp";
+  std::vector<int64_t> v = {10, 11, 12, 13, 14};
+  std::vector<int64_t> grid(12);
+  auto get = m.function<int64_t(kestrel::ArrayView<int64_t>, int64_t)>("get");
+  auto put = m.function<int64_t(kestrel::ArrayView<int64_t>, int64_t)>("put");
+  auto get2 = m.function<int64_t(kestrel::MatrixView<int64_t>, int64_t, int64_t)>("get2");
+  const int64_t indices[] = {std::numeric_limits<int64_t>::min(), -1, 0, 1, 2, 3, 4, 5, 6,
+                             std::numeric_limits<int64_t>::max()};
+  for (int64_t i : indices) {
+    for (int form = 0; form < 3; ++form) {
+      int64_t size = form == 2 ? 3 : 5;
+      int64_t j = rt::wrap_add(i, int64_t{2});  // the column of the 2-D read
+      std::optional<std::string> want;
+      if (!rt::index_in_bounds(i, size)) {
+        want = rt::index_message(i, 0, size);
+      } else if (form == 2 && !rt::index_in_bounds(j, 4)) {
+        want = rt::index_message(j, 1, 4);
+      }
+      try {
+        int64_t got = form == 0   ? get(v, i)
+                      : form == 1 ? put(v, i)
+                                  : get2(kestrel::MatrixView<int64_t>(grid.data(), 3, 4), i, j);
+        EXPECT_FALSE(want) << mode << " form " << form << " index " << i << " gave " << got
+                           << ", the rule raises '" << *want << "'";
+      } catch (const kestrel::Error& e) {
+        ASSERT_TRUE(want) << mode << " form " << form << " index " << i << " raised " << e.what();
+        EXPECT_NE(std::string(e.what()).find(*want), std::string::npos)
+            << mode << " raised '" << e.what() << "', not '" << *want << "'";
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, RulesPrograms,
                          ::testing::Values(kestrel::Mode::Interp, kestrel::Mode::Jit));
 
 INSTANTIATE_TEST_SUITE_P(Modes, RulesTable,
