@@ -469,11 +469,12 @@ double kestrel_rt_partials_tree(KestrelContext* ctx, std::int32_t slot, std::uin
   auto& all = ctx->host->partials;
   std::vector<double> parts = std::move(all[static_cast<std::size_t>(slot)]);
   all.resize(static_cast<std::size_t>(slot));
+  auto add = [](auto a, auto b) { return rt::combine_values(rt::CombineOp::Add, a, b); };
   if (is_f32 != 0) {
     std::vector<float> v(parts.begin(), parts.end());
-    return rt::combine_tree<float>(v, 0.0f, [](float a, float b) { return a + b; });
+    return rt::combine_tree<float>(v, 0.0f, add);
   }
-  return rt::combine_tree<double>(parts, 0.0, [](double a, double b) { return a + b; });
+  return rt::combine_tree<double>(parts, 0.0, add);
 }
 
 rt::Table* kestrel_rt_read_csv(KestrelContext* ctx, std::uint32_t site, const std::string* path) {

@@ -2,7 +2,8 @@
 // model). With GCC and Clang the loop threads its dispatch through a table of label addresses
 // (computed goto); elsewhere it is a plain switch. Calls do not recurse in C++: a CALL pushes a
 // CallInfo and switches to the callee's code, so recursion depth is bounded by a counter and a
-// runaway recursion is a runtime error, not a crash.
+// runaway recursion is a runtime error, not a crash. The scalar instructions are one line each
+// in vm_scalar.hpp, calling the rules every backend shares (runtime/rules/).
 #include <cstdio>
 #include <cstring>
 #include <memory>
