@@ -89,18 +89,25 @@ KESTREL_HD constexpr hd::u64 bits53(hd::u32 hi, hd::u32 lo) {
 inline constexpr double kTwoPow53Inv = 1.0 / 9007199254740992.0;  // 2^-53
 inline constexpr double kTwoPi = 6.283185307179586;
 
-/// random(key, counter): uniform in [0, 1).
-KESTREL_HD constexpr double random(hd::i64 key, hd::i64 counter) {
-  PhiloxCounter x = philox_block(key, counter, 0);
+/// The uniform draw of a block: its first two words' 53 bits times 2^-53, in [0, 1).
+KESTREL_HD constexpr double uniform_of(const PhiloxCounter& x) {
   return static_cast<double>(bits53(x[0], x[1])) * kTwoPow53Inv;
 }
-
-/// randn(key, counter): standard normal (Box-Muller on one Philox block).
-KESTREL_HD inline double randn(hd::i64 key, hd::i64 counter) {
-  PhiloxCounter x = philox_block(key, counter, 1);
+/// The normal draw of a block: Box-Muller's first output, with u1 in (0, 1] from words 0 and 1
+/// and u2 in [0, 1) from words 2 and 3.
+KESTREL_HD inline double normal_of(const PhiloxCounter& x) {
   double u1 = static_cast<double>(bits53(x[0], x[1]) + 1) * kTwoPow53Inv;
   double u2 = static_cast<double>(bits53(x[2], x[3])) * kTwoPow53Inv;
   return hd::sqrt(-2.0 * hd::log(u1)) * hd::cos(kTwoPi * u2);
+}
+
+/// random(key, counter): uniform in [0, 1).
+KESTREL_HD constexpr double random(hd::i64 key, hd::i64 counter) {
+  return uniform_of(philox_block(key, counter, 0));
+}
+/// randn(key, counter): standard normal.
+KESTREL_HD inline double randn(hd::i64 key, hd::i64 counter) {
+  return normal_of(philox_block(key, counter, 1));
 }
 
 /// The seeded stream behind seed(s), random() and randn().
