@@ -20,9 +20,10 @@
 #include "runtime/linalg.hpp"
 #include "runtime/npy.hpp"
 #include "runtime/parallel.hpp"
-#include "runtime/philox.hpp"
 #include "runtime/random.hpp"
 #include "runtime/reduce.hpp"
+#include "runtime/rules/messages.hpp"
+#include "runtime/rules/philox.hpp"
 
 namespace rt = kestrel::rt;
 
@@ -195,15 +196,15 @@ double kestrel_rt_floordiv_f64(double a, double b) { return rt::floordiv_float(a
 float kestrel_rt_floordiv_f32(float a, float b) { return rt::floordiv_float(a, b); }
 double kestrel_rt_mod_f64(double a, double b) { return rt::mod_float(a, b); }
 float kestrel_rt_mod_f32(float a, float b) { return rt::mod_float(a, b); }
-double kestrel_rt_log_f64(double x) { return std::log(x); }
-double kestrel_rt_sin_f64(double x) { return std::sin(x); }
-double kestrel_rt_cos_f64(double x) { return std::cos(x); }
-double kestrel_rt_tanh_f64(double x) { return std::tanh(x); }
+double kestrel_rt_log_f64(double x) { return rt::math_fn<rt::MathFn::Log>(x); }
+double kestrel_rt_sin_f64(double x) { return rt::math_fn<rt::MathFn::Sin>(x); }
+double kestrel_rt_cos_f64(double x) { return rt::math_fn<rt::MathFn::Cos>(x); }
+double kestrel_rt_tanh_f64(double x) { return rt::math_fn<rt::MathFn::Tanh>(x); }
 double kestrel_rt_pow_f64(double x, double y) { return rt::fpow(x, y); }
-float kestrel_rt_log_f32(float x) { return std::log(x); }
-float kestrel_rt_sin_f32(float x) { return std::sin(x); }
-float kestrel_rt_cos_f32(float x) { return std::cos(x); }
-float kestrel_rt_tanh_f32(float x) { return std::tanh(x); }
+float kestrel_rt_log_f32(float x) { return rt::math_fn<rt::MathFn::Log>(x); }
+float kestrel_rt_sin_f32(float x) { return rt::math_fn<rt::MathFn::Sin>(x); }
+float kestrel_rt_cos_f32(float x) { return rt::math_fn<rt::MathFn::Cos>(x); }
+float kestrel_rt_tanh_f32(float x) { return rt::math_fn<rt::MathFn::Tanh>(x); }
 float kestrel_rt_pow_f32(float x, float y) { return rt::fpow(x, y); }
 double kestrel_rt_randn(std::int64_t key, std::int64_t counter) { return rt::randn(key, counter); }
 
@@ -411,11 +412,8 @@ std::int64_t kestrel_rt_matmul_vv(KestrelContext* ctx, std::uint32_t site, const
 
 std::int64_t kestrel_rt_shape(KestrelContext* ctx, std::uint32_t site, const rt::Array* a,
                               std::int64_t axis) {
-  if (axis < 0 || axis >= a->rank) {
-    record(ctx, site,
-           "axis " + std::to_string(static_cast<int>(axis)) +
-               " is out of bounds for an array of rank " + std::to_string(a->rank),
-           false);
+  if (!rt::axis_in_bounds(axis, a->rank)) {
+    record(ctx, site, rt::axis_message(static_cast<int>(axis), a->rank), false);
     return 0;
   }
   return a->shape[axis];
@@ -451,18 +449,9 @@ double kestrel_rt_partials_end(KestrelContext* ctx, std::int32_t slot, std::uint
   if (parts.empty()) {
     return saved;
   }
-  // The same combine as the interpreter's PFOR_END (reduce.hpp's tree), in the variable's type.
-  auto combine = [op](auto a, auto b) -> decltype(a) {
-    switch (op) {
-      case 0:
-        return a + b;
-      case 1:
-        return a * b;
-      case 2:
-        return rt::min_value(a, b);
-      default:
-        return rt::max_value(a, b);
-    }
+  // The same combine as the interpreter's PFOR_END (rules/combine.hpp), in the variable's type.
+  auto combine = [op](auto a, auto b) {
+    return rt::combine_values(static_cast<rt::CombineOp>(op), a, b);
   };
   if (is_f32 != 0) {
     std::vector<float> v;
@@ -480,11 +469,12 @@ double kestrel_rt_partials_tree(KestrelContext* ctx, std::int32_t slot, std::uin
   auto& all = ctx->host->partials;
   std::vector<double> parts = std::move(all[static_cast<std::size_t>(slot)]);
   all.resize(static_cast<std::size_t>(slot));
+  auto add = [](auto a, auto b) { return rt::combine_values(rt::CombineOp::Add, a, b); };
   if (is_f32 != 0) {
     std::vector<float> v(parts.begin(), parts.end());
-    return rt::combine_tree<float>(v, 0.0f, [](float a, float b) { return a + b; });
+    return rt::combine_tree<float>(v, 0.0f, add);
   }
-  return rt::combine_tree<double>(parts, 0.0, [](double a, double b) { return a + b; });
+  return rt::combine_tree<double>(parts, 0.0, add);
 }
 
 rt::Table* kestrel_rt_read_csv(KestrelContext* ctx, std::uint32_t site, const std::string* path) {

@@ -14,6 +14,7 @@
 #include "runtime/elem_dispatch.hpp"
 #include "runtime/elementwise.hpp"
 #include "runtime/limits.hpp"
+#include "runtime/rules/messages.hpp"
 
 namespace kestrel::rt {
 
@@ -541,8 +542,7 @@ ArrayRef wrap(void* data, Shape shape, Elem elem, void (*on_release)(void*), voi
 }
 
 void raise_index(std::int64_t index, int axis, std::int64_t size) {
-  raise("index " + std::to_string(index) + " is out of bounds for axis " + std::to_string(axis) +
-        " with size " + std::to_string(size));
+  raise(index_message(index, axis, size));
 }
 
 ArrayRef slice(const Array& a, std::span<const SliceArg> dims) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "runtime/error.hpp"
+#include "runtime/rules/bounds.hpp"
 
 namespace kestrel::rt {
 
@@ -330,7 +331,7 @@ ArrayRef transpose(const Array& m);
 /// Raises "index 5 is out of bounds for axis 0 with size 3".
 [[noreturn]] void raise_index(std::int64_t index, int axis, std::int64_t size);
 inline void check_index(const Array& a, int axis, std::int64_t i) {
-  if (static_cast<std::uint64_t>(i) >= static_cast<std::uint64_t>(a.shape[axis])) {
+  if (!index_in_bounds(i, a.shape[axis])) {
     raise_index(i, axis, a.shape[axis]);
   }
 }

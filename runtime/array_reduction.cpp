@@ -11,17 +11,6 @@ namespace kestrel::rt {
 
 namespace {
 
-/// The exact identity of op in T (a float sum starts from -0.0: -0.0 + x == x for every x).
-template <class T>
-T exact_identity(CombineOp op) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (op == CombineOp::Add) {
-      return -T{0};
-    }
-  }
-  return combine_identity<T>(op);
-}
-
 /// Calls f(T{}) with T the C++ type of a numeric element type.
 template <class F>
 void with_elem(Elem e, F&& f) {

@@ -6,6 +6,7 @@
 
 #include "runtime/elem_dispatch.hpp"
 #include "runtime/parallel.hpp"
+#include "runtime/rules/messages.hpp"
 #include "runtime/vmath.hpp"
 
 namespace kestrel::rt {
@@ -14,13 +15,9 @@ using detail::ElemT;
 using detail::visit_elem;
 using detail::visit_number;
 
-void raise_division_by_zero() { raise("integer division by zero"); }
-void raise_negative_exponent(std::int64_t exponent) {
-  raise("integer power with a negative exponent (" + std::to_string(exponent) + ")");
-}
-void raise_negative_shift(std::int64_t count) {
-  raise("negative shift count (" + std::to_string(count) + ")");
-}
+void raise_division_by_zero() { raise(division_by_zero_message()); }
+void raise_negative_exponent(std::int64_t exponent) { raise(negative_exponent_message(exponent)); }
+void raise_negative_shift(std::int64_t count) { raise(negative_shift_message(count)); }
 
 namespace {
 
@@ -72,23 +69,11 @@ constexpr bool binary_defined() {
 template <BinOp Op, class T>
 inline auto apply_binary(T a, T b) {
   if constexpr (Op == BinOp::Add) {
-    if constexpr (kInt<T>) {
-      return wrap_add(a, b);
-    } else {
-      return static_cast<T>(a + b);
-    }
+    return num_add(a, b);
   } else if constexpr (Op == BinOp::Sub) {
-    if constexpr (kInt<T>) {
-      return wrap_sub(a, b);
-    } else {
-      return static_cast<T>(a - b);
-    }
+    return num_sub(a, b);
   } else if constexpr (Op == BinOp::Mul) {
-    if constexpr (kInt<T>) {
-      return wrap_mul(a, b);
-    } else {
-      return static_cast<T>(a * b);
-    }
+    return num_mul(a, b);
   } else if constexpr (Op == BinOp::Div) {
     return static_cast<T>(a / b);
   } else if constexpr (Op == BinOp::FloorDiv) {
@@ -156,39 +141,26 @@ constexpr bool unary_defined() {
 template <UnOp Op, class T>
 inline T apply_unary(T a) {
   if constexpr (Op == UnOp::Neg) {
-    if constexpr (kInt<T>) {
-      return wrap_neg(a);
-    } else {
-      return -a;
-    }
+    return num_neg(a);
   } else if constexpr (Op == UnOp::Not) {
     return !a;
   } else if constexpr (Op == UnOp::BitNot) {
     return static_cast<T>(~a);
   } else if constexpr (Op == UnOp::Abs) {
-    if constexpr (kInt<T>) {
-      return wrap_abs(a);
-    } else {
-      return std::fabs(a);
-    }
-  } else if constexpr (Op == UnOp::Exp) {
-    return exp_of(a);
-  } else if constexpr (Op == UnOp::Log) {
-    return std::log(a);
-  } else if constexpr (Op == UnOp::Sqrt) {
-    return std::sqrt(a);
-  } else if constexpr (Op == UnOp::Sin) {
-    return std::sin(a);
-  } else if constexpr (Op == UnOp::Cos) {
-    return std::cos(a);
-  } else if constexpr (Op == UnOp::Tanh) {
-    return std::tanh(a);
-  } else if constexpr (Op == UnOp::Sigmoid) {
-    return sigmoid(a);
+    return num_abs(a);
   } else {
-    return std::floor(a);
+    // Exp .. Floor list the math builtins in MathFn's order.
+    constexpr auto kFn = static_cast<MathFn>(static_cast<int>(Op) - static_cast<int>(UnOp::Exp));
+    return math_fn<kFn>(a);
   }
 }
+
+static_assert(static_cast<int>(UnOp::Floor) - static_cast<int>(UnOp::Exp) ==
+                  static_cast<int>(MathFn::Floor) &&
+              static_cast<int>(UnOp::Sigmoid) - static_cast<int>(UnOp::Exp) ==
+                  static_cast<int>(MathFn::Sigmoid) &&
+              static_cast<int>(UnOp::Abs) - static_cast<int>(UnOp::Exp) ==
+                  static_cast<int>(MathFn::Abs));
 
 template <class F>
 decltype(auto) with_binop(BinOp op, F&& f) {

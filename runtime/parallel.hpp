@@ -26,7 +26,6 @@
 // raw pointers and never retains or releases an Array.
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -104,49 +103,7 @@ void parallel_for_chunks(std::int64_t lo, std::int64_t hi, std::int64_t chunk, F
   detail::run_chunks(chunks_in(lo, hi, chunk), run, &env);
 }
 
-/// The four reductions of a parallel for, in ir::ReduceOp's order (the C ABI passes the number).
-enum class CombineOp : std::uint8_t { Add, Mul, Min, Max };
-
-/// a op b: integers wrap; min and max propagate nan and keep `a` on a tie (reduce.hpp's rules).
-template <class T>
-T combine_values(CombineOp op, T a, T b) {
-  switch (op) {
-    case CombineOp::Add:
-      if constexpr (std::is_integral_v<T>) {
-        return wrap_add(a, b);
-      } else {
-        return static_cast<T>(a + b);
-      }
-    case CombineOp::Mul:
-      if constexpr (std::is_integral_v<T>) {
-        return wrap_mul(a, b);
-      } else {
-        return static_cast<T>(a * b);
-      }
-    case CombineOp::Min:
-      return min_value(a, b);
-    case CombineOp::Max:
-      return max_value(a, b);
-  }
-  return a;
-}
-
-/// The identity of op: 0, 1, the largest value (+inf) for Min, the smallest (-inf) for Max.
-template <class T>
-T combine_identity(CombineOp op) {
-  using L = std::numeric_limits<T>;
-  switch (op) {
-    case CombineOp::Add:
-      return T{0};
-    case CombineOp::Mul:
-      return T{1};
-    case CombineOp::Min:
-      return L::has_infinity ? L::infinity() : L::max();
-    case CombineOp::Max:
-      return L::has_infinity ? -L::infinity() : L::lowest();
-  }
-  return T{0};
-}
+// CombineOp, combine_values and combine_identity: runtime/rules/combine.hpp.
 
 /// The reduction of [lo, hi) in reduce.hpp's fixed order: partial(chunk_lo, chunk_hi) gives one
 /// kReduceChunk chunk's partial, and the partials are combined by combine_tree with `combine`.

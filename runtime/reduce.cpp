@@ -56,15 +56,6 @@ Acc chunked(std::int64_t n, Load load, Add add) {
 }
 
 template <class T>
-T add_elems(T a, T b) {
-  if constexpr (kInt<T>) {
-    return wrap_add(a, b);
-  } else {
-    return static_cast<T>(a + b);
-  }
-}
-
-template <class T>
 bool is_nan(T v) {
   if constexpr (std::is_floating_point_v<T>) {
     return v != v;
@@ -84,14 +75,14 @@ Value reduce_line(ReduceOp op, const T* p, std::int64_t n, std::int64_t s) {
         // f32 accumulates in f64 (each element widened, chunks and tree in f64) and rounds once:
         // summed in f32, 10^7 x 0.1f32 gave 1000038.5 (numpy: 999989.44, exact: 1000000.01).
         double total = chunked<double>(
-            n, [&](std::int64_t k) { return static_cast<double>(at(k)); }, add_elems<double>);
+            n, [&](std::int64_t k) { return static_cast<double>(at(k)); }, num_add<double>);
         if (op == ReduceOp::Sum) {
           return Value(static_cast<float>(total));
         }
         return Value(n == 0 ? std::numeric_limits<float>::quiet_NaN()
                             : static_cast<float>(total / static_cast<double>(n)));
       } else if constexpr (std::is_floating_point_v<T>) {
-        T total = chunked<T>(n, at, add_elems<T>);
+        T total = chunked<T>(n, at, num_add<T>);
         if (op == ReduceOp::Sum) {
           return Value(total);
         }
@@ -99,11 +90,11 @@ Value reduce_line(ReduceOp op, const T* p, std::int64_t n, std::int64_t s) {
       } else if (op == ReduceOp::Sum) {
         return Value(chunked<std::int64_t>(
             n, [&](std::int64_t k) { return static_cast<std::int64_t>(at(k)); },
-            add_elems<std::int64_t>));
+            num_add<std::int64_t>));
       } else {
         // numpy's rule: each element converted to f64 and summed in f64, so nothing wraps.
         double total = chunked<double>(
-            n, [&](std::int64_t k) { return static_cast<double>(at(k)); }, add_elems<double>);
+            n, [&](std::int64_t k) { return static_cast<double>(at(k)); }, num_add<double>);
         return Value(n == 0 ? std::numeric_limits<double>::quiet_NaN()
                             : total / static_cast<double>(n));
       }
@@ -165,7 +156,7 @@ T dot_line(const T* a, std::int64_t sa, const T* b, std::int64_t sb, std::int64_
         [&](std::int64_t k) {
           return static_cast<double>(a[k * sa]) * static_cast<double>(b[k * sb]);
         },
-        add_elems<double>));
+        num_add<double>));
   }
   return chunked<T>(
       n,
@@ -176,7 +167,7 @@ T dot_line(const T* a, std::int64_t sa, const T* b, std::int64_t sb, std::int64_
           return static_cast<T>(a[k * sa] * b[k * sb]);
         }
       },
-      add_elems<T>);
+      num_add<T>);
 }
 
 // Element (i, j) of a vector (rank 1) or a matrix, as a flat stride when it has one.

@@ -5,8 +5,7 @@
 //   A reduction of n elements, taken in row-major order, splits them into chunks of
 //   kReduceChunk consecutive elements (the last may be shorter). Each chunk is reduced left to
 //   right starting from the identity (acc = 0; acc = acc + x for each x); the chunk partials
-//   p[0..c) are then combined by combine_tree: repeatedly replace the list with
-//   p[0]+p[1], p[2]+p[3], …, carrying an odd last element over unchanged, until one is left.
+//   p[0..c) are then combined by combine_tree (the order is defined in rules/combine.hpp).
 //   An axis reduction reduces each line (a column for axis=0, a row for axis=1) exactly as a
 //   1-D array holding that line would be reduced.
 //
@@ -30,35 +29,18 @@
 #include <span>
 
 #include "runtime/array.hpp"
+#include "runtime/rules/combine.hpp"
 
 namespace kestrel::rt {
-
-inline constexpr std::int64_t kReduceChunk = 4096;
 
 /// Number of chunks of a reduction of n elements.
 inline std::int64_t chunk_count(std::int64_t n) { return (n + kReduceChunk - 1) / kReduceChunk; }
 
-/// Combines chunk partials in the fixed pairwise tree (see above), in place; returns the result,
-/// or `identity` when there are none.
+/// Combines chunk partials in the fixed pairwise tree (rules/combine.hpp), in place; returns the
+/// result, or `identity` when there are none.
 template <class T, class Combine>
 T combine_tree(std::span<T> partials, T identity, Combine combine) {
-  std::size_t n = partials.size();
-  if (n == 0) {
-    return identity;
-  }
-  while (n > 1) {
-    std::size_t half = n / 2;
-    for (std::size_t k = 0; k < half; ++k) {
-      partials[k] = combine(partials[2 * k], partials[2 * k + 1]);
-    }
-    if (n % 2 == 1) {
-      partials[half] = partials[n - 1];
-      n = half + 1;
-    } else {
-      n = half;
-    }
-  }
-  return partials[0];
+  return combine_tree(partials.data(), partials.size(), identity, combine);
 }
 
 enum class ReduceOp : std::uint8_t { Sum, Mean, Min, Max, Argmin, Argmax, Count, Any, All };

@@ -10,7 +10,7 @@
 
 #include <algorithm>
 
-#include "runtime/kmath.hpp"
+#include "runtime/rules/kmath.hpp"
 
 namespace kestrel::rt {
 namespace {
@@ -50,12 +50,6 @@ void exp_rows(const T* a, T* out, std::int64_t n, Arg arg, Finish finish) {
   }
 }
 
-/// kmath::sigmoid's argument to exp: -x, or x itself below `lo` (where the result is e^x).
-template <class T>
-inline double sigmoid_arg(T x, T lo) {
-  return static_cast<double>(x < lo ? x : -x);
-}
-
 }  // namespace
 
 double exp_of(double x) { return kmath::exp_f64(x); }
@@ -71,19 +65,14 @@ void exp_row(const float* a, float* out, std::int64_t n) {
       [](double e, float) { return static_cast<float>(e); });
 }
 void sigmoid_row(const double* a, double* out, std::int64_t n) {
-  constexpr double kLo = kmath::kSigmoidLo;
   exp_rows(
-      a, out, n, [](double x) { return sigmoid_arg(x, kLo); },
-      [](double e, double x) { return x < kLo ? e : 1.0 / (1.0 + e); });
+      a, out, n, [](double x) { return kmath::sigmoid_exp_arg(x); },
+      [](double e, double x) { return kmath::sigmoid_from_exp(x, e); });
 }
 void sigmoid_row(const float* a, float* out, std::int64_t n) {
-  constexpr float kLo = kmath::kSigmoidLoF32;
   exp_rows(
-      a, out, n, [](float x) { return sigmoid_arg(x, kLo); },
-      [](double e, float x) {
-        float ef = static_cast<float>(e);
-        return x < kLo ? ef : 1.0F / (1.0F + ef);
-      });
+      a, out, n, [](float x) { return static_cast<double>(kmath::sigmoid_exp_arg(x)); },
+      [](double e, float x) { return kmath::sigmoid_from_exp(x, static_cast<float>(e)); });
 }
 
 }  // namespace kestrel::rt

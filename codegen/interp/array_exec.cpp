@@ -11,6 +11,7 @@
 #include "runtime/npy.hpp"
 #include "runtime/random.hpp"
 #include "runtime/reduce.hpp"
+#include "runtime/rules/messages.hpp"
 
 namespace kestrel::interp {
 namespace {
@@ -112,23 +113,11 @@ T apply(ir::AssignOp op, T old, T v) {
     case ir::AssignOp::Set:
       return v;
     case ir::AssignOp::Add:
-      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-        return rt::wrap_add(old, v);
-      } else {
-        return static_cast<T>(old + v);
-      }
+      return rt::num_add(old, v);
     case ir::AssignOp::Sub:
-      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-        return rt::wrap_sub(old, v);
-      } else {
-        return static_cast<T>(old - v);
-      }
+      return rt::num_sub(old, v);
     case ir::AssignOp::Mul:
-      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-        return rt::wrap_mul(old, v);
-      } else {
-        return static_cast<T>(old * v);
-      }
+      return rt::num_mul(old, v);
     case ir::AssignOp::Div:
       return static_cast<T>(old / v);
   }
@@ -400,9 +389,8 @@ void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgra
     case ArrayKind::Len: {
       const rt::Array& a = arr(R, ai.args[0]);
       int axis = ai.args.size() > 1 ? static_cast<int>(R[ai.args[1].reg].i) : 0;
-      if (axis < 0 || axis >= a.rank) {
-        throw rt::RuntimeError("axis " + std::to_string(axis) +
-                               " is out of bounds for an array of rank " + std::to_string(a.rank));
+      if (!rt::axis_in_bounds(axis, a.rank)) {
+        throw rt::RuntimeError(rt::axis_message(axis, a.rank));
       }
       out.i = a.shape[axis];
       return;

@@ -2,19 +2,18 @@
 // model). With GCC and Clang the loop threads its dispatch through a table of label addresses
 // (computed goto); elsewhere it is a plain switch. Calls do not recurse in C++: a CALL pushes a
 // CallInfo and switches to the callee's code, so recursion depth is bounded by a counter and a
-// runaway recursion is a runtime error, not a crash.
-#include <cmath>
+// runaway recursion is a runtime error, not a crash. The scalar instructions are one line each
+// in vm_scalar.hpp, calling the rules every backend shares (runtime/rules/).
 #include <cstdio>
 #include <cstring>
 #include <memory>
 
 #include "codegen/interp/program.hpp"
+#include "codegen/interp/vm_scalar.hpp"
 #include "runtime/array_reduction.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/csv.hpp"
-#include "runtime/elementwise.hpp"
 #include "runtime/format.hpp"
-#include "runtime/philox.hpp"
 #include "runtime/reduce.hpp"
 
 namespace kestrel::interp {
@@ -50,56 +49,6 @@ inline void retain_slot(Slot s, bool is_table = false) {
   }
 }
 
-double math1(Math1 m, double x) {
-  switch (m) {
-    case Math1::Exp:
-      return rt::exp_of(x);
-    case Math1::Log:
-      return std::log(x);
-    case Math1::Sqrt:
-      return std::sqrt(x);
-    case Math1::Abs:
-      return std::fabs(x);
-    case Math1::Sin:
-      return std::sin(x);
-    case Math1::Cos:
-      return std::cos(x);
-    case Math1::Tanh:
-      return std::tanh(x);
-    case Math1::Sigmoid:
-      return rt::sigmoid(x);
-    case Math1::Floor:
-      return std::floor(x);
-  }
-  return x;
-}
-
-float math1f(Math1 m, float x) {
-  switch (m) {
-    case Math1::Exp:
-      return rt::exp_of(x);
-    case Math1::Log:
-      return std::log(x);
-    case Math1::Sqrt:
-      return std::sqrt(x);
-    case Math1::Abs:
-      return std::fabs(x);
-    case Math1::Sin:
-      return std::sin(x);
-    case Math1::Cos:
-      return std::cos(x);
-    case Math1::Tanh:
-      return std::tanh(x);
-    case Math1::Sigmoid:
-      return rt::sigmoid(x);
-    case Math1::Floor:
-      return std::floor(x);
-  }
-  return x;
-}
-
-inline std::int64_t i32(std::int64_t v) { return static_cast<std::int32_t>(v); }
-
 /// print's text for one argument of type `t` held at `s`.
 void append_printed(std::string& out, ir::Type t, Slot s) {
   if (t.is_array()) {
@@ -130,35 +79,16 @@ void append_printed(std::string& out, ir::Type t, Slot s) {
   }
 }
 
-/// The identity of a reduction operator in a scalar type.
+/// The identity of a reduction operator in a scalar type (rules/combine.hpp).
 Slot identity(ir::Scalar s, ir::ReduceOp op) {
   Slot out{};
-  bool f32 = s == ir::Scalar::F32;
-  double v = op == ir::ReduceOp::Add   ? 0.0
-             : op == ir::ReduceOp::Mul ? 1.0
-             : op == ir::ReduceOp::Min ? HUGE_VAL
-                                       : -HUGE_VAL;
-  if (f32) {
-    out.f32 = static_cast<float>(v);
+  auto c = static_cast<rt::CombineOp>(op);
+  if (s == ir::Scalar::F32) {
+    out.f32 = rt::combine_identity<float>(c);
   } else {
-    out.f = v;
+    out.f = rt::combine_identity<double>(c);
   }
   return out;
-}
-
-template <class F>
-F combine(ir::ReduceOp op, F a, F b) {
-  switch (op) {
-    case ir::ReduceOp::Add:
-      return a + b;
-    case ir::ReduceOp::Mul:
-      return a * b;
-    case ir::ReduceOp::Min:
-      return rt::min_value(a, b);
-    case ir::ReduceOp::Max:
-      return rt::max_value(a, b);
-  }
-  return a;
 }
 
 /// The partial results of the float reductions of the parallel loops now running.
@@ -433,246 +363,14 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       release_slot(RA, i.c != 0);
       NEXT;
     }
-    CASE(ADD_I64) {
-      RA.i = rt::wrap_add(RB.i, RC.i);
-      NEXT;
-    }
-    CASE(SUB_I64) {
-      RA.i = rt::wrap_sub(RB.i, RC.i);
-      NEXT;
-    }
-    CASE(MUL_I64) {
-      RA.i = rt::wrap_mul(RB.i, RC.i);
-      NEXT;
-    }
-    CASE(ADDK_I64) {
-      RA.i = rt::wrap_add(RB.i, KC.i);
-      NEXT;
-    }
-    CASE(SUBK_I64) {
-      RA.i = rt::wrap_sub(RB.i, KC.i);
-      NEXT;
-    }
-    CASE(MULK_I64) {
-      RA.i = rt::wrap_mul(RB.i, KC.i);
-      NEXT;
-    }
-    CASE(FDIV_I64) {
-      RA.i = rt::floordiv(RB.i, RC.i);
-      NEXT;
-    }
-    CASE(MOD_I64) {
-      RA.i = rt::mod(RB.i, RC.i);
-      NEXT;
-    }
-    CASE(POW_I64) {
-      RA.i = rt::ipow(RB.i, RC.i);
-      NEXT;
-    }
-    CASE(NEG_I64) {
-      RA.i = rt::wrap_neg(RB.i);
-      NEXT;
-    }
-    CASE(BAND_I64) {
-      RA.i = RB.i & RC.i;
-      NEXT;
-    }
-    CASE(BOR_I64) {
-      RA.i = RB.i | RC.i;
-      NEXT;
-    }
-    CASE(BXOR_I64) {
-      RA.i = RB.i ^ RC.i;
-      NEXT;
-    }
-    CASE(SHL_I64) {
-      RA.i = rt::shl(RB.i, RC.i);
-      NEXT;
-    }
-    CASE(SHR_I64) {
-      RA.i = rt::shr(RB.i, RC.i);
-      NEXT;
-    }
-    CASE(BNOT_I64) {
-      RA.i = ~RB.i;
-      NEXT;
-    }
-    CASE(ADD_I32) {
-      RA.i = rt::wrap_add(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
-      NEXT;
-    }
-    CASE(SUB_I32) {
-      RA.i = rt::wrap_sub(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
-      NEXT;
-    }
-    CASE(MUL_I32) {
-      RA.i = rt::wrap_mul(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
-      NEXT;
-    }
-    CASE(FDIV_I32) {
-      RA.i = rt::floordiv(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
-      NEXT;
-    }
-    CASE(MOD_I32) {
-      RA.i = rt::mod(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
-      NEXT;
-    }
-    CASE(POW_I32) {
-      RA.i = rt::ipow(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
-      NEXT;
-    }
-    CASE(NEG_I32) {
-      RA.i = rt::wrap_neg(static_cast<std::int32_t>(RB.i));
-      NEXT;
-    }
-    CASE(SHL_I32) {
-      RA.i = rt::shl(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
-      NEXT;
-    }
-    CASE(SHR_I32) {
-      RA.i = rt::shr(static_cast<std::int32_t>(RB.i), static_cast<std::int32_t>(RC.i));
-      NEXT;
-    }
-    CASE(ADD_F64) {
-      RA.f = RB.f + RC.f;
-      NEXT;
-    }
-    CASE(SUB_F64) {
-      RA.f = RB.f - RC.f;
-      NEXT;
-    }
-    CASE(MUL_F64) {
-      RA.f = RB.f * RC.f;
-      NEXT;
-    }
-    CASE(DIV_F64) {
-      RA.f = RB.f / RC.f;
-      NEXT;
-    }
-    CASE(ADDK_F64) {
-      RA.f = RB.f + KC.f;
-      NEXT;
-    }
-    CASE(SUBK_F64) {
-      RA.f = RB.f - KC.f;
-      NEXT;
-    }
-    CASE(MULK_F64) {
-      RA.f = RB.f * KC.f;
-      NEXT;
-    }
-    CASE(DIVK_F64) {
-      RA.f = RB.f / KC.f;
-      NEXT;
-    }
-    CASE(FDIV_F64) {
-      RA.f = rt::floordiv_float(RB.f, RC.f);
-      NEXT;
-    }
-    CASE(MOD_F64) {
-      RA.f = rt::mod_float(RB.f, RC.f);
-      NEXT;
-    }
-    CASE(POW_F64) {
-      RA.f = rt::fpow(RB.f, RC.f);
-      NEXT;
-    }
-    CASE(NEG_F64) {
-      RA.f = -RB.f;
-      NEXT;
-    }
-    CASE(ADD_F32) {
-      RA.f32 = RB.f32 + RC.f32;
-      NEXT;
-    }
-    CASE(SUB_F32) {
-      RA.f32 = RB.f32 - RC.f32;
-      NEXT;
-    }
-    CASE(MUL_F32) {
-      RA.f32 = RB.f32 * RC.f32;
-      NEXT;
-    }
-    CASE(DIV_F32) {
-      RA.f32 = RB.f32 / RC.f32;
-      NEXT;
-    }
-    CASE(FDIV_F32) {
-      RA.f32 = rt::floordiv_float(RB.f32, RC.f32);
-      NEXT;
-    }
-    CASE(MOD_F32) {
-      RA.f32 = rt::mod_float(RB.f32, RC.f32);
-      NEXT;
-    }
-    CASE(POW_F32) {
-      RA.f32 = rt::fpow(RB.f32, RC.f32);
-      NEXT;
-    }
-    CASE(NEG_F32) {
-      RA.f32 = -RB.f32;
-      NEXT;
-    }
-    CASE(NOT) {
-      RA.i = RB.i == 0;
-      NEXT;
-    }
-    CASE(EQ_I) {
-      RA.i = RB.i == RC.i;
-      NEXT;
-    }
-    CASE(NE_I) {
-      RA.i = RB.i != RC.i;
-      NEXT;
-    }
-    CASE(LT_I) {
-      RA.i = RB.i < RC.i;
-      NEXT;
-    }
-    CASE(LE_I) {
-      RA.i = RB.i <= RC.i;
-      NEXT;
-    }
-    CASE(EQ_F64) {
-      RA.i = RB.f == RC.f;
-      NEXT;
-    }
-    CASE(NE_F64) {
-      RA.i = RB.f != RC.f;
-      NEXT;
-    }
-    CASE(LT_F64) {
-      RA.i = RB.f < RC.f;
-      NEXT;
-    }
-    CASE(LE_F64) {
-      RA.i = RB.f <= RC.f;
-      NEXT;
-    }
-    CASE(EQ_F32) {
-      RA.i = RB.f32 == RC.f32;
-      NEXT;
-    }
-    CASE(NE_F32) {
-      RA.i = RB.f32 != RC.f32;
-      NEXT;
-    }
-    CASE(LT_F32) {
-      RA.i = RB.f32 < RC.f32;
-      NEXT;
-    }
-    CASE(LE_F32) {
-      RA.i = RB.f32 <= RC.f32;
-      NEXT;
-    }
-    CASE(EQ_STR) {
-      RA.i = *static_cast<const std::string*>(RB.p) == *static_cast<const std::string*>(RC.p);
-      NEXT;
-    }
-    CASE(NE_STR) {
-      RA.i = *static_cast<const std::string*>(RB.p) != *static_cast<const std::string*>(RC.p);
-      NEXT;
-    }
+// The scalar instructions (vm_scalar.hpp): RA.field = value.
+#define SCALAR_CASE(name, field, value) \
+  CASE(name) {                          \
+    RA.field = value;                   \
+    NEXT;                               \
+  }
+    KESTREL_VM_SCALAR_OPS(SCALAR_CASE)
+#undef SCALAR_CASE
     CASE(JMP) {
       if (SBX < 0) {
         POLL();
@@ -782,6 +480,9 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       for (std::size_t k = 0; k < reds.size(); ++k) {
         const ReductionSlot& r = reds[k];
         std::vector<Slot>& parts = st.partials[k];
+        auto combine = [op = static_cast<rt::CombineOp>(r.op)](auto a, auto b) {
+          return rt::combine_values(op, a, b);
+        };
         if (RA.i > 0) {
           parts.push_back(R[r.reg]);
         }
@@ -792,17 +493,15 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
           for (Slot s : parts) {
             v.push_back(s.f32);
           }
-          float t = rt::combine_tree<float>(v, 0.0f,
-                                            [&](float a, float b) { return combine(r.op, a, b); });
-          R[r.reg].f32 = combine(r.op, R[r.saved].f32, t);
+          float t = rt::combine_tree<float>(v, 0.0f, combine);
+          R[r.reg].f32 = combine(R[r.saved].f32, t);
         } else {
           std::vector<double> v;
           for (Slot s : parts) {
             v.push_back(s.f);
           }
-          double t = rt::combine_tree<double>(
-              v, 0.0, [&](double a, double b) { return combine(r.op, a, b); });
-          R[r.reg].f = combine(r.op, R[r.saved].f, t);
+          double t = rt::combine_tree<double>(v, 0.0, combine);
+          R[r.reg].f = combine(R[r.saved].f, t);
         }
       }
       pfor_.pop_back();
@@ -822,104 +521,8 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       ared_end(R, i);
       NEXT;
     }
-    CASE(I64_TO_F64) {
-      RA.f = static_cast<double>(RB.i);
-      NEXT;
-    }
-    CASE(I64_TO_F32) {
-      RA.f32 = static_cast<float>(RB.i);
-      NEXT;
-    }
-    CASE(I64_TO_I32) {
-      RA.i = i32(RB.i);
-      NEXT;
-    }
-    CASE(F64_TO_I64) {
-      RA.i = rt::convert_scalar<std::int64_t>(RB.f);
-      NEXT;
-    }
-    CASE(F64_TO_I32) {
-      RA.i = rt::convert_scalar<std::int32_t>(RB.f);
-      NEXT;
-    }
-    CASE(F32_TO_I64) {
-      RA.i = rt::convert_scalar<std::int64_t>(RB.f32);
-      NEXT;
-    }
-    CASE(F32_TO_I32) {
-      RA.i = rt::convert_scalar<std::int32_t>(RB.f32);
-      NEXT;
-    }
-    CASE(F64_TO_F32) {
-      RA.f32 = static_cast<float>(RB.f);
-      NEXT;
-    }
-    CASE(F32_TO_F64) {
-      RA.f = static_cast<double>(RB.f32);
-      NEXT;
-    }
-    CASE(TO_BOOL) {
-      RA.i = RB.i != 0;
-      NEXT;
-    }
-    CASE(MATH_F64) {
-      RA.f = math1(static_cast<Math1>(i.c), RB.f);
-      NEXT;
-    }
-    CASE(MATH_F32) {
-      RA.f32 = math1f(static_cast<Math1>(i.c), RB.f32);
-      NEXT;
-    }
-    CASE(MIN_I) {
-      RA.i = rt::min_value(RB.i, RC.i);
-      NEXT;
-    }
-    CASE(MAX_I) {
-      RA.i = rt::max_value(RB.i, RC.i);
-      NEXT;
-    }
-    CASE(MIN_F64) {
-      RA.f = rt::min_value(RB.f, RC.f);
-      NEXT;
-    }
-    CASE(MAX_F64) {
-      RA.f = rt::max_value(RB.f, RC.f);
-      NEXT;
-    }
-    CASE(MIN_F32) {
-      RA.f32 = rt::min_value(RB.f32, RC.f32);
-      NEXT;
-    }
-    CASE(MAX_F32) {
-      RA.f32 = rt::max_value(RB.f32, RC.f32);
-      NEXT;
-    }
-    CASE(ABS_I64) {
-      RA.i = rt::wrap_abs(RB.i);
-      NEXT;
-    }
-    CASE(ABS_I32) {
-      RA.i = rt::wrap_abs(static_cast<std::int32_t>(RB.i));
-      NEXT;
-    }
-    CASE(CLIP_I64) {
-      RA.i = rt::min_value(rt::max_value(RB.i, RC.i), R[i.c + 1].i);
-      NEXT;
-    }
-    CASE(CLIP_F64) {
-      RA.f = rt::min_value(rt::max_value(RB.f, RC.f), R[i.c + 1].f);
-      NEXT;
-    }
-    CASE(CLIP_F32) {
-      RA.f32 = rt::min_value(rt::max_value(RB.f32, RC.f32), R[i.c + 1].f32);
-      NEXT;
-    }
     CASE(SELECT) {
       RA = RB.i != 0 ? RC : R[i.c + 1];
-      NEXT;
-    }
-    CASE(RANDOM) {
-      RA.f = rt::random(RB.i, RC.i);
       NEXT;
     }
     CASE(RANDOM2) {
@@ -929,10 +532,6 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       double y = rt::random(key, R[i.c + 1].i);
       RA.f = x;
       R[i.a + 1].f = y;
-      NEXT;
-    }
-    CASE(RANDN) {
-      RA.f = rt::randn(RB.i, RC.i);
       NEXT;
     }
     CASE(RANDOM_STREAM) {

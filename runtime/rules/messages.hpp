@@ -1,0 +1,31 @@
+#pragma once
+// The text of the scalar rules' errors (host-only: it builds std::string). Every backend reports
+// a failed rule with these words; the predicates that decide are in rules/arith.hpp and
+// rules/bounds.hpp.
+#include <cstdint>
+#include <string>
+
+namespace kestrel::rt {
+
+/// An integer `//` or `%` by zero.
+inline std::string division_by_zero_message() { return "integer division by zero"; }
+/// An integer `**` with a negative exponent.
+inline std::string negative_exponent_message(std::int64_t exponent) {
+  return "integer power with a negative exponent (" + std::to_string(exponent) + ")";
+}
+/// A shift by a negative count.
+inline std::string negative_shift_message(std::int64_t count) {
+  return "negative shift count (" + std::to_string(count) + ")";
+}
+/// An index out of bounds: "index 5 is out of bounds for axis 0 with size 3".
+inline std::string index_message(std::int64_t index, int axis, std::int64_t size) {
+  return "index " + std::to_string(index) + " is out of bounds for axis " + std::to_string(axis) +
+         " with size " + std::to_string(size);
+}
+/// An axis argument that names no axis: "axis 2 is out of bounds for an array of rank 1".
+inline std::string axis_message(int axis, int rank) {
+  return "axis " + std::to_string(axis) + " is out of bounds for an array of rank " +
+         std::to_string(rank);
+}
+
+}  // namespace kestrel::rt
