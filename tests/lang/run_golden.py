@@ -6,7 +6,7 @@ Expectations live in the program's own comments:
   # CHECK-LOC: 3:9                          line:col of the diagnostic on the CHECK line before
   # OUT: fib(90) = 2880067194370816120     one per expected line of standard output, in order
 
-Programs under tests/lang/errors/, stdlib/ and examples/ are checked (`kestrel check`): their
+Programs under tests/lang/errors/, stdlib/, examples/ and bench/suite/ are checked (`kestrel check`): their
 diagnostics must equal the CHECK lines, and a file without CHECK lines must check clean. Every
 other program under tests/lang/ is run (`kestrel run MODE`): its output must equal the OUT lines
 exactly, and its diagnostics (compile or runtime errors, on stderr) the CHECK lines.
@@ -34,7 +34,7 @@ def expected_output(path):
 
 
 def is_check_only(path):
-    return path.startswith(("tests/lang/errors/", "stdlib/", "examples/"))
+    return path.startswith(("tests/lang/errors/", "stdlib/", "examples/", "bench/suite/"))
 
 
 def expectations(path):
