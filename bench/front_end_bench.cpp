@@ -100,7 +100,7 @@ fn stats_$(a: f64[:]) -> (i64, f64) {
 fn run_$(n: i64) -> f64 {
     let a = linspace(0.0, 1.0, n)
     let b = ones(n) * 0.5
-    let X = rand(n, 4, $)
+    let X = rand(n, 4, seed=$)
     let W = zeros(4, 4) + 0.1
     let W2 = layer_$(X, W, 0.01)
     let (k, s) = stats_$(a)
