@@ -40,7 +40,7 @@ bench: build
 	@$(BUILD)/bench/kestrel_bench
 
 format:
-	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+	@git ls-files '*.cpp' '*.hpp' '*.h' '*.cc' '*.inc' | xargs clang-format -i
 
 clean:
 	@rm -rf build build-*
