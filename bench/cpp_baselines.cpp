@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "runtime/philox.hpp"
 #include "runtime/reduce.hpp"
+#include "runtime/rules/philox.hpp"
 
 // Built twice (see cpp_baselines.hpp): KESTREL_BASELINE_NS names the copy.
 #ifndef KESTREL_BASELINE_NS

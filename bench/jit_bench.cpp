@@ -15,7 +15,7 @@
 
 #include "bench/cpp_baselines.hpp"
 #include "kestrel/kestrel.hpp"
-#include "runtime/philox.hpp"
+#include "runtime/rules/philox.hpp"
 
 namespace {
 

@@ -30,7 +30,7 @@
 
 #include "kestrel/kestrel.hpp"
 #include "runtime/array.hpp"
-#include "runtime/philox.hpp"
+#include "runtime/rules/philox.hpp"
 
 namespace {
 

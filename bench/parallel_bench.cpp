@@ -24,7 +24,7 @@
 
 #include "kestrel/kestrel.hpp"
 #include "runtime/parallel.hpp"
-#include "runtime/philox.hpp"
+#include "runtime/rules/philox.hpp"
 
 namespace {
 

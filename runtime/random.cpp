@@ -1,6 +1,6 @@
 #include "runtime/random.hpp"
 
-#include "runtime/philox.hpp"
+#include "runtime/rules/philox.hpp"
 
 namespace kestrel::rt {
 

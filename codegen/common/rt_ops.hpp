@@ -8,6 +8,7 @@
 #include "dsl/ir/ir.hpp"
 #include "runtime/elementwise.hpp"
 #include "runtime/reduce.hpp"
+#include "runtime/rules/combine.hpp"
 
 namespace kestrel::codegen {
 
@@ -71,6 +72,28 @@ constexpr rt::UnOp rt_unop(ir::UnaryOp op) {
   }
   return rt::UnOp::Neg;
 }
+
+/// The runtime's combine operator for a `parallel for` reduction (runtime/rules/combine.hpp).
+constexpr rt::CombineOp rt_combine(ir::ReduceOp op) {
+  switch (op) {
+    case ir::ReduceOp::Add:
+      return rt::CombineOp::Add;
+    case ir::ReduceOp::Mul:
+      return rt::CombineOp::Mul;
+    case ir::ReduceOp::Min:
+      return rt::CombineOp::Min;
+    case ir::ReduceOp::Max:
+      return rt::CombineOp::Max;
+  }
+  return rt::CombineOp::Add;
+}
+
+// The backends pass a reduction's operator to the runtime as its ir::ReduceOp number.
+static_assert(
+    static_cast<int>(rt_combine(ir::ReduceOp::Add)) == static_cast<int>(ir::ReduceOp::Add) &&
+    static_cast<int>(rt_combine(ir::ReduceOp::Mul)) == static_cast<int>(ir::ReduceOp::Mul) &&
+    static_cast<int>(rt_combine(ir::ReduceOp::Min)) == static_cast<int>(ir::ReduceOp::Min) &&
+    static_cast<int>(rt_combine(ir::ReduceOp::Max)) == static_cast<int>(ir::ReduceOp::Max));
 
 /// The operator `x op= e` applies: `x = x op e` (nullopt for plain `=`).
 constexpr std::optional<ir::BinaryOp> assign_binop(ir::AssignOp op) {

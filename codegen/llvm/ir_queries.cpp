@@ -183,51 +183,6 @@ void locals_of(const ir::Program& p, const ir::Block& b, std::vector<char>& used
   }
 }
 
-rt::BinOp rt_binop(ir::BinaryOp op) {
-  switch (op) {
-    case BinaryOp::Add:
-      return rt::BinOp::Add;
-    case BinaryOp::Sub:
-      return rt::BinOp::Sub;
-    case BinaryOp::Mul:
-      return rt::BinOp::Mul;
-    case BinaryOp::Div:
-      return rt::BinOp::Div;
-    case BinaryOp::FloorDiv:
-      return rt::BinOp::FloorDiv;
-    case BinaryOp::Mod:
-      return rt::BinOp::Mod;
-    case BinaryOp::Pow:
-      return rt::BinOp::Pow;
-    case BinaryOp::Eq:
-      return rt::BinOp::Eq;
-    case BinaryOp::Ne:
-      return rt::BinOp::Ne;
-    case BinaryOp::Lt:
-      return rt::BinOp::Lt;
-    case BinaryOp::Le:
-      return rt::BinOp::Le;
-    case BinaryOp::Gt:
-      return rt::BinOp::Gt;
-    case BinaryOp::Ge:
-      return rt::BinOp::Ge;
-    case BinaryOp::BitAnd:
-      return rt::BinOp::BitAnd;
-    case BinaryOp::BitOr:
-      return rt::BinOp::BitOr;
-    case BinaryOp::BitXor:
-      return rt::BinOp::BitXor;
-    case BinaryOp::Shl:
-      return rt::BinOp::Shl;
-    case BinaryOp::Shr:
-      return rt::BinOp::Shr;
-    case BinaryOp::And:
-    case BinaryOp::Or:
-      break;
-  }
-  return rt::BinOp::Add;
-}
-
 bool pure_scalar(const ir::Program& p, ExprId id) {
   const ir::Expr& e = p.expr(id);
   if (!e.type.is_scalar() || e.type.scalar == Scalar::Str) {

@@ -39,10 +39,6 @@ bool kernel_indexes_by_grid(const ir::Program& p, const ir::Function& k);
 void locals_of(const ir::Program& p, const ir::Block& b, std::vector<char>& used,
                std::vector<char>& declared);
 
-/// The runtime's elementwise operator (rt::BinOp) for an IR binary operator; And and Or, which
-/// have none, give Add.
-rt::BinOp rt_binop(ir::BinaryOp op);
-
 /// Whether `id` is a scalar (not str) expression of constants, locals, conversions, negation and
 /// + - * (and / for floats): what a fused loop may hoist and evaluate once.
 bool pure_scalar(const ir::Program& p, ir::ExprId id);

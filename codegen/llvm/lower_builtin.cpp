@@ -50,8 +50,8 @@ Value* FnLowering::math1(Builtin bi, Scalar, Value* x) {
 }
 
 Value* FnLowering::exp_of(Value* x) {
-  // runtime/kmath.hpp's exp_f64, operation for operation (an f32 goes through f64 and back), so
-  // that the JIT's exp is the interpreter's bit for bit: its std::fma as llvm.fma, no fast-math
+  // runtime/rules/kmath.hpp's exp_f64, operation for operation (an f32 goes through f64 and back),
+  // so that the JIT's exp is the interpreter's bit for bit: its std::fma as llvm.fma, no fast-math
   // flags, nothing contracted. It has no branch and no call, so loops that take it vectorize.
   namespace km = rt::kmath;
   llvm::Type* f64 = b_.getDoubleTy();
@@ -94,8 +94,8 @@ Value* FnLowering::exp_of(Value* x) {
 }
 
 Value* FnLowering::random_bits(Value* key, Value* counter) {
-  // Philox4x32-10 (runtime/philox.hpp), counter {c lo, c hi, 0, 0}, key {k lo, k hi}, with each
-  // 32-bit word in the low half of an i64 whose high half is left as it falls: only the low
+  // Philox4x32-10 (runtime/rules/philox.hpp), counter {c lo, c hi, 0, 0}, key {k lo, k hi}, with
+  // each 32-bit word in the low half of an i64 whose high half is left as it falls: only the low
   // halves are read (the multiplies' operands are masked, which x86's 32x32->64 multiply does
   // by itself, and the result is assembled from masked words), so a vectorized loop keeps every
   // word in 64-bit lanes instead of packing and unpacking 32-bit lanes around each multiply
@@ -364,16 +364,13 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
     case Builtin::Tanh:
     case Builtin::Sigmoid:
     case Builtin::Floor: {
-      static constexpr rt::UnOp kMap[] = {rt::UnOp::Exp,  rt::UnOp::Log,     rt::UnOp::Sqrt,
-                                          rt::UnOp::Abs,  rt::UnOp::Sin,     rt::UnOp::Cos,
-                                          rt::UnOp::Tanh, rt::UnOp::Sigmoid, rt::UnOp::Floor};
-      rt::UnOp op = kMap[static_cast<int>(c.builtin) - static_cast<int>(Builtin::Exp)];
+      rt::UnOp op = codegen::rt_builtin(c.builtin).unop;
       return finish(
           call_array(Abi::kestrel_rt_unary, {ctx_, i32c(st), i32c(static_cast<int>(op)), arg(0)}));
     }
     case Builtin::Minimum:
     case Builtin::Maximum: {
-      rt::BinOp op = c.builtin == Builtin::Minimum ? rt::BinOp::Min : rt::BinOp::Max;
+      rt::BinOp op = codegen::rt_builtin(c.builtin).binop;
       std::vector<Value*> w{ctx_, i32c(st), i32c(static_cast<int>(op))};
       operand_words(args[0], type(c.args[0]), w);
       operand_words(args[1], type(c.args[1]), w);
@@ -396,11 +393,7 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
     case Builtin::Count:
     case Builtin::Any:
     case Builtin::All: {
-      static constexpr rt::ReduceOp kMap[] = {
-          rt::ReduceOp::Sum,   rt::ReduceOp::Mean,   rt::ReduceOp::Min,
-          rt::ReduceOp::Max,   rt::ReduceOp::Argmin, rt::ReduceOp::Argmax,
-          rt::ReduceOp::Count, rt::ReduceOp::Any,    rt::ReduceOp::All};
-      rt::ReduceOp op = kMap[static_cast<int>(c.builtin) - static_cast<int>(Builtin::Sum)];
+      rt::ReduceOp op = codegen::rt_builtin(c.builtin).reduce;
       if (c.axis >= 0) {
         return finish(
             call_array(Abi::kestrel_rt_reduce_axis,

@@ -29,6 +29,7 @@
 #include <functional>
 #include <map>
 
+#include "codegen/common/rt_ops.hpp"
 #include "codegen/llvm/abi_decls.hpp"
 #include "codegen/llvm/ir_queries.hpp"
 #include "codegen/llvm/program.hpp"
@@ -36,8 +37,8 @@
 #include "dsl/ir/walk.hpp"
 #include "runtime/abi.hpp"
 #include "runtime/elementwise.hpp"
-#include "runtime/kmath.hpp"
 #include "runtime/reduce.hpp"
+#include "runtime/rules/kmath.hpp"
 
 namespace kestrel::jit {
 namespace lower {
@@ -501,7 +502,7 @@ class FnLowering {
   /// a ** b for floats (rt::fpow).
   Value* pow_of(Value* a, Value* b);
   Value* math1(Builtin b, Scalar s, Value* x);
-  /// e^x as runtime/kmath.hpp computes it, for an f64 or f32 value.
+  /// e^x as runtime/rules/kmath.hpp computes it, for an f64 or f32 value.
   Value* exp_of(Value* x);
   Val index_get(Type t, const ir::Index& ix, diag::Span span);
   Value* element_ptr(Value* arr, Scalar s, const std::vector<Value*>& idx, bool checked,

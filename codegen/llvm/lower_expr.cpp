@@ -146,9 +146,7 @@ Val FnLowering::convert(Type to, ExprId operand, diag::Span span) {
 Val FnLowering::unary(Type t, const ir::Unary& u, diag::Span span) {
   Val a = eval(u.operand);
   if (t.is_array()) {
-    rt::UnOp op = u.op == ir::UnaryOp::Neg   ? rt::UnOp::Neg
-                  : u.op == ir::UnaryOp::Not ? rt::UnOp::Not
-                                             : rt::UnOp::BitNot;
+    rt::UnOp op = codegen::rt_unop(u.op);
     Value* p = b_.CreateCall(ml_.rt(Abi::kestrel_rt_unary),
                              {ctx_, i32c(ml_.site(span)), i32c(static_cast<int>(op)), a.one()});
     Val r = array_result(t, p);
@@ -354,7 +352,8 @@ Val FnLowering::binary(Type t, const ir::Binary& bin, diag::Span span) {
   if (t.is_array() || lt.is_array() || rtt.is_array()) {
     Val a = eval(bin.lhs);
     Val b = eval(bin.rhs);
-    std::vector<Value*> args{ctx_, i32c(ml_.site(span)), i32c(static_cast<int>(rt_binop(bin.op)))};
+    std::vector<Value*> args{ctx_, i32c(ml_.site(span)),
+                             i32c(static_cast<int>(codegen::rt_binop(bin.op).value()))};
     operand_words(a, lt, args);
     operand_words(b, rtt, args);
     Value* p = b_.CreateCall(ml_.rt(Abi::kestrel_rt_binary), args);

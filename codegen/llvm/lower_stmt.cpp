@@ -125,15 +125,13 @@ void FnLowering::assign(const ir::Assign& a, diag::Span span) {
     return;
   }
   Type t = local_types_[a.local.v].at(0);
-  BinaryOp bop = a.op == ir::AssignOp::Add   ? BinaryOp::Add
-                 : a.op == ir::AssignOp::Sub ? BinaryOp::Sub
-                 : a.op == ir::AssignOp::Mul ? BinaryOp::Mul
-                                             : BinaryOp::Div;
+  BinaryOp bop = codegen::assign_binop(a.op).value();
   llvm::AllocaInst* slot = locals_[a.local.v][0];
   if (t.is_array()) {
     // A rebinding `x = x op e` (sema turns in-place updates into StoreView).
     Val v = eval(a.value);
-    std::vector<Value*> w{ctx_, i32c(ml_.site(span)), i32c(static_cast<int>(rt_binop(bop)))};
+    std::vector<Value*> w{ctx_, i32c(ml_.site(span)),
+                          i32c(static_cast<int>(codegen::rt_binop(bop).value()))};
     Val cur = read_local(a.local);
     operand_words(cur, t, w);
     operand_words(v, type(a.value), w);
@@ -247,10 +245,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
   };
   std::vector<Red> reds;
   auto identity = [&](Scalar s, ir::ReduceOp op) -> Value* {
-    double v = op == ir::ReduceOp::Add   ? 0.0
-               : op == ir::ReduceOp::Mul ? 1.0
-               : op == ir::ReduceOp::Min ? HUGE_VAL
-                                         : -HUGE_VAL;
+    double v = rt::combine_identity<double>(codegen::rt_combine(op));
     return llvm::ConstantFP::get(ml_.scalar_type(s), v);
   };
   // (A chunk of an outlined loop is one partial: the runtime keeps and combines them.)

@@ -1,6 +1,6 @@
 // exp and sigmoid give the same bits in every mode and every form a program writes them in —
 // a scalar in a loop, a whole array (runtime/vmath.cpp's vector loops), a fused chain the JIT
-// compiles into one loop — and those bits are runtime/kmath.hpp's.
+// compiles into one loop — and those bits are runtime/rules/kmath.hpp's.
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "kestrel/kestrel.hpp"
-#include "runtime/kmath.hpp"
+#include "runtime/rules/kmath.hpp"
 
 namespace {
 

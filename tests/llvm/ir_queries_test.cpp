@@ -86,36 +86,6 @@ TEST(IrQueries, KernelIndexesByGrid) {
   EXPECT_FALSE(kernel_indexes_by_grid(p, c.fn("mutable")));  // a var may be rebound
 }
 
-TEST(IrQueries, RuntimeOperatorOfEachBinaryOperator) {
-  using B = ir::BinaryOp;
-  using R = rt::BinOp;
-  const std::pair<B, R> table[] = {
-      {B::Add, R::Add},
-      {B::Sub, R::Sub},
-      {B::Mul, R::Mul},
-      {B::Div, R::Div},
-      {B::FloorDiv, R::FloorDiv},
-      {B::Mod, R::Mod},
-      {B::Pow, R::Pow},
-      {B::Eq, R::Eq},
-      {B::Ne, R::Ne},
-      {B::Lt, R::Lt},
-      {B::Le, R::Le},
-      {B::Gt, R::Gt},
-      {B::Ge, R::Ge},
-      {B::BitAnd, R::BitAnd},
-      {B::BitOr, R::BitOr},
-      {B::BitXor, R::BitXor},
-      {B::Shl, R::Shl},
-      {B::Shr, R::Shr},
-      {B::And, R::Add},
-      {B::Or, R::Add},  // no elementwise form: the fallback
-  };
-  for (const auto& [ir_op, rt_op] : table) {
-    EXPECT_EQ(rt_binop(ir_op), rt_op) << static_cast<int>(ir_op);
-  }
-}
-
 /// The first top-level `for` statement of `f`.
 const ir::For* first_for(const ir::Program& p, const ir::Function& f) {
   for (ir::StmtId id : f.body.stmts) {

@@ -21,8 +21,8 @@
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/sema/check.hpp"
 #include "runtime/array.hpp"
-#include "runtime/philox.hpp"
 #include "runtime/reduce.hpp"
+#include "runtime/rules/philox.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
-// Kestrel's exp (runtime/kmath.hpp) against the exact value (long double expl, 64-bit
+// Kestrel's exp (runtime/rules/kmath.hpp) against the exact value (long double expl, 64-bit
 // significand), at its edges, and vmath's vector loops against the scalar function, bit for bit.
-#include "runtime/kmath.hpp"
+#include "runtime/rules/kmath.hpp"
 
 #include <gtest/gtest.h>
 

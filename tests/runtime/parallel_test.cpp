@@ -16,8 +16,8 @@
 
 #include "runtime/abi.hpp"
 #include "runtime/array.hpp"
-#include "runtime/philox.hpp"
 #include "runtime/reduce.hpp"
+#include "runtime/rules/philox.hpp"
 
 namespace kestrel::rt {
 namespace {

@@ -1,6 +1,6 @@
 // Philox4x32-10 against Random123's known-answer vectors (kat_vectors), and the random/randn
 // mapping built on it.
-#include "runtime/philox.hpp"
+#include "runtime/rules/philox.hpp"
 
 #include <gtest/gtest.h>
 

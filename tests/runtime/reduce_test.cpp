@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "runtime/elementwise.hpp"
-#include "runtime/philox.hpp"
 #include "runtime/random.hpp"
+#include "runtime/rules/philox.hpp"
 #include "tests/runtime/expect_error.hpp"
 
 namespace kestrel::rt {

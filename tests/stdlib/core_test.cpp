@@ -1,7 +1,7 @@
 // stdlib/fibonacci.kst, montecarlo.kst and vecadd.kst against answers computed independently in
 // C++, in both modes, through the public API (the groupby and mlp modules have their own tests).
 //   fib, fib_rec: a C++ loop with wrapping u64 arithmetic, and known values (fib(90)).
-//   pi: a C++ loop over the same normative Philox mapping (runtime/philox.hpp) counting hits,
+//   pi: a C++ loop over the same normative Philox mapping (runtime/rules/philox.hpp) counting hits,
 //       so the estimate must be exactly 4 * hits / n; also the same at 1, 2 and 8 threads.
 //   vadd, add: elementwise sums checked element by element.
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "kestrel/kestrel.hpp"
-#include "runtime/philox.hpp"
+#include "runtime/rules/philox.hpp"
 
 namespace {
 
