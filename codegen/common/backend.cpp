@@ -39,4 +39,9 @@ std::string Backend::emit_llvm() {
 }
 std::string Backend::emit_llvm_function(ir::FnId) { return emit_llvm(); }
 
+std::string Backend::emit_bytecode(ir::FnId) {
+  throw std::logic_error(
+      "bytecode exists only in interpreter mode (this program was compiled for the JIT)");
+}
+
 }  // namespace kestrel::codegen

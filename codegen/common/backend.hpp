@@ -124,6 +124,10 @@ class Backend {
   virtual StreamState stream_state() const = 0;
   virtual void set_stream_state(StreamState state) = 0;
 
+  /// The interpreter's bytecode of one function, or of every function when `fn` is not valid
+  /// (`kestrel emit --bytecode`). Default: std::logic_error (native code has none).
+  virtual std::string emit_bytecode(ir::FnId fn);
+
   // What only native code has (the JIT); the defaults say there is none.
 
   /// The optimised LLVM module, or one function of it. Default: std::logic_error.

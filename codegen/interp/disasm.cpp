@@ -20,6 +20,17 @@ constexpr OpInfo kOps[] = {
 
 }  // namespace
 
+std::string CompiledProgram::emit_bytecode(ir::FnId fn) {
+  if (fn.valid()) {
+    return disassemble(*this, fn);
+  }
+  std::string out;
+  for (std::uint32_t k = 0; k < impl().protos.size(); ++k) {
+    out += (k ? "\n" : "") + disassemble(*this, ir::FnId{k});
+  }
+  return out;
+}
+
 std::string disassemble(const CompiledProgram& program, ir::FnId fn) {
   const Proto& p = program.impl().protos.at(fn.v);
   std::string out = "function " + p.name + " (params " + std::to_string(p.nparams) + ", regs " +

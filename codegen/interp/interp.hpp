@@ -40,6 +40,7 @@ class CompiledProgram final : public codegen::Backend {
   Value call(ir::FnId fn, std::span<const Value> args, const RunOptions& options) override;
   StreamState stream_state() const override;
   void set_stream_state(StreamState state) override;
+  std::string emit_bytecode(ir::FnId fn) override;
 
   Impl& impl() { return *impl_; }
   const Impl& impl() const { return *impl_; }

@@ -52,7 +52,9 @@ commands:
                      `label | size | FILE [--setup ...] [--fn ...] [--repeat N]`
       --repeat N     runs per mode (default 5)
       --no-cache     the JIT compiles afresh (its compile ms is then a miss's)
-  emit --llvm FILE   print the optimised LLVM IR of FILE (--fn NAME: of one function)
+  emit STAGE FILE    print what a stage of the pipeline makes of FILE (--fn NAME: of one
+                     function): --ast the parse tree, --ir the typed IR, --bytecode the
+                     interpreter's bytecode, --llvm the optimised LLVM IR
   check FILE         parse and type-check FILE and its imports; print diagnostics
   fmt [--write] FILE print FILE in canonical form (--write: rewrite it in place)
   repl               the interactive prompt (also `kestrel` alone, on a terminal); reads
@@ -172,12 +174,19 @@ int cmd_run(const std::vector<std::string>& args) {
 }
 
 int cmd_emit(const std::vector<std::string>& args) {
-  bool llvm = false;
+  std::optional<kestrel::Engine::Stage> stage;
   std::string fn;
   std::vector<std::string> files;
   for (std::size_t k = 0; k < args.size(); ++k) {
-    if (args[k] == "--llvm") {
-      llvm = true;
+    using Stage = kestrel::Engine::Stage;
+    if (args[k] == "--ast" || args[k] == "--ir" || args[k] == "--bytecode" || args[k] == "--llvm") {
+      if (stage) {
+        return usage_error("emit takes one of --ast, --ir, --bytecode, --llvm");
+      }
+      stage = args[k] == "--ast"        ? Stage::Ast
+              : args[k] == "--ir"       ? Stage::Ir
+              : args[k] == "--bytecode" ? Stage::Bytecode
+                                        : Stage::Llvm;
     } else if (args[k] == "--fn" && k + 1 < args.size()) {
       fn = args[++k];
     } else if (args[k] == "--cuda") {
@@ -188,11 +197,11 @@ int cmd_emit(const std::vector<std::string>& args) {
       files.push_back(args[k]);
     }
   }
-  if (!llvm || files.size() != 1) {
-    return usage_error("usage: kestrel emit --llvm FILE [--fn NAME]");
+  if (!stage || files.size() != 1) {
+    return usage_error("usage: kestrel emit --ast|--ir|--bytecode|--llvm FILE [--fn NAME]");
   }
   try {
-    std::cout << kestrel::Engine().emit_llvm(files[0], fn);
+    std::cout << kestrel::Engine().emit(files[0], *stage, fn);
     return kOk;
   } catch (const kestrel::Error& error) {
     std::cerr << error.what();

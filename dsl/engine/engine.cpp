@@ -207,6 +207,24 @@ Module Engine::load_source(const std::string& name, const std::string& text) con
 }
 
 std::string Engine::emit_llvm(const std::filesystem::path& path, std::string_view function) const {
+  return emit(path, Stage::Llvm, function);
+}
+
+std::string Engine::emit(const std::filesystem::path& path, Stage stage,
+                         std::string_view function) const {
+  if (stage == Stage::Ast) {
+    if (!function.empty()) {
+      throw Error("error: the parse tree is of the whole file (no function selection)\n");
+    }
+    diag::SourceManager sources;
+    diag::DiagnosticList diags;
+    const diag::SourceFile& file = sources.add(path.string(), read_file(path));
+    std::optional<parser::ast::Program> program = parser::parse_program(file, diags);
+    if (!program) {
+      throw Error(diag::render(sources, diags), diags.error_count());
+    }
+    return parser::dump_program(*program);
+  }
   engine::Loaded loaded = engine::at_boundary(nullptr, [&] {
     return engine::load(path.string(), read_file(path), options_.stdlib_dir, nullptr);
   });
@@ -217,7 +235,13 @@ std::string Engine::emit_llvm(const std::filesystem::path& path, std::string_vie
       throw Error("error: no function '" + std::string(function) + "' in " + path.string() + "\n");
     }
   }
+  if (stage == Stage::Ir) {
+    return fn.valid() ? ir::dump_function(loaded.program, fn) : ir::dump(loaded.program);
+  }
   return engine::at_boundary(loaded.sources.get(), [&] {
+    if (stage == Stage::Bytecode) {
+      return engine::compile(loaded.program, Mode::Interp, options_)->emit_bytecode(fn);
+    }
     std::unique_ptr<engine::Backend> code = engine::compile(loaded.program, Mode::Jit, options_);
     return fn.valid() ? code->emit_llvm_function(fn) : code->emit_llvm();
   });

@@ -432,9 +432,10 @@ std::string dump_expr(const Program& program, const Function& fn, ExprId id) {
   return Printer(program, fn).expr(id);
 }
 
-std::string dump(const Program& program) {
+std::string dump_function(const Program& program, FnId id) {
   std::string out;
-  for (const Function& fn : program.functions) {
+  const Function& fn = program.fn(id);
+  {
     Printer pr(program, fn);
     if (fn.unchecked) {
       out += "@unchecked ";
@@ -451,6 +452,14 @@ std::string dump(const Program& program) {
     out += " {\n";
     pr.block(fn.body, 1, out);
     out += "}\n";
+  }
+  return out;
+}
+
+std::string dump(const Program& program) {
+  std::string out;
+  for (std::uint32_t k = 0; k < program.functions.size(); ++k) {
+    out += dump_function(program, FnId{k});
   }
   return out;
 }

@@ -413,8 +413,10 @@ struct Program {
   FnId find_function(std::string_view name) const;
 };
 
-/// A readable text form of the whole program, for tests and `--dump-ir`.
+/// A readable text form of the whole program, for tests and `kestrel emit --ir`.
 std::string dump(const Program& program);
+/// The same for one function.
+std::string dump_function(const Program& program, FnId fn);
 /// One expression in the dump's notation.
 std::string dump_expr(const Program& program, const Function& fn, ExprId id);
 

@@ -45,6 +45,29 @@ expect("check missing file", run("check", "no/such/file.kst"), 1,
 expect("check clean", run("check", "examples/tour.kst"), 0)
 expect("fmt unknown option", run("fmt", "--frob", "examples/tour.kst"), 2)
 
+# `kestrel emit`: each stage of the pipeline, for the README's walk through print(fib(10)).
+with tempfile.TemporaryDirectory() as tmp:
+    fib = os.path.join(tmp, "fib.kst")
+    with open(fib, "w") as f:
+        f.write("fn fib(n: i64) -> i64 {\n    if n < 2 { return n }\n"
+                "    return fib(n - 1) + fib(n - 2)\n}\nprint(fib(10))\n")
+    expect("emit --ast", run("emit", "--ast", fib), 0, stdout_has="(fn fib (params (param n")
+    expect("emit --ir", run("emit", "--ir", fib, "--fn", "fib"), 0,
+           stdout_has="return (+:i64 (call:i64 fib (-:i64 n 1))")
+    expect("emit --bytecode", run("emit", "--bytecode", fib, "--fn", "fib"), 0,
+           stdout_has="function fib (params 1")
+    expect("emit --llvm", run("emit", "--llvm", fib, "--fn", "fib"), 0,
+           stdout_has="define i64 @kestrel.fib")
+    expect("emit --bytecode of every function", run("emit", "--bytecode", fib), 0,
+           stdout_has="function <main>")
+    expect("emit two stages", run("emit", "--ir", "--llvm", fib), 2,
+           stderr_has="emit takes one of --ast, --ir, --bytecode, --llvm")
+    expect("emit no stage", run("emit", fib), 2, stderr_has="usage: kestrel emit")
+    expect("emit --ast --fn", run("emit", "--ast", fib, "--fn", "fib"), 1,
+           stderr_has="the parse tree is of the whole file")
+    expect("emit no such function", run("emit", "--ir", fib, "--fn", "nope"), 1,
+           stderr_has="no function 'nope'")
+
 with tempfile.TemporaryDirectory() as tmp:
     bad = os.path.join(tmp, "bad.kst")
     with open(bad, "w") as f:

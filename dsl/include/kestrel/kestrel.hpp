@@ -109,8 +109,14 @@ class Engine {
   Module load_file(const std::filesystem::path& path) const;
   Module load_source(const std::string& name, const std::string& text) const;
 
-  /// The optimised LLVM IR of a file (`kestrel emit --llvm`), or of one function of it when
-  /// `function` is not empty. Throws Error (diagnostics, or no such function).
+  /// What each stage of the pipeline makes of a file (`kestrel emit`): its parse tree (Ast), the
+  /// typed IR (Ir), the interpreter's bytecode (Bytecode) or the optimised LLVM IR (Llvm), of
+  /// every function or of the one named `function` (not Ast). Throws Error (diagnostics, or no
+  /// such function).
+  enum class Stage : std::uint8_t { Ast, Ir, Bytecode, Llvm };
+  std::string emit(const std::filesystem::path& path, Stage stage,
+                   std::string_view function = {}) const;
+  /// emit(path, Stage::Llvm, function).
   std::string emit_llvm(const std::filesystem::path& path, std::string_view function = {}) const;
 
   /// The canonical formatting of a file (`kestrel fmt`). Throws Error if it does not parse.
