@@ -66,55 +66,17 @@ bool kernel_indexes_by_grid(const ir::Program& p, const ir::Function& k) {
   };
   std::function<void(const ir::Block&)> block = [&](const ir::Block& b) {
     for (ir::StmtId id : b.stmts) {
-      std::visit(ir::overloaded{
-                     [&](const ir::Let& l) {
-                       expr(l.init);
-                       int d = axis_of(l.init);
-                       const auto* b2 = std::get_if<ir::BuiltinCall>(&p.expr(l.init).kind);
-                       if (b2 != nullptr && d >= 0 && !k.locals[l.local.v].is_mutable) {
-                         index_local[l.local.v] = d;
-                       }
-                     },
-                     [&](const ir::LetTuple& l) { expr(l.init); },
-                     [&](const ir::Assign& a) { expr(a.value); },
-                     [&](const ir::StoreIndex& st) {
-                       expr(st.base);
-                       for (ExprId i : st.indices) {
-                         expr(i);
-                       }
-                       expr(st.value);
-                       access(st.base, st.indices);
-                     },
-                     [&](const ir::StoreView& st) {
-                       expr(st.target);
-                       expr(st.value);
-                     },
-                     [&](const ir::ExprStmt& e) { expr(e.expr); },
-                     [&](const ir::If& i) {
-                       expr(i.cond);
-                       block(i.then_body);
-                       block(i.else_body);
-                     },
-                     [&](const ir::While& w) {
-                       expr(w.cond);
-                       block(w.body);
-                     },
-                     [&](const ir::For& f) {
-                       expr(f.lo);
-                       expr(f.hi);
-                       if (f.step.valid()) {
-                         expr(f.step);
-                       }
-                       block(f.body);
-                     },
-                     [&](const ir::Return& r) {
-                       if (r.value.valid()) {
-                         expr(r.value);
-                       }
-                     },
-                     kinds<ir::Break, ir::Continue>([&]() {}),
-                 },
-                 p.stmt(id).kind);
+      const ir::StmtKind& s = p.stmt(id).kind;
+      ir::for_each_child(s, expr, block);
+      if (const auto* st = std::get_if<ir::StoreIndex>(&s)) {
+        access(st->base, st->indices);
+      } else if (const auto* l = std::get_if<ir::Let>(&s)) {
+        int d = axis_of(l->init);
+        const auto* b2 = std::get_if<ir::BuiltinCall>(&p.expr(l->init).kind);
+        if (b2 != nullptr && d >= 0 && !k.locals[l->local.v].is_mutable) {
+          index_local[l->local.v] = d;
+        }
+      }
     }
   };
   block(k.body);
@@ -281,38 +243,17 @@ std::vector<std::uint32_t> indexed_by(const ir::Program& p, const ir::Function& 
     }
     ir::for_each_child(p.expr(e).kind, expr);
   };
+  // Its caller passes loop-free bodies only; a nested loop would not be looked into.
   std::function<void(const ir::Block&)> walk = [&](const ir::Block& b) {
     for (ir::StmtId id : b.stmts) {
-      std::visit(ir::overloaded{
-                     [&](const ir::Let& l) { expr(l.init); },
-                     [&](const ir::LetTuple& l) { expr(l.init); },
-                     [&](const ir::Assign& a) { expr(a.value); },
-                     [&](const ir::StoreIndex& st) {
-                       expr(st.base);
-                       for (ExprId i : st.indices) {
-                         expr(i);
-                       }
-                       expr(st.value);
-                       note(st.base, st.indices);
-                     },
-                     [&](const ir::StoreView& st) {
-                       expr(st.target);
-                       expr(st.value);
-                     },
-                     [&](const ir::ExprStmt& e) { expr(e.expr); },
-                     [&](const ir::If& i) {
-                       expr(i.cond);
-                       walk(i.then_body);
-                       walk(i.else_body);
-                     },
-                     [&](const ir::Return& r) {
-                       if (r.value.valid()) {
-                         expr(r.value);
-                       }
-                     },
-                     kinds<ir::While, ir::For, ir::Break, ir::Continue>([&]() {}),
-                 },
-                 p.stmt(id).kind);
+      const ir::StmtKind& s = p.stmt(id).kind;
+      if (std::holds_alternative<ir::While>(s) || std::holds_alternative<ir::For>(s)) {
+        continue;
+      }
+      ir::for_each_child(s, expr, walk);
+      if (const auto* st = std::get_if<ir::StoreIndex>(&s)) {
+        note(st->base, st->indices);
+      }
     }
   };
   walk(body);
