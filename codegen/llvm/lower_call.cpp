@@ -253,14 +253,8 @@ void FnLowering::launch_loops(const ir::Launch& l, const std::vector<Value*>& gr
         BasicBlock* block_done = block("launch.block.end");
         b_.CreateCondBr(b_.CreateICmpSLT(next, block_end), heads[d], block_done);
         b_.SetInsertPoint(block_done);
-        Value* flag = ctx_field(ml_.ptr_, kCtxInterrupt);
-        BasicBlock* check = block("launch.check");
-        BasicBlock* go_on = block("launch.next");
-        b_.CreateCondBr(b_.CreateIsNull(flag), go_on, check);
-        b_.SetInsertPoint(check);
-        Value* stop = b_.CreateCall(ml_.rt(Abi::kestrel_rt_poll), {ctx_, i32c(st)});
-        b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, go_on);
-        b_.SetInsertPoint(go_on);
+        poll_block(st, "launch.check", "launch.next", false);
+        BasicBlock* go_on = b_.GetInsertBlock();
         block_start->addIncoming(block_end, go_on);
         BasicBlock* exit = block("launch.exit");
         b_.CreateCondBr(b_.CreateICmpSLT(block_end, ends[d]), block_head, exit);

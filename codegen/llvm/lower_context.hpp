@@ -315,6 +315,18 @@ class FnLowering {
       b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise), {ctx_, i32c(site), text});
     });
   }
+  /// A function's frame: the entry block (allocas, then a branch to the body), the unwind and
+  /// exit blocks; code goes into the body next.
+  void open_frame() {
+    cold_ = llvm::MDBuilder(c()).createBranchWeights(1, 1 << 20);
+    alloca_bb_ = block("entry");
+    BasicBlock* body = block("body");
+    unwind_bb_ = block("unwind");
+    exit_bb_ = block("exit");
+    b_.SetInsertPoint(alloca_bb_);
+    b_.CreateBr(body);
+    b_.SetInsertPoint(body);
+  }
   /// The interrupt check at a loop back-edge or call (every 2^16 of them, like the VM).
   void poll(diag::Span span) {
     Value* budget = b_.CreateSub(ctx_field(ml_.i32_, kCtxBudget), i32c(1));
@@ -330,15 +342,17 @@ class FnLowering {
   }
   /// The interrupt check between the blocks of a long inline loop (a fused sum's chunks): the
   /// run's limits are read each time, when it has any (no budget: a block is thousands of
-  /// elements).
-  void poll_block(std::uint32_t site) {
+  /// elements). Strip-mined loops and launches name the blocks after themselves and leave the
+  /// stop branch unweighted (`cold` false).
+  void poll_block(std::uint32_t site, const char* check_name = "poll.block",
+                  const char* next_name = "poll.next", bool cold = true) {
     Value* limits = ctx_field(ml_.ptr_, kCtxInterrupt);
-    BasicBlock* check = block("poll.block");
-    BasicBlock* ok = block("poll.next");
+    BasicBlock* check = block(check_name);
+    BasicBlock* ok = block(next_name);
     b_.CreateCondBr(b_.CreateIsNull(limits), ok, check);
     b_.SetInsertPoint(check);
     Value* stop = b_.CreateCall(ml_.rt(Abi::kestrel_rt_poll), {ctx_, i32c(site)});
-    b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, ok, cold_);
+    b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, ok, cold ? cold_ : nullptr);
     b_.SetInsertPoint(ok);
   }
 

@@ -57,14 +57,7 @@ void lower_entry(ModuleLowering& ml, ir::FnId id, FnSig& sig) {
 }  // namespace
 
 void FnLowering::run() {
-  cold_ = llvm::MDBuilder(c()).createBranchWeights(1, 1 << 20);
-  alloca_bb_ = block("entry");
-  BasicBlock* body = block("body");
-  unwind_bb_ = block("unwind");
-  exit_bb_ = block("exit");
-  b_.SetInsertPoint(alloca_bb_);
-  b_.CreateBr(body);
-  b_.SetInsertPoint(body);
+  open_frame();
 
   auto arg = f_->arg_begin();
   ctx_ = &*arg++;

@@ -38,14 +38,7 @@ std::uint32_t elem_code(Scalar s) { return static_cast<std::uint32_t>(s); }
 }  // namespace
 
 void FnLowering::begin_chunk() {
-  cold_ = llvm::MDBuilder(c()).createBranchWeights(1, 1 << 20);
-  alloca_bb_ = block("entry");
-  BasicBlock* body = block("body");
-  unwind_bb_ = block("unwind");
-  exit_bb_ = block("exit");
-  b_.SetInsertPoint(alloca_bb_);
-  b_.CreateBr(body);
-  b_.SetInsertPoint(body);
+  open_frame();
   ctx_ = f_->getArg(1);
   ctx_->setName("ctx");
   f_->getArg(0)->setName("env");

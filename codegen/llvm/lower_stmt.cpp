@@ -387,14 +387,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     if (ared.chunked) {
       array_reductions_step(ared, true);
     }
-    Value* flag = ctx_field(ml_.ptr_, kCtxInterrupt);
-    BasicBlock* check = block("for.poll");
-    BasicBlock* go_on = block("for.next");
-    b_.CreateCondBr(b_.CreateIsNull(flag), go_on, check);
-    b_.SetInsertPoint(check);
-    Value* stop = b_.CreateCall(ml_.rt(Abi::kestrel_rt_poll), {ctx_, i32c(st)});
-    b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, go_on);
-    b_.SetInsertPoint(go_on);
+    poll_block(st, "for.poll", "for.next", false);
     b_.CreateCondBr(b_.CreateICmpSLT(b_.CreateLoad(it, var), hi), outer, exit);
   } else {
     BasicBlock* body = b_.GetInsertBlock();
