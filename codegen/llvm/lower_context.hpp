@@ -327,6 +327,14 @@ class FnLowering {
     b_.CreateBr(body);
     b_.SetInsertPoint(body);
   }
+  /// The unwind block: release every live temporary, then leave through exit.
+  void unwind_block() {
+    b_.SetInsertPoint(unwind_bb_);
+    for (const Temp& t : temps_) {
+      release(b_.CreateLoad(ml_.ptr_, t.slot, true), t.table, true);
+    }
+    b_.CreateBr(exit_bb_);
+  }
   /// The interrupt check at a loop back-edge or call (every 2^16 of them, like the VM).
   void poll(diag::Span span) {
     Value* budget = b_.CreateSub(ctx_field(ml_.i32_, kCtxBudget), i32c(1));

@@ -105,12 +105,7 @@ void FnLowering::run() {
     b_.CreateBr(exit_bb_);
   }
 
-  // unwind: release every live temporary, then leave through exit.
-  b_.SetInsertPoint(unwind_bb_);
-  for (const Temp& t : temps_) {
-    release(b_.CreateLoad(ml_.ptr_, t.slot, true), t.table, true);
-  }
-  b_.CreateBr(exit_bb_);
+  unwind_block();
 
   // Retain the parameters that are owned (decided above, after the entry block was begun).
   {

@@ -50,11 +50,7 @@ void FnLowering::end_chunk(const std::function<void()>& at_exit) {
   if (!terminated()) {
     b_.CreateBr(exit_bb_);
   }
-  b_.SetInsertPoint(unwind_bb_);
-  for (const Temp& t : temps_) {
-    release(b_.CreateLoad(ml_.ptr_, t.slot, true), t.table, true);
-  }
-  b_.CreateBr(exit_bb_);
+  unwind_block();
   b_.SetInsertPoint(exit_bb_);
   at_exit();
   release_locals();

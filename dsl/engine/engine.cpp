@@ -36,6 +36,22 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
+/// One file parsed (its imports are not read), added to `sources`; an Error with the
+/// diagnostics when it does not parse.
+struct ParsedFile {
+  const diag::SourceFile* file;
+  parser::ast::Program program;
+};
+ParsedFile parse_file(diag::SourceManager& sources, const std::filesystem::path& path) {
+  diag::DiagnosticList diags;
+  const diag::SourceFile& file = sources.add(path.string(), read_file(path));
+  std::optional<parser::ast::Program> program = parser::parse_program(file, diags);
+  if (!program) {
+    throw Error(diag::render(sources, diags), diags.error_count());
+  }
+  return ParsedFile{&file, std::move(*program)};
+}
+
 Diagnostics to_diagnostics(const diag::SourceManager& sources, const diag::DiagnosticList& list) {
   return Diagnostics{diag::render(sources, list), list.error_count()};
 }
@@ -217,13 +233,7 @@ std::string Engine::emit(const std::filesystem::path& path, Stage stage,
       throw Error("error: the parse tree is of the whole file (no function selection)\n");
     }
     diag::SourceManager sources;
-    diag::DiagnosticList diags;
-    const diag::SourceFile& file = sources.add(path.string(), read_file(path));
-    std::optional<parser::ast::Program> program = parser::parse_program(file, diags);
-    if (!program) {
-      throw Error(diag::render(sources, diags), diags.error_count());
-    }
-    return parser::dump_program(*program);
+    return parser::dump_program(parse_file(sources, path).program);
   }
   engine::Loaded loaded = engine::at_boundary(nullptr, [&] {
     return engine::load(path.string(), read_file(path), options_.stdlib_dir, nullptr);
@@ -249,13 +259,8 @@ std::string Engine::emit(const std::filesystem::path& path, Stage stage,
 
 std::string Engine::format_file(const std::filesystem::path& path) const {
   diag::SourceManager sources;
-  diag::DiagnosticList diags;
-  const diag::SourceFile& file = sources.add(path.string(), read_file(path));
-  std::optional<parser::ast::Program> program = parser::parse_program(file, diags);
-  if (!program) {
-    throw Error(diag::render(sources, diags), diags.error_count());
-  }
-  return parser::format_program(*program, file.text());
+  ParsedFile parsed = parse_file(sources, path);
+  return parser::format_program(parsed.program, parsed.file->text());
 }
 
 }  // namespace kestrel
