@@ -4,11 +4,15 @@
 // prompts `>>> ` and `... `. Not on a terminal (a pipe, a test): lines are read from stdin with
 // no prompts and no history. Ctrl-C: one SIGINT handler (installed without SA_RESTART) sets a
 // flag. While an entry runs, the VM polls it (RunOptions::interrupt) and stops with an
-// "interrupted" error; at the prompt, our libedit getc function sees read() fail with EINTR and
-// ends the line, which the loop then discards (the line is cleared).
+// "interrupted" error; at the prompt, the handler also writes a byte to a pipe that our libedit
+// getc function polls beside the terminal, so it ends the line (which the loop then discards)
+// however the signal falls: a Ctrl-C that came while libedit was busy redrawing, not blocked in
+// read(), used to be lost until the next key.
 #include "repl.hpp"
 
 #include <editline/readline.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -26,13 +30,50 @@ namespace {
 
 std::atomic<bool> g_interrupt{false};
 
-extern "C" void on_sigint(int) { g_interrupt.store(true); }
+int g_sigint_pipe[2] = {-1, -1};  // the handler's wake-up byte for repl_getc (non-blocking)
+
+extern "C" void on_sigint(int) {
+  int saved = errno;
+  g_interrupt.store(true);
+  if (g_sigint_pipe[1] >= 0) {
+    char byte = 1;
+    ssize_t n = ::write(g_sigint_pipe[1], &byte, 1);  // a full pipe already holds a wake-up
+    (void)n;
+  }
+  errno = saved;
+}
 
 bool g_line_interrupted = false;
+
+void drain_pipe() {
+  char bytes[64];
+  while (g_sigint_pipe[0] >= 0 && ::read(g_sigint_pipe[0], bytes, sizeof bytes) > 0) {
+  }
+}
+
+/// Forgets Ctrl-Cs already handled (one that stopped an entry leaves the flag and a byte).
+void drain_interrupts() {
+  g_interrupt.store(false);
+  drain_pipe();
+}
 
 /// libedit's character source: like its own, but a Ctrl-C ends the line (which is discarded).
 extern "C" int repl_getc(FILE* in) {
   for (;;) {
+    pollfd fds[2] = {{fileno(in), POLLIN, 0}, {g_sigint_pipe[0], POLLIN, 0}};
+    if (::poll(fds, g_sigint_pipe[0] >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) {
+      return EOF;
+    }
+    if (g_sigint_pipe[0] >= 0 && (fds[1].revents & POLLIN) != 0) {
+      drain_pipe();
+    }
+    if (g_interrupt.exchange(false)) {
+      g_line_interrupted = true;
+      return '\n';
+    }
+    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+      continue;
+    }
     unsigned char c = 0;
     ssize_t n = ::read(fileno(in), &c, 1);
     if (n == 1) {
@@ -104,6 +145,7 @@ class LineReader {
       return static_cast<bool>(std::getline(std::cin, line));
     }
     g_line_interrupted = false;
+    drain_interrupts();  // a Ctrl-C that stopped the last entry is spent
     char* raw = readline(prompt);
     if (raw == nullptr) {
       return false;
@@ -155,6 +197,9 @@ int run_repl() {
   action.sa_handler = on_sigint;
   sigemptyset(&action.sa_mask);
   action.sa_flags = 0;  // no SA_RESTART: a blocked read() returns EINTR
+  if (tty && ::pipe2(g_sigint_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+    g_sigint_pipe[0] = g_sigint_pipe[1] = -1;  // without it, Ctrl-C still works via EINTR
+  }
   sigaction(SIGINT, &action, &previous);
 
   if (tty) {
@@ -253,6 +298,12 @@ int run_repl() {
     std::cout.flush();
   }
   sigaction(SIGINT, &previous, nullptr);
+  for (int& fd : g_sigint_pipe) {
+    if (fd >= 0) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
   // A piped session reports whether every entry succeeded; an interactive one always exits 0.
   return (!tty && failures > 0) ? 1 : 0;
 }

@@ -114,7 +114,8 @@ TEST(RulesNvrtc, RuleHeadersCompileForTheGpu) {
   std::string log(n, '\0');
   get_log(prog, log.data());
   destroy(&prog);
-  dlclose(lib);
+  // Not dlclose'd: libnvrtc allocates a 72 KiB buffer it never frees (its own copy of
+  // libstdc++'s exception pool); unloaded, LeakSanitizer reports it as a leak.
   EXPECT_EQ(status, 0) << "NVRTC rejected runtime/rules/:\n" << log;
 }
 
