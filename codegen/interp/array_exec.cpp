@@ -72,9 +72,9 @@ rt::Operand operand(const Slot* R, const ArrayArg& a) {
 
 void put(Slot& out, rt::ArrayRef r) { out.p = r.detach(); }
 
-/// Reads element (i[, j]) of `a` into `out`.
+/// Element (i[, j]) of `a`, the indexes in the instruction's registers (checked when it says so).
 template <class T>
-T element(const rt::Array& a, const Slot* R, const ArrayInstr& ai) {
+T& element_ref(const rt::Array& a, const Slot* R, const ArrayInstr& ai) {
   std::int64_t i = R[ai.args[1].reg].i;
   if (a.rank == 2) {
     std::int64_t j = R[ai.args[2].reg].i;
@@ -91,20 +91,8 @@ T element(const rt::Array& a, const Slot* R, const ArrayInstr& ai) {
 }
 
 template <class T>
-T& element_ref(const rt::Array& a, const Slot* R, const ArrayInstr& ai) {
-  std::int64_t i = R[ai.args[1].reg].i;
-  if (a.rank == 2) {
-    std::int64_t j = R[ai.args[2].reg].i;
-    if (ai.checked) {
-      rt::check_index(a, 0, i);
-      rt::check_index(a, 1, j);
-    }
-    return a.at<T>(i, j);
-  }
-  if (ai.checked) {
-    rt::check_index(a, 0, i);
-  }
-  return a.at<T>(i);
+T element(const rt::Array& a, const Slot* R, const ArrayInstr& ai) {
+  return element_ref<T>(a, R, ai);
 }
 
 template <class T>
