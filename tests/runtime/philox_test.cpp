@@ -7,6 +7,8 @@
 #include <cmath>
 #include <set>
 
+#include "runtime/limits.hpp"
+#include "runtime/parallel.hpp"
 #include "runtime/random.hpp"
 #include "tests/runtime/expect_error.hpp"
 
@@ -136,6 +138,38 @@ TEST(Philox, RandArraysAreRowMajorDraws) {
 TEST(Philox, RandArraysWithANegativeSizeNameTheFunction) {
   expect_error([] { rand_array(Shape(-1), 1); }, "negative size -1 in rand");
   expect_error([] { randn_array(Shape(2, -3), 1); }, "negative size -3 in randn");
+}
+
+TEST(Philox, LargeRandArraysAreTheSameDrawsAtAnyThreadCount) {
+  // Above the parallel threshold the array is filled in chunks on every core.
+  for (int threads : {1, 2, 8}) {
+    set_threads(threads);
+    ArrayRef u = rand_array(Shape(3, 100000), 9);
+    ArrayRef z = randn_array(Shape(300001), 9);
+    for (std::int64_t k : {std::int64_t{0}, std::int64_t{16383}, std::int64_t{16384},
+                           std::int64_t{131072}, std::int64_t{299999}}) {
+      EXPECT_EQ(u->ptr<double>()[k], random(9, k)) << threads << " threads, element " << k;
+      EXPECT_EQ(z->ptr<double>()[k], randn(9, k)) << threads << " threads, element " << k;
+    }
+    EXPECT_EQ(z->ptr<double>()[300000], randn(9, 300000));
+  }
+  set_threads(0);
+}
+
+TEST(Philox, ATimeLimitStopsALargeRandArrayWhileItIsFilled) {
+  // rand/randn of millions of elements used to run to the end before the run's limits were
+  // looked at again (a time limit of 50 ms stopped randn(4000, 5000) only after 0.7 s). The
+  // deadline here passes while the 8M elements (about 100 ms) are drawn; the allocation before
+  // them also polls, so the stop may come from either, but it must come.
+  Limits limits;
+  limits.time_limit_ms = 1;
+  for (int threads : {1, 2}) {
+    set_threads(threads);
+    limits.deadline_ns = monotonic_ns() + 1000000;
+    LimitsScope scope(&limits);
+    expect_error([] { randn_array(Shape(8000000), 1); }, "time limit of 1 ms exceeded");
+  }
+  set_threads(0);
 }
 
 }  // namespace
