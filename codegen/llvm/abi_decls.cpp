@@ -19,9 +19,6 @@
 namespace kestrel::jit {
 namespace {
 
-template <class T>
-constexpr bool kUnmapped = false;
-
 /// The LLVM type of a C parameter or result type of the ABI.
 template <class T>
 llvm::Type* llvm_type(llvm::LLVMContext& c) {
@@ -36,7 +33,7 @@ llvm::Type* llvm_type(llvm::LLVMContext& c) {
   } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     return llvm::IntegerType::get(c, sizeof(T) * 8);
   } else {
-    static_assert(kUnmapped<T>, "a C type of the runtime ABI with no LLVM type");
+    static_assert(sizeof(T) == 0, "a C type of the runtime ABI with no LLVM type");
   }
 }
 
