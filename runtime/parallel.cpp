@@ -168,9 +168,9 @@ std::int64_t run_chunks(std::int64_t count, bool (*run)(void* env, std::int64_t 
     // skipped if not yet begun. A run is about an eighth of a task's share: long enough that
     // each thread streams through contiguous memory (the vadd kernel reached 83% of OpenMP's
     // static schedule claiming single chunks), short enough to even out a busy core.
-    ArenaLoop loop{run, env, &f, count, 0, 0, current_limits(), {0}, {0}};
-    loop.tasks = std::min<std::int64_t>(threads(), count);
-    loop.grab = std::max<std::int64_t>(1, count / (loop.tasks * 8));
+    std::int64_t tasks = std::min<std::int64_t>(threads(), count);
+    std::int64_t grab = std::max<std::int64_t>(1, count / (tasks * 8));
+    ArenaLoop loop{run, env, &f, count, tasks, grab, current_limits(), {0}, {0}};
     // The workers find the loop through g_arena_loop, not through captures: a lambda's captures
     // live in TBB's task object, which the uninstrumented libtbb hands between threads, so
     // ThreadSanitizer saw every read of them as a race with the task's construction. The

@@ -60,16 +60,22 @@ void drain_interrupts() {
 /// libedit's character source: like its own, but a Ctrl-C ends the line (which is discarded).
 extern "C" int repl_getc(FILE* in) {
   for (;;) {
+    // A Ctrl-C before the poll left a byte in the pipe (the poll returns at once); one during
+    // the poll or the read interrupts it (EINTR): either way the loop comes back here.
+    if (g_interrupt.exchange(false)) {
+      g_line_interrupted = true;
+      return '\n';
+    }
     pollfd fds[2] = {{fileno(in), POLLIN, 0}, {g_sigint_pipe[0], POLLIN, 0}};
-    if (::poll(fds, g_sigint_pipe[0] >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) {
+    if (::poll(fds, g_sigint_pipe[0] >= 0 ? 2 : 1, -1) < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
       return EOF;
     }
     if (g_sigint_pipe[0] >= 0 && (fds[1].revents & POLLIN) != 0) {
       drain_pipe();
-    }
-    if (g_interrupt.exchange(false)) {
-      g_line_interrupted = true;
-      return '\n';
+      continue;
     }
     if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
       continue;
@@ -79,14 +85,7 @@ extern "C" int repl_getc(FILE* in) {
     if (n == 1) {
       return c;
     }
-    if (n == 0) {
-      return EOF;
-    }
-    if (errno == EINTR) {
-      if (g_interrupt.exchange(false)) {
-        g_line_interrupted = true;
-        return '\n';
-      }
+    if (n < 0 && errno == EINTR) {
       continue;
     }
     return EOF;
