@@ -179,18 +179,18 @@ int cmd_emit(const std::vector<std::string>& args) {
   std::vector<std::string> files;
   for (std::size_t k = 0; k < args.size(); ++k) {
     using Stage = kestrel::Engine::Stage;
-    if (args[k] == "--ast" || args[k] == "--ir" || args[k] == "--bytecode" || args[k] == "--llvm") {
+    if (args[k] == "--ast" || args[k] == "--ir" || args[k] == "--bytecode" || args[k] == "--llvm" ||
+        args[k] == "--cuda") {
       if (stage) {
-        return usage_error("emit takes one of --ast, --ir, --bytecode, --llvm");
+        return usage_error("emit takes one of --ast, --ir, --bytecode, --llvm, --cuda");
       }
       stage = args[k] == "--ast"        ? Stage::Ast
               : args[k] == "--ir"       ? Stage::Ir
               : args[k] == "--bytecode" ? Stage::Bytecode
-                                        : Stage::Llvm;
+              : args[k] == "--llvm"     ? Stage::Llvm
+                                        : Stage::Cuda;
     } else if (args[k] == "--fn" && k + 1 < args.size()) {
       fn = args[++k];
-    } else if (args[k] == "--cuda") {
-      return usage_error("emit --cuda: the GPU backend is not built yet");
     } else if (!args[k].empty() && args[k][0] == '-') {
       return usage_error("unknown option for emit: " + args[k]);
     } else {
@@ -198,7 +198,7 @@ int cmd_emit(const std::vector<std::string>& args) {
     }
   }
   if (!stage || files.size() != 1) {
-    return usage_error("usage: kestrel emit --ast|--ir|--bytecode|--llvm FILE [--fn NAME]");
+    return usage_error("usage: kestrel emit --ast|--ir|--bytecode|--llvm|--cuda FILE [--fn NAME]");
   }
   try {
     std::cout << kestrel::Engine().emit(files[0], *stage, fn);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "dsl/diag/diagnostic.hpp"
+#include "dsl/engine/gpu.hpp"
 #include "dsl/engine/loaded.hpp"
 #include "dsl/sema/check.hpp"
 #include "kestrel/kestrel.hpp"
@@ -247,6 +248,11 @@ std::string Engine::emit(const std::filesystem::path& path, Stage stage,
   }
   if (stage == Stage::Ir) {
     return fn.valid() ? ir::dump_function(loaded.program, fn) : ir::dump(loaded.program);
+  }
+  if (stage == Stage::Cuda) {
+    return engine::at_boundary(loaded.sources.get(), [&] {
+      return engine::cuda_listing(*loaded.sources, loaded.program, fn);
+    });
   }
   return engine::at_boundary(loaded.sources.get(), [&] {
     if (stage == Stage::Bytecode) {

@@ -110,10 +110,12 @@ class Engine {
   Module load_source(const std::string& name, const std::string& text) const;
 
   /// What each stage of the pipeline makes of a file (`kestrel emit`): its parse tree (Ast), the
-  /// typed IR (Ir), the interpreter's bytecode (Bytecode) or the optimised LLVM IR (Llvm), of
-  /// every function or of the one named `function` (not Ast). Throws Error (diagnostics, or no
-  /// such function).
-  enum class Stage : std::uint8_t { Ast, Ir, Bytecode, Llvm };
+  /// typed IR (Ir), the interpreter's bytecode (Bytecode), the optimised LLVM IR (Llvm) or the
+  /// CUDA C++ of the GPU backend (Cuda: what `--target gpu` compiles with NVRTC, headed by which
+  /// parallel loops and launches run on the GPU and why the others stay on the CPU; needs no
+  /// GPU), of every function or of the one named `function` (not Ast). Throws Error
+  /// (diagnostics, or no such function).
+  enum class Stage : std::uint8_t { Ast, Ir, Bytecode, Llvm, Cuda };
   std::string emit(const std::filesystem::path& path, Stage stage,
                    std::string_view function = {}) const;
   /// emit(path, Stage::Llvm, function).
