@@ -102,6 +102,9 @@ struct RunOptions {
   /// stops with a RunError ("interrupted", "time limit of N ms exceeded"); the runtime polls
   /// them between the chunks of long operations. Null: none.
   const rt::Limits* limits = nullptr;
+  /// --target gpu: the GPU program (a gpu::Program*, runtime/gpu/program.hpp) the native code's
+  /// regions run on. Null: none.
+  void* gpu = nullptr;
 };
 
 /// A program compiled by one backend (interp::CompiledProgram, jit::CompiledProgram): what the
@@ -143,6 +146,8 @@ class Backend {
   /// Whether the object cache was on, and whether the code came from it.
   virtual bool cached() const { return false; }
   virtual bool cache_hit() const { return false; }
+  /// Under --target gpu: the device, the regions on it and NVRTC's time ("" otherwise).
+  virtual std::string gpu_summary() const { return ""; }
 };
 
 }  // namespace kestrel::codegen

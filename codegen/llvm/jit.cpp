@@ -67,6 +67,7 @@ struct DirectCall : rt::AbiHost {
     partials.clear();
     str_pool = &p.str_pool;
     str_pool_mutex = &p.state_mutex;
+    gpu = options.gpu;
     ctx = KestrelContext{};
     ctx.max_depth = options.max_call_depth;
     const rt::Limits* current = nullptr;
@@ -508,7 +509,7 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
 
   auto context = std::make_unique<llvm::LLVMContext>();
   auto module = std::make_unique<llvm::Module>("kestrel", *context);
-  lower_program(program, *module, impl->tables);  // may throw RunError
+  lower_program(program, *module, impl->tables, options.gpu);  // may throw RunError
   const bool string_slots = !cache_dir.empty();
   const bool cacheable = string_slots && cache::externalise_strings(*module, impl->tables.strings);
   {

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "codegen/common/backend.hpp"
+#include "codegen/common/gpu_plan.hpp"
 #include "dsl/diag/source.hpp"
 #include "dsl/ir/ir.hpp"
 
@@ -57,6 +58,9 @@ struct Options {
   /// function throw std::logic_error. The REPL names its entry's function, so definitions an
   /// entry does not use cost it nothing.
   std::vector<ir::FnId> roots;
+  /// --target gpu: the CUDA backend's plan (codegen/cuda); its regions call the runtime's GPU
+  /// entry (kestrel_rt_gpu_run) instead of running on the CPU. Null: everything on the CPU.
+  const codegen::GpuPlan* gpu = nullptr;
 };
 
 /// A program compiled to native code: owns the LLJIT, the code, the span table and the state

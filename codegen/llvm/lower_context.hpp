@@ -29,6 +29,7 @@
 #include <functional>
 #include <map>
 
+#include "codegen/common/gpu_plan.hpp"
 #include "codegen/common/rt_ops.hpp"
 #include "codegen/llvm/abi_decls.hpp"
 #include "codegen/llvm/ir_queries.hpp"
@@ -211,6 +212,11 @@ class ModuleLowering {
   std::vector<char> in_bounds_can_fail_;  // whether that copy can record an error
   std::uint32_t chunk_fns_ = 0;           // outlined chunk functions so far (for their names)
   ChunkRule chunks_;  // which parallel loops and launches may run as chunks on worker threads
+  /// The CUDA backend's plan under --target gpu (null: everything on the CPU), and the site map
+  /// of its kernels' faults (lower_gpu.cpp).
+  const codegen::GpuPlan* gpu_ = nullptr;
+  llvm::GlobalVariable* gpu_sites_ = nullptr;
+  Value* gpu_site_map();
 };
 
 /// Lowers one function.
@@ -590,6 +596,13 @@ class FnLowering {
     unsigned extras = 0;  // index of the first field after the captured values
   };
   void outline_for(const ir::For& f, diag::Span span);
+  // ---- GPU regions (lower_gpu.cpp) ----
+  void gpu_for(const ir::For& f, diag::Span span, const codegen::GpuRegion& r);
+  void gpu_launch(const ir::Launch& l, diag::Span span, const codegen::GpuRegion& r);
+  /// kestrel_rt_gpu_run of region r with these parameter slots and iteration count.
+  void gpu_run(const codegen::GpuRegion& r, const std::vector<Value*>& params, Value* count);
+  Value* slot_bits(Value* v, Type t);
+  void gpu_sync();
   /// The array reductions of a parallel loop run serially by this function: the body writes
   /// private copies held in `shadows` (temporaries, so an unwind releases them), the arrays'
   /// own slots are set aside in `saved` until the end.
@@ -649,6 +662,7 @@ class FnLowering {
   std::vector<llvm::AllocaInst*> free_temps_[2];  // emptied slots (arrays, tables) for reuse
   std::vector<Loop> loops_;
   diag::Span last_stmt_span_;
+  ir::StmtId cur_stmt_;  // the statement stmt() is lowering (a parallel for's id for its plan)
   llvm::MDNode* cold_ = nullptr;
   std::vector<std::uint32_t> borrowed_;  // parameters never rebound: not retained
   std::vector<std::uint32_t> proven_;    // array locals a with a[proven_var_] in bounds here

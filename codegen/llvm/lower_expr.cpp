@@ -55,7 +55,13 @@ Val FnLowering::eval(ExprId id) {
           [&](const ir::Call& k) { return call(k, e.type, span); },
           [&](const ir::BuiltinCall& k) { return builtin(e.type, k, span); },
           [&](const ir::Launch& l) {
-            launch(l, span);
+            const codegen::GpuRegion* r =
+                ml_.gpu_ != nullptr && !in_chunk_ ? ml_.gpu_->launch_of(id) : nullptr;
+            if (r != nullptr) {
+              gpu_launch(l, span, *r);
+            } else {
+              launch(l, span);
+            }
             return Val{};
           },
           [&](const ir::Index& ix) { return index_get(e.type, ix, span); },

@@ -220,8 +220,11 @@ void ModuleLowering::run() {
 }  // namespace kestrel::jit::lower
 namespace kestrel::jit {
 
-void lower_program(const ir::Program& program, llvm::Module& module, LoweredTables& tables) {
-  lower::ModuleLowering(program, module, tables).run();
+void lower_program(const ir::Program& program, llvm::Module& module, LoweredTables& tables,
+                   const codegen::GpuPlan* gpu) {
+  lower::ModuleLowering ml(program, module, tables);
+  ml.gpu_ = gpu != nullptr && !gpu->empty() ? gpu : nullptr;
+  ml.run();
 }
 
 }  // namespace kestrel::jit

@@ -9,6 +9,10 @@ void FnLowering::stmts(const ir::Block& b) {
       dead_block();
     }
     stmt(s);
+    // The end of a run of GPU statements: copy back what the GPU wrote before host code runs.
+    if (ml_.gpu_ != nullptr && ml_.gpu_->sync_after.count(s.v) != 0 && !terminated()) {
+      gpu_sync();
+    }
   }
 }
 
@@ -21,6 +25,7 @@ void FnLowering::stmt(ir::StmtId id) {
   const ir::Stmt& s = p_.stmt(id);
   diag::Span span = s.span;
   last_stmt_span_ = span;
+  cur_stmt_ = id;
   std::visit(ir::overloaded{
                  [&](const ir::Let& l) { assign_local(l.local, l.init); },
                  [&](const ir::LetTuple& l) {
@@ -209,6 +214,12 @@ bool FnLowering::proven(ExprId base, const std::vector<ExprId>& indices) const {
 }
 
 void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* chunk) {
+  if (chunk == nullptr && f.parallel && !in_chunk_ && ml_.gpu_ != nullptr) {
+    if (const codegen::GpuRegion* r = ml_.gpu_->loop(cur_stmt_)) {
+      gpu_for(f, span, *r);
+      return;
+    }
+  }
   if (chunk == nullptr && f.parallel && !in_chunk_ && ml_.chunks_.chunk_safe_loop(fn_, f)) {
     outline_for(f, span);
     return;

@@ -238,6 +238,7 @@ std::string key_of(const ir::Program& program, const Options& options, std::stri
     roots += std::to_string(fn.v) + ",";
   }
   hash_field(h, roots);
+  hash_field(h, options.gpu != nullptr && !options.gpu->empty() ? "gpu" : "cpu");
   hash_field(h, ir::dump(program));
   hash_spans(h, program);
   auto digest = h.final();

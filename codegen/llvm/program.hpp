@@ -43,7 +43,9 @@ struct LoweredTables {
 
 /// Lowers every function of `program` into `module` (lower_module.cpp; the lowering is described in
 /// lower_context.hpp).
-void lower_program(const ir::Program& program, llvm::Module& module, LoweredTables& tables);
+/// `gpu`: the CUDA backend's plan under --target gpu; its regions call kestrel_rt_gpu_run.
+void lower_program(const ir::Program& program, llvm::Module& module, LoweredTables& tables,
+                   const codegen::GpuPlan* gpu = nullptr);
 
 struct CompiledProgram::Impl {
   ~Impl();

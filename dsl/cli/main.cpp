@@ -43,6 +43,9 @@ commands:
                      ($XDG_CACHE_HOME/kestrel, else ~/.cache/kestrel)
       --time-limit MS  stop the program with an error after MS milliseconds
                      (Ctrl-C stops it the same way, "interrupted"; a second Ctrl-C kills)
+      --target gpu   run parallel loops and kernel launches on the GPU (CUDA C++ compiled
+                     by NVRTC; with the JIT); what the GPU backend cannot take stays on the
+                     CPU (`emit --cuda` says why); without a usable GPU, says why and exits 1
   bench FILE         run FILE in the interpreter and the JIT and print compile time, run time
                      (median) and speed-up side by side, and whether both printed the same
       --fn NAME ARG...   time one function called with these scalar arguments instead
@@ -54,7 +57,9 @@ commands:
       --no-cache     the JIT compiles afresh (its compile ms is then a miss's)
   emit STAGE FILE    print what a stage of the pipeline makes of FILE (--fn NAME: of one
                      function): --ast the parse tree, --ir the typed IR, --bytecode the
-                     interpreter's bytecode, --llvm the optimised LLVM IR
+                     interpreter's bytecode, --llvm the optimised LLVM IR, --cuda the
+                     GPU backend's CUDA C++ and which loops and launches it takes, --ptx
+                     that source compiled by NVRTC for compute_90, --cubin for sm_90 (size)
   check FILE         parse and type-check FILE and its imports; print diagnostics
   fmt [--write] FILE print FILE in canonical form (--write: rewrite it in place)
   repl               the interactive prompt (also `kestrel` alone, on a terminal); reads
@@ -108,6 +113,9 @@ void print_timings(const kestrel::Timings& t) {
   std::fprintf(stderr,
                "parse    %9.3f ms\ncheck    %9.3f ms\ncompile  %9.3f ms%s\nrun      %9.3f ms\n",
                t.parse_ms, t.check_ms, t.compile_ms, cache, t.run_ms);
+  if (!t.gpu.empty()) {
+    std::fprintf(stderr, "gpu      %s\n", t.gpu.c_str());
+  }
 }
 
 /// Reads a --threads count (1 or more).
@@ -140,6 +148,11 @@ int cmd_run(const std::vector<std::string>& args) {
       options.mode = kestrel::Mode::Jit;
     } else if (arg == "--no-cache") {
       options.use_cache = false;
+    } else if (arg == "--target") {
+      if (k + 1 >= args.size() || (args[k + 1] != "cpu" && args[k + 1] != "gpu")) {
+        return usage_error("--target takes cpu or gpu");
+      }
+      options.target = args[++k] == "gpu" ? kestrel::Target::Gpu : kestrel::Target::Cpu;
     } else if (arg == "--time-limit") {
       char* end = nullptr;
       long long ms = k + 1 < args.size() ? std::strtoll(args[k + 1].c_str(), &end, 10) : 0;
@@ -179,16 +192,19 @@ int cmd_emit(const std::vector<std::string>& args) {
   std::vector<std::string> files;
   for (std::size_t k = 0; k < args.size(); ++k) {
     using Stage = kestrel::Engine::Stage;
-    if (args[k] == "--ast" || args[k] == "--ir" || args[k] == "--bytecode" || args[k] == "--llvm" ||
-        args[k] == "--cuda") {
+    static const std::pair<const char*, Stage> kStages[] = {
+        {"--ast", Stage::Ast},    {"--ir", Stage::Ir},     {"--bytecode", Stage::Bytecode},
+        {"--llvm", Stage::Llvm},  {"--cuda", Stage::Cuda}, {"--ptx", Stage::Ptx},
+        {"--cubin", Stage::Cubin}};
+    const auto* named = std::find_if(std::begin(kStages), std::end(kStages),
+                                     [&](const auto& s) { return args[k] == s.first; });
+    if (named != std::end(kStages)) {
       if (stage) {
-        return usage_error("emit takes one of --ast, --ir, --bytecode, --llvm, --cuda");
+        return usage_error(
+            "emit takes one of --ast, --ir, --bytecode, --llvm, --cuda, --ptx, "
+            "--cubin");
       }
-      stage = args[k] == "--ast"        ? Stage::Ast
-              : args[k] == "--ir"       ? Stage::Ir
-              : args[k] == "--bytecode" ? Stage::Bytecode
-              : args[k] == "--llvm"     ? Stage::Llvm
-                                        : Stage::Cuda;
+      stage = named->second;
     } else if (args[k] == "--fn" && k + 1 < args.size()) {
       fn = args[++k];
     } else if (!args[k].empty() && args[k][0] == '-') {
@@ -198,7 +214,8 @@ int cmd_emit(const std::vector<std::string>& args) {
     }
   }
   if (!stage || files.size() != 1) {
-    return usage_error("usage: kestrel emit --ast|--ir|--bytecode|--llvm|--cuda FILE [--fn NAME]");
+    return usage_error(
+        "usage: kestrel emit --ast|--ir|--bytecode|--llvm|--cuda|--ptx|--cubin FILE [--fn NAME]");
   }
   try {
     std::cout << kestrel::Engine().emit(files[0], *stage, fn);

@@ -102,6 +102,9 @@ A line continues while a bracket ( [ { is open or it ends in an operator or ','.
   :mode interp|jit   run later entries in the interpreter (the default: instant) or compiled
                by the LLVM JIT (for long loops); :mode alone says which
   :llvm FN     print the optimised LLVM IR of a function or kernel defined here
+  :target cpu|gpu    run later entries' parallel loops and kernel launches on CPU threads
+               (the default) or on the GPU (with the JIT); :target alone says which
+  :cuda FN     print the CUDA C++ the GPU backend makes of a function or kernel here
   :help        this help
   :quit        leave (also Ctrl-D)
 Ctrl-C interrupts a running entry, or clears the line at the prompt.
@@ -268,6 +271,26 @@ int run_repl() {
                     << "\n";
         } else if (name == ":llvm") {
           std::cout << session.llvm_of(trim(body));
+        } else if (name == ":cuda") {
+          std::cout << session.cuda_of(trim(body));
+        } else if (name == ":target") {
+          std::string want = trim(body);
+          if (want == "gpu") {
+            if (std::string why = kestrel::gpu_unavailable(); !why.empty()) {
+              std::cerr << "error: --target gpu: " << why << "\n";
+              ++failures;
+            } else {
+              session.set_target(kestrel::Target::Gpu);
+              session.set_mode(kestrel::Mode::Jit);
+            }
+          } else if (want == "cpu") {
+            session.set_target(kestrel::Target::Cpu);
+          } else if (!want.empty()) {
+            std::cerr << "error: :target takes cpu or gpu\n";
+            ++failures;
+          }
+          std::cout << "target: " << (session.target() == kestrel::Target::Gpu ? "gpu" : "cpu")
+                    << "\n";
         } else if (name == ":vars") {
           for (const std::string& v : session.variables()) {
             std::cout << v << "\n";

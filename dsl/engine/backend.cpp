@@ -3,17 +3,29 @@
 
 #include "codegen/interp/interp.hpp"
 #include "codegen/llvm/jit.hpp"
+#include "dsl/engine/gpu.hpp"
 
 namespace kestrel::engine {
 
 std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode,
                                  const EngineOptions& options, std::shared_ptr<jit::Host>* jit_host,
                                  std::vector<ir::FnId> roots) {
+  if (options.target == Target::Gpu) {
+    return compile_gpu(program, mode, options, jit_host, std::move(roots));
+  }
+  return compile_cpu(program, mode, options, jit_host, std::move(roots), nullptr);
+}
+
+std::unique_ptr<Backend> compile_cpu(const ir::Program& program, Mode mode,
+                                     const EngineOptions& options,
+                                     std::shared_ptr<jit::Host>* jit_host,
+                                     std::vector<ir::FnId> roots, const codegen::GpuPlan* gpu) {
   if (mode == Mode::Jit) {
     jit::Options jit_options;
     jit_options.use_cache = options.use_cache;
     jit_options.cache_dir = options.cache_dir;
     jit_options.roots = std::move(roots);
+    jit_options.gpu = gpu;
     try {
       std::shared_ptr<jit::Host> host;
       if (jit_host != nullptr) {

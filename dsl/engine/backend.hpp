@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "codegen/common/backend.hpp"
+#include "codegen/common/gpu_plan.hpp"
 #include "dsl/ir/ir.hpp"
 #include "kestrel/kestrel.hpp"
 
@@ -28,5 +29,12 @@ std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode,
                                  const EngineOptions& options = {},
                                  std::shared_ptr<jit::Host>* jit_host = nullptr,
                                  std::vector<ir::FnId> roots = {});
+
+/// compile() for the CPU: the chosen mode, with the JIT's GPU regions handed to the runtime when
+/// `gpu` (the CUDA backend's plan) is given.
+std::unique_ptr<Backend> compile_cpu(const ir::Program& program, Mode mode,
+                                     const EngineOptions& options,
+                                     std::shared_ptr<jit::Host>* jit_host,
+                                     std::vector<ir::FnId> roots, const codegen::GpuPlan* gpu);
 
 }  // namespace kestrel::engine

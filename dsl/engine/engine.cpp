@@ -156,6 +156,8 @@ rt::Limits run_limits(const EngineOptions& options, const std::atomic<bool>* int
 
 std::string_view version() { return KESTREL_VERSION; }
 
+std::string gpu_unavailable() { return engine::gpu_unavailable_reason(); }
+
 Engine::Engine(EngineOptions options) : options_(std::move(options)) {
   if (options_.stdlib_dir.empty()) {
     options_.stdlib_dir = default_stdlib_dir();
@@ -194,6 +196,7 @@ Timings Engine::run_source(const std::string& name, const std::string& text, std
     timings.compile_ms = clock.lap();
     timings.cached = code->cached();
     timings.cache_hit = code->cache_hit();
+    timings.gpu = code->gpu_summary();
     rt::Limits limits = engine::run_limits(options_, interrupt);
     codegen::RunOptions run_options;
     run_options.out = out;
@@ -219,6 +222,7 @@ Module Engine::load_source(const std::string& name, const std::string& text) con
     impl->timings.compile_ms = clock.lap();
     impl->timings.cached = impl->code->cached();
     impl->timings.cache_hit = impl->code->cache_hit();
+    impl->timings.gpu = impl->code->gpu_summary();
   });
   return Module(std::move(impl));
 }
@@ -252,6 +256,11 @@ std::string Engine::emit(const std::filesystem::path& path, Stage stage,
   if (stage == Stage::Cuda) {
     return engine::at_boundary(loaded.sources.get(), [&] {
       return engine::cuda_listing(*loaded.sources, loaded.program, fn);
+    });
+  }
+  if (stage == Stage::Ptx || stage == Stage::Cubin) {
+    return engine::at_boundary(loaded.sources.get(), [&] {
+      return engine::cuda_compiled(loaded.program, stage == Stage::Cubin);
     });
   }
   return engine::at_boundary(loaded.sources.get(), [&] {

@@ -52,6 +52,7 @@
 
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/engine/backend.hpp"
+#include "dsl/engine/gpu.hpp"
 #include "dsl/engine/loaded.hpp"
 #include "dsl/engine/session_boxes.hpp"
 #include "dsl/sema/check.hpp"
@@ -687,6 +688,25 @@ std::string Session::type_of(const std::string& expr) {
 void Session::set_mode(Mode mode) { impl_->engine_options.mode = mode; }
 
 Mode Session::mode() const { return impl_->engine_options.mode; }
+
+void Session::set_target(Target target) { impl_->engine_options.target = target; }
+
+Target Session::target() const { return impl_->engine_options.target; }
+
+std::string Session::cuda_of(const std::string& function) {
+  Impl& s = *impl_;
+  Impl::Plan plan;
+  plan.text = std::make_shared<const std::string>("");
+  Builder b;
+  s.build(b, plan, {}, false, nullptr);
+  std::unique_ptr<Impl::Attempt> a = s.check(b);
+  const ir::Program& p = *a->program;
+  ir::FnId fn = p.find_function(function);
+  if (!fn.valid() || function == kEntryFn) {
+    throw Error("error: no function or kernel '" + function + "' defined in this session\n");
+  }
+  return engine::cuda_listing(a->sources, p, fn);
+}
 
 std::string Session::llvm_of(const std::string& function) {
   Impl& s = *impl_;

@@ -48,11 +48,14 @@ namespace {
 
 constexpr const char* kProgramName = "difftest.kst";
 
-/// One way of running a program: a mode and a thread count ("i1" interp at 1, "j8" JIT at 8).
+/// One way of running a program: a mode and a thread count ("i1" interp at 1, "j8" JIT at 8;
+/// "g1": the JIT with --target gpu, its parallel loops and launches on the GPU, or on the
+/// emulated device under KESTREL_GPU_DEVICE=emulate).
 struct Config {
   std::string name;
   kestrel::Mode mode;
   int threads;
+  kestrel::Target target = kestrel::Target::Cpu;
 };
 
 std::vector<Config> parse_configs(const std::string& spec) {
@@ -60,12 +63,13 @@ std::vector<Config> parse_configs(const std::string& spec) {
   std::stringstream ss(spec);
   std::string item;
   while (std::getline(ss, item, ',')) {
-    if (item.size() < 2 || (item[0] != 'i' && item[0] != 'j')) {
-      std::cerr << "bad config '" << item << "' (expected i<threads> or j<threads>)\n";
+    if (item.size() < 2 || (item[0] != 'i' && item[0] != 'j' && item[0] != 'g')) {
+      std::cerr << "bad config '" << item << "' (expected i<threads>, j<threads> or g<threads>)\n";
       std::exit(2);
     }
     out.push_back({item, item[0] == 'i' ? kestrel::Mode::Interp : kestrel::Mode::Jit,
-                   std::atoi(item.c_str() + 1)});
+                   std::atoi(item.c_str() + 1),
+                   item[0] == 'g' ? kestrel::Target::Gpu : kestrel::Target::Cpu});
   }
   return out;
 }
@@ -120,6 +124,7 @@ Run run_one(const std::string& text, const Config& c, const fs::path& cache_dir)
   kestrel::EngineOptions options;
   options.mode = c.mode;
   options.threads = c.threads;
+  options.target = c.target;
   options.use_cache = !cache_dir.empty();
   options.cache_dir = cache_dir;
   Run r;

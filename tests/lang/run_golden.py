@@ -13,8 +13,19 @@ exactly, and its diagnostics (compile or runtime errors, on stderr) the CHECK li
 
 The JIT mode runs the program at --threads 1 and 8, each run against the same expectations.
 
-usage: run_golden.py KESTREL FILE [MODE]      (MODE: --interp (the default), --jit or --check)
+The GPU modes take programs with a parallel loop or a kernel launch:
+  --gpu-emulate  runs it with `--target gpu` on the emulated device (KESTREL_GPU_DEVICE=emulate:
+                 the CUDA backend's source built by the host compiler), against the same
+                 expectations;
+  --cuda         compiles its CUDA source with NVRTC to PTX (compute_90) and to a cubin (sm_90):
+                 both must succeed and hold every planned kernel. Exit 77 (skipped) without
+                 NVRTC.
+
+usage: run_golden.py KESTREL FILE [MODE]
+       (MODE: --interp (the default), --jit, --check, --gpu-emulate or --cuda)
 """
+import os
+import tempfile
 import difflib
 import re
 import subprocess
@@ -53,10 +64,10 @@ def expectations(path):
     return checks
 
 
-def check_run(command, path, checks):
+def check_run(command, path, checks, env=None):
     """Runs `command` and returns (failures, output): its stdout against the OUT lines, its
     diagnostics against the CHECK lines."""
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
     output = proc.stdout + proc.stderr
     got = []
     for line in output.splitlines():
@@ -100,20 +111,53 @@ def check_run(command, path, checks):
 JIT_THREADS = ("1", "8")
 
 
+def check_cuda(kestrel, path):
+    """emit --ptx and --cubin: both compile, and name every kernel emit --cuda planned."""
+    listing = subprocess.run([kestrel, "emit", "--cuda", path], capture_output=True, text=True,
+                             timeout=120)
+    if listing.returncode != 0:
+        print(f"FAIL {path}: emit --cuda exited {listing.returncode}\n{listing.stderr}")
+        return 1
+    kernels = re.findall(r"^// on the GPU: (kr_\d+),", listing.stdout, re.M)
+    for stage in ("--ptx", "--cubin"):
+        proc = subprocess.run([kestrel, "emit", stage, path], capture_output=True, text=True,
+                              timeout=300)
+        if proc.returncode != 0 and "NVRTC not found" in proc.stderr:
+            print(f"SKIP {path}: {proc.stderr.strip()}")
+            return 77
+        if proc.returncode != 0:
+            print(f"FAIL {path}: emit {stage} exited {proc.returncode}\n{proc.stderr}")
+            return 1
+        for k in kernels:
+            want = f".entry {k}(" if stage == "--ptx" else f" {k}"
+            if want not in proc.stdout:
+                print(f"FAIL {path}: emit {stage} lacks kernel {k}\n{proc.stdout[-2000:]}")
+                return 1
+    print(f"ok {path}: {len(kernels)} kernel(s) compiled to PTX and an sm_90 cubin")
+    return 0
+
+
 def main():
     if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     kestrel, path = sys.argv[1], sys.argv[2]
     mode = sys.argv[3] if len(sys.argv) == 4 else "--interp"
+    if mode == "--cuda":
+        return check_cuda(kestrel, path)
     checks = expectations(path)
+    env = None
     if is_check_only(path):
         commands = [[kestrel, "check", path]]
     elif mode == "--jit":
         commands = [[kestrel, "run", mode, "--threads", n, path] for n in JIT_THREADS]
+    elif mode == "--gpu-emulate":
+        env = dict(os.environ, KESTREL_GPU_DEVICE="emulate",
+                   XDG_CACHE_HOME=tempfile.mkdtemp(prefix="kestrel-gpu-golden-"))
+        commands = [[kestrel, "run", "--jit", "--target", "gpu", path]]
     else:
         commands = [[kestrel, "run", mode, path]]
     for command in commands:
-        failures, output = check_run(command, path, checks)
+        failures, output = check_run(command, path, checks, env)
         if failures:
             print(f"FAIL {path} ({' '.join(command[1:-1])})")
             for f in failures:

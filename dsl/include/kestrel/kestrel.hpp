@@ -24,6 +24,10 @@ namespace kestrel {
 /// The library's version, e.g. "0.1.0".
 std::string_view version();
 
+/// Why Target::Gpu cannot be used here, in one line ("no CUDA driver (libcuda.so.1 not
+/// found)", "no CUDA device …", "NVRTC not found …"), or "" when it can.
+std::string gpu_unavailable();
+
 /// A failure the user can act on: its what() is the rendered diagnostics
 /// (`file:line:col: error: message`, the source line and a caret).
 class Error : public std::runtime_error {
@@ -51,16 +55,27 @@ struct Timings {
   double run_ms = 0;
   bool cached = false;     // the JIT's object cache was on (JIT mode, usable folder)
   bool cache_hit = false;  // the compiled code came from the object cache
+  /// Under --target gpu: the device, what runs there, and NVRTC's compile time ("" otherwise).
+  std::string gpu;
 };
 
 /// How programs run: the bytecode interpreter, or native code from the LLVM JIT.
 enum class Mode : std::uint8_t { Interp, Jit };
+
+/// Where parallel loops and kernel launches run: CPU threads, or the GPU (CUDA C++ compiled by
+/// NVRTC and launched through the CUDA driver, both opened at run time; with the JIT). Under
+/// Gpu, a loop or launch the GPU backend cannot take stays on the CPU (`kestrel emit --cuda`
+/// says which and why), and loading a program without a usable GPU throws Error saying why
+/// (no driver, no device, NVRTC missing). KESTREL_GPU_DEVICE=emulate runs the same generated
+/// code on an emulated device (the host compiler builds it), for tests without a GPU.
+enum class Target : std::uint8_t { Cpu, Gpu };
 
 struct EngineOptions {
   /// Where `import name` looks after the script's own folder. Empty: $KESTREL_STDLIB, else the
   /// stdlib/ folder of the source tree this library was built from.
   std::filesystem::path stdlib_dir;
   Mode mode = Mode::Jit;
+  Target target = Target::Cpu;
   /// Threads for parallel work (large reductions now; parallel loops next): 0 means every core.
   /// Process-wide: the most recently constructed Engine sets it.
   int threads = 0;
@@ -113,9 +128,11 @@ class Engine {
   /// typed IR (Ir), the interpreter's bytecode (Bytecode), the optimised LLVM IR (Llvm) or the
   /// CUDA C++ of the GPU backend (Cuda: what `--target gpu` compiles with NVRTC, headed by which
   /// parallel loops and launches run on the GPU and why the others stay on the CPU; needs no
-  /// GPU), of every function or of the one named `function` (not Ast). Throws Error
-  /// (diagnostics, or no such function).
-  enum class Stage : std::uint8_t { Ast, Ir, Bytecode, Llvm, Cuda };
+  /// GPU), of every function or of the one named `function` (not Ast). Ptx and Cubin compile
+  /// that source with NVRTC for sm_90 (no GPU needed, NVRTC is): the PTX for compute_90, or a
+  /// line saying the cubin's size and the kernels found in it (whole file only). Throws Error
+  /// (diagnostics, no such function, NVRTC missing or its log).
+  enum class Stage : std::uint8_t { Ast, Ir, Bytecode, Llvm, Cuda, Ptx, Cubin };
   std::string emit(const std::filesystem::path& path, Stage stage,
                    std::string_view function = {}) const;
   /// emit(path, Stage::Llvm, function).
@@ -741,6 +758,12 @@ class Session {
   /// Variables, definitions and the seeded stream carry over when it changes.
   void set_mode(Mode mode);
   Mode mode() const;
+  /// Where later entries run their parallel loops and launches (`:target`); Gpu needs Mode::Jit.
+  void set_target(Target target);
+  Target target() const;
+  /// The CUDA backend's plan and source for a function or kernel defined in the session
+  /// (`:cuda fn`; kestrel emit --cuda --fn).
+  std::string cuda_of(const std::string& function);
   /// The optimised LLVM IR of a function or kernel defined in the session (`:llvm fn`).
   std::string llvm_of(const std::string& function);
   /// The static type of an expression in the session's current state, as a user writes it
