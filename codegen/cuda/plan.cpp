@@ -387,14 +387,85 @@ class Planner {
     blk(b);
   }
 
+  /// Whether an expression has no effect and draws nothing (an index the CPU evaluates twice in
+  /// `h[k] = min(h[k], x)`, and the GPU once).
+  bool pure(ExprId id) const {
+    const ir::Expr& e = p_.expr(id);
+    if (std::holds_alternative<ir::Call>(e.kind)) {
+      return false;
+    }
+    if (const auto* b = std::get_if<ir::BuiltinCall>(&e.kind);
+        b != nullptr &&
+        (b->builtin == ir::Builtin::RandomStream || b->builtin == ir::Builtin::RandnStream)) {
+      return false;
+    }
+    bool ok = true;
+    ir::for_each_child(e.kind, [&](ExprId c) { ok = ok && pure(c); });
+    return ok;
+  }
+
+  /// An integer array reduction runs as atomic updates: every write to the array is
+  /// `h[k] op= x` or `h[k] = min(h[k], x)` / max with pure indices. Why not ("" when it is).
+  std::string atomic_forms(const ir::For& fo) {
+    std::string why;
+    std::function<void(const ir::Block&)> blk = [&](const ir::Block& bl) {
+      for (ir::StmtId s : bl.stmts) {
+        const ir::Stmt& st = p_.stmt(s);
+        if (const auto* si = std::get_if<ir::StoreIndex>(&st.kind)) {
+          const auto* r = std::get_if<ir::LocalRef>(&p_.expr(si->base).kind);
+          bool target = false;
+          for (const ir::Reduction& ar : fo.array_reductions) {
+            target = target || (r != nullptr && r->local == ar.local);
+          }
+          if (target) {
+            bool ok = std::all_of(si->indices.begin(), si->indices.end(),
+                                  [&](ExprId i) { return pure(i); });
+            if (si->op == ir::AssignOp::Set) {
+              const auto* b = std::get_if<ir::BuiltinCall>(&p_.expr(si->value).kind);
+              ok = ok && b != nullptr &&
+                   (b->builtin == ir::Builtin::Minimum || b->builtin == ir::Builtin::Maximum) &&
+                   std::any_of(b->args.begin(), b->args.end(), [&](ExprId a) {
+                     const auto* ix = std::get_if<ir::Index>(&p_.expr(a).kind);
+                     const auto* base = ix != nullptr
+                                            ? std::get_if<ir::LocalRef>(&p_.expr(ix->base).kind)
+                                            : nullptr;
+                     return base != nullptr && base->local == r->local &&
+                            std::all_of(ix->indices.begin(), ix->indices.end(),
+                                        [&](ExprId i) { return pure(i); });
+                   });
+            } else {
+              ok = ok && si->op != ir::AssignOp::Div;
+            }
+            if (!ok && why.empty()) {
+              why = "an array reduction written in a form the GPU does not take";
+            }
+          }
+        }
+        ir::for_each_child(
+            st.kind, [](ExprId) {}, blk);
+      }
+    };
+    blk(fo.body);
+    return why;
+  }
+
   void left(diag::Span span, std::string why) { out_.left.push_back({span, std::move(why)}); }
 
   void plan_loop(ir::FnId fid, ir::StmtId sid, const ir::For& fo) {
     const ir::Function& f = p_.fn(fid);
     diag::Span span = p_.stmt(sid).span;
+    for (const ir::Reduction& r : fo.array_reductions) {
+      if (!ir::is_integer(f.locals[r.local.v].type.scalar)) {
+        left(span, "a float array reduction ('" + f.locals[r.local.v].name +
+                       "': its fixed chunked combine order has no atomic form) runs on the CPU");
+        return;
+      }
+    }
     if (!fo.array_reductions.empty()) {
-      left(span, "array reductions run on the CPU");
-      return;
+      if (std::string why = atomic_forms(fo); !why.empty()) {
+        left(span, why);
+        return;
+      }
     }
     for (const ir::Reduction& r : fo.reductions) {
       if (!device_scalar(f.locals[r.local.v].type) ||

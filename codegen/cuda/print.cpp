@@ -124,6 +124,32 @@ template <class T>
 KESTREL_DEV inline bool for_first(T lo, T step, T hi) {
   return step > 0 ? lo < hi : lo > hi;
 }
+
+/// *p = *p op v as one atomic update: an integer array reduction of a parallel loop (wrapping
+/// +, *, min and max give the CPU's result in any order).
+template <class T>
+KESTREL_DEV inline void atomic_combine(T* p, T v, rt::CombineOp op) {
+#ifdef KESTREL_GPU_DEVICE_CODE
+  using W = typename rt::hd::UnsignedOfSize<sizeof(T)>::type;
+  if (op == rt::CombineOp::Add) {
+    atomicAdd(reinterpret_cast<W*>(p), static_cast<W>(v));
+  } else if (op == rt::CombineOp::Min) {
+    atomicMin(p, v);
+  } else if (op == rt::CombineOp::Max) {
+    atomicMax(p, v);
+  } else {
+    W* q = reinterpret_cast<W*>(p);
+    W old = *q;
+    W assumed;
+    do {
+      assumed = old;
+      old = atomicCAS(q, assumed, static_cast<W>(rt::num_mul(static_cast<T>(assumed), v)));
+    } while (assumed != old);
+  }
+#else
+  *p = rt::combine_values(op, *p, v);
+#endif
+}
 }  // namespace
 )";
 
@@ -431,6 +457,10 @@ class FnPrinter {
               line(x + " = " + update(f_.locals[a.local.v].type.scalar, a.op, x, v) + ";");
             },
             [&](const ir::StoreIndex& st) {
+              if (const ir::Reduction* r = atomic_target(st.base)) {
+                atomic_store(st, *r, s.span);
+                return;
+              }
               // The CPU evaluates base, indices and value, then checks the bounds.
               Access x = access(st.base, st.indices);
               std::string v = expr(st.value);
@@ -471,6 +501,49 @@ class FnPrinter {
             },
         },
         s.kind);
+  }
+
+  const ir::Reduction* atomic_target(ExprId base) const {
+    const auto* r = std::get_if<ir::LocalRef>(&p_.expr(base).kind);
+    for (const ir::Reduction& red : atomics_) {
+      if (r != nullptr && r->local == red.local) {
+        return &red;
+      }
+    }
+    return nullptr;
+  }
+
+  /// `h[k] op= x` or `h[k] = min(h[k], x)` into an integer reduction array, in the CPU's order
+  /// of evaluation and checks (the read of h[k] is checked, not made: the CPU reads its chunk's
+  /// private copy there), then one atomic update of h[k].
+  void atomic_store(const ir::StoreIndex& st, const ir::Reduction& red, diag::Span span) {
+    Access x = access(st.base, st.indices);
+    std::string v;
+    Scalar es = p_.expr(st.base).type.scalar;
+    if (st.op == ir::AssignOp::Set) {
+      const auto& b = std::get<ir::BuiltinCall>(p_.expr(st.value).kind);
+      bool read_done = false;
+      for (ExprId a : b.args) {
+        const auto* ix = std::get_if<ir::Index>(&p_.expr(a).kind);
+        const auto* base =
+            ix != nullptr ? std::get_if<ir::LocalRef>(&p_.expr(ix->base).kind) : nullptr;
+        if (!read_done && base != nullptr && base->local == red.local) {
+          Access rd = access(ix->base, ix->indices);
+          element(rd, p_.expr(a).span);
+          read_done = true;
+        } else {
+          v = expr(a);
+        }
+      }
+    } else {
+      v = expr(st.value);
+      if (st.op == ir::AssignOp::Sub) {
+        v = temp(Type::scalar_of(es), "rt::num_neg(" + v + ")");
+      }
+    }
+    std::string el = element(x, span);
+    line("atomic_combine(&" + el + ", " + v + ", static_cast<rt::CombineOp>(" +
+         std::to_string(static_cast<int>(red.op)) + "));");
   }
 
   /// x op= v in x's type: the CPU's rule for each operator.
@@ -528,6 +601,9 @@ class FnPrinter {
 
   int temps() const { return temps_; }
 
+  /// The loop's integer array reductions: their element writes become atomic updates.
+  void set_atomics(const std::vector<ir::Reduction>& reductions) { atomics_ = reductions; }
+
  private:
   const ir::Program& p_;
   const ir::Function& f_;
@@ -536,6 +612,7 @@ class FnPrinter {
   std::string out_;
   int depth_ = 1;
   int temps_ = 0;
+  std::vector<ir::Reduction> atomics_;
 };
 
 /// The C++ type of a GpuSlot's parameter, and how the kernel reads it from Params.
@@ -588,6 +665,7 @@ void print_loop_body(const ir::Program& p, const codegen::GpuRegion& r, codegen:
   sig += ")";
   out += sig + " {\n";
   fp.declare_locals(0, skip);
+  fp.set_atomics(fo.array_reductions);
   Type vt = f.locals[fo.var.v].type;
   fp.line(local_name(fo.var) + " = static_cast<" + ctype(vt) + ">(lo + k * step);");
   if (r.uses_stream) {
@@ -680,9 +758,12 @@ void print_kernel(const ir::Program& p, const codegen::GpuRegion& r, std::string
       args += ", " + read_param(r.params[k], k);
     }
   }
-  out += "  const i64 cols = gpu::of_bits<i64>(P.p[0].bits);\n";
+  out += "  const i64 cols = gpu::of_bits<i64>(P.p[0].bits);\n  (void)cols;\n";
   out += "  for (i64 k = gpu::first_instance(); k < count; k += gpu::instance_stride()) {\n";
-  out += "    Ctx c{st, k, false, k / cols, k % cols, base};\n";
+  // A 1-D grid's instance is its index; a 2-D grid's is row-major (a 64-bit division: only
+  // there).
+  out += l.grid.size() > 1 ? "    Ctx c{st, k, false, k / cols, k % cols, base};\n"
+                           : "    Ctx c{st, k, false, k, 0, base};\n";
   if (r.uses_stream) {
     out += "    c.stream = rt::substream(base, k);\n";
   }

@@ -111,7 +111,8 @@ TEST(CudaPlan, WhatHasNoDeviceFormStaysOnTheCpuWithItsReason) {
        "an array or other non-scalar local ('s')"},
       {"parallel for i in 0..4 { a[i] = f64(r(i)) }", "recursive function 'r'"},
       {"var h = zeros(4)\nparallel for i in 0..4 { h[i % 4] += 1.0 }",
-       "array reductions run on the CPU"},
+       "a float array reduction ('h': its fixed chunked combine order has no atomic form) runs "
+       "on the CPU"},
   };
   for (const Case& c : cases) {
     Planned p(std::string("fn r(n: i64) -> i64 { if n <= 0 { return 0 }\n return r(n - 1) }\n") +
@@ -120,6 +121,19 @@ TEST(CudaPlan, WhatHasNoDeviceFormStaysOnTheCpuWithItsReason) {
     EXPECT_TRUE(p.g.plan.regions.empty()) << c.body;
     EXPECT_EQ(p.reason(), c.reason) << c.body;
   }
+}
+
+TEST(CudaPlan, AnIntegerArrayReductionIsAtomicUpdates) {
+  Planned p(
+      "var h = zeros(8, i64)\nvar lo = full(8, 100, i64)\n"
+      "parallel for i in 0..100 {\n"
+      "  h[i % 8] -= i\n"
+      "  lo[i % 8] = min(lo[i % 8], i)\n"
+      "}\n");
+  ASSERT_TRUE(p.program);
+  ASSERT_EQ(p.g.plan.regions.size(), 1u) << p.reason();
+  EXPECT_EQ(p.captured(0), (std::vector<std::string>{"h*", "lo*"}));
+  EXPECT_NE(p.g.source.find("atomic_combine(&"), std::string::npos);
 }
 
 TEST(CudaPlan, ARunOfGpuStatementsSyncsOnceAfterItsLast) {
