@@ -221,7 +221,7 @@ std::unique_ptr<Backend> compile_gpu(const ir::Program& program, Mode mode,
     }
     char buf[256];
     std::snprintf(buf, sizeof buf,
-                  "%s: %zu region(s) on the GPU, %zu on the CPU; kernels compiled in %.3f ms%s",
+                  "%s: %zu region(s) on the GPU, %zu on the CPU; gpu compile %.3f ms%s",
                   device_program->device_name().c_str(), g->plan.regions.size(), g->left.size(),
                   device_program->compile_ms(),
                   device_program->cache_hit() ? " (cache hit)" : " (cache miss)");

@@ -11,7 +11,9 @@ namespace kestrel::rt {
 /// The math builtins, in the order the interpreter's Math1 and the runtime's UnOp list them.
 enum class MathFn : unsigned char { Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Floor };
 
-#ifdef KESTREL_RULES_DEVICE
+// The device, and the emulated device's host build of generated code (a shared object that
+// cannot link against the runtime's out-of-line copy), use kmath's inline definition.
+#if defined(KESTREL_RULES_DEVICE) || defined(KESTREL_GPU_EMULATION)
 KESTREL_HD inline double exp_of(double x) { return kmath::exp_f64(x); }
 KESTREL_HD inline float exp_of(float x) { return kmath::exp_f32(x); }
 #else

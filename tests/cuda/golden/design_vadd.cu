@@ -52,6 +52,32 @@ template <class T>
 KESTREL_DEV inline bool for_first(T lo, T step, T hi) {
   return step > 0 ? lo < hi : lo > hi;
 }
+
+/// *p = *p op v as one atomic update: an integer array reduction of a parallel loop (wrapping
+/// +, *, min and max give the CPU's result in any order).
+template <class T>
+KESTREL_DEV inline void atomic_combine(T* p, T v, rt::CombineOp op) {
+#ifdef KESTREL_GPU_DEVICE_CODE
+  using W = typename rt::hd::UnsignedOfSize<sizeof(T)>::type;
+  if (op == rt::CombineOp::Add) {
+    atomicAdd(reinterpret_cast<W*>(p), static_cast<W>(v));
+  } else if (op == rt::CombineOp::Min) {
+    atomicMin(p, v);
+  } else if (op == rt::CombineOp::Max) {
+    atomicMax(p, v);
+  } else {
+    W* q = reinterpret_cast<W*>(p);
+    W old = *q;
+    W assumed;
+    do {
+      assumed = old;
+      old = atomicCAS(q, assumed, static_cast<W>(rt::num_mul(static_cast<T>(assumed), v)));
+    } while (assumed != old);
+  }
+#else
+  *p = rt::combine_values(op, *p, v);
+#endif
+}
 }  // namespace
 
 namespace {
