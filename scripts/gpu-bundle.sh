@@ -134,3 +134,32 @@ if [ "$bytes" -gt $((max_mib * 1048576)) ]; then
   echo "gpu-bundle: FAIL: over the $max_mib MiB limit" >&2
   exit 1
 fi
+
+# Self-test: the tarball unpacked elsewhere, with LD_LIBRARY_PATH unset, loads nothing but glibc
+# from outside the bundle, and runs a golden program (a kernel launch) to its expected output,
+# with the machine's loader and with the bundled one.
+check_dir=$(mktemp -d "${TMPDIR:-/tmp}/kestrel-gpu-bundle-check.XXXXXX")
+trap 'rm -rf "$check_dir"' EXIT
+tar -C "$check_dir" -xJf "$tarball"
+b=$check_dir/kestrel-gpu
+outside=$(env -u LD_LIBRARY_PATH ldd "$b/bin/kestrel" | awk '/=>/ {print $1, $3}' |
+  while read -r name path; do
+    case "$path" in "$b"/*) ;; *) is_glibc "$name" || echo "$name => $path" ;; esac
+  done)
+if [ -n "$outside" ]; then
+  echo "gpu-bundle: FAIL: the unpacked kestrel loads from outside the bundle:" >&2
+  echo "$outside" >&2
+  exit 1
+fi
+golden=tests/lang/kernels/design_vadd.kst
+want=$(sed -n 's/^# OUT: \{0,1\}//p' "$b/$golden")
+for loader in 0 1; do
+  got=$(cd "$b" && env -u LD_LIBRARY_PATH KESTREL_BUNDLE_LOADER=$loader ./kestrel run "$golden" 2>&1)
+  if [ "$got" != "$want" ]; then
+    echo "gpu-bundle: FAIL: $golden from the unpacked bundle (loader $loader) printed:" >&2
+    echo "$got" >&2
+    exit 1
+  fi
+done
+echo "gpu-bundle: unpacked copy checked: $(env -u LD_LIBRARY_PATH "$b/kestrel" --version), only" \
+  "glibc from outside, $golden as expected (system loader and bundled loader)"

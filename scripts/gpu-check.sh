@@ -199,10 +199,13 @@ env_info() {
 step environment 90 env_info
 
 cxx=$(command -v g++ || command -v c++ || command -v nvcc)
+# shellcheck disable=SC2054
+rpath=(-Wl,-rpath,"$cuda/lib64")
+[ "$(basename "$cxx")" = nvcc ] && rpath=(-x cu -Xlinker -rpath -Xlinker "$cuda/lib64")
 baseline=$work/baseline
-step baseline-build 180 "$cxx" -O2 -std=c++20 -I"$cuda/include" -I"$root" \
+step baseline-build 180 "$cxx" -O2 -std=c++20 -I"$cuda/include" -I"$root" "${rpath[@]}" \
   "$root/bench/gpu/baseline.cpp" -L"$cuda/lib64" -L"$cuda/lib64/stubs" -lnvrtc -lcuda \
-  -Wl,-rpath,"$cuda/lib64" -o "$baseline"
+  -o "$baseline"
 step device 60 "$baseline" info
 
 # --- correctness ----------------------------------------------------------------------------

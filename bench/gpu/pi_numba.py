@@ -66,6 +66,33 @@ def host_hits(n, seed):
     return hits
 
 
+# The kernel, compiled on its first launch; plain module globals for numba to resolve.
+try:
+    from numba import cuda
+
+    numba_error = None
+except ImportError as e:
+    cuda = None
+    numba_error = e
+
+if cuda is not None and np is not None:
+    _draw = cuda.jit(device=True)(uniform)
+
+    @cuda.jit
+    def _pi_kernel(count, key, hits):
+        i = np.int64(cuda.grid(1))
+        stride = np.int64(cuda.gridsize(1))
+        mine = np.int64(0)
+        while i < count:
+            c = np.uint64(2) * np.uint64(i)
+            x = _draw(key, c)
+            y = _draw(key, c + np.uint64(1))
+            if x * x + y * y < 1.0:
+                mine += np.int64(1)
+            i += stride
+        cuda.atomic.add(hits, 0, mine)
+
+
 def main():
     args = sys.argv[1:]
     if len(args) == 3 and args[0] == "--host":
@@ -77,31 +104,12 @@ def main():
         sys.exit(__doc__)
     n, seed = int(float(args[0])), int(args[1])
     reps = int(args[2]) if len(args) == 3 else 5
-    try:
-        from numba import cuda
-    except ImportError as e:
-        print(f"SKIP numba.cuda is not installed ({e})")
+    if cuda is None:
+        print(f"SKIP numba.cuda is not installed ({numba_error})")
         return 3
     if np is None or not cuda.is_available():
         print("SKIP numba.cuda sees no usable GPU" if np is not None else "SKIP numpy is missing")
         return 3
-
-    draw = cuda.jit(device=True)(uniform)
-
-    @cuda.jit
-    def pi_kernel(count, key, hits):
-        start = cuda.grid(1)
-        stride = cuda.gridsize(1)
-        mine = 0
-        i = start
-        while i < count:
-            c = U64(2) * U64(i)
-            x = draw(key, c)
-            y = draw(key, c + U64(1))
-            if x * x + y * y < 1.0:
-                mine += 1
-            i += stride
-        cuda.atomic.add(hits, 0, mine)
 
     device = cuda.get_current_device()
     blocks = device.MULTIPROCESSOR_COUNT * 8
@@ -111,7 +119,7 @@ def main():
 
     def run(count):
         hits.copy_to_device(np.zeros(1, dtype=np.int64))
-        pi_kernel[blocks, threads](np.int64(count), key, hits)
+        _pi_kernel[blocks, threads](np.int64(count), key, hits)
         cuda.synchronize()
         return int(hits.copy_to_host()[0])
 
