@@ -139,6 +139,9 @@ def main():
         f"- reference runs that miss their own expectations: {len(ref_failed)}"
         + (" (" + ", ".join(r[0] for r in ref_failed[:20]) + ")" if ref_failed else ""),
         "",
+        "A math function DESIGN.md lists as differing on the GPU within a stated ulp still shows "
+        "here as a failure: read its diff against that bound.",
+        "",
     ]
     for path, problems, _, t_text, r_text in failed:
         safe = path.replace("/", "__")
