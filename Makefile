@@ -4,7 +4,7 @@ BUILD ?= build
 PRESET ?= release
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test demo asan fuzz bench difftest format clean
+.PHONY: all deps build test demo asan fuzz bench difftest format clean gpu-bundle gpu-check-local
 
 all: build
 
@@ -38,6 +38,21 @@ difftest: build
 
 bench: build
 	@$(BUILD)/bench/kestrel_bench
+
+# The GPU check (issue 15): `make gpu-bundle` packs the release kestrel, its libraries ($ORIGIN run
+# path) and the check's programs into $(BUILD)/kestrel-gpu-bundle.tar.xz (under 60 MiB) for a
+# machine with a GPU, where `kestrel-gpu/scripts/gpu-check.sh` runs (README: "GPU check").
+# gpu-check-local runs that check here from the tarball: the goldens on GPU_CHECK_TARGET (cpu: no
+# GPU needed) and the Kestrel side of the benchmarks at small sizes (the CUDA baselines need a
+# driver: they are reported as failed steps without one).
+GPU_CHECK_TARGET ?= cpu
+GPU_CHECK_OUT ?= $(BUILD)/gpu-check-out
+gpu-bundle: deps
+	@JOBS=$(JOBS) bash scripts/gpu-bundle.sh $(BUILD)
+
+gpu-check-local: gpu-bundle
+	@bash scripts/gpu-check.sh --bundle $(BUILD)/kestrel-gpu-bundle.tar.xz --out $(GPU_CHECK_OUT) \
+	  --target $(GPU_CHECK_TARGET) --vadd-sizes 1e6 --pi-n 1e6
 
 format:
 	@git ls-files '*.cpp' '*.hpp' '*.h' '*.cc' '*.inc' | xargs clang-format -i
