@@ -20,6 +20,9 @@
 #   pi            montecarlo.pi over 10^10 samples (bench/gpu/pi.kst) vs a CUDA C++ kernel on the
 #                 same Philox mapping and vs numba.cuda (bench/gpu/pi_numba.py)
 #   compile       `kestrel run --time` of montecarlo.pi with a cold cache, then a warm one
+#   ulp           log, sin, cos, tanh, pow, randn (bench/gpu/math_ulp.kst) on the target and on
+#                 the reference: the worst difference in units in the last place
+#                 (bench/gpu/ulp.py, into logs/ulp.log and the report)
 # Every step runs under `timeout`; a failing step is reported and the script goes on; steps
 # left when --budget (default 450 s) is spent are skipped and say so. --quick: vadd 10^8 only,
 # pi over 10^9, 5 repetitions (a couple of minutes). Exit status 1 when a golden program failed
@@ -249,6 +252,16 @@ if [ "$do_bench" = 1 ]; then
     "$kestrel" run --time $target_args "$root/bench/gpu/pi_compile.kst"
   step compile-hit 120 env XDG_CACHE_HOME="$work/cache" \
     "$kestrel" run --time $target_args "$root/bench/gpu/pi_compile.kst"
+fi
+
+# --- math functions: the worst ulp between the target and the reference ---------------------
+if [ "$do_bench" = 1 ]; then
+  mkdir -p "$work/ulp-target" "$work/ulp-ref"
+  # shellcheck disable=SC2086
+  step ulp-target 120 bash -c "cd '$work/ulp-target' && '$kestrel' run $target_args '$root/bench/gpu/math_ulp.kst'"
+  # shellcheck disable=SC2086
+  step ulp-ref 120 bash -c "cd '$work/ulp-ref' && '$kestrel' run $ref_args '$root/bench/gpu/math_ulp.kst'"
+  step ulp 60 python3 "$root/bench/gpu/ulp.py" "$work/ulp-ref" "$work/ulp-target"
 fi
 
 # --- the report -----------------------------------------------------------------------------

@@ -169,6 +169,11 @@ def main():
         md += [f"    - `{x.strip()}`" for x in lines] or ["    - (no timing line: see logs/"
                                                           f"{name}.log)"]
     md.append("")
+    md += ["## Math functions: the target against the reference (bench/gpu/math_ulp.kst)", ""]
+    ulp = read(out, "ulp")
+    table = [x for x in (ulp or "").splitlines() if x.startswith("|")]
+    md += table or ["(no ulp table: see logs/ulp.log)"]
+    md.append("")
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     return 0
