@@ -227,6 +227,7 @@ struct ChunkContext {
     host.out = parent.host != nullptr ? parent.host->out : nullptr;
     host.str_pool = parent.host != nullptr ? parent.host->str_pool : nullptr;
     host.str_pool_mutex = parent.host != nullptr ? parent.host->str_pool_mutex : nullptr;
+    host.gpu = parent.host != nullptr ? parent.host->gpu : nullptr;
     ctx.host = &host;
   }
   ChunkContext(const ChunkContext&) = delete;
