@@ -61,6 +61,7 @@ Program::~Program() {
   try {
     std::lock_guard<std::mutex> lock(mutex_);
     sync_locked();
+    free_pool();
     if (partials_ != 0) {
       device_->free(partials_);
     }
@@ -85,11 +86,11 @@ DevPtr Program::mirror(const rt::Array& a, bool written) {
     Mirror m;
     m.bytes = buffer->bytes();
     if (m.bytes > 0) {
-      m.dev = device_->alloc(m.bytes);
+      m.dev = pool_alloc(m.bytes, &m.capacity);
       try {
         device_->to_device(m.dev, buffer->data(), m.bytes);
       } catch (...) {
-        device_->free(m.dev);
+        pool_.emplace(m.capacity, m.dev);
         throw;
       }
       ++uploads_;
@@ -100,6 +101,47 @@ DevPtr Program::mirror(const rt::Array& a, bool written) {
   it->second.dirty = it->second.dirty || written;
   auto offset = static_cast<const char*>(a.data) - static_cast<const char*>(buffer->data());
   return it->second.dev + static_cast<DevPtr>(offset);
+}
+
+DevPtr Program::pool_alloc(std::size_t bytes, std::size_t* capacity) {
+  // The smallest free block that fits, if it wastes at most half of itself.
+  auto it = pool_.lower_bound(bytes);
+  if (it != pool_.end() && it->first / 2 <= bytes) {
+    *capacity = it->first;
+    DevPtr p = it->second;
+    pool_.erase(it);
+    return p;
+  }
+  DevPtr p = 0;
+  try {
+    p = device_->alloc(bytes);
+  } catch (const GpuError&) {
+    if (pool_.empty()) {
+      throw;
+    }
+    free_pool();  // out of memory, perhaps only because of the pool: once more without it
+    p = device_->alloc(bytes);
+  }
+  ++allocations_;
+  *capacity = bytes;
+  return p;
+}
+
+void Program::free_pool() {
+  std::string error;
+  for (auto& [size, p] : pool_) {
+    try {
+      device_->free(p);
+    } catch (const std::exception& e) {
+      if (error.empty()) {
+        error = e.what();
+      }
+    }
+  }
+  pool_.clear();
+  if (!error.empty()) {
+    throw GpuError(error);
+  }
 }
 
 void Program::ensure_partials(std::size_t bytes) {
@@ -202,19 +244,27 @@ void Program::sync() {
 }
 
 void Program::sync_locked() {
+  if (mirrors_.empty()) {
+    return;  // nothing ran since the last sync: the pool stays for the next run
+  }
   std::string error;
+  try {
+    free_pool();  // the blocks this GPU run did not reuse
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
   for (auto& [buffer, m] : mirrors_) {
     try {
       if (m.dirty && m.bytes > 0) {
         device_->to_host(buffer->data(), m.dev, m.bytes);
       }
-      if (m.dev != 0) {
-        device_->free(m.dev);
-      }
     } catch (const std::exception& e) {
       if (error.empty()) {
         error = e.what();
       }
+    }
+    if (m.dev != 0) {
+      pool_.emplace(m.capacity, m.dev);
     }
     buffer->release();
   }
@@ -232,6 +282,11 @@ std::size_t Program::mirrored() const {
 std::uint64_t Program::uploads() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return uploads_;
+}
+
+std::uint64_t Program::allocations() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return allocations_;
 }
 
 }  // namespace kestrel::gpu

@@ -8,8 +8,12 @@
 // without a copy; a parameter the region writes marks the mirror dirty. sync() copies dirty
 // buffers back and forgets every mirror; the JIT calls it when a run of GPU statements ends (the
 // host may then read or write the arrays), and the program syncs itself when a region fails and
-// when it is destroyed.
+// when it is destroyed. The device memory of the mirrors a sync forgets is kept for the next GPU
+// run's mirrors of about the same sizes (a program that alternates host and GPU statements
+// allocates once); what that run does not reuse is freed at its own sync, and all of it when an
+// allocation fails and in ~Program.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -83,26 +87,32 @@ class Program {
            const std::uint32_t* site_map);
 
   /// Copies every device-dirty buffer back to the host and forgets all mirrors (their device
-  /// memory is freed). Throws GpuError when a copy fails (the mirrors are forgotten anyway).
+  /// memory goes to the pool). Throws GpuError when a copy fails (the mirrors are forgotten
+  /// anyway).
   void sync();
 
-  /// Buffers mirrored now, and how many host-to-device copies of buffers were made since load
-  /// (for tests of residency).
+  /// Buffers mirrored now, how many host-to-device copies of buffers and how many device
+  /// allocations for them were made since load (for tests of residency and pooling).
   std::size_t mirrored() const;
   std::uint64_t uploads() const;
+  std::uint64_t allocations() const;
 
  private:
   Program(ProgramDesc desc, std::shared_ptr<Device> device);
 
   struct Mirror {
     DevPtr dev = 0;
-    std::size_t bytes = 0;
+    std::size_t bytes = 0;     // the buffer's
+    std::size_t capacity = 0;  // the device block's (>= bytes)
     bool dirty = false;
   };
   /// The device address of `a`'s element (0, 0), mirroring its buffer on first use.
   DevPtr mirror(const rt::Array& a, bool written);
   void sync_locked();
   void ensure_partials(std::size_t bytes);
+  /// A device block of at least `bytes` from the pool, else a new one; *capacity gets its size.
+  DevPtr pool_alloc(std::size_t bytes, std::size_t* capacity);
+  void free_pool();
 
   ProgramDesc desc_;
   std::shared_ptr<Device> device_;
@@ -114,7 +124,9 @@ class Program {
   std::size_t partials_bytes_ = 0;
   mutable std::mutex mutex_;
   std::unordered_map<rt::Buffer*, Mirror> mirrors_;  // each buffer retained while mirrored
+  std::multimap<std::size_t, DevPtr> pool_;          // free device blocks by size
   std::uint64_t uploads_ = 0;
+  std::uint64_t allocations_ = 0;
 };
 
 }  // namespace kestrel::gpu

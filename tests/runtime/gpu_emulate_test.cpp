@@ -103,6 +103,7 @@ TEST_F(GpuEmulate, ElementwiseArraysStayOnTheDeviceUntilSync) {
   ASSERT_EQ(ctx_.failed, 0) << host_.message;
   EXPECT_EQ(program_->mirrored(), 3u);
   EXPECT_EQ(program_->uploads(), 3u);
+  EXPECT_EQ(program_->allocations(), 3u);
   for (std::int64_t i = 0; i < n; ++i) {
     ASSERT_EQ(out->at<double>(i), 0.0) << "written to the host before sync, at " << i;
   }
@@ -128,7 +129,8 @@ TEST_F(GpuEmulate, ElementwiseArraysStayOnTheDeviceUntilSync) {
                                  static_cast<std::uint64_t>(n - 10)};
   program_->run(&ctx_, 0, view_slots, site_map_);
   ASSERT_EQ(ctx_.failed, 0) << host_.message;
-  EXPECT_EQ(program_->uploads(), 6u);  // a, b, out again after the sync
+  EXPECT_EQ(program_->uploads(), 6u);      // a, b, out again after the sync
+  EXPECT_EQ(program_->allocations(), 3u);  // into the device blocks the sync kept
   program_->sync();
   for (std::int64_t i = 0; i < n - 10; ++i) {
     ASSERT_EQ(bits(out->at<double>(i)), bits(a->at<double>(i + 10) + b->at<double>(i))) << i;
