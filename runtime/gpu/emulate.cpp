@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -111,16 +112,20 @@ class EmulatedDevice final : public Device {
       image.cache_hit = true;
     } else {
       write_headers(include);
-      write_file_atomic(stem + ".cpp", source);
-      std::string tmp = stem + ".so.tmp." + std::to_string(getpid());
+      // Names of this compile's own (two threads or processes may build the same module).
+      static std::atomic<unsigned> counter{0};
+      std::string own = "." + std::to_string(getpid()) + "." + std::to_string(counter++);
+      std::string src = stem + own + ".cpp";
+      std::string tmp = stem + own + ".so.tmp";
+      write_file_atomic(src, source);
       std::string command = cxx_;
       for (const char* f : kFlags) {
         command += std::string(" ") + f;
       }
-      command += " -I" + quote(include) + " -o " + quote(tmp) + " " + quote(stem + ".cpp");
+      command += " -I" + quote(include) + " -o " + quote(tmp) + " " + quote(src);
       int status = run_command(command, &image.log);
       std::error_code ec;
-      fs::remove(stem + ".cpp", ec);
+      fs::remove(src, ec);
       if (status != 0) {
         fs::remove(tmp, ec);
         if (image.temporary) {
