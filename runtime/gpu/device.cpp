@@ -60,21 +60,8 @@ class DriverDevice final : public Device {
   ModuleImage build(const std::string& source, const std::string& cache_dir) override {
     // A cubin for the device's own architecture when this NVRTC knows it; else PTX for the
     // newest architecture it knows below it, which the driver compiles when loading.
-    CompileOptions options;
+    CompileOptions options = target_for_device(arch_, nvrtc_supported_archs());
     options.cache_dir = cache_dir;
-    options.arch = arch_;
-    options.output = Output::Cubin;
-    std::vector<int> archs = nvrtc_supported_archs();
-    if (!archs.empty() && std::find(archs.begin(), archs.end(), arch_) == archs.end()) {
-      options.output = Output::Ptx;
-      int best = archs.front();
-      for (int a : archs) {
-        if (a <= arch_ && a > best) {
-          best = a;
-        }
-      }
-      options.arch = best;
-    }
     Compiled c = compile_cuda(source, options);
     ModuleImage image;
     image.cubin = c.output == Output::Cubin;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -140,6 +141,31 @@ std::vector<int> nvrtc_supported_archs() {
     check_nvrtc(api, api.nvrtcGetSupportedArchs(archs.data()), "nvrtcGetSupportedArchs");
   }
   return archs;
+}
+
+CompileOptions target_for_device(int device_arch, const std::vector<int>& supported) {
+  CompileOptions o;
+  o.arch = device_arch;
+  o.output = Output::Cubin;
+  if (supported.empty() ||
+      std::find(supported.begin(), supported.end(), device_arch) != supported.end()) {
+    return o;
+  }
+  int best = 0;
+  for (int a : supported) {
+    if (a <= device_arch && a > best) {
+      best = a;
+    }
+  }
+  if (best == 0) {
+    throw GpuError("NVRTC " + std::to_string(nvrtc_version() / 10) + "." +
+                   std::to_string(nvrtc_version() % 10) +
+                   " cannot compile for this device's architecture (sm_" +
+                   std::to_string(device_arch) + ") or any below it");
+  }
+  o.arch = best;
+  o.output = Output::Ptx;
+  return o;
 }
 
 std::vector<std::string> nvrtc_options(const CompileOptions& options) {

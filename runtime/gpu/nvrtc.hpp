@@ -53,6 +53,13 @@ int nvrtc_version();
 /// The real architectures this NVRTC can emit a cubin for (75, 80, 86, 89, 90, …).
 std::vector<int> nvrtc_supported_archs();
 
+/// What to compile for a device of compute capability `device_arch` (90) with an NVRTC that can
+/// emit cubins for `supported` (nvrtc_supported_archs(); empty: unknown, assumed to include it):
+/// a cubin for the device's own architecture when NVRTC knows it, else PTX for the newest
+/// architecture it knows below the device's, which the driver compiles when loading. Throws
+/// GpuError when NVRTC knows none at or below it.
+CompileOptions target_for_device(int device_arch, const std::vector<int>& supported);
+
 /// A 64-bit FNV-1a hash of `fields`, each length-prefixed, as 16 hex digits; two hashes with
 /// different seeds are concatenated for cache keys (32 hex digits).
 std::string hash_fields(std::span<const std::string> fields);

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "runtime/abi.hpp"
@@ -292,6 +293,43 @@ TEST_F(GpuEmulate, AnArrayOtherThanItsDescriptorIsAnInternalError) {
   ASSERT_EQ(ctx_.failed, 1);
   EXPECT_TRUE(host_.internal);
   EXPECT_EQ(host_.message, "kr_sum: parameter 0 is not the array its descriptor says");
+  EXPECT_EQ(program_->mirrored(), 0u);
+}
+
+TEST_F(GpuEmulate, RunsFromSeveralHostThreadsAreSerialized) {
+  // Each thread runs kr_axpy on arrays of its own, twice, then syncs; the program's mutex keeps
+  // the mirrors and the status consistent.
+  constexpr int kThreads = 4;
+  const std::int64_t n = 5000;
+  std::vector<rt::ArrayRef> in(kThreads);
+  std::vector<rt::ArrayRef> out(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    in[t] = f64_array(n, [](std::int64_t i) { return static_cast<double>(i); });
+    out[t] = rt::zeros(rt::Shape(n), rt::Elem::F64);
+  }
+  std::vector<std::thread> threads;
+  std::vector<int> failed(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      rt::AbiHost host;
+      KestrelContext ctx = ctx_;
+      ctx.host = &host;
+      std::uint64_t slots[5] = {slot(in[t]), slot(in[t]), bits(static_cast<double>(t)),
+                                slot(out[t]), static_cast<std::uint64_t>(n)};
+      for (int k = 0; k < 2; ++k) {
+        program_->run(&ctx, 0, slots, site_map_);
+      }
+      failed[t] = ctx.failed;
+    });
+  }
+  for (std::thread& th : threads) {
+    th.join();
+  }
+  program_->sync();
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(failed[t], 0) << t;
+    EXPECT_EQ(out[t]->at<double>(n - 1), static_cast<double>(n - 1) * (t + 1)) << t;
+  }
   EXPECT_EQ(program_->mirrored(), 0u);
 }
 

@@ -64,6 +64,24 @@ TEST(GpuNvrtc, OptionsNeverContract) {
   EXPECT_NE(std::find(opts.begin(), opts.end(), "--gpu-architecture=sm_90"), opts.end());
 }
 
+TEST(GpuNvrtc, TheTargetIsTheDevicesOwnArchitectureOrPtxBelowIt) {
+  const std::vector<int> known = {75, 80, 86, 89, 90, 100, 120};
+  CompileOptions h100 = target_for_device(90, known);
+  EXPECT_EQ(h100.arch, 90);
+  EXPECT_EQ(h100.output, Output::Cubin);
+  CompileOptions newer = target_for_device(121, known);  // a device newer than this NVRTC
+  EXPECT_EQ(newer.arch, 120);
+  EXPECT_EQ(newer.output, Output::Ptx);
+  CompileOptions unknown = target_for_device(90, {});  // an NVRTC that cannot list them
+  EXPECT_EQ(unknown.arch, 90);
+  EXPECT_EQ(unknown.output, Output::Cubin);
+}
+
+TEST(GpuNvrtc, AnArchitectureBelowEveryKnownOneIsAnError) {
+  SKIP_WITHOUT_NVRTC();  // the message names NVRTC's version
+  EXPECT_THROW(target_for_device(60, {75, 80, 90}), GpuError);
+}
+
 TEST(GpuNvrtc, KernelsCompileToPtxAndCubinAndHitTheCache) {
   SKIP_WITHOUT_NVRTC();
   TempDir dir;
