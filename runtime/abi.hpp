@@ -41,6 +41,9 @@ struct AbiHost {
   /// shared by calls running at once: insert under str_pool_mutex).
   std::unordered_set<std::string>* str_pool = nullptr;
   std::mutex* str_pool_mutex = nullptr;
+  /// The GPU program of a --target gpu run (a kestrel::gpu::Program*, runtime/gpu/program.hpp)
+  /// that kestrel_rt_gpu_run and kestrel_rt_gpu_sync use; null when there is none.
+  void* gpu = nullptr;
 };
 
 /// Records the run's first failure in `ctx` (later ones are dropped): its site, and the message

@@ -172,6 +172,16 @@ KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_load_npy, KestrelContext* ctx, st
 KESTREL_ABI_FN(void, kestrel_rt_save_npy, KestrelContext* ctx, std::uint32_t site,
                const std::string* path, const kestrel::rt::Array* a)
 
+// ---- the GPU (runtime/gpu/abi_gpu.cpp, runtime/gpu/program.hpp) ------------------------------
+/// Runs region `region` of the run's GPU program (ctx->host->gpu) on the device: slots[0..N) its
+/// N params (a scalar's bits or an rt::Array*), slots[N] the iteration count, slots[N+1..N+1+R)
+/// its R scalar reductions' values in bits (in/out); a fault is recorded at site_map[site].
+KESTREL_ABI_FN(void, kestrel_rt_gpu_run, KestrelContext* ctx, std::uint32_t region,
+               std::uint64_t* slots, const std::uint32_t* site_map)
+/// Copies the arrays the device wrote back to the host and forgets the device's copies (the JIT
+/// calls it when a run of GPU statements ends); a no-op without a GPU program.
+KESTREL_ABI_FN(void, kestrel_rt_gpu_sync, KestrelContext* ctx)
+
 // ---- parallel loops (runtime/parallel.hpp) ---------------------------------------------------
 KESTREL_ABI_EXTERN(kestrel_rt_parallel_for_ctx)
 KESTREL_ABI_EXTERN(kestrel_rt_parallel_reduce_by)

@@ -227,6 +227,7 @@ struct ChunkContext {
     host.out = parent.host != nullptr ? parent.host->out : nullptr;
     host.str_pool = parent.host != nullptr ? parent.host->str_pool : nullptr;
     host.str_pool_mutex = parent.host != nullptr ? parent.host->str_pool_mutex : nullptr;
+    host.gpu = parent.host != nullptr ? parent.host->gpu : nullptr;
     ctx.host = &host;
   }
   ChunkContext(const ChunkContext&) = delete;
@@ -323,14 +324,14 @@ std::int64_t to_bits(T v) {
 
 // Combines reduction r's partials (stride `count` in `buf`) into values[r].
 template <class T>
-void finish_reduction(CombineOp op, const std::vector<std::int64_t>& buf, std::int64_t chunks,
+void finish_reduction(CombineOp op, const std::int64_t* buf, std::int64_t chunks,
                       std::int32_t count, std::int32_t r, std::int64_t* values) {
   if (chunks == 0) {
     return;
   }
   std::vector<T> parts(static_cast<std::size_t>(chunks));
   for (std::int64_t c = 0; c < chunks; ++c) {
-    parts[static_cast<std::size_t>(c)] = from_bits<T>(buf[static_cast<std::size_t>(c * count + r)]);
+    parts[static_cast<std::size_t>(c)] = from_bits<T>(buf[c * count + r]);
   }
   auto combine = [op](T a, T b) { return combine_values(op, a, b); };
   T tree = combine_tree(std::span<T>(parts), combine_identity<T>(op), combine);
@@ -338,6 +339,28 @@ void finish_reduction(CombineOp op, const std::vector<std::int64_t>& buf, std::i
 }
 
 }  // namespace
+
+void finish_reductions(std::int64_t chunks, std::int32_t count, const std::uint32_t* ops,
+                       const std::uint32_t* elems, const std::int64_t* partials,
+                       std::int64_t* values) {
+  for (std::int32_t r = 0; r < count; ++r) {
+    auto op = static_cast<CombineOp>(ops[r]);
+    switch (static_cast<Elem>(elems[r])) {
+      case Elem::F64:
+        finish_reduction<double>(op, partials, chunks, count, r, values);
+        break;
+      case Elem::F32:
+        finish_reduction<float>(op, partials, chunks, count, r, values);
+        break;
+      case Elem::I32:
+        finish_reduction<std::int32_t>(op, partials, chunks, count, r, values);
+        break;
+      default:
+        finish_reduction<std::int64_t>(op, partials, chunks, count, r, values);
+        break;
+    }
+  }
+}
 
 }  // namespace kestrel::rt
 
@@ -419,23 +442,7 @@ void kestrel_rt_parallel_reduce_by(KestrelContext* ctx, std::int64_t lo, std::in
   if (!ok) {
     return;
   }
-  for (std::int32_t r = 0; r < count; ++r) {
-    auto op = static_cast<rt::CombineOp>(ops[r]);
-    switch (static_cast<rt::Elem>(elems[r])) {
-      case rt::Elem::F64:
-        rt::finish_reduction<double>(op, buf, chunks, count, r, values);
-        break;
-      case rt::Elem::F32:
-        rt::finish_reduction<float>(op, buf, chunks, count, r, values);
-        break;
-      case rt::Elem::I32:
-        rt::finish_reduction<std::int32_t>(op, buf, chunks, count, r, values);
-        break;
-      default:
-        rt::finish_reduction<std::int64_t>(op, buf, chunks, count, r, values);
-        break;
-    }
-  }
+  rt::finish_reductions(chunks, count, ops, elems, buf.data(), values);
 }
 
 void kestrel_rt_set_threads(std::int32_t n) { rt::set_threads(n); }

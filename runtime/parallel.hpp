@@ -164,6 +164,16 @@ T parallel_reduce(CombineOp op, const T* p, std::int64_t n) {
                                    [op](T a, T b) { return combine_values(op, a, b); });
 }
 
+/// The finish of a parallel for's scalar reductions, shared by kestrel_rt_parallel_reduce_by and
+/// the GPU runtime (runtime/gpu/program.cpp) so both combine the same way: `partials` holds
+/// chunks * count values in the ABI's bits form, chunk c's partial of reduction r at
+/// partials[c * count + r]; reduction r (op ops[r], element elems[r]: I32, I64, F32 or F64)
+/// becomes values[r] = combine(values[r], combine_tree(its partials in chunk order)). Nothing
+/// changes when chunks == 0.
+void finish_reductions(std::int64_t chunks, std::int32_t count, const std::uint32_t* ops,
+                       const std::uint32_t* elems, const std::int64_t* partials,
+                       std::int64_t* values);
+
 // ---- whole-array operations ------------------------------------------------------------------
 // Below these sizes a parallel region costs more than it saves, so the helpers run inline (same
 // chunks, same result). Measured on this 2-core machine, Release, `parallel_bench
