@@ -518,8 +518,23 @@ class Planner {
     for (const ir::Reduction& r : fo.reductions) {
       reg.reductions.push_back(r.local);
     }
+    if (too_many_params(span, reg)) {
+      return;
+    }
     out_.plan.loop_region[sid.v] = reg.id;
     out_.plan.regions.push_back(std::move(reg));
+  }
+
+  /// A kernel's parameters are passed by value (48 bytes each, kernel_abi.hpp's Param) within
+  /// CUDA's 4 KiB parameter limit.
+  bool too_many_params(diag::Span span, const codegen::GpuRegion& reg) {
+    constexpr std::size_t kMaxParams = 80;
+    if (reg.params.size() <= kMaxParams) {
+      return false;
+    }
+    left(span, "it takes " + std::to_string(reg.params.size()) + " values, more than the " +
+                   std::to_string(kMaxParams) + " a kernel's parameters hold");
+    return true;
   }
 
   void add_stream_slots(codegen::GpuRegion& reg) {
@@ -558,6 +573,9 @@ class Planner {
     }
     reg.uses_stream = streams_[l.kernel.v] != 0;
     add_stream_slots(reg);
+    if (too_many_params(span, reg)) {
+      return;
+    }
     out_.plan.launch_region[id.v] = reg.id;
     out_.plan.regions.push_back(std::move(reg));
   }

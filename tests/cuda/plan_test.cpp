@@ -136,6 +136,20 @@ TEST(CudaPlan, AnIntegerArrayReductionIsAtomicUpdates) {
   EXPECT_NE(p.g.source.find("atomic_combine(&"), std::string::npos);
 }
 
+TEST(CudaPlan, AKernelWithMoreParametersThanCudaTakesStaysOnTheCpu) {
+  std::string params;
+  std::string args;
+  for (int k = 0; k < 85; ++k) {
+    params += ", p" + std::to_string(k) + ": i64";
+    args += ", " + std::to_string(k);
+  }
+  Planned p("kernel k(a: i64[:]" + params + ") { a[index()] = p0 + p84 }\n" +
+            "let a = zeros(4, i64)\nk[4](a" + args + ")\nprint(a)\n");
+  ASSERT_TRUE(p.program);
+  EXPECT_TRUE(p.g.plan.regions.empty());
+  EXPECT_EQ(p.reason(), "it takes 87 values, more than the 80 a kernel's parameters hold");
+}
+
 TEST(CudaPlan, ARunOfGpuStatementsSyncsOnceAfterItsLast) {
   Planned p(
       "kernel k(a: f64[:]) { a[index()] += 1.0 }\n"  // 1
