@@ -29,10 +29,13 @@ struct Generated {
   /// The source's pieces by the function they come from: a __device__ function, or a region's
   /// body and kernel (`kestrel emit --cuda --fn NAME`).
   std::vector<std::pair<ir::FnId, std::string>> pieces;
+  std::string also_reason;
 };
 
-/// Plans and prints the whole program's GPU regions.
-Generated generate(const ir::Program& program);
+/// Plans and prints the whole program's GPU regions; `also` (when valid) is printed as a
+/// __device__ function too if it has a device form, launched or not (`emit --cuda --fn`),
+/// else Generated::also_reason says why not.
+Generated generate(const ir::Program& program, ir::FnId also = {});
 
 /// The kernel name of region `id`: `kr_<id>`.
 std::string kernel_name(std::uint32_t id);
@@ -44,8 +47,9 @@ struct Planned {
   std::vector<LeftOnCpu> left;
   std::vector<char> device_fns;  // per FnId: printed as a __device__ function
   std::vector<std::pair<ir::FnId, std::string>> pieces;
+  std::string also_reason;  // why generate()'s `also` has no device form ("" when it has)
 };
-Planned plan_program(const ir::Program& program);
+Planned plan_program(const ir::Program& program, ir::FnId also = {});
 /// print.cpp: the source for a plan.
 std::string print_program(const ir::Program& program, Planned& planned);
 }  // namespace detail

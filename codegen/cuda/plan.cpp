@@ -42,11 +42,14 @@ class Planner {
     out_.device_fns.assign(p.functions.size(), 0);
   }
 
-  Planned run() {
+  Planned run(ir::FnId also) {
     for (std::uint32_t f = 0; f < p_.functions.size(); ++f) {
       if (!p_.functions[f].is_kernel) {
         find_regions(ir::FnId{f}, p_.functions[f].body);
       }
+    }
+    if (also.valid() && !p_.fn(also).is_main) {
+      out_.also_reason = fn_ok(also);
     }
     for (std::uint32_t f = 0; f < p_.functions.size(); ++f) {
       place_syncs(p_.functions[f].body);
@@ -701,7 +704,9 @@ class Planner {
 
 }  // namespace
 
-Planned plan_program(const ir::Program& program) { return Planner(program).run(); }
+Planned plan_program(const ir::Program& program, ir::FnId also) {
+  return Planner(program).run(also);
+}
 
 }  // namespace detail
 

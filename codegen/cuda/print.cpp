@@ -828,12 +828,14 @@ std::string print_program(const ir::Program& program, Planned& planned) {
 
 }  // namespace detail
 
-Generated generate(const ir::Program& program) {
-  detail::Planned planned = detail::plan_program(program);
+Generated generate(const ir::Program& program, ir::FnId also) {
+  detail::Planned planned = detail::plan_program(program, also);
   Generated g;
-  if (!planned.plan.regions.empty()) {
+  bool also_device = also.valid() && planned.device_fns[also.v] != 0;
+  if (!planned.plan.regions.empty() || also_device) {
     g.source = detail::print_program(program, planned);
   }
+  g.also_reason = planned.also_reason;
   g.plan = std::move(planned.plan);
   g.left = std::move(planned.left);
   g.pieces = std::move(planned.pieces);

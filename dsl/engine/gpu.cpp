@@ -26,8 +26,11 @@ std::string where(const diag::SourceManager& sources, diag::Span span) {
 
 std::string cuda_listing(const diag::SourceManager& sources, const ir::Program& program,
                          ir::FnId fn) {
-  cuda::Generated g = cuda::generate(program);
+  cuda::Generated g = cuda::generate(program, fn);
   std::string out;
+  if (fn.valid() && !g.also_reason.empty()) {
+    out += "// " + program.fn(fn).name + " has no device form: " + g.also_reason + "\n";
+  }
   for (const codegen::GpuRegion& r : g.plan.regions) {
     if (fn.valid() && !(r.fn == fn)) {
       continue;
@@ -47,7 +50,7 @@ std::string cuda_listing(const diag::SourceManager& sources, const ir::Program& 
     }
     out += "// on the CPU: " + where(sources, l.span) + ": " + l.reason + "\n";
   }
-  if (g.plan.regions.empty() && g.left.empty()) {
+  if (g.plan.regions.empty() && g.left.empty() && !fn.valid()) {
     out += "// no parallel loop or kernel launch: everything runs on the CPU\n";
   }
   if (!fn.valid()) {
