@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "codegen/cuda/cuda.hpp"
+#include "dsl/ir/locals.hpp"
 #include "dsl/ir/param_writes.hpp"
 #include "dsl/ir/stream_use.hpp"
 #include "dsl/ir/walk.hpp"
@@ -292,76 +293,6 @@ class Planner {
 
   // ---- regions ----
 
-  /// Locals a block reads or writes, and those it declares.
-  void locals_of(const ir::Block& b, std::vector<char>& used, std::vector<char>& declared) {
-    std::function<void(ExprId)> ex = [&](ExprId id) {
-      const ir::Expr& e = p_.expr(id);
-      if (const auto* r = std::get_if<ir::LocalRef>(&e.kind)) {
-        used[r->local.v] = 1;
-      }
-      ir::for_each_child(e.kind, ex);
-    };
-    std::function<void(const ir::Block&)> blk = [&](const ir::Block& bl) {
-      for (ir::StmtId s : bl.stmts) {
-        std::visit(ir::overloaded{
-                       [&](const ir::Let& l) {
-                         declared[l.local.v] = 1;
-                         ex(l.init);
-                       },
-                       [&](const ir::LetTuple& l) {
-                         for (ir::LocalId x : l.locals) {
-                           declared[x.v] = 1;
-                         }
-                         ex(l.init);
-                       },
-                       [&](const ir::Assign& a) {
-                         used[a.local.v] = 1;
-                         ex(a.value);
-                       },
-                       [&](const ir::StoreIndex& st) {
-                         ex(st.base);
-                         for (ExprId i : st.indices) {
-                           ex(i);
-                         }
-                         ex(st.value);
-                       },
-                       [&](const ir::StoreView& st) {
-                         ex(st.target);
-                         ex(st.value);
-                       },
-                       [&](const ir::ExprStmt& e) { ex(e.expr); },
-                       [&](const ir::If& i) {
-                         ex(i.cond);
-                         blk(i.then_body);
-                         blk(i.else_body);
-                       },
-                       [&](const ir::While& w) {
-                         ex(w.cond);
-                         blk(w.body);
-                       },
-                       [&](const ir::For& fo) {
-                         declared[fo.var.v] = 1;
-                         for (ExprId e : {fo.lo, fo.hi, fo.step}) {
-                           if (e.valid()) {
-                             ex(e);
-                           }
-                         }
-                         blk(fo.body);
-                       },
-                       [](const ir::Break&) {},
-                       [](const ir::Continue&) {},
-                       [&](const ir::Return& r) {
-                         if (r.value.valid()) {
-                           ex(r.value);
-                         }
-                       },
-                   },
-                   p_.stmt(s).kind);
-      }
-    };
-    blk(b);
-  }
-
   /// Array locals a block writes an element of, or passes to a call that may write it.
   void arrays_written(const ir::Block& b, std::vector<char>& written) {
     std::function<void(ExprId)> ex = [&](ExprId id) {
@@ -483,7 +414,7 @@ class Planner {
     }
     std::vector<char> used(f.locals.size(), 0);
     std::vector<char> declared(f.locals.size(), 0);
-    locals_of(fo.body, used, declared);
+    ir::locals_of(p_, fo.body, used, declared);
     for (const ir::Reduction& r : fo.reductions) {
       used[r.local.v] = 0;
     }

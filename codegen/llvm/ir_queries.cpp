@@ -83,68 +83,6 @@ bool kernel_indexes_by_grid(const ir::Program& p, const ir::Function& k) {
   return ok;
 }
 
-void locals_of(const ir::Program& p, const ir::Block& b, std::vector<char>& used,
-               std::vector<char>& declared) {
-  std::function<void(ExprId)> expr = [&](ExprId e) {
-    if (!e.valid()) {
-      return;
-    }
-    if (const auto* r = std::get_if<ir::LocalRef>(&p.expr(e).kind)) {
-      used[r->local.v] = 1;
-    }
-    ir::for_each_child(p.expr(e).kind, expr);
-  };
-  for (ir::StmtId id : b.stmts) {
-    std::visit(ir::overloaded{
-                   [&](const ir::Let& l) {
-                     expr(l.init);
-                     declared[l.local.v] = 1;
-                   },
-                   [&](const ir::LetTuple& l) {
-                     expr(l.init);
-                     for (ir::LocalId x : l.locals) {
-                       declared[x.v] = 1;
-                     }
-                   },
-                   [&](const ir::Assign& a) {
-                     used[a.local.v] = 1;
-                     expr(a.value);
-                   },
-                   [&](const ir::StoreIndex& st) {
-                     expr(st.base);
-                     for (ExprId i : st.indices) {
-                       expr(i);
-                     }
-                     expr(st.value);
-                   },
-                   [&](const ir::StoreView& st) {
-                     expr(st.target);
-                     expr(st.value);
-                   },
-                   [&](const ir::ExprStmt& e) { expr(e.expr); },
-                   [&](const ir::If& i) {
-                     expr(i.cond);
-                     locals_of(p, i.then_body, used, declared);
-                     locals_of(p, i.else_body, used, declared);
-                   },
-                   [&](const ir::While& w) {
-                     expr(w.cond);
-                     locals_of(p, w.body, used, declared);
-                   },
-                   [&](const ir::For& f) {
-                     expr(f.lo);
-                     expr(f.hi);
-                     expr(f.step);
-                     declared[f.var.v] = 1;
-                     locals_of(p, f.body, used, declared);
-                   },
-                   [&](const ir::Return& r) { expr(r.value); },
-                   kinds<ir::Break, ir::Continue>([&]() {}),
-               },
-               p.stmt(id).kind);
-  }
-}
-
 bool pure_scalar(const ir::Program& p, ExprId id) {
   const ir::Expr& e = p.expr(id);
   if (!e.type.is_scalar() || e.type.scalar == Scalar::Str) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dsl/ir/ir.hpp"
+#include "dsl/ir/locals.hpp"
 #include "runtime/elementwise.hpp"
 
 namespace kestrel::jit {
@@ -34,10 +35,8 @@ void assigned_locals(const ir::Program& p, const ir::Block& b, std::vector<char>
 /// launch whose grid fits every array argument can run it without bounds checks.
 bool kernel_indexes_by_grid(const ir::Program& p, const ir::Function& k);
 
-/// Marks the locals a block reads (LocalRef, Assign targets) in `used` and those it declares
-/// (let, loop variables) in `declared`, nested blocks included.
-void locals_of(const ir::Program& p, const ir::Block& b, std::vector<char>& used,
-               std::vector<char>& declared);
+/// dsl/ir/locals.hpp's (shared with the CUDA backend).
+using ir::locals_of;
 
 /// Whether `id` is a scalar (not str) expression of constants, locals, conversions, negation and
 /// + - * (and / for floats): what a fused loop may hoist and evaluate once.

@@ -596,12 +596,24 @@ class FnLowering {
     unsigned extras = 0;  // index of the first field after the captured values
   };
   void outline_for(const ir::For& f, diag::Span span);
+  /// The trip count of lo..hi by step (i64s), raising "the step … must not be zero" first.
+  Value* checked_trip(Value* lo, Value* hi, Value* step, std::uint32_t site);
   // ---- GPU regions (lower_gpu.cpp) ----
   void gpu_for(const ir::For& f, diag::Span span, const codegen::GpuRegion& r);
   void gpu_launch(const ir::Launch& l, diag::Span span, const codegen::GpuRegion& r);
   /// kestrel_rt_gpu_run of region r with these parameter slots and iteration count.
   void gpu_run(const codegen::GpuRegion& r, const std::vector<Value*>& params, Value* count);
   Value* slot_bits(Value* v, Type t);
+  /// What a region's parameters come from (a loop has no launch arguments: `args` null).
+  struct GpuValues {
+    Value* lo;
+    Value* step;
+    Value* key;
+    Value* counter;
+    Value* cols;
+    const std::vector<Val>* args;
+  };
+  Value* gpu_param(const codegen::GpuSlot& slot, const GpuValues& v);
   void gpu_sync();
   /// The array reductions of a parallel loop run serially by this function: the body writes
   /// private copies held in `shadows` (temporaries, so an unwind releases them), the arrays'

@@ -61,6 +61,29 @@ Value* FnLowering::slot_bits(Value* v, Type t) {
   return bits_of(v, t.scalar);
 }
 
+Value* FnLowering::gpu_param(const codegen::GpuSlot& slot, const GpuValues& v) {
+  using From = codegen::GpuSlot::From;
+  switch (slot.from) {
+    case From::Local: {
+      Type t = local_types_[slot.local.v][0];
+      return slot_bits(b_.CreateLoad(ml_.type_of(t), locals_[slot.local.v][0]), t);
+    }
+    case From::Arg:
+      return slot_bits((*v.args)[slot.index].one(), slot.type);
+    case From::Lo:
+      return v.lo;
+    case From::Step:
+      return v.step;
+    case From::StreamKey:
+      return v.key;
+    case From::StreamCounter:
+      return v.counter;
+    case From::Cols:
+      return v.cols;
+  }
+  return i64c(0);
+}
+
 void FnLowering::gpu_for(const ir::For& f, diag::Span span, const codegen::GpuRegion& r) {
   // As outline_for: bounds and step (in this order), the stream's base, the step check.
   Value* lo = b_.CreateSExt(eval_scalar(f.lo), ml_.i64_);
@@ -84,42 +107,12 @@ void FnLowering::gpu_for(const ir::For& f, diag::Span span, const codegen::GpuRe
     trip = b_.CreateSelect(b_.CreateICmpSLT(lo, hi), b_.CreateSub(hi, lo), i64c(0));
     step = i64c(1);
   } else {
-    raise_message(b_.CreateICmpEQ(step, i64c(0)), ml_.site(span),
-                  "the step of a for loop must not be zero");
-    Value* pos = b_.CreateICmpSGT(step, i64c(0));
-    Value* up =
-        b_.CreateAdd(b_.CreateUDiv(b_.CreateSub(b_.CreateSub(hi, lo), i64c(1)), step), i64c(1));
-    Value* down = b_.CreateAdd(
-        b_.CreateUDiv(b_.CreateSub(b_.CreateSub(lo, hi), i64c(1)), b_.CreateNeg(step)), i64c(1));
-    trip = b_.CreateSelect(pos, b_.CreateSelect(b_.CreateICmpSLT(lo, hi), up, i64c(0)),
-                           b_.CreateSelect(b_.CreateICmpSGT(lo, hi), down, i64c(0)));
+    trip = checked_trip(lo, hi, step, ml_.site(span));
   }
+  GpuValues v{lo, step, base_key, base_ctr, i64c(1), nullptr};
   std::vector<Value*> params;
   for (const codegen::GpuSlot& slot : r.params) {
-    using From = codegen::GpuSlot::From;
-    switch (slot.from) {
-      case From::Local: {
-        Type t = local_types_[slot.local.v][0];
-        params.push_back(slot_bits(b_.CreateLoad(ml_.type_of(t), locals_[slot.local.v][0]), t));
-        break;
-      }
-      case From::Lo:
-        params.push_back(lo);
-        break;
-      case From::Step:
-        params.push_back(step);
-        break;
-      case From::StreamKey:
-        params.push_back(base_key);
-        break;
-      case From::StreamCounter:
-        params.push_back(base_ctr);
-        break;
-      case From::Arg:
-      case From::Cols:
-        params.push_back(i64c(0));  // not in a loop's plan
-        break;
-    }
+    params.push_back(gpu_param(slot, v));
   }
   gpu_run(r, params, trip);
   if (r.uses_stream) {
@@ -158,26 +151,10 @@ void FnLowering::gpu_launch(const ir::Launch& l, diag::Span span, const codegen:
   raise_if(b_.CreateICmpUGE(depth, ctx_field(ml_.i32_, kCtxMaxDepth)), [&] {
     b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_stack_overflow), {ctx_, i32c(st)});
   });
+  GpuValues v{i64c(0), i64c(1), base_key, base_ctr, cols, &args};
   std::vector<Value*> params;
   for (const codegen::GpuSlot& slot : r.params) {
-    using From = codegen::GpuSlot::From;
-    switch (slot.from) {
-      case From::Cols:
-        params.push_back(cols);
-        break;
-      case From::Arg:
-        params.push_back(slot_bits(args[slot.index].one(), slot.type));
-        break;
-      case From::StreamKey:
-        params.push_back(base_key);
-        break;
-      case From::StreamCounter:
-        params.push_back(base_ctr);
-        break;
-      default:
-        params.push_back(i64c(0));  // not in a launch's plan
-        break;
-    }
+    params.push_back(gpu_param(slot, v));
   }
   gpu_run(r, params, count);
   b_.CreateBr(done);

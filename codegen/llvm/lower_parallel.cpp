@@ -140,6 +140,17 @@ void FnLowering::end_array_reductions(ArrayReds& a) {
   }
 }
 
+Value* FnLowering::checked_trip(Value* lo, Value* hi, Value* step, std::uint32_t site) {
+  raise_message(b_.CreateICmpEQ(step, i64c(0)), site, "the step of a for loop must not be zero");
+  Value* pos = b_.CreateICmpSGT(step, i64c(0));
+  Value* up =
+      b_.CreateAdd(b_.CreateUDiv(b_.CreateSub(b_.CreateSub(hi, lo), i64c(1)), step), i64c(1));
+  Value* down = b_.CreateAdd(
+      b_.CreateUDiv(b_.CreateSub(b_.CreateSub(lo, hi), i64c(1)), b_.CreateNeg(step)), i64c(1));
+  return b_.CreateSelect(pos, b_.CreateSelect(b_.CreateICmpSLT(lo, hi), up, i64c(0)),
+                         b_.CreateSelect(b_.CreateICmpSGT(lo, hi), down, i64c(0)));
+}
+
 void FnLowering::outline_for(const ir::For& f, diag::Span span) {
   Type vt = local_types_[f.var.v][0];
   Value* lo = b_.CreateSExt(eval_scalar(f.lo), ml_.i64_);
@@ -167,14 +178,7 @@ void FnLowering::outline_for(const ir::For& f, diag::Span span) {
   Value* range_hi = hi;
   Value* trip = i64c(0);
   if (!unit) {
-    raise_message(b_.CreateICmpEQ(step, i64c(0)), st, "the step of a for loop must not be zero");
-    Value* pos = b_.CreateICmpSGT(step, i64c(0));
-    Value* up =
-        b_.CreateAdd(b_.CreateUDiv(b_.CreateSub(b_.CreateSub(hi, lo), i64c(1)), step), i64c(1));
-    Value* down = b_.CreateAdd(
-        b_.CreateUDiv(b_.CreateSub(b_.CreateSub(lo, hi), i64c(1)), b_.CreateNeg(step)), i64c(1));
-    trip = b_.CreateSelect(pos, b_.CreateSelect(b_.CreateICmpSLT(lo, hi), up, i64c(0)),
-                           b_.CreateSelect(b_.CreateICmpSGT(lo, hi), down, i64c(0)));
+    trip = checked_trip(lo, hi, step, st);
     range_lo = i64c(0);
     range_hi = trip;
   }

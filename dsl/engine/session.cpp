@@ -357,6 +357,21 @@ struct Session::Impl {
     b.raw(plan.shadows ? "}\n}\n" : "}\n");
   }
 
+  /// The session's definitions checked as a program, and `function` in it (Error if it is not
+  /// defined here): what :llvm and :cuda print.
+  std::unique_ptr<Attempt> defined_function(const std::string& function, ir::FnId& fn) {
+    Plan plan;
+    plan.text = std::make_shared<const std::string>("");
+    Builder b;
+    build(b, plan, {}, false, nullptr);
+    std::unique_ptr<Attempt> a = check(b);
+    fn = a->program->find_function(function);
+    if (!fn.valid() || function == kEntryFn) {
+      throw Error("error: no function or kernel '" + function + "' defined in this session\n");
+    }
+    return a;
+  }
+
   std::unique_ptr<Attempt> check(const Builder& b) {
     auto a = std::make_unique<Attempt>();
     a->segments = b.segments();
@@ -694,32 +709,16 @@ void Session::set_target(Target target) { impl_->engine_options.target = target;
 Target Session::target() const { return impl_->engine_options.target; }
 
 std::string Session::cuda_of(const std::string& function) {
-  Impl& s = *impl_;
-  Impl::Plan plan;
-  plan.text = std::make_shared<const std::string>("");
-  Builder b;
-  s.build(b, plan, {}, false, nullptr);
-  std::unique_ptr<Impl::Attempt> a = s.check(b);
-  const ir::Program& p = *a->program;
-  ir::FnId fn = p.find_function(function);
-  if (!fn.valid() || function == kEntryFn) {
-    throw Error("error: no function or kernel '" + function + "' defined in this session\n");
-  }
-  return engine::cuda_listing(a->sources, p, fn);
+  ir::FnId fn;
+  std::unique_ptr<Impl::Attempt> a = impl_->defined_function(function, fn);
+  return engine::cuda_listing(a->sources, *a->program, fn);
 }
 
 std::string Session::llvm_of(const std::string& function) {
   Impl& s = *impl_;
-  Impl::Plan plan;
-  plan.text = std::make_shared<const std::string>("");
-  Builder b;
-  s.build(b, plan, {}, false, nullptr);
-  std::unique_ptr<Impl::Attempt> a = s.check(b);
+  ir::FnId fn;
+  std::unique_ptr<Impl::Attempt> a = s.defined_function(function, fn);
   const ir::Program& p = *a->program;
-  ir::FnId fn = p.find_function(function);
-  if (!fn.valid() || function == kEntryFn) {
-    throw Error("error: no function or kernel '" + function + "' defined in this session\n");
-  }
   try {
     return engine::compile(p, Mode::Jit, s.engine_options, &s.jit_host, {fn})
         ->emit_llvm_function(fn);
