@@ -596,6 +596,19 @@ class FnLowering {
     unsigned extras = 0;  // index of the first field after the captured values
   };
   void outline_for(const ir::For& f, diag::Span span);
+  /// A parallel loop's lo, hi and step as i64, evaluated in that order (step null when it is
+  /// absent or the constant 1).
+  struct LoopBounds {
+    Value* lo;
+    Value* hi;
+    Value* step;
+  };
+  LoopBounds loop_bounds(const ir::For& f);
+  /// Entering a parallel loop or launch that draws from the stream: its base (key, counter),
+  /// the stream advanced by one draw; leaving: the stream one draw past the base. (0, 0) and
+  /// nothing when it does not draw.
+  std::pair<Value*, Value*> enter_parallel_stream(bool streams);
+  void leave_parallel_stream(bool streams, Value* key, Value* counter);
   /// The trip count of lo..hi by step (i64s), raising "the step … must not be zero" first.
   Value* checked_trip(Value* lo, Value* hi, Value* step, std::uint32_t site);
   // ---- GPU regions (lower_gpu.cpp) ----

@@ -86,22 +86,8 @@ Value* FnLowering::gpu_param(const codegen::GpuSlot& slot, const GpuValues& v) {
 
 void FnLowering::gpu_for(const ir::For& f, diag::Span span, const codegen::GpuRegion& r) {
   // As outline_for: bounds and step (in this order), the stream's base, the step check.
-  Value* lo = b_.CreateSExt(eval_scalar(f.lo), ml_.i64_);
-  Value* hi = b_.CreateSExt(eval_scalar(f.hi), ml_.i64_);
-  Value* step = nullptr;
-  if (f.step.valid()) {
-    const auto* k = std::get_if<ir::IntConst>(&ex(f.step).kind);
-    if (k == nullptr || k->value != 1) {
-      step = b_.CreateSExt(eval_scalar(f.step), ml_.i64_);
-    }
-  }
-  Value* base_key = i64c(0);
-  Value* base_ctr = i64c(0);
-  if (r.uses_stream) {
-    base_key = ctx_field(ml_.i64_, kCtxKey);
-    base_ctr = ctx_field(ml_.i64_, kCtxCounter);
-    set_ctx_field(b_.CreateAdd(base_ctr, i64c(1)), kCtxCounter);
-  }
+  auto [lo, hi, step] = loop_bounds(f);
+  auto [base_key, base_ctr] = enter_parallel_stream(r.uses_stream);
   Value* trip = nullptr;
   if (step == nullptr) {
     trip = b_.CreateSelect(b_.CreateICmpSLT(lo, hi), b_.CreateSub(hi, lo), i64c(0));
@@ -115,10 +101,7 @@ void FnLowering::gpu_for(const ir::For& f, diag::Span span, const codegen::GpuRe
     params.push_back(gpu_param(slot, v));
   }
   gpu_run(r, params, trip);
-  if (r.uses_stream) {
-    set_ctx_field(base_key, kCtxKey);
-    set_ctx_field(b_.CreateAdd(base_ctr, i64c(1)), kCtxCounter);
-  }
+  leave_parallel_stream(r.uses_stream, base_key, base_ctr);
 }
 
 void FnLowering::gpu_launch(const ir::Launch& l, diag::Span span, const codegen::GpuRegion& r) {
@@ -159,10 +142,7 @@ void FnLowering::gpu_launch(const ir::Launch& l, diag::Span span, const codegen:
   gpu_run(r, params, count);
   b_.CreateBr(done);
   b_.SetInsertPoint(done);
-  if (r.uses_stream) {
-    set_ctx_field(base_key, kCtxKey);
-    set_ctx_field(b_.CreateAdd(base_ctr, i64c(1)), kCtxCounter);
-  }
+  leave_parallel_stream(r.uses_stream, base_key, base_ctr);
   for (Val& a : args) {
     drop(a);
   }

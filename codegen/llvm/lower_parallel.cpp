@@ -140,6 +140,35 @@ void FnLowering::end_array_reductions(ArrayReds& a) {
   }
 }
 
+FnLowering::LoopBounds FnLowering::loop_bounds(const ir::For& f) {
+  LoopBounds b{b_.CreateSExt(eval_scalar(f.lo), ml_.i64_),
+               b_.CreateSExt(eval_scalar(f.hi), ml_.i64_), nullptr};
+  if (f.step.valid()) {
+    const auto* k = std::get_if<ir::IntConst>(&ex(f.step).kind);
+    if (k == nullptr || k->value != 1) {
+      b.step = b_.CreateSExt(eval_scalar(f.step), ml_.i64_);
+    }
+  }
+  return b;
+}
+
+std::pair<Value*, Value*> FnLowering::enter_parallel_stream(bool streams) {
+  if (!streams) {
+    return {i64c(0), i64c(0)};
+  }
+  Value* key = ctx_field(ml_.i64_, kCtxKey);
+  Value* counter = ctx_field(ml_.i64_, kCtxCounter);
+  set_ctx_field(b_.CreateAdd(counter, i64c(1)), kCtxCounter);
+  return {key, counter};
+}
+
+void FnLowering::leave_parallel_stream(bool streams, Value* key, Value* counter) {
+  if (streams) {
+    set_ctx_field(key, kCtxKey);
+    set_ctx_field(b_.CreateAdd(counter, i64c(1)), kCtxCounter);
+  }
+}
+
 Value* FnLowering::checked_trip(Value* lo, Value* hi, Value* step, std::uint32_t site) {
   raise_message(b_.CreateICmpEQ(step, i64c(0)), site, "the step of a for loop must not be zero");
   Value* pos = b_.CreateICmpSGT(step, i64c(0));
@@ -153,24 +182,10 @@ Value* FnLowering::checked_trip(Value* lo, Value* hi, Value* step, std::uint32_t
 
 void FnLowering::outline_for(const ir::For& f, diag::Span span) {
   Type vt = local_types_[f.var.v][0];
-  Value* lo = b_.CreateSExt(eval_scalar(f.lo), ml_.i64_);
-  Value* hi = b_.CreateSExt(eval_scalar(f.hi), ml_.i64_);
-  Value* step = nullptr;
-  if (f.step.valid()) {
-    const auto* k = std::get_if<ir::IntConst>(&ex(f.step).kind);
-    if (k == nullptr || k->value != 1) {
-      step = b_.CreateSExt(eval_scalar(f.step), ml_.i64_);
-    }
-  }
+  auto [lo, hi, step] = loop_bounds(f);
   bool unit = step == nullptr;
   bool streams = ir::block_uses_stream(p_, f.body, ml_.uses_stream_);
-  Value* base_key = i64c(0);
-  Value* base_ctr = i64c(0);
-  if (streams) {
-    base_key = ctx_field(ml_.i64_, kCtxKey);
-    base_ctr = ctx_field(ml_.i64_, kCtxCounter);
-    set_ctx_field(b_.CreateAdd(base_ctr, i64c(1)), kCtxCounter);
-  }
+  auto [base_key, base_ctr] = enter_parallel_stream(streams);
   std::uint32_t st = ml_.site(span);
   // The runtime's range counts iterations from lo: lo..hi itself for a unit step, else
   // [0, trip count), the chunk computing i = lo + k * step.
@@ -326,10 +341,7 @@ void FnLowering::outline_for(const ir::For& f, diag::Span span) {
     }
   }
   (void)vt;
-  if (streams) {
-    set_ctx_field(base_key, kCtxKey);
-    set_ctx_field(b_.CreateAdd(base_ctr, i64c(1)), kCtxCounter);
-  }
+  leave_parallel_stream(streams, base_key, base_ctr);
 }
 
 void FnLowering::run_chunk_loop(const ir::For& f, diag::Span span, const ChunkPlan& plan) {
