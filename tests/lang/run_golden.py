@@ -151,8 +151,9 @@ def main():
     elif mode == "--jit":
         commands = [[kestrel, "run", mode, "--threads", n, path] for n in JIT_THREADS]
     elif mode == "--gpu-emulate":
-        env = dict(os.environ, KESTREL_GPU_DEVICE="emulate",
-                   XDG_CACHE_HOME=tempfile.mkdtemp(prefix="kestrel-gpu-golden-"))
+        # A cache of its own (removed at exit), so the kernels are built afresh each time.
+        cache = tempfile.TemporaryDirectory(prefix="kestrel-gpu-golden-")
+        env = dict(os.environ, KESTREL_GPU_DEVICE="emulate", XDG_CACHE_HOME=cache.name)
         commands = [[kestrel, "run", "--jit", "--target", "gpu", path]]
     else:
         commands = [[kestrel, "run", mode, path]]
