@@ -300,6 +300,29 @@ def pipe_session():
     check("a failed entry keeps the writes before its error",
           out == ["6 [1 0 0] 3.0", "9 [1 3 0]", "mode: jit", "12 [1 3 3] 7"]
           and kept.stderr.count("out of bounds") == 4, repr(kept.stdout) + repr(kept.stderr))
+    # :target gpu: without a GPU, one line saying why and the CPU still; on the emulated device,
+    # launches run there (same output), and :cuda prints a kernel's CUDA C++.
+    gpu_script = "\n".join([
+        ":target gpu",
+        "kernel twice(a: f64[:]) { a[index()] = 2.0 * f64(index()) }",
+        "let v = zeros(4)", "twice[4](v)", "print(v)", ":cuda twice", ":target", ""])
+    env = {k: x for k, x in os.environ.items() if k != "KESTREL_GPU_DEVICE"}
+    nogpu = subprocess.run([KESTREL, "repl"], input=gpu_script, capture_output=True, text=True,
+                           cwd=ROOT, timeout=60, env=env)
+    check(":target gpu without a GPU says why and stays on the CPU",
+          nogpu.stderr.startswith("error: --target gpu: ") and nogpu.stderr.count("\n") == 1
+          and "[0 2 4 6]" in nogpu.stdout and nogpu.stdout.count("target: cpu") == 2,
+          repr(nogpu.stdout) + repr(nogpu.stderr))
+    with tempfile.TemporaryDirectory(prefix="kestrel-repl-gpu-") as cache:
+        emu = subprocess.run([KESTREL, "repl"], input=gpu_script, capture_output=True,
+                             text=True, cwd=ROOT, timeout=120,
+                             env=dict(env, KESTREL_GPU_DEVICE="emulate", XDG_CACHE_HOME=cache))
+    check(":target gpu on the emulated device runs launches there",
+          emu.returncode == 0 and "[0 2 4 6]" in emu.stdout and
+          emu.stdout.count("target: gpu") == 2, repr(emu.stdout) + repr(emu.stderr))
+    check(":cuda prints a kernel's device function",
+          "KESTREL_DEV void f" in emu.stdout and "gpu::kIndexFault" in emu.stdout,
+          repr(emu.stdout))
     none = subprocess.run([KESTREL], input="1\n", capture_output=True, text=True, cwd=ROOT,
                           timeout=60)
     check("no arguments and no terminal: usage", none.returncode == 2 and "usage" in none.stderr,
