@@ -64,29 +64,27 @@ def expectations(path):
     return checks
 
 
-def check_run(command, path, checks, env=None):
-    """Runs `command` and returns (failures, output): its stdout against the OUT lines, its
-    diagnostics against the CHECK lines."""
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
-    output = proc.stdout + proc.stderr
+def judge(path, checks, returncode, stdout, stderr):
+    """The failures of one finished run: its stdout against the OUT lines, its diagnostics
+    against the CHECK lines, its exit status (bench/gpu/golden_check.py judges with this too)."""
     got = []
-    for line in output.splitlines():
+    for line in (stdout + stderr).splitlines():
         m = DIAG.match(line)
         if m and m.group("file") == path:
             got.append({"sev": m.group("sev"), "msg": m.group("msg"),
                         "loc": (int(m.group("line")), int(m.group("col")))})
     failures = []
-    if proc.returncode not in (0, 1):
-        failures.append(f"{' '.join(command[1:])} exited {proc.returncode} (expected 0 or 1)")
+    if returncode not in (0, 1):
+        failures.append(f"exited {returncode} (expected 0 or 1)")
     if not is_check_only(path):
         want_out = expected_output(path)
-        got_out = proc.stdout.splitlines()
+        got_out = stdout.splitlines()
         if got_out != want_out:
             failures.append("output differs:\n" + "\n".join(
                 difflib.unified_diff(want_out, got_out, "expected", "got", lineterm="")))
     want_rc = 1 if any(c["sev"] == "error" for c in checks) else 0
-    if proc.returncode != want_rc:
-        failures.append(f"exit status {proc.returncode}, expected {want_rc}")
+    if returncode != want_rc:
+        failures.append(f"exit status {returncode}, expected {want_rc}")
     for i, check in enumerate(checks):
         if i >= len(got):
             failures.append(f"missing diagnostic #{i + 1}: {check['sev']}: {check['msg']}")
@@ -101,7 +99,14 @@ def check_run(command, path, checks, env=None):
     for g in got[len(checks):]:
         failures.append(f"unexpected diagnostic at {g['loc'][0]}:{g['loc'][1]}: "
                         f"{g['sev']}: {g['msg']}")
-    return failures, output
+    return failures
+
+
+def check_run(command, path, checks, env=None):
+    """Runs `command` and returns (failures, output): judge()'s verdict and what it printed."""
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    return (judge(path, checks, proc.returncode, proc.stdout, proc.stderr),
+            proc.stdout + proc.stderr)
 
 
 # The JIT runs parallel loops on the runtime's threads: a program must give the same output at
