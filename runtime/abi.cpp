@@ -150,8 +150,7 @@ void kestrel_rt_raise_negative_size(KestrelContext* ctx, std::uint32_t site, std
 }
 
 void kestrel_rt_raise_stack_overflow(KestrelContext* ctx, std::uint32_t site) {
-  record(ctx, site, "stack overflow: recursion deeper than " + std::to_string(ctx->max_depth),
-         false);
+  record(ctx, site, rt::call_depth_message(ctx->max_depth), false);
 }
 
 void kestrel_rt_raise_stack_exhausted(KestrelContext* ctx, std::uint32_t site) {

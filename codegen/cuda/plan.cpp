@@ -125,7 +125,7 @@ class Planner {
               return expr_ok(f, a.value);
             },
             [&](const ir::StoreIndex& st) -> std::string {
-              if (std::string why = array_ref_ok(f, st.base); !why.empty()) {
+              if (std::string why = array_ref_ok(st.base); !why.empty()) {
                 return why;
               }
               for (ExprId i : st.indices) {
@@ -171,13 +171,12 @@ class Planner {
   }
 
   /// An array operand of an element read or write: a local (a captured array or a parameter).
-  std::string array_ref_ok(const ir::Function& f, ExprId base) {
+  std::string array_ref_ok(ExprId base) {
     const ir::Expr& e = p_.expr(base);
     const auto* r = std::get_if<ir::LocalRef>(&e.kind);
     if (r == nullptr || !device_array(e.type)) {
       return "an element access of an array expression (only of a named array)";
     }
-    (void)f;
     return "";
   }
 
@@ -236,7 +235,7 @@ class Planner {
             [&](const ir::BuiltinCall& c) -> std::string { return builtin_ok(f, e, c); },
             [&](const ir::Launch&) -> std::string { return "a launch inside it"; },
             [&](const ir::Index& ix) -> std::string {
-              std::string why = array_ref_ok(f, ix.base);
+              std::string why = array_ref_ok(ix.base);
               return why.empty() ? exprs_ok(f, ix.indices) : why;
             },
             [&](const ir::SliceView&) -> std::string { return "a slice"; },
@@ -254,9 +253,9 @@ class Planner {
     using B = ir::Builtin;
     switch (c.builtin) {
       case B::Len:
-        return array_ref_ok(f, c.args[0]);
+        return array_ref_ok(c.args[0]);
       case B::Shape: {
-        std::string why = array_ref_ok(f, c.args[0]);
+        std::string why = array_ref_ok(c.args[0]);
         if (why.empty() && c.args.size() > 1 &&
             !std::holds_alternative<ir::IntConst>(p_.expr(c.args[1]).kind)) {
           why = "shape(a, k) with a computed k";

@@ -180,7 +180,9 @@ void print_kernel(const ir::Program& p, const codegen::GpuRegion& r, std::string
       args += ", " + read_param(r.params[k], k);
     }
   }
-  out += "  const i64 cols = gpu::of_bits<i64>(P.p[0].bits);\n  (void)cols;\n";
+  if (l.grid.size() > 1) {
+    out += "  const i64 cols = gpu::of_bits<i64>(P.p[0].bits);\n";
+  }
   out += "  for (i64 k = gpu::first_instance(); k < count; k += gpu::instance_stride()) {\n";
   // A 1-D grid's instance is its index; a 2-D grid's is row-major (a 64-bit division: only
   // there).

@@ -15,6 +15,7 @@
 #include "runtime/csv.hpp"
 #include "runtime/format.hpp"
 #include "runtime/reduce.hpp"
+#include "runtime/rules/messages.hpp"
 
 namespace kestrel::interp {
 
@@ -420,7 +421,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
     CASE(FORPREP) {
       std::int64_t step = R[i.b + 1].i;
       if (step == 0) {
-        throw rt::RuntimeError("the step of a for loop must not be zero");
+        throw rt::RuntimeError(rt::zero_step_message());
       }
       if (step > 0 ? !(RA.i < RB.i) : !(RA.i > RB.i)) {
         pc += SC;
@@ -599,8 +600,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
     CASE(CALL) {
       const Proto* callee = &prog_.protos[BX];
       if (calls_.size() >= max_depth) {
-        throw rt::RuntimeError("stack overflow: recursion deeper than " +
-                               std::to_string(max_depth));
+        throw rt::RuntimeError(rt::call_depth_message(max_depth));
       }
       POLL();
       std::size_t nb = base + i.a;

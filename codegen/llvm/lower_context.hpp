@@ -40,6 +40,7 @@
 #include "runtime/elementwise.hpp"
 #include "runtime/reduce.hpp"
 #include "runtime/rules/kmath.hpp"
+#include "runtime/rules/messages.hpp"
 
 namespace kestrel::jit {
 namespace lower {

@@ -170,7 +170,7 @@ void FnLowering::leave_parallel_stream(bool streams, Value* key, Value* counter)
 }
 
 Value* FnLowering::checked_trip(Value* lo, Value* hi, Value* step, std::uint32_t site) {
-  raise_message(b_.CreateICmpEQ(step, i64c(0)), site, "the step of a for loop must not be zero");
+  raise_message(b_.CreateICmpEQ(step, i64c(0)), site, rt::zero_step_message().c_str());
   Value* pos = b_.CreateICmpSGT(step, i64c(0));
   Value* up =
       b_.CreateAdd(b_.CreateUDiv(b_.CreateSub(b_.CreateSub(hi, lo), i64c(1)), step), i64c(1));

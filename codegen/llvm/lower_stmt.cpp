@@ -308,7 +308,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
   }
   Value* lo = b_.CreateLoad(it, var);
   if (!unit) {
-    raise_message(b_.CreateICmpEQ(step, zero), st, "the step of a for loop must not be zero");
+    raise_message(b_.CreateICmpEQ(step, zero), st, rt::zero_step_message().c_str());
     Value* pos = b_.CreateICmpSGT(step, zero);
     Value* enter = b_.CreateSelect(pos, b_.CreateICmpSLT(lo, hi), b_.CreateICmpSGT(lo, hi));
     BasicBlock* body = block("for.body");

@@ -47,8 +47,7 @@ enum Fault : hd::u32 {
   kDivZeroFault = 2,   // integer // or % by zero
   kNegPowFault = 3,    // a = exponent
   kNegShiftFault = 4,  // a = count
-  kDepthFault = 5,     // a = the depth limit
-  kStepFault = 6,      // a serial loop inside the region with step 0
+  kStepFault = 6,      // a serial loop inside the region with step 0 (5 is unused)
 };
 
 /// The run's first fault. The host zeroes it (first = ~0) before a launch.

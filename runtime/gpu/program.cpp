@@ -27,11 +27,8 @@ std::string fault_message(const Status& st, bool* internal) {
       return rt::negative_exponent_message(st.a);
     case kNegShiftFault:
       return rt::negative_shift_message(st.a);
-    case kDepthFault:
-      // kestrel_rt_raise_stack_overflow's text, with the limit the kernel was given.
-      return "stack overflow: recursion deeper than " + std::to_string(st.a);
     case kStepFault:
-      return "the step of a for loop must not be zero";
+      return rt::zero_step_message();
     default:
       *internal = true;
       return "the GPU reported an unknown fault (" + std::to_string(st.fault) + ")";

@@ -17,6 +17,12 @@ inline std::string negative_exponent_message(std::int64_t exponent) {
 inline std::string negative_shift_message(std::int64_t count) {
   return "negative shift count (" + std::to_string(count) + ")";
 }
+/// A for loop whose step is 0 (serial or parallel, on the CPU or the GPU).
+inline std::string zero_step_message() { return "the step of a for loop must not be zero"; }
+/// A call deeper than RunOptions::max_call_depth.
+inline std::string call_depth_message(std::int64_t limit) {
+  return "stack overflow: recursion deeper than " + std::to_string(limit);
+}
 /// An index out of bounds: "index 5 is out of bounds for axis 0 with size 3".
 inline std::string index_message(std::int64_t index, int axis, std::int64_t size) {
   return "index " + std::to_string(index) + " is out of bounds for axis " + std::to_string(axis) +

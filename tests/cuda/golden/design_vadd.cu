@@ -56,8 +56,6 @@ KESTREL_KERNEL void kr_0(const gpu::Params<4> P, gpu::Status* st, u64* partials,
   const rt::Stream base = rt::Stream{0, 0};
   (void)partials;
   (void)base;
-  const i64 cols = gpu::of_bits<i64>(P.p[0].bits);
-  (void)cols;
   for (i64 k = gpu::first_instance(); k < count; k += gpu::instance_stride()) {
     Ctx c{st, k, false, k, 0, base};
     f1(c, view_of<float>(P.p[1]), view_of<float>(P.p[2]), view_of<float>(P.p[3]));
