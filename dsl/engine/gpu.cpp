@@ -2,9 +2,9 @@
 #include "dsl/engine/gpu.hpp"
 
 #include <cstdio>
-#include <cstdlib>
 
 #include "codegen/cuda/cuda.hpp"
+#include "codegen/llvm/object_cache.hpp"
 #include "runtime/gpu/cuda_api.hpp"
 #include "runtime/gpu/nvrtc.hpp"
 #include "runtime/gpu/program.hpp"
@@ -126,20 +126,13 @@ gpu::ProgramDesc program_desc(const ir::Program& program, const cuda::Generated&
   return desc;
 }
 
-std::string default_cache_dir(const EngineOptions& options) {
-  if (!options.use_cache) {
-    return "";
-  }
-  if (!options.cache_dir.empty()) {
-    return options.cache_dir.string();
-  }
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
-    return std::string(xdg) + "/kestrel";
-  }
-  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-    return std::string(home) + "/.cache/kestrel";
-  }
-  return "";
+/// The JIT's cache folder (its rule: cache_dir, else the XDG default; empty when off): the GPU's
+/// compiled kernels go in its cuda/ subfolder.
+std::string cache_dir_of(const EngineOptions& options) {
+  jit::Options o;
+  o.use_cache = options.use_cache;
+  o.cache_dir = options.cache_dir;
+  return jit::cache::dir_of(o).string();
 }
 
 /// Native code whose regions run on the GPU.
@@ -218,7 +211,7 @@ std::unique_ptr<Backend> compile_gpu(const ir::Program& program, Mode mode,
   std::string summary;
   if (!g->plan.empty()) {
     try {
-      device_program = gpu::Program::load(program_desc(program, *g), default_cache_dir(options));
+      device_program = gpu::Program::load(program_desc(program, *g), cache_dir_of(options));
     } catch (const std::exception& e) {
       throw Error(std::string("error: --target gpu: ") + e.what() + "\n");
     }
