@@ -5,14 +5,29 @@ namespace kestrel::jit::lower {
 
 // ---- calls -----------------------------------------------------------------------------------
 
+Value* FnLowering::checked_depth(std::uint32_t site) {
+  Value* depth = ctx_field(ml_.i32_, kCtxDepth);
+  raise_if(b_.CreateICmpUGE(depth, ctx_field(ml_.i32_, kCtxMaxDepth)), [&] {
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_stack_overflow), {ctx_, i32c(site)});
+  });
+  return depth;
+}
+
+void FnLowering::check_grid(const ir::Launch& l, const std::vector<Value*>& grid,
+                            std::uint32_t site) {
+  for (Value* g : grid) {
+    raise_if(b_.CreateICmpSLT(g, i64c(0)), [&] {
+      Value* what = b_.CreateGlobalStringPtr("launch of " + p_.fn(l.kernel).name);
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_negative_size), {ctx_, i32c(site), g, what});
+    });
+  }
+}
+
 std::vector<Value*> FnLowering::emit_call(ir::FnId fn, const std::vector<Value*>& args,
                                           diag::Span span) {
   // The VM's CALL: the depth limit, then the interrupt poll, then the call.
   std::uint32_t st = ml_.site(span);
-  Value* depth = ctx_field(ml_.i32_, kCtxDepth);
-  raise_if(b_.CreateICmpUGE(depth, ctx_field(ml_.i32_, kCtxMaxDepth)), [&] {
-    b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_stack_overflow), {ctx_, i32c(st)});
-  });
+  Value* depth = checked_depth(st);
   // And the stack actually left: a call from a frame below the thread's limit (rt::stack_limit)
   // is a stack overflow too, an error rather than a signal.
   Value* frame = b_.CreateIntrinsic(llvm::Intrinsic::frameaddress, {ml_.ptr_}, {i32c(0)});
@@ -104,12 +119,7 @@ void FnLowering::launch(const ir::Launch& l, diag::Span span) {
   // 2^16 instances.
   std::uint32_t st = ml_.site(span);
   // A negative size is an error, as in zeros(-1) (the VM's CHECKGRID).
-  for (Value* g : grid) {
-    raise_if(b_.CreateICmpSLT(g, i64c(0)), [&] {
-      Value* what = b_.CreateGlobalStringPtr("launch of " + p_.fn(l.kernel).name);
-      b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_negative_size), {ctx_, i32c(st), g, what});
-    });
-  }
+  check_grid(l, grid, st);
   // A kernel that draws from the seeded stream: instance i (row-major over the grid) draws from
   // substream(base, i) (launch_loops), and the launch advances the stream by one draw, as a
   // parallel for does. A chunk's context starts with the base as its stream.
@@ -124,10 +134,7 @@ void FnLowering::launch(const ir::Launch& l, diag::Span span) {
   BasicBlock* run = block("launch");
   b_.CreateCondBr(any, run, done);
   b_.SetInsertPoint(run);
-  Value* depth = ctx_field(ml_.i32_, kCtxDepth);
-  raise_if(b_.CreateICmpUGE(depth, ctx_field(ml_.i32_, kCtxMaxDepth)), [&] {
-    b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_stack_overflow), {ctx_, i32c(st)});
-  });
+  Value* depth = checked_depth(st);
   set_ctx_field(b_.CreateAdd(depth, i32c(1)), kCtxDepth);
   if (!in_chunk_ && ml_.chunks_.chunk_safe_launch(l.kernel)) {
     // Rows of axis 0 in chunks on the runtime's threads: the chunk function gets the grid and

@@ -526,6 +526,10 @@ class FnLowering {
   Val call(const ir::Call& c, Type t, diag::Span span);
   std::vector<Value*> emit_call(ir::FnId fn, const std::vector<Value*>& args, diag::Span span);
   void launch(const ir::Launch& l, diag::Span span);
+  /// The call depth, after raising "stack overflow" at `site` when it is at the limit.
+  Value* checked_depth(std::uint32_t site);
+  /// Raises the negative-size error at `site` for a launch extent below 0 (as zeros(-1)).
+  void check_grid(const ir::Launch& l, const std::vector<Value*>& grid, std::uint32_t site);
   Val builtin(Type t, const ir::BuiltinCall& c, diag::Span span);
   Val array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span);
   /// a ** b for floats (rt::fpow).

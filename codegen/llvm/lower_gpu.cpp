@@ -116,12 +116,7 @@ void FnLowering::gpu_launch(const ir::Launch& l, diag::Span span, const codegen:
     args.push_back(eval(a));
   }
   std::uint32_t st = ml_.site(span);
-  for (Value* g : grid) {
-    raise_if(b_.CreateICmpSLT(g, i64c(0)), [&] {
-      Value* what = b_.CreateGlobalStringPtr("launch of " + p_.fn(l.kernel).name);
-      b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_negative_size), {ctx_, i32c(st), g, what});
-    });
-  }
+  check_grid(l, grid, st);
   Value* base_key = r.uses_stream ? ctx_field(ml_.i64_, kCtxKey) : i64c(0);
   Value* base_ctr = r.uses_stream ? ctx_field(ml_.i64_, kCtxCounter) : i64c(0);
   Value* cols = grid.size() > 1 ? grid[1] : i64c(1);
@@ -130,10 +125,7 @@ void FnLowering::gpu_launch(const ir::Launch& l, diag::Span span, const codegen:
   BasicBlock* run = block("gpu.launch");
   b_.CreateCondBr(b_.CreateICmpSGT(count, i64c(0)), run, done);
   b_.SetInsertPoint(run);
-  Value* depth = ctx_field(ml_.i32_, kCtxDepth);
-  raise_if(b_.CreateICmpUGE(depth, ctx_field(ml_.i32_, kCtxMaxDepth)), [&] {
-    b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_stack_overflow), {ctx_, i32c(st)});
-  });
+  checked_depth(st);
   GpuValues v{i64c(0), i64c(1), base_key, base_ctr, cols, &args};
   std::vector<Value*> params;
   for (const codegen::GpuSlot& slot : r.params) {
