@@ -74,6 +74,25 @@ constexpr rt::UnOp rt_unop(ir::UnaryOp op) {
 }
 
 /// The runtime's combine operator for a `parallel for` reduction (runtime/rules/combine.hpp).
+/// An element type as the runtime names it.
+constexpr rt::Elem rt_elem(ir::Scalar s) {
+  switch (s) {
+    case ir::Scalar::Bool:
+      return rt::Elem::Bool;
+    case ir::Scalar::I32:
+      return rt::Elem::I32;
+    case ir::Scalar::I64:
+      return rt::Elem::I64;
+    case ir::Scalar::F32:
+      return rt::Elem::F32;
+    case ir::Scalar::F64:
+      return rt::Elem::F64;
+    case ir::Scalar::Str:
+      return rt::Elem::Str;
+  }
+  return rt::Elem::F64;
+}
+
 constexpr rt::CombineOp rt_combine(ir::ReduceOp op) {
   switch (op) {
     case ir::ReduceOp::Add:

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "codegen/common/gpu_plan.hpp"
+#include "codegen/common/rt_ops.hpp"
 #include "dsl/ir/ir.hpp"
 
 namespace kestrel::cuda::detail {
@@ -456,7 +457,7 @@ class FnPrinter {
     }
     std::string el = element(x, span);
     line("atomic_combine(&" + el + ", " + v + ", static_cast<rt::CombineOp>(" +
-         std::to_string(static_cast<int>(red.op)) + "));");
+         std::to_string(static_cast<int>(codegen::rt_combine(red.op))) + "));");
   }
 
   /// x op= v in x's type: the CPU's rule for each operator.

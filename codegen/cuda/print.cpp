@@ -154,7 +154,7 @@ void print_kernel(const ir::Program& p, const codegen::GpuRegion& r, std::string
     std::string refs;
     for (std::size_t k = 0; k < r.reductions.size(); ++k) {
       Type t = f.locals[r.reductions[k].v].type;
-      auto op = static_cast<int>(fo.reductions[k].op);
+      auto op = static_cast<int>(codegen::rt_combine(fo.reductions[k].op));
       out += "    " + ctype(t) + " r" + std::to_string(k) + " = rt::combine_identity<" + ctype(t) +
              ">(static_cast<rt::CombineOp>(" + std::to_string(op) + "));\n";
       refs += ", r" + std::to_string(k);

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "codegen/common/rt_ops.hpp"
 #include "codegen/interp/program.hpp"
 #include "runtime/csv.hpp"
 #include "runtime/elementwise.hpp"
@@ -15,8 +16,6 @@
 
 namespace kestrel::interp {
 namespace {
-
-rt::Elem elem_of(ir::Scalar s) { return static_cast<rt::Elem>(s); }
 
 const rt::Array& arr(const Slot* R, const ArrayArg& a) {
   return *static_cast<const rt::Array*>(R[a.reg].p);
@@ -42,7 +41,7 @@ rt::Value scalar_value(Slot s, ir::Scalar t) {
 
 /// Stores a runtime Value into a register of scalar type `t`.
 void set_scalar(Slot& out, const rt::Value& v, ir::Scalar t) {
-  rt::Value c = v.elem == elem_of(t) ? v : v.to(elem_of(t));
+  rt::Value c = v.elem == codegen::rt_elem(t) ? v : v.to(codegen::rt_elem(t));
   switch (t) {
     case ir::Scalar::Bool:
       out.i = c.b ? 1 : 0;
@@ -187,7 +186,7 @@ rt::Shape shape_args(const ArrayInstr& ai, const Slot* R, std::size_t count) {
 }
 
 void build(const ArrayInstr& ai, Slot* R, Slot& out) {
-  rt::Elem elem = elem_of(ai.result.scalar);
+  rt::Elem elem = codegen::rt_elem(ai.result.scalar);
   int rank = ai.result.rank;
   auto b = static_cast<ir::Builtin>(ai.op);
   switch (b) {
@@ -236,7 +235,7 @@ void literal(const ArrayInstr& ai, Slot* R, Slot& out) {
   std::size_t n = ai.literal.size();
   rt::Shape shape =
       ai.rows != 0 ? rt::Shape(ai.rows, ai.cols) : rt::Shape(static_cast<std::int64_t>(n));
-  rt::Elem elem = elem_of(ai.result.scalar);
+  rt::Elem elem = codegen::rt_elem(ai.result.scalar);
   rt::ArrayRef a = rt::alloc(shape, elem);
   std::size_t next = 0;  // the next element of ai.dynamic
   for (std::size_t k = 0; k < n; ++k) {
@@ -327,7 +326,7 @@ void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgra
       put(out, rt::unary(static_cast<rt::UnOp>(ai.op), arr(R, ai.args[0])));
       return;
     case ArrayKind::Convert:
-      put(out, rt::convert(arr(R, ai.args[0]), elem_of(ai.result.scalar)));
+      put(out, rt::convert(arr(R, ai.args[0]), codegen::rt_elem(ai.result.scalar)));
       return;
     case ArrayKind::Get:
       get(ai, R, out, program);
@@ -409,7 +408,7 @@ void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgra
       if (static_cast<ir::Builtin>(ai.op) == ir::Builtin::SaveNpy) {
         rt::save_npy(path, arr(R, ai.args[1]));
       } else {
-        put(out, rt::load_npy(path, elem_of(ai.result.scalar), ai.result.rank));
+        put(out, rt::load_npy(path, codegen::rt_elem(ai.result.scalar), ai.result.rank));
       }
       return;
     }

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "codegen/common/rt_ops.hpp"
 #include "codegen/cuda/cuda.hpp"
 #include "codegen/llvm/object_cache.hpp"
 #include "runtime/gpu/cuda_api.hpp"
@@ -94,8 +95,6 @@ std::string cuda_compiled(const ir::Program& program, bool cubin) {
 
 namespace {
 
-rt::Elem elem_of(ir::Scalar s) { return static_cast<rt::Elem>(s); }
-
 /// The runtime's descriptors of the plan's regions.
 gpu::ProgramDesc program_desc(const ir::Program& program, const cuda::Generated& g) {
   gpu::ProgramDesc desc;
@@ -106,7 +105,7 @@ gpu::ProgramDesc program_desc(const ir::Program& program, const cuda::Generated&
     for (const codegen::GpuSlot& slot : r.params) {
       gpu::ParamDesc pd;
       pd.kind = slot.type.is_array() ? gpu::ParamDesc::Array : gpu::ParamDesc::Scalar;
-      pd.elem = elem_of(slot.type.scalar);
+      pd.elem = codegen::rt_elem(slot.type.scalar);
       pd.rank = slot.type.rank;
       pd.written = slot.written;
       rd.params.push_back(pd);
@@ -116,8 +115,8 @@ gpu::ProgramDesc program_desc(const ir::Program& program, const cuda::Generated&
       const ir::Function& f = program.fn(r.fn);
       for (const ir::Reduction& red : fo.reductions) {
         gpu::ReductionDesc d;
-        d.op = static_cast<rt::CombineOp>(red.op);
-        d.elem = elem_of(f.locals[red.local.v].type.scalar);
+        d.op = codegen::rt_combine(red.op);
+        d.elem = codegen::rt_elem(f.locals[red.local.v].type.scalar);
         rd.reductions.push_back(d);
       }
     }

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "codegen/common/rt_ops.hpp"
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/engine/loaded.hpp"
 #include "dsl/ir/param_writes.hpp"
@@ -108,7 +109,7 @@ codegen::Value view_argument(ir::Type type, const detail::Slot& s) {
   if (s.shape[0] < 0 || s.shape[1] < 0 || s.strides[0] < 0 || s.strides[1] < 0) {
     throw Error("error: an array argument has a negative size or stride\n");
   }
-  rt::ArrayRef a = rt::wrap(s.data, shape, static_cast<rt::Elem>(type.scalar));
+  rt::ArrayRef a = rt::wrap(s.data, shape, codegen::rt_elem(type.scalar));
   a->strides[0] = s.strides[0];
   a->strides[1] = type.rank == 2 ? s.strides[1] : 1;
   codegen::Value v;
