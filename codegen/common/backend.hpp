@@ -105,6 +105,10 @@ struct RunOptions {
   /// --target gpu: the GPU program (a gpu::Program*, runtime/gpu/program.hpp) the native code's
   /// regions run on. Null: none.
   void* gpu = nullptr;
+  /// A tiered run: the interpreter asks it at calls and loop back-edges whether native code is
+  /// ready and runs it there (codegen/common/tier.hpp; a codegen::TierHook*). Null: interpret
+  /// everything. The JIT ignores it.
+  void* tier = nullptr;
 };
 
 /// A program compiled by one backend (interp::CompiledProgram, jit::CompiledProgram): what the

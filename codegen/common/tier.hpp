@@ -1,0 +1,66 @@
+#pragma once
+// Tiered execution (issue 16): the contract between the interpreter, which starts every tiered
+// run, and the native code a background compile makes ready. The interpreter asks its TierHook
+// (RunOptions::tier) at each call whether native code for the callee is ready, and at a loop's
+// back-edges whether native code continuing that loop is ready (on-stack replacement); when it
+// is, the rest of that call runs natively through the hook, its values in 8-byte words laid out
+// as marshal.hpp says (bool/i32/i64 as int64_t, f64 as double, f32 in the low 4 bytes, arrays,
+// tables and strings as pointers). Neither backend includes the other: the engine implements the
+// hook (dsl/engine), the interpreter only calls it.
+#include <cstdint>
+#include <span>
+
+#include "codegen/common/backend.hpp"
+#include "dsl/ir/ir.hpp"
+
+namespace kestrel::codegen {
+
+/// One loop of one function: `index` numbers the function's `for` and `while` statements in
+/// pre-order (source order, an outer loop before the loops in its body), from 0. The IR's
+/// continuation functions (dsl/ir/osr.hpp) use the same numbering.
+struct LoopRef {
+  ir::FnId fn;
+  std::uint32_t index = 0;
+};
+
+/// What native code takes over from the interpreter at a switch: the run's options (print's
+/// output, the limits, the call-depth limit), the seeded stream's position (read before the
+/// native code runs, written back after, so the stream continues exactly), and the interpreter's
+/// call depth at the switch (native calls count on from it).
+struct TierState {
+  const RunOptions* options = nullptr;
+  StreamState* stream = nullptr;
+  std::uint32_t depth = 0;
+};
+
+/// The engine's side of a tiered run. Every member may be called from several run threads at
+/// once; the *_ready queries are cheap (atomic loads) and never block on a compile.
+class TierHook {
+ public:
+  TierHook() = default;
+  TierHook(const TierHook&) = delete;
+  TierHook& operator=(const TierHook&) = delete;
+  virtual ~TierHook() = default;
+
+  /// Whether a call of `fn` is to run natively now. Called at each interpreted call of `fn`
+  /// (the hook may count calls to learn what is hot).
+  virtual bool function_ready(ir::FnId fn) = 0;
+  /// Runs one call of `fn` natively. `args`: one word per parameter, borrowed (as the JIT's
+  /// entry takes them); `out`: the flattened result words (a new reference for an array),
+  /// room for max(1, flattened result count). Throws RunError at the failing site as a run
+  /// would.
+  virtual void call_function(ir::FnId fn, std::span<const std::int64_t> args, std::int64_t* out,
+                             TierState& state) = 0;
+
+  /// Whether `loop` is to continue natively now. Called at the loop's back-edges, every so many
+  /// iterations (the interpreter decides how often; the hook may count to learn what is hot).
+  virtual bool loop_ready(LoopRef loop) = 0;
+  /// Runs the rest of loop.fn natively from the loop's header: `live` are the words of the
+  /// continuation's parameters (in the order dsl/ir/osr.hpp gives them: the variables in scope
+  /// and the state of the loops around the header), borrowed; `out` as in call_function: the
+  /// function's result. After it returns the interpreter returns from that call with `out`.
+  virtual void continue_loop(LoopRef loop, std::span<const std::int64_t> live, std::int64_t* out,
+                             TierState& state) = 0;
+};
+
+}  // namespace kestrel::codegen
