@@ -90,6 +90,8 @@ struct StreamState {
   std::int64_t counter = 0;
 };
 
+class TierHook;  // codegen/common/tier.hpp
+
 /// How a program runs.
 struct RunOptions {
   /// Where print() writes; null writes to stdout.
@@ -106,9 +108,9 @@ struct RunOptions {
   /// regions run on. Null: none.
   void* gpu = nullptr;
   /// A tiered run: the interpreter asks it at calls and loop back-edges whether native code is
-  /// ready and runs it there (codegen/common/tier.hpp; a codegen::TierHook*). Null: interpret
-  /// everything. The JIT ignores it.
-  void* tier = nullptr;
+  /// ready and runs it there (codegen/common/tier.hpp). Null: interpret everything. The JIT
+  /// ignores it.
+  TierHook* tier = nullptr;
 };
 
 /// A program compiled by one backend (interp::CompiledProgram, jit::CompiledProgram): what the
