@@ -7,6 +7,8 @@
 //
 // KESTREL_FUZZ_JIT_EVERY=N runs the JIT (and the comparison) on one accepted input in N, picked by
 // a hash of the input (default 1: every one); the interpreter runs every accepted input.
+// KESTREL_FUZZ_TIME_MS=T sets each run's time limit (default 500 ms): mutants of the long
+// examples spend that long in each mode, so a short limit buys executions.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -21,13 +23,20 @@
 namespace {
 
 constexpr std::size_t kMaxInput = 4096;
-constexpr std::int64_t kTimeLimitMs = 500;
+constexpr std::int64_t kDefaultTimeLimitMs = 500;
 constexpr std::int64_t kMemoryLimit = std::int64_t{256} << 20;
 
 [[noreturn]] void die(const char* what, const std::string& text, const std::string& detail) {
   std::fprintf(stderr, "run_fuzz: %s\n--- program ---\n%s\n--- detail ---\n%s\n", what,
                text.c_str(), detail.c_str());
   std::abort();
+}
+
+/// A positive integer from the environment variable `name`, or `fallback`.
+std::int64_t env_count(const char* name, std::int64_t fallback) {
+  const char* env = std::getenv(name);
+  long long n = env != nullptr ? std::strtoll(env, nullptr, 10) : 0;
+  return n > 0 ? n : fallback;
 }
 
 kestrel::EngineOptions options(kestrel::Mode mode) {
@@ -37,7 +46,7 @@ kestrel::EngineOptions options(kestrel::Mode mode) {
   o.use_cache = false;
   o.allow_io = false;
   o.memory_limit = kMemoryLimit;
-  o.time_limit_ms = kTimeLimitMs;
+  o.time_limit_ms = env_count("KESTREL_FUZZ_TIME_MS", kDefaultTimeLimitMs);
   return o;
 }
 
@@ -90,12 +99,6 @@ Outcome run(const kestrel::Engine& engine, const std::string& text) {
   return r;
 }
 
-std::uint64_t jit_every() {
-  const char* env = std::getenv("KESTREL_FUZZ_JIT_EVERY");
-  long n = env != nullptr ? std::strtol(env, nullptr, 10) : 1;
-  return n > 0 ? static_cast<std::uint64_t>(n) : 1;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -104,7 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   static const kestrel::Engine interp(options(kestrel::Mode::Interp));
   static const kestrel::Engine jit(options(kestrel::Mode::Jit));
-  static const std::uint64_t every = jit_every();
+  static const auto every = static_cast<std::uint64_t>(env_count("KESTREL_FUZZ_JIT_EVERY", 1));
 
   std::string text(reinterpret_cast<const char*>(data), size);
   kestrel::Diagnostics checked;
