@@ -30,10 +30,11 @@ while :; do
     break
   fi
   began=$(date +%s)
-  out=$("$binary" -max_total_time="$left" -timeout=30 -rss_limit_mb=4096 -max_len=4096 \
+  "$binary" -max_total_time="$left" -timeout=30 -rss_limit_mb=4096 -max_len=4096 \
     -dict="$dict" -print_final_stats=1 -artifact_prefix="$artifacts/" ${EXTRA_FLAGS:-} \
-    "$corpus" 2>&1 | tail -n 400; exit "${PIPESTATUS[0]}")
+    "$corpus" >"$log.current" 2>&1  # progress: tail -f LOG.current
   rc=$?
+  out=$(tail -n 400 "$log.current")
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' <<<"$out" | grep -o '[0-9]*$' | tail -1)
   if [[ -z "$runs" ]]; then  # a crash: no final stats; the last status line has the count
     runs=$(grep -o '^#[0-9]*' <<<"$out" | tail -1 | tr -d '#')
