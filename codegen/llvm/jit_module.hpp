@@ -8,9 +8,10 @@
 // JIT's entry points (jit.hpp), nothing else. Everything else crosses as C++ objects
 // (codegen::Backend, ir::Program, jit::Options), so the module and the engine must come from
 // the same build: the table carries the ABI version and the sizes of the types that cross, and
-// the loader refuses a module whose values differ. The module's references to the engine's
-// libraries (runtime, IR, diagnostics) bind to the loading process's copies, which it exports
-// (kestrel_engine links with -rdynamic; libkestrel.so exports them anyway).
+// the loader refuses a module whose values differ. The module does not contain the libraries the
+// JIT calls (runtime, IR, diagnostics, codegen common: KESTREL_JIT_HOST_LIBS): its references bind
+// to the loading process's copies, which every program linking kestrel_engine holds whole and
+// exports (dsl/engine/CMakeLists.txt), so a process has one runtime state.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
