@@ -51,6 +51,8 @@ rm -rf "$out" "$tarball"
 mkdir -p "$out/bin" "$out/lib/sys"
 cp "$build/kestrel" "$out/bin/kestrel"
 strip --strip-unneeded "$out/bin/kestrel"
+# The JIT module (built with the kestrel target), which bin/kestrel loads from ../lib.
+cp "$build/libkestrel_jit.so" "$out/lib/libkestrel_jit.so"
 
 # glibc's own libraries: never bundled into lib/ (the machine's glibc must match its loader).
 is_glibc() {
@@ -61,8 +63,8 @@ is_glibc() {
   return 1
 }
 
-# ldd on the binary lists the whole closure (the libraries' own dependencies too).
-libs=()
+# ldd on the binary and the JIT module lists the whole closure (the libraries' own dependencies too).
+libs=(libkestrel_jit.so)
 while read -r name path; do
   [ -n "$path" ] && [ -e "$path" ] || continue
   if is_glibc "$name"; then
@@ -71,7 +73,7 @@ while read -r name path; do
     cp -L "$path" "$out/lib/$name"
     libs+=("$name")
   fi
-done < <(ldd "$build/kestrel" | awk '/=>/ && $3 ~ /^\// {print $1, $3} $1 ~ /^\/.*ld-linux/ {n=$1; sub(".*/", "", n); print n, $1}')
+done < <(ldd "$build/kestrel" "$build/libkestrel_jit.so" | awk '/=>/ && $3 ~ /^\// {print $1, $3} $1 ~ /^\/.*ld-linux/ {n=$1; sub(".*/", "", n); print n, $1}' | sort -u)
 # The loader fallback also needs the glibc pieces the CUDA driver and NVRTC link against.
 for extra in libpthread.so.0 libdl.so.2 librt.so.1; do
   p=$(ldconfig -p | awk -v n="$extra" '$1 == n && /x86-64/ {print $NF; exit}')
@@ -142,7 +144,7 @@ check_dir=$(mktemp -d "${TMPDIR:-/tmp}/kestrel-gpu-bundle-check.XXXXXX")
 trap 'rm -rf "$check_dir"' EXIT
 tar -C "$check_dir" -xJf "$tarball"
 b=$check_dir/kestrel-gpu
-outside=$(env -u LD_LIBRARY_PATH ldd "$b/bin/kestrel" | awk '/=>/ {print $1, $3}' |
+outside=$(env -u LD_LIBRARY_PATH ldd "$b/bin/kestrel" "$b/lib/libkestrel_jit.so" | awk '/=>/ {print $1, $3}' |
   while read -r name path; do
     case "$path" in "$b"/*) ;; *) is_glibc "$name" || echo "$name => $path" ;; esac
   done)

@@ -169,11 +169,6 @@ std::string compiler_identity() {
   return identity;
 }
 
-std::string env_or_empty(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? std::string(v) : std::string();
-}
-
 /// Feeds every span of the program (they end up in the site table and so in error messages).
 void hash_spans(llvm::SHA256& h, const ir::Program& program) {
   Writer w;
@@ -203,25 +198,6 @@ void hash_field(llvm::SHA256& h, std::string_view field) {
 }
 
 }  // namespace
-
-std::filesystem::path default_dir() {
-  std::string xdg = env_or_empty("XDG_CACHE_HOME");
-  if (!xdg.empty() && xdg[0] == '/') {
-    return std::filesystem::path(xdg) / "kestrel";
-  }
-  std::string home = env_or_empty("HOME");
-  if (!home.empty()) {
-    return std::filesystem::path(home) / ".cache" / "kestrel";
-  }
-  return {};
-}
-
-std::filesystem::path dir_of(const Options& options) {
-  if (!options.use_cache) {
-    return {};
-  }
-  return options.cache_dir.empty() ? default_dir() : options.cache_dir;
-}
 
 std::string key_of(const ir::Program& program, const Options& options, std::string_view cpu,
                    std::string_view features) {

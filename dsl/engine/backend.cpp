@@ -1,9 +1,10 @@
-// Backend selection: the interpreter or the LLVM JIT, each behind codegen::Backend.
+// Backend selection: the interpreter or the LLVM JIT, each behind codegen::Backend. The JIT is
+// reached through the module jit_loader.hpp loads on the first compile, never linked in.
 #include "dsl/engine/backend.hpp"
 
 #include "codegen/interp/interp.hpp"
-#include "codegen/llvm/jit.hpp"
 #include "dsl/engine/gpu.hpp"
+#include "dsl/engine/jit_loader.hpp"
 
 namespace kestrel::engine {
 
@@ -26,15 +27,16 @@ std::unique_ptr<Backend> compile_cpu(const ir::Program& program, Mode mode,
     jit_options.cache_dir = options.cache_dir;
     jit_options.roots = std::move(roots);
     jit_options.gpu = gpu;
+    const jit::ModuleApi& jit_api = jit_module();  // throws Error, one line, when it cannot load
     try {
       std::shared_ptr<jit::Host> host;
       if (jit_host != nullptr) {
         if (!*jit_host) {
-          *jit_host = jit::make_host(jit_options.opt_level);
+          *jit_host = jit_api.make_host(jit_options.opt_level);
         }
         host = *jit_host;
       }
-      return jit::compile(program, jit_options, std::move(host));
+      return jit_api.compile(program, jit_options, std::move(host));
     } catch (const codegen::RunError&) {
       throw;
     } catch (const std::exception& e) {

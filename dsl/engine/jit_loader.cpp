@@ -1,0 +1,109 @@
+// The JIT module's loader (dsl/engine/jit_loader.hpp).
+#include "dsl/engine/jit_loader.hpp"
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <system_error>
+
+#include "kestrel/kestrel.hpp"
+
+namespace kestrel::engine {
+
+namespace {
+
+std::atomic<const jit::ModuleApi*> loaded_api{nullptr};
+std::mutex load_mutex;
+
+/// The folder of the file this code is in: the executable, or libkestrel.so.
+std::filesystem::path engine_dir() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&engine_dir), &info) != 0 && info.dli_fname != nullptr &&
+      info.dli_fname[0] != '\0') {
+    std::error_code ec;
+    std::filesystem::path file = std::filesystem::canonical(info.dli_fname, ec);
+    if (!ec) {
+      return file.parent_path();
+    }
+  }
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path() : exe.parent_path();
+}
+
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& why) {
+  throw Error("error: cannot load the JIT (" + path.string() + "): " + why +
+              "; --interp runs without it\n");
+}
+
+/// Loads the module at `path` and checks that it comes from this build.
+const jit::ModuleApi* load(const std::filesystem::path& path) {
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = dlerror();
+    fail(path, why != nullptr ? why : "dlopen failed");
+  }
+  auto entry = reinterpret_cast<const jit::ModuleApi* (*)()>(dlsym(handle, jit::kModuleEntry));
+  if (entry == nullptr) {
+    fail(path, std::string("no ") + jit::kModuleEntry + " in it");
+  }
+  const jit::ModuleApi* api = entry();
+  if (api == nullptr || api->abi_version != jit::kModuleAbiVersion ||
+      api->options_size != sizeof(jit::Options) || api->program_size != sizeof(ir::Program) ||
+      api->make_host == nullptr || api->compile == nullptr) {
+    fail(path, "it comes from another build of kestrel");
+  }
+  // Never unloaded: code it compiled, and the Hosts it made, live until the process ends.
+  return api;
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> jit_module_candidates() {
+  if (const char* env = std::getenv("KESTREL_JIT_MODULE"); env != nullptr && env[0] != '\0') {
+    return {std::filesystem::path(env)};
+  }
+  std::vector<std::filesystem::path> out;
+  std::filesystem::path dir = engine_dir();
+  if (!dir.empty()) {
+    out.push_back(dir / jit::kModuleFile);
+    out.push_back(dir.parent_path() / "lib" / jit::kModuleFile);
+  }
+#ifdef KESTREL_JIT_BUILD_DIR
+  out.push_back(std::filesystem::path(KESTREL_JIT_BUILD_DIR) / jit::kModuleFile);
+#endif
+  return out;
+}
+
+const jit::ModuleApi& jit_module() {
+  if (const jit::ModuleApi* api = loaded_api.load(std::memory_order_acquire)) {
+    return *api;
+  }
+  std::lock_guard<std::mutex> lock(load_mutex);
+  if (const jit::ModuleApi* api = loaded_api.load(std::memory_order_relaxed)) {
+    return *api;
+  }
+  std::vector<std::filesystem::path> candidates = jit_module_candidates();
+  if (candidates.empty()) {
+    fail(jit::kModuleFile, "no folder to look in");
+  }
+  // The first that exists is loaded (and its failure reported); none: the first is named.
+  const std::filesystem::path* chosen = &candidates.front();
+  for (const std::filesystem::path& c : candidates) {
+    std::error_code ec;
+    if (std::filesystem::exists(c, ec)) {
+      chosen = &c;
+      break;
+    }
+  }
+  const jit::ModuleApi* api = load(*chosen);
+  loaded_api.store(api, std::memory_order_release);
+  return *api;
+}
+
+bool jit_module_loaded() { return loaded_api.load(std::memory_order_acquire) != nullptr; }
+
+}  // namespace kestrel::engine

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""The JIT is a module loaded on the first compile (issue 16, item 2): `kestrel --version`, `check`,
+`fmt` and `run --interp` never load libLLVM nor libkestrel_jit.so (the dynamic loader's own log,
+LD_DEBUG=files, says which files it opened); `run --jit` loads the module (which holds LLVM, or
+loads libLLVM.so: KESTREL_JIT_STATIC_LLVM); a missing module is a one-line error naming its path,
+not a crash.
+
+usage: jit_module_test.py KESTREL
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+KESTREL = sys.argv[1]
+failures = []
+
+
+def run(args, env_extra=None, ld_debug=True):
+    env = dict(os.environ)
+    if ld_debug:
+        env["LD_DEBUG"] = "files"
+    env.update(env_extra or {})
+    return subprocess.run([KESTREL, *args], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL, env=env)
+
+
+def check(name, ok, proc, why):
+    if ok:
+        print(f"ok {name}")
+    else:
+        failures.append(f"{name}: {why}\n  rc {proc.returncode}\n  stdout: {proc.stdout!r}\n"
+                        f"  stderr (last 2000): {proc.stderr[-2000:]!r}")
+
+
+def loaded(proc):
+    """The files the dynamic loader opened, from its LD_DEBUG=files log."""
+    return [line.split("file=", 1)[1].split()[0] for line in proc.stderr.splitlines()
+            if "file=" in line and ("needed by" in line or "dynamically loaded by" in line)]
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    p1 = os.path.join(tmp, "print1.kst")
+    with open(p1, "w") as f:
+        f.write("print(1)\n")
+    cache = {"XDG_CACHE_HOME": os.path.join(tmp, "cache")}
+
+    for args, out in ((["--version"], "kestrel"), (["run", "--interp", p1], "1\n"),
+                      (["check", p1], ""), (["fmt", p1], "print(1)")):
+        proc = run(args, cache)
+        files = loaded(proc)
+        name = "no LLVM: kestrel " + " ".join(a if a != p1 else "print1.kst" for a in args)
+        llvm = [f for f in files if "libLLVM" in f or "libkestrel_jit" in f]
+        check(name, proc.returncode == 0 and out in proc.stdout and
+              any("libstdc++" in f for f in files) and not llvm, proc,
+              f"loaded {llvm}" if llvm else "did not run, or LD_DEBUG listed no libraries")
+
+    proc = run(["run", "--jit", p1], cache)
+    files = loaded(proc)
+    check("run --jit loads the module", proc.returncode == 0 and proc.stdout == "1\n" and
+          any("libkestrel_jit.so" in f for f in files), proc, f"loaded {files}")
+
+    missing = os.path.join(tmp, "nowhere", "libkestrel_jit.so")
+    proc = run(["run", "--jit", p1], {**cache, "KESTREL_JIT_MODULE": missing}, ld_debug=False)
+    lines = proc.stderr.splitlines()
+    check("a missing module is a one-line error naming it", proc.returncode == 1 and
+          len(lines) == 1 and missing in lines[0] and lines[0].startswith("error:"), proc,
+          "expected exit 1 and one line naming " + missing)
+    proc = run(["run", "--interp", p1], {**cache, "KESTREL_JIT_MODULE": missing}, ld_debug=False)
+    check("--interp runs without the module", proc.returncode == 0 and proc.stdout == "1\n", proc,
+          "expected print(1)'s output")
+
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
