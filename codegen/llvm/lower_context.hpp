@@ -580,6 +580,10 @@ class FnLowering {
                                                    Value* stride);
   void fused_chunk(const Fused& parent, ExprId value, const ir::StoreView* st,
                    llvm::StructType* env_type);
+  /// Runs the outlined loop over n elements: directly when small, else by the runtime's chunks.
+  /// Returns a sum's f64 result (null for a store).
+  Value* run_fused(const Fused& f, ExprId value, const ir::StoreView* st, Value* data,
+                   Value* stride, Value* n, diag::Span span);
 
   // ---- statements (lower_stmt.cpp) ----
   void stmts(const ir::Block& b);

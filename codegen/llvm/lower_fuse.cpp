@@ -10,12 +10,13 @@
 // The loop is outlined (outline_fused) as a function over elements [lo, hi): a sum's partial of
 // one chunk, or a store's chunk. The runtime runs its chunks on every core above a size threshold
 // (else inline, in order) and polls the run's limits before each (kestrel_rt_fused_sum /
-// kestrel_rt_fused_for, runtime/parallel.hpp), so a long fused loop, or many short ones in a
-// loop whose back-edges poll rarely, stops within a chunk. The chunks of a sum are the kReduceChunk
-// ones whatever the thread count, so its result does not depend on it; a store's elements are
-// independent; and a chain of float operations cannot fail, so no error depends on which chunk runs
-// first. (FnLowering's members.)
+// kestrel_rt_fused_for, runtime/parallel.hpp), so a long fused loop stops within a chunk; a small
+// one (run_fused) is called directly, charged to the back-edge budget by its length. The chunks of
+// a sum are the kReduceChunk ones whatever the thread count, so its result does not depend on it; a
+// store's elements are independent; and a chain of float operations cannot fail, so no error
+// depends on which chunk runs first. (FnLowering's members.)
 #include "codegen/llvm/lower_context.hpp"
+#include "runtime/parallel.hpp"
 
 namespace kestrel::jit::lower {
 
@@ -196,10 +197,7 @@ bool FnLowering::try_fused(Type t, const ir::BuiltinCall& c, diag::Span span, Va
   // The partials of kReduceChunk chunks (f32 elements accumulate in f64, runtime/reduce.hpp's
   // rule), combined by the runtime's combine_tree; the result rounds once to f32.
   b_.SetInsertPoint(fused);
-  auto [fn, env] = outline_fused(f, c.args[0], nullptr, nullptr, nullptr);
-  Value* r =
-      b_.CreateCall(ml_.rt(Abi::kestrel_rt_fused_sum), {ctx_, i32c(ml_.site(span)), n, fn, env});
-  check_failed();  // stopped by an interrupt or the time limit
+  Value* r = run_fused(f, c.args[0], nullptr, nullptr, nullptr, n, span);
   if (t.scalar == Scalar::F32) {
     r = b_.CreateFPTrunc(r, ml_.f32_);
   }
@@ -259,11 +257,8 @@ bool FnLowering::try_fused_store(const ir::StoreView& st, diag::Span span) {
   BasicBlock* merge = block("store.merge");
   b_.CreateCondBr(ok, fused, generic);
 
-  // The runtime runs the chunks: inline below kParallelElementwiseThreshold, polled.
   b_.SetInsertPoint(fused);
-  auto [fn, env] = outline_fused(f, st.value, &st, data, stride);
-  b_.CreateCall(ml_.rt(Abi::kestrel_rt_fused_for), {ctx_, i32c(ml_.site(span)), n, fn, env});
-  check_failed();  // stopped by an interrupt or the time limit
+  run_fused(f, st.value, &st, data, stride, n, span);
   b_.CreateBr(merge);
 
   b_.SetInsertPoint(generic);
@@ -275,11 +270,57 @@ bool FnLowering::try_fused_store(const ir::StoreView& st, diag::Span span) {
   return true;
 }
 
+Value* FnLowering::run_fused(const Fused& f, ExprId value, const ir::StoreView* st, Value* data,
+                             Value* stride, Value* n, diag::Span span) {
+  auto [fn, env] = outline_fused(f, value, st, data, stride);
+  std::uint32_t site = ml_.site(span);
+  // Small (one chunk of a sum, whose result is its partial; a store the runtime would run inline):
+  // called here, after the back-edge budget is charged 1 + n / 16, so a loop of small fused loops
+  // still reaches the poll within about 2^20 elements. Else the runtime's chunks, each polled.
+  BasicBlock* small = block("fused.small");
+  BasicBlock* chunked = block("fused.chunked");
+  BasicBlock* done = block("fused.done");
+  std::int64_t limit = st != nullptr ? rt::kParallelElementwiseThreshold - 1 : rt::kReduceChunk;
+  b_.CreateCondBr(b_.CreateICmpSLE(n, i64c(limit)), small, chunked);
+  b_.SetInsertPoint(small);
+  Value* cost = b_.CreateAdd(b_.CreateTrunc(b_.CreateLShr(n, i64c(4)), ml_.i32_), i32c(1));
+  Value* budget = b_.CreateSub(ctx_field(ml_.i32_, kCtxBudget), cost);
+  set_ctx_field(budget, kCtxBudget);
+  BasicBlock* poll_bb = block("fused.poll");
+  BasicBlock* run = block("fused.run");
+  b_.CreateCondBr(b_.CreateICmpSLE(budget, i32c(0)), poll_bb, run, cold_);
+  b_.SetInsertPoint(poll_bb);
+  Value* stop = b_.CreateCall(ml_.rt(Abi::kestrel_rt_poll), {ctx_, i32c(site)});
+  b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, run);
+  b_.SetInsertPoint(run);
+  Value* here = b_.CreateCall(llvm::FunctionCallee(fn->getFunctionType(), fn), {env, i64c(0), n});
+  BasicBlock* small_end = b_.GetInsertBlock();
+  b_.CreateBr(done);
+  b_.SetInsertPoint(chunked);
+  Value* there = nullptr;
+  if (st != nullptr) {
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_fused_for), {ctx_, i32c(site), n, fn, env});
+  } else {
+    there = b_.CreateCall(ml_.rt(Abi::kestrel_rt_fused_sum), {ctx_, i32c(site), n, fn, env});
+  }
+  check_failed();  // stopped by an interrupt or the time limit
+  BasicBlock* chunked_end = b_.GetInsertBlock();
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+  if (st != nullptr) {
+    return nullptr;
+  }
+  llvm::PHINode* sum = b_.CreatePHI(ml_.f64_, 2, "fused.sum");
+  sum->addIncoming(here, small_end);
+  sum->addIncoming(there, chunked_end);
+  return sum;
+}
+
 std::pair<llvm::Function*, Value*> FnLowering::outline_fused(const Fused& f, ExprId value,
                                                              const ir::StoreView* st, Value* data,
                                                              Value* stride) {
-  // The environment: each leaf's data and stride (first appearance order), the hoisted scalars,
-  // then a store's target data and stride.
+  // The environment: each leaf's data and stride (first appearance order), the hoisted scalars
+  // that are not constants, then a store's target data and stride.
   std::vector<llvm::Type*> fields;
   std::vector<Value*> values;
   std::vector<std::uint32_t> seen;
@@ -294,8 +335,10 @@ std::pair<llvm::Function*, Value*> FnLowering::outline_fused(const Fused& f, Exp
   }
   for (ExprId id : f.scalars) {
     Value* v = f.hoisted.at(id.v);
-    fields.push_back(v->getType());
-    values.push_back(v);
+    if (!llvm::isa<llvm::Constant>(v)) {  // a constant stays one in the chunk (`x ** 2` squares)
+      fields.push_back(v->getType());
+      values.push_back(v);
+    }
   }
   if (st != nullptr) {
     fields.insert(fields.end(), {ml_.ptr_, ml_.i64_});
@@ -334,7 +377,8 @@ void FnLowering::fused_chunk(const Fused& parent, ExprId value, const ir::StoreV
     }
   }
   for (ExprId id : f.scalars) {
-    f.hoisted[id.v] = next(ml_.scalar_type(f.s));
+    Value* v = parent.hoisted.at(id.v);
+    f.hoisted[id.v] = llvm::isa<llvm::Constant>(v) ? v : next(ml_.scalar_type(f.s));
   }
   Value* t_data = nullptr;
   Value* t_stride = nullptr;
