@@ -8,6 +8,7 @@
 //   for f in PiJit/threads:1 PiJit/threads:2 VecAddF32_OpenMP/threads:2
 //            VecAddF32_JitKernel/threads:2 SumSquaresJit/threads:2; do
 //     parallel_bench --benchmark_filter=$f --benchmark_repetitions=5; done   (one line)
+// BM_Fused*Jit: the JIT's fused sum(a * b + c) and out[:] = a * b + c over 10^7 f64 (issue 16).
 // One process per thread count: after the count goes 2 -> 1 -> 2 in one process, TBB's worker
 // often does not come back (measured: BM_PiJit/threads:2 as slow as 1 thread in a run of the
 // whole list, 1.9x faster in a process of its own); see the arena note in runtime/parallel.cpp.
@@ -284,6 +285,67 @@ void BM_SumSquaresRangeJit(benchmark::State& state) {
   rt::set_threads(0);
 }
 BENCHMARK(BM_SumSquaresRangeJit)->Apply(at_1_and_2_threads);
+
+// The JIT's fused whole-array loops (codegen/llvm/lower_fuse.cpp) over 10^7 f64: sum(a * b + c)
+// in one pass with no temporary, and out[:] = a * b + c. The sum's answer is the runtime's
+// rt::reduce order over the elementwise values (checked exactly), the store's every element.
+const char* const kFused =
+    "fn fused_sum(a: f64[:], b: f64[:], c: f64[:]) -> f64 {\n"
+    "    return sum(a * b + c)\n"
+    "}\n"
+    "fn fused_store(out: f64[:], a: f64[:], b: f64[:], c: f64[:]) {\n"
+    "    out[:] = a * b + c\n"
+    "}\n";
+
+struct FusedData {
+  std::vector<double> a, b, c, out, want;
+  FusedData() : a(kBig), b(kBig), c(kBig), out(kBig), want(kBig) {
+    for (I64 i = 0; i < kBig; ++i) {
+      auto k = static_cast<std::size_t>(i);
+      a[k] = kestrel::rt::random(1, i);
+      b[k] = kestrel::rt::random(2, i);
+      c[k] = kestrel::rt::random(3, i) - 0.5;
+      double ab = a[k] * b[k];
+      want[k] = ab + c[k];
+    }
+  }
+};
+FusedData& fused_data() {
+  static FusedData d;
+  return d;
+}
+
+void BM_FusedSumJit(benchmark::State& state) {
+  auto m = load_jit_source(static_cast<int>(state.range(0)), kFused);
+  using V = kestrel::ArrayView<const double>;
+  auto f = m.function<double(V, V, V)>("fused_sum");
+  FusedData& d = fused_data();
+  check(f(d.a, d.b, d.c) == rt::parallel_reduce(rt::CombineOp::Add, d.want.data(), kBig),
+        "fused sum (JIT)");
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(f(d.a, d.b, d.c));
+  }
+  state.SetBytesProcessed(state.iterations() * kBig * 24);
+  rt::set_threads(0);
+}
+BENCHMARK(BM_FusedSumJit)->Apply(at_1_and_2_threads);
+
+void BM_FusedStoreJit(benchmark::State& state) {
+  auto m = load_jit_source(static_cast<int>(state.range(0)), kFused);
+  using V = kestrel::ArrayView<const double>;
+  auto f = m.function<void(kestrel::ArrayView<double>, V, V, V)>("fused_store");
+  FusedData& d = fused_data();
+  std::fill(d.out.begin(), d.out.end(), 0.0);
+  f(d.out, d.a, d.b, d.c);
+  check(d.out == d.want, "fused store (JIT)");
+  for (auto _ : state) {
+    f(d.out, d.a, d.b, d.c);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * kBig * 32);
+  rt::set_threads(0);
+}
+BENCHMARK(BM_FusedStoreJit)->Apply(at_1_and_2_threads);
 
 // The fixed cost of a parallel region: two empty chunks.
 void BM_EmptyRegion(benchmark::State& state) {

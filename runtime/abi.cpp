@@ -464,18 +464,6 @@ double kestrel_rt_partials_end(KestrelContext* ctx, std::int32_t slot, std::uint
   return combine(saved, t);
 }
 
-double kestrel_rt_partials_tree(KestrelContext* ctx, std::int32_t slot, std::uint32_t is_f32) {
-  auto& all = ctx->host->partials;
-  std::vector<double> parts = std::move(all[static_cast<std::size_t>(slot)]);
-  all.resize(static_cast<std::size_t>(slot));
-  auto add = [](auto a, auto b) { return rt::combine_values(rt::CombineOp::Add, a, b); };
-  if (is_f32 != 0) {
-    std::vector<float> v(parts.begin(), parts.end());
-    return rt::combine_tree<float>(v, 0.0f, add);
-  }
-  return rt::combine_tree<double>(parts, 0.0, add);
-}
-
 rt::Table* kestrel_rt_read_csv(KestrelContext* ctx, std::uint32_t site, const std::string* path) {
   return guarded<rt::Table*>(ctx, site, nullptr, [&] { return rt::read_csv(*path).detach(); });
 }

@@ -152,10 +152,6 @@ KESTREL_ABI_FN(void, kestrel_rt_assign_str, std::string* dst, const std::string*
 /// `saved op combined`; op is ir::ReduceOp; f32 when is_f32. Clears the partials of `slot`.
 KESTREL_ABI_FN(std::int32_t, kestrel_rt_partials_begin, KestrelContext* ctx)
 KESTREL_ABI_FN(void, kestrel_rt_partials_push, KestrelContext* ctx, std::int32_t slot, double v)
-/// The partials of `slot` combined by combine_tree alone (a whole-array sum's result); ends
-/// the slot.
-KESTREL_ABI_FN(double, kestrel_rt_partials_tree, KestrelContext* ctx, std::int32_t slot,
-               std::uint32_t is_f32)
 KESTREL_ABI_FN(double, kestrel_rt_partials_end, KestrelContext* ctx, std::int32_t slot,
                std::uint32_t op, std::uint32_t is_f32, double saved)
 
@@ -186,6 +182,8 @@ KESTREL_ABI_FN(void, kestrel_rt_gpu_sync, KestrelContext* ctx)
 KESTREL_ABI_EXTERN(kestrel_rt_parallel_for_ctx)
 KESTREL_ABI_EXTERN(kestrel_rt_parallel_reduce_by)
 KESTREL_ABI_EXTERN(kestrel_rt_threads)
+KESTREL_ABI_EXTERN(kestrel_rt_fused_sum)
+KESTREL_ABI_EXTERN(kestrel_rt_fused_for)
 
 // ---- array reductions of parallel loops (runtime/array_reduction.hpp) ------------------------
 KESTREL_ABI_EXTERN(kestrel_rt_arred_begin)

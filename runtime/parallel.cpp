@@ -362,6 +362,58 @@ void finish_reductions(std::int64_t chunks, std::int32_t count, const std::uint3
   }
 }
 
+namespace {
+
+// The fused loops' chunks (kestrel_rt_fused_sum, kestrel_rt_fused_for): run(c) for every chunk c
+// of `count`, on the runtime's threads when `parallel` (run_chunks still runs them inline when
+// nested, at one thread or with the arena taken), else inline in order; before each chunk the
+// run's limits are read. Returns false, the stop (or the runtime's own failure) recorded at
+// `site`, when they stopped the run: chunks above the first stopped one do not start.
+template <class Run>
+bool run_fused(KestrelContext* ctx, std::uint32_t site, std::int64_t count, bool parallel,
+               Run&& run) {
+  const auto* limits = static_cast<const Limits*>(ctx->interrupt);
+  auto stops = [limits] { return limits != nullptr && limits->can_stop() && stopping(*limits); };
+  auto stopped = [&] {
+    std::string why = stop_message(*limits);
+    record(ctx, site, why.empty() ? "interrupted" : why, false);
+    return false;
+  };
+  if (!parallel) {
+    for (std::int64_t c = 0; c < count; ++c) {
+      if (stops()) {
+        return stopped();
+      }
+      run(c);
+    }
+    return true;
+  }
+  using Stops = decltype(stops);
+  struct Env {
+    Stops* stop_now;
+    std::remove_reference_t<Run>* run;
+  } env{&stops, &run};
+  auto chunk = [](void* p, std::int64_t c) {
+    auto* e = static_cast<Env*>(p);
+    if ((*e->stop_now)()) {
+      return false;
+    }
+    (*e->run)(c);
+    return true;
+  };
+  try {
+    if (detail::run_chunks(count, chunk, &env) < 0) {
+      return true;
+    }
+  } catch (const std::exception& e) {
+    record(ctx, kNoSite, e.what(), true);  // the runtime's own failure (out of memory)
+    return false;
+  }
+  return stopped();
+}
+
+}  // namespace
+
 }  // namespace kestrel::rt
 
 namespace rt = kestrel::rt;
@@ -443,6 +495,45 @@ void kestrel_rt_parallel_reduce_by(KestrelContext* ctx, std::int64_t lo, std::in
     return;
   }
   rt::finish_reductions(chunks, count, ops, elems, buf.data(), values);
+}
+
+double kestrel_rt_fused_sum(KestrelContext* ctx, std::uint32_t site, std::int64_t n,
+                            double (*partial)(void* env, std::int64_t lo, std::int64_t hi),
+                            void* env) {
+  std::int64_t count = rt::chunks_in(0, n, rt::kReduceChunk);
+  constexpr std::int64_t kSmall = 64;  // partials on the stack up to 64 chunks
+  double small[kSmall];
+  std::vector<double> big;
+  double* parts = small;
+  if (count > kSmall) {
+    try {
+      big.resize(static_cast<std::size_t>(count));
+    } catch (const std::exception& e) {
+      rt::record(ctx, rt::kNoSite, e.what(), true);
+      return 0.0;
+    }
+    parts = big.data();
+  }
+  bool ok = rt::run_fused(ctx, site, count, n >= rt::kParallelReduceThreshold, [&](std::int64_t c) {
+    auto [lo, hi] = rt::chunk_bounds(0, n, rt::kReduceChunk, c);
+    parts[c] = partial(env, lo, hi);
+  });
+  if (!ok) {
+    return 0.0;
+  }
+  // As kestrel_rt_partials_end / rt::reduce combine a sum's partials (rules/combine.hpp).
+  return rt::combine_tree<double>(
+      std::span<double>(parts, static_cast<std::size_t>(count)), 0.0,
+      [](double a, double b) { return rt::combine_values(rt::CombineOp::Add, a, b); });
+}
+
+void kestrel_rt_fused_for(KestrelContext* ctx, std::uint32_t site, std::int64_t n,
+                          void (*body)(void* env, std::int64_t lo, std::int64_t hi), void* env) {
+  rt::run_fused(ctx, site, rt::chunks_in(0, n, rt::kElementwiseChunk),
+                n >= rt::kParallelElementwiseThreshold, [&](std::int64_t c) {
+                  auto [lo, hi] = rt::chunk_bounds(0, n, rt::kElementwiseChunk, c);
+                  body(env, lo, hi);
+                });
 }
 
 void kestrel_rt_set_threads(std::int32_t n) { rt::set_threads(n); }

@@ -281,6 +281,24 @@ void kestrel_rt_parallel_reduce_by(KestrelContext* ctx, std::int64_t lo, std::in
                                                 std::int64_t* partials),
                                    void* env);
 
+/// A fused whole-array sum (the JIT's `sum` of an elementwise chain, codegen/llvm/lower_fuse.cpp)
+/// over n elements: partial(env, lo, hi) sums elements [lo, hi) left to right from 0 in f64 (f32
+/// elements widened), for each kReduceChunk chunk of [0, n); the partials are combined by
+/// combine_tree in chunk order, so the result is rt::reduce's (and parallel_reduce's) at any
+/// thread count. The chunks run on the runtime's threads from kParallelReduceThreshold elements,
+/// else inline in order. The run's limits (ctx->interrupt) are polled before each chunk: when they
+/// stop the run, the stop is recorded at `site` (ctx->failed set) and 0 returned. A partial must
+/// not fail (a fused chain of float operations cannot).
+double kestrel_rt_fused_sum(KestrelContext* ctx, std::uint32_t site, std::int64_t n,
+                            double (*partial)(void* env, std::int64_t lo, std::int64_t hi),
+                            void* env);
+
+/// A fused elementwise store over n elements: body(env, lo, hi) for each kElementwiseChunk chunk
+/// of [0, n), on the runtime's threads from kParallelElementwiseThreshold elements (else inline in
+/// order), polling as kestrel_rt_fused_sum does. A body must not fail.
+void kestrel_rt_fused_for(KestrelContext* ctx, std::uint32_t site, std::int64_t n,
+                          void (*body)(void* env, std::int64_t lo, std::int64_t hi), void* env);
+
 /// set_threads / threads for generated code and the CLI.
 void kestrel_rt_set_threads(std::int32_t n);
 std::int32_t kestrel_rt_threads();

@@ -572,6 +572,18 @@ class FnLowering {
   bool fusible(ExprId id, Fused& f) const;
   Value* fused_prologue(Fused& f, Value* extra_array);
   Value* fused_element(ExprId id, Fused& f, Value* i);
+  /// The fused loop outlined over elements [lo, hi): a sum's partial `double (env*, i64 lo, i64
+  /// hi)`, or with `st` a store's chunk `void (env*, i64 lo, i64 hi)` writing through `data` and
+  /// `stride`; and its environment on this frame (leaves, hoisted scalars, the target).
+  std::pair<llvm::Function*, Value*> outline_fused(const Fused& f, ExprId value,
+                                                   const ir::StoreView* st, Value* data,
+                                                   Value* stride);
+  void fused_chunk(const Fused& parent, ExprId value, const ir::StoreView* st,
+                   llvm::StructType* env_type);
+  /// Runs the outlined loop over n elements: directly when small, else by the runtime's chunks.
+  /// Returns a sum's f64 result (null for a store).
+  Value* run_fused(const Fused& f, ExprId value, const ir::StoreView* st, Value* data,
+                   Value* stride, Value* n, diag::Span span);
 
   // ---- statements (lower_stmt.cpp) ----
   void stmts(const ir::Block& b);

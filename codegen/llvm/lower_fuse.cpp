@@ -7,8 +7,16 @@
 // overlap the target); otherwise the unfused code runs, which raises the runtime's own errors in
 // the interpreter's order. A fused sum keeps reduce.hpp's order: chunks of kReduceChunk summed left
 // to right, then combine_tree; so every result is the interpreter's, bit for bit.
-// (FnLowering's members.)
+// The loop is outlined (outline_fused) as a function over elements [lo, hi): a sum's partial of
+// one chunk, or a store's chunk. The runtime runs its chunks on every core above a size threshold
+// (else inline, in order) and polls the run's limits before each (kestrel_rt_fused_sum /
+// kestrel_rt_fused_for, runtime/parallel.hpp), so a long fused loop stops within a chunk; a small
+// one (run_fused) is called directly, charged to the back-edge budget by its length. The chunks of
+// a sum are the kReduceChunk ones whatever the thread count, so its result does not depend on it; a
+// store's elements are independent; and a chain of float operations cannot fail, so no error
+// depends on which chunk runs first. (FnLowering's members.)
 #include "codegen/llvm/lower_context.hpp"
+#include "runtime/parallel.hpp"
 
 namespace kestrel::jit::lower {
 
@@ -186,41 +194,10 @@ bool FnLowering::try_fused(Type t, const ir::BuiltinCall& c, diag::Span span, Va
   BasicBlock* merge = block("sum.merge");
   b_.CreateCondBr(ok, fused, generic);
 
-  // Chunks of kReduceChunk elements, each summed left to right from 0, then combine_tree.
+  // The partials of kReduceChunk chunks (f32 elements accumulate in f64, runtime/reduce.hpp's
+  // rule), combined by the runtime's combine_tree; the result rounds once to f32.
   b_.SetInsertPoint(fused);
-  Value* h = b_.CreateCall(ml_.rt(Abi::kestrel_rt_partials_begin), {ctx_});
-  BasicBlock* pre = b_.GetInsertBlock();
-  BasicBlock* chunk = block("sum.chunk");
-  BasicBlock* body = block("sum.body");
-  BasicBlock* chunk_end = block("sum.chunk.end");
-  BasicBlock* done = block("sum.done");
-  b_.CreateCondBr(b_.CreateICmpSGT(n, i64c(0)), chunk, done);
-  b_.SetInsertPoint(chunk);
-  llvm::PHINode* lo = b_.CreatePHI(ml_.i64_, 2, "lo");
-  lo->addIncoming(i64c(0), pre);
-  Value* hi = b_.CreateSelect(b_.CreateICmpSLT(b_.CreateSub(n, lo), i64c(rt::kReduceChunk)), n,
-                              b_.CreateAdd(lo, i64c(rt::kReduceChunk)));
-  b_.CreateBr(body);
-  b_.SetInsertPoint(body);
-  // f32 elements accumulate in f64 and the result rounds once (runtime/reduce.hpp's rule).
-  llvm::PHINode* i = b_.CreatePHI(ml_.i64_, 2, "i");
-  llvm::PHINode* acc = b_.CreatePHI(ml_.f64_, 2, "acc");
-  i->addIncoming(lo, chunk);
-  acc->addIncoming(llvm::ConstantFP::get(ml_.f64_, 0.0), chunk);
-  Value* x = fused_element(c.args[0], f, i);
-  Value* next_acc = b_.CreateFAdd(acc, t.scalar == Scalar::F32 ? b_.CreateFPExt(x, ml_.f64_) : x);
-  Value* next_i = b_.CreateAdd(i, i64c(1));
-  BasicBlock* body_end = b_.GetInsertBlock();
-  i->addIncoming(next_i, body_end);
-  acc->addIncoming(next_acc, body_end);
-  b_.CreateCondBr(b_.CreateICmpSLT(next_i, hi), body, chunk_end);
-  b_.SetInsertPoint(chunk_end);
-  b_.CreateCall(ml_.rt(Abi::kestrel_rt_partials_push), {ctx_, h, next_acc});
-  poll_block(ml_.site(span));  // a sum of 10^8 elements stops within a chunk
-  lo->addIncoming(hi, b_.GetInsertBlock());
-  b_.CreateCondBr(b_.CreateICmpSLT(hi, n), chunk, done);
-  b_.SetInsertPoint(done);
-  Value* r = b_.CreateCall(ml_.rt(Abi::kestrel_rt_partials_tree), {ctx_, h, i32c(0)});
+  Value* r = run_fused(f, c.args[0], nullptr, nullptr, nullptr, n, span);
   if (t.scalar == Scalar::F32) {
     r = b_.CreateFPTrunc(r, ml_.f32_);
   }
@@ -266,7 +243,6 @@ bool FnLowering::try_fused_store(const ir::StoreView& st, diag::Span span) {
   if (!fusible(st.value, f)) {
     return false;
   }
-  llvm::Type* et = ml_.scalar_type(tt.scalar);
   Value* out = b_.CreateLoad(ml_.ptr_, locals_[target->local.v][0]);
   Value* ok = fused_prologue(f, out);
   Value* n = load(ml_.i64_, field(out, kArrShape), ml_.tbaa_header_);
@@ -282,18 +258,8 @@ bool FnLowering::try_fused_store(const ir::StoreView& st, diag::Span span) {
   b_.CreateCondBr(ok, fused, generic);
 
   b_.SetInsertPoint(fused);
-  BasicBlock* pre = b_.GetInsertBlock();
-  BasicBlock* body = block("store.body");
-  b_.CreateCondBr(b_.CreateICmpSGT(n, i64c(0)), body, merge);
-  b_.SetInsertPoint(body);
-  llvm::PHINode* i = b_.CreatePHI(ml_.i64_, 2, "i");
-  i->addIncoming(i64c(0), pre);
-  Value* v = fused_element(st.value, f, i);
-  Value* p = b_.CreateGEP(et, data, b_.CreateMul(i, stride));
-  store_element(p, tt.scalar, st.op, v);
-  Value* next = b_.CreateAdd(i, i64c(1));
-  i->addIncoming(next, b_.GetInsertBlock());
-  b_.CreateCondBr(b_.CreateICmpSLT(next, n), body, merge);
+  run_fused(f, st.value, &st, data, stride, n, span);
+  b_.CreateBr(merge);
 
   b_.SetInsertPoint(generic);
   no_fuse_ = true;
@@ -302,6 +268,160 @@ bool FnLowering::try_fused_store(const ir::StoreView& st, diag::Span span) {
   b_.CreateBr(merge);
   b_.SetInsertPoint(merge);
   return true;
+}
+
+Value* FnLowering::run_fused(const Fused& f, ExprId value, const ir::StoreView* st, Value* data,
+                             Value* stride, Value* n, diag::Span span) {
+  auto [fn, env] = outline_fused(f, value, st, data, stride);
+  std::uint32_t site = ml_.site(span);
+  // Small (one chunk of a sum, whose result is its partial; a store the runtime would run inline):
+  // called here, after the back-edge budget is charged 1 + n / 16, so a loop of small fused loops
+  // still reaches the poll within about 2^20 elements. Else the runtime's chunks, each polled.
+  BasicBlock* small = block("fused.small");
+  BasicBlock* chunked = block("fused.chunked");
+  BasicBlock* done = block("fused.done");
+  std::int64_t limit = st != nullptr ? rt::kParallelElementwiseThreshold - 1 : rt::kReduceChunk;
+  b_.CreateCondBr(b_.CreateICmpSLE(n, i64c(limit)), small, chunked);
+  b_.SetInsertPoint(small);
+  Value* cost = b_.CreateAdd(b_.CreateTrunc(b_.CreateLShr(n, i64c(4)), ml_.i32_), i32c(1));
+  Value* budget = b_.CreateSub(ctx_field(ml_.i32_, kCtxBudget), cost);
+  set_ctx_field(budget, kCtxBudget);
+  BasicBlock* poll_bb = block("fused.poll");
+  BasicBlock* run = block("fused.run");
+  b_.CreateCondBr(b_.CreateICmpSLE(budget, i32c(0)), poll_bb, run, cold_);
+  b_.SetInsertPoint(poll_bb);
+  Value* stop = b_.CreateCall(ml_.rt(Abi::kestrel_rt_poll), {ctx_, i32c(site)});
+  b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), unwind_bb_, run);
+  b_.SetInsertPoint(run);
+  Value* here = b_.CreateCall(llvm::FunctionCallee(fn->getFunctionType(), fn), {env, i64c(0), n});
+  BasicBlock* small_end = b_.GetInsertBlock();
+  b_.CreateBr(done);
+  b_.SetInsertPoint(chunked);
+  Value* there = nullptr;
+  if (st != nullptr) {
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_fused_for), {ctx_, i32c(site), n, fn, env});
+  } else {
+    there = b_.CreateCall(ml_.rt(Abi::kestrel_rt_fused_sum), {ctx_, i32c(site), n, fn, env});
+  }
+  check_failed();  // stopped by an interrupt or the time limit
+  BasicBlock* chunked_end = b_.GetInsertBlock();
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+  if (st != nullptr) {
+    return nullptr;
+  }
+  llvm::PHINode* sum = b_.CreatePHI(ml_.f64_, 2, "fused.sum");
+  sum->addIncoming(here, small_end);
+  sum->addIncoming(there, chunked_end);
+  return sum;
+}
+
+std::pair<llvm::Function*, Value*> FnLowering::outline_fused(const Fused& f, ExprId value,
+                                                             const ir::StoreView* st, Value* data,
+                                                             Value* stride) {
+  // The environment: each leaf's data and stride (first appearance order), the hoisted scalars
+  // that are not constants, then a store's target data and stride.
+  std::vector<llvm::Type*> fields;
+  std::vector<Value*> values;
+  std::vector<std::uint32_t> seen;
+  for (ir::LocalId l : f.leaves) {
+    if (std::find(seen.begin(), seen.end(), l.v) != seen.end()) {
+      continue;
+    }
+    seen.push_back(l.v);
+    const Leaf& leaf = f.leaf.at(l.v);
+    fields.insert(fields.end(), {ml_.ptr_, ml_.i64_});
+    values.insert(values.end(), {leaf.data, leaf.stride});
+  }
+  for (ExprId id : f.scalars) {
+    Value* v = f.hoisted.at(id.v);
+    if (!llvm::isa<llvm::Constant>(v)) {  // a constant stays one in the chunk (`x ** 2` squares)
+      fields.push_back(v->getType());
+      values.push_back(v);
+    }
+  }
+  if (st != nullptr) {
+    fields.insert(fields.end(), {ml_.ptr_, ml_.i64_});
+    values.insert(values.end(), {data, stride});
+  }
+  auto* env_type = llvm::StructType::get(c(), fields);
+  llvm::AllocaInst* env = entry_alloca(env_type, nullptr, "fused.env");
+  for (unsigned k = 0; k < values.size(); ++k) {
+    b_.CreateStore(values[k], b_.CreateStructGEP(env_type, env, k));
+  }
+  // double partial(env, lo, hi) for a sum, void chunk(env, lo, hi) for a store.
+  llvm::Type* ret = st != nullptr ? ml_.void_ : ml_.f64_;
+  auto* fn = llvm::Function::Create(
+      llvm::FunctionType::get(ret, {ml_.ptr_, ml_.i64_, ml_.i64_}, false),
+      llvm::Function::InternalLinkage,
+      ml_.t_.sigs[id_.v].symbol + ".fused." + std::to_string(ml_.chunk_fns_++), ml_.m_);
+  FnLowering(ml_, id_, fn).fused_chunk(f, value, st, env_type);
+  return {fn, env};
+}
+
+void FnLowering::fused_chunk(const Fused& parent, ExprId value, const ir::StoreView* st,
+                             llvm::StructType* env_type) {
+  b_.SetInsertPoint(block("entry"));
+  Value* env = f_->getArg(0);
+  Value* lo = f_->getArg(1);
+  Value* hi = f_->getArg(2);
+  Fused f{parent.s, parent.leaves, parent.scalars, {}, {}, parent.rank};
+  unsigned at = 0;
+  auto next = [&](llvm::Type* t) {
+    return b_.CreateLoad(t, b_.CreateStructGEP(env_type, env, at++));
+  };
+  for (ir::LocalId l : f.leaves) {
+    if (f.leaf.count(l.v) == 0) {
+      Value* data = next(ml_.ptr_);
+      f.leaf[l.v] = Leaf{nullptr, data, next(ml_.i64_)};
+    }
+  }
+  for (ExprId id : f.scalars) {
+    Value* v = parent.hoisted.at(id.v);
+    f.hoisted[id.v] = llvm::isa<llvm::Constant>(v) ? v : next(ml_.scalar_type(f.s));
+  }
+  Value* t_data = nullptr;
+  Value* t_stride = nullptr;
+  if (st != nullptr) {
+    t_data = next(ml_.ptr_);
+    t_stride = next(ml_.i64_);
+  }
+  BasicBlock* pre = b_.GetInsertBlock();
+  BasicBlock* body = block("body");
+  BasicBlock* done = block("done");
+  b_.CreateCondBr(b_.CreateICmpSLT(lo, hi), body, done);
+  b_.SetInsertPoint(body);
+  llvm::PHINode* i = b_.CreatePHI(ml_.i64_, 2, "i");
+  i->addIncoming(lo, pre);
+  llvm::PHINode* acc = nullptr;
+  if (st == nullptr) {  // left to right from 0, in f64
+    acc = b_.CreatePHI(ml_.f64_, 2, "acc");
+    acc->addIncoming(llvm::ConstantFP::get(ml_.f64_, 0.0), pre);
+  }
+  Value* next_acc = nullptr;
+  Value* x = fused_element(value, f, i);
+  if (st == nullptr) {
+    next_acc = b_.CreateFAdd(acc, f.s == Scalar::F32 ? b_.CreateFPExt(x, ml_.f64_) : x);
+  } else {
+    Value* p = b_.CreateGEP(ml_.scalar_type(f.s), t_data, b_.CreateMul(i, t_stride));
+    store_element(p, f.s, st->op, x);
+  }
+  Value* next_i = b_.CreateAdd(i, i64c(1));
+  BasicBlock* body_end = b_.GetInsertBlock();
+  i->addIncoming(next_i, body_end);
+  if (acc != nullptr) {
+    acc->addIncoming(next_acc, body_end);
+  }
+  b_.CreateCondBr(b_.CreateICmpSLT(next_i, hi), body, done);
+  b_.SetInsertPoint(done);
+  if (st != nullptr) {
+    b_.CreateRetVoid();
+    return;
+  }
+  llvm::PHINode* sum = b_.CreatePHI(ml_.f64_, 2, "sum");
+  sum->addIncoming(llvm::ConstantFP::get(ml_.f64_, 0.0), pre);
+  sum->addIncoming(next_acc, body_end);
+  b_.CreateRet(sum);
 }
 
 }  // namespace kestrel::jit::lower
