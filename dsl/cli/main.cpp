@@ -592,10 +592,19 @@ int main(int argc, char** argv) {
 
 namespace {
 
+/// The REPL, ended without static destructors: a tiered entry's background compile may still be
+/// working (entries do not wait for it).
+int repl_then_exit() {
+  int status = run_repl();
+  std::cout.flush();
+  std::fflush(nullptr);
+  std::_Exit(status);
+}
+
 int run_command(std::vector<std::string> args) {
   if (args.empty()) {
     if (::isatty(STDIN_FILENO) != 0) {
-      return run_repl();
+      return repl_then_exit();
     }
     std::cerr << kUsage;
     return kUsageError;
@@ -620,7 +629,7 @@ int run_command(std::vector<std::string> args) {
     if (!rest.empty()) {
       return usage_error("repl takes no arguments");
     }
-    return run_repl();
+    return repl_then_exit();
   }
   if (command == "run") {
     return cmd_run(rest);

@@ -57,26 +57,17 @@ struct Timings {
   bool cache_hit = false;  // the compiled code came from the object cache
   /// Under --target gpu: the device, what runs there, and NVRTC's compile time ("" otherwise).
   std::string gpu;
-  /// Mode::Tiered (and crosscheck): what ran where. Functions moved to native code, calls that
-  /// ran natively and the milliseconds inside them (the rest of run_ms was interpreted), and the
-  /// background thread's compiles and their milliseconds (compile_ms is then only the
-  /// interpreter's, or an eager compile's).
+  /// Mode::Tiered, what ran where: functions and calls native, ms native, background compiles.
   bool tiered = false;
-  std::uint32_t tier_functions = 0;
+  std::uint32_t tier_functions = 0, tier_compiles = 0;
   std::uint64_t tier_native_calls = 0;
-  double tier_native_ms = 0;
-  std::uint32_t tier_compiles = 0;
-  double tier_compile_ms = 0;
+  double tier_native_ms = 0, tier_compile_ms = 0;
 };
 
-/// How programs run: the bytecode interpreter, native code from the LLVM JIT, or tiered: the
-/// interpreter at once while the JIT compiles in the background what gets hot, each function
-/// moving to native code at its next call once compiled (same results, bit for bit).
+/// Interpreter, LLVM JIT, or tiered (interpreter at once, hot functions native once compiled).
 enum class Mode : std::uint8_t { Interp, Jit, Tiered };
-
-/// When Mode::Tiered moves code to native: Background (compile on the engine's own thread what
-/// gets hot, switch when it lands) or Eager (compile everything before the run and switch at
-/// every call: for tests of the switch; the environment variable KESTREL_TIER=eager sets it).
+/// Tiered's switch: Background (compile what gets hot on the engine's thread) or Eager (compile
+/// all before the run, switch at every call: for tests; also KESTREL_TIER=eager).
 enum class TierPolicy : std::uint8_t { Background, Eager };
 
 /// Where parallel loops and kernel launches run: CPU threads, or the GPU (CUDA C++ compiled by
@@ -113,15 +104,10 @@ struct EngineOptions {
   /// 100 ms, also inside long operations such as `@` or `sum`). Counted from the start of the
   /// run: parsing, checking and compiling are not limited. 0: no limit.
   std::int64_t time_limit_ms = 0;
-  /// Mode::Tiered: see TierPolicy; a function is hot (and queued for the background compile) at
-  /// its tier_hot_calls-th call.
+  /// Mode::Tiered: the policy, and the call at which a function is hot (queued to compile).
   TierPolicy tier_policy = TierPolicy::Background;
   std::uint32_t tier_hot_calls = 2;
-  /// Runs every function call (and the top level) both in the interpreter and in native code,
-  /// the native run on copies of the array arguments, and stops at the first call whose result,
-  /// array arguments, printed output or random stream differ, with the runtime error
-  /// "crosscheck: ..." at the call site naming the function and both values. Whatever the mode.
-  /// Output is held back until the top level has run in both.
+  /// Each call in both tiers (native on array copies); a difference stops it at its call site.
   bool crosscheck = false;
 };
 
@@ -727,9 +713,7 @@ class Module {
   void interrupt() const;
   /// How long loading took: parse, check and compile (run_ms is 0).
   Timings load_timings() const;
-  /// Mode::Tiered (and crosscheck): what ran where so far, in the tier_* fields (tiered is false
-  /// in any other mode).
-  Timings tier_timings() const;
+  Timings tier_timings() const;  // Mode::Tiered: what ran where so far (the tier_* fields)
   /// The names of the functions a caller can bind, with their Kestrel signatures.
   std::vector<std::string> signatures() const;
   /// For tools (`kestrel bench --fn`): calls `name` with scalar arguments written as text, each
