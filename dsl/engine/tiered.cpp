@@ -7,6 +7,9 @@
 #include "dsl/engine/tiered.hpp"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -59,6 +62,8 @@ void on_big_stack(F& f) {
 /// The background compiler: its queue, what it made, and a copy of the program it compiles
 /// from. Shared by the program and the compiler thread, so that the thread may outlive the
 /// program (end_run).
+constexpr int kCompileNice = 10;
+
 struct Compiler {
   explicit Compiler(std::size_t nfns) : ready(new std::atomic<Backend*>[nfns]) {
     for (std::size_t f = 0; f < nfns; ++f) {
@@ -84,6 +89,9 @@ struct Compiler {
   /// The thread's body: compiles the queued functions, a batch at a time (each batch's roots are
   /// what got hot since the last began), until stopped.
   void work() {
+    // The run comes first: on a machine whose cores are all busy (the run's parallel work, other
+    // processes) the compile, which only makes later calls faster, takes what is left.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kCompileNice);
     std::unique_lock<std::mutex> lock(mu);
     for (;;) {
       cv.wait(lock, [&] { return stop || !queue.empty(); });
@@ -116,8 +124,7 @@ struct Compiler {
 
 class TieredProgram final : public Backend, public codegen::TierHook {
  public:
-  TieredProgram(const ir::Program& program, const EngineOptions& options,
-                std::vector<ir::FnId> roots)
+  TieredProgram(const ir::Program& program, const EngineOptions& options)
       : program_(program), policy_(tier_policy(options)), crosscheck_(options.crosscheck) {
     EngineOptions jit = options;
     jit.mode = Mode::Jit;
@@ -132,8 +139,8 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     interp_ = engine::compile(program, Mode::Interp, jit);
     if (policy_ == TierPolicy::Eager || crosscheck_) {
       auto start = Clock::now();
-      eager_ = engine::compile(program, Mode::Jit, jit, nullptr,
-                               crosscheck_ ? std::vector<ir::FnId>{} : std::move(roots));
+      // Every function, whatever the roots: each may be switched to.
+      eager_ = engine::compile(program, Mode::Jit, jit, nullptr, {});
       eager_ms_ = ms_since(start);
       return;
     }
@@ -357,8 +364,9 @@ TierPolicy tier_policy(const EngineOptions& options) {
 }
 
 std::unique_ptr<Backend> compile_tiered(const ir::Program& program, const EngineOptions& options,
-                                        std::vector<ir::FnId> roots) {
-  return std::make_unique<TieredProgram>(program, options, std::move(roots));
+                                        std::vector<ir::FnId> /*roots*/) {
+  // What a tiered program compiles is what gets hot (or, eager, everything), whatever the roots.
+  return std::make_unique<TieredProgram>(program, options);
 }
 
 void tier_timings(const Backend& code, Timings& timings) {

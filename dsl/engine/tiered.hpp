@@ -16,8 +16,8 @@ namespace kestrel::engine {
 
 /// The tiered program of `program` (Mode::Tiered: EngineOptions::tier_policy, tier_hot_calls;
 /// KESTREL_TIER=eager forces TierPolicy::Eager). `program` must outlive the result's runs; the
-/// background compile works on a copy of its own. `roots`: the only functions that will be
-/// called from the host (empty: any). Throws as compile() does (an eager compile).
+/// background compile works on a copy of its own. `roots` (compile()'s) are not needed: what is
+/// compiled is what gets hot (eager: everything). Throws as compile() does (an eager compile).
 std::unique_ptr<Backend> compile_tiered(const ir::Program& program, const EngineOptions& options,
                                         std::vector<ir::FnId> roots);
 
