@@ -39,6 +39,11 @@ std::string Backend::emit_llvm() {
 }
 std::string Backend::emit_llvm_function(ir::FnId) { return emit_llvm(); }
 
+void Backend::call_words(ir::FnId, std::span<const std::int64_t>, std::int64_t*,
+                         const RunOptions&) {
+  throw std::logic_error("this backend has no call with words (call_words)");
+}
+
 std::string Backend::emit_bytecode(ir::FnId) {
   throw std::logic_error(
       "bytecode exists only in interpreter mode (this program was compiled for the JIT)");

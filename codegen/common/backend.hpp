@@ -111,6 +111,14 @@ struct RunOptions {
   /// ready and runs it there (codegen/common/tier.hpp). Null: interpret everything. The JIT
   /// ignores it.
   TierHook* tier = nullptr;
+  /// The call depth the run's function runs at: 0 for a run from the host; a tiered switch
+  /// (TierState::depth) continues the depth of the interpreter that switched, so the depth limit
+  /// trips at the same call in every mode.
+  std::uint32_t depth = 0;
+  /// Where the seeded stream starts, and where the run leaves it (also when it fails), instead
+  /// of the program's own position (stream_state): a tiered switch carries the interpreter's
+  /// stream into native code and back this way. Null: the program's.
+  StreamState* stream = nullptr;
 };
 
 /// A program compiled by one backend (interp::CompiledProgram, jit::CompiledProgram): what the
@@ -132,6 +140,14 @@ class Backend {
   /// The seeded stream's position after the last run, and before the next.
   virtual StreamState stream_state() const = 0;
   virtual void set_stream_state(StreamState state) = 0;
+
+  /// Calls `fn` with its parameters flattened to words (`args`, borrowed; marshal.hpp's layout,
+  /// a tuple parameter's elements one after another) and writes its flattened result words to
+  /// `out` (room for max(1, count); an array a new reference). What a tiered switch and
+  /// --crosscheck use: no Values, every parameter type (str, tables, tuples). Throws RunError.
+  /// Default: std::logic_error (the backend has no such path).
+  virtual void call_words(ir::FnId fn, std::span<const std::int64_t> args, std::int64_t* out,
+                          const RunOptions& options);
 
   /// The interpreter's bytecode of one function, or of every function when `fn` is not valid
   /// (`kestrel emit --bytecode`). Default: std::logic_error (native code has none).

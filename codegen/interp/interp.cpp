@@ -2,7 +2,9 @@
 // its bytecode back as text.
 #include "codegen/interp/interp.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 #include "codegen/common/marshal.hpp"
@@ -79,11 +81,39 @@ Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
   return codegen::result_value(proto.ret, proto.result_types, out.data());
 }
 
+void call_words(CompiledProgram& program, ir::FnId fn, std::span<const std::int64_t> args,
+                std::int64_t* out, const RunOptions& options) {
+  CompiledProgram::Impl& impl = program.impl();
+  const Proto& proto = impl.protos.at(fn.v);
+  codegen::check_arity(proto.name, proto.nparams, args.size());
+  // The callee's frame takes over its array and table arguments: each gets a reference of its
+  // own.
+  std::vector<Slot> in(std::max<std::uint32_t>(proto.nparams, 1));
+  std::memcpy(in.data(), args.data(), sizeof(Slot) * args.size());
+  for (std::uint16_t r : proto.array_locals) {
+    if (r < proto.nparams && in[r].p != nullptr) {
+      rt::retain(static_cast<rt::Array*>(in[r].p));
+    }
+  }
+  for (std::uint16_t r : proto.table_locals) {
+    if (r < proto.nparams && in[r].p != nullptr) {
+      rt::retain(static_cast<rt::Table*>(in[r].p));
+    }
+  }
+  std::vector<Slot> results(std::max<std::uint32_t>(proto.nresults, 1));
+  execute(impl, fn.v, in.data(), results.data(), options);
+  std::memcpy(out, results.data(), sizeof(Slot) * proto.nresults);
+}
+
 // ---- codegen::Backend -------------------------------------------------------------------------
 
 void CompiledProgram::run_main(const RunOptions& options) { interp::run_main(*this, options); }
 Value CompiledProgram::call(ir::FnId fn, std::span<const Value> args, const RunOptions& options) {
   return interp::call(*this, fn, args, options);
+}
+void CompiledProgram::call_words(ir::FnId fn, std::span<const std::int64_t> args, std::int64_t* out,
+                                 const RunOptions& options) {
+  interp::call_words(*this, fn, args, out, options);
 }
 StreamState CompiledProgram::stream_state() const { return interp::stream_state(*this); }
 void CompiledProgram::set_stream_state(StreamState state) {

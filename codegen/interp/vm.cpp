@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 
+#include "codegen/common/tier.hpp"
 #include "codegen/interp/program.hpp"
 #include "codegen/interp/vm_scalar.hpp"
 #include "runtime/array_reduction.hpp"
@@ -103,8 +104,13 @@ std::vector<Slot> take_spare(CompiledProgram::Impl& prog) {
   return std::move(prog.spare_stack);
 }
 
-/// Saves where the seeded stream stands after a run.
-void save_stream(CompiledProgram::Impl& prog, const rt::Stream& stream) {
+/// Saves where the seeded stream stands after a run: in the run's own StreamState when its
+/// options give one (RunOptions::stream), else in the program.
+void save_stream(CompiledProgram::Impl& prog, const RunOptions& opt, const rt::Stream& stream) {
+  if (opt.stream != nullptr) {
+    *opt.stream = StreamState{stream.key, stream.counter};
+    return;
+  }
   std::lock_guard<std::mutex> lock(prog.state_mutex);
   prog.stream_key = stream.key;
   prog.stream_pos = stream.counter;
@@ -132,6 +138,11 @@ class Vm {
  private:
   [[noreturn]] void unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
                                      const std::string& message);
+  /// Releases what every frame holds at the instruction it is at (unwind_and_throw's first part).
+  void unwind(const Instr* pc, const Proto* proto, std::size_t base);
+  /// A tiered run's switch (codegen/common/tier.hpp): runs the call of `fn`, whose frame (its
+  /// arguments) starts at `frame`, natively through the hook, and leaves its results there.
+  void call_native(std::uint32_t fn, Slot* frame, rt::Stream& stream);
   void grow(std::size_t need) {
     std::size_t n = stack_.size();
     while (n < need) {
@@ -171,6 +182,11 @@ class Vm {
 void Vm::unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
                           const std::string& message) {
   diag::Span span = proto->spans[static_cast<std::size_t>(pc - proto->code.data())];
+  unwind(pc, proto, base);
+  throw RunError(span, message);
+}
+
+void Vm::unwind(const Instr* pc, const Proto* proto, std::size_t base) {
   // Release every frame's locals and the temporaries that own a reference at the instruction
   // the frame is at (the faulting one, or a caller's CALL), innermost frame first: a callee
   // releases its array parameters and leaves them null before its caller looks at them.
@@ -196,7 +212,58 @@ void Vm::unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
   }
   pfor_.clear();
   ared_.clear();
-  throw RunError(span, message);
+}
+
+void Vm::call_native(std::uint32_t fn, Slot* frame, rt::Stream& stream) {
+  const Proto& callee = prog_.protos[fn];
+  constexpr std::size_t kWords = 16;
+  std::int64_t small_in[kWords];
+  std::int64_t small_out[kWords];
+  std::vector<std::int64_t> big_in;
+  std::vector<std::int64_t> big_out;
+  std::int64_t* in = small_in;
+  std::int64_t* out = small_out;
+  if (callee.nparams > kWords) {
+    big_in.resize(callee.nparams);
+    in = big_in.data();
+  }
+  if (callee.nresults > kWords) {
+    big_out.resize(callee.nresults);
+    out = big_out.data();
+  }
+  std::memcpy(in, frame, sizeof(Slot) * callee.nparams);
+  out[0] = 0;
+  StreamState st{stream.key, stream.counter};
+  codegen::TierState state{&opt_, &st, static_cast<std::uint32_t>(calls_.size() + opt_.depth + 1)};
+  // The callee's frame owns its array and table arguments (the interpreted callee would release
+  // them at RET); native code borrows them, so they are released here, whatever happens.
+  struct ReleaseArgs {
+    const Proto& callee;
+    Slot* frame;
+    ~ReleaseArgs() {
+      for (std::uint16_t r : callee.array_locals) {
+        if (r < callee.nparams) {
+          release_slot(frame[r]);
+        }
+      }
+      for (std::uint16_t r : callee.table_locals) {
+        if (r < callee.nparams) {
+          release_slot(frame[r], true);
+        }
+      }
+    }
+  };
+  {
+    ReleaseArgs release{callee, frame};
+    struct KeepStream {
+      rt::Stream& stream;
+      const StreamState& st;
+      ~KeepStream() { stream = rt::Stream{st.key, st.counter}; }
+    } keep{stream, st};
+    opt_.tier->call_function(ir::FnId{fn}, std::span<const std::int64_t>(in, callee.nparams), out,
+                             state);
+  }
+  std::memcpy(frame, out, sizeof(Slot) * callee.nresults);
 }
 
 void Vm::ared_begin(Slot* R, Instr i) {
@@ -267,9 +334,14 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
   const rt::Limits* limits =
       opt_.limits != nullptr && opt_.limits->can_stop() ? opt_.limits : nullptr;
   std::uint32_t budget = 1 << 16;
-  const std::size_t max_depth = opt_.max_call_depth;
+  // A run that continues a caller's depth (RunOptions::depth) has that much less to go.
+  const std::size_t max_depth =
+      opt_.max_call_depth > opt_.depth ? opt_.max_call_depth - opt_.depth : 0;
+  codegen::TierHook* const tier = opt_.tier;
   rt::Stream stream;
-  {
+  if (opt_.stream != nullptr) {
+    stream = rt::Stream{opt_.stream->key, opt_.stream->counter};
+  } else {
     std::lock_guard<std::mutex> lock(prog_.state_mutex);
     stream = rt::Stream{prog_.stream_key, prog_.stream_pos};
   }
@@ -600,9 +672,13 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
     CASE(CALL) {
       const Proto* callee = &prog_.protos[BX];
       if (calls_.size() >= max_depth) {
-        throw rt::RuntimeError(rt::call_depth_message(max_depth));
+        throw rt::RuntimeError(rt::call_depth_message(opt_.max_call_depth));
       }
       POLL();
+      if (tier != nullptr && tier->function_ready(ir::FnId{BX})) {
+        call_native(BX, R + i.a, stream);
+        NEXT;
+      }
       std::size_t nb = base + i.a;
       if (nb + callee->nregs + 1 > stack_.size()) {
         grow(nb + callee->nregs + 1);
@@ -630,7 +706,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       }
       if (calls_.empty()) {
         std::memcpy(results, R, sizeof(Slot) * i.b);
-        save_stream(prog_, stream);
+        save_stream(prog_, opt_, stream);
         return;
       }
       CallInfo ci = calls_.back();
@@ -653,8 +729,15 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
 #endif
 }
 catch (const rt::RuntimeError& e) {
-  save_stream(prog_, stream);
+  save_stream(prog_, opt_, stream);
   unwind_and_throw(pc - 1, proto, base, e.what());
+}
+catch (const RunError&) {
+  // Native code of a tiered run failed at its own site (already rendered there): this run's
+  // frames are released and the error goes on as it is.
+  save_stream(prog_, opt_, stream);
+  unwind(pc - 1, proto, base);
+  throw;
 }
 }
 

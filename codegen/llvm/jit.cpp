@@ -58,6 +58,7 @@ struct DirectCall : rt::AbiHost {
   const rt::Limits* saved_limits = nullptr;
   const rt::Limits* current_limits = nullptr;  // this run's, made current where its code runs
   StreamState start_stream;
+  StreamState* own_stream = nullptr;  // RunOptions::stream: where the stream starts and ends
 
   void begin(CompiledProgram::Impl& p, const RunOptions& options) {
     out = options.out;
@@ -76,7 +77,9 @@ struct DirectCall : rt::AbiHost {
       current = &limits;
       ctx.interrupt = limits.can_stop() ? &limits : nullptr;
     }
-    start_stream = p.load_stream();
+    own_stream = options.stream;
+    start_stream = own_stream != nullptr ? *own_stream : p.load_stream();
+    ctx.depth = options.depth;
     ctx.stream_key = start_stream.key;
     ctx.stream_counter = start_stream.counter;
     ctx.budget = 1 << 16;
@@ -89,7 +92,9 @@ struct DirectCall : rt::AbiHost {
   /// Saves the stream and throws the recorded error, if any.
   void finish(CompiledProgram::Impl& p) {
     rt::exchange_limits(saved_limits);
-    if (ctx.stream_key != start_stream.key || ctx.stream_counter != start_stream.counter) {
+    if (own_stream != nullptr) {
+      *own_stream = StreamState{ctx.stream_key, ctx.stream_counter};
+    } else if (ctx.stream_key != start_stream.key || ctx.stream_counter != start_stream.counter) {
       p.store_stream(StreamState{ctx.stream_key, ctx.stream_counter});
     }
     // A run that failed inside a parallel loop left its array reductions (and the arrays they
@@ -629,6 +634,20 @@ Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
   return codegen::result_value(sig.ret, sig.flat_ret, out.data());
 }
 
+void call_words(CompiledProgram& program, ir::FnId fn, std::span<const std::int64_t> args,
+                std::int64_t* out, const RunOptions& options) {
+  CompiledProgram::Impl& p = program.impl();
+  if (fn.v >= p.tables.sigs.size()) {
+    throw std::invalid_argument("no such function");
+  }
+  codegen::check_arity(p.tables.sigs[fn.v].name, p.tables.sigs[fn.v].flat_params.size(),
+                       args.size());
+  auto entry = reinterpret_cast<EntryFn>(compiled(p, fn.v, p.entries.at(fn.v)));
+  Run run(p, options);
+  entry(&run.ctx, const_cast<std::int64_t*>(args.data()), out);  // the entry only reads them
+  run.finish(p);
+}
+
 std::string emit_llvm(CompiledProgram& program) { return program.impl().module_text; }
 
 std::string emit_llvm_function(CompiledProgram& program, ir::FnId fn) {
@@ -689,6 +708,10 @@ void end_direct(CompiledProgram& program, void* ctx) {
 void CompiledProgram::run_main(const RunOptions& options) { jit::run_main(*this, options); }
 Value CompiledProgram::call(ir::FnId fn, std::span<const Value> args, const RunOptions& options) {
   return jit::call(*this, fn, args, options);
+}
+void CompiledProgram::call_words(ir::FnId fn, std::span<const std::int64_t> args, std::int64_t* out,
+                                 const RunOptions& options) {
+  jit::call_words(*this, fn, args, out, options);
 }
 StreamState CompiledProgram::stream_state() const { return jit::stream_state(*this); }
 void CompiledProgram::set_stream_state(StreamState state) { jit::set_stream_state(*this, state); }

@@ -76,6 +76,8 @@ class CompiledProgram final : public codegen::Backend {
 
   void run_main(const RunOptions& options) override;
   Value call(ir::FnId fn, std::span<const Value> args, const RunOptions& options) override;
+  void call_words(ir::FnId fn, std::span<const std::int64_t> args, std::int64_t* out,
+                  const RunOptions& options) override;
   StreamState stream_state() const override;
   void set_stream_state(StreamState state) override;
   std::string emit_llvm() override;
@@ -120,6 +122,11 @@ void run_main(CompiledProgram& program, const RunOptions& options = {});
 /// std::invalid_argument when the arguments do not match the parameters.
 Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
            const RunOptions& options = {});
+
+/// Calls `fn` through its entry with its parameters' words (borrowed) and writes its result
+/// words to `out` (codegen::Backend::call_words).
+void call_words(CompiledProgram& program, ir::FnId fn, std::span<const std::int64_t> args,
+                std::int64_t* out, const RunOptions& options = {});
 
 /// The optimised module as LLVM assembly (`kestrel emit --llvm`).
 std::string emit_llvm(CompiledProgram& program);

@@ -36,6 +36,11 @@ commands:
   run FILE           run FILE's top-level statements, compiled to native code by the LLVM JIT
       --interp       run them in the bytecode interpreter instead
       --jit          use the JIT (the default)
+      --tiered       start in the interpreter while the JIT compiles what gets hot in the
+                     background; each function moves to native code at its next call once
+                     compiled (--time says what ran where)
+      --crosscheck   run every call in both the interpreter and native code and stop at the
+                     first whose result, array arguments, output or random stream differ
       --threads N    threads for parallel work (default: every core)
       --time         print the time of each phase (parse, check, compile, run) to stderr,
                      and whether the JIT's code came from the object cache (hit or miss)
@@ -116,6 +121,15 @@ void print_timings(const kestrel::Timings& t) {
   if (!t.gpu.empty()) {
     std::fprintf(stderr, "gpu      %s\n", t.gpu.c_str());
   }
+  if (t.tiered) {
+    std::fprintf(stderr,
+                 "tiered   %u functions moved to native code, %llu calls ran natively\n"
+                 "         %9.3f ms native, %9.3f ms interpreted\n"
+                 "         %9.3f ms compiling in the background (%u compiles)\n",
+                 t.tier_functions, static_cast<unsigned long long>(t.tier_native_calls),
+                 t.tier_native_ms, std::max(0.0, t.run_ms - t.tier_native_ms), t.tier_compile_ms,
+                 t.tier_compiles);
+  }
 }
 
 /// Reads a --threads count (1 or more).
@@ -146,6 +160,10 @@ int cmd_run(const std::vector<std::string>& args) {
       options.mode = kestrel::Mode::Interp;
     } else if (arg == "--jit") {
       options.mode = kestrel::Mode::Jit;
+    } else if (arg == "--tiered") {
+      options.mode = kestrel::Mode::Tiered;
+    } else if (arg == "--crosscheck") {
+      options.crosscheck = true;
     } else if (arg == "--no-cache") {
       options.use_cache = false;
     } else if (arg == "--target") {
@@ -172,18 +190,26 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   kestrel::Engine engine(options);
   std::signal(SIGINT, on_run_sigint);
+  int status = kOk;
   try {
     kestrel::Timings timings = engine.run_file(files[0], nullptr, &g_run_interrupt);
     std::fflush(stdout);
     if (time) {
       print_timings(timings);
     }
-    return kOk;
   } catch (const kestrel::Error& error) {
     std::fflush(stdout);
     std::cerr << error.what();
-    return g_run_interrupt.load() ? kInterrupted : kProgramError;
+    status = g_run_interrupt.load() ? kInterrupted : kProgramError;
   }
+  if (options.mode == kestrel::Mode::Tiered) {
+    // The background compile may still be working (the run did not wait for it): end the
+    // process now rather than run static destructors under it.
+    std::cout.flush();
+    std::fflush(nullptr);
+    std::_Exit(status);
+  }
+  return status;
 }
 
 int cmd_emit(const std::vector<std::string>& args) {
@@ -566,10 +592,19 @@ int main(int argc, char** argv) {
 
 namespace {
 
+/// The REPL, ended without static destructors: a tiered entry's background compile may still be
+/// working (entries do not wait for it).
+int repl_then_exit() {
+  int status = run_repl();
+  std::cout.flush();
+  std::fflush(nullptr);
+  std::_Exit(status);
+}
+
 int run_command(std::vector<std::string> args) {
   if (args.empty()) {
     if (::isatty(STDIN_FILENO) != 0) {
-      return run_repl();
+      return repl_then_exit();
     }
     std::cerr << kUsage;
     return kUsageError;
@@ -594,7 +629,7 @@ int run_command(std::vector<std::string> args) {
     if (!rest.empty()) {
       return usage_error("repl takes no arguments");
     }
-    return run_repl();
+    return repl_then_exit();
   }
   if (command == "run") {
     return cmd_run(rest);

@@ -99,8 +99,9 @@ A line continues while a bracket ( [ { is open or it ends in an operator or ','.
   :type EXPR   print the static type of EXPR
   :time STMT   run STMT and print the time it took
   :vars        list the variables and definitions kept so far
-  :mode interp|jit   run later entries in the interpreter (the default: instant) or compiled
-               by the LLVM JIT (for long loops); :mode alone says which
+  :mode interp|jit|tiered   run later entries in the interpreter (the default: instant),
+               compiled by the LLVM JIT (for long loops), or tiered (the interpreter at once,
+               hot functions moving to native code once compiled); :mode alone says which
   :llvm FN     print the optimised LLVM IR of a function or kernel defined here
   :target cpu|gpu    run later entries' parallel loops and kernel launches on CPU threads
                (the default) or on the GPU (with the JIT); :target alone says which
@@ -263,11 +264,17 @@ int run_repl() {
             session.set_mode(kestrel::Mode::Interp);
           } else if (want == "jit") {
             session.set_mode(kestrel::Mode::Jit);
+          } else if (want == "tiered") {
+            session.set_mode(kestrel::Mode::Tiered);
           } else if (!want.empty()) {
-            std::cerr << "error: :mode takes interp or jit\n";
+            std::cerr << "error: :mode takes tiered, interp or jit\n";
             ++failures;
           }
-          std::cout << "mode: " << (session.mode() == kestrel::Mode::Jit ? "jit" : "interp")
+          kestrel::Mode now = session.mode();
+          std::cout << "mode: "
+                    << (now == kestrel::Mode::Jit      ? "jit"
+                        : now == kestrel::Mode::Tiered ? "tiered"
+                                                       : "interp")
                     << "\n";
         } else if (name == ":llvm") {
           std::cout << session.llvm_of(trim(body));

@@ -5,6 +5,7 @@
 #include "codegen/interp/interp.hpp"
 #include "dsl/engine/gpu.hpp"
 #include "dsl/engine/jit_loader.hpp"
+#include "dsl/engine/tiered.hpp"
 
 namespace kestrel::engine {
 
@@ -12,7 +13,12 @@ std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode,
                                  const EngineOptions& options, std::shared_ptr<jit::Host>* jit_host,
                                  std::vector<ir::FnId> roots) {
   if (options.target == Target::Gpu) {
-    return compile_gpu(program, mode, options, jit_host, std::move(roots));
+    // The GPU backend needs native code: a tiered program runs there as the JIT's.
+    return compile_gpu(program, mode == Mode::Tiered ? Mode::Jit : mode, options, jit_host,
+                       std::move(roots));
+  }
+  if (mode == Mode::Tiered || options.crosscheck) {
+    return compile_tiered(program, options, std::move(roots));
   }
   return compile_cpu(program, mode, options, jit_host, std::move(roots), nullptr);
 }

@@ -18,8 +18,10 @@ namespace kestrel::engine {
 
 using codegen::Backend;
 
-/// Compiles `program` for `mode` (the JIT's object cache as `options` say). Throws
-/// codegen::RunError for what the backend cannot lower. Two requests the interpreter ignores:
+/// Compiles `program` for `mode` (the JIT's object cache as `options` say); Mode::Tiered and
+/// EngineOptions::crosscheck make a tiered program (tiered.hpp), which compiles the other two.
+/// Throws codegen::RunError for what the backend cannot lower. Two requests the interpreter
+/// ignores:
 ///  - `jit_host`: the JIT puts the code into that LLJIT (created there on first use and kept for
 ///    the next compile: the REPL keeps one per session) and frees it with the Backend; without,
 ///    the program gets an LLJIT of its own.

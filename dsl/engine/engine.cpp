@@ -8,6 +8,7 @@
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/engine/gpu.hpp"
 #include "dsl/engine/loaded.hpp"
+#include "dsl/engine/tiered.hpp"
 #include "dsl/sema/check.hpp"
 #include "kestrel/kestrel.hpp"
 #include "parser/parse.hpp"
@@ -201,7 +202,13 @@ Timings Engine::run_source(const std::string& name, const std::string& text, std
     codegen::RunOptions run_options;
     run_options.out = out;
     run_options.limits = &limits;
+    // A tiered program's background compile still working is not waited for: the run is over.
+    struct EndRun {
+      std::unique_ptr<engine::Backend>& code;
+      ~EndRun() { engine::end_run(std::move(code)); }
+    } end_run{code};
     code->run_main(run_options);
+    engine::tier_timings(*code, timings);
   });
   timings.run_ms = clock.lap();
   return timings;

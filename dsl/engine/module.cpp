@@ -7,6 +7,7 @@
 #include "codegen/common/rt_ops.hpp"
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/engine/loaded.hpp"
+#include "dsl/engine/tiered.hpp"
 #include "dsl/ir/param_writes.hpp"
 #include "runtime/array.hpp"
 #include "runtime/format.hpp"
@@ -329,6 +330,12 @@ void Module::interrupt() const {
 
 Timings Module::load_timings() const {
   return static_cast<const engine::ModuleImpl*>(impl_.get())->timings;
+}
+
+Timings Module::tier_timings() const {
+  Timings t;
+  engine::tier_timings(*static_cast<const engine::ModuleImpl*>(impl_.get())->code, t);
+  return t;
 }
 
 std::vector<std::string> Module::signatures() const {

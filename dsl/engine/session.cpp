@@ -55,6 +55,7 @@
 #include "dsl/engine/gpu.hpp"
 #include "dsl/engine/loaded.hpp"
 #include "dsl/engine/session_boxes.hpp"
+#include "dsl/engine/tiered.hpp"
 #include "dsl/sema/check.hpp"
 #include "kestrel/kestrel.hpp"
 #include "parser/ast_visit.hpp"
@@ -520,6 +521,11 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
   const ir::Function& rf = s.entry_fn(rp);
   auto t1 = std::chrono::steady_clock::now();
   std::unique_ptr<engine::Backend> code;
+  // A tiered entry's background compile still working is not waited for (engine::end_run).
+  struct EndRun {
+    std::unique_ptr<engine::Backend>& code;
+    ~EndRun() { engine::end_run(std::move(code)); }
+  } end_run{code};
   try {
     // Only the entry's function and what it calls are compiled (RunError: what it cannot lower).
     code = engine::compile(rp, s.engine_options.mode, s.engine_options, &s.jit_host,

@@ -12,6 +12,9 @@ other program under tests/lang/ is run (`kestrel run MODE`): its output must equ
 exactly, and its diagnostics (compile or runtime errors, on stderr) the CHECK lines.
 
 The JIT mode runs the program at --threads 1 and 8, each run against the same expectations.
+The tiered mode (--tiered) does too, with KESTREL_TIER=eager: everything is compiled before the
+run and every call the interpreter makes switches to native code. --crosscheck runs every call in
+both tiers and fails at the first that differs.
 
 The GPU modes take programs with a parallel loop or a kernel launch:
   --gpu-emulate  runs it with `--target gpu` on the emulated device (KESTREL_GPU_DEVICE=emulate:
@@ -22,7 +25,7 @@ The GPU modes take programs with a parallel loop or a kernel launch:
                  NVRTC.
 
 usage: run_golden.py KESTREL FILE [MODE]
-       (MODE: --interp (the default), --jit, --check, --gpu-emulate or --cuda)
+       (MODE: --interp (the default), --jit, --tiered, --crosscheck, --check, --gpu-emulate or --cuda)
 """
 import os
 import tempfile
@@ -155,6 +158,14 @@ def main():
         commands = [[kestrel, "check", path]]
     elif mode == "--jit":
         commands = [[kestrel, "run", mode, "--threads", n, path] for n in JIT_THREADS]
+    elif mode == "--tiered":
+        # Tiered with the switch forced at every call (KESTREL_TIER=eager: everything compiled
+        # before the run, each call the interpreter makes runs natively), at 1 and 8 threads.
+        env = dict(os.environ, KESTREL_TIER="eager")
+        commands = [[kestrel, "run", mode, "--threads", n, path] for n in JIT_THREADS]
+    elif mode == "--crosscheck":
+        # Every call run in both tiers and compared: no golden program may diverge.
+        commands = [[kestrel, "run", mode, path]]
     elif mode == "--gpu-emulate":
         # A cache of its own (removed at exit), so the kernels are built afresh each time.
         cache = tempfile.TemporaryDirectory(prefix="kestrel-gpu-golden-")

@@ -57,10 +57,18 @@ struct Timings {
   bool cache_hit = false;  // the compiled code came from the object cache
   /// Under --target gpu: the device, what runs there, and NVRTC's compile time ("" otherwise).
   std::string gpu;
+  /// Mode::Tiered, what ran where: functions and calls native, ms native, background compiles.
+  bool tiered = false;
+  std::uint32_t tier_functions = 0, tier_compiles = 0;
+  std::uint64_t tier_native_calls = 0;
+  double tier_native_ms = 0, tier_compile_ms = 0;
 };
 
-/// How programs run: the bytecode interpreter, or native code from the LLVM JIT.
-enum class Mode : std::uint8_t { Interp, Jit };
+/// Interpreter, LLVM JIT, or tiered (interpreter at once, hot functions native once compiled).
+enum class Mode : std::uint8_t { Interp, Jit, Tiered };
+/// Tiered's switch: Background (compile what gets hot on the engine's thread) or Eager (compile
+/// all before the run, switch at every call: for tests; also KESTREL_TIER=eager).
+enum class TierPolicy : std::uint8_t { Background, Eager };
 
 /// Where parallel loops and kernel launches run: CPU threads, or the GPU (CUDA C++ compiled by
 /// NVRTC and launched through the CUDA driver, both opened at run time; with the JIT). Under
@@ -96,6 +104,11 @@ struct EngineOptions {
   /// 100 ms, also inside long operations such as `@` or `sum`). Counted from the start of the
   /// run: parsing, checking and compiling are not limited. 0: no limit.
   std::int64_t time_limit_ms = 0;
+  /// Mode::Tiered: the policy, and the call at which a function is hot (queued to compile).
+  TierPolicy tier_policy = TierPolicy::Background;
+  std::uint32_t tier_hot_calls = 2;
+  /// Each call in both tiers (native on array copies); a difference stops it at its call site.
+  bool crosscheck = false;
 };
 
 class Module;
@@ -700,6 +713,7 @@ class Module {
   void interrupt() const;
   /// How long loading took: parse, check and compile (run_ms is 0).
   Timings load_timings() const;
+  Timings tier_timings() const;  // Mode::Tiered: what ran where so far (the tier_* fields)
   /// The names of the functions a caller can bind, with their Kestrel signatures.
   std::vector<std::string> signatures() const;
   /// For tools (`kestrel bench --fn`): calls `name` with scalar arguments written as text, each

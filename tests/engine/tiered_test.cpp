@@ -1,0 +1,223 @@
+// Tiered execution (Mode::Tiered) and --crosscheck through the public API: host calls from
+// several threads while the background compile lands, an interrupt inside native code of a
+// tiered run, the seeded stream across a switch, and a divergence planted in native code that
+// --crosscheck finds at its line.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dsl/engine/crosscheck.hpp"
+#include "kestrel/kestrel.hpp"
+
+namespace {
+
+using kestrel::ArrayView;
+using kestrel::Engine;
+using kestrel::EngineOptions;
+using kestrel::Mode;
+using kestrel::TierPolicy;
+
+EngineOptions options_for(Mode mode, TierPolicy policy = TierPolicy::Background) {
+  EngineOptions o;
+  o.mode = mode;
+  o.tier_policy = policy;
+  o.tier_hot_calls = 1;
+  o.use_cache = false;
+  return o;
+}
+
+constexpr const char* kWork = R"(
+fn work(x: f64[:], k: i64) -> f64 {
+    var s = 0.0
+    for i in 0..len(x) {
+        s += x[i] * f64(k) + sqrt(x[i])
+    }
+    return s
+}
+)";
+
+TEST(Tiered, HostCallsFromThreadsWhileTheCompileLands) {
+  std::vector<double> x(2000);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = 0.25 * static_cast<double>(i);
+  }
+  auto interp = Engine(options_for(Mode::Interp)).load_source("work.kst", kWork);
+  auto expect = interp.function<double(ArrayView<const double>, std::int64_t)>("work");
+  std::vector<double> want;
+  for (std::int64_t k = 0; k < 8; ++k) {
+    want.push_back(expect(x, k));
+  }
+
+  auto tiered = Engine(options_for(Mode::Tiered)).load_source("work.kst", kWork);
+  auto work = tiered.function<double(ArrayView<const double>, std::int64_t)>("work");
+  std::atomic<int> wrong{0};
+  std::atomic<bool> native{false};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      // Until native calls have been seen (the compile landed) and a while after.
+      for (int after = 0; after < 200 && std::chrono::steady_clock::now() < deadline;) {
+        for (std::int64_t k = 0; k < 8; ++k) {
+          if (work(x, k) != want[static_cast<std::size_t>(k)]) {
+            wrong.fetch_add(1);
+          }
+        }
+        if (native.load()) {
+          ++after;
+        } else if (tiered.tier_timings().tier_native_calls > 0) {
+          native.store(true);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(wrong.load(), 0);
+  kestrel::Timings t = tiered.tier_timings();
+  EXPECT_TRUE(t.tiered);
+  EXPECT_EQ(t.tier_functions, 1u);
+  EXPECT_GT(t.tier_native_calls, 0u);
+  EXPECT_GE(t.tier_compiles, 1u);
+}
+
+constexpr const char* kStream = R"(
+fn draw(n: i64) -> f64 {
+    var s = 0.0
+    for i in 0..n {
+        s += random() + randn()
+    }
+    return s
+}
+fn pick(a: f64[:]) -> f64 {
+    return a[i64(random() * f64(len(a)))] + draw(1)
+}
+seed(7)
+print(random())
+print(draw(3))
+print(random())
+let a = [0.5, 1.5, 2.5, 3.5, 4.5]
+print(pick(a), draw(2), pick(a))
+seed(11)
+for i in 0..4 {
+    print(draw(i), random())
+}
+print(randn())
+)";
+
+std::string run(Mode mode, TierPolicy policy, const char* source) {
+  std::string out;
+  Engine(options_for(mode, policy)).run_source("stream.kst", source, &out);
+  return out;
+}
+
+TEST(Tiered, TheSeededStreamCarriesAcrossEverySwitch) {
+  std::string want = run(Mode::Interp, TierPolicy::Background, kStream);
+  EXPECT_EQ(run(Mode::Jit, TierPolicy::Background, kStream), want);
+  EXPECT_EQ(run(Mode::Tiered, TierPolicy::Eager, kStream), want);
+  EXPECT_EQ(run(Mode::Tiered, TierPolicy::Background, kStream), want);
+  EngineOptions cross = options_for(Mode::Interp);
+  cross.crosscheck = true;
+  std::string out;
+  Engine(cross).run_source("stream.kst", kStream, &out);
+  EXPECT_EQ(out, want);
+
+  // Host calls continue the module's stream, natively or not.
+  auto draws = [](Mode mode, TierPolicy policy) {
+    auto m = Engine(options_for(mode, policy)).load_source("stream.kst", kStream);
+    auto draw = m.function<double(std::int64_t)>("draw");
+    std::vector<double> got;
+    for (int k = 0; k < 5; ++k) {
+      got.push_back(draw(k + 1));
+    }
+    return got;
+  };
+  std::vector<double> host = draws(Mode::Interp, TierPolicy::Background);
+  EXPECT_EQ(draws(Mode::Tiered, TierPolicy::Eager), host);
+  EXPECT_EQ(draws(Mode::Jit, TierPolicy::Background), host);
+}
+
+constexpr const char* kSpin = R"(fn spin(n: i64) -> i64 {
+    var s = 0
+    var i = 0
+    while i < n {
+        s = (s + i * 7) % 1000003
+        i += 1
+    }
+    return s
+}
+print(spin(10))
+print(spin(4000000000000))
+)";
+
+TEST(Tiered, AnInterruptStopsNativeCodeOfATieredRun) {
+  for (Mode mode : {Mode::Interp, Mode::Tiered}) {
+    std::atomic<bool> stop{false};
+    std::thread stopper([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      stop.store(true);
+    });
+    std::string out;
+    std::string error;
+    try {
+      Engine(options_for(mode, TierPolicy::Eager)).run_source("spin.kst", kSpin, &out, &stop);
+    } catch (const kestrel::Error& e) {
+      error = e.what();
+    }
+    stopper.join();
+    EXPECT_EQ(out, "315\n");
+    EXPECT_NE(error.find("spin.kst:6:9: error: interrupted"), std::string::npos) << error;
+  }
+}
+
+constexpr const char* kPlanted = R"(fn scale(x: i64) -> i64 {
+    return x * 3
+}
+fn twice(x: i64) -> i64 {
+    return scale(x) + scale(x + 1)
+}
+print(twice(1))
+let y = scale(2)
+print(y)
+)";
+
+TEST(Crosscheck, FindsADivergencePlantedInNativeCodeAtItsLine) {
+  EngineOptions o = options_for(Mode::Jit);
+  o.crosscheck = true;
+  std::string out;
+  Engine(o).run_source("planted.kst", kPlanted, &out);
+  EXPECT_EQ(out, "9\n6\n");
+
+  // Native code of `scale` now answers one too many.
+  kestrel::engine::testing::plant_divergence(
+      "scale",
+      [](kestrel::engine::Backend& native, kestrel::ir::FnId fn, std::span<const std::int64_t> args,
+         std::int64_t* result, const kestrel::codegen::RunOptions& options) {
+        native.call_words(fn, args, result, options);
+        result[0] += 1;
+      });
+  std::string error;
+  out.clear();
+  try {
+    Engine(o).run_source("planted.kst", kPlanted, &out);
+  } catch (const kestrel::Error& e) {
+    error = e.what();
+  }
+  kestrel::engine::testing::clear_divergence();
+  // The first call that differs is scale(1) inside twice, at line 5.
+  EXPECT_NE(error.find("planted.kst:5:12: error: crosscheck: the call of 'scale' differs between "
+                       "the interpreter and native code: result: the interpreter gives 3, native "
+                       "code 4"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(out, "");
+}
+
+}  // namespace
