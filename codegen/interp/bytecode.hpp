@@ -248,6 +248,20 @@ struct OwnedTemp {
   bool table;
 };
 
+/// On-stack replacement (dsl/ir/osr.hpp) at one loop of a function: where the words of its
+/// continuation's parameters are, one register per word, in the continuation's order.
+struct OsrLoop {
+  bool entry = false;  // false: the loop is not an entry point
+  std::vector<std::uint16_t> word_regs;
+};
+
+/// A loop's back-edge: the instruction (FORLOOP, or a while loop's backward JMP) and the loop's
+/// number (codegen::LoopRef's).
+struct BackEdge {
+  std::uint32_t at;
+  std::uint32_t loop;
+};
+
 /// One compiled function.
 struct Proto {
   std::string name;
@@ -264,6 +278,8 @@ struct Proto {
   ir::Type ret;
   std::vector<ir::Type> result_types;  // ret flattened, one per slot
   std::vector<ir::Type> param_types;
+  std::vector<OsrLoop> loops;        // by loop number; empty when no loop is an entry point
+  std::vector<BackEdge> back_edges;  // sorted by instruction
 };
 
 }  // namespace kestrel::interp

@@ -79,6 +79,10 @@ Value call(CompiledProgram& program, ir::FnId fn, std::span<const Value> args,
   return codegen::result_value(proto.ret, proto.result_types, out.data());
 }
 
+void set_loop_poll_period(CompiledProgram& program, std::uint32_t period) {
+  program.impl().loop_poll_period = period == 0 ? 1 : period;
+}
+
 // ---- codegen::Backend -------------------------------------------------------------------------
 
 void CompiledProgram::run_main(const RunOptions& options) { interp::run_main(*this, options); }

@@ -34,6 +34,9 @@ struct CompiledProgram::Impl {
   /// clear a new one (32 KiB) each time. Frames never rely on its old contents: the entry frame
   /// is cleared and a callee nulls its array registers.
   std::vector<Slot> spare_stack;
+  /// A tiered run (RunOptions::tier) asks the hook at a loop's back-edge once per this many
+  /// back-edges (set_loop_poll_period).
+  std::uint32_t loop_poll_period = 1024;
   /// Guards spare_stack, the stream position and str_pool: calls from several host threads may
   /// run at once (each with its own Vm); each starts from the stream's position when it starts.
   std::mutex state_mutex;
@@ -49,8 +52,10 @@ void compile_function(const ir::Program& program, ir::FnId id, CompiledProgram::
 void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgram::Impl& program);
 
 /// Runs function `fn` with its arguments in args[0..nparams) and returns its results in
-/// results[0..nresults) (owned references for arrays). In vm.cpp.
+/// results[0..nresults) (owned references for arrays). `depth`: the calls already active
+/// below this one (a continuation run for another tier's frame: codegen::TierState::depth).
+/// In vm.cpp.
 void execute(CompiledProgram::Impl& program, std::uint32_t fn, const Slot* args, Slot* results,
-             const RunOptions& options);
+             const RunOptions& options, std::uint32_t depth = 0);
 
 }  // namespace kestrel::interp

@@ -4,10 +4,12 @@
 // CallInfo and switches to the callee's code, so recursion depth is bounded by a counter and a
 // runaway recursion is a runtime error, not a crash. The scalar instructions are one line each
 // in vm_scalar.hpp, calling the rules every backend shares (runtime/rules/).
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 
+#include "codegen/common/tier.hpp"
 #include "codegen/interp/program.hpp"
 #include "codegen/interp/vm_scalar.hpp"
 #include "runtime/array_reduction.hpp"
@@ -112,8 +114,8 @@ void save_stream(CompiledProgram::Impl& prog, const rt::Stream& stream) {
 
 class Vm {
  public:
-  Vm(CompiledProgram::Impl& prog, const RunOptions& opt)
-      : prog_(prog), opt_(opt), stack_(take_spare(prog)) {
+  Vm(CompiledProgram::Impl& prog, const RunOptions& opt, std::uint32_t depth)
+      : prog_(prog), opt_(opt), depth0_(depth), stack_(take_spare(prog)) {
     if (stack_.size() < (1 << 12)) {
       stack_.resize(1 << 12);
     }
@@ -132,6 +134,15 @@ class Vm {
  private:
   [[noreturn]] void unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
                                      const std::string& message);
+  /// Releases what every frame holds, innermost first (`pc`: the instruction the innermost
+  /// frame is at), and the parallel loops' state: the run is being left by an exception.
+  void release_frames(const Instr* pc, const Proto* proto, std::size_t base);
+  /// A loop's back-edge (`at`: its FORLOOP or backward JMP) whose poll budget ran out: polls
+  /// the run's limits (throws when they say stop) and, in a tiered run, asks the hook whether
+  /// the loop continues natively. When it does, runs the rest of the call there through the
+  /// hook (the live registers as words in the continuation's order, the stream handed over
+  /// and taken back) and returns true with the call's result in osr_out_.
+  bool back_edge(const Instr* at, const Proto* proto, std::size_t base, rt::Stream& stream);
   void grow(std::size_t need) {
     std::size_t n = stack_.size();
     while (n < need) {
@@ -157,6 +168,9 @@ class Vm {
 
   CompiledProgram::Impl& prog_;
   const RunOptions& opt_;
+  std::uint32_t depth0_;  // calls active below the entry frame (another tier's)
+  std::vector<std::int64_t> osr_words_;
+  std::vector<std::int64_t> osr_out_;
   std::vector<Slot> stack_;
   std::vector<CallInfo> calls_;
   std::vector<PforState> pfor_;
@@ -171,6 +185,11 @@ class Vm {
 void Vm::unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
                           const std::string& message) {
   diag::Span span = proto->spans[static_cast<std::size_t>(pc - proto->code.data())];
+  release_frames(pc, proto, base);
+  throw RunError(span, message);
+}
+
+void Vm::release_frames(const Instr* pc, const Proto* proto, std::size_t base) {
   // Release every frame's locals and the temporaries that own a reference at the instruction
   // the frame is at (the faulting one, or a caller's CALL), innermost frame first: a callee
   // releases its array parameters and leaves them null before its caller looks at them.
@@ -196,7 +215,48 @@ void Vm::unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
   }
   pfor_.clear();
   ared_.clear();
-  throw RunError(span, message);
+}
+
+bool Vm::back_edge(const Instr* at, const Proto* proto, std::size_t base, rt::Stream& stream) {
+  if (opt_.limits != nullptr && opt_.limits->can_stop()) {
+    std::string why = rt::stop_message(*opt_.limits);
+    if (!why.empty()) {
+      throw rt::RuntimeError(why);
+    }
+  }
+  codegen::TierHook* tier = opt_.tier;
+  if (tier == nullptr || proto->back_edges.empty()) {
+    return false;
+  }
+  auto q = static_cast<std::uint32_t>(at - proto->code.data());
+  auto e = std::lower_bound(proto->back_edges.begin(), proto->back_edges.end(), q,
+                            [](const BackEdge& b, std::uint32_t v) { return b.at < v; });
+  if (e == proto->back_edges.end() || e->at != q || !proto->loops[e->loop].entry) {
+    return false;
+  }
+  codegen::LoopRef loop{ir::FnId{static_cast<std::uint32_t>(proto - prog_.protos.data())}, e->loop};
+  if (!tier->loop_ready(loop)) {
+    return false;
+  }
+  const Slot* R = stack_.data() + base;
+  const std::vector<std::uint16_t>& regs = proto->loops[e->loop].word_regs;
+  osr_words_.resize(regs.size());
+  for (std::size_t w = 0; w < regs.size(); ++w) {
+    osr_words_[w] = R[regs[w]].i;
+  }
+  osr_out_.assign(std::max<std::uint32_t>(proto->nresults, 1), 0);
+  StreamState st{stream.key, stream.counter};
+  codegen::TierState state{&opt_, &st, depth0_ + static_cast<std::uint32_t>(calls_.size())};
+  try {
+    tier->continue_loop(loop, osr_words_, osr_out_.data(), state);
+  } catch (const RunError&) {
+    stream = rt::Stream{st.key, st.counter};
+    save_stream(prog_, stream);
+    release_frames(at, proto, base);
+    throw;
+  }
+  stream = rt::Stream{st.key, st.counter};
+  return true;
 }
 
 void Vm::ared_begin(Slot* R, Instr i) {
@@ -266,7 +326,11 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
   const Instr* pc = proto->code.data();
   const rt::Limits* limits =
       opt_.limits != nullptr && opt_.limits->can_stop() ? opt_.limits : nullptr;
-  std::uint32_t budget = 1 << 16;
+  // Back-edges (and calls, for the limits) count down a budget: when it runs out they poll
+  // the limits and, in a tiered run, ask the hook whether the loop continues natively.
+  const bool polling = limits != nullptr || opt_.tier != nullptr;
+  const std::uint32_t period = opt_.tier != nullptr ? prog_.loop_poll_period : 1U << 16;
+  std::uint32_t budget = period;
   const std::size_t max_depth = opt_.max_call_depth;
   rt::Stream stream;
   {
@@ -288,12 +352,23 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
 #define POLL()                                     \
   do {                                             \
     if (limits != nullptr && --budget == 0) {      \
-      budget = 1 << 16;                            \
+      budget = period;                             \
       std::string why = rt::stop_message(*limits); \
       if (!why.empty()) {                          \
         throw rt::RuntimeError(why);               \
       }                                            \
     }                                              \
+  } while (0)
+// A loop's back-edge, at its header: the limits' poll, and on-stack replacement in a tiered run
+// (back_edge); when the rest of the call ran natively, return its result (osr_return).
+#define BACK_EDGE()                                 \
+  do {                                              \
+    if (polling && --budget == 0) {                 \
+      budget = period;                              \
+      if (back_edge(pc - 1, proto, base, stream)) { \
+        goto osr_return;                            \
+      }                                             \
+    }                                               \
   } while (0)
 
 #ifdef KESTREL_VM_COMPUTED_GOTO
@@ -374,7 +449,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
 #undef SCALAR_CASE
     CASE(JMP) {
       if (SBX < 0) {
-        POLL();
+        BACK_EDGE();
       }
       pc += SBX;
       NEXT;
@@ -437,16 +512,16 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
     CASE(FORLOOP) {
       std::int64_t step = R[i.b + 1].i;
       std::int64_t next;
-      POLL();
       if (!__builtin_add_overflow(RA.i, step, &next) && (step > 0 ? next < RB.i : next > RB.i)) {
         RA.i = next;
+        BACK_EDGE();
         pc += SC;
       }
       NEXT;
     }
     CASE(FORLOOP1) {
-      POLL();
       if (++RA.i < RB.i) {
+        BACK_EDGE();
         pc += SC;
       }
       NEXT;
@@ -599,7 +674,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
     }
     CASE(CALL) {
       const Proto* callee = &prog_.protos[BX];
-      if (calls_.size() >= max_depth) {
+      if (depth0_ + calls_.size() >= max_depth) {
         throw rt::RuntimeError(rt::call_depth_message(max_depth));
       }
       POLL();
@@ -618,6 +693,17 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       pc = proto->code.data();
       NEXT;
     }
+  osr_return:
+    // The rest of the call ran natively (back_edge): return its result as RET would.
+    for (std::uint16_t r : proto->array_locals) {
+      release_slot(R[r]);
+    }
+    for (std::uint16_t r : proto->table_locals) {
+      release_slot(R[r], true);
+    }
+    std::memcpy(R, osr_out_.data(), sizeof(Slot) * proto->nresults);
+    i = Instr{Op::RET, 0, static_cast<std::uint16_t>(proto->nresults), 0};
+    goto ret_results;
     CASE(RET) {
       for (std::uint16_t r : proto->array_locals) {
         release_slot(R[r]);
@@ -625,6 +711,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       for (std::uint16_t r : proto->table_locals) {
         release_slot(R[r], true);
       }
+    ret_results:
       if (i.a != 0 && i.b != 0) {
         std::memmove(R, R + i.a, sizeof(Slot) * i.b);
       }
@@ -661,9 +748,9 @@ catch (const rt::RuntimeError& e) {
 }  // namespace
 
 void execute(CompiledProgram::Impl& program, std::uint32_t fn, const Slot* args, Slot* results,
-             const RunOptions& options) {
+             const RunOptions& options, std::uint32_t depth) {
   rt::LimitsScope scope(options.limits);
-  Vm vm(program, options);
+  Vm vm(program, options, depth);
   vm.run(fn, args, results);
 }
 

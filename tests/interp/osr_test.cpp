@@ -1,0 +1,131 @@
+// On-stack replacement without a JIT: every golden program of tests/lang, with each loop of each
+// function switching to its continuation (dsl/ir/osr.hpp) at its N-th back-edge (N = 1, 2, 7),
+// the continuation itself run by the interpreter (a second program: the first plus the
+// continuation), must print what the plain run prints and fail, if it fails, with the same
+// error at the same place.
+#include "dsl/ir/osr.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "codegen/common/tier.hpp"
+#include "codegen/interp/interp.hpp"
+#include "codegen/interp/program.hpp"
+#include "dsl/diag/diagnostic.hpp"
+#include "dsl/sema/check.hpp"
+#include "runtime/array.hpp"
+#include "runtime/csv.hpp"
+#include "tests/interp/osr_fixture.hpp"
+
+namespace kestrel::interp {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::osr::Goldens;
+using testing::osr::LoadedGolden;
+
+/// Runs the continuation in a second interpreter program.
+class InterpContinuations : public testing::osr::SwitchHook {
+ public:
+  using SwitchHook::SwitchHook;
+
+ protected:
+  void run_continuation(const ir::Program& program, const ir::Continuation& c,
+                        std::span<const std::int64_t> live, std::int64_t* out,
+                        codegen::TierState& state) override {
+    auto compiled = compile(program);
+    const Proto& proto = compiled->impl().protos[c.fn.v];
+    // The continuation's frame owns its array and table parameters: a reference each.
+    std::vector<Slot> args(std::max<std::size_t>(live.size(), 1));
+    std::vector<ir::Type> words;
+    for (ir::Type t : proto.param_types) {
+      testing::osr::flatten(program.types, t, words);
+    }
+    EXPECT_EQ(words.size(), live.size());
+    for (std::size_t w = 0; w < live.size(); ++w) {
+      std::memcpy(&args[w], &live[w], 8);
+      if (words[w].is_array()) {
+        rt::retain(static_cast<rt::Array*>(args[w].p));
+      } else if (words[w].is_table()) {
+        rt::retain(static_cast<rt::Table*>(args[w].p));
+      }
+    }
+    set_stream_state(*compiled, *state.stream);
+    std::vector<Slot> res(std::max<std::uint32_t>(proto.nresults, 1));
+    CompiledProgram& kept = *compiled;
+    keep(std::move(compiled));  // str results and printed strs point into it
+    try {
+      execute(kept.impl(), c.fn.v, args.data(), res.data(), *state.options, state.depth);
+    } catch (...) {
+      *state.stream = stream_state(kept);
+      throw;
+    }
+    *state.stream = stream_state(kept);
+    std::memcpy(out, res.data(), 8 * res.size());
+  }
+
+ private:
+  void keep(std::unique_ptr<CompiledProgram> p) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    kept_.push_back(std::move(p));
+  }
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<CompiledProgram>> kept_;
+};
+
+/// One run of the program's top level in the interpreter, with `hook` (or none).
+testing::osr::Outcome run_interp(const LoadedGolden& g, codegen::TierHook* hook) {
+  auto compiled = compile(*g.program);
+  set_loop_poll_period(*compiled, 1);
+  return testing::osr::run_outcome(g, [&](const RunOptions& base) {
+    RunOptions options = base;
+    options.tier = hook;
+    run_main(*compiled, options);
+  });
+}
+
+class OsrInterp : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(OsrInterp, EveryLoopSwitchesAndPrintsTheSame) {
+  LoadedGolden g = testing::osr::load(GetParam());
+  if (!g.program) {
+    GTEST_SKIP() << "does not check: " << g.check;
+  }
+  testing::osr::Outcome plain = run_interp(g, nullptr);
+  // Which loops run, and how often: a hook that never switches counts their back-edges.
+  testing::osr::CountingHook counter;
+  testing::osr::Outcome counted = run_interp(g, &counter);
+  ASSERT_EQ(counted.out, plain.out);
+  ASSERT_EQ(counted.error, plain.error);
+  int switched = 0;
+  for (const auto& [loop, count] : counter.counts()) {
+    for (std::uint64_t n : {1, 2, 7}) {
+      if (count < n) {
+        continue;
+      }
+      InterpContinuations hook(*g.program, loop, n);
+      testing::osr::Outcome o = run_interp(g, &hook);
+      SCOPED_TRACE(g.program->fn(loop.fn).name + " loop " + std::to_string(loop.index) +
+                   " at back-edge " + std::to_string(n));
+      EXPECT_TRUE(hook.switched());
+      EXPECT_EQ(o.out, plain.out);
+      EXPECT_EQ(o.error, plain.error);
+      ++switched;
+    }
+  }
+  RecordProperty("switches", switched);
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, OsrInterp, ::testing::ValuesIn(Goldens()),
+                         testing::osr::test_name);
+
+}  // namespace
+}  // namespace kestrel::interp
