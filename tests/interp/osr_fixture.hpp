@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,9 +32,13 @@ namespace fs = std::filesystem;
 
 inline fs::path root() { return fs::path(KESTREL_SOURCE_DIR); }
 
-/// The golden programs that run (tests/lang, not errors/), relative to the root, sorted.
+/// The golden programs that run (tests/lang, not errors/) and the shapes of tests/interp/osr,
+/// relative to the root, sorted.
 inline std::vector<std::string> Goldens() {
   std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(root() / "tests/interp/osr")) {
+    out.push_back(fs::relative(e.path(), root()).generic_string());
+  }
   for (const auto& e : fs::recursive_directory_iterator(root() / "tests/lang")) {
     if (e.path().extension() != ".kst") {
       continue;
@@ -49,7 +54,7 @@ inline std::vector<std::string> Goldens() {
 }
 
 inline std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string s = info.param.substr(std::string("tests/lang/").size());
+  std::string s = info.param.substr(std::string("tests/").size());
   for (char& c : s) {
     if (!std::isalnum(static_cast<unsigned char>(c))) {
       c = '_';
@@ -94,7 +99,31 @@ inline Outcome run_outcome(const LoadedGolden& g,
   try {
     run(options);
   } catch (const codegen::RunError& e) {
-    o.error = diag::location(*g.sources, e.span()) + ": " + e.message();
+    std::string where = diag::location(*g.sources, e.span());
+    std::string prefix = root().generic_string() + "/";
+    if (where.rfind(prefix, 0) == 0) {
+      where = where.substr(prefix.size());
+    }
+    o.error = where + ": " + e.message();
+  }
+  return o;
+}
+
+/// What tests/interp/osr's programs say they print (`# OUT: line`, and `# ERROR: where: what`
+/// for the runtime error); empty for the golden programs, which their own tests judge.
+inline Outcome expected(const std::string& rel) {
+  Outcome o;
+  if (rel.rfind("tests/interp/osr/", 0) != 0) {
+    return o;
+  }
+  std::ifstream in(root() / rel);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("# OUT: ", 0) == 0) {
+      o.out += line.substr(7) + "\n";
+    } else if (line.rfind("# ERROR: ", 0) == 0) {
+      o.error = line.substr(9);
+    }
   }
   return o;
 }
