@@ -1,7 +1,8 @@
 // On-stack replacement into native code: as osr_test.cpp, but the continuation (dsl/ir/osr.hpp)
 // that the interpreter switches to at a loop's 1st, 2nd and 7th back-edge is compiled by the JIT
 // and run through its entry with words (the live values exactly as the interpreter hands them
-// over), on a large stack as the JIT's runs are. Output and errors must equal the plain run's.
+// over), on a large stack as the JIT's runs are, at 1 and at 8 threads. Output and errors must
+// equal the plain run's.
 #include <gtest/gtest.h>
 #include <pthread.h>
 
@@ -17,6 +18,7 @@
 #include "codegen/llvm/jit.hpp"
 #include "codegen/llvm/program.hpp"
 #include "runtime/abi.hpp"
+#include "runtime/parallel.hpp"
 #include "tests/interp/osr_fixture.hpp"
 
 namespace kestrel::interp {
@@ -117,18 +119,25 @@ TEST_P(OsrJit, EveryLoopSwitchesToNativeCodeAndPrintsTheSame) {
   testing::osr::Outcome counted = run_interp(g, &counter);
   ASSERT_EQ(counted.out, plain.out);
   JitCache cache;
+  struct Threads {
+    ~Threads() { rt::set_threads(0); }
+  } restore;
   for (const auto& [loop, count] : counter.counts()) {
-    for (std::uint64_t n : {1, 2, 7}) {
-      if (count < n) {
-        continue;
+    for (int threads : {1, 8}) {
+      rt::set_threads(threads);
+      for (std::uint64_t n : {1, 2, 7}) {
+        if (count < n) {
+          continue;
+        }
+        JitContinuations hook(*g.program, loop, n, cache);
+        testing::osr::Outcome o = run_interp(g, &hook);
+        SCOPED_TRACE(g.program->fn(loop.fn).name + " loop " + std::to_string(loop.index) +
+                     " at back-edge " + std::to_string(n) + ", " + std::to_string(threads) +
+                     " threads");
+        EXPECT_TRUE(hook.switched());
+        EXPECT_EQ(o.out, plain.out);
+        EXPECT_EQ(o.error, plain.error);
       }
-      JitContinuations hook(*g.program, loop, n, cache);
-      testing::osr::Outcome o = run_interp(g, &hook);
-      SCOPED_TRACE(g.program->fn(loop.fn).name + " loop " + std::to_string(loop.index) +
-                   " at back-edge " + std::to_string(n));
-      EXPECT_TRUE(hook.switched());
-      EXPECT_EQ(o.out, plain.out);
-      EXPECT_EQ(o.error, plain.error);
     }
   }
 }
