@@ -160,6 +160,7 @@ class CountingHook : public codegen::TierHook {
   }
   /// Each loop that ran and its back-edge count.
   std::vector<std::pair<codegen::LoopRef, std::uint64_t>> counts() const {
+    std::lock_guard<std::mutex> lock(mutex_);
     std::vector<std::pair<codegen::LoopRef, std::uint64_t>> out;
     for (const auto& [k, n] : counts_) {
       out.push_back({codegen::LoopRef{ir::FnId{k.first}, k.second}, n});
@@ -168,9 +169,41 @@ class CountingHook : public codegen::TierHook {
   }
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> counts_;
 };
+
+/// The loops to switch, with their back-edge counts: every loop that ran, except in a heavy
+/// program (over a million back-edges in all), whose every run is slow in the interpreter: there
+/// only the script's own loops, not its imported modules' (the smaller programs that import
+/// those switch them).
+inline std::vector<std::pair<codegen::LoopRef, std::uint64_t>> loops_to_switch(
+    const ir::Program& p, const CountingHook& counter) {
+  std::vector<std::pair<codegen::LoopRef, std::uint64_t>> all = counter.counts();
+  std::uint64_t total = 0;
+  for (const auto& [loop, n] : all) {
+    total += n;
+  }
+  if (total <= 1000000) {
+    return all;
+  }
+  std::vector<char> imported(p.functions.size(), 0);
+  for (const ir::Module& m : p.modules) {
+    for (ir::FnId f : m.functions) {
+      imported[f.v] = 1;
+    }
+    if (m.main.valid()) {
+      imported[m.main.v] = 1;
+    }
+  }
+  std::vector<std::pair<codegen::LoopRef, std::uint64_t>> own;
+  for (const auto& entry : all) {
+    if (imported[entry.first.fn.v] == 0) {
+      own.push_back(entry);
+    }
+  }
+  return own;
+}
 
 /// Switches loop `target` at its n-th reported back-edge (once per run: later calls of the same
 /// function run interpreted): adds the continuation to a copy of the program and has
