@@ -45,36 +45,36 @@ void FnCompiler::run() {
 }
 
 void FnCompiler::osr_tables() {
-  std::vector<ir::LoopEntry> entries = ir::loop_entries(p_, id_);
-  KESTREL_INTERP_CHECK(entries.size() == loop_regs_.size());
+  ir::LoopEntryTree tree = ir::loop_entry_tree(p_, id_);
+  KESTREL_INTERP_CHECK(tree.loops.size() == loop_regs_.size());
   bool any = false;
-  proto_.loops.resize(entries.size());
-  for (std::size_t n = 0; n < entries.size(); ++n) {
-    OsrLoop& loop = proto_.loops[n];
-    loop.entry = entries[n].entry();
-    any = any || loop.entry;
-    for (const ir::LiveSlot& s : entries[n].live) {
-      const LoopRegs& lr = loop_regs_[s.loop];
-      switch (s.kind) {
-        case ir::LiveSlot::Kind::Local:
-          for (std::uint32_t w = 0; w < slots(s.type); ++w) {
-            loop.word_regs.push_back(static_cast<std::uint16_t>(local_reg_[s.local.v] + w));
-          }
-          break;
-        case ir::LiveSlot::Kind::ForIndex:
-          loop.word_regs.push_back(lr.var);
-          break;
-        case ir::LiveSlot::Kind::ForHi:
-          loop.word_regs.push_back(lr.hi);
-          break;
-        case ir::LiveSlot::Kind::ForStep:
-          loop.word_regs.push_back(static_cast<std::uint16_t>(lr.hi + 1));
-          break;
-      }
+  for (const ir::LoopEntryTree::Loop& l : tree.loops) {
+    proto_.loops.push_back(OsrLoop{l.entry(), l.last});
+    any = any || l.entry();
+  }
+  for (std::size_t n = 0; n < tree.slots.size(); ++n) {
+    const ir::LiveSlot& s = tree.slots[n];
+    OsrNode node{tree.parent[n], 0, 1};
+    switch (s.kind) {
+      case ir::LiveSlot::Kind::Local:
+        node.reg = local_reg_[s.local.v];
+        node.count = static_cast<std::uint16_t>(slots(s.type));
+        break;
+      case ir::LiveSlot::Kind::ForIndex:
+        node.reg = loop_regs_[s.loop].var;
+        break;
+      case ir::LiveSlot::Kind::ForHi:
+        node.reg = loop_regs_[s.loop].hi;
+        break;
+      case ir::LiveSlot::Kind::ForStep:
+        node.reg = static_cast<std::uint16_t>(loop_regs_[s.loop].hi + 1);
+        break;
     }
+    proto_.osr_nodes.push_back(node);
   }
   if (!any) {
     proto_.loops.clear();
+    proto_.osr_nodes.clear();
     proto_.back_edges.clear();
     return;
   }

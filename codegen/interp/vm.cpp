@@ -238,12 +238,17 @@ bool Vm::back_edge(const Instr* at, const Proto* proto, std::size_t base, rt::St
   if (!tier->loop_ready(loop)) {
     return false;
   }
+  // The parameters from the last back to the first, then their words in order.
   const Slot* R = stack_.data() + base;
-  const std::vector<std::uint16_t>& regs = proto->loops[e->loop].word_regs;
-  osr_words_.resize(regs.size());
-  for (std::size_t w = 0; w < regs.size(); ++w) {
-    osr_words_[w] = R[regs[w]].i;
+  osr_words_.clear();
+  for (std::uint32_t n = proto->loops[e->loop].last; n != ir::kNoId;
+       n = proto->osr_nodes[n].parent) {
+    const OsrNode& node = proto->osr_nodes[n];
+    for (std::uint16_t w = node.count; w-- > 0;) {
+      osr_words_.push_back(R[node.reg + w].i);
+    }
   }
+  std::reverse(osr_words_.begin(), osr_words_.end());
   osr_out_.assign(std::max<std::uint32_t>(proto->nresults, 1), 0);
   StreamState st{stream.key, stream.counter};
   codegen::TierState state{&opt_, &st, depth0_ + static_cast<std::uint32_t>(calls_.size())};

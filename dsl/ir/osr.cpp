@@ -2,6 +2,7 @@
 // what is live at their headers, and the function that runs the rest of a call from one.
 #include "dsl/ir/osr.hpp"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -17,35 +18,45 @@ struct Level {
   std::size_t index = 0;
 };
 
-/// One walk over a function in pre-order: the loops' entries and, for one target loop, the
-/// statements around it.
+/// One walk over a function in pre-order: the loops' entries as a tree of live slots and, for
+/// one target loop, the statements around it.
 class Walker {
  public:
   Walker(const Program& p, FnId fn, std::uint32_t target) : p_(p), f_(p.fn(fn)), target_(target) {
     for (std::uint32_t k = 0; k < f_.param_count; ++k) {
-      scope_.push_back(LocalId{k});
+      push(LiveSlot{LiveSlot::Kind::Local, LocalId{k}, 0, f_.locals[k].type});
     }
     block(f_.body);
   }
 
-  std::vector<LoopEntry> entries;
+  LoopEntryTree tree;
   std::vector<Level> target_path;
 
  private:
+  /// Declares a live slot: the chain of slots in scope grows by one.
+  void push(LiveSlot s) {
+    tree.slots.push_back(s);
+    tree.parent.push_back(tail_);
+    tail_ = static_cast<std::uint32_t>(tree.slots.size() - 1);
+  }
+  void push_local(LocalId l) { push(LiveSlot{LiveSlot::Kind::Local, l, 0, f_.locals[l.v].type}); }
+
   void block(const Block& b) {
-    std::size_t mark = scope_.size();
+    std::uint32_t mark = tail_;
     for (std::size_t j = 0; j < b.stmts.size(); ++j) {
       path_.push_back({&b, j});
       stmt(b.stmts[j]);
       path_.pop_back();
       const StmtKind& k = p_.stmt(b.stmts[j]).kind;
       if (const auto* l = std::get_if<Let>(&k)) {
-        scope_.push_back(l->local);
+        push_local(l->local);
       } else if (const auto* t = std::get_if<LetTuple>(&k)) {
-        scope_.insert(scope_.end(), t->locals.begin(), t->locals.end());
+        for (LocalId x : t->locals) {
+          push_local(x);
+        }
       }
     }
-    scope_.resize(mark);
+    tail_ = mark;
   }
 
   void stmt(StmtId id) {
@@ -57,37 +68,34 @@ class Walker {
       entry();
       block(w->body);
     } else if (const auto* f = std::get_if<For>(&k)) {
-      fors_.push_back({f, static_cast<std::uint32_t>(entries.size())});
+      std::uint32_t mark = tail_;
+      auto n = static_cast<std::uint32_t>(tree.loops.size());
+      Type t = f_.locals[f->var.v].type;
+      push(LiveSlot{LiveSlot::Kind::ForIndex, f->var, n, t});
+      push(LiveSlot{LiveSlot::Kind::ForHi, f->var, n, t});
+      if (f->step.valid() && !std::holds_alternative<IntConst>(p_.expr(f->step).kind)) {
+        push(LiveSlot{LiveSlot::Kind::ForStep, f->var, n, t});
+      }
       parallel_ += f->parallel ? 1 : 0;
       entry();
       block(f->body);
       parallel_ -= f->parallel ? 1 : 0;
-      fors_.pop_back();
+      tail_ = mark;
     }
   }
 
   void entry() {
-    auto number = static_cast<std::uint32_t>(entries.size());
-    LoopEntry e;
+    auto number = static_cast<std::uint32_t>(tree.loops.size());
+    LoopEntryTree::Loop e;
     if (f_.is_kernel) {
       e.not_entry = "a kernel's loops are not entry points: a kernel runs once per launch index";
     } else if (parallel_ > 0) {
       e.not_entry =
           "a parallel for, and every loop inside one, runs as one unit: it is not an entry point";
     } else {
-      for (LocalId l : scope_) {
-        e.live.push_back(LiveSlot{LiveSlot::Kind::Local, l, 0, f_.locals[l.v].type});
-      }
-      for (const auto& [f, n] : fors_) {
-        Type t = f_.locals[f->var.v].type;
-        e.live.push_back(LiveSlot{LiveSlot::Kind::ForIndex, f->var, n, t});
-        e.live.push_back(LiveSlot{LiveSlot::Kind::ForHi, f->var, n, t});
-        if (f->step.valid() && !std::holds_alternative<IntConst>(p_.expr(f->step).kind)) {
-          e.live.push_back(LiveSlot{LiveSlot::Kind::ForStep, f->var, n, t});
-        }
-      }
+      e.last = tail_;
     }
-    entries.push_back(std::move(e));
+    tree.loops.push_back(std::move(e));
     if (number == target_) {
       for (const auto& [b, j] : path_) {
         target_path.push_back(Level{b->stmts, j});
@@ -98,9 +106,8 @@ class Walker {
   const Program& p_;
   const Function& f_;
   std::uint32_t target_;
-  std::vector<LocalId> scope_;
+  std::uint32_t tail_ = kNoId;  // the last slot in scope
   std::vector<std::pair<const Block*, std::size_t>> path_;
-  std::vector<std::pair<const For*, std::uint32_t>> fors_;
   int parallel_ = 0;
 };
 
@@ -395,8 +402,27 @@ class Builder {
 
 }  // namespace
 
+std::vector<LiveSlot> LoopEntryTree::live(std::uint32_t loop) const {
+  std::vector<LiveSlot> out;
+  for (std::uint32_t n = loops.at(loop).last; n != kNoId; n = parent[n]) {
+    out.push_back(slots[n]);
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+LoopEntryTree loop_entry_tree(const Program& program, FnId fn) {
+  return std::move(Walker(program, fn, kNoId).tree);
+}
+
 std::vector<LoopEntry> loop_entries(const Program& program, FnId fn) {
-  return Walker(program, fn, kNoId).entries;
+  LoopEntryTree tree = loop_entry_tree(program, fn);
+  std::vector<LoopEntry> out;
+  for (std::uint32_t k = 0; k < tree.loops.size(); ++k) {
+    out.push_back(LoopEntry{tree.loops[k].not_entry,
+                            tree.loops[k].entry() ? tree.live(k) : std::vector<LiveSlot>{}});
+  }
+  return out;
 }
 
 std::uint32_t word_count(const TypeTable& types, Type t) {
@@ -418,16 +444,15 @@ Continuation add_continuation(Program& program, FnId fn, std::uint32_t loop) {
     throw std::invalid_argument("add_continuation: no such function");
   }
   Walker w(program, fn, loop);
-  if (loop >= w.entries.size()) {
+  if (loop >= w.tree.loops.size()) {
     throw std::invalid_argument("add_continuation: '" + program.fn(fn).name + "' has no loop " +
                                 std::to_string(loop));
   }
-  LoopEntry& e = w.entries[loop];
-  if (!e.entry()) {
+  if (!w.tree.loops[loop].entry()) {
     throw std::invalid_argument("add_continuation: loop " + std::to_string(loop) + " of '" +
-                                program.fn(fn).name + "': " + e.not_entry);
+                                program.fn(fn).name + "': " + w.tree.loops[loop].not_entry);
   }
-  std::vector<LiveSlot> live = e.live;
+  std::vector<LiveSlot> live = w.tree.live(loop);
   FnId id = Builder(program, fn, loop, live, std::move(w.target_path)).build();
   return Continuation{id, std::move(live)};
 }

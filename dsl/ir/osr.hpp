@@ -49,16 +49,33 @@ struct LiveSlot {
 struct LoopEntry {
   /// Why the loop is not an entry point ("" when it is).
   std::string not_entry;
-  /// The continuation's parameters, in order: the variables in scope at the header (F's
-  /// parameters first, then in declaration order; a tuple is one parameter of several words),
-  /// then for each `for` loop from the outermost around the header to the loop itself: its
-  /// ForIndex, ForHi and (if any) ForStep. Empty when not an entry point.
+  /// The continuation's parameters, in order: what is in scope at the header, in the order it
+  /// was declared: F's parameters, then each `let`/`var` (a tuple is one parameter of several
+  /// words) and each `for` loop's hidden state (ForIndex, ForHi, then ForStep if any, declared
+  /// at the loop, before its body) on the way from F's body to the header, the loop's own last
+  /// when it is a `for`. Empty when not an entry point.
   std::vector<LiveSlot> live;
   bool entry() const { return not_entry.empty(); }
 };
 
 /// Every loop of `fn`, by number.
 std::vector<LoopEntry> loop_entries(const Program& program, FnId fn);
+
+/// The same in a form linear in the function's size (what a backend keeps for every loop):
+/// the loops' parameter lists share a tree, each slot naming the slot declared before it.
+struct LoopEntryTree {
+  std::vector<LiveSlot> slots;
+  std::vector<std::uint32_t> parent;  // per slot: the one before it, kNoId for the first
+  struct Loop {
+    std::string not_entry;       // as LoopEntry's
+    std::uint32_t last = kNoId;  // the loop's last parameter (kNoId: none, or not an entry)
+    bool entry() const { return not_entry.empty(); }
+  };
+  std::vector<Loop> loops;  // by number
+  /// Loop `loop`'s parameters in order: the chain from its last slot, reversed.
+  std::vector<LiveSlot> live(std::uint32_t loop) const;
+};
+LoopEntryTree loop_entry_tree(const Program& program, FnId fn);
 
 /// How many 8-byte words a parameter of type `t` takes (codegen/common/marshal.hpp's layout;
 /// a tuple one per flattened element).

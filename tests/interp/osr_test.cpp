@@ -142,7 +142,7 @@ print(f(3, (1, 2.0)))
   std::vector<ir::LoopEntry> e = ir::loop_entries(p, f);
   ASSERT_EQ(e.size(), 4U);
   EXPECT_EQ(describe(p, f, e[0]), "n:1 pair:2 s:1 index i@0:1 hi i@0:1 step i@0:1 ");
-  EXPECT_EQ(describe(p, f, e[1]), "n:1 pair:2 s:1 x:1 index i@0:1 hi i@0:1 step i@0:1 ");
+  EXPECT_EQ(describe(p, f, e[1]), "n:1 pair:2 s:1 index i@0:1 hi i@0:1 step i@0:1 x:1 ");
   EXPECT_EQ(describe(p, f, e[2]),
             "no: a parallel for, and every loop inside one, runs as one unit: it is not an "
             "entry point");
