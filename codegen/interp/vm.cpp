@@ -4,7 +4,6 @@
 // CallInfo and switches to the callee's code, so recursion depth is bounded by a counter and a
 // runaway recursion is a runtime error, not a crash. The scalar instructions are one line each
 // in vm_scalar.hpp, calling the rules every backend shares (runtime/rules/).
-#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -225,30 +224,18 @@ bool Vm::back_edge(const Instr* at, const Proto* proto, std::size_t base, rt::St
     }
   }
   codegen::TierHook* tier = opt_.tier;
-  if (tier == nullptr || proto->back_edges.empty()) {
+  if (tier == nullptr) {
     return false;
   }
-  auto q = static_cast<std::uint32_t>(at - proto->code.data());
-  auto e = std::lower_bound(proto->back_edges.begin(), proto->back_edges.end(), q,
-                            [](const BackEdge& b, std::uint32_t v) { return b.at < v; });
-  if (e == proto->back_edges.end() || e->at != q || !proto->loops[e->loop].entry) {
+  std::uint32_t n = osr_loop_at(*proto, static_cast<std::uint32_t>(at - proto->code.data()));
+  if (n == ir::kNoId) {
     return false;
   }
-  codegen::LoopRef loop{ir::FnId{static_cast<std::uint32_t>(proto - prog_.protos.data())}, e->loop};
+  codegen::LoopRef loop{ir::FnId{static_cast<std::uint32_t>(proto - prog_.protos.data())}, n};
   if (!tier->loop_ready(loop)) {
     return false;
   }
-  // The parameters from the last back to the first, then their words in order.
-  const Slot* R = stack_.data() + base;
-  osr_words_.clear();
-  for (std::uint32_t n = proto->loops[e->loop].last; n != ir::kNoId;
-       n = proto->osr_nodes[n].parent) {
-    const OsrNode& node = proto->osr_nodes[n];
-    for (std::uint16_t w = node.count; w-- > 0;) {
-      osr_words_.push_back(R[node.reg + w].i);
-    }
-  }
-  std::reverse(osr_words_.begin(), osr_words_.end());
+  osr_live_words(*proto, n, stack_.data() + base, osr_words_);
   osr_out_.assign(std::max<std::uint32_t>(proto->nresults, 1), 0);
   StreamState st{stream.key, stream.counter};
   codegen::TierState state{&opt_, &st, depth0_ + static_cast<std::uint32_t>(calls_.size())};
