@@ -1,4 +1,5 @@
 // What on-stack replacement buys, timed (no assertions): ./osr_bench FILE [repeats]
+// (tests/interp/osr_bench/*.kst: a long loop at the top level, and one in a call)
 // Runs FILE's top level three ways and prints the median wall time of each:
 //   interp  the interpreter alone;
 //   osr     the interpreter, whose loops move to native code while they run: at a loop's first
