@@ -248,6 +248,28 @@ struct OwnedTemp {
   bool table;
 };
 
+/// On-stack replacement (dsl/ir/osr.hpp): where the words of the continuations' parameters
+/// are, kept as the IR's LoopEntryTree (linear in the function): a node is one parameter,
+/// `count` consecutive registers from `reg`, and names the parameter before it (`parent`).
+struct OsrNode {
+  std::uint32_t parent;
+  std::uint16_t reg;
+  std::uint16_t count;
+};
+
+/// One loop: whether it is an entry point, and its last parameter (a node; ir::kNoId: none).
+struct OsrLoop {
+  bool entry = false;
+  std::uint32_t last = ir::kNoId;
+};
+
+/// A loop's back-edge: the instruction (FORLOOP, or a while loop's backward JMP) and the loop's
+/// number (codegen::LoopRef's).
+struct BackEdge {
+  std::uint32_t at;
+  std::uint32_t loop;
+};
+
 /// One compiled function.
 struct Proto {
   std::string name;
@@ -264,6 +286,9 @@ struct Proto {
   ir::Type ret;
   std::vector<ir::Type> result_types;  // ret flattened, one per slot
   std::vector<ir::Type> param_types;
+  std::vector<OsrNode> osr_nodes;    // the loops' parameters (OsrLoop::last)
+  std::vector<OsrLoop> loops;        // by loop number; empty when no loop is an entry point
+  std::vector<BackEdge> back_edges;  // sorted by instruction
 };
 
 }  // namespace kestrel::interp

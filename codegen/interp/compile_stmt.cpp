@@ -5,6 +5,7 @@
 
 #include "codegen/common/rt_ops.hpp"
 #include "codegen/interp/compiler.hpp"
+#include "dsl/ir/osr.hpp"
 #include "dsl/ir/walk.hpp"
 
 namespace kestrel::interp {
@@ -38,6 +39,47 @@ void FnCompiler::run() {
   span_ = fn_.span;
   emit(Op::RET, 0, 0, 0);
   find_owned_temps(next);
+  if (!loop_regs_.empty()) {
+    osr_tables();
+  }
+}
+
+void FnCompiler::osr_tables() {
+  ir::LoopEntryTree tree = ir::loop_entry_tree(p_, id_);
+  KESTREL_INTERP_CHECK(tree.loops.size() == loop_regs_.size());
+  bool any = false;
+  for (const ir::LoopEntryTree::Loop& l : tree.loops) {
+    proto_.loops.push_back(OsrLoop{l.entry(), l.last});
+    any = any || l.entry();
+  }
+  for (std::size_t n = 0; n < tree.slots.size(); ++n) {
+    const ir::LiveSlot& s = tree.slots[n];
+    OsrNode node{tree.parent[n], 0, 1};
+    switch (s.kind) {
+      case ir::LiveSlot::Kind::Local:
+        node.reg = local_reg_[s.local.v];
+        node.count = static_cast<std::uint16_t>(slots(s.type));
+        break;
+      case ir::LiveSlot::Kind::ForIndex:
+        node.reg = loop_regs_[s.loop].var;
+        break;
+      case ir::LiveSlot::Kind::ForHi:
+        node.reg = loop_regs_[s.loop].hi;
+        break;
+      case ir::LiveSlot::Kind::ForStep:
+        node.reg = static_cast<std::uint16_t>(loop_regs_[s.loop].hi + 1);
+        break;
+    }
+    proto_.osr_nodes.push_back(node);
+  }
+  if (!any) {
+    proto_.loops.clear();
+    proto_.osr_nodes.clear();
+    proto_.back_edges.clear();
+    return;
+  }
+  std::sort(proto_.back_edges.begin(), proto_.back_edges.end(),
+            [](const BackEdge& a, const BackEdge& b) { return a.at < b.at; });
 }
 
 void FnCompiler::block(const ir::Block& b) {
@@ -208,6 +250,8 @@ void FnCompiler::stmt(ir::StmtId id) {
                    }
                  },
                  [&](const ir::While& w) {
+                   auto number = static_cast<std::uint32_t>(loop_regs_.size());
+                   loop_regs_.emplace_back();
                    std::size_t top = here();
                    std::vector<std::size_t> to_exit;
                    jump_if_false(w.cond, to_exit);
@@ -217,6 +261,12 @@ void FnCompiler::stmt(ir::StmtId id) {
                    patch(back, top);
                    Loop loop = std::move(loops_.back());
                    loops_.pop_back();
+                   // The back-edges (the VM polls backward jumps): the end of the body and
+                   // each `continue`.
+                   proto_.back_edges.push_back(BackEdge{static_cast<std::uint32_t>(back), number});
+                   for (std::size_t j : loop.continues) {
+                     proto_.back_edges.push_back(BackEdge{static_cast<std::uint32_t>(j), number});
+                   }
                    for (std::size_t j : to_exit) {
                      patch(j, here());
                    }
@@ -305,8 +355,10 @@ bool FnCompiler::float_sensitive(Type t, ir::ReduceOp op) {
 }
 
 void FnCompiler::for_loop(const ir::For& f, diag::Span span) {
+  auto number = static_cast<std::uint32_t>(loop_regs_.size());
   std::uint16_t v = local_reg_[f.var.v];
   std::uint16_t h = alloc(2);  // hi, step
+  loop_regs_.push_back(LoopRegs{v, h});
   into(f.lo, v);
   into(f.hi, h);
   bool unit = !f.step.valid();
@@ -390,6 +442,7 @@ void FnCompiler::for_loop(const ir::For& f, diag::Span span) {
     emit(Op::ARED_STEP, ared_counter, ared_desc, 0);
   }
   std::size_t back = emit(unit ? Op::FORLOOP1 : Op::FORLOOP, v, h, 0);
+  proto_.back_edges.push_back(BackEdge{static_cast<std::uint32_t>(back), number});
   if (long_jumps_) {
     std::size_t done = emit_bx(Op::JMP, 0, 0);
     std::size_t again = emit_bx(Op::JMP, 0, 0);

@@ -92,11 +92,21 @@ class FnCompiler : public Emitter {
   static bool float_sensitive(Type t, ir::ReduceOp op);
   void for_loop(const ir::For& f, diag::Span span);
 
+  /// Fills proto_.loops from the IR's loop entries (dsl/ir/osr.hpp) and sorts the back-edges.
+  void osr_tables();
+
   struct Loop {
     std::vector<std::size_t> breaks;
     std::vector<std::size_t> continues;
   };
   std::vector<Loop> loops_;  // the enclosing loops, innermost last
+  /// Per loop number (pre-order, as codegen::LoopRef): a `for` loop's variable and bound
+  /// registers (its step is the register after the bound), unused for a `while`.
+  struct LoopRegs {
+    std::uint16_t var = 0;
+    std::uint16_t hi = 0;
+  };
+  std::vector<LoopRegs> loop_regs_;
 };
 
 }  // namespace kestrel::interp

@@ -37,7 +37,12 @@ class Emitter {
   /// may span user code (conditions compare into a register and JMPF; loops reach their body
   /// and exit through 32-bit JMPs).
   Emitter(const ir::Program& p, ir::FnId id, CompiledProgram::Impl& out, bool long_jumps)
-      : p_(p), fn_(p.fn(id)), out_(out), proto_(out.protos[id.v]), long_jumps_(long_jumps) {}
+      : p_(p),
+        id_(id),
+        fn_(p.fn(id)),
+        out_(out),
+        proto_(out.protos[id.v]),
+        long_jumps_(long_jumps) {}
 
  protected:
   // ---- types and registers ----
@@ -94,6 +99,7 @@ class Emitter {
   void find_owned_temps(std::uint32_t first_temp);
 
   const ir::Program& p_;
+  ir::FnId id_;
   const ir::Function& fn_;
   CompiledProgram::Impl& out_;
   Proto& proto_;

@@ -105,6 +105,10 @@ void call_words(CompiledProgram& program, ir::FnId fn, std::span<const std::int6
   std::memcpy(out, results.data(), sizeof(Slot) * proto.nresults);
 }
 
+void set_loop_poll_period(CompiledProgram& program, std::uint32_t period) {
+  program.impl().loop_poll_period = period == 0 ? 1 : period;
+}
+
 // ---- codegen::Backend -------------------------------------------------------------------------
 
 void CompiledProgram::run_main(const RunOptions& options) { interp::run_main(*this, options); }

@@ -73,6 +73,10 @@ void call_words(CompiledProgram& program, ir::FnId fn, std::span<const std::int6
 StreamState stream_state(const CompiledProgram& program);
 void set_stream_state(CompiledProgram& program, StreamState state);
 
+/// How often a tiered run (RunOptions::tier) asks its hook whether a loop continues natively:
+/// once per `period` back-edges (default 1024; 1: at every back-edge, as tests force the switch).
+void set_loop_poll_period(CompiledProgram& program, std::uint32_t period);
+
 /// The bytecode of one function in a readable form, one instruction per line.
 std::string disassemble(const CompiledProgram& program, ir::FnId fn);
 

@@ -34,6 +34,9 @@ struct CompiledProgram::Impl {
   /// clear a new one (32 KiB) each time. Frames never rely on its old contents: the entry frame
   /// is cleared and a callee nulls its array registers.
   std::vector<Slot> spare_stack;
+  /// A tiered run (RunOptions::tier) asks the hook at a loop's back-edge once per this many
+  /// back-edges (set_loop_poll_period).
+  std::uint32_t loop_poll_period = 1024;
   /// Guards spare_stack, the stream position and str_pool: calls from several host threads may
   /// run at once (each with its own Vm); each starts from the stream's position when it starts.
   std::mutex state_mutex;
@@ -48,8 +51,16 @@ void compile_function(const ir::Program& program, ir::FnId id, CompiledProgram::
 /// Runs one ARRAY instruction (in array_exec.cpp).
 void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgram::Impl& program);
 
+/// On-stack replacement (osr_frame.cpp): the loop whose back-edge is instruction `at` of
+/// `proto`, when that loop is an entry point (else ir::kNoId), and the words of that loop's
+/// continuation parameters (dsl/ir/osr.hpp's order) read from the frame at R.
+std::uint32_t osr_loop_at(const Proto& proto, std::uint32_t at);
+void osr_live_words(const Proto& proto, std::uint32_t loop, const Slot* R,
+                    std::vector<std::int64_t>& words);
+
 /// Runs function `fn` with its arguments in args[0..nparams) and returns its results in
-/// results[0..nresults) (owned references for arrays). In vm.cpp.
+/// results[0..nresults) (owned references for arrays); it runs at depth options.depth (a
+/// continuation run for another tier's frame: codegen::TierState::depth). In vm.cpp.
 void execute(CompiledProgram::Impl& program, std::uint32_t fn, const Slot* args, Slot* results,
              const RunOptions& options);
 

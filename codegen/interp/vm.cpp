@@ -138,8 +138,15 @@ class Vm {
  private:
   [[noreturn]] void unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
                                      const std::string& message);
-  /// Releases what every frame holds at the instruction it is at (unwind_and_throw's first part).
-  void unwind(const Instr* pc, const Proto* proto, std::size_t base);
+  /// Releases what every frame holds, innermost first (`pc`: the instruction the innermost
+  /// frame is at), and the parallel loops' state: the run is being left by an exception.
+  void release_frames(const Instr* pc, const Proto* proto, std::size_t base);
+  /// A loop's back-edge (`at`: its FORLOOP or backward JMP) whose poll budget ran out: polls
+  /// the run's limits (throws when they say stop) and, in a tiered run, asks the hook whether
+  /// the loop continues natively. When it does, runs the rest of the call there through the
+  /// hook (the live registers as words in the continuation's order, the stream handed over
+  /// and taken back) and returns true with the call's result in osr_out_.
+  bool back_edge(const Instr* at, const Proto* proto, std::size_t base, rt::Stream& stream);
   /// A tiered run's switch (codegen/common/tier.hpp): runs the call of `fn`, whose frame (its
   /// arguments) starts at `frame`, natively through the hook, and leaves its results there.
   void call_native(std::uint32_t fn, Slot* frame, rt::Stream& stream);
@@ -168,6 +175,8 @@ class Vm {
 
   CompiledProgram::Impl& prog_;
   const RunOptions& opt_;
+  std::vector<std::int64_t> osr_words_;
+  std::vector<std::int64_t> osr_out_;
   std::vector<Slot> stack_;
   std::vector<CallInfo> calls_;
   std::vector<PforState> pfor_;
@@ -182,11 +191,11 @@ class Vm {
 void Vm::unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
                           const std::string& message) {
   diag::Span span = proto->spans[static_cast<std::size_t>(pc - proto->code.data())];
-  unwind(pc, proto, base);
+  release_frames(pc, proto, base);
   throw RunError(span, message);
 }
 
-void Vm::unwind(const Instr* pc, const Proto* proto, std::size_t base) {
+void Vm::release_frames(const Instr* pc, const Proto* proto, std::size_t base) {
   // Release every frame's locals and the temporaries that own a reference at the instruction
   // the frame is at (the faulting one, or a caller's CALL), innermost frame first: a callee
   // releases its array parameters and leaves them null before its caller looks at them.
@@ -266,6 +275,41 @@ void Vm::call_native(std::uint32_t fn, Slot* frame, rt::Stream& stream) {
   std::memcpy(frame, out, sizeof(Slot) * callee.nresults);
 }
 
+bool Vm::back_edge(const Instr* at, const Proto* proto, std::size_t base, rt::Stream& stream) {
+  if (opt_.limits != nullptr && opt_.limits->can_stop()) {
+    std::string why = rt::stop_message(*opt_.limits);
+    if (!why.empty()) {
+      throw rt::RuntimeError(why);
+    }
+  }
+  codegen::TierHook* tier = opt_.tier;
+  if (tier == nullptr) {
+    return false;
+  }
+  std::uint32_t n = osr_loop_at(*proto, static_cast<std::uint32_t>(at - proto->code.data()));
+  if (n == ir::kNoId) {
+    return false;
+  }
+  codegen::LoopRef loop{ir::FnId{static_cast<std::uint32_t>(proto - prog_.protos.data())}, n};
+  if (!tier->loop_ready(loop)) {
+    return false;
+  }
+  osr_live_words(*proto, n, stack_.data() + base, osr_words_);
+  osr_out_.assign(std::max<std::uint32_t>(proto->nresults, 1), 0);
+  StreamState st{stream.key, stream.counter};
+  codegen::TierState state{&opt_, &st, opt_.depth + static_cast<std::uint32_t>(calls_.size())};
+  try {
+    tier->continue_loop(loop, osr_words_, osr_out_.data(), state);
+  } catch (const RunError&) {
+    stream = rt::Stream{st.key, st.counter};
+    save_stream(prog_, opt_, stream);
+    release_frames(at, proto, base);
+    throw;
+  }
+  stream = rt::Stream{st.key, st.counter};
+  return true;
+}
+
 void Vm::ared_begin(Slot* R, Instr i) {
   const ArrayReductionDesc& d = prog_.array_reductions[i.b];
   std::vector<rt::ArrayRef> targets;
@@ -333,7 +377,11 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
   const Instr* pc = proto->code.data();
   const rt::Limits* limits =
       opt_.limits != nullptr && opt_.limits->can_stop() ? opt_.limits : nullptr;
-  std::uint32_t budget = 1 << 16;
+  // Back-edges (and calls, for the limits) count down a budget: when it runs out they poll
+  // the limits and, in a tiered run, ask the hook whether the loop continues natively.
+  const bool polling = limits != nullptr || opt_.tier != nullptr;
+  const std::uint32_t period = opt_.tier != nullptr ? prog_.loop_poll_period : 1U << 16;
+  std::uint32_t budget = period;
   // A run that continues a caller's depth (RunOptions::depth) has that much less to go.
   const std::size_t max_depth =
       opt_.max_call_depth > opt_.depth ? opt_.max_call_depth - opt_.depth : 0;
@@ -360,12 +408,23 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
 #define POLL()                                     \
   do {                                             \
     if (limits != nullptr && --budget == 0) {      \
-      budget = 1 << 16;                            \
+      budget = period;                             \
       std::string why = rt::stop_message(*limits); \
       if (!why.empty()) {                          \
         throw rt::RuntimeError(why);               \
       }                                            \
     }                                              \
+  } while (0)
+// A loop's back-edge, at its header: the limits' poll, and on-stack replacement in a tiered run
+// (back_edge); when the rest of the call ran natively, return its result (osr_return).
+#define BACK_EDGE()                                 \
+  do {                                              \
+    if (polling && --budget == 0) {                 \
+      budget = period;                              \
+      if (back_edge(pc - 1, proto, base, stream)) { \
+        goto osr_return;                            \
+      }                                             \
+    }                                               \
   } while (0)
 
 #ifdef KESTREL_VM_COMPUTED_GOTO
@@ -446,7 +505,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
 #undef SCALAR_CASE
     CASE(JMP) {
       if (SBX < 0) {
-        POLL();
+        BACK_EDGE();
       }
       pc += SBX;
       NEXT;
@@ -509,16 +568,16 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
     CASE(FORLOOP) {
       std::int64_t step = R[i.b + 1].i;
       std::int64_t next;
-      POLL();
       if (!__builtin_add_overflow(RA.i, step, &next) && (step > 0 ? next < RB.i : next > RB.i)) {
         RA.i = next;
+        BACK_EDGE();
         pc += SC;
       }
       NEXT;
     }
     CASE(FORLOOP1) {
-      POLL();
       if (++RA.i < RB.i) {
+        BACK_EDGE();
         pc += SC;
       }
       NEXT;
@@ -694,6 +753,17 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       pc = proto->code.data();
       NEXT;
     }
+  osr_return:
+    // The rest of the call ran natively (back_edge): return its result as RET would.
+    for (std::uint16_t r : proto->array_locals) {
+      release_slot(R[r]);
+    }
+    for (std::uint16_t r : proto->table_locals) {
+      release_slot(R[r], true);
+    }
+    std::memcpy(R, osr_out_.data(), sizeof(Slot) * proto->nresults);
+    i = Instr{Op::RET, 0, static_cast<std::uint16_t>(proto->nresults), 0};
+    goto ret_results;
     CASE(RET) {
       for (std::uint16_t r : proto->array_locals) {
         release_slot(R[r]);
@@ -701,6 +771,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       for (std::uint16_t r : proto->table_locals) {
         release_slot(R[r], true);
       }
+    ret_results:
       if (i.a != 0 && i.b != 0) {
         std::memmove(R, R + i.a, sizeof(Slot) * i.b);
       }
@@ -736,7 +807,7 @@ catch (const RunError&) {
   // Native code of a tiered run failed at its own site (already rendered there): this run's
   // frames are released and the error goes on as it is.
   save_stream(prog_, opt_, stream);
-  unwind(pc - 1, proto, base);
+  release_frames(pc - 1, proto, base);
   throw;
 }
 }
