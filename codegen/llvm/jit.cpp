@@ -199,7 +199,7 @@ void choose_pipelines(llvm::Module& m, const LoweredTables& tables, const Option
         cheap = loops == 0 && !is_hot(f.getName());
         break;
     }
-    if (cheap || loops > kMaxFullLoops) {
+    if (cheap || loops > kMaxFullLoops || f.size() > passes::kMaxFullBlocks) {
       passes::set_cheap(f);
     }
   }

@@ -59,8 +59,9 @@ enum class Pipeline : unsigned char {
 struct Options {
   unsigned opt_level = 2;  // 0..3: LLVM's optimisation level
   /// Which functions get the full pipeline and which the cheap one (see Pipeline). Whatever it
-  /// says, a function of more than passes::kMaxFullLoops loops (as lowered) gets the cheap one:
-  /// LLVM's loop passes cost such a function time quadratic in its loops. Full by default:
+  /// says, a function of more than passes::kMaxFullLoops loops or kMaxFullBlocks blocks (as
+  /// lowered) gets the cheap one: LLVM's loop passes and machine code sinking cost such a
+  /// function time quadratic in its loops or blocks. Full by default:
   /// Auto compiled the examples and `import groupby` only 3-10% faster and ran a recursive
   /// function without loops (fib_rec) 13% slower; the tier asks for Cheap, then Full when hot.
   Pipeline pipeline = Pipeline::Full;

@@ -66,6 +66,10 @@ unsigned loop_count(const llvm::Function& f);
 /// function took 6 s to optimise. A Kestrel `for` is two LLVM loops (a strip of 65,536
 /// iterations between interrupt polls, inside a loop over strips).
 constexpr unsigned kMaxFullLoops = 48;
+/// Likewise a function of more basic blocks than this (as lowered): machine code sinking costs
+/// time quadratic in them (1,000 array-literal statements, about 4,000 blocks, took 27 s to
+/// compile at full). The largest function of the stdlib (groupby) has 132.
+constexpr unsigned kMaxFullBlocks = 512;
 
 /// Deletes the body of every function that no function reachable from `roots` refers to, so
 /// that neither the optimiser nor the code generator spends time on it. References are followed

@@ -3,7 +3,8 @@
 // same bytes and raises the same error as the interpreter, at 1 and 8 threads (golden_test.cpp
 // runs the default, Full, at 1, 2 and 8; Auto mixes the two). And the choice takes effect: the
 // cheap pipeline leaves a loop the full one removes, a hot function gets the full one, and a
-// function of more than kMaxFullLoops loops gets the cheap one whatever was asked.
+// function of more than kMaxFullLoops loops or kMaxFullBlocks blocks gets the cheap one
+// whatever was asked.
 #include <algorithm>
 #include <filesystem>
 #include <string>
@@ -206,6 +207,28 @@ TEST(Pipeline, ManyLoopsGetTheCheapPipelineAndTheSameResult) {
     interp = run_program(sources, *program, Mode::Interp);
   }
   EXPECT_EQ(interp.out, f.out);
+}
+
+TEST(Pipeline, ManyBlocksGetTheCheapPipelineAndTheSameResult) {
+  // Each statement makes, sums and frees an array: about four blocks, so more than
+  // kMaxFullBlocks in all.
+  std::string text = "fn lits(m: i64) -> f64 {\n    var t = 0.0\n";
+  for (unsigned k = 0; k < passes::kMaxFullBlocks / 3; ++k) {
+    text += "    t += sum([" + std::to_string(k) + ".0, 1.5, 2.5])\n";
+  }
+  text += "    return t + f64(m)\n}\nprint(lits(3))\n";
+  Options full;
+  full.pipeline = Pipeline::Full;
+  Options cheap;
+  cheap.pipeline = Pipeline::Cheap;
+  Compiled f = compiled(text, "lits", full);
+  Compiled c = compiled(text, "lits", cheap);
+  EXPECT_EQ(f.out, c.out);
+  EXPECT_EQ(f.fn_text, c.fn_text);
+  diag::SourceManager sources;
+  auto program = check_text(sources, text);
+  ASSERT_TRUE(program);
+  EXPECT_EQ(run_program(sources, *program, Mode::Interp).out, f.out);
 }
 
 }  // namespace
