@@ -64,8 +64,9 @@ unsigned loop_count(const llvm::Function& f);
 /// through every loop before it in the function, so LLVM's loop passes (unrolling,
 /// IndVarSimplify, LoopIdiom, LoopDeletion) cost a function of L loops O(L^2): 100 loops in one
 /// function took 6 s to optimise. A Kestrel `for` is two LLVM loops (a strip of 65,536
-/// iterations between interrupt polls, inside a loop over strips).
-constexpr unsigned kMaxFullLoops = 48;
+/// iterations between interrupt polls, inside a loop over strips), so this is about 8 `for`s;
+/// the stdlib's functions have at most 4 innermost loops (groupby.factorize).
+constexpr unsigned kMaxFullLoops = 16;
 /// Likewise a function of more basic blocks than this (as lowered): machine code sinking costs
 /// time quadratic in them (1,000 array-literal statements, about 4,000 blocks, took 27 s to
 /// compile at full). The largest function of the stdlib (groupby) has 132.
