@@ -62,8 +62,9 @@ struct Options {
   /// says, a function of more than passes::kMaxFullLoops loops or kMaxFullBlocks blocks (as
   /// lowered) gets the cheap one: LLVM's loop passes and machine code sinking cost such a
   /// function time quadratic in its loops or blocks. Full by default:
-  /// Auto compiled the examples and `import groupby` only 3-10% faster and ran a recursive
-  /// function without loops (fib_rec) 13% slower; the tier asks for Cheap, then Full when hot.
+  /// Auto compiled the examples and `import groupby` only 3-10% faster than Full, and ran a
+  /// recursive function without loops (fib_rec) 13% slower in one measurement (2 loaded
+  /// cores); the tier asks for Cheap, then Full for what gets hot.
   Pipeline pipeline = Pipeline::Full;
   /// Functions that get the full pipeline whatever `pipeline` says (the tier's hot functions;
   /// for "full when hot", compile again with these as `roots` and `hot`).
