@@ -1,7 +1,9 @@
 // The JIT driver. compile() looks the program up in the object cache (object_cache.hpp: a hit
 // skips everything below); otherwise it lowers the program to one LLVM module (lower_context.hpp),
-// verifies it, trims it to what Options::roots reach, and runs passes.hpp's fold_large_loop_tails
-// and then the new pass manager's pipeline (O2 by default) for the host CPU itself, before LLJIT
+// verifies it, trims it to what Options::roots reach, runs passes.hpp's fold_large_loop_tails,
+// marks the functions that get the cheap pipeline (choose_pipelines: Options::pipeline and hot,
+// and passes.hpp's bounds), and then runs the new pass manager's pipeline (O2 by default, less
+// of it in cheap functions) for the host CPU itself, before LLJIT
 // sees the module: LLJIT only generates code (its IRCompileLayer, with a pooled TargetMachine
 // whose object file is copied out for the cache) and links it against the runtime's C ABI (an
 // absolute-symbol map from rt::abi_symbols(): no lookup in the process). run_main() and call()
