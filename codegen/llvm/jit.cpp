@@ -1,7 +1,9 @@
 // The JIT driver. compile() looks the program up in the object cache (object_cache.hpp: a hit
 // skips everything below); otherwise it lowers the program to one LLVM module (lower_context.hpp),
-// verifies it, trims it to what Options::roots reach, and runs passes.hpp's fold_large_loop_tails
-// and then the new pass manager's pipeline (O2 by default) for the host CPU itself, before LLJIT
+// verifies it, trims it to what Options::roots reach, runs passes.hpp's fold_large_loop_tails,
+// marks the functions that get the cheap pipeline (choose_pipelines: Options::pipeline and hot,
+// and passes.hpp's bounds), and then runs the new pass manager's pipeline (O2 by default, less
+// of it in cheap functions) for the host CPU itself, before LLJIT
 // sees the module: LLJIT only generates code (its IRCompileLayer, with a pooled TargetMachine
 // whose object file is copied out for the cache) and links it against the runtime's C ABI (an
 // absolute-symbol map from rt::abi_symbols(): no lookup in the process). run_main() and call()
@@ -16,6 +18,7 @@
 #include <llvm/IR/PassTimingInfo.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Pass.h>
+#include <llvm/Support/CommandLine.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
@@ -159,11 +162,72 @@ void check(llvm::Error e, const char* what) {
 
 using passes::fold_large_loop_tails;
 using passes::keep_reachable;
+using passes::kMaxFullLoops;
+using passes::loop_count;
 using passes::ms_since;
 using passes::optimise;
 using passes::pass_times_enabled;
 using passes::print;
 using passes::times_enabled;
+
+/// Marks the functions of `m` that get the cheap pipeline (Options::pipeline, Options::hot): an
+/// LLVM function belongs to the Kestrel function whose symbol it is or extends (its in-bounds
+/// copy, its parallel loops' and launches' bodies) or whose entry it is.
+void choose_pipelines(llvm::Module& m, const LoweredTables& tables, const Options& options) {
+  std::unordered_set<std::string> hot;
+  for (ir::FnId fn : options.hot) {
+    const FnSig& sig = tables.sigs.at(fn.v);
+    hot.insert(sig.symbol);
+    hot.insert(sig.entry);
+  }
+  auto is_hot = [&](llvm::StringRef name) {
+    for (llvm::StringRef n = name;; n = n.rsplit('.').first) {
+      if (hot.count(n.str()) != 0) {
+        return true;
+      }
+      if (!n.contains('.')) {
+        return false;
+      }
+    }
+  };
+  for (llvm::Function& f : m) {
+    if (f.isDeclaration()) {
+      continue;
+    }
+    const unsigned loops = loop_count(f);
+    bool cheap = false;
+    switch (options.pipeline) {
+      case Pipeline::Full:
+        break;
+      case Pipeline::Cheap:
+        cheap = !is_hot(f.getName());
+        break;
+      case Pipeline::Auto:
+        cheap = loops == 0 && !is_hot(f.getName());
+        break;
+    }
+    if (cheap || loops > kMaxFullLoops || f.size() > passes::kMaxFullBlocks) {
+      passes::set_cheap(f);
+    }
+  }
+}
+
+/// `options`, with Options::pipeline set by KESTREL_JIT_PIPELINE (full, cheap or auto) when
+/// that is set: for measuring the pipelines against each other, and for running the golden
+/// programs through each.
+Options with_pipeline_override(const Options& options) {
+  Options o = options;
+  if (const char* p = std::getenv("KESTREL_JIT_PIPELINE")) {
+    if (std::strcmp(p, "full") == 0) {
+      o.pipeline = Pipeline::Full;
+    } else if (std::strcmp(p, "cheap") == 0) {
+      o.pipeline = Pipeline::Cheap;
+    } else if (std::strcmp(p, "auto") == 0) {
+      o.pipeline = Pipeline::Auto;
+    }
+  }
+  return o;
+}
 
 /// One run of run_main or call(): a DirectCall set up for it.
 struct Run : DirectCall {
@@ -314,6 +378,7 @@ class Host {
       if (pass_times_enabled()) {
         llvm::TimePassesIsEnabled = true;  // the legacy pass manager of the code generator
       }
+      passes::CheapCodegen cheap(m);
       auto object = llvm::orc::SimpleCompiler(host_.target_machine())(m);
       if (pass_times_enabled()) {
         llvm::reportAndResetTimings(&llvm::errs());
@@ -467,13 +532,23 @@ std::shared_ptr<Host> make_host(unsigned opt_level) {
   std::call_once(init, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    // X86's domain reassignment (general-purpose bit operations moved to AVX-512 mask
+    // registers) costs a function time quadratic in its size (27 s of 30 s of code generation
+    // for 1,000 loops in one function), and the machine code of bench/'s workloads is the same
+    // without it (llc-19 -O2 -mcpu=native on their modules, this machine has AVX-512): off.
+    llvm::StringMap<llvm::cl::Option*>& cl_options = llvm::cl::getRegisteredOptions();
+    auto reassign = cl_options.find("disable-x86-domain-reassignment");
+    if (reassign != cl_options.end()) {
+      reassign->second->addOccurrence(0, reassign->first(), "true");
+    }
   });
   return std::make_shared<Host>(opt_level);
 }
 
-std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Options& options,
+std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Options& asked,
                                          std::shared_ptr<Host> host) {
   auto start = std::chrono::steady_clock::now();
+  const Options options = with_pipeline_override(asked);
   if (!host) {
     host = make_host(options.opt_level);
   }
@@ -550,6 +625,7 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   }
   lap("target machine");
   fold_large_loop_tails(*module);
+  choose_pipelines(*module, impl->tables, options);
   if (const char* dump = std::getenv("KESTREL_JIT_DUMP")) {
     std::error_code ec;
     llvm::raw_fd_ostream os(dump, ec);

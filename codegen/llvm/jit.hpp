@@ -45,9 +45,30 @@ using codegen::RunOptions;
 using codegen::StreamState;
 using codegen::Value;
 
+/// Which functions compile() optimises with the full pipeline (Options::opt_level) and which
+/// with the cheap one (an O1-class subset of it: no unrolling, vectorisation, GVN, jump
+/// threading, ...; passes.hpp). The choice never changes a result bit, only compile time and
+/// speed.
+enum class Pipeline : unsigned char {
+  Full,   // every function the full pipeline
+  Cheap,  // every function the cheap one, except Options::hot (the tier's "cheap now")
+  Auto,   // functions with a loop, and Options::hot, the full one; the others the cheap one
+};
+
 /// How compile() works.
 struct Options {
   unsigned opt_level = 2;  // 0..3: LLVM's optimisation level
+  /// Which functions get the full pipeline and which the cheap one (see Pipeline). Whatever it
+  /// says, a function of more than passes::kMaxFullLoops loops or kMaxFullBlocks blocks (as
+  /// lowered) gets the cheap one: LLVM's loop passes and machine code sinking cost such a
+  /// function time quadratic in its loops or blocks. Full by default:
+  /// Auto compiled the examples and `import groupby` only 3-10% faster than Full, and ran a
+  /// recursive function without loops (fib_rec) 13% slower in one measurement (2 loaded
+  /// cores); the tier asks for Cheap, then Full for what gets hot.
+  Pipeline pipeline = Pipeline::Full;
+  /// Functions that get the full pipeline whatever `pipeline` says (the tier's hot functions;
+  /// for "full when hot", compile again with these as `roots` and `hot`).
+  std::vector<ir::FnId> hot;
   /// The on-disk object cache (codegen/llvm/object_cache.hpp): on a hit compile() loads the
   /// object and skips lowering and optimisation. cache_dir empty: `$XDG_CACHE_HOME/kestrel`,
   /// else `~/.cache/kestrel`. A folder that cannot be written silently disables the cache.

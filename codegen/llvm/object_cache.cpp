@@ -214,6 +214,11 @@ std::string key_of(const ir::Program& program, const Options& options, std::stri
     roots += std::to_string(fn.v) + ",";
   }
   hash_field(h, roots);
+  std::string pipeline = std::to_string(static_cast<int>(options.pipeline)) + ":";
+  for (ir::FnId fn : options.hot) {  // the functions optimised in full
+    pipeline += std::to_string(fn.v) + ",";
+  }
+  hash_field(h, pipeline);
   hash_field(h, options.gpu != nullptr && !options.gpu->empty() ? "gpu" : "cpu");
   hash_field(h, ir::dump(program));
   hash_spans(h, program);

@@ -1,9 +1,13 @@
 // The module passes of the JIT (passes.hpp).
 #include "codegen/llvm/passes.hpp"
 
+#include <llvm/ADT/Any.h>
+#include <llvm/ADT/StringSet.h>
 #include <llvm/Analysis/LoopInfo.h>
 #include <llvm/IR/Dominators.h>
+#include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
+#include <llvm/IR/OptBisect.h>
 #include <llvm/IR/PassTimingInfo.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/raw_ostream.h>
@@ -32,7 +36,72 @@ llvm::OptimizationLevel level_of(unsigned opt) {
   }
 }
 
+constexpr const char* kCheapAttr = "kestrel-cheap";
+
+/// The passes of the default pipeline that a function marked cheap skips: those of the O2
+/// pipeline that O1's lacks (GVN, jump threading, correlated-value propagation, ...), the loop
+/// passes that rewrite or copy loops (unrolling, IndVarSimplify, idiom recognition, loop
+/// deletion, vectorisation) and those whose cost grows with the number of loops of a function
+/// (ScalarEvolution's loop guards, passes.hpp's kMaxFullLoops). What remains (SROA, EarlyCSE,
+/// InstCombine, SimplifyCFG, the inliner, LICM, loop rotation) gives most of the speed of
+/// straight-line code for a fraction of the time.
+bool skipped_when_cheap(llvm::StringRef pass) {
+  static const llvm::StringSet<> kSkipped = {
+      // In O2's pipeline, not in O1's.
+      "AggressiveInstCombinePass", "ConstraintEliminationPass", "CorrelatedValuePropagationPass",
+      "DSEPass", "GVNPass", "JumpThreadingPass", "MergedLoadStoreMotionPass",
+      "SpeculativeExecutionPass", "SLPVectorizerPass",
+      // Loop passes that rewrite, copy or delete loops, or use ScalarEvolution.
+      "LoopUnrollPass", "LoopFullUnrollPass", "IndVarSimplifyPass", "LoopIdiomRecognizePass",
+      "LoopDeletionPass", "LoopVectorizePass", "LoopDistributePass", "LoopLoadEliminationPass",
+      "SimpleLoopUnswitchPass", "LoopSinkPass"};
+  return kSkipped.contains(pass);
+}
+
+/// The function an IR unit of the new pass manager belongs to (null for a module or an SCC).
+const llvm::Function* function_of(const llvm::Any& ir) {
+  if (const auto* f = llvm::any_cast<const llvm::Function*>(&ir)) {
+    return *f;
+  }
+  if (const auto* l = llvm::any_cast<const llvm::Loop*>(&ir)) {
+    return (*l)->getHeader()->getParent();
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+void set_cheap(llvm::Function& f) { f.addFnAttr(kCheapAttr); }
+bool is_cheap(const llvm::Function& f) { return f.hasFnAttribute(kCheapAttr); }
+
+struct CheapCodegen::Gate final : llvm::OptPassGate {
+  explicit Gate(const llvm::Module& module) : m(module) {}
+  bool isEnabled() const override { return true; }
+  bool shouldRunPass(const llvm::StringRef pass, llvm::StringRef unit) override {
+    if (pass != "Machine code sinking" || !unit.consume_front("function (") ||
+        !unit.consume_back(")")) {
+      return true;
+    }
+    const llvm::Function* f = m.getFunction(unit);
+    return f == nullptr || !is_cheap(*f);
+  }
+  const llvm::Module& m;
+};
+
+CheapCodegen::CheapCodegen(llvm::Module& m)
+    : m_(m), saved_(&m.getContext().getOptPassGate()), gate_(std::make_unique<Gate>(m)) {
+  m.getContext().setOptPassGate(*gate_);
+}
+CheapCodegen::~CheapCodegen() { m_.getContext().setOptPassGate(*saved_); }
+
+unsigned loop_count(const llvm::Function& f) {
+  if (f.isDeclaration()) {
+    return 0;
+  }
+  llvm::DominatorTree dt(const_cast<llvm::Function&>(f));
+  llvm::LoopInfo loops(dt);
+  return static_cast<unsigned>(loops.getLoopsInPreorder().size());
+}
 
 /// KESTREL_JIT_TIMES=1 prints the time of each phase of compile() on stderr; =passes also each
 /// LLVM pass's (optimisation and code generation), as `-time-passes` does.
@@ -52,7 +121,7 @@ double ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
 
-/// Runs the new pass manager's default pipeline on `m` for `tm`.
+/// Runs the new pass manager's default pipeline on `m` for `tm`, less of it in cheap functions.
 void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
@@ -67,6 +136,10 @@ void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
     timer.emplace(true);
     timer->registerCallbacks(pic);
   }
+  pic.registerShouldRunOptionalPassCallback([](llvm::StringRef pass, llvm::Any ir) {
+    const llvm::Function* f = function_of(ir);
+    return f == nullptr || !is_cheap(*f) || !skipped_when_cheap(pass);
+  });
   llvm::PassBuilder pb(&tm, pto, std::nullopt, &pic);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);

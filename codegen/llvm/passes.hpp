@@ -1,16 +1,19 @@
 #pragma once
 // What the JIT does to the lowered module before code generation (jit.cpp's compile() runs them
 // in this order, then hands the optimised module to LLJIT): keep_reachable trims what
-// Options::roots cannot reach, fold_large_loop_tails marks large loops for the vectoriser, and
-// optimise runs the new pass manager's default pipeline. Also the KESTREL_JIT_TIMES switches and
-// the text forms of a module and a function.
+// Options::roots cannot reach, fold_large_loop_tails marks large loops for the vectoriser,
+// set_cheap marks the functions that get the cheap pipeline, and optimise runs the new pass
+// manager's default pipeline (less of it for the functions marked cheap). Also the
+// KESTREL_JIT_TIMES switches and the text forms of a module and a function.
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace llvm {
 class Function;
 class Module;
+class OptPassGate;
 class TargetMachine;
 }  // namespace llvm
 
@@ -23,7 +26,51 @@ bool pass_times_enabled();
 double ms_since(std::chrono::steady_clock::time_point t);
 
 /// Runs the new pass manager's default pipeline for `opt` (0..3; O2 by default) on `m` for `tm`.
+/// In the functions marked by set_cheap it skips the passes of the pipeline that cost the most
+/// compile time for what they gain in code that is not hot (passes.cpp lists them: loop
+/// unrolling, vectorisation, induction-variable rewriting, GVN, jump threading, ...): an
+/// O1-class pipeline for those functions within the one module pipeline, so that inlining
+/// between cheap and full functions stays as it is. Skipping optional passes never changes a
+/// result: no pass here may reassociate floating point (no fast-math flags, no contraction).
 void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt);
+
+/// Marks `f` for the cheap pipeline (a function attribute, so that it survives until optimise).
+void set_cheap(llvm::Function& f);
+bool is_cheap(const llvm::Function& f);
+
+/// While alive, code generation (the legacy pass manager's passes, which ask the context's
+/// OptPassGate) skips in the functions of `m` marked cheap the machine passes that cost such a
+/// function time quadratic in its size for little gain in code that is not hot (machine code
+/// sinking: 0.31 s of 0.57 s for 300 array literals in one function).
+class CheapCodegen {
+ public:
+  explicit CheapCodegen(llvm::Module& m);
+  ~CheapCodegen();
+  CheapCodegen(const CheapCodegen&) = delete;
+  CheapCodegen& operator=(const CheapCodegen&) = delete;
+
+ private:
+  struct Gate;
+  llvm::Module& m_;
+  llvm::OptPassGate* saved_;
+  std::unique_ptr<Gate> gate_;
+};
+
+/// The number of natural loops of `f`, at every depth.
+unsigned loop_count(const llvm::Function& f);
+
+/// A function with more loops than this gets the cheap pipeline whatever it was asked for:
+/// ScalarEvolution's loop guards (LoopGuards::collect, LLVM 19) walk from each loop back
+/// through every loop before it in the function, so LLVM's loop passes (unrolling,
+/// IndVarSimplify, LoopIdiom, LoopDeletion) cost a function of L loops O(L^2): 100 loops in one
+/// function took 6 s to optimise. A Kestrel `for` is two LLVM loops (a strip of 65,536
+/// iterations between interrupt polls, inside a loop over strips), so this is about 8 `for`s;
+/// the stdlib's functions have at most 4 innermost loops (groupby.factorize).
+constexpr unsigned kMaxFullLoops = 16;
+/// Likewise a function of more basic blocks than this (as lowered): machine code sinking costs
+/// time quadratic in them (1,000 array-literal statements, about 4,000 blocks, took 27 s to
+/// compile at full). The largest function of the stdlib (groupby) has 132.
+constexpr unsigned kMaxFullBlocks = 512;
 
 /// Deletes the body of every function that no function reachable from `roots` refers to, so
 /// that neither the optimiser nor the code generator spends time on it. References are followed

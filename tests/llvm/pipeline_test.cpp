@@ -1,0 +1,235 @@
+// The JIT's two pipelines (jit::Options::pipeline, passes.hpp): every golden program compiled
+// with every function on the cheap pipeline and with every function on the full one prints the
+// same bytes and raises the same error as the interpreter, at 1 and 8 threads (golden_test.cpp
+// runs the default, Full, at 1, 2 and 8; Auto mixes the two). And the choice takes effect: the
+// cheap pipeline leaves a loop the full one removes, a hot function gets the full one, and a
+// function of more than kMaxFullLoops loops or kMaxFullBlocks blocks gets the cheap one
+// whatever was asked.
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codegen/llvm/passes.hpp"
+#include "runtime/parallel.hpp"
+#include "tests/llvm/jit_helpers.hpp"
+
+namespace kestrel::jit::testing {
+namespace {
+
+std::vector<std::string> golden_files() {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  fs::path root(KESTREL_SOURCE_DIR);
+  for (const char* dir : {"tests/lang", "examples", "stdlib"}) {
+    for (const auto& e : fs::recursive_directory_iterator(root / dir)) {
+      std::string rel = fs::relative(e.path(), root).string();
+      if (e.path().extension() == ".kst" && rel.rfind("tests/lang/errors/", 0) != 0) {
+        out.push_back(rel);
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// Lines without "took" (the examples print their own times there).
+std::string without_timings(const std::string& out) {
+  std::string kept;
+  std::size_t start = 0;
+  while (start < out.size()) {
+    std::size_t end = out.find('\n', start);
+    end = end == std::string::npos ? out.size() : end + 1;
+    std::string_view line(out.data() + start, end - start);
+    if (line.find("took") == std::string_view::npos) {
+      kept += line;
+    }
+    start = end;
+  }
+  return kept;
+}
+
+/// Runs `program` in the JIT compiled with `jo` (no object cache).
+Outcome run_with(const diag::SourceManager& sources, const ir::Program& program, Options jo) {
+  Outcome o;
+  codegen::RunOptions options;
+  options.out = &o.out;
+  jo.use_cache = false;
+  try {
+    auto code = compile(program, jo);
+    run_main(*code, options);
+  } catch (const codegen::RunError& e) {
+    o.error = diag::location(sources, e.span()) + ": " + e.message();
+  }
+  return o;
+}
+
+class Pipelines : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Pipelines, CheapAndFullSameAsInterpreter) {
+  std::filesystem::path path = std::filesystem::path(KESTREL_SOURCE_DIR) / GetParam();
+  diag::SourceManager sources;
+  diag::DiagnosticList diags;
+  auto program = sema::check_file(sources, path, check_options(), diags);
+  ASSERT_TRUE(program && !diags.has_errors()) << diag::render(sources, diags);
+  Outcome interp = run_program(sources, *program, Mode::Interp);
+  const bool example = GetParam().rfind("examples/", 0) == 0;
+  for (Pipeline pipeline : {Pipeline::Cheap, Pipeline::Full}) {
+    for (int threads : {1, 8}) {
+      rt::set_threads(threads);
+      Options jo;
+      jo.pipeline = pipeline;
+      Outcome jit = run_with(sources, *program, jo);
+      const char* name = pipeline == Pipeline::Cheap ? "cheap" : "full";
+      if (example) {
+        EXPECT_EQ(without_timings(interp.out), without_timings(jit.out)) << name << threads;
+      } else {
+        EXPECT_EQ(interp.out, jit.out) << name << " pipeline, " << threads << " threads";
+      }
+      EXPECT_EQ(interp.error, jit.error) << name << " pipeline, " << threads << " threads";
+    }
+  }
+  rt::set_threads(0);
+}
+
+std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string s = info.param;
+  for (char& c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) {
+      c = '_';
+    }
+  }
+  return s;
+}
+
+INSTANTIATE_TEST_SUITE_P(Programs, Pipelines, ::testing::ValuesIn(golden_files()), test_name);
+
+/// `text` without the attribute-group number of its definition line (`... #1 {`), which
+/// numbers the module's attribute sets, not the function's code.
+std::string without_attribute_group(std::string text) {
+  std::size_t brace = text.find(" {\n");
+  std::size_t hash = text.rfind(" #", brace);
+  if (brace != std::string::npos && hash != std::string::npos) {
+    text.erase(hash, brace - hash);
+  }
+  return text;
+}
+
+/// The optimised text of function `name` of `text` compiled with `jo` (without its attribute
+/// group), and what it printed.
+struct Compiled {
+  std::string fn_text;
+  std::string out;
+};
+Compiled compiled(const std::string& text, const std::string& name, Options jo) {
+  diag::SourceManager sources;
+  auto program = check_text(sources, text);
+  if (!program) {
+    return {};
+  }
+  jo.use_cache = false;
+  auto code = compile(*program, jo);
+  Compiled c;
+  codegen::RunOptions options;
+  options.out = &c.out;
+  run_main(*code, options);
+  for (std::uint32_t f = 0; f < program->functions.size(); ++f) {
+    if (program->functions[f].name == name) {
+      c.fn_text = without_attribute_group(emit_llvm_function(*code, ir::FnId{f}));
+    }
+  }
+  return c;
+}
+
+// A loop of a closed form: the full pipeline's IndVarSimplify and loop deletion replace it by
+// arithmetic, the cheap pipeline keeps the loop (a back edge: a phi).
+constexpr const char* kClosedForm =
+    "fn tri(n: i64) -> i64 {\n"
+    "    var acc = 0\n"
+    "    for i in 0..n { acc += i }\n"
+    "    return acc\n"
+    "}\n"
+    "print(tri(1000))\n";
+
+TEST(Pipeline, CheapSkipsTheLoopPassesFullRuns) {
+  Options cheap;
+  cheap.pipeline = Pipeline::Cheap;
+  Options full;
+  full.pipeline = Pipeline::Full;
+  Compiled c = compiled(kClosedForm, "tri", cheap);
+  Compiled f = compiled(kClosedForm, "tri", full);
+  EXPECT_EQ(c.out, "499500\n");
+  EXPECT_EQ(f.out, "499500\n");
+  EXPECT_NE(c.fn_text.find("phi"), std::string::npos) << c.fn_text;
+  EXPECT_NE(c.fn_text, f.fn_text);
+}
+
+TEST(Pipeline, AutoAndHotGiveLoopsTheFullPipeline) {
+  Options full;
+  full.pipeline = Pipeline::Full;
+  Options autop;
+  autop.pipeline = Pipeline::Auto;  // a function with a loop is hot
+  Compiled f = compiled(kClosedForm, "tri", full);
+  EXPECT_EQ(compiled(kClosedForm, "tri", autop).fn_text, f.fn_text);
+  // Cheap, except the function named hot (FnId 1: 0 is the top level).
+  diag::SourceManager sources;
+  auto program = check_text(sources, kClosedForm);
+  ASSERT_TRUE(program);
+  ASSERT_EQ(program->functions.at(1).name, "tri");
+  Options hot;
+  hot.pipeline = Pipeline::Cheap;
+  hot.hot = {ir::FnId{1}};
+  EXPECT_EQ(compiled(kClosedForm, "tri", hot).fn_text, f.fn_text);
+}
+
+TEST(Pipeline, ManyLoopsGetTheCheapPipelineAndTheSameResult) {
+  // Each `for` is two LLVM loops (strips between interrupt polls): more than kMaxFullLoops.
+  std::string text = "fn many(n: i64) -> i64 {\n    var acc = 0\n";
+  const unsigned loops = passes::kMaxFullLoops / 2 + 2;
+  for (unsigned k = 0; k < loops; ++k) {
+    text += "    for i in 0..n { acc += i * " + std::to_string(k + 1) + " % 7 }\n";
+  }
+  text += "    return acc\n}\nprint(many(100))\n";
+  Options full;
+  full.pipeline = Pipeline::Full;
+  Options cheap;
+  cheap.pipeline = Pipeline::Cheap;
+  Compiled f = compiled(text, "many", full);
+  Compiled c = compiled(text, "many", cheap);
+  EXPECT_EQ(f.out, c.out);
+  EXPECT_EQ(f.fn_text, c.fn_text);  // over the bound, Full gave it the cheap pipeline too
+  Outcome interp;
+  {
+    diag::SourceManager sources;
+    auto program = check_text(sources, text);
+    ASSERT_TRUE(program);
+    interp = run_program(sources, *program, Mode::Interp);
+  }
+  EXPECT_EQ(interp.out, f.out);
+}
+
+TEST(Pipeline, ManyBlocksGetTheCheapPipelineAndTheSameResult) {
+  // Each statement makes, sums and frees an array: about four blocks, so more than
+  // kMaxFullBlocks in all.
+  std::string text = "fn lits(m: i64) -> f64 {\n    var t = 0.0\n";
+  for (unsigned k = 0; k < passes::kMaxFullBlocks / 3; ++k) {
+    text += "    t += sum([" + std::to_string(k) + ".0, 1.5, 2.5])\n";
+  }
+  text += "    return t + f64(m)\n}\nprint(lits(3))\n";
+  Options full;
+  full.pipeline = Pipeline::Full;
+  Options cheap;
+  cheap.pipeline = Pipeline::Cheap;
+  Compiled f = compiled(text, "lits", full);
+  Compiled c = compiled(text, "lits", cheap);
+  EXPECT_EQ(f.out, c.out);
+  EXPECT_EQ(f.fn_text, c.fn_text);
+  diag::SourceManager sources;
+  auto program = check_text(sources, text);
+  ASSERT_TRUE(program);
+  EXPECT_EQ(run_program(sources, *program, Mode::Interp).out, f.out);
+}
+
+}  // namespace
+}  // namespace kestrel::jit::testing
