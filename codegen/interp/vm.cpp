@@ -11,6 +11,7 @@
 #include "codegen/common/tier.hpp"
 #include "codegen/interp/program.hpp"
 #include "codegen/interp/vm_scalar.hpp"
+#include "codegen/interp/vm_support.hpp"
 #include "runtime/array_reduction.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/csv.hpp"
@@ -27,71 +28,6 @@ struct CallInfo {
   const Instr* pc;  // where the caller resumes
   std::size_t base;
 };
-
-/// Releases the reference a register holds, if any, and clears it.
-inline void release_slot(Slot& s, bool is_table = false) {
-  if (s.p != nullptr) {
-    if (is_table) {
-      rt::release(static_cast<rt::Table*>(s.p));
-    } else {
-      rt::release(static_cast<rt::Array*>(s.p));
-    }
-    s.p = nullptr;
-  }
-}
-
-/// Adds a reference to what a register holds, if anything.
-inline void retain_slot(Slot s, bool is_table = false) {
-  if (s.p != nullptr) {
-    if (is_table) {
-      rt::retain(static_cast<rt::Table*>(s.p));
-    } else {
-      rt::retain(static_cast<rt::Array*>(s.p));
-    }
-  }
-}
-
-/// print's text for one argument of type `t` held at `s`.
-void append_printed(std::string& out, ir::Type t, Slot s) {
-  if (t.is_array()) {
-    out += rt::format_array(*static_cast<rt::Array*>(s.p));
-    return;
-  }
-  if (t.is_table()) {
-    out += rt::format_table(*static_cast<rt::Table*>(s.p));
-    return;
-  }
-  switch (t.scalar) {
-    case ir::Scalar::Bool:
-      rt::append_bool(out, s.i != 0);
-      return;
-    case ir::Scalar::I32:
-    case ir::Scalar::I64:
-      rt::append_int(out, s.i);
-      return;
-    case ir::Scalar::F32:
-      rt::append_float(out, s.f32);
-      return;
-    case ir::Scalar::F64:
-      rt::append_float(out, s.f);
-      return;
-    case ir::Scalar::Str:
-      out += *static_cast<const std::string*>(s.p);
-      return;
-  }
-}
-
-/// The identity of a reduction operator in a scalar type (rules/combine.hpp).
-Slot identity(ir::Scalar s, ir::ReduceOp op) {
-  Slot out{};
-  auto c = static_cast<rt::CombineOp>(op);
-  if (s == ir::Scalar::F32) {
-    out.f32 = rt::combine_identity<float>(c);
-  } else {
-    out.f = rt::combine_identity<double>(c);
-  }
-  return out;
-}
 
 /// The partial results of the float reductions of the parallel loops now running.
 struct PforState {

@@ -123,12 +123,13 @@ void print_timings(const kestrel::Timings& t) {
   }
   if (t.tiered) {
     std::fprintf(stderr,
-                 "tiered   %u functions moved to native code, %llu calls ran natively\n"
+                 "tiered   %u functions and %u running loops moved to native code, %llu calls "
+                 "ran natively\n"
                  "         %9.3f ms native, %9.3f ms interpreted\n"
                  "         %9.3f ms compiling in the background (%u compiles)\n",
-                 t.tier_functions, static_cast<unsigned long long>(t.tier_native_calls),
-                 t.tier_native_ms, std::max(0.0, t.run_ms - t.tier_native_ms), t.tier_compile_ms,
-                 t.tier_compiles);
+                 t.tier_functions, t.tier_loops,
+                 static_cast<unsigned long long>(t.tier_native_calls), t.tier_native_ms,
+                 std::max(0.0, t.run_ms - t.tier_native_ms), t.tier_compile_ms, t.tier_compiles);
   }
 }
 

@@ -4,6 +4,13 @@
 // seeded stream (RunOptions::stream), the call depth (RunOptions::depth), print's output, the
 // limits. The top level runs on a large stack, as the JIT's does, so native recursion reaches
 // the same depth limit.
+//
+// On-stack replacement: a loop that keeps the interpreter busy (the VM asks loop_ready every
+// interp's loop poll period of back-edges) gets its continuation (dsl/ir/osr.hpp: the rest of its
+// function from the loop's header, the live values as parameters) compiled on the same thread,
+// and the VM hands its live registers to it at the next poll. Eager (KESTREL_TIER=eager) compiles
+// a loop's continuation at its first poll and switches there, so the golden programs' longer
+// loops switch in every tiered test.
 #include "dsl/engine/tiered.hpp"
 
 #include <pthread.h>
@@ -20,10 +27,12 @@
 #include <mutex>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "codegen/common/tier.hpp"
 #include "dsl/engine/crosscheck.hpp"
+#include "dsl/ir/osr.hpp"
 
 namespace kestrel::engine {
 
@@ -64,6 +73,45 @@ void on_big_stack(F& f) {
 /// program (end_run).
 constexpr int kCompileNice = 10;
 
+/// A loop's continuation compiled: the native program (with the program copy it was made from)
+/// and the continuation's function in it; no code when the loop cannot be continued natively
+/// (not an entry point, or the JIT refused it: it stays interpreted, with the same results).
+struct LoopCode {
+  std::unique_ptr<ir::Program> program;
+  std::unique_ptr<Backend> code;
+  ir::FnId fn;
+};
+
+LoopCode compile_loop(const ir::Program& program, const EngineOptions& options,
+                      codegen::LoopRef loop, std::shared_ptr<jit::Host>* host) {
+  LoopCode made;
+  try {
+    made.program = std::make_unique<ir::Program>(program);
+    made.fn = ir::add_continuation(*made.program, loop.fn, loop.index).fn;
+    made.code = engine::compile(*made.program, Mode::Jit, options, host, {made.fn});
+  } catch (...) {
+    made.code.reset();
+  }
+  return made;
+}
+
+/// The key of a loop in the maps below.
+std::uint64_t loop_key(codegen::LoopRef loop) {
+  return (static_cast<std::uint64_t>(loop.fn.v) << 32) | loop.index;
+}
+
+/// A loop's state in a tiered run: polls counted while cold, then compiling, then ready (with
+/// its code) or never (stays interpreted).
+struct LoopState {
+  std::uint32_t polls = 0;
+  enum class Phase : std::uint8_t { Cold, Compiling, Ready, Never } phase = Phase::Cold;
+  Backend* code = nullptr;
+  ir::FnId fn;
+};
+
+/// Polls (of the interpreter's loop poll period, 1024 back-edges) before a loop is hot.
+constexpr std::uint32_t kHotLoopPolls = 8;
+
 struct Compiler {
   explicit Compiler(std::size_t nfns) : ready(new std::atomic<Backend*>[nfns]) {
     for (std::size_t f = 0; f < nfns; ++f) {
@@ -73,7 +121,8 @@ struct Compiler {
 
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<ir::FnId> queue;  // hot functions not compiled yet, in the order they got hot
+  std::vector<ir::FnId> queue;          // hot functions not compiled yet, in the order they got hot
+  std::vector<codegen::LoopRef> loops;  // hot loops whose continuation is not compiled yet
   bool stop = false;
   bool started = false;
   std::unique_ptr<ir::Program> program;  // copied at the first request
@@ -82,9 +131,25 @@ struct Compiler {
   std::vector<std::unique_ptr<Backend>> natives;
   /// Per function: the native program that has it, once compiled.
   std::unique_ptr<std::atomic<Backend*>[]> ready;
+  /// Loops by loop_key, and the continuations' programs (guarded by mu).
+  std::unordered_map<std::uint64_t, LoopState> loop_states;
+  std::vector<LoopCode> loop_codes;
   std::atomic<std::uint32_t> compiles{0};
   std::atomic<std::uint32_t> functions{0};
   std::atomic<std::int64_t> compile_us{0};
+
+  /// Records a loop's compiled continuation (mu held).
+  void publish(codegen::LoopRef loop, LoopCode made) {
+    LoopState& st = loop_states[loop_key(loop)];
+    if (made.code) {
+      st.code = made.code.get();
+      st.fn = made.fn;
+      st.phase = LoopState::Phase::Ready;
+      loop_codes.push_back(std::move(made));
+    } else {
+      st.phase = LoopState::Phase::Never;
+    }
+  }
 
   /// The thread's body: compiles the queued functions, a batch at a time (each batch's roots are
   /// what got hot since the last began), until stopped.
@@ -94,9 +159,21 @@ struct Compiler {
     setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kCompileNice);
     std::unique_lock<std::mutex> lock(mu);
     for (;;) {
-      cv.wait(lock, [&] { return stop || !queue.empty(); });
+      cv.wait(lock, [&] { return stop || !queue.empty() || !loops.empty(); });
       if (stop) {
         return;
+      }
+      if (!loops.empty()) {  // a loop running now first: a function waits for its next call
+        codegen::LoopRef loop = loops.front();
+        loops.erase(loops.begin());
+        lock.unlock();
+        auto start = Clock::now();
+        LoopCode made = compile_loop(*program, options, loop, &host);
+        compile_us.fetch_add(static_cast<std::int64_t>(ms_since(start) * 1000));
+        compiles.fetch_add(1);
+        lock.lock();
+        publish(loop, std::move(made));
+        continue;
       }
       std::vector<ir::FnId> roots = std::move(queue);
       queue.clear();
@@ -137,6 +214,8 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       switchable_[f] = !program.functions[f].is_kernel && !program.functions[f].is_main;
     }
     interp_ = engine::compile(program, Mode::Interp, jit);
+    compiler_ = std::make_shared<Compiler>(n);
+    compiler_->options = jit;
     if (policy_ == TierPolicy::Eager || crosscheck_) {
       auto start = Clock::now();
       // Every function, whatever the roots: each may be switched to.
@@ -148,14 +227,9 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     for (std::size_t f = 0; f < n; ++f) {
       calls_[f].store(0, std::memory_order_relaxed);
     }
-    compiler_ = std::make_shared<Compiler>(n);
-    compiler_->options = jit;
   }
 
   ~TieredProgram() override {
-    if (!compiler_) {
-      return;
-    }
     {
       std::lock_guard<std::mutex> lock(compiler_->mu);
       compiler_->stop = true;
@@ -264,16 +338,68 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     count_native(start);
   }
 
-  bool loop_ready(codegen::LoopRef) override { return false; }
-  void continue_loop(codegen::LoopRef, std::span<const std::int64_t>, std::int64_t*,
-                     codegen::TierState&) override {
-    throw std::logic_error("tiered: no loop continues natively (on-stack replacement is off)");
+  bool loop_ready(codegen::LoopRef loop) override {
+    if (crosscheck_) {
+      return false;  // --crosscheck compares calls; its loops stay where the call runs
+    }
+    Compiler& c = *compiler_;
+    std::unique_lock<std::mutex> lock(c.mu);
+    LoopState& st = c.loop_states[loop_key(loop)];
+    switch (st.phase) {
+      case LoopState::Phase::Ready:
+        return true;
+      case LoopState::Phase::Compiling:
+      case LoopState::Phase::Never:
+        return false;
+      case LoopState::Phase::Cold:
+        break;
+    }
+    if (eager_) {  // tests: compile now, on this thread, and switch at this poll
+      st.phase = LoopState::Phase::Compiling;
+      lock.unlock();
+      auto start = Clock::now();
+      LoopCode made = compile_loop(program_, c.options, loop, nullptr);
+      eager_ms_loops_.fetch_add(static_cast<std::int64_t>(ms_since(start) * 1000));
+      lock.lock();
+      c.publish(loop, std::move(made));
+      return c.loop_states[loop_key(loop)].phase == LoopState::Phase::Ready;
+    }
+    if (++st.polls >= kHotLoopPolls) {
+      st.phase = LoopState::Phase::Compiling;
+      c.loops.push_back(loop);
+      start_compiler();
+      lock.unlock();
+      c.cv.notify_one();
+    }
+    return false;
+  }
+
+  void continue_loop(codegen::LoopRef loop, std::span<const std::int64_t> live, std::int64_t* out,
+                     codegen::TierState& state) override {
+    Backend* code = nullptr;
+    ir::FnId fn;
+    {
+      std::lock_guard<std::mutex> lock(compiler_->mu);
+      const LoopState& st = compiler_->loop_states.at(loop_key(loop));
+      code = st.code;
+      fn = st.fn;
+    }
+    RunOptions o = *state.options;
+    o.tier = nullptr;
+    o.depth = state.depth;
+    o.stream = state.stream;
+    auto start = Clock::now();
+    code->call_words(fn, live, out, o);
+    native_loops_.fetch_add(1, std::memory_order_relaxed);
+    native_us_.fetch_add(static_cast<std::int64_t>(ms_since(start) * 1000),
+                         std::memory_order_relaxed);
   }
 
   void report(Timings& t) const {
     t.tiered = true;
     t.tier_native_calls += native_calls_.load(std::memory_order_relaxed);
     t.tier_native_ms += static_cast<double>(native_us_.load(std::memory_order_relaxed)) / 1000;
+    t.tier_loops += static_cast<std::uint32_t>(native_loops_.load(std::memory_order_relaxed));
     if (eager_) {
       std::uint32_t n = 0;
       for (char s : switchable_) {
@@ -281,7 +407,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       }
       t.tier_functions += n;
       t.tier_compiles += 1;
-      t.tier_compile_ms += eager_ms_;
+      t.tier_compile_ms += eager_ms_ + static_cast<double>(eager_ms_loops_.load()) / 1000;
       return;
     }
     t.tier_functions += compiler_->functions.load();
@@ -309,13 +435,19 @@ class TieredProgram final : public Backend, public codegen::TierHook {
         return;
       }
       c.queue.push_back(fn);
-      if (!c.started) {
-        c.started = true;
-        c.program = std::make_unique<ir::Program>(program_);
-        thread_ = std::thread([keep = compiler_] { keep->work(); });
-      }
+      start_compiler();
     }
     c.cv.notify_one();
+  }
+
+  /// Starts the compiler thread at the first request (compiler_->mu held).
+  void start_compiler() {
+    Compiler& c = *compiler_;
+    if (!c.started) {
+      c.started = true;
+      c.program = std::make_unique<ir::Program>(program_);
+      thread_ = std::thread([keep = compiler_] { keep->work(); });
+    }
   }
 
   /// --crosscheck's top level: the interpreter's run (its calls checked through this hook) and
@@ -349,6 +481,8 @@ class TieredProgram final : public Backend, public codegen::TierHook {
   std::thread thread_;
   bool abandon_ = false;
   std::atomic<std::uint64_t> native_calls_{0};
+  std::atomic<std::uint64_t> native_loops_{0};
+  std::atomic<std::int64_t> eager_ms_loops_{0};  // eager: the loops' compiles, in microseconds
   std::atomic<std::int64_t> native_us_{0};
 };
 
