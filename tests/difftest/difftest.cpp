@@ -36,6 +36,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/difftest/generator.hpp"
@@ -63,12 +64,15 @@ std::vector<Config> parse_configs(const std::string& spec) {
   std::stringstream ss(spec);
   std::string item;
   while (std::getline(ss, item, ',')) {
-    if (item.size() < 2 || (item[0] != 'i' && item[0] != 'j' && item[0] != 'g')) {
-      std::cerr << "bad config '" << item << "' (expected i<threads>, j<threads> or g<threads>)\n";
+    if (item.size() < 2 || std::string_view("ijgt").find(item[0]) == std::string_view::npos) {
+      std::cerr << "bad config '" << item
+                << "' (expected i<threads>, j<threads>, t<threads> or g<threads>)\n";
       std::exit(2);
     }
-    out.push_back({item, item[0] == 'i' ? kestrel::Mode::Interp : kestrel::Mode::Jit,
-                   std::atoi(item.c_str() + 1),
+    kestrel::Mode mode = item[0] == 'i'   ? kestrel::Mode::Interp
+                         : item[0] == 't' ? kestrel::Mode::Tiered
+                                          : kestrel::Mode::Jit;
+    out.push_back({item, mode, std::atoi(item.c_str() + 1),
                    item[0] == 'g' ? kestrel::Target::Gpu : kestrel::Target::Cpu});
   }
   return out;
@@ -123,6 +127,9 @@ struct Run {
 Run run_one(const std::string& text, const Config& c, const fs::path& cache_dir) {
   kestrel::EngineOptions options;
   options.mode = c.mode;
+  // Tiered (t<threads>): eager, so every call switches to native code and every loop that
+  // reaches the interpreter's first loop poll continues natively from there.
+  options.tier_policy = kestrel::TierPolicy::Eager;
   options.threads = c.threads;
   options.target = c.target;
   options.use_cache = !cache_dir.empty();
