@@ -44,6 +44,7 @@
 #include "runtime/array.hpp"
 #include "runtime/csv.hpp"
 #include "runtime/limits.hpp"
+#include "runtime/run_stack.hpp"
 
 namespace kestrel::jit {
 
@@ -235,35 +236,6 @@ struct Run : DirectCall {
 };
 
 using EntryFn = void (*)(KestrelContext*, std::int64_t*, std::int64_t*);
-
-/// The stack a program's top level runs on: a recursion to RunOptions::max_call_depth (10000 by
-/// default) fits in it with frames of up to 50 KB, where the process's main stack (8 MiB) ran out
-/// near depth 7000 of a function with large frames. Reserved, not committed: pages are touched
-/// as the recursion reaches them. Deeper, the generated code's stack check makes it an error.
-constexpr std::size_t kRunStack = std::size_t{512} << 20;
-
-/// Runs `f` (which throws nothing) on a thread with a stack of kRunStack bytes, or here when no
-/// such thread can be made (the stack check still guards it).
-template <class F>
-void on_run_stack(F& f) {
-  pthread_attr_t attr;
-  pthread_t thread;
-  bool made = pthread_attr_init(&attr) == 0;
-  made = made && pthread_attr_setstacksize(&attr, kRunStack) == 0 &&
-         pthread_create(
-             &thread, &attr,
-             [](void* p) -> void* {
-               (*static_cast<F*>(p))();
-               return nullptr;
-             },
-             &f) == 0;
-  pthread_attr_destroy(&attr);
-  if (made) {
-    pthread_join(thread, nullptr);
-  } else {
-    f();
-  }
-}
 
 /// The target-machine builder for the host CPU, code generation at `opt` (0..3). Same bits as the
 /// interpreter: no fused multiply-add, no fast-math.
@@ -685,7 +657,7 @@ void run_main(CompiledProgram& program, const RunOptions& options) {
     rt::exchange_limits(run.current_limits);  // thread-local: the run thread's too
     fn(&run.ctx);
   };
-  on_run_stack(body);
+  rt::on_run_stack(body);
   run.finish(p);
 }
 

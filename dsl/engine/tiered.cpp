@@ -13,7 +13,6 @@
 // loops switch in every tiered test.
 #include "dsl/engine/tiered.hpp"
 
-#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -33,6 +32,7 @@
 #include "codegen/common/tier.hpp"
 #include "dsl/engine/crosscheck.hpp"
 #include "dsl/ir/osr.hpp"
+#include "runtime/run_stack.hpp"
 
 namespace kestrel::engine {
 
@@ -42,30 +42,6 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-/// Runs `f` (which throws nothing) on a thread with a 512 MiB stack, reserved, not committed (the
-/// JIT's run_main does the same), or here when no such thread can be made.
-template <class F>
-void on_big_stack(F& f) {
-  constexpr std::size_t kStack = std::size_t{512} << 20;
-  pthread_attr_t attr;
-  pthread_t thread;
-  bool made = pthread_attr_init(&attr) == 0;
-  made = made && pthread_attr_setstacksize(&attr, kStack) == 0 &&
-         pthread_create(
-             &thread, &attr,
-             [](void* p) -> void* {
-               (*static_cast<F*>(p))();
-               return nullptr;
-             },
-             &f) == 0;
-  pthread_attr_destroy(&attr);
-  if (made) {
-    pthread_join(thread, nullptr);
-  } else {
-    f();
-  }
 }
 
 /// The background compiler: its queue, what it made, and a copy of the program it compiles
@@ -264,7 +240,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
         error = std::current_exception();
       }
     };
-    on_big_stack(body);
+    rt::on_run_stack(body);
     if (error) {
       std::rethrow_exception(error);
     }
@@ -462,7 +438,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
         error = std::current_exception();
       }
     };
-    on_big_stack(body);
+    rt::on_run_stack(body);
     if (error) {
       std::rethrow_exception(error);
     }
