@@ -191,9 +191,11 @@ Timings Engine::run_source(const std::string& name, const std::string& text, std
       nullptr, [&] { return engine::load(name, text, options_.stdlib_dir, &timings); });
   Stopwatch clock;
   engine::at_boundary(loaded.sources.get(), [&] {
-    // compile() raises RunError too, for what a backend cannot lower (a limit it has).
+    // compile() raises RunError too, for what a backend cannot lower (a limit it has). A run
+    // calls only the top level: the JIT compiles it and what it reaches, not every function of
+    // every import.
     std::unique_ptr<engine::Backend> code =
-        engine::compile(loaded.program, options_.mode, options_);
+        engine::compile(loaded.program, options_.mode, options_, nullptr, {loaded.program.main});
     timings.compile_ms = clock.lap();
     timings.cached = code->cached();
     timings.cache_hit = code->cache_hit();
