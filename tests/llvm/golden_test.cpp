@@ -13,43 +13,6 @@
 namespace kestrel::jit::testing {
 namespace {
 
-std::vector<std::string> golden_files() {
-  namespace fs = std::filesystem;
-  std::vector<std::string> out;
-  fs::path root(KESTREL_SOURCE_DIR);
-  for (const char* dir : {"tests/lang", "examples", "stdlib"}) {
-    for (const auto& e : fs::recursive_directory_iterator(root / dir)) {
-      if (e.path().extension() != ".kst") {
-        continue;
-      }
-      std::string rel = fs::relative(e.path(), root).string();
-      if (rel.rfind("tests/lang/errors/", 0) == 0) {
-        continue;
-      }
-      out.push_back(rel);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-/// The examples print their own times (clock()), always on a line with "took": those lines
-/// differ from run to run and are left out of the comparison; every other line must match.
-std::string without_timings(const std::string& out) {
-  std::string kept;
-  std::size_t start = 0;
-  while (start < out.size()) {
-    std::size_t end = out.find('\n', start);
-    end = end == std::string::npos ? out.size() : end + 1;
-    std::string_view line(out.data() + start, end - start);
-    if (line.find("took") == std::string_view::npos) {
-      kept += line;
-    }
-    start = end;
-  }
-  return kept;
-}
-
 class Golden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Golden, SameAsInterpreter) {

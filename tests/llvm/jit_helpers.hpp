@@ -3,11 +3,14 @@
 // and report what each printed, its runtime error (`line:col: message`) and leaked arrays.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "codegen/interp/interp.hpp"
 #include "codegen/llvm/jit.hpp"
@@ -82,6 +85,45 @@ inline Outcome jit_run(const std::string& text, std::uint32_t max_depth = 10000)
     return Outcome{};
   }
   return run_program(sources, *program, Mode::Jit, max_depth);
+}
+
+/// Every golden program (tests/lang except tests/lang/errors, examples/, stdlib/), sorted, relative
+/// to the source tree.
+inline std::vector<std::string> golden_files() {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  fs::path root(KESTREL_SOURCE_DIR);
+  for (const char* dir : {"tests/lang", "examples", "stdlib"}) {
+    for (const auto& e : fs::recursive_directory_iterator(root / dir)) {
+      if (e.path().extension() != ".kst") {
+        continue;
+      }
+      std::string rel = fs::relative(e.path(), root).string();
+      if (rel.rfind("tests/lang/errors/", 0) == 0) {
+        continue;
+      }
+      out.push_back(rel);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// The examples print their own times (clock()), always on a line with "took": those lines
+/// differ from run to run and are left out of the comparison; every other line must match.
+inline std::string without_timings(const std::string& out) {
+  std::string kept;
+  std::size_t start = 0;
+  while (start < out.size()) {
+    std::size_t end = out.find('\n', start);
+    end = end == std::string::npos ? out.size() : end + 1;
+    std::string_view line(out.data() + start, end - start);
+    if (line.find("took") == std::string_view::npos) {
+      kept += line;
+    }
+    start = end;
+  }
+  return kept;
 }
 
 }  // namespace kestrel::jit::testing

@@ -18,38 +18,6 @@
 namespace kestrel::jit::testing {
 namespace {
 
-std::vector<std::string> golden_files() {
-  namespace fs = std::filesystem;
-  std::vector<std::string> out;
-  fs::path root(KESTREL_SOURCE_DIR);
-  for (const char* dir : {"tests/lang", "examples", "stdlib"}) {
-    for (const auto& e : fs::recursive_directory_iterator(root / dir)) {
-      std::string rel = fs::relative(e.path(), root).string();
-      if (e.path().extension() == ".kst" && rel.rfind("tests/lang/errors/", 0) != 0) {
-        out.push_back(rel);
-      }
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-/// Lines without "took" (the examples print their own times there).
-std::string without_timings(const std::string& out) {
-  std::string kept;
-  std::size_t start = 0;
-  while (start < out.size()) {
-    std::size_t end = out.find('\n', start);
-    end = end == std::string::npos ? out.size() : end + 1;
-    std::string_view line(out.data() + start, end - start);
-    if (line.find("took") == std::string_view::npos) {
-      kept += line;
-    }
-    start = end;
-  }
-  return kept;
-}
-
 /// Runs `program` in the JIT compiled with `jo` (no object cache).
 Outcome run_with(const diag::SourceManager& sources, const ir::Program& program, Options jo) {
   Outcome o;
