@@ -131,6 +131,8 @@ static_assert(sizeof(Slot) == 8);
   OP(FORPREP1, ABsC, "i = R[A], hi = R[B], step 1: if not (i < hi): pc += sC")                   \
   OP(FORLOOP, ABsC, "i += step; if i is still before hi: pc += sC  (never overflows past hi)")   \
   OP(FORLOOP1, ABsC, "i += 1; if i < hi: pc += sC  (the loop without 'by')")                     \
+  OP(PENTRY, ABC,                                                                                \
+     "a parallel loop's start, i = R[A], hi = R[B] (loop C): a tiered run may go native here")   \
   OP(PFOR_BEGIN, ABC, "parallel-for reductions B: save each, set it to the identity, R[A] = 0")  \
   OP(PFOR_STEP, ABC, "R[A] += 1; at a chunk's end keep each partial, reset to the identity")     \
   OP(PFOR_END, ABC, "each reduction = saved op combine_tree(partials of its chunks)")            \

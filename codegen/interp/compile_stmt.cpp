@@ -373,6 +373,12 @@ void FnCompiler::for_loop(const ir::For& f, diag::Span span) {
   // A parallel loop's float reductions combine per-chunk partials in the runtime's fixed
   // order (rt::kReduceChunk iterations per chunk, then rt::combine_tree), so the JIT's
   // threaded loop gives the same bits. Integer reductions wrap and are order-free.
+  // An outermost parallel loop is an entry point at its start only (dsl/ir/osr.hpp): its
+  // iterations run as one unit, so its back-edges are not.
+  bool entry_at_start = f.parallel && parallel_depth_ == 0 && !fn_.is_kernel;
+  if (entry_at_start) {
+    emit(Op::PENTRY, v, h, static_cast<std::uint16_t>(number));
+  }
   std::vector<ReductionSlot> reds;
   if (f.parallel) {
     for (const ir::Reduction& r : f.reductions) {
@@ -430,7 +436,9 @@ void FnCompiler::for_loop(const ir::For& f, diag::Span span) {
     emit(Op::PSTREAM_ITER, sbase, v, 0);
   }
   loops_.push_back(Loop{});
+  parallel_depth_ += f.parallel ? 1 : 0;
   block(f.body);
+  parallel_depth_ -= f.parallel ? 1 : 0;
   span_ = span;
   Loop loop = std::move(loops_.back());
   loops_.pop_back();
@@ -442,7 +450,9 @@ void FnCompiler::for_loop(const ir::For& f, diag::Span span) {
     emit(Op::ARED_STEP, ared_counter, ared_desc, 0);
   }
   std::size_t back = emit(unit ? Op::FORLOOP1 : Op::FORLOOP, v, h, 0);
-  proto_.back_edges.push_back(BackEdge{static_cast<std::uint32_t>(back), number});
+  if (!f.parallel) {
+    proto_.back_edges.push_back(BackEdge{static_cast<std::uint32_t>(back), number});
+  }
   if (long_jumps_) {
     std::size_t done = emit_bx(Op::JMP, 0, 0);
     std::size_t again = emit_bx(Op::JMP, 0, 0);

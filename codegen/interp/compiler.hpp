@@ -100,6 +100,7 @@ class FnCompiler : public Emitter {
     std::vector<std::size_t> continues;
   };
   std::vector<Loop> loops_;  // the enclosing loops, innermost last
+  int parallel_depth_ = 0;   // parallel loops around the statement being compiled
   /// Per loop number (pre-order, as codegen::LoopRef): a `for` loop's variable and bound
   /// registers (its step is the register after the bound), unused for a `while`.
   struct LoopRegs {

@@ -83,6 +83,10 @@ class Vm {
   /// hook (the live registers as words in the continuation's order, the stream handed over
   /// and taken back) and returns true with the call's result in osr_out_.
   bool back_edge(const Instr* at, const Proto* proto, std::size_t base, rt::Stream& stream);
+  /// Runs the rest of the call natively from `loop`'s header (the hook said it is ready):
+  /// back_edge's second half, and a parallel loop's start (PENTRY).
+  bool switch_loop(codegen::LoopRef loop, const Instr* at, const Proto* proto, std::size_t base,
+                   rt::Stream& stream);
   /// A tiered run's switch (codegen/common/tier.hpp): runs the call of `fn`, whose frame (its
   /// arguments) starts at `frame`, natively through the hook, and leaves its results there.
   void call_native(std::uint32_t fn, Slot* frame, rt::Stream& stream);
@@ -230,6 +234,13 @@ bool Vm::back_edge(const Instr* at, const Proto* proto, std::size_t base, rt::St
   if (!tier->loop_ready(loop)) {
     return false;
   }
+  return switch_loop(loop, at, proto, base, stream);
+}
+
+bool Vm::switch_loop(codegen::LoopRef loop, const Instr* at, const Proto* proto, std::size_t base,
+                     rt::Stream& stream) {
+  codegen::TierHook* tier = opt_.tier;
+  std::uint32_t n = loop.index;
   osr_live_words(*proto, n, stack_.data() + base, osr_words_);
   osr_out_.assign(std::max<std::uint32_t>(proto->nresults, 1), 0);
   StreamState st{stream.key, stream.counter};
@@ -515,6 +526,18 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       if (++RA.i < RB.i) {
         BACK_EDGE();
         pc += SC;
+      }
+      NEXT;
+    }
+    CASE(PENTRY) {
+      if (tier != nullptr && i.c < proto->loops.size() && proto->loops[i.c].entry) {
+        codegen::LoopRef loop{ir::FnId{static_cast<std::uint32_t>(proto - prog_.protos.data())},
+                              i.c};
+        std::int64_t trips = 0;
+        (void)__builtin_sub_overflow(RB.i, RA.i, &trips);
+        if (tier->loop_start_ready(loop, trips) && switch_loop(loop, pc - 1, proto, base, stream)) {
+          goto osr_return;
+        }
       }
       NEXT;
     }

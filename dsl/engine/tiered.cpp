@@ -87,6 +87,9 @@ struct LoopState {
 
 /// Polls (of the interpreter's loop poll period, 1024 back-edges) before a loop is hot.
 constexpr std::uint32_t kHotLoopPolls = 8;
+/// A parallel loop this long is compiled at its start rather than interpreted: at tens of ns an
+/// interpreted iteration, 2^20 of them cost about what a continuation's compile does.
+constexpr std::int64_t kParallelStartTrips = std::int64_t{1} << 20;
 
 struct Compiler {
   explicit Compiler(std::size_t nfns) : ready(new std::atomic<Backend*>[nfns]) {
@@ -331,14 +334,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
         break;
     }
     if (eager_) {  // tests: compile now, on this thread, and switch at this poll
-      st.phase = LoopState::Phase::Compiling;
-      lock.unlock();
-      auto start = Clock::now();
-      LoopCode made = compile_loop(program_, c.options, loop, nullptr);
-      eager_ms_loops_.fetch_add(static_cast<std::int64_t>(ms_since(start) * 1000));
-      lock.lock();
-      c.publish(loop, std::move(made));
-      return c.loop_states[loop_key(loop)].phase == LoopState::Phase::Ready;
+      return compile_now(loop, lock);
     }
     if (++st.polls >= kHotLoopPolls) {
       st.phase = LoopState::Phase::Compiling;
@@ -348,6 +344,25 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       c.cv.notify_one();
     }
     return false;
+  }
+
+  /// An outermost parallel loop about to start: its only switch point. Ready code is used;
+  /// otherwise a loop of kParallelStartTrips iterations or more is compiled now, on the run's
+  /// thread (interpreting it would take longer than the compile), and runs natively.
+  bool loop_start_ready(codegen::LoopRef loop, std::int64_t trips) override {
+    if (crosscheck_) {
+      return false;
+    }
+    Compiler& c = *compiler_;
+    std::unique_lock<std::mutex> lock(c.mu);
+    LoopState& st = c.loop_states[loop_key(loop)];
+    if (st.phase == LoopState::Phase::Ready) {
+      return true;
+    }
+    if (st.phase != LoopState::Phase::Cold || (!eager_ && trips < kParallelStartTrips)) {
+      return false;
+    }
+    return compile_now(loop, lock);
   }
 
   void continue_loop(codegen::LoopRef loop, std::span<const std::int64_t> live, std::int64_t* out,
@@ -383,12 +398,13 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       }
       t.tier_functions += n;
       t.tier_compiles += 1;
-      t.tier_compile_ms += eager_ms_ + static_cast<double>(eager_ms_loops_.load()) / 1000;
+      t.tier_compile_ms += eager_ms_ + static_cast<double>(sync_loop_us_.load()) / 1000;
       return;
     }
     t.tier_functions += compiler_->functions.load();
     t.tier_compiles += compiler_->compiles.load();
-    t.tier_compile_ms += static_cast<double>(compiler_->compile_us.load()) / 1000;
+    t.tier_compile_ms +=
+        static_cast<double>(compiler_->compile_us.load() + sync_loop_us_.load()) / 1000;
   }
 
  private:
@@ -414,6 +430,20 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       start_compiler();
     }
     c.cv.notify_one();
+  }
+
+  /// Compiles `loop`'s continuation on this thread (compiler_->mu held by `lock`, released while
+  /// compiling); whether it is ready.
+  bool compile_now(codegen::LoopRef loop, std::unique_lock<std::mutex>& lock) {
+    Compiler& c = *compiler_;
+    c.loop_states[loop_key(loop)].phase = LoopState::Phase::Compiling;
+    lock.unlock();
+    auto start = Clock::now();
+    LoopCode made = compile_loop(program_, c.options, loop, nullptr);
+    sync_loop_us_.fetch_add(static_cast<std::int64_t>(ms_since(start) * 1000));
+    lock.lock();
+    c.publish(loop, std::move(made));
+    return c.loop_states[loop_key(loop)].phase == LoopState::Phase::Ready;
   }
 
   /// Starts the compiler thread at the first request (compiler_->mu held).
@@ -458,7 +488,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
   bool abandon_ = false;
   std::atomic<std::uint64_t> native_calls_{0};
   std::atomic<std::uint64_t> native_loops_{0};
-  std::atomic<std::int64_t> eager_ms_loops_{0};  // eager: the loops' compiles, in microseconds
+  std::atomic<std::int64_t> sync_loop_us_{0};  // loops compiled on the run's thread, in us
   std::atomic<std::int64_t> native_us_{0};
 };
 

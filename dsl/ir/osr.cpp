@@ -65,7 +65,7 @@ class Walker {
       block(i->then_body);
       block(i->else_body);
     } else if (const auto* w = std::get_if<While>(&k)) {
-      entry();
+      entry(false);
       block(w->body);
     } else if (const auto* f = std::get_if<For>(&k)) {
       std::uint32_t mark = tail_;
@@ -76,20 +76,23 @@ class Walker {
       if (f->step.valid() && !std::holds_alternative<IntConst>(p_.expr(f->step).kind)) {
         push(LiveSlot{LiveSlot::Kind::ForStep, f->var, n, t});
       }
+      // An outermost parallel loop is an entry point at its start (no iteration run yet); the
+      // loops inside one are not.
+      bool at_start = f->parallel && parallel_ == 0;
       parallel_ += f->parallel ? 1 : 0;
-      entry();
+      entry(at_start);
       block(f->body);
       parallel_ -= f->parallel ? 1 : 0;
       tail_ = mark;
     }
   }
 
-  void entry() {
+  void entry(bool parallel_start) {
     auto number = static_cast<std::uint32_t>(tree.loops.size());
     LoopEntryTree::Loop e;
     if (f_.is_kernel) {
       e.not_entry = "a kernel's loops are not entry points: a kernel runs once per launch index";
-    } else if (parallel_ > 0) {
+    } else if (parallel_ > (parallel_start ? 1 : 0)) {
       e.not_entry =
           "a parallel for, and every loop inside one, runs as one unit: it is not an entry point";
     } else {
@@ -317,6 +320,16 @@ class Builder {
       x.step = clone(f.step);
     }
     x.body = std::move(body);
+    // An outermost parallel loop resumes from its start (its only entry point), whole: the
+    // same reductions onto the variables' values at the switch.
+    x.parallel = f.parallel;
+    for (const std::vector<Reduction>* from : {&f.reductions, &f.array_reductions}) {
+      std::vector<Reduction>& to = from == &f.reductions ? x.reductions : x.array_reductions;
+      for (Reduction r : *from) {
+        r.local = map_[r.local.v];
+        to.push_back(r);
+      }
+    }
     return add(std::move(x), span);
   }
 

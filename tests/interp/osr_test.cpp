@@ -130,7 +130,9 @@ fn f(n: i64, pair: (i64, f64)) -> i64 {
             s += 1
         }
         parallel for k in 0..n {
-            s += k
+            for q in 0..k {
+                s += q
+            }
         }
     }
     let late = 1
@@ -143,15 +145,18 @@ print(f(3, (1, 2.0)))
 )");
   ir::FnId f = p.find_function("f");
   std::vector<ir::LoopEntry> e = ir::loop_entries(p, f);
-  ASSERT_EQ(e.size(), 4U);
+  ASSERT_EQ(e.size(), 5U);
   EXPECT_EQ(describe(p, f, e[0]), "n:1 pair:2 s:1 index i@0:1 hi i@0:1 step i@0:1 ");
   EXPECT_EQ(describe(p, f, e[1]), "n:1 pair:2 s:1 index i@0:1 hi i@0:1 step i@0:1 x:1 ");
+  // The outermost parallel loop: an entry point at its start, its own index and bound last.
   EXPECT_EQ(describe(p, f, e[2]),
+            "n:1 pair:2 s:1 index i@0:1 hi i@0:1 step i@0:1 x:1 index k@2:1 hi k@2:1 ");
+  EXPECT_EQ(describe(p, f, e[3]),
             "no: a parallel for, and every loop inside one, runs as one unit: it is not an "
             "entry point");
-  EXPECT_EQ(describe(p, f, e[3]), "n:1 pair:2 s:1 late:1 index j@3:1 hi j@3:1 ");
-  EXPECT_THROW(ir::add_continuation(p, f, 2), std::invalid_argument);
-  EXPECT_THROW(ir::add_continuation(p, f, 4), std::invalid_argument);
+  EXPECT_EQ(describe(p, f, e[4]), "n:1 pair:2 s:1 late:1 index j@4:1 hi j@4:1 ");
+  EXPECT_THROW(ir::add_continuation(p, f, 3), std::invalid_argument);
+  EXPECT_THROW(ir::add_continuation(p, f, 5), std::invalid_argument);
   std::size_t before = p.functions.size();
   ir::Continuation c = ir::add_continuation(p, f, 1);
   EXPECT_EQ(c.fn.v, before);
