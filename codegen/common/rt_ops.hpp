@@ -73,7 +73,6 @@ constexpr rt::UnOp rt_unop(ir::UnaryOp op) {
   return rt::UnOp::Neg;
 }
 
-/// The runtime's combine operator for a `parallel for` reduction (runtime/rules/combine.hpp).
 /// An element type as the runtime names it.
 constexpr rt::Elem rt_elem(ir::Scalar s) {
   switch (s) {
@@ -93,6 +92,7 @@ constexpr rt::Elem rt_elem(ir::Scalar s) {
   return rt::Elem::F64;
 }
 
+/// The runtime's combine operator for a `parallel for` reduction (runtime/rules/combine.hpp).
 constexpr rt::CombineOp rt_combine(ir::ReduceOp op) {
   switch (op) {
     case ir::ReduceOp::Add:

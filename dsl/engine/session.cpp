@@ -50,6 +50,7 @@
 #include <map>
 #include <optional>
 
+#include "codegen/common/rt_ops.hpp"
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/engine/backend.hpp"
 #include "dsl/engine/gpu.hpp"
@@ -70,7 +71,6 @@ namespace {
 
 namespace ast = parser::ast;
 
-using engine::repl::box_elem;
 using engine::repl::kBoxPrefix;
 using engine::repl::kEntryFn;
 using engine::repl::load_scalar;
@@ -560,7 +560,7 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
     for (Var& v : s.vars) {
       if (v.name == name) {
         boxed_vars.push_back(&v);
-        rt::Elem elem = box_elem(v.type.scalar);
+        rt::Elem elem = codegen::rt_elem(v.type.scalar);  // boxed: never a str
         rt::ArrayRef box = rt::zeros(rt::Shape(1), elem);
         store_scalar(*box, v.value);
         codegen::Value a;

@@ -7,21 +7,6 @@
 
 namespace kestrel::engine::repl {
 
-rt::Elem box_elem(ir::Scalar s) {
-  switch (s) {
-    case ir::Scalar::Bool:
-      return rt::Elem::Bool;
-    case ir::Scalar::I32:
-      return rt::Elem::I32;
-    case ir::Scalar::I64:
-      return rt::Elem::I64;
-    case ir::Scalar::F32:
-      return rt::Elem::F32;
-    default:
-      return rt::Elem::F64;
-  }
-}
-
 void store_scalar(const rt::Array& box, const codegen::Value& v) {
   switch (box.elem) {
     case rt::Elem::Bool:

@@ -16,8 +16,6 @@ namespace kestrel::engine::repl {
 constexpr const char* kEntryFn = "__repl_entry";
 constexpr const char* kBoxPrefix = "__repl_b";
 
-/// The runtime element type of a boxed scalar.
-rt::Elem box_elem(ir::Scalar s);
 /// box[0] = v (a scalar Value: i for bool and integers, f for floats).
 void store_scalar(const rt::Array& box, const codegen::Value& v);
 /// v = box[0], the inverse of store_scalar.
