@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The demo: run every example program with the JIT (each prints its result and its own time),
-# then time the standard library's workloads in the interpreter and the JIT side by side in one
-# table (`kestrel bench --suite bench/demo.suite`: interpreter ms, JIT ms, the JIT's compile ms,
-# speed-up, and whether both modes gave the same answer), then type-check the standard library.
+# The demo: run every example program in the default mode (tiered: the interpreter at once, hot
+# code moving to native code; each prints its result and its own time), then time the standard
+# library's workloads in the interpreter and the JIT side by side in one table (`kestrel bench
+# --suite bench/demo.suite`: interpreter ms, JIT ms, the JIT's compile ms, speed-up, and whether
+# both modes gave the same answer), then every example and workload as a whole process in the
+# three modes (bench/tiered/modes.py: wall time to exit, cold compile, tiered against the faster
+# of the other two), then type-check the standard library.
 set -euo pipefail
 kestrel=${1:-build/kestrel}
 cd "$(dirname "$0")/.."
@@ -13,6 +16,8 @@ for file in examples/*.kst; do
 done
 printf '\n=== kestrel bench --suite bench/demo.suite (interpreter vs JIT, %s cores) ===\n' "$(nproc)"
 "$kestrel" bench --suite bench/demo.suite || status=1
+printf '\n=== whole runs: interpreter, JIT and tiered (the default), cold compile, %s cores ===\n' "$(nproc)"
+python3 bench/tiered/modes.py --kestrel "$kestrel" --report || status=1
 printf '\n=== kestrel check stdlib/*.kst ===\n'
 for file in stdlib/*.kst; do
   if "$kestrel" check "$file"; then echo "$file: ok"; else status=1; fi

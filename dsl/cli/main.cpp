@@ -33,12 +33,14 @@ constexpr const char* kUsage = R"(usage: kestrel <command> [options] FILE
 Kestrel is a small, statically typed array language.
 
 commands:
-  run FILE           run FILE's top-level statements, compiled to native code by the LLVM JIT
-      --interp       run them in the bytecode interpreter instead
-      --jit          use the JIT (the default)
-      --tiered       start in the interpreter while the JIT compiles what gets hot in the
-                     background; each function moves to native code at its next call once
-                     compiled (--time says what ran where)
+  run FILE           run FILE's top-level statements: they start at once in the interpreter
+                     while the LLVM JIT compiles what gets hot in the background; a function
+                     moves to native code at its next call once compiled, a long loop while
+                     it runs, a long parallel loop or kernel launch at its start (tiered, the
+                     default; --time says what ran where)
+      --interp       run them in the bytecode interpreter only
+      --jit          compile everything with the JIT before running
+      --tiered       the default, as above
       --crosscheck   run every call in both the interpreter and native code and stop at the
                      first whose result, array arguments, output or random stream differ
       --threads N    threads for parallel work (default: every core)

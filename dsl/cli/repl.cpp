@@ -99,9 +99,9 @@ A line continues while a bracket ( [ { is open or it ends in an operator or ','.
   :type EXPR   print the static type of EXPR
   :time STMT   run STMT and print the time it took
   :vars        list the variables and definitions kept so far
-  :mode interp|jit|tiered   run later entries in the interpreter (the default: instant),
-               compiled by the LLVM JIT (for long loops), or tiered (the interpreter at once,
-               hot functions moving to native code once compiled); :mode alone says which
+  :mode tiered|interp|jit   run later entries tiered (the default: the interpreter at once,
+               hot functions and long loops moving to native code once compiled), in the
+               interpreter only, or compiled by the LLVM JIT first; :mode alone says which
   :llvm FN     print the optimised LLVM IR of a function or kernel defined here
   :target cpu|gpu    run later entries' parallel loops and kernel launches on CPU threads
                (the default) or on the GPU (with the JIT); :target alone says which
@@ -192,7 +192,7 @@ int run_repl() {
   const bool tty = ::isatty(STDIN_FILENO) != 0;
   kestrel::Engine engine;
   kestrel::Session session(engine);
-  session.set_mode(kestrel::Mode::Interp);  // entries answer at once; `:mode jit` for long loops
+  session.set_mode(kestrel::Mode::Tiered);  // entries answer at once, hot code moves to native
   LineReader reader(tty);
 
   struct sigaction action = {};

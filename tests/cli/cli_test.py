@@ -99,20 +99,25 @@ with tempfile.TemporaryDirectory() as tmp:
     if written != want:
         failures.append(f"fmt --write with comments wrote {written!r}, expected {want!r}")
 
-# The JIT's object cache: the first run is a miss, the second a hit with the same output.
+# The JIT's object cache (--jit): the first run is a miss, the second a hit with the same output.
 with tempfile.TemporaryDirectory() as tmp:
     env = dict(os.environ, XDG_CACHE_HOME=os.path.join(tmp, "cache"))
     script = os.path.join(tmp, "pi.kst")
     with open(script, "w") as f:
         f.write("import montecarlo\nprint(\"pi\", montecarlo.pi(1000, 7))\n")
-    miss = run("run", "--time", script, env=env)
-    expect("run --time: cache miss", miss, 0, stdout_has="pi 3.", stderr_has="(cache miss)")
-    hit = run("run", "--time", script, env=env)
+    # The default mode is tiered: --time says what moved to native code.
+    tiered = run("run", "--time", script, env=env)
+    expect("run --time (tiered, the default)", tiered, 0, stdout_has="pi 3.",
+           stderr_has="tiered   ")
+    miss = run("run", "--time", "--jit", script, env=env)
+    expect("run --time: cache miss", miss, 0, stdout_has=tiered.stdout,
+           stderr_has="(cache miss)")
+    hit = run("run", "--time", "--jit", script, env=env)
     expect("run --time: cache hit", hit, 0, stdout_has=miss.stdout, stderr_has="(cache hit)")
     entries = os.listdir(os.path.join(tmp, "cache", "kestrel"))
     if len(entries) != 1 or not entries[0].endswith(".kjo"):
         failures.append(f"cache folder holds {entries!r}, expected one .kjo entry")
-    fresh = run("run", "--time", "--no-cache", script, env=env)
+    fresh = run("run", "--time", "--jit", "--no-cache", script, env=env)
     expect("run --no-cache", fresh, 0, stdout_has=miss.stdout)
     if "cache" in fresh.stderr:
         failures.append(f"run --no-cache --time mentions the cache: {fresh.stderr!r}")

@@ -171,8 +171,8 @@ def pty_session():
         out = s.expect(PROMPT)
         check("the session goes on after Ctrl-C", "10000" in out, repr(out))  # total = 100
         # Ctrl-C inside a long runtime operation (a sum of 10^7 elements, polled per chunk), in
-        # both modes: the loop's back-edges alone would not be polled for minutes.
-        for mode in ("interp", "jit"):
+        # every mode: the loop's back-edges alone would not be polled for minutes.
+        for mode in ("tiered", "interp", "jit"):
             s.send(f":mode {mode}\r")
             s.expect(PROMPT)
             s.send("let big = ones(10000000); var t = 0.0; print(\"summing\"); "
@@ -274,7 +274,7 @@ def pipe_session():
                           input="seed(3)\nprint(random(), random(), random())\n", cwd=ROOT,
                           timeout=60)
     out = modes.stdout.splitlines()
-    check(":mode says the mode", out[:1] == ["mode: interp"] and "mode: jit" in out,
+    check(":mode says the mode", out[:1] == ["mode: tiered"] and "mode: jit" in out,
           repr(modes.stdout))
     check(":mode jit runs entries", "144" in out, repr(modes.stdout))
     check(":llvm prints the function's IR", "define i64 @kestrel.sq" in modes.stdout,

@@ -82,7 +82,9 @@ struct EngineOptions {
   /// Where `import name` looks after the script's own folder. Empty: $KESTREL_STDLIB, else the
   /// stdlib/ folder of the source tree this library was built from.
   std::filesystem::path stdlib_dir;
-  Mode mode = Mode::Jit;
+  /// Tiered (the default): calls start in the interpreter at once and move to native code as the
+  /// engine's thread compiles what gets hot; Jit compiles before the first call; Interp never.
+  Mode mode = Mode::Tiered;
   Target target = Target::Cpu;
   /// Threads for parallel work (large reductions now; parallel loops next): 0 means every core.
   /// Process-wide: the most recently constructed Engine sets it.
