@@ -51,6 +51,15 @@ class TierHook {
   /// would.
   virtual void call_function(ir::FnId fn, std::span<const std::int64_t> args, std::int64_t* out,
                              TierState& state) = 0;
+  /// Whether a call of `fn` that function_ready declined is to run natively from its start
+  /// anyway (then through call_function): its array arguments hold `elements` elements in all
+  /// (at least 1), so that interpreting it may take longer than compiling it. The hook may
+  /// compile here, on the run's thread. Default: no.
+  virtual bool call_start_ready(ir::FnId fn, std::int64_t elements) {
+    (void)fn;
+    (void)elements;
+    return false;
+  }
 
   /// Whether `loop` is to continue natively now. Called at the loop's back-edges, every so many
   /// iterations (the interpreter decides how often; the hook may count to learn what is hot).

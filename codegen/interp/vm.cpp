@@ -693,9 +693,14 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
         throw rt::RuntimeError(rt::call_depth_message(opt_.max_call_depth));
       }
       POLL();
-      if (tier != nullptr && tier->function_ready(ir::FnId{BX})) {
-        call_native(BX, R + i.a, stream);
-        NEXT;
+      if (tier != nullptr) {
+        std::int64_t elements = 0;
+        if (tier->function_ready(ir::FnId{BX}) ||
+            ((elements = argument_elements(*callee, R + i.a)) > 0 &&
+             tier->call_start_ready(ir::FnId{BX}, elements))) {
+          call_native(BX, R + i.a, stream);
+          NEXT;
+        }
       }
       std::size_t nb = base + i.a;
       if (nb + callee->nregs + 1 > stack_.size()) {

@@ -33,6 +33,18 @@ inline void retain_slot(Slot s, bool is_table = false) {
   }
 }
 
+/// The elements a call's array arguments hold in all (`args`: the callee's frame, its parameters
+/// first): what a tiered run weighs against a compile at the call's start.
+inline std::int64_t argument_elements(const Proto& callee, const Slot* args) {
+  std::int64_t n = 0;
+  for (std::uint16_t r : callee.array_locals) {
+    if (r < callee.nparams && args[r].p != nullptr) {
+      n += static_cast<const rt::Array*>(args[r].p)->size();
+    }
+  }
+  return n;
+}
+
 /// print's text for one argument of type `t` held at `s`.
 inline void append_printed(std::string& out, ir::Type t, Slot s) {
   if (t.is_array()) {

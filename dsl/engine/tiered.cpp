@@ -31,6 +31,7 @@
 
 #include "codegen/common/tier.hpp"
 #include "dsl/engine/crosscheck.hpp"
+#include "dsl/ir/loop_use.hpp"
 #include "dsl/ir/osr.hpp"
 #include "runtime/run_stack.hpp"
 
@@ -90,6 +91,11 @@ constexpr std::uint32_t kHotLoopPolls = 8;
 /// A parallel loop this long is compiled at its start rather than interpreted: at tens of ns an
 /// interpreted iteration, 2^20 of them cost about what a continuation's compile does.
 constexpr std::int64_t kParallelStartTrips = std::int64_t{1} << 20;
+/// A call of a function that loops, with this many array elements among its arguments, is
+/// compiled at its start rather than interpreted: a loop over them interpreted costs tens of ns
+/// an element, about a compile's cost at this size, and the function is not called again soon
+/// enough to become hot (a script's one call over its data).
+constexpr std::int64_t kBigCallElements = std::int64_t{1} << 22;
 
 struct Compiler {
   explicit Compiler(std::size_t nfns) : ready(new std::atomic<Backend*>[nfns]) {
@@ -193,6 +199,11 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       switchable_[f] = !program.functions[f].is_kernel && !program.functions[f].is_main;
     }
     interp_ = engine::compile(program, Mode::Interp, jit);
+    loops_ = ir::functions_with_loops(program);
+    start_state_.reset(new std::atomic<std::uint8_t>[n]);
+    for (std::size_t f = 0; f < n; ++f) {
+      start_state_[f].store(kStartCold, std::memory_order_relaxed);
+    }
     compiler_ = std::make_shared<Compiler>(n);
     compiler_->options = jit;
     if (policy_ == TierPolicy::Eager || crosscheck_) {
@@ -317,6 +328,38 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     count_native(start);
   }
 
+  /// A call with kBigCallElements array elements or more, of a function that loops: compiled now,
+  /// on the run's thread (once; what another thread is compiling stays interpreted meanwhile).
+  bool call_start_ready(ir::FnId fn, std::int64_t elements) override {
+    if (!switchable_[fn.v] || crosscheck_ || eager_ || elements < kBigCallElements ||
+        !loops_[fn.v]) {
+      return false;
+    }
+    std::uint8_t cold = kStartCold;
+    if (!start_state_[fn.v].compare_exchange_strong(cold, kStartCompiling)) {
+      return compiler_->ready[fn.v].load(std::memory_order_acquire) != nullptr;
+    }
+    auto start = Clock::now();
+    std::unique_ptr<Backend> code;
+    try {
+      code = engine::compile(program_, Mode::Jit, compiler_->options, nullptr, {fn});
+    } catch (...) {
+      // What the JIT cannot take stays in the interpreter, which gives the same results.
+    }
+    sync_us_.fetch_add(static_cast<std::int64_t>(ms_since(start) * 1000));
+    sync_compiles_.fetch_add(1);
+    start_state_[fn.v].store(kStartDone);
+    if (!code) {
+      return false;
+    }
+    Compiler& c = *compiler_;
+    std::lock_guard<std::mutex> lock(c.mu);
+    c.ready[fn.v].store(code.get(), std::memory_order_release);
+    c.functions.fetch_add(1);
+    c.natives.push_back(std::move(code));
+    return true;
+  }
+
   bool loop_ready(codegen::LoopRef loop) override {
     if (crosscheck_) {
       return false;  // --crosscheck compares calls; its loops stay where the call runs
@@ -397,14 +440,13 @@ class TieredProgram final : public Backend, public codegen::TierHook {
         n += s != 0 ? 1 : 0;
       }
       t.tier_functions += n;
-      t.tier_compiles += 1;
-      t.tier_compile_ms += eager_ms_ + static_cast<double>(sync_loop_us_.load()) / 1000;
+      t.tier_compiles += 1 + sync_compiles_.load();
+      t.tier_compile_ms += eager_ms_ + static_cast<double>(sync_us_.load()) / 1000;
       return;
     }
     t.tier_functions += compiler_->functions.load();
-    t.tier_compiles += compiler_->compiles.load();
-    t.tier_compile_ms +=
-        static_cast<double>(compiler_->compile_us.load() + sync_loop_us_.load()) / 1000;
+    t.tier_compiles += compiler_->compiles.load() + sync_compiles_.load();
+    t.tier_compile_ms += static_cast<double>(compiler_->compile_us.load() + sync_us_.load()) / 1000;
   }
 
  private:
@@ -440,7 +482,8 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     lock.unlock();
     auto start = Clock::now();
     LoopCode made = compile_loop(program_, c.options, loop, nullptr);
-    sync_loop_us_.fetch_add(static_cast<std::int64_t>(ms_since(start) * 1000));
+    sync_us_.fetch_add(static_cast<std::int64_t>(ms_since(start) * 1000));
+    sync_compiles_.fetch_add(1);
     lock.lock();
     c.publish(loop, std::move(made));
     return c.loop_states[loop_key(loop)].phase == LoopState::Phase::Ready;
@@ -488,7 +531,11 @@ class TieredProgram final : public Backend, public codegen::TierHook {
   bool abandon_ = false;
   std::atomic<std::uint64_t> native_calls_{0};
   std::atomic<std::uint64_t> native_loops_{0};
-  std::atomic<std::int64_t> sync_loop_us_{0};  // loops compiled on the run's thread, in us
+  std::atomic<std::int64_t> sync_us_{0};  // compiles on the run's thread (loops, calls), in us
+  std::atomic<std::uint32_t> sync_compiles_{0};
+  std::vector<char> loops_;  // per function: whether a call of it may loop (call_start_ready)
+  static constexpr std::uint8_t kStartCold = 0, kStartCompiling = 1, kStartDone = 2;
+  std::unique_ptr<std::atomic<std::uint8_t>[]> start_state_;  // per function: call_start_ready
   std::atomic<std::int64_t> native_us_{0};
 };
 

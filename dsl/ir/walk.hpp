@@ -2,6 +2,8 @@
 // Visits the direct children of an IR node in evaluation order: an expression's
 // sub-expressions, a statement's sub-expressions and nested blocks. Exhaustive: a new node kind
 // fails the build here until its children are listed.
+#include <vector>
+
 #include "dsl/ir/ir.hpp"
 
 namespace kestrel::ir {
@@ -108,6 +110,57 @@ void for_each_child(const StmtKind& kind, FE&& on_expr, FB&& on_block) {
                  [&](const Return& s) { e(s.value); },
              },
              kind);
+}
+
+/// Whether `block` reaches a node where `expr_hit(expr)` or `stmt_hit(stmt)` holds: in its own
+/// statements, or through a call or launch of a function flagged in `fns`.
+template <class EH, class SH>
+bool block_reaches(const Program& p, const Block& block, const std::vector<char>& fns,
+                   const EH& expr_hit, const SH& stmt_hit) {
+  auto expr = [&](auto& self, ExprId id) -> bool {
+    const Expr& e = p.expr(id);
+    if (expr_hit(e)) {
+      return true;
+    }
+    if (const auto* c = std::get_if<Call>(&e.kind); c && fns[c->fn.v]) {
+      return true;
+    }
+    if (const auto* l = std::get_if<Launch>(&e.kind); l && fns[l->kernel.v]) {
+      return true;
+    }
+    bool found = false;
+    for_each_child(e.kind, [&](ExprId child) { found = found || self(self, child); });
+    return found;
+  };
+  for (StmtId id : block.stmts) {
+    const Stmt& s = p.stmt(id);
+    bool found = stmt_hit(s);
+    for_each_child(
+        s.kind, [&](ExprId x) { found = found || expr(expr, x); },
+        [&](const Block& b) { found = found || block_reaches(p, b, fns, expr_hit, stmt_hit); });
+    if (found) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// One flag per function (indexed by FnId): whether a call of it reaches a hit (block_reaches).
+/// A fixpoint over the call graph, so recursion is handled.
+template <class EH, class SH>
+std::vector<char> functions_reaching(const Program& program, const EH& expr_hit,
+                                     const SH& stmt_hit) {
+  std::vector<char> fns(program.functions.size(), 0);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t f = 0; f < program.functions.size(); ++f) {
+      if (!fns[f] && block_reaches(program, program.functions[f].body, fns, expr_hit, stmt_hit)) {
+        fns[f] = 1;
+        changed = true;
+      }
+    }
+  }
+  return fns;
 }
 
 }  // namespace kestrel::ir

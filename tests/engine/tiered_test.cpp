@@ -144,6 +144,40 @@ TEST(Tiered, TheSeededStreamCarriesAcrossEverySwitch) {
   EXPECT_EQ(draws(Mode::Jit, TierPolicy::Background), host);
 }
 
+// A script's one call over large arrays (the shape of groupby over 10^7 rows) is compiled at its
+// start: it would never be called again to become hot, and its loop is long. A call of a function
+// without a loop, or with small arrays, stays interpreted. Same output as the interpreter.
+constexpr const char* kBigCall = R"(
+fn total(x: f64[:], w: f64[:]) -> f64 {
+    var s = 0.0
+    for i in 0..len(x) {
+        s += x[i] * w[i % 7]
+    }
+    return s
+}
+fn whole(x: f64[:]) -> f64 {
+    return sum(x * 2.0)
+}
+let small = ones(1000) * 0.25
+print(total(small, small))
+let big = ones(4194304) * 0.5
+print(whole(big))
+print(total(big, small))
+seed(3)
+print(random())
+)";
+
+TEST(Tiered, ACallOverLargeArraysIsCompiledAtItsStart) {
+  EngineOptions o = options_for(Mode::Tiered);
+  o.tier_hot_calls = 1000;  // no function gets hot by its calls here
+  std::string out;
+  kestrel::Timings t = Engine(o).run_source("big.kst", kBigCall, &out);
+  EXPECT_EQ(out, run(Mode::Interp, TierPolicy::Background, kBigCall));
+  EXPECT_EQ(t.tier_functions, 1u);  // total, at its call over 4194304 elements; whole has no loop
+  EXPECT_EQ(t.tier_native_calls, 1u);  // the call over 4194304 + 1000 elements
+  EXPECT_GE(t.tier_compiles, 1u);
+}
+
 constexpr const char* kSpin = R"(fn spin(n: i64) -> i64 {
     var s = 0
     var i = 0
