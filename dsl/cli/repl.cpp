@@ -258,6 +258,13 @@ int run_repl() {
           std::fflush(stdout);
           std::printf("time: %.3f ms (check %.3f ms, compile %.3f ms, run %.3f ms)\n",
                       t.check_ms + t.compile_ms + t.run_ms, t.check_ms, t.compile_ms, t.run_ms);
+          if (t.tiered) {
+            std::printf(
+                "tiered: %.3f ms native (%llu calls, %u running loops moved), %.3f ms "
+                "compiling\n",
+                t.tier_native_ms, static_cast<unsigned long long>(t.tier_native_calls),
+                t.tier_loops, t.tier_compile_ms);
+          }
         } else if (name == ":mode") {
           std::string want = trim(body);
           if (want == "interp") {

@@ -675,6 +675,7 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
   timings.check_ms = ms(t0, t1);
   timings.compile_ms = ms(t1, t2);
   timings.run_ms = ms(t2, t3);
+  engine::tier_timings(*code, timings);  // a tiered entry: what moved to native code
   return timings;
 }
 

@@ -178,6 +178,32 @@ TEST(Tiered, ACallOverLargeArraysIsCompiledAtItsStart) {
   EXPECT_GE(t.tier_compiles, 1u);
 }
 
+// A REPL entry runs tiered (the REPL's default): it moves to native code (eager: the whole entry;
+// in the background, its loop once compiled), and the variables it writes carry on to later
+// entries exactly as in the interpreter.
+TEST(Tiered, AReplEntryMovesToNativeCodeAndItsVariablesCarryOn) {
+  auto entries = [](Mode mode, TierPolicy policy, kestrel::Timings* loop) {
+    Engine engine(options_for(mode, policy));
+    kestrel::Session s(engine);
+    std::string out;
+    s.run("var total = 0\nvar x = 0.5", &out);
+    kestrel::Timings t =
+        s.run("for i in 0..3000000 { total += i % 7\n x = x * 0.999 + 0.001 }", &out);
+    if (loop != nullptr) {
+      *loop = t;
+    }
+    s.run("print(total, x)", &out);
+    return out;
+  };
+  kestrel::Timings t;
+  std::string want = entries(Mode::Interp, TierPolicy::Background, nullptr);
+  EXPECT_EQ(entries(Mode::Tiered, TierPolicy::Eager, &t), want);
+  EXPECT_TRUE(t.tiered);
+  EXPECT_EQ(t.tier_native_calls, 1u);
+  EXPECT_EQ(entries(Mode::Tiered, TierPolicy::Background, &t), want);
+  EXPECT_TRUE(t.tiered);
+}
+
 constexpr const char* kSpin = R"(fn spin(n: i64) -> i64 {
     var s = 0
     var i = 0
