@@ -31,6 +31,7 @@
 
 #include "codegen/common/tier.hpp"
 #include "dsl/engine/crosscheck.hpp"
+#include "dsl/engine/jit_loader.hpp"
 #include "dsl/ir/loop_use.hpp"
 #include "dsl/ir/osr.hpp"
 #include "runtime/run_stack.hpp"
@@ -110,6 +111,7 @@ struct Compiler {
   std::vector<codegen::LoopRef> loops;  // hot loops whose continuation is not compiled yet
   bool stop = false;
   bool started = false;
+  bool preload = false;  // load the JIT module as the thread starts, before any request
   std::unique_ptr<ir::Program> program;  // copied at the first request
   EngineOptions options;                 // Mode::Jit
   std::shared_ptr<jit::Host> host;       // one LLJIT for every batch
@@ -142,6 +144,14 @@ struct Compiler {
     // The run comes first: on a machine whose cores are all busy (the run's parallel work, other
     // processes) the compile, which only makes later calls faster, takes what is left.
     setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kCompileNice);
+    if (preload) {
+      // A script's run: the JIT module (LLVM) loads now, while the interpreter runs, so that the
+      // first hot code's compile does not wait for it. A failure shows at that compile.
+      try {
+        (void)jit_module();
+      } catch (...) {
+      }
+    }
     std::unique_lock<std::mutex> lock(mu);
     for (;;) {
       cv.wait(lock, [&] { return stop || !queue.empty() || !loops.empty(); });
@@ -243,6 +253,11 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     if (crosscheck_) {
       crosscheck_main(options);
       return;
+    }
+    if (!eager_) {
+      std::lock_guard<std::mutex> lock(compiler_->mu);
+      compiler_->preload = true;
+      start_compiler();
     }
     RunOptions o = options;
     o.tier = this;
