@@ -1,12 +1,13 @@
-// libFuzzer target: any byte string through parse, check and run, in the interpreter and the JIT,
-// through the public API as a host would call it. It aborts when the engine throws anything but
-// kestrel::Error, when an error says "internal error", or when the two modes disagree on a
-// program that both finished (output, and the error text when it failed). Each run has a time
-// and a memory budget (EngineOptions), and file I/O is refused, so no input can hang the fuzzer,
-// exhaust its memory or write files.
+// libFuzzer target: any byte string through parse, check and run, in the interpreter, the JIT and
+// tiered execution, through the public API as a host would call it. It aborts when the engine
+// throws anything but kestrel::Error, when an error says "internal error", or when another mode
+// disagrees with the interpreter on a program that both finished (output, and the error text when
+// it failed). Each run has a time and a memory budget (EngineOptions), and file I/O is refused, so
+// no input can hang the fuzzer, exhaust its memory or write files.
 //
-// KESTREL_FUZZ_JIT_EVERY=N runs the JIT (and the comparison) on one accepted input in N, picked by
-// a hash of the input (default 1: every one); the interpreter runs every accepted input.
+// KESTREL_FUZZ_JIT_EVERY=N runs the JIT (and the comparison) on one accepted input in N, and tiered
+// execution (eager) on another one in N, picked by a hash of the input (default 1: every input in
+// all three); the interpreter runs every accepted input.
 // KESTREL_FUZZ_TIME_MS=T sets each run's time limit (default 500 ms): mutants of the long
 // examples spend that long in each mode, so a short limit buys executions.
 #include <cstddef>
@@ -99,6 +100,21 @@ Outcome run(const kestrel::Engine& engine, const std::string& text) {
   return r;
 }
 
+/// Aborts when the interpreter's outcome `a` and another mode's `b` disagree on a program both
+/// finished within their budgets.
+void compare(const Outcome& a, const Outcome& b, const char* mode, const std::string& text) {
+  if (a.budget || b.budget) {
+    return;
+  }
+  // clock() reads the time: what a program prints from it differs from run to run, in any mode
+  // (a false "disagree" on a mutated examples/mlp_train.kst). Its errors must still agree.
+  bool timed = text.find("clock(") != std::string::npos;
+  if (a.failed != b.failed || (!timed && a.out != b.out) || a.error != b.error) {
+    die((std::string("the interpreter and ") + mode + " disagree").c_str(), text,
+        "interpreter:\n" + a.out + a.error + "\n" + mode + ":\n" + b.out + b.error);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -107,6 +123,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   static const kestrel::Engine interp(options(kestrel::Mode::Interp));
   static const kestrel::Engine jit(options(kestrel::Mode::Jit));
+  static const kestrel::Engine tiered([] {
+    kestrel::EngineOptions o = options(kestrel::Mode::Tiered);
+    o.tier_policy = kestrel::TierPolicy::Eager;
+    return o;
+  }());
   static const auto every = static_cast<std::uint64_t>(env_count("KESTREL_FUZZ_JIT_EVERY", 1));
 
   std::string text(reinterpret_cast<const char*>(data), size);
@@ -126,19 +147,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   Outcome a = run(interp, text);
-  if (std::hash<std::string_view>{}(text) % every != 0) {
-    return 0;
+  // One accepted input in `every` (by its hash) also runs in the JIT, and another one in `every`
+  // tiered (eager: everything compiled first, every call and loop switched to native code); with
+  // every = 1, each input runs in all three.
+  std::uint64_t h = std::hash<std::string_view>{}(text) % every;
+  if (h == 0) {
+    compare(a, run(jit, text), "the JIT", text);
   }
-  Outcome b = run(jit, text);
-  if (a.budget || b.budget) {
-    return 0;
-  }
-  // clock() reads the time: what a program prints from it differs from run to run, in any mode
-  // (a false "disagree" on a mutated examples/mlp_train.kst). Its errors must still agree.
-  bool timed = text.find("clock(") != std::string::npos;
-  if (a.failed != b.failed || (!timed && a.out != b.out) || a.error != b.error) {
-    die("the interpreter and the JIT disagree", text,
-        "interpreter:\n" + a.out + a.error + "\njit:\n" + b.out + b.error);
+  if (h == every / 2) {
+    compare(a, run(tiered, text), "tiered execution", text);
   }
   return 0;
 }

@@ -157,22 +157,18 @@ void ArrayReductions::finish() {
 
 namespace {
 
-void record(KestrelContext* ctx, const std::string& message, bool internal) {
-  record_failure(ctx, kNoSite, message, internal);
-}
-
-/// Runs f, recording an exception in ctx; returns whether f succeeded.
+/// Runs f, recording an exception in ctx at `site`; returns whether f succeeded.
 template <class F>
-bool guarded(KestrelContext* ctx, F&& f) {
+bool guarded(KestrelContext* ctx, std::uint32_t site, F&& f) {
   try {
     f();
     return true;
   } catch (const RuntimeError& e) {
-    record(ctx, e.what(), false);
+    record_failure(ctx, site, e.what(), false);
   } catch (const std::exception& e) {
-    record(ctx, e.what(), true);
+    record_failure(ctx, site, e.what(), true);
   } catch (...) {
-    record(ctx, "unknown error", true);
+    record_failure(ctx, site, "unknown error", true);
   }
   return false;
 }
@@ -182,6 +178,7 @@ struct Handle {
   ArrayReductions reductions;
   std::int64_t range_lo;
   std::int64_t chunk;  // 0: serial, the index counts done() calls
+  std::uint32_t site;  // where an error is recorded: the loop's
   std::int64_t next = 0;
 
   std::int64_t index_of(std::int64_t lo) { return chunk == 0 ? next++ : (lo - range_lo) / chunk; }
@@ -197,14 +194,15 @@ extern "C" {
 
 void* kestrel_rt_arred_begin(KestrelContext* ctx, std::int32_t count, const std::uint32_t* ops,
                              rt::Array* const* targets, std::int32_t adopt, std::int64_t range_lo,
-                             std::int64_t chunk) {
+                             std::int64_t chunk, std::uint32_t site) {
   std::vector<rt::ArrayRef> held;
   std::vector<rt::CombineOp> cops;
   for (std::int32_t r = 0; r < count; ++r) {
     held.push_back(adopt != 0 ? rt::ArrayRef::adopt(targets[r]) : rt::ArrayRef(targets[r]));
     cops.push_back(static_cast<rt::CombineOp>(ops[r]));
   }
-  auto* h = new rt::Handle{rt::ArrayReductions(std::move(held), std::move(cops)), range_lo, chunk};
+  auto* h =
+      new rt::Handle{rt::ArrayReductions(std::move(held), std::move(cops)), range_lo, chunk, site};
   ctx->host->array_reductions.emplace_back(h, [](void* q) { delete static_cast<rt::Handle*>(q); });
   return h;
 }
@@ -213,7 +211,7 @@ void kestrel_rt_arred_fresh(KestrelContext* ctx, void* handle, rt::Array** priva
   auto* h = static_cast<rt::Handle*>(handle);
   std::size_t n = h->reductions.size();
   std::fill_n(privates, n, nullptr);
-  rt::guarded(ctx, [&] {
+  rt::guarded(ctx, h->site, [&] {
     for (std::size_t r = 0; r < n; ++r) {
       privates[r] = h->reductions.fresh(r).detach();
     }
@@ -234,7 +232,7 @@ void kestrel_rt_arred_done(KestrelContext* ctx, void* handle, std::int64_t lo,
     return;
   }
   std::int64_t c = h->index_of(lo);
-  rt::guarded(ctx, [&] { h->reductions.done(c, std::move(node)); });
+  rt::guarded(ctx, h->site, [&] { h->reductions.done(c, std::move(node)); });
 }
 
 void kestrel_rt_arred_next(KestrelContext* ctx, void* handle, rt::Array** privates) {
@@ -247,7 +245,7 @@ void kestrel_rt_arred_next(KestrelContext* ctx, void* handle, rt::Array** privat
 void kestrel_rt_arred_end(KestrelContext* ctx, void* handle, rt::Array** back) {
   auto* h = static_cast<rt::Handle*>(handle);
   if (ctx->failed == 0) {
-    rt::guarded(ctx, [&] { h->reductions.finish(); });
+    rt::guarded(ctx, h->site, [&] { h->reductions.finish(); });
   }
   if (back != nullptr) {
     for (std::size_t r = 0; r < h->reductions.size(); ++r) {

@@ -71,10 +71,11 @@ extern "C" {
 /// `adopt`: the handle then owns the caller's references) and their ops (ir::ReduceOp numbers).
 /// Chunks are handed in by kestrel_rt_arred_done with their first iteration `lo`, chunk index
 /// (lo - range_lo) / chunk; chunk 0 means "one after another" (the index counts the calls). The
-/// handle is owned by ctx's host until kestrel_rt_arred_end.
+/// handle is owned by ctx's host until kestrel_rt_arred_end. An error in the handle's calls (a
+/// private copy past the memory limit) is recorded at `site`, the loop's.
 void* kestrel_rt_arred_begin(KestrelContext* ctx, std::int32_t count, const std::uint32_t* ops,
                              kestrel::rt::Array* const* targets, std::int32_t adopt,
-                             std::int64_t range_lo, std::int64_t chunk);
+                             std::int64_t range_lo, std::int64_t chunk, std::uint32_t site);
 /// Writes a fresh private copy of each target into privates[0..count) (new references). On
 /// failure (memory) ctx is marked failed and the slots are null.
 void kestrel_rt_arred_fresh(KestrelContext* ctx, void* handle, kestrel::rt::Array** privates);

@@ -657,7 +657,7 @@ class FnLowering {
   };
   /// The ops array (ir::ReduceOp numbers) of f's array reductions, and their element kind.
   Value* array_reduction_ops(const ir::For& f, bool& any_float);
-  ArrayReds begin_array_reductions(const ir::For& f);
+  ArrayReds begin_array_reductions(const ir::For& f, std::uint32_t site);
   /// Calls kestrel_rt_arred_next (`next`) or _done on the shadows' copies.
   void array_reductions_step(ArrayReds& a, bool next);
   void end_array_reductions(ArrayReds& a);

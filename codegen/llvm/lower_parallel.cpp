@@ -71,7 +71,7 @@ Value* FnLowering::array_reduction_ops(const ir::For& f, bool& any_float) {
                                   llvm::ConstantArray::get(codes_type, ops), "arred.ops");
 }
 
-FnLowering::ArrayReds FnLowering::begin_array_reductions(const ir::For& f) {
+FnLowering::ArrayReds FnLowering::begin_array_reductions(const ir::For& f, std::uint32_t site) {
   ArrayReds a;
   auto n = static_cast<std::uint32_t>(f.array_reductions.size());
   Value* ops = array_reduction_ops(f, a.chunked);
@@ -83,7 +83,7 @@ FnLowering::ArrayReds FnLowering::begin_array_reductions(const ir::For& f) {
   }
   // The runtime holds the arrays (borrowed here: their slots keep them, set aside).
   a.handle = b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_begin),
-                           {ctx_, i32c(n), ops, a.tmp, i32c(0), i64c(0), i64c(0)});
+                           {ctx_, i32c(n), ops, a.tmp, i32c(0), i64c(0), i64c(0), i32c(site)});
   for (std::uint32_t r = 0; r < n; ++r) {
     ir::LocalId l = f.array_reductions[r].local;
     a.saved.push_back(locals_[l.v][0]);
@@ -280,7 +280,7 @@ void FnLowering::outline_for(const ir::For& f, diag::Span span) {
                      b_.CreateConstInBoundsGEP2_32(targets->getAllocatedType(), targets, 0, r));
     }
     ared = b_.CreateCall(ml_.rt(Abi::kestrel_rt_arred_begin),
-                         {ctx_, i32c(n), ared_ops, targets, i32c(0), range_lo, chunk});
+                         {ctx_, i32c(n), ared_ops, targets, i32c(0), range_lo, chunk, i32c(st)});
   }
   b_.CreateStore(ared, b_.CreateStructGEP(plan.env, env, at++));
   // After the loop (failed or not): combine the chunks' copies into the arrays, free the handle.

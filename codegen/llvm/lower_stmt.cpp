@@ -275,7 +275,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
   // Array reductions (lower_parallel.cpp): private copies, handed in per chunk.
   ArrayReds ared;
   if (f.parallel && chunk == nullptr && !f.array_reductions.empty()) {
-    ared = begin_array_reductions(f);
+    ared = begin_array_reductions(f, ml_.site(span));
   }
   auto push_partials = [&] {
     for (Red& r : reds) {

@@ -33,7 +33,9 @@ kestrel::Engine engine_for(Mode mode, kestrel::EngineOptions options = {}) {
   return kestrel::Engine(options);
 }
 
-std::string mode_name(Mode m) { return m == Mode::Jit ? "jit" : "interp"; }
+std::string mode_name(Mode m) {
+  return m == Mode::Jit ? "jit" : m == Mode::Tiered ? "tiered" : "interp";
+}
 
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
@@ -343,6 +345,29 @@ TEST(Host, MemoryLimitIsARuntimeError) {
       ADD_FAILURE() << mode_name(mode) << ": allocated 8 PB";
     } catch (const kestrel::Error& e) {
       EXPECT_NE(std::string(e.what()).find("huge.kst:1:9: error: out of memory"), std::string::npos)
+          << mode_name(mode) << ": " << e.what();
+    }
+  }
+}
+
+// A parallel loop's array reduction whose private copy passes the memory limit: the same located
+// error in every mode (the JIT once recorded it at no site, which became an internal error).
+TEST(Host, MemoryLimitInAnArrayReductionIsLocated) {
+  const char* source =
+      "let h = zeros(1000000)\nparallel for i in 0..100000 {\n    h[i % 7] += 1.0\n}\n"
+      "print(h[0])\n";
+  for (Mode mode : {Mode::Interp, Mode::Jit, Mode::Tiered}) {
+    kestrel::EngineOptions options;
+    options.memory_limit = 12 << 20;  // the 8 MB array fits, a private copy of it does not
+    options.tier_policy = kestrel::TierPolicy::Eager;
+    std::string out;
+    try {
+      engine_for(mode, options).run_source("ared.kst", source, &out);
+      ADD_FAILURE() << mode_name(mode) << ": two 8 MB arrays under a 12 MiB limit";
+    } catch (const kestrel::Error& e) {
+      EXPECT_NE(std::string(e.what()).find(
+                    "ared.kst:2:1: error: memory limit of 12582912 bytes exceeded"),
+                std::string::npos)
           << mode_name(mode) << ": " << e.what();
     }
   }

@@ -159,7 +159,7 @@ TEST(ArrayReduction, AbiHandlesReleaseWhatTheyHold) {
     ctx.host = &host;
     Array* target = zeros(4, Elem::I64).detach();
     std::uint32_t op = 0;
-    void* h = kestrel_rt_arred_begin(&ctx, 1, &op, &target, 1, 0, 0);
+    void* h = kestrel_rt_arred_begin(&ctx, 1, &op, &target, 1, 0, 0, 0);
     Array* slot = nullptr;
     kestrel_rt_arred_fresh(&ctx, h, &slot);
     for (int c = 0; c < 3; ++c) {
@@ -177,7 +177,7 @@ TEST(ArrayReduction, AbiHandlesReleaseWhatTheyHold) {
     release(back);
     // A run that fails inside the loop: the host frees the handle and the adopted target.
     Array* t2 = zeros(4).detach();
-    void* h2 = kestrel_rt_arred_begin(&ctx, 1, &op, &t2, 1, 0, 0);
+    void* h2 = kestrel_rt_arred_begin(&ctx, 1, &op, &t2, 1, 0, 0, 0);
     kestrel_rt_arred_fresh(&ctx, h2, &slot);
     release(slot);
   }
