@@ -60,23 +60,18 @@ def suite_scripts(suite, tmp):
         words = spec.split()
         path = os.path.normpath(os.path.join(base, words[0]))
         module = os.path.splitext(os.path.basename(path))[0]
-        setup, fn, args, setup_args = None, None, [], []
+        # --setup FN ARGS... and --fn NAME ARGS... (--repeat N: one run per process here)
+        calls = {}
         k = 1
         while k < len(words):
-            if words[k] == "--setup":
-                setup = words[k + 1]
-                k += 2
-                while k < len(words) and not words[k].startswith("--"):
-                    setup_args.append(words[k])
-                    k += 1
-            elif words[k] == "--fn":
-                fn = words[k + 1]
-                k += 2
-                while k < len(words) and not words[k].startswith("--"):
-                    args.append(words[k])
-                    k += 1
-            else:
-                k += 2  # --repeat N: one run per process here
+            flag, k = words[k], k + 1
+            values = []
+            while k < len(words) and not words[k].startswith("--"):
+                values.append(words[k])
+                k += 1
+            calls[flag] = values
+        setup, *setup_args = calls.get("--setup", [None])
+        fn, *args = calls["--fn"]
         folder = os.path.join(tmp, re.sub(r"[^a-z0-9]+", "_", label.lower()))
         os.makedirs(folder)
         if not path.startswith(os.path.join(ROOT, "stdlib")):
