@@ -1,14 +1,16 @@
 #pragma once
 // Tiered execution (issue 16): the contract between the interpreter, which starts every tiered
 // run, and the native code a background compile makes ready. The interpreter asks its TierHook
-// (RunOptions::tier) at each call whether native code for the callee is ready, and at a loop's
-// back-edges whether native code continuing that loop is ready (on-stack replacement); when it
-// is, the rest of that call runs natively through the hook, its values in 8-byte words laid out
+// (RunOptions::tier) at each call whether native code for the callee is ready, at a loop's
+// back-edges whether native code continuing that loop is ready (on-stack replacement), and at
+// each kernel launch whether native code for the whole launch is ready; when it is, the rest of
+// that call (or the launch) runs natively through the hook, its values in 8-byte words laid out
 // as marshal.hpp says (bool/i32/i64 as int64_t, f64 as double, f32 in the low 4 bytes, arrays,
 // tables and strings as pointers). Neither backend includes the other: the engine implements the
 // hook (dsl/engine), the interpreter only calls it.
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 
 #include "codegen/common/backend.hpp"
 #include "dsl/ir/ir.hpp"
@@ -78,6 +80,30 @@ class TierHook {
   /// function's result. After it returns the interpreter returns from that call with `out`.
   virtual void continue_loop(LoopRef loop, std::span<const std::int64_t> live, std::int64_t* out,
                              TierState& state) = 0;
+
+  /// Whether the kernel launch `launch` (the IR's Launch expression, in the program the
+  /// interpreter runs) is to run natively now, whole: its grid sizes and arguments evaluated and
+  /// the sizes found non-negative, `instances` of the kernel to come (the product of the sizes,
+  /// saturated). A launch is one unit, so this is its only switch point: the hook may compile
+  /// here, on the run's thread, when the launch is long enough to pay for it. Default: never.
+  virtual bool launch_ready(ir::ExprId launch, std::int64_t instances) {
+    (void)launch;
+    (void)instances;
+    return false;
+  }
+  /// Runs the whole launch natively: `words` are the grid sizes (one i64 each) and then the
+  /// launch's arguments (each word_count(type) words; arrays borrowed), in order. `state.depth`
+  /// is the depth of the function that launches (its instances run one deeper, as the
+  /// interpreter's do); the seeded stream advances as the interpreted launch advances it (one
+  /// draw, instance i drawing from substream i when the kernel draws). Throws RunError at the
+  /// failing site as a run would. Default: std::logic_error (launch_ready never said yes).
+  virtual void run_launch(ir::ExprId launch, std::span<const std::int64_t> words,
+                          TierState& state) {
+    (void)launch;
+    (void)words;
+    (void)state;
+    throw std::logic_error("this tier hook runs no launch natively");
+  }
 };
 
 }  // namespace kestrel::codegen

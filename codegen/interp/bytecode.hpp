@@ -177,6 +177,8 @@ static_assert(sizeof(Slot) == 8);
   OP(GETINDEX, ABC, "R[A].i = the kernel launch index of dimension B")                           \
   OP(SETINDEX, ABC, "the kernel launch index of dimension B = R[A]")                             \
   OP(CHECKGRID, ABx, "raise 'negative size R[A] in launch of K' (K: function Bx) if R[A] < 0")   \
+  OP(LAUNCH, ABsC,                                                                               \
+     "a kernel launch's start (launch site A): a tiered run may run it natively; then pc += sC") \
   OP(PRINT, ABC, "print R[A..A+n) as described by print layout C")                               \
   OP(CALL, ABx, "call function Bx with its frame at R[A]; results land in R[A..]")               \
   OP(RET, ABC, "return R[A..A+B) to the caller (release this frame's arrays)")                   \
@@ -270,6 +272,15 @@ struct OsrLoop {
 struct BackEdge {
   std::uint32_t at;
   std::uint32_t loop;
+};
+
+/// A kernel launch a tiered run may run natively (LAUNCH): the IR's Launch expression and the
+/// registers of the words the hook takes (codegen::TierHook::run_launch), one per word: the
+/// `dims` grid sizes', then the arguments' (each argument's flattened registers in order).
+struct LaunchSite {
+  ir::ExprId expr;
+  std::uint32_t dims = 1;
+  std::vector<std::uint16_t> words;
 };
 
 /// One compiled function.

@@ -61,7 +61,7 @@ void FnCompiler::into(ExprId id, std::uint16_t dst) {
                  },
                  [&](const ir::Call& c) { call(c, dst); },
                  [&](const ir::BuiltinCall& c) { builtin(e.type, c, dst); },
-                 [&](const ir::Launch& l) { launch(l); },
+                 [&](const ir::Launch& l) { launch(id, l); },
                  [&](const ir::Index& ix) { index_get(e.type, ix, dst); },
                  [&](const ir::SliceView& s) { slice(e.type, s, dst); },
                  [&](const ir::Transpose& t) {
@@ -391,7 +391,7 @@ void FnCompiler::call(const ir::Call& c, std::uint16_t dst) {
   }
 }
 
-void FnCompiler::launch(const ir::Launch& l) {
+void FnCompiler::launch(ExprId id, const ir::Launch& l) {
   // for i in 0..grid[0] { index(0) = i; [for j in 0..grid[1] { index(1) = j; ] kernel(args) }
   std::vector<Operand> grid;
   for (ExprId g : l.grid) {
@@ -406,6 +406,22 @@ void FnCompiler::launch(const ir::Launch& l) {
   for (const Operand& g : grid) {
     emit_bx(Op::CHECKGRID, g.reg, l.kernel.v);
   }
+  // A tiered run may run the whole launch natively here and jump past its loop (LAUNCH; not
+  // emitted past the 16-bit operand's reach: such a launch stays interpreted).
+  std::optional<std::size_t> skip;
+  if (out_.launches.size() <= 0xffff) {
+    LaunchSite site{id, static_cast<std::uint32_t>(grid.size()), {}};
+    for (const Operand& g : grid) {
+      site.words.push_back(g.reg);
+    }
+    for (std::size_t k = 0; k < args.size(); ++k) {
+      for (std::uint32_t w = 0; w < slots(type(l.args[k])); ++w) {
+        site.words.push_back(static_cast<std::uint16_t>(args[k].reg + w));
+      }
+    }
+    skip = emit(Op::LAUNCH, static_cast<std::uint32_t>(out_.launches.size()), 0, 0);
+    out_.launches.push_back(std::move(site));
+  }
   // A kernel that draws from the seeded stream: instance i (row-major over the grid) draws from
   // its own substream and the launch advances the stream by one draw, as a parallel for does.
   std::optional<std::uint16_t> sbase;
@@ -417,6 +433,9 @@ void FnCompiler::launch(const ir::Launch& l) {
   launch_dim(l, grid, args, 0, sbase, vars);
   if (sbase) {
     emit(Op::PSTREAM_END, *sbase, 0, 0);
+  }
+  if (skip) {
+    patch(*skip, here());
   }
   for (const Operand& a : args) {
     drop(a);

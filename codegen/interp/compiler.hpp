@@ -49,7 +49,8 @@ class FnCompiler : public Emitter {
   /// Evaluates arguments into consecutive registers from `base` (each holding no reference).
   void args_into(const std::vector<ExprId>& args, std::uint16_t base);
   void call(const ir::Call& c, std::uint16_t dst);
-  void launch(const ir::Launch& l);
+  /// A kernel launch (`id` its expression): a LAUNCH switch point, then the loop over the grid.
+  void launch(ExprId id, const ir::Launch& l);
   /// The loop over axis d of a launch (`vars` holds the outer axes' index registers); with
   /// `sbase` the registers of the stream's base, each instance first enters its substream.
   void launch_dim(const ir::Launch& l, const std::vector<Operand>& grid,

@@ -10,6 +10,7 @@
 #include "codegen/interp/array_ops.hpp"
 #include "codegen/interp/bytecode.hpp"
 #include "codegen/interp/interp.hpp"
+#include "runtime/rules/philox.hpp"
 
 namespace kestrel::interp {
 
@@ -20,7 +21,8 @@ struct CompiledProgram::Impl {
   std::vector<ArrayInstr> array_ops;
   std::vector<std::vector<ReductionSlot>> reductions;
   std::vector<ArrayReductionDesc> array_reductions;
-  std::deque<std::string> strings;  // str constants; K slots point at them
+  std::vector<LaunchSite> launches;  // LAUNCH's operand A
+  std::deque<std::string> strings;   // str constants; K slots point at them
   /// str values read out of arrays (`labels[i]`). A str register does not own its string, and
   /// the array it came from may be a temporary or be overwritten, so the element is copied here
   /// (once per distinct value: nodes never move) and lives as long as the program.
@@ -57,6 +59,14 @@ void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgra
 std::uint32_t osr_loop_at(const Proto& proto, std::uint32_t at);
 void osr_live_words(const Proto& proto, std::uint32_t loop, const Slot* R,
                     std::vector<std::int64_t>& words);
+
+/// A tiered run's switch at a kernel launch (LAUNCH, osr_frame.cpp): asks the hook
+/// (options.tier) whether launch site `site` runs natively and, when it does, runs it there
+/// from the frame at R (the launching function at call depth `depth`), the seeded stream handed
+/// over and taken back (also when it fails), and returns true. Throws what the interpreted launch
+/// would before its first instance (the call-depth limit) and the native code's RunError.
+bool launch_natively(const CompiledProgram::Impl& program, std::uint32_t site, const Slot* R,
+                     const RunOptions& options, std::uint32_t depth, rt::Stream& stream);
 
 /// Runs function `fn` with its arguments in args[0..nparams) and returns its results in
 /// results[0..nresults) (owned references for arrays); it runs at depth options.depth (a

@@ -669,6 +669,14 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       }
       NEXT;
     }
+    CASE(LAUNCH) {
+      if (tier != nullptr &&
+          launch_natively(prog_, i.a, R, opt_,
+                          opt_.depth + static_cast<std::uint32_t>(calls_.size()), stream)) {
+        pc += SC;
+      }
+      NEXT;
+    }
     CASE(PRINT) {
       // The line lives in an inner block: a computed goto (NEXT) leaves a scope without running
       // destructors, so no object with one may still be alive when NEXT jumps.

@@ -11,6 +11,14 @@
 // and the VM hands its live registers to it at the next poll. Eager (KESTREL_TIER=eager) compiles
 // a loop's continuation at its first poll and switches there, so the golden programs' longer
 // loops switch in every tiered test.
+//
+// Kernel launches: a launch is one unit (its instances read the launch index from the VM, so a
+// kernel is never switched to by itself), and its start is its only switch point, as for an
+// outermost parallel loop. The VM asks launch_ready there; the native code is the launch as a
+// function of its own (ir::add_launcher: the grid sizes and arguments as parameters), one per
+// kernel launched alike (grid rank, argument types) whatever the site, compiled on the run's
+// thread when a launch site's launches reach kParallelStartTrips instances, and at the first
+// launch under Eager. --crosscheck keeps launches interpreted (it compares calls).
 #include "dsl/engine/tiered.hpp"
 
 #include <sys/resource.h>
@@ -23,6 +31,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <limits>
+#include <map>
 #include <mutex>
 #include <string_view>
 #include <thread>
@@ -73,6 +83,20 @@ LoopCode compile_loop(const ir::Program& program, const EngineOptions& options,
   return made;
 }
 
+/// A launch site's launcher compiled (ir::add_launcher), as a LoopCode.
+LoopCode compile_launch(const ir::Program& program, const EngineOptions& options,
+                        ir::ExprId launch) {
+  LoopCode made;
+  try {
+    made.program = std::make_unique<ir::Program>(program);
+    made.fn = ir::add_launcher(*made.program, launch);
+    made.code = engine::compile(*made.program, Mode::Jit, options, nullptr, {made.fn});
+  } catch (...) {
+    made.code.reset();
+  }
+  return made;
+}
+
 /// The key of a loop in the maps below.
 std::uint64_t loop_key(codegen::LoopRef loop) {
   return (static_cast<std::uint64_t>(loop.fn.v) << 32) | loop.index;
@@ -86,6 +110,37 @@ struct LoopState {
   Backend* code = nullptr;
   ir::FnId fn;
 };
+
+/// A launcher (ir::add_launcher) compiled, shared by the launch sites of one kernel with the
+/// same grid rank and argument types: not yet, compiling, ready (its code, and the span of the
+/// launch it was made from, where its launch's own errors point), or never (stays interpreted).
+struct Launcher {
+  LoopState::Phase phase = LoopState::Phase::Cold;
+  Backend* code = nullptr;
+  ir::FnId fn;
+  diag::Span span;
+};
+
+/// One launch site (by its Launch expression's id): the instances it ran interpreted so far,
+/// and its launcher.
+struct LaunchSite {
+  std::int64_t instances = 0;
+  Launcher* launcher = nullptr;
+};
+
+/// What makes two launch sites' launchers the same code: the kernel, the grid's rank and the
+/// arguments' types.
+std::vector<std::uint64_t> launcher_key(const ir::Program& program, ir::ExprId launch) {
+  const auto& l = std::get<ir::Launch>(program.expr(launch).kind);
+  std::vector<std::uint64_t> key{l.kernel.v, l.grid.size()};
+  for (ir::ExprId a : l.args) {
+    ir::Type t = program.expr(a).type;
+    key.push_back((static_cast<std::uint64_t>(t.kind) << 48) |
+                  (static_cast<std::uint64_t>(t.scalar) << 40) |
+                  (static_cast<std::uint64_t>(t.rank) << 32) | t.tuple);
+  }
+  return key;
+}
 
 /// Polls (of the interpreter's loop poll period, 1024 back-edges) before a loop is hot.
 constexpr std::uint32_t kHotLoopPolls = 8;
@@ -121,6 +176,9 @@ struct Compiler {
   /// Loops by loop_key, and the continuations' programs (guarded by mu).
   std::unordered_map<std::uint64_t, LoopState> loop_states;
   std::vector<LoopCode> loop_codes;
+  /// Launch sites by expression id, and the launchers they share (guarded by mu).
+  std::unordered_map<std::uint32_t, LaunchSite> launch_sites;
+  std::map<std::vector<std::uint64_t>, Launcher> launchers;
   std::atomic<std::uint32_t> compiles{0};
   std::atomic<std::uint32_t> functions{0};
   std::atomic<std::int64_t> compile_us{0};
@@ -444,11 +502,97 @@ class TieredProgram final : public Backend, public codegen::TierHook {
                          std::memory_order_relaxed);
   }
 
+  /// A kernel launch about to start: its only switch point. Ready code is used (a launcher is
+  /// shared by the sites that launch the same kernel alike); otherwise a launch site that
+  /// reaches kParallelStartTrips instances (this launch's, with those it ran interpreted so far)
+  /// has its launcher compiled now, on the run's thread, and runs natively; Eager compiles at
+  /// the first launch.
+  bool launch_ready(ir::ExprId launch, std::int64_t instances) override {
+    if (crosscheck_) {
+      return false;
+    }
+    Compiler& c = *compiler_;
+    std::unique_lock<std::mutex> lock(c.mu);
+    LaunchSite& site = c.launch_sites[launch.v];
+    if (site.launcher == nullptr) {
+      site.launcher = &c.launchers[launcher_key(program_, launch)];
+    }
+    Launcher& l = *site.launcher;
+    if (l.phase == LoopState::Phase::Ready) {
+      return true;
+    }
+    if (l.phase != LoopState::Phase::Cold) {
+      return false;
+    }
+    if (__builtin_add_overflow(site.instances, instances, &site.instances)) {
+      site.instances = std::numeric_limits<std::int64_t>::max();
+    }
+    if (!eager_ && site.instances < kParallelStartTrips) {
+      return false;
+    }
+    l.phase = LoopState::Phase::Compiling;
+    lock.unlock();
+    auto start = Clock::now();
+    LoopCode made = compile_launch(program_, c.options, launch);
+    sync_us_.fetch_add(static_cast<std::int64_t>(ms_since(start) * 1000));
+    sync_compiles_.fetch_add(1);
+    lock.lock();
+    if (!made.code) {
+      l.phase = LoopState::Phase::Never;
+      return false;
+    }
+    l.code = made.code.get();
+    l.fn = made.fn;
+    l.span = program_.expr(launch).span;
+    l.phase = LoopState::Phase::Ready;
+    c.loop_codes.push_back(std::move(made));
+    return true;
+  }
+
+  void run_launch(ir::ExprId launch, std::span<const std::int64_t> words,
+                  codegen::TierState& state) override {
+    Launcher l;
+    {
+      std::lock_guard<std::mutex> lock(compiler_->mu);
+      l = *compiler_->launch_sites.at(launch.v).launcher;
+    }
+    // The launcher runs as the launching function's frame (state.depth): its launch checks the
+    // depth limit there and runs the instances one deeper, as the interpreter's CALLs do.
+    RunOptions o = *state.options;
+    o.tier = nullptr;
+    o.depth = state.depth;
+    o.stream = state.stream;
+    std::int64_t none = 0;
+    auto start = Clock::now();
+    struct Count {
+      TieredProgram& t;
+      Clock::time_point start;
+      ~Count() {
+        t.native_launches_.fetch_add(1, std::memory_order_relaxed);
+        t.native_us_.fetch_add(static_cast<std::int64_t>(ms_since(start) * 1000),
+                               std::memory_order_relaxed);
+      }
+    } count{*this, start};
+    try {
+      l.code->call_words(l.fn, words, &none, o);
+    } catch (const RunError& e) {
+      // The launch's own errors (an interrupt polled between blocks of instances) point at the
+      // launch the launcher was made from: they belong to this one. The kernel's errors point
+      // into the kernel, never at a launch.
+      diag::Span at = e.span();
+      if (at.file == l.span.file && at.begin == l.span.begin && at.end == l.span.end) {
+        throw RunError(program_.expr(launch).span, e.message());
+      }
+      throw;
+    }
+  }
+
   void report(Timings& t) const {
     t.tiered = true;
     t.tier_native_calls += native_calls_.load(std::memory_order_relaxed);
     t.tier_native_ms += static_cast<double>(native_us_.load(std::memory_order_relaxed)) / 1000;
     t.tier_loops += static_cast<std::uint32_t>(native_loops_.load(std::memory_order_relaxed));
+    t.tier_launches += native_launches_.load(std::memory_order_relaxed);
     if (eager_) {
       std::uint32_t n = 0;
       for (char s : switchable_) {
@@ -546,6 +690,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
   bool abandon_ = false;
   std::atomic<std::uint64_t> native_calls_{0};
   std::atomic<std::uint64_t> native_loops_{0};
+  std::atomic<std::uint64_t> native_launches_{0};
   std::atomic<std::int64_t> sync_us_{0};  // compiles on the run's thread (loops, calls), in us
   std::atomic<std::uint32_t> sync_compiles_{0};
   std::vector<char> loops_;  // per function: whether a call of it may loop (call_start_ready)

@@ -1,5 +1,6 @@
 // Continuation functions for on-stack replacement (osr.hpp): which loops are entry points and
-// what is live at their headers, and the function that runs the rest of a call from one.
+// what is live at their headers, and the function that runs the rest of a call from one; and a
+// kernel launch as a function (add_launcher).
 #include "dsl/ir/osr.hpp"
 
 #include <algorithm>
@@ -468,6 +469,41 @@ Continuation add_continuation(Program& program, FnId fn, std::uint32_t loop) {
   std::vector<LiveSlot> live = w.tree.live(loop);
   FnId id = Builder(program, fn, loop, live, std::move(w.target_path)).build();
   return Continuation{id, std::move(live)};
+}
+
+FnId add_launcher(Program& program, ExprId launch) {
+  if (!launch.valid() || launch.v >= program.exprs.size() ||
+      !std::holds_alternative<Launch>(program.expr(launch).kind)) {
+    throw std::invalid_argument("add_launcher: not a kernel launch");
+  }
+  // Copies: the pushes below may move the program's tables.
+  const Expr e = program.expr(launch);
+  const Launch l = std::get<Launch>(e.kind);
+  Function f;
+  f.name = program.fn(l.kernel).name + "#launch";
+  f.span = e.span;
+  auto param = [&](std::string name, Type t, diag::Span span) {
+    LocalId id{static_cast<std::uint32_t>(f.locals.size())};
+    f.locals.push_back(Local{std::move(name), t, false, span});
+    program.exprs.push_back(Expr{LocalRef{id}, t, span});
+    return ExprId{static_cast<std::uint32_t>(program.exprs.size() - 1)};
+  };
+  Launch body{l.kernel, {}, {}};
+  for (std::size_t d = 0; d < l.grid.size(); ++d) {
+    const Expr& g = program.expr(l.grid[d]);
+    body.grid.push_back(param("#grid" + std::to_string(d), g.type, g.span));
+  }
+  for (std::size_t k = 0; k < l.args.size(); ++k) {
+    const Expr& a = program.expr(l.args[k]);
+    body.args.push_back(param("#arg" + std::to_string(k), a.type, a.span));
+  }
+  f.param_count = static_cast<std::uint32_t>(f.locals.size());
+  program.exprs.push_back(Expr{std::move(body), e.type, e.span});
+  ExprId call{static_cast<std::uint32_t>(program.exprs.size() - 1)};
+  program.stmts.push_back(Stmt{ExprStmt{call}, e.span});
+  f.body.stmts.push_back(StmtId{static_cast<std::uint32_t>(program.stmts.size() - 1)});
+  program.functions.push_back(std::move(f));
+  return FnId{static_cast<std::uint32_t>(program.functions.size() - 1)};
 }
 
 }  // namespace kestrel::ir

@@ -22,6 +22,8 @@
 //   - up to the end of F (F's `return`s return from the continuation).
 // The seeded stream is not a parameter: whoever runs the continuation continues the stream
 // where the interrupted run left it.
+//
+// A kernel launch is a switch point of its own (add_launcher): the launch as a function.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -91,5 +93,14 @@ struct Continuation {
 /// `#loopK` appended; it returns F's result). Throws std::invalid_argument when there is no such
 /// loop or it is not an entry point (the message says why).
 Continuation add_continuation(Program& program, FnId fn, std::uint32_t loop);
+
+/// A kernel launch as a function of its own, for a tiered run's switch at a launch: appends to
+/// `program` the function `K#launch` (K the kernel's name) whose parameters are the launch's grid
+/// sizes (i64, one per dimension) and then its arguments (of the argument expressions' types),
+/// and whose body is that launch of K, with the launch's span (where its own errors point).
+/// Run at the depth of the function that launched, it does exactly what the launch did there:
+/// the same instances, depth, stream draws and errors. Throws std::invalid_argument when
+/// `launch` is not a Launch expression.
+FnId add_launcher(Program& program, ExprId launch);
 
 }  // namespace kestrel::ir

@@ -1,7 +1,7 @@
 // Tiered execution (Mode::Tiered) and --crosscheck through the public API: host calls from
 // several threads while the background compile lands, an interrupt inside native code of a
-// tiered run, the seeded stream across a switch, and a divergence planted in native code that
-// --crosscheck finds at its line.
+// tiered run, the seeded stream across a switch, kernel launches run natively whole, and a
+// divergence planted in native code that --crosscheck finds at its line.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -234,6 +234,84 @@ TEST(Tiered, AnInterruptStopsNativeCodeOfATieredRun) {
     stopper.join();
     EXPECT_EQ(out, "315\n");
     EXPECT_NE(error.find("spin.kst:6:9: error: interrupted"), std::string::npos) << error;
+  }
+}
+
+constexpr const char* kLaunches = R"(kernel noise(out: f64[:]) {
+    out[index()] = random()
+}
+kernel grid_of(out: i64[:,:], k: i64) {
+    out[index(0), index(1)] = k * index(0) + index(1)
+}
+seed(3)
+let small = zeros(1000)
+noise[len(small)](small)
+let big = zeros(1048576)
+noise[len(big)](big)
+print(random(), small[999], big[0], big[1048575], sum(big))
+let t = zeros(2, 3, i64)
+grid_of[2, 3](t, 7)
+print(t, randn())
+)";
+
+TEST(Tiered, KernelLaunchesRunNativelyWhole) {
+  std::string want = run(Mode::Interp, TierPolicy::Background, kLaunches);
+  EXPECT_EQ(run(Mode::Jit, TierPolicy::Background, kLaunches), want);
+  // Eager: every launch switches, its launcher compiled at its first launch.
+  std::string out;
+  kestrel::Timings t =
+      Engine(options_for(Mode::Tiered, TierPolicy::Eager)).run_source("k.kst", kLaunches, &out);
+  EXPECT_EQ(out, want);
+  EXPECT_EQ(t.tier_launches, 3u);
+  // Background: only the launch of 2^20 instances is worth a compile on the run's thread.
+  out.clear();
+  t = Engine(options_for(Mode::Tiered)).run_source("k.kst", kLaunches, &out);
+  EXPECT_EQ(out, want);
+  EXPECT_EQ(t.tier_launches, 1u);
+  // --crosscheck compares calls: its launches stay interpreted.
+  EngineOptions cross = options_for(Mode::Interp);
+  cross.crosscheck = true;
+  out.clear();
+  t = Engine(cross).run_source("k.kst", kLaunches, &out);
+  EXPECT_EQ(out, want);
+  EXPECT_EQ(t.tier_launches, 0u);
+}
+
+constexpr const char* kLongLaunch = R"(kernel mark(out: f64[:]) {
+    out[index() % 4] = 1.0
+}
+let out = zeros(4)
+mark[1048576](out)
+print(sum(out))
+mark[4000000000000000](out)
+)";
+
+TEST(Tiered, AnInterruptInANativeLaunchPointsAtThatLaunch) {
+  // Both launches run natively in a tiered run (the first has 2^20 instances), on one launcher
+  // made from the first: the interrupt polled between the second's blocks of instances points
+  // at the second, as in the JIT. (One thread: the JIT's chunked launch does not poll reliably
+  // when its chunks are smaller than the poll budget, a limitation of its own. A second before
+  // the interrupt: the first launch, compile included, is long over on a loaded machine.)
+  for (TierPolicy policy : {TierPolicy::Background, TierPolicy::Eager}) {
+    for (Mode mode : {Mode::Jit, Mode::Tiered}) {
+      EngineOptions o = options_for(mode, policy);
+      o.threads = 1;
+      std::atomic<bool> stop{false};
+      std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+        stop.store(true);
+      });
+      std::string out;
+      std::string error;
+      try {
+        Engine(o).run_source("long.kst", kLongLaunch, &out, &stop);
+      } catch (const kestrel::Error& e) {
+        error = e.what();
+      }
+      stopper.join();
+      EXPECT_EQ(out, "4.0\n");
+      EXPECT_NE(error.find("long.kst:7:1: error: interrupted"), std::string::npos) << error;
+    }
   }
 }
 

@@ -57,10 +57,11 @@ struct Timings {
   bool cache_hit = false;  // the compiled code came from the object cache
   /// Under --target gpu: the device, what runs there, and NVRTC's compile time ("" otherwise).
   std::string gpu;
-  /// Mode::Tiered, what ran where: functions, loops (on-stack), calls, ms native; compiles.
+  /// Mode::Tiered, what ran where: functions, loops (on-stack), calls, kernel launches, ms
+  /// native; compiles.
   bool tiered = false;
   std::uint32_t tier_functions = 0, tier_loops = 0, tier_compiles = 0;
-  std::uint64_t tier_native_calls = 0;
+  std::uint64_t tier_native_calls = 0, tier_launches = 0;
   double tier_native_ms = 0, tier_compile_ms = 0;
 };
 
