@@ -79,8 +79,9 @@ enum class TierPolicy : std::uint8_t { Background, Eager };
 enum class Target : std::uint8_t { Cpu, Gpu };
 
 struct EngineOptions {
-  /// Where `import name` looks after the script's own folder. Empty: $KESTREL_STDLIB, else the
-  /// stdlib/ folder of the source tree this library was built from.
+  /// Where `import name` looks after the script's own folder. Empty: $KESTREL_STDLIB, else an
+  /// installed copy's ../share/kestrel/stdlib from the library or executable holding the engine
+  /// (P/lib, P/bin), else the stdlib/ folder of the source tree this library was built from.
   std::filesystem::path stdlib_dir;
   /// Tiered (the default): calls start in the interpreter at once and move to native code as the
   /// engine's thread compiles what gets hot; Jit compiles before the first call; Interp never.
