@@ -35,7 +35,7 @@ else
   prefix=$work/root/usr
 fi
 for f in bin/kestrel lib/libkestrel.so lib/libkestrel_jit.so include/kestrel/kestrel.hpp \
-  share/kestrel/stdlib/montecarlo.kst \
+  include/kestrel/array.hpp share/kestrel/stdlib/montecarlo.kst \
   lib/cmake/Kestrel/KestrelConfig.cmake lib/cmake/Kestrel/KestrelConfigVersion.cmake \
   lib/cmake/Kestrel/KestrelTargets.cmake; do
   [[ -e $prefix/$f ]] || { echo "FAIL: $f not installed"; exit 1; }
