@@ -18,8 +18,7 @@ set(CPACK_PACKAGE_DIRECTORY ${PROJECT_BINARY_DIR}/package)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# libkestrel_jit.so's Kestrel symbols come from the process that loads it: do not let
-# dpkg-shlibdeps look for them in a package.
+# dpkg-shlibdeps may look in the build folder (-l) for libraries the package itself ships.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${PROJECT_BINARY_DIR})
 set(CPACK_STRIP_FILES ON)
 include(CPack)
