@@ -4,7 +4,7 @@ BUILD ?= build
 PRESET ?= release
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test demo asan fuzz bench difftest format clean gpu-bundle gpu-check-local
+.PHONY: all deps build test demo package asan fuzz bench difftest format clean gpu-bundle gpu-check-local
 
 all: build
 
@@ -20,6 +20,11 @@ test: build
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)/kestrel
+
+# A Debian package (CPack, cmake/KestrelPackage.cmake): $(BUILD)/package/kestrel_<version>_<arch>.deb,
+# installed with `apt install ./$(BUILD)/package/kestrel_*.deb`.
+package: build
+	@cmake --build $(BUILD) --target package
 
 asan: deps
 	@cmake --preset asan >/dev/null

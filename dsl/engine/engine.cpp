@@ -4,9 +4,11 @@
 #include <new>
 #include <optional>
 #include <sstream>
+#include <system_error>
 
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/engine/gpu.hpp"
+#include "dsl/engine/jit_loader.hpp"
 #include "dsl/engine/loaded.hpp"
 #include "dsl/engine/tiered.hpp"
 #include "dsl/sema/check.hpp"
@@ -23,6 +25,14 @@ namespace {
 std::filesystem::path default_stdlib_dir() {
   if (const char* env = std::getenv("KESTREL_STDLIB"); env != nullptr && *env != '\0') {
     return env;
+  }
+  // Installed (cmake/KestrelInstall.cmake): P/share/kestrel/stdlib, from P/bin or P/lib.
+  if (std::filesystem::path dir = engine::engine_file_dir(); !dir.empty()) {
+    std::filesystem::path installed = dir.parent_path() / "share" / "kestrel" / "stdlib";
+    std::error_code ec;
+    if (std::filesystem::is_directory(installed, ec)) {
+      return installed;
+    }
   }
   return KESTREL_STDLIB_DIR;
 }

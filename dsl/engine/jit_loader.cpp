@@ -62,6 +62,8 @@ const jit::ModuleApi* load(const std::filesystem::path& path) {
 
 }  // namespace
 
+std::filesystem::path engine_file_dir() { return engine_dir(); }
+
 std::vector<std::filesystem::path> jit_module_candidates() {
   if (const char* env = std::getenv("KESTREL_JIT_MODULE"); env != nullptr && env[0] != '\0') {
     return {std::filesystem::path(env)};

@@ -18,6 +18,10 @@ const jit::ModuleApi& jit_module();
 /// Whether jit_module() has loaded the module in this process.
 bool jit_module_loaded();
 
+/// The folder of the file that holds the engine: the `kestrel` executable, libkestrel.so or
+/// another library linking it (an installed one: P/bin or P/lib); empty when unknown.
+std::filesystem::path engine_file_dir();
+
 /// Where jit_module() looks, in order: $KESTREL_JIT_MODULE alone when it is set; else beside the
 /// file that holds the engine (the `kestrel` executable or libkestrel.so), then ../lib from there
 /// (an installed bin/kestrel), then the build folder the engine was built in.

@@ -104,6 +104,16 @@ std::string cpp_signature(const ir::TypeTable& types, ir::Type ret,
   throw Error(diag::render(*m.loaded.sources, diags));
 }
 
+/// The program behind a Module; a default-constructed Module has none: Error.
+engine::ModuleImpl& module_of(const std::shared_ptr<void>& impl) {
+  if (impl == nullptr) {
+    throw Error(
+        "error: this kestrel::Module is empty (default-constructed): assign it a module from "
+        "Engine::load_file or Engine::load_source first\n");
+  }
+  return *static_cast<engine::ModuleImpl*>(impl.get());
+}
+
 /// Wraps the caller's elements as a runtime array: no copy, the host keeps them alive.
 codegen::Value view_argument(ir::Type type, const detail::Slot& s) {
   rt::Shape shape = type.rank == 2 ? rt::Shape(s.shape[0], s.shape[1]) : rt::Shape(s.shape[0]);
@@ -119,9 +129,22 @@ codegen::Value view_argument(ir::Type type, const detail::Slot& s) {
   return v;
 }
 
+/// An Array argument (a result of an earlier call, `s.handle`) is passed as that runtime array,
+/// one more reference to it; borrowed memory is wrapped.
+codegen::Value array_argument(ir::Type type, const detail::Slot& s) {
+  if (s.handle == nullptr) {
+    return view_argument(type, s);
+  }
+  rt::retain(static_cast<rt::Array*>(s.handle));
+  codegen::Value v;
+  v.type = type;
+  v.array = codegen::ArrayRef(s.handle);
+  return v;
+}
+
 codegen::Value to_value(ir::Type type, const detail::Slot& s) {
   if (type.is_array()) {
-    return view_argument(type, s);
+    return array_argument(type, s);
   }
   codegen::Value v;
   v.type = type;
@@ -177,11 +200,18 @@ void from_value(codegen::Value& v, detail::Slot& out) {
 
 namespace detail {
 
+void empty_function() {
+  throw Error(
+      "error: this kestrel::Function is empty (default-constructed): assign it a function from "
+      "Module::function<Sig>(name) first\n");
+}
+
 void array_retain(void* handle) { rt::retain(static_cast<rt::Array*>(handle)); }
 void array_release(void* handle) { rt::release(static_cast<rt::Array*>(handle)); }
 
 std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module_ptr, std::string_view name,
                                    TypeCode ret, std::span<const TypeCode> params) {
+  module_of(module_ptr);  // throws when empty
   auto m = std::static_pointer_cast<engine::ModuleImpl>(module_ptr);
   const ir::Program& p = m->loaded.program;
   ir::FnId id = p.find_function(name);
@@ -253,7 +283,7 @@ void native_end(FunctionImpl& fn, void* ctx) {
 
 void* native_view(const Slot& view) {
   ir::Type type = ir::Type::array_of(to_scalar(view.type.elem), view.type.rank);
-  return view_argument(type, view).array.release();
+  return array_argument(type, view).array.release();
 }
 
 void native_result(void* handle, Slot& out) {
@@ -314,7 +344,7 @@ void invoke(FunctionImpl& fn, std::span<Slot> args, Slot& result) {
 }  // namespace detail
 
 void Module::run(std::string* out) const {
-  auto* m = static_cast<engine::ModuleImpl*>(impl_.get());
+  engine::ModuleImpl* m = &module_of(impl_);
   engine::at_boundary(m->loaded.sources.get(), [&] {
     rt::Limits limits = call_limits(*m);
     codegen::RunOptions options;
@@ -324,22 +354,18 @@ void Module::run(std::string* out) const {
   });
 }
 
-void Module::interrupt() const {
-  static_cast<engine::ModuleImpl*>(impl_.get())->epoch.fetch_add(1, std::memory_order_relaxed);
-}
+void Module::interrupt() const { module_of(impl_).epoch.fetch_add(1, std::memory_order_relaxed); }
 
-Timings Module::load_timings() const {
-  return static_cast<const engine::ModuleImpl*>(impl_.get())->timings;
-}
+Timings Module::load_timings() const { return module_of(impl_).timings; }
 
 Timings Module::tier_timings() const {
   Timings t;
-  engine::tier_timings(*static_cast<const engine::ModuleImpl*>(impl_.get())->code, t);
+  engine::tier_timings(*module_of(impl_).code, t);
   return t;
 }
 
 std::vector<std::string> Module::signatures() const {
-  const auto* m = static_cast<const engine::ModuleImpl*>(impl_.get());
+  const engine::ModuleImpl* m = &module_of(impl_);
   std::vector<std::string> out;
   for (const ir::Function& f : m->loaded.program.functions) {
     if (!f.is_main && !f.is_kernel) {
@@ -474,7 +500,7 @@ codegen::Value call_in(engine::ModuleImpl& m, ir::FnId fn,
 }  // namespace
 
 std::string Module::call_text(std::string_view name, const std::vector<std::string>& args) const {
-  auto* m = static_cast<engine::ModuleImpl*>(impl_.get());
+  engine::ModuleImpl* m = &module_of(impl_);
   ir::FnId fn = callable(m->loaded.program, name);
   return format_result(
       m->loaded.program.types,
@@ -484,6 +510,7 @@ std::string Module::call_text(std::string_view name, const std::vector<std::stri
 std::function<std::string()> Module::prepare_call(
     std::string_view name, std::string_view setup,
     const std::vector<std::string>& setup_args) const {
+  module_of(impl_);  // throws when empty
   auto m = std::static_pointer_cast<engine::ModuleImpl>(impl_);
   const ir::Program& p = m->loaded.program;
   ir::FnId fn = callable(p, name);

@@ -1,9 +1,13 @@
 // A small application that embeds Kestrel: it loads Kestrel source at run time, binds functions
 // to C++ signatures (checked against the source), passes std::vector and Eigen data without
-// copies, and reports a Kestrel runtime error with its file:line:col.
+// copies, passes a result on to another function (no copy either), and reports a Kestrel runtime
+// error with its file:line:col.
 //
 //   cmake -S examples/embed -B build-embed -DKestrel_DIR=$PWD/build && cmake --build build-embed
 //   build-embed/embed_demo examples/embed/stats.kst stdlib/montecarlo.kst
+// or, against an install (cmake --install build --prefix P, or the .deb: P=/usr):
+//   cmake -S examples/embed -B build-embed -DCMAKE_PREFIX_PATH=P && cmake --build build-embed
+//   build-embed/embed_demo examples/embed/stats.kst P/share/kestrel/stdlib/montecarlo.kst
 #include <Eigen/Dense>
 #include <cstdio>
 #include <kestrel/kestrel.hpp>
@@ -15,7 +19,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    kestrel::Engine engine;  // the LLVM JIT by default; EngineOptions{.mode = Mode::Interp}
+    kestrel::Engine engine;  // tiered by default; EngineOptions{.mode = Mode::Jit} or Mode::Interp
     kestrel::Module stats = engine.load_file(argv[1]);
 
     // std::vector in, updated in place.
@@ -38,6 +42,9 @@ int main(int argc, char** argv) {
       std::printf(" %.2f", z(i));
     }
     std::printf("\n");
+    // That result goes straight on to another function: the same array, not a copy.
+    auto norm = stats.function<double(kestrel::ArrayView<const double>)>("norm");
+    std::printf("norm(standardize(v)) = %.4f\n", norm(z));
 
     // An Eigen matrix (column-major) is passed with its strides.
     auto row_max =

@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "kestrel/array.hpp"  // Elem, ArrayView, MatrixView, Array
+
 namespace kestrel {
 
 /// The library's version, e.g. "0.1.0".
@@ -80,8 +82,9 @@ enum class TierPolicy : std::uint8_t { Background, Eager };
 enum class Target : std::uint8_t { Cpu, Gpu };
 
 struct EngineOptions {
-  /// Where `import name` looks after the script's own folder. Empty: $KESTREL_STDLIB, else the
-  /// stdlib/ folder of the source tree this library was built from.
+  /// Where `import name` looks after the script's own folder. Empty: $KESTREL_STDLIB, else an
+  /// installed copy's ../share/kestrel/stdlib from the library or executable holding the engine
+  /// (P/lib, P/bin), else the stdlib/ folder of the source tree this library was built from.
   std::filesystem::path stdlib_dir;
   /// Tiered (the default): calls start in the interpreter at once and move to native code as the
   /// engine's thread compiles what gets hot; Jit compiles before the first call; Interp never.
@@ -167,168 +170,6 @@ class Engine {
 
 // ---- calling Kestrel functions from C++ ------------------------------------------------------
 
-/// Element types as they cross the boundary: bool, i32, i64, f32, f64.
-enum class Elem : std::uint8_t { Bool, I32, I64, F32, F64 };
-
-namespace detail {
-struct Slot;
-template <class T>
-struct ElemOf;
-template <>
-struct ElemOf<bool> : std::integral_constant<Elem, Elem::Bool> {};
-template <>
-struct ElemOf<std::int32_t> : std::integral_constant<Elem, Elem::I32> {};
-template <>
-struct ElemOf<std::int64_t> : std::integral_constant<Elem, Elem::I64> {};
-template <>
-struct ElemOf<float> : std::integral_constant<Elem, Elem::F32> {};
-template <>
-struct ElemOf<double> : std::integral_constant<Elem, Elem::F64> {};
-
-/// An Eigen dense object (Matrix, Map, Block, Ref) without including Eigen: it has data(),
-/// rows(), cols(), innerStride(), outerStride() and says whether it is row-major.
-template <class E>
-concept EigenDense = requires(E& e) {
-  e.data();
-  { e.rows() } -> std::convertible_to<std::int64_t>;
-  { e.cols() } -> std::convertible_to<std::int64_t>;
-  { e.innerStride() } -> std::convertible_to<std::int64_t>;
-  { e.outerStride() } -> std::convertible_to<std::int64_t>;
-  E::IsRowMajor;
-  E::ColsAtCompileTime;
-};
-}  // namespace detail
-
-/// A borrowed view of the caller's memory, passed to a Kestrel function as an array argument of
-/// element type T and rank 1 (`f64[:]`) or 2 (`f64[:, :]`). No copy is made: the function reads
-/// and writes the caller's elements in place, so keep the memory alive for the call. (Kestrel
-/// functions may write to their array parameters; Module::function refuses to bind a view of
-/// const memory, ArrayView<const T>, to a parameter that the function may write, directly or
-/// through a slice, a local or a call.) Strides are in elements and must not be negative.
-template <class T, int Rank = 1>
-class ArrayView {
-  static_assert(Rank == 1 || Rank == 2, "arrays have rank 1 or 2");
-  using Element = std::remove_const_t<T>;
-
- public:
-  static constexpr int rank = Rank;
-  using element_type = Element;
-
-  /// A vector from a span, a std::vector, a std::array or any contiguous range of T.
-  template <std::ranges::contiguous_range R>
-  requires(Rank == 1 && !detail::EigenDense<std::remove_cvref_t<R>> &&
-           std::convertible_to<decltype(std::ranges::data(std::declval<R&>())), T*>)
-      ArrayView(R&& range)  // NOLINT(google-explicit-constructor): implicit, like std::span
-      : data_(std::ranges::data(range)),
-        shape_{static_cast<std::int64_t>(std::ranges::size(range)), 1},
-        strides_{1, 1} {}
-  /// An Eigen vector (rank 1: one column or row) or matrix (rank 2), column- or row-major,
-  /// including Maps and Blocks with their strides.
-  template <detail::EigenDense E>
-  requires std::convertible_to<decltype(std::declval<E&>().data()), T*> ArrayView(
-      E& e)  // NOLINT(google-explicit-constructor)
-      : data_(e.data()) {
-    std::int64_t inner = e.innerStride();
-    std::int64_t outer = e.outerStride();
-    std::int64_t row_stride = E::IsRowMajor ? outer : inner;
-    std::int64_t col_stride = E::IsRowMajor ? inner : outer;
-    if constexpr (Rank == 1) {
-      bool column = e.cols() == 1;
-      shape_[0] = column ? e.rows() : e.cols();
-      strides_[0] = column ? row_stride : col_stride;
-    } else {
-      shape_[0] = e.rows();
-      shape_[1] = e.cols();
-      strides_[0] = row_stride;
-      strides_[1] = col_stride;
-    }
-  }
-  /// Rank 1: `size` elements `stride` apart.
-  ArrayView(T* data, std::int64_t size, std::int64_t stride = 1) requires(Rank == 1)
-      : data_(data), shape_{size, 1}, strides_{stride, 1} {}
-  /// Rank 2: rows x cols, row-major and dense unless strides are given.
-  ArrayView(T* data, std::int64_t rows, std::int64_t cols, std::int64_t row_stride = -1,
-            std::int64_t col_stride = 1) requires(Rank == 2)
-      : data_(data), shape_{rows, cols}, strides_{row_stride < 0 ? cols : row_stride, col_stride} {}
-
-  T* data() const { return data_; }
-  std::int64_t shape(int axis) const { return shape_[axis]; }
-  std::int64_t stride(int axis) const { return strides_[axis]; }
-
- private:
-  T* data_;
-  std::int64_t shape_[2] = {0, 1};
-  std::int64_t strides_[2] = {1, 1};
-};
-template <class T>
-using MatrixView = ArrayView<T, 2>;
-template <std::ranges::contiguous_range R>
-ArrayView(R&&) -> ArrayView<std::remove_reference_t<std::ranges::range_reference_t<R>>, 1>;
-
-/// An array a Kestrel function returned: a counted reference to its elements, no copy. Elements
-/// are at data() + i * stride(0) (+ j * stride(1)); the memory lives as long as any Array that
-/// refers to it.
-template <class T, int Rank = 1>
-class Array {
-  static_assert(Rank == 1 || Rank == 2, "arrays have rank 1 or 2");
-
- public:
-  static constexpr int rank = Rank;
-  using element_type = T;
-
-  Array() = default;
-  Array(const Array& o) : handle_(o.handle_), data_(o.data_) {
-    detail_retain();
-    std::copy(o.shape_, o.shape_ + 2, shape_);
-    std::copy(o.strides_, o.strides_ + 2, strides_);
-  }
-  Array(Array&& o) noexcept { swap(o); }
-  Array& operator=(Array o) noexcept {
-    swap(o);
-    return *this;
-  }
-  ~Array();
-
-  const T* data() const { return data_; }
-  T* data() { return data_; }
-  std::int64_t shape(int axis) const { return shape_[axis]; }
-  std::int64_t stride(int axis) const { return strides_[axis]; }
-  std::int64_t size() const { return shape_[0] * shape_[1]; }
-  /// Unchecked element access.
-  T& operator()(std::int64_t i) { return data_[i * strides_[0]]; }
-  const T& operator()(std::int64_t i) const { return data_[i * strides_[0]]; }
-  T& operator()(std::int64_t i, std::int64_t j) { return data_[i * strides_[0] + j * strides_[1]]; }
-  const T& operator()(std::int64_t i, std::int64_t j) const {
-    return data_[i * strides_[0] + j * strides_[1]];
-  }
-  /// A copy of the elements in row-major order.
-  std::vector<T> to_vector() const {
-    std::vector<T> out;
-    out.reserve(static_cast<std::size_t>(size()));
-    for (std::int64_t i = 0; i < shape_[0]; ++i) {
-      for (std::int64_t j = 0; j < shape_[1]; ++j) {
-        out.push_back(data_[i * strides_[0] + j * strides_[1]]);
-      }
-    }
-    return out;
-  }
-  void swap(Array& o) noexcept {
-    std::swap(handle_, o.handle_);
-    std::swap(data_, o.data_);
-    std::swap(shape_, o.shape_);
-    std::swap(strides_, o.strides_);
-  }
-
- private:
-  friend struct detail::Slot;
-  void detail_retain();
-
-  void* handle_ = nullptr;
-  T* data_ = nullptr;
-  std::int64_t shape_[2] = {0, 1};
-  std::int64_t strides_[2] = {1, 1};
-};
-
 namespace detail {
 
 /// The type of one parameter or result as the boundary sees it.
@@ -341,9 +182,6 @@ struct TypeCode {
   bool readonly = false;  // an ArrayView<const T>: bind() refuses a function that writes it
 };
 
-void array_retain(void* handle);
-void array_release(void* handle);
-
 /// One argument or result crossing the boundary without templates. It owns the array reference
 /// in `handle` (and those of its `elems`) until take_array takes it; so it moves, never copies.
 struct Slot {
@@ -353,7 +191,7 @@ struct Slot {
   void* data = nullptr;  // array argument: the caller's elements
   std::int64_t shape[2] = {0, 1};
   std::int64_t strides[2] = {1, 1};
-  void* handle = nullptr;  // array result: one owned reference
+  void* handle = nullptr;  // array result, or an Array argument: one owned reference
   std::string str;         // str result
   /// A tuple result's elements, nested tuples flattened (as the engine's call() gives them).
   std::vector<Slot> elems;
@@ -433,12 +271,19 @@ struct Boundary<ArrayView<T, R>> {
       s.shape[k] = v.shape(k);
       s.strides[k] = v.stride(k);
     }
+    if (v.owner_ != nullptr) {  // a view of an Array: the argument is that array
+      array_retain(v.owner_);
+      s.handle = v.owner_;
+    }
   }
 };
 template <class T, int R>
 struct Boundary<Array<T, R>> {
   static TypeCode code() { return {TypeCode::Kind::Array, ElemOf<T>::value, R}; }
   static Array<T, R> get(Slot& s) { return s.take_array<T, R>(); }
+  static void put(Slot& s, const Array<T, R>& a) {
+    Boundary<ArrayView<const T, R>>::put(s, ArrayView<const T, R>(a));
+  }
 };
 
 /// std::tuple and std::pair stand for Kestrel tuples (results only).
@@ -569,6 +414,8 @@ typename Native<T>::type to_native(const T& v, void*& handle);
 /// Finds `name` in the module and checks it against the C++ signature; throws Error.
 std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module, std::string_view name,
                                    TypeCode ret, std::span<const TypeCode> params);
+/// Throws Error: a default-constructed Function was called.
+[[noreturn]] void empty_function();
 /// Calls it; throws Error with the rendered runtime error.
 void invoke(FunctionImpl& fn, std::span<Slot> args, Slot& result);
 
@@ -577,29 +424,17 @@ template <class T>
 using Param = std::remove_cvref_t<T>;
 }  // namespace detail
 
-template <class T, int R>
-void Array<T, R>::detail_retain() {
-  if (handle_ != nullptr) {
-    detail::array_retain(handle_);
-  }
-}
-template <class T, int R>
-Array<T, R>::~Array() {
-  if (handle_ != nullptr) {
-    detail::array_release(handle_);
-  }
-}
-
 template <class Sig>
 class Function;
 
 /// A Kestrel function bound to a C++ signature: scalars as bool, int32_t, int64_t, float and
 /// double; array parameters as ArrayView<T> / MatrixView<T> (from a std::vector, std::span or an
-/// Eigen vector, matrix or map, without a copy); array results as Array<T> / Array<T, 2>; a str
-/// result as std::string; a tuple result as std::tuple (or std::pair) of those, nested tuples as
-/// nested std::tuples. Calling it runs the function in the engine's mode — in JIT mode a
-/// direct call of the native code through a pointer of this signature; a runtime error throws
-/// Error with its file:line:col, and so does anything else that goes wrong inside ("internal
+/// Eigen vector, matrix or map, without a copy) or as Array<T> / Array<T, 2> (another call's
+/// result, passed on as it is: an Array also converts to an ArrayView); array results as Array<T> /
+/// Array<T, 2>; a str result as std::string; a tuple result as std::tuple (or std::pair) of those,
+/// nested tuples as nested std::tuples. Calling it runs the function in the engine's mode — in JIT
+/// mode a direct call of the native code through a pointer of this signature; a runtime error
+/// throws Error with its file:line:col, and so does anything else that goes wrong inside ("internal
 /// error: ..."): a call never ends the process.
 ///
 /// Threads: a Function (and any Function of the same Module) may be called from several threads
@@ -616,7 +451,14 @@ class Function<R(A...)> {
                 "tuple parameters do not cross the C++ boundary: pass the elements one by one");
 
  public:
+  /// Empty (a member to assign later): calling it throws Error saying so.
+  Function() = default;
+  explicit operator bool() const { return impl_ != nullptr; }
+
   R operator()(detail::Param<A>... args) const {
+    if (impl_ == nullptr) {
+      detail::empty_function();
+    }
     if (native_ != nullptr) {
       return call_native(std::index_sequence_for<A...>{}, args...);
     }
@@ -695,9 +537,13 @@ typename detail::Native<T>::type detail::to_native(const T& v, void*& handle) {
   }
 }
 
-/// A loaded, checked and compiled program (Engine::load_file). Copies share it.
+/// A loaded, checked and compiled program (Engine::load_file). Copies share it. A
+/// default-constructed Module is empty (a member to assign later): its functions throw Error.
 class Module {
  public:
+  Module() = default;
+  explicit operator bool() const { return impl_ != nullptr; }
+
   /// The function `name` (a module member as `montecarlo.pi`), checked against Sig: the same
   /// number of parameters, each of the matching Kestrel type, and the same result type (a tuple
   /// result as a std::tuple or std::pair with the same elements, e.g. `(f64[:,:], i64)` as
