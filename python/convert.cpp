@@ -180,8 +180,8 @@ void convert_array(const FunctionInfo& info, std::size_t k, py::handle o, DynVal
   }
   py::ssize_t item = a.itemsize();
   DynArray& x = out.array;
-  x.data = a.mutable_data();
-  py::ssize_t extent = item;  // bytes from the first element to the end of the last
+  x.data = const_cast<void*>(a.data());  // written only when writeable (checked below)
+  py::ssize_t extent = item;             // bytes from the first element to the end of the last
   for (py::ssize_t d = 0; d < t.rank; ++d) {
     x.shape[d] = a.shape(d);
     py::ssize_t stride = a.strides(d);
@@ -240,28 +240,7 @@ py::object array_to_python(const TypeInfo& t, DynArray& x, const CallArgs& args)
 
 }  // namespace
 
-std::string type_name(const TypeInfo& t) {
-  switch (t.kind) {
-    case TypeInfo::Kind::Void:
-      return "void";
-    case TypeInfo::Kind::Str:
-      return "str";
-    case TypeInfo::Kind::Scalar:
-      return elem_name(t.elem);
-    case TypeInfo::Kind::Array:
-      return std::string(elem_name(t.elem)) + (t.rank == 1 ? "[:]" : "[:, :]");
-    case TypeInfo::Kind::Tuple: {
-      std::string s = "(";
-      for (std::size_t k = 0; k < t.elems.size(); ++k) {
-        s += (k == 0 ? "" : ", ") + type_name(t.elems[k]);
-      }
-      return s + ")";
-    }
-    case TypeInfo::Kind::Other:
-      break;
-  }
-  return "a table or str array";
-}
+std::string type_name(const TypeInfo& t) { return t.name; }
 
 void CallArgs::arm() {
   for (DynValue& v : values) {
@@ -289,14 +268,10 @@ CallArgs convert_args(const FunctionInfo& info, const py::args& args) {
       case TypeInfo::Kind::Array:
         convert_array(info, k, o, call.values[k], call);
         break;
-      case TypeInfo::Kind::Str:
-        if (!py::isinstance<py::str>(o)) {
-          mismatch(info, k, "must be a str, not " + python_type(o));
-        }
-        call.values[k].str = py::cast<std::string>(o);
-        break;
       default:
-        mismatch(info, k, "has a type that does not cross to Python");
+        mismatch(info, k,
+                 "cannot be passed from Python (tables, str arrays and str parameters do not "
+                 "cross; str results do)");
     }
   }
   return call;
@@ -328,7 +303,7 @@ py::object to_python(const TypeInfo& t, DynValue& v, const CallArgs& args) {
     case TypeInfo::Kind::Other:
       break;
   }
-  throw py::type_error("a table or str array result does not cross to Python");
+  throw py::type_error("a " + t.name + " result does not cross to Python");
 }
 
 }  // namespace kestrel::python

@@ -15,10 +15,11 @@
 namespace kestrel {
 
 /// A parameter or result type: void, a scalar (bool, i32, i64, f32, f64), an array of rank 1 or
-/// 2, a str, or a tuple of these (nested tuples nested); Other: a table or an array of str, which
-/// do not cross the boundary.
+/// 2, a str (results only), or a tuple of these (nested tuples nested); Other: what does not
+/// cross the boundary (a table, an array of str, a str parameter).
 struct TypeInfo {
   enum class Kind : std::uint8_t { Void, Scalar, Array, Str, Tuple, Other } kind = Kind::Void;
+  std::string name;             // as Kestrel writes it: `f64[:, :]`, `(i64, str)`
   Elem elem = Elem::F64;        // Scalar, Array
   int rank = 0;                 // Array: 1 or 2
   std::vector<TypeInfo> elems;  // Tuple
