@@ -110,6 +110,23 @@ std::string python_type(py::handle o) { return py::str(py::type::handle_of(o).at
 
 void convert_scalar(const FunctionInfo& info, std::size_t k, py::handle o, DynValue& out) {
   const TypeInfo& t = info.params[k];
+  // The common cases first, without asking numpy: an exact int for an integer, a float for a
+  // float.
+  if ((t.elem == Elem::I64 && PyLong_CheckExact(o.ptr())) ||
+      ((t.elem == Elem::F64 || t.elem == Elem::F32) && PyFloat_CheckExact(o.ptr()))) {
+    int overflow = 0;
+    if (t.elem == Elem::I64) {
+      long long v = PyLong_AsLongLongAndOverflow(o.ptr(), &overflow);
+      if (overflow == 0) {
+        out.i = v;
+        return;
+      }
+    } else {
+      double v = PyFloat_AS_DOUBLE(o.ptr());
+      out.f = t.elem == Elem::F32 ? static_cast<float>(v) : v;
+      return;
+    }
+  }
   const NumpyTypes& np = NumpyTypes::get();
   bool is_bool = PyBool_Check(o.ptr()) || is_instance(o, np.bool_);
   bool is_int = !is_bool && (PyLong_Check(o.ptr()) || is_instance(o, np.integer));

@@ -246,10 +246,14 @@ PYBIND11_MODULE(kestrel, m) {
       .def("__repr__",
            [](const Function& f) { return "<kestrel function " + f.fn.info().signature + ">"; });
 
-  py::class_<Module>(m, "Module")
+  // dynamic_attr: a function found once is kept in the instance's __dict__, so later lookups
+  // (m.fib in a loop) are plain attribute reads.
+  py::class_<Module>(m, "Module", py::dynamic_attr())
       .def("__getattr__",
            [](py::object self, const std::string& attr) {
-             return attribute(self.cast<Module&>(), self, "", attr);
+             py::object found = attribute(self.cast<Module&>(), self, "", attr);
+             py::setattr(self, attr.c_str(), found);
+             return found;
            })
       .def("__dir__", [](const Module& mod) { return mod.names_under(""); })
       .def("signatures",
@@ -262,10 +266,13 @@ PYBIND11_MODULE(kestrel, m) {
            })
       .def("__repr__", [](const Module& mod) { return "<kestrel module '" + mod.name + "'>"; });
 
-  py::class_<Namespace>(m, "Namespace")
+  py::class_<Namespace>(m, "Namespace", py::dynamic_attr())
       .def("__getattr__",
-           [](const Namespace& ns, const std::string& attr) {
-             return attribute(ns.module.cast<Module&>(), ns.module, ns.prefix, attr);
+           [](py::object self, const std::string& attr) {
+             const Namespace& ns = self.cast<const Namespace&>();
+             py::object found = attribute(ns.module.cast<Module&>(), ns.module, ns.prefix, attr);
+             py::setattr(self, attr.c_str(), found);
+             return found;
            })
       .def("__dir__",
            [](const Namespace& ns) {
