@@ -256,6 +256,10 @@ PYBIND11_MODULE(kestrel, m) {
              return found;
            })
       .def("__dir__", [](const Module& mod) { return mod.names_under(""); })
+      .def(
+          "interrupt", [](const Module& mod) { mod.module.interrupt(); },
+          "Stops every call of this module's functions running now (from any thread): each "
+          "raises kestrel.Error 'interrupted' within about 100 ms.")
       .def("signatures",
            [](const Module& mod) {
              std::vector<std::string> out;

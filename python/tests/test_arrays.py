@@ -197,3 +197,22 @@ def test_big_array_is_not_copied(mode):
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     assert ptr(r) == ptr(a)
     assert after - before < a.nbytes // 10, (before, after)
+
+
+def test_results_go_back_in_and_aliasing(m):
+    r = m.make(5)
+    assert m.total(r) == 5.0  # a Kestrel result passed straight back
+    v = m.middle(m.middle(r))  # views of views, over Kestrel's memory
+    assert v.tolist() == [1.0] and ptr(v) == ptr(r) + 16
+    del r
+    gc.collect()
+    assert v.tolist() == [1.0]
+    a = np.arange(4.0)
+    m.fill(a[1:3], 7.0)  # a view of a numpy array: writes land in a
+    assert a.tolist() == [0.0, 7.0, 7.0, 3.0]
+
+
+def test_function_outlives_its_module(mode):
+    f = kestrel.compile("fn twice(a: f64[:]) -> f64[:] {\n    return a * 2.0\n}\n", mode=mode).twice
+    gc.collect()
+    assert f(np.arange(3.0)).tolist() == [0.0, 2.0, 4.0]

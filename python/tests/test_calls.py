@@ -140,3 +140,21 @@ def test_load_a_file(root, mode):
     assert abs(p - 3.14159) < 0.02
     # the same (n, seed) gives the same bits in every mode
     assert p == kestrel.load(str(root / "stdlib" / "montecarlo.kst"), mode="interp").pi(200000, 42)
+
+
+def test_target_gpu_on_the_emulated_device(monkeypatch):
+    # KESTREL_GPU_DEVICE=emulate: the GPU backend's code on an emulated device (no GPU needed).
+    monkeypatch.setenv("KESTREL_GPU_DEVICE", "emulate")
+    src = """fn vadd(a: f32[:], b: f32[:]) -> f32[:] {
+    var out = zeros(len(a), f32)
+    parallel for i in 0..len(a) {
+        out[i] = a[i] + b[i]
+    }
+    return out
+}
+"""
+    m = kestrel.compile(src, target="gpu")
+    a = np.arange(5, dtype=np.float32)
+    assert m.vadd(a, a).tolist() == [0.0, 2.0, 4.0, 6.0, 8.0]
+    with pytest.raises(kestrel.Error, match="runs with the JIT"):
+        kestrel.compile(src, target="gpu", mode="interp")

@@ -101,3 +101,26 @@ def test_threads_share_an_array(mode):
     assert len(out) == 1000 and all(v.tolist() == [1.0, 2.0] for v in out)
     del out
     assert a.tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_interrupt_from_another_thread(mode):
+    m = kestrel.compile(SPIN, mode=mode)
+    n = spin_for(m, 0.5) * 20  # about 10 s unless interrupted
+    caught = []
+
+    def call():
+        try:
+            m.spin(n)
+        except kestrel.Error as e:
+            caught.append(e)
+
+    t = threading.Thread(target=call)
+    start = time.perf_counter()
+    t.start()
+    time.sleep(0.2)
+    m.interrupt()
+    t.join()
+    assert len(caught) == 1 and caught[0].message == "interrupted", caught
+    assert caught[0].line == 3  # the loop it stopped in
+    assert time.perf_counter() - start < 5.0
+    assert m.spin(10) == m.spin(10)  # later calls run normally
