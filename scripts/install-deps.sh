@@ -15,6 +15,8 @@ packages=(
   libedit-dev               # REPL line editing
   clang-format
   python3                   # the golden-test runner
+  pybind11-dev python3-dev  # python/: the Python module kestrel
+  python3-numpy python3-pytest # its tests (pytest under CTest) and examples/python
 )
 wanted=("${packages[@]}")
 

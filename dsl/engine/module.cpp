@@ -9,6 +9,7 @@
 #include "dsl/engine/loaded.hpp"
 #include "dsl/engine/tiered.hpp"
 #include "dsl/ir/param_writes.hpp"
+#include "kestrel/dynamic.hpp"
 #include "runtime/array.hpp"
 #include "runtime/format.hpp"
 #include "runtime/limits.hpp"
@@ -535,6 +536,257 @@ std::function<std::string()> Module::prepare_call(
   return [m, fn, args = std::move(args)] {
     return format_result(m->loaded.program.types, call_in(*m, fn, args));
   };
+}
+
+// ---- dynamic calls (kestrel/dynamic.hpp) ----------------------------------------------------
+
+struct DynamicAccess {
+  static std::shared_ptr<engine::ModuleImpl> of(const Module& m) {
+    return std::static_pointer_cast<engine::ModuleImpl>(m.impl_);
+  }
+};
+
+DynArray::DynArray(DynArray&& o) noexcept
+    : data(o.data),
+      on_release(o.on_release),
+      owner(o.owner),
+      handle(std::exchange(o.handle, nullptr)) {
+  std::copy(o.shape, o.shape + 2, shape);
+  std::copy(o.strides, o.strides + 2, strides);
+}
+
+DynArray& DynArray::operator=(DynArray&& o) noexcept {
+  if (this != &o) {
+    if (handle != nullptr) {
+      release_array(handle);
+    }
+    data = o.data;
+    on_release = o.on_release;
+    owner = o.owner;
+    handle = std::exchange(o.handle, nullptr);
+    std::copy(o.shape, o.shape + 2, shape);
+    std::copy(o.strides, o.strides + 2, strides);
+  }
+  return *this;
+}
+
+DynArray::~DynArray() {
+  if (handle != nullptr) {
+    release_array(handle);
+  }
+}
+
+void release_array(void* handle) { rt::release(static_cast<rt::Array*>(handle)); }
+
+namespace {
+
+Elem to_elem(ir::Scalar s) {
+  switch (s) {
+    case ir::Scalar::Bool:
+      return Elem::Bool;
+    case ir::Scalar::I32:
+      return Elem::I32;
+    case ir::Scalar::I64:
+      return Elem::I64;
+    case ir::Scalar::F32:
+      return Elem::F32;
+    default:
+      return Elem::F64;
+  }
+}
+
+TypeInfo type_info(const ir::TypeTable& types, ir::Type t) {
+  TypeInfo out;
+  out.name = ir::type_name(types, t);
+  if (t.is_void()) {
+    return out;
+  }
+  if (t.is_tuple()) {
+    out.kind = TypeInfo::Kind::Tuple;
+    for (ir::Type e : types.elems(t)) {
+      out.elems.push_back(type_info(types, e));
+    }
+  } else if (t.is_table() || (t.is_array() && t.scalar == ir::Scalar::Str)) {
+    out.kind = TypeInfo::Kind::Other;
+  } else if (t.is_scalar() && t.scalar == ir::Scalar::Str) {
+    out.kind = TypeInfo::Kind::Str;
+  } else {
+    out.kind = t.is_array() ? TypeInfo::Kind::Array : TypeInfo::Kind::Scalar;
+    out.elem = to_elem(t.scalar);
+    out.rank = t.is_array() ? t.rank : 0;
+  }
+  return out;
+}
+
+FunctionInfo function_info(const ir::Program& p, ir::FnId id,
+                           const std::vector<std::uint64_t>& writes) {
+  const ir::Function& f = p.fn(id);
+  FunctionInfo info;
+  info.name = f.name;
+  info.signature = f.name + kestrel_signature(p, f);
+  for (std::uint32_t k = 0; k < f.param_count; ++k) {
+    info.param_names.push_back(f.locals[k].name);
+    info.params.push_back(type_info(p.types, f.locals[k].type));
+    if (info.params.back().kind == TypeInfo::Kind::Str) {
+      info.params.back().kind = TypeInfo::Kind::Other;  // call() takes no str argument
+    }
+    info.writes.push_back(f.locals[k].type.is_array() && ir::writes_param(writes, id, k));
+  }
+  info.result = type_info(p.types, f.ret);
+  return info;
+}
+
+/// An argument as a boundary value; an array wraps the caller's memory (no copy), kept by
+/// `on_release(owner)` when given (so a result may view it), borrowed otherwise.
+codegen::Value dyn_argument(ir::Type type, const DynValue& a) {
+  if (!type.is_array()) {
+    codegen::Value v;
+    v.type = type;
+    v.i = a.i;
+    v.f = a.f;
+    v.str = a.str;
+    return v;
+  }
+  const DynArray& x = a.array;
+  if (x.shape[0] < 0 || x.shape[1] < 0 || x.strides[0] < 0 || x.strides[1] < 0) {
+    throw Error("error: an array argument has a negative size or stride\n");
+  }
+  rt::Shape shape = type.rank == 2 ? rt::Shape(x.shape[0], x.shape[1]) : rt::Shape(x.shape[0]);
+  rt::ArrayRef r = rt::wrap(x.data, shape, codegen::rt_elem(type.scalar), x.on_release, x.owner);
+  r->strides[0] = x.strides[0];
+  r->strides[1] = type.rank == 2 ? x.strides[1] : 1;
+  codegen::Value v;
+  v.type = type;
+  v.array = codegen::ArrayRef(r.detach());
+  return v;
+}
+
+void leaves_of(codegen::Value& v, std::vector<codegen::Value*>& out) {
+  if (!v.type.is_tuple()) {
+    out.push_back(&v);
+    return;
+  }
+  for (codegen::Value& e : v.elems) {
+    leaves_of(e, out);
+  }
+}
+
+/// Moves the result's leaves (a tuple's come flattened or nested) into `out`, nested as `t`.
+void take_result(const TypeInfo& t, std::span<codegen::Value* const> leaves, std::size_t& at,
+                 DynValue& out) {
+  if (t.kind == TypeInfo::Kind::Tuple) {
+    out.elems.resize(t.elems.size());
+    for (std::size_t k = 0; k < t.elems.size(); ++k) {
+      take_result(t.elems[k], leaves, at, out.elems[k]);
+    }
+    return;
+  }
+  if (t.kind == TypeInfo::Kind::Void) {
+    return;
+  }
+  codegen::Value& v = *leaves[at++];
+  if (v.type.is_array()) {
+    auto* a = static_cast<rt::Array*>(v.array.release());
+    out.array.handle = a;
+    out.array.data = a->data;
+    for (int k = 0; k < 2; ++k) {
+      out.array.shape[k] = a->shape[k];
+      out.array.strides[k] = a->strides[k];
+    }
+  } else {
+    out.i = v.i;
+    out.f = v.f;
+    out.str = std::move(v.str);
+  }
+}
+
+}  // namespace
+
+struct DynamicFunction::Impl {
+  std::shared_ptr<engine::ModuleImpl> module;
+  ir::FnId fn;
+  std::vector<ir::Type> params;
+  FunctionInfo info;
+};
+
+DynamicFunction::DynamicFunction(const Module& module, std::string_view name) {
+  std::shared_ptr<engine::ModuleImpl> m = DynamicAccess::of(module);
+  const ir::Program& p = m->loaded.program;
+  ir::FnId id = p.find_function(name);
+  if (!id.valid() || p.fn(id).is_main || p.fn(id).is_kernel) {
+    std::string known;
+    for (const ir::Function& f : p.functions) {
+      if (!f.is_main && !f.is_kernel) {
+        known += (known.empty() ? "" : ", ") + f.name;
+      }
+    }
+    throw Error("error: no function '" + std::string(name) + "' in the module" +
+                (known.empty() ? std::string(" (it defines none)") : "; it defines: " + known) +
+                "\n");
+  }
+  auto impl = std::make_shared<Impl>();
+  impl->fn = id;
+  for (std::uint32_t k = 0; k < p.fn(id).param_count; ++k) {
+    impl->params.push_back(p.fn(id).locals[k].type);
+  }
+  impl->info = function_info(p, id, ir::written_params(p));
+  impl->module = std::move(m);
+  impl_ = std::move(impl);
+}
+
+const FunctionInfo& DynamicFunction::info() const { return impl_->info; }
+
+DynValue DynamicFunction::operator()(std::span<DynValue> args) const {
+  const Impl& d = *impl_;
+  engine::ModuleImpl& m = *d.module;
+  std::vector<codegen::Value> values;
+  values.reserve(args.size());
+  std::size_t k = 0;
+  try {
+    if (args.size() != d.params.size()) {
+      throw Error("error: " + d.info.signature + " takes " + std::to_string(d.params.size()) +
+                  " arguments, not " + std::to_string(args.size()) + "\n");
+    }
+    for (; k < args.size(); ++k) {
+      values.push_back(dyn_argument(d.params[k], args[k]));
+    }
+  } catch (...) {
+    // Each on_release runs once: those wrapped so far with their arrays, the rest here.
+    for (; k < args.size(); ++k) {
+      if (k < d.params.size() && d.params[k].is_array() && args[k].array.on_release != nullptr) {
+        args[k].array.on_release(args[k].array.owner);
+      }
+    }
+    throw;
+  }
+  DynValue result;
+  engine::at_boundary(m.loaded.sources.get(), [&] {
+    rt::Limits limits = call_limits(m);
+    codegen::RunOptions options;
+    options.limits = &limits;
+    codegen::Value out = m.code->call(d.fn, values, options);
+    values.clear();
+    own_memory(out);
+    std::vector<codegen::Value*> leaves;
+    leaves_of(out, leaves);
+    std::size_t at = 0;
+    take_result(d.info.result, leaves, at, result);
+  });
+  return result;
+}
+
+std::vector<FunctionInfo> functions(const Module& module) {
+  std::shared_ptr<engine::ModuleImpl> m = DynamicAccess::of(module);
+  const ir::Program& p = m->loaded.program;
+  std::vector<std::uint64_t> writes = ir::written_params(p);
+  std::vector<FunctionInfo> out;
+  for (std::size_t k = 0; k < p.functions.size(); ++k) {
+    const ir::Function& f = p.functions[k];
+    if (!f.is_main && !f.is_kernel) {
+      out.push_back(function_info(p, p.find_function(f.name), writes));
+    }
+  }
+  return out;
 }
 
 }  // namespace kestrel

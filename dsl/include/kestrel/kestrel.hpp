@@ -580,6 +580,7 @@ class Module {
 
  private:
   friend class Engine;
+  friend struct DynamicAccess;  // dynamic.hpp
   template <class Sig>
   struct Unpack;
   template <class R, class... A>
