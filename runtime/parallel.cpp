@@ -187,9 +187,14 @@ std::int64_t run_chunks(std::int64_t count, bool (*run)(void* env, std::int64_t 
             InLoop guard;
             LimitsScope scope(l->limits);  // the caller's, so chunks poll and allocate under them
             for (std::int64_t t = r.begin(); t != r.end(); ++t) {
+              // Claims come in increasing order: once a chunk below c0 failed, every later
+              // claim is skipped whole (a loop of 10^11 chunks stopped by its time limit must
+              // not step through the rest one by one).
               for (std::int64_t c0 = l->next.fetch_add(l->grab, std::memory_order_relaxed);
-                   c0 < l->count; c0 = l->next.fetch_add(l->grab, std::memory_order_relaxed)) {
-                for (std::int64_t c = c0; c < std::min(l->count, c0 + l->grab); ++c) {
+                   c0 < l->count && !l->failures->skip(c0);
+                   c0 = l->next.fetch_add(l->grab, std::memory_order_relaxed)) {
+                std::int64_t end = std::min(l->count, c0 + l->grab);
+                for (std::int64_t c = c0; c < end && !l->failures->skip(c); ++c) {
                   run_one(c, l->run, l->env, *l->failures);
                 }
               }
@@ -223,6 +228,10 @@ struct ChunkContext {
   explicit ChunkContext(const KestrelContext& parent) : ctx(parent) {
     ctx.failed = 0;
     ctx.site = 0;
+    // The chunk polls at its first back-edge, then every budget's worth: a copy of the parent's
+    // budget would outlast a chunk shorter than it, and a loop of such chunks never polled (a
+    // 4e15-instance launch ran past its time limit at 2 threads).
+    ctx.budget = 1;
     ctx.stack_limit = parent.stack_limit != 0 ? stack_limit() : 0;  // this thread's stack
     host.out = parent.host != nullptr ? parent.host->out : nullptr;
     host.str_pool = parent.host != nullptr ? parent.host->str_pool : nullptr;
@@ -322,20 +331,54 @@ std::int64_t to_bits(T v) {
   }
 }
 
-// Combines reduction r's partials (stride `count` in `buf`) into values[r].
+// Reduction r's partials (stride `count` in `buf`, chunks > 0) combined in the fixed tree.
 template <class T>
-void finish_reduction(CombineOp op, const std::int64_t* buf, std::int64_t chunks,
-                      std::int32_t count, std::int32_t r, std::int64_t* values) {
-  if (chunks == 0) {
-    return;
-  }
+T reduction_tree(CombineOp op, const std::int64_t* buf, std::int64_t chunks, std::int32_t count,
+                 std::int32_t r) {
   std::vector<T> parts(static_cast<std::size_t>(chunks));
   for (std::int64_t c = 0; c < chunks; ++c) {
     parts[static_cast<std::size_t>(c)] = from_bits<T>(buf[c * count + r]);
   }
   auto combine = [op](T a, T b) { return combine_values(op, a, b); };
-  T tree = combine_tree(std::span<T>(parts), combine_identity<T>(op), combine);
-  values[r] = to_bits(combine(from_bits<T>(values[r]), tree));
+  return combine_tree(std::span<T>(parts), combine_identity<T>(op), combine);
+}
+
+// Combines reduction r's partials into values[r] (`tree_only`: replaces values[r] by their tree).
+template <class T>
+void finish_reduction(CombineOp op, const std::int64_t* buf, std::int64_t chunks,
+                      std::int32_t count, std::int32_t r, std::int64_t* values, bool tree_only) {
+  if (chunks == 0) {
+    return;
+  }
+  T tree = reduction_tree<T>(op, buf, chunks, count, r);
+  values[r] =
+      tree_only ? to_bits(tree) : to_bits(combine_values(op, from_bits<T>(values[r]), tree));
+}
+
+}  // namespace
+
+namespace {
+
+void finish_or_tree(std::int64_t chunks, std::int32_t count, const std::uint32_t* ops,
+                    const std::uint32_t* elems, const std::int64_t* partials, std::int64_t* values,
+                    bool tree_only) {
+  for (std::int32_t r = 0; r < count; ++r) {
+    auto op = static_cast<CombineOp>(ops[r]);
+    switch (static_cast<Elem>(elems[r])) {
+      case Elem::F64:
+        finish_reduction<double>(op, partials, chunks, count, r, values, tree_only);
+        break;
+      case Elem::F32:
+        finish_reduction<float>(op, partials, chunks, count, r, values, tree_only);
+        break;
+      case Elem::I32:
+        finish_reduction<std::int32_t>(op, partials, chunks, count, r, values, tree_only);
+        break;
+      default:
+        finish_reduction<std::int64_t>(op, partials, chunks, count, r, values, tree_only);
+        break;
+    }
+  }
 }
 
 }  // namespace
@@ -343,23 +386,13 @@ void finish_reduction(CombineOp op, const std::int64_t* buf, std::int64_t chunks
 void finish_reductions(std::int64_t chunks, std::int32_t count, const std::uint32_t* ops,
                        const std::uint32_t* elems, const std::int64_t* partials,
                        std::int64_t* values) {
-  for (std::int32_t r = 0; r < count; ++r) {
-    auto op = static_cast<CombineOp>(ops[r]);
-    switch (static_cast<Elem>(elems[r])) {
-      case Elem::F64:
-        finish_reduction<double>(op, partials, chunks, count, r, values);
-        break;
-      case Elem::F32:
-        finish_reduction<float>(op, partials, chunks, count, r, values);
-        break;
-      case Elem::I32:
-        finish_reduction<std::int32_t>(op, partials, chunks, count, r, values);
-        break;
-      default:
-        finish_reduction<std::int64_t>(op, partials, chunks, count, r, values);
-        break;
-    }
-  }
+  finish_or_tree(chunks, count, ops, elems, partials, values, false);
+}
+
+void reduction_nodes(std::int64_t chunks, std::int32_t count, const std::uint32_t* ops,
+                     const std::uint32_t* elems, const std::int64_t* partials,
+                     std::int64_t* nodes) {
+  finish_or_tree(chunks, count, ops, elems, partials, nodes, true);
 }
 
 namespace {
@@ -476,25 +509,42 @@ void kestrel_rt_parallel_reduce_by(KestrelContext* ctx, std::int64_t lo, std::in
         break;
     }
   }
+  // Partials for at most kWaveChunks chunks at a time (a loop of 10^11 chunks needs no 10^11
+  // slots): a wave of 2^20 chunks, aligned at a multiple of 2^20, reduces in the fixed pairwise
+  // tree (rules/combine.hpp) to exactly the node the whole tree makes of it, and the waves'
+  // nodes then combine in the same tree, so the bits do not depend on the waves.
+  constexpr std::int64_t kWaveChunks = std::int64_t{1} << 20;
+  std::int64_t waves = (chunks + kWaveChunks - 1) / kWaveChunks;
   std::vector<std::int64_t> buf;
+  std::vector<std::int64_t> nodes;
   try {
-    buf.resize(static_cast<std::size_t>(chunks * count));
+    buf.resize(static_cast<std::size_t>(std::min(chunks, kWaveChunks) * count));
+    nodes.resize(static_cast<std::size_t>(waves > 1 ? waves * count : 0));
   } catch (const std::exception& e) {
     rt::record(ctx, rt::kNoSite, e.what(), true);
     return;
   }
-  for (std::int64_t c = 0; c < chunks; ++c) {
-    std::memcpy(buf.data() + c * count, identities.data(),
-                sizeof(std::int64_t) * static_cast<std::size_t>(count));
+  for (std::int64_t w = 0; w < waves; ++w) {
+    std::int64_t first = w * kWaveChunks;
+    std::int64_t n = std::min(kWaveChunks, chunks - first);
+    for (std::int64_t c = 0; c < n; ++c) {
+      std::memcpy(buf.data() + c * count, identities.data(),
+                  sizeof(std::int64_t) * static_cast<std::size_t>(count));
+    }
+    bool ok = rt::run_ctx_chunks(ctx, n, [&](std::int64_t c, KestrelContext* cc) {
+      auto [clo, chi] = rt::chunk_bounds(lo, hi, chunk, first + c);
+      body(env, cc, clo, chi, buf.data() + c * count);
+    });
+    if (!ok) {
+      return;
+    }
+    if (waves == 1) {
+      rt::finish_reductions(n, count, ops, elems, buf.data(), values);
+      return;
+    }
+    rt::reduction_nodes(n, count, ops, elems, buf.data(), nodes.data() + w * count);
   }
-  bool ok = rt::run_ctx_chunks(ctx, chunks, [&](std::int64_t c, KestrelContext* cc) {
-    auto [clo, chi] = rt::chunk_bounds(lo, hi, chunk, c);
-    body(env, cc, clo, chi, buf.data() + c * count);
-  });
-  if (!ok) {
-    return;
-  }
-  rt::finish_reductions(chunks, count, ops, elems, buf.data(), values);
+  rt::finish_reductions(waves, count, ops, elems, nodes.data(), values);
 }
 
 double kestrel_rt_fused_sum(KestrelContext* ctx, std::uint32_t site, std::int64_t n,

@@ -173,6 +173,10 @@ T parallel_reduce(CombineOp op, const T* p, std::int64_t n) {
 void finish_reductions(std::int64_t chunks, std::int32_t count, const std::uint32_t* ops,
                        const std::uint32_t* elems, const std::int64_t* partials,
                        std::int64_t* values);
+/// As finish_reductions, but nodes[r] = combine_tree(reduction r's partials) alone (chunks > 0):
+/// a block of the tree, to be combined with the other blocks' nodes in the same tree.
+void reduction_nodes(std::int64_t chunks, std::int32_t count, const std::uint32_t* ops,
+                     const std::uint32_t* elems, const std::int64_t* partials, std::int64_t* nodes);
 
 // ---- whole-array operations ------------------------------------------------------------------
 // Below these sizes a parallel region costs more than it saves, so the helpers run inline (same

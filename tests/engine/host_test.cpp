@@ -350,6 +350,33 @@ TEST(Host, MemoryLimitIsARuntimeError) {
   }
 }
 
+// A time limit stops a parallel loop and a kernel launch whose chunks are each shorter than the
+// poll budget, at 2 threads, in every mode (each chunk copied its parent's budget and so never
+// polled: a launch of 4e15 instances ran on past its limit).
+TEST(Host, TimeLimitStopsParallelLoopsOfShortChunks) {
+  const char* launch =
+      "kernel mark(out: i64[:]) {\n    let i = index()\n    out[i % 4] = i\n}\n"
+      "let out = zeros(4, i64)\nmark[4000000000000000](out)\nprint(out)\n";
+  const char* loop =
+      "var s = 0\nparallel for i in 0..4000000000000000 {\n    s += i % 3\n}\nprint(s)\n";
+  for (Mode mode : {Mode::Interp, Mode::Jit, Mode::Tiered}) {
+    for (const char* source : {launch, loop}) {
+      kestrel::EngineOptions options;
+      options.threads = 2;
+      options.time_limit_ms = 200;
+      options.tier_policy = kestrel::TierPolicy::Eager;
+      try {
+        engine_for(mode, options).run_source("short.kst", source);
+        ADD_FAILURE() << mode_name(mode) << ": ran 4e15 iterations";
+      } catch (const kestrel::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("error: time limit of 200 ms exceeded"),
+                  std::string::npos)
+            << mode_name(mode) << ": " << e.what();
+      }
+    }
+  }
+}
+
 // A parallel loop's array reduction whose private copy passes the memory limit: the same located
 // error in every mode (the JIT once recorded it at no site, which became an internal error).
 TEST(Host, MemoryLimitInAnArrayReductionIsLocated) {

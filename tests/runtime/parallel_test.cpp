@@ -348,6 +348,39 @@ I64 bits_of(double d) {
   return b;
 }
 
+// More than 2^20 chunks: the partials are kept a wave of 2^20 chunks at a time (a loop of 10^11
+// chunks once asked for 10^11 slots and failed with bad_alloc), and the waves' nodes give exactly
+// the whole fixed tree's bits. Chunks of one iteration, so 3 * 2^20 + 12345 iterations make four
+// waves, the last one partial.
+TEST_F(Parallel, ReductionsOverManyChunksGiveTheWholeTreesBits) {
+  const I64 n = 3 * (I64{1} << 20) + 12'345;
+  std::vector<double> x = random_values<double>(n, 41);
+  auto add = [](double a, double b) { return a + b; };
+  std::vector<double> parts(x.begin(), x.end());  // chunk c's partial: -0.0 + x[c] == x[c]
+  const double before = 0.25;
+  double want = before + combine_tree(std::span<double>(parts), 0.0, add);
+  const std::uint32_t ops[] = {0, 0, 0, 2, 1};
+  const std::uint32_t elems[] = {
+      static_cast<std::uint32_t>(Elem::F64), static_cast<std::uint32_t>(Elem::F32),
+      static_cast<std::uint32_t>(Elem::I64), static_cast<std::uint32_t>(Elem::F64),
+      static_cast<std::uint32_t>(Elem::F64)};
+  I64 positive = 0;
+  for (double v : x) {
+    positive += v > 0 ? 1 : 0;
+  }
+  for (int t : kThreadCounts) {
+    set_threads(t);
+    AbiHost host;
+    KestrelContext ctx = make_context(host);
+    I64 values[] = {bits_of(before), 0, 0, bits_of(-1.0), bits_of(1.0)};
+    ReduceEnv env{x.data()};
+    kestrel_rt_parallel_reduce_by(&ctx, 0, n, 1, 5, ops, elems, values, reduce_body, &env);
+    ASSERT_EQ(ctx.failed, 0) << host.message;
+    EXPECT_EQ(values[0], bits_of(want)) << t << " threads";
+    EXPECT_EQ(values[2], positive);
+  }
+}
+
 TEST_F(Parallel, CAbiReductionsMatchTheInterpretersOrder) {
   const I64 n = 123'457;
   std::vector<double> x = random_values<double>(n, 31);
