@@ -19,6 +19,7 @@
 // stops it. Array operations call the runtime's C ABI (runtime/abi.hpp); element access, bounds
 // checks, integer semantics and Philox are inlined. Errors are recorded in the context at a site
 // id (a span in LoweredTables::sites) and the function returns; callers test ctx->failed.
+#include <llvm/ADT/SmallPtrSet.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/MDBuilder.h>
@@ -461,20 +462,62 @@ class FnLowering {
 
   // ---- locals ----
 
-  /// Stores owned values `vals` (flat, of type `t`) into local `l`, releasing what it held.
-  void assign_flat(ir::LocalId l, const std::vector<Value*>& vals, std::size_t from = 0) {
+  /// The slots of the function's locals, uninitialised: a local's first write is where it is
+  /// declared (or, for a parameter, at the top of the body), so that each slot's stores sit near
+  /// its uses and mem2reg's work per local does not grow with the function (a store in the entry
+  /// block dominates everything: the promotion of each such local walked the whole function).
+  /// A reference local whose old value is read (rebound, or declared in a loop) gets a null
+  /// store in the entry block when that is lowered (assign_flat).
+  void make_locals() {
+    for (const ir::Local& l : fn_.locals) {
+      std::vector<Type> ts = ml_.flat(l.type);
+      std::vector<llvm::AllocaInst*> slots;
+      for (Type t : ts) {
+        slots.push_back(entry_alloca(ml_.type_of(t), nullptr, l.name.c_str()));
+      }
+      locals_.push_back(std::move(slots));
+      local_types_.push_back(std::move(ts));
+    }
+    written_.assign(fn_.locals.size(), 0);
+  }
+  /// Stores owned values `vals` (flat, of type `t`) into local `l`, releasing what it held. A
+  /// `declaration` (a let) outside every loop, of a local nothing lowered before has written,
+  /// runs at most once and before any other write to the local: it holds nothing to release,
+  /// so its slots get one store each (the form mem2reg promotes without a dominance walk).
+  void assign_flat(ir::LocalId l, const std::vector<Value*>& vals, std::size_t from = 0,
+                   bool declaration = false) {
     const std::vector<llvm::AllocaInst*>& slots = locals_[l.v];
     const std::vector<Type>& types = local_types_[l.v];
+    const bool fresh = declaration && loops_.empty() && !written_[l.v];
+    written_[l.v] = 1;
     for (std::size_t k = 0; k < slots.size(); ++k) {
       if (is_ref(types[k])) {
-        Value* old = b_.CreateLoad(ml_.ptr_, slots[k]);
+        Value* old = nullptr;
+        if (!fresh) {
+          null_at_entry(slots[k]);
+          old = b_.CreateLoad(ml_.ptr_, slots[k]);
+        }
         b_.CreateStore(vals[from + k], slots[k]);
         b_.CreateStore(vals[from + k], shadow(l.v, k), true);
-        release(old, types[k].is_table(), true);
+        if (old != nullptr) {
+          release(old, types[k].is_table(), true);
+        }
       } else {
         b_.CreateStore(vals[from + k], slots[k]);
       }
     }
+  }
+  /// Marks local `l` written by code other than assign_flat (a parameter, a captured value).
+  void written(ir::LocalId l) { written_[l.v] = 1; }
+  /// Gives reference slot `a` a null store in the entry block (once): its old value is read.
+  void null_at_entry(llvm::AllocaInst* a) {
+    if (!nulled_.insert(a).second) {
+      return;
+    }
+    llvm::IRBuilder<> eb(alloca_bb_, alloca_bb_->getTerminator()
+                                         ? alloca_bb_->getTerminator()->getIterator()
+                                         : alloca_bb_->end());
+    eb.CreateStore(llvm::ConstantPointerNull::get(ml_.ptr_), a);
   }
   /// The cleanup copy of reference `k` of local `l` (made on first use): what the exit block
   /// releases. The local's own slot is promoted to SSA values for the code that reads it.
@@ -588,7 +631,8 @@ class FnLowering {
   // ---- statements (lower_stmt.cpp) ----
   void stmts(const ir::Block& b);
   void stmt(ir::StmtId id);
-  void assign_local(ir::LocalId l, ExprId value);
+  /// `declaration`: the local's let (assign_flat).
+  void assign_local(ir::LocalId l, ExprId value, bool declaration = false);
   void assign(const ir::Assign& a, diag::Span span);
   void stmt_store_view(const ir::StoreView& st, diag::Span span);
   void store_index(const ir::StoreIndex& st, diag::Span span);
@@ -700,6 +744,8 @@ class FnLowering {
   std::vector<std::vector<llvm::AllocaInst*>> locals_;
   std::vector<std::vector<Type>> local_types_;
   std::vector<std::vector<llvm::AllocaInst*>> shadows_;  // by local: shadow() (null: none yet)
+  std::vector<char> written_;                            // by local: a write to it has been lowered
+  llvm::SmallPtrSet<llvm::AllocaInst*, 8> nulled_;       // reference slots null at entry
   std::vector<Temp> temps_;
   std::vector<llvm::AllocaInst*> free_temps_[2];  // emptied slots (arrays, tables) for reuse
   std::vector<Loop> loops_;

@@ -71,23 +71,14 @@ void FnLowering::run() {
     ret_slots_.push_back(
         entry_alloca(ml_.type_of(t), llvm::Constant::getNullValue(ml_.type_of(t)), "ret"));
   }
-  for (std::uint32_t i = 0; i < fn_.locals.size(); ++i) {
-    const ir::Local& l = fn_.locals[i];
-    std::vector<Type> ts = ml_.flat(l.type);
-    std::vector<llvm::AllocaInst*> slots;
-    for (Type t : ts) {
-      slots.push_back(entry_alloca(ml_.type_of(t), llvm::Constant::getNullValue(ml_.type_of(t)),
-                                   l.name.c_str()));
+  make_locals();
+  for (std::uint32_t i = 0; i < fn_.param_count; ++i) {
+    for (llvm::AllocaInst* slot : locals_[i]) {
+      Value* a = &*arg++;
+      a->setName(fn_.locals[i].name);
+      b_.CreateStore(a, slot);
     }
-    if (i < fn_.param_count) {
-      for (std::size_t k = 0; k < ts.size(); ++k) {
-        Value* a = &*arg++;
-        a->setName(l.name);
-        b_.CreateStore(a, slots[k]);
-      }
-    }
-    locals_.push_back(std::move(slots));
-    local_types_.push_back(std::move(ts));
+    written(ir::LocalId{i});
   }
 
   // An array parameter the body never rebinds is borrowed for the whole call (the caller keeps

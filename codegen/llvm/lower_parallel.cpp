@@ -351,19 +351,11 @@ void FnLowering::run_chunk_loop(const ir::For& f, diag::Span span, const ChunkPl
   Value* klo = f_->getArg(2);
   Value* khi = f_->getArg(3);
   Value* partials = f_->arg_size() > 4 ? f_->getArg(4) : nullptr;
-  for (const ir::Local& l : fn_.locals) {
-    std::vector<Type> ts = ml_.flat(l.type);
-    std::vector<llvm::AllocaInst*> slots;
-    for (Type t : ts) {
-      slots.push_back(entry_alloca(ml_.type_of(t), llvm::Constant::getNullValue(ml_.type_of(t)),
-                                   l.name.c_str()));
-    }
-    locals_.push_back(std::move(slots));
-    local_types_.push_back(std::move(ts));
-  }
+  make_locals();
   unsigned at = 0;
   for (ir::LocalId l : plan.captured) {
     borrowed_.push_back(l.v);
+    written(l);
     for (std::size_t k = 0; k < locals_[l.v].size(); ++k) {
       Value* v =
           b_.CreateLoad(ml_.type_of(local_types_[l.v][k]), b_.CreateStructGEP(plan.env, env, at++));
@@ -381,6 +373,7 @@ void FnLowering::run_chunk_loop(const ir::For& f, diag::Span span, const ChunkPl
     Scalar s = local_types_[f.reductions[r].local.v][0].scalar;
     Value* bits = b_.CreateLoad(ml_.i64_, b_.CreateConstInBoundsGEP1_64(ml_.i64_, partials, r));
     b_.CreateStore(from_bits(bits, s), locals_[f.reductions[r].local.v][0]);
+    written(f.reductions[r].local);
   }
   // Array reductions: this chunk's private copies, owned by the chunk's locals until handed in.
   auto n_arrays = static_cast<std::uint32_t>(f.array_reductions.size());
@@ -395,6 +388,7 @@ void FnLowering::run_chunk_loop(const ir::For& f, diag::Span span, const ChunkPl
       Value* p = b_.CreateLoad(
           ml_.ptr_, b_.CreateConstInBoundsGEP2_32(ared_tmp->getAllocatedType(), ared_tmp, 0, r));
       b_.CreateStore(p, locals_[f.array_reductions[r].local.v][0]);
+      written(f.array_reductions[r].local);
     }
     check_failed();
   }

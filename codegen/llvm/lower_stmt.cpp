@@ -16,9 +16,9 @@ void FnLowering::stmts(const ir::Block& b) {
   }
 }
 
-void FnLowering::assign_local(ir::LocalId l, ExprId value) {
+void FnLowering::assign_local(ir::LocalId l, ExprId value, bool declaration) {
   Val v = eval(value);
-  assign_flat(l, take(v));
+  assign_flat(l, take(v), 0, declaration);
 }
 
 void FnLowering::stmt(ir::StmtId id) {
@@ -27,13 +27,13 @@ void FnLowering::stmt(ir::StmtId id) {
   last_stmt_span_ = span;
   cur_stmt_ = id;
   std::visit(ir::overloaded{
-                 [&](const ir::Let& l) { assign_local(l.local, l.init); },
+                 [&](const ir::Let& l) { assign_local(l.local, l.init, true); },
                  [&](const ir::LetTuple& l) {
                    Val v = eval(l.init);
                    std::vector<Value*> vals = take(v);
                    std::size_t at = 0;
                    for (ir::LocalId local : l.locals) {
-                     assign_flat(local, vals, at);
+                     assign_flat(local, vals, at, true);
                      at += locals_[local.v].size();
                    }
                  },
@@ -227,14 +227,18 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
   llvm::AllocaInst* var = locals_[f.var.v][0];
   Type vt = local_types_[f.var.v][0];
   llvm::Type* it = ml_.type_of(vt);
+  // The loop variable (immutable in the body) is a phi of each loop header, stored to its slot
+  // only at the top of the body: the slot's stores then dominate nothing beyond the loop, so
+  // promoting it costs mem2reg the loop's size, not the rest of the function's.
+  Value* lo = nullptr;
   Value* hi = nullptr;
   Value* step = nullptr;
   if (chunk != nullptr) {
-    b_.CreateStore(chunk->lo, var);
+    lo = chunk->lo;
     hi = chunk->hi;
     step = chunk->step;
   } else {
-    b_.CreateStore(eval_scalar(f.lo), var);
+    lo = eval_scalar(f.lo);
     hi = eval_scalar(f.hi);
     if (f.step.valid()) {
       const auto* k = std::get_if<ir::IntConst>(&ex(f.step).kind);
@@ -306,18 +310,25 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     counter_ = entry_alloca(ml_.i64_, nullptr, "chunk");
     b_.CreateStore(i64c(0), counter_);
   }
-  Value* lo = b_.CreateLoad(it, var);
+  llvm::PHINode* iv = nullptr;  // the non-unit loop's variable
   if (!unit) {
     raise_message(b_.CreateICmpEQ(step, zero), st, rt::zero_step_message().c_str());
     Value* pos = b_.CreateICmpSGT(step, zero);
     Value* enter = b_.CreateSelect(pos, b_.CreateICmpSLT(lo, hi), b_.CreateICmpSGT(lo, hi));
     BasicBlock* body = block("for.body");
+    BasicBlock* guard = b_.GetInsertBlock();
     b_.CreateCondBr(enter, body, exit);
     b_.SetInsertPoint(body);
+    iv = b_.CreatePHI(it, 2, fn_.locals[f.var.v].name);
+    iv->addIncoming(lo, guard);
+    b_.CreateStore(iv, var);
   } else {
     BasicBlock* body = block("for.body");
+    BasicBlock* guard = b_.GetInsertBlock();
     b_.CreateCondBr(b_.CreateICmpSLT(lo, hi), body, exit);
     b_.SetInsertPoint(body);
+    iv = b_.CreatePHI(it, 2);  // the first index of a block of iterations
+    iv->addIncoming(lo, guard);
   }
 
   if (unit) {
@@ -326,7 +337,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     // float reductions, so a block is exactly one of the interpreter's chunks.
     std::int64_t block_size = reds.empty() && !ared.chunked ? (1 << 16) : rt::kReduceChunk;
     BasicBlock* outer = b_.GetInsertBlock();
-    Value* i0 = b_.CreateLoad(it, var);
+    llvm::PHINode* i0 = iv;
     Value* left = b_.CreateSub(hi, i0);
     Value* end = b_.CreateSelect(b_.CreateICmpUGT(left, llvm::ConstantInt::get(it, block_size)),
                                  b_.CreateAdd(i0, llvm::ConstantInt::get(it, block_size)), hi);
@@ -336,14 +347,20 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     if (vt.scalar == Scalar::I64 && !has_loops(p_, f.body)) {
       proven_here = indexed_by(p_, fn_, f.body, f.var);
     }
+    // The index after the block's last iteration, from each inner loop's latch.
+    std::vector<std::pair<Value*, BasicBlock*>> afters;
     auto inner_loop = [&](bool fast) {
       BasicBlock* inner = block(fast ? "for.inner.inbounds" : "for.inner");
       BasicBlock* latch = block("for.latch");
+      BasicBlock* from = b_.GetInsertBlock();
       b_.CreateBr(inner);
       b_.SetInsertPoint(inner);
+      llvm::PHINode* i = b_.CreatePHI(it, 2, fn_.locals[f.var.v].name);
+      i->addIncoming(i0, from);
+      b_.CreateStore(i, var);
       if (streams) {
         b_.CreateCall(ml_.rt(Abi::kestrel_rt_substream),
-                      {ctx_, base_key, base_ctr, b_.CreateSExt(b_.CreateLoad(it, var), ml_.i64_)});
+                      {ctx_, base_key, base_ctr, b_.CreateSExt(i, ml_.i64_)});
       }
       loops_.push_back(Loop{exit, latch});
       std::vector<std::uint32_t> saved = proven_;
@@ -360,8 +377,9 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
         b_.CreateBr(latch);
       }
       b_.SetInsertPoint(latch);
-      Value* next = b_.CreateAdd(b_.CreateLoad(it, var), llvm::ConstantInt::get(it, 1));
-      b_.CreateStore(next, var);
+      Value* next = b_.CreateAdd(i, llvm::ConstantInt::get(it, 1));
+      i->addIncoming(next, latch);
+      afters.emplace_back(next, latch);
       llvm::BranchInst* back = b_.CreateCondBr(b_.CreateICmpSLT(next, end), inner, block_end);
       if (philox) {
         // Philox is a long chain of dependent multiplies: two vector iterations in flight
@@ -394,19 +412,35 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     }
     inner_loop(false);
     b_.SetInsertPoint(block_end);
+    llvm::PHINode* after = b_.CreatePHI(it, 2);
+    for (auto [v, from] : afters) {
+      after->addIncoming(v, from);
+    }
     push_partials();
     if (ared.chunked) {
       array_reductions_step(ared, true);
     }
-    poll_block(st, "for.poll", "for.next", false);
-    b_.CreateCondBr(b_.CreateICmpSLT(b_.CreateLoad(it, var), hi), outer, exit);
+    // The interrupt check between blocks. When it stops the run, it leaves the loop through its
+    // exit, which tests ctx->failed: a branch from every loop to the function's one unwind block
+    // made that block an exit of every loop, and LoopSimplify and SimplifyCFG rewrote its edges
+    // once per loop (quadratic in the loops of a function).
+    Value* limits = ctx_field(ml_.ptr_, kCtxInterrupt);
+    BasicBlock* check = block("for.poll");
+    BasicBlock* next = block("for.next");
+    b_.CreateCondBr(b_.CreateIsNull(limits), next, check);
+    b_.SetInsertPoint(check);
+    Value* stop = b_.CreateCall(ml_.rt(Abi::kestrel_rt_poll), {ctx_, i32c(st)});
+    b_.CreateCondBr(b_.CreateICmpNE(stop, i32c(0)), exit, next);
+    b_.SetInsertPoint(next);
+    i0->addIncoming(after, b_.GetInsertBlock());
+    b_.CreateCondBr(b_.CreateICmpSLT(after, hi), outer, exit);
   } else {
     BasicBlock* body = b_.GetInsertBlock();
     BasicBlock* latch = block("for.latch");
     llvm::AllocaInst* counter = counter_;
     if (streams) {
       b_.CreateCall(ml_.rt(Abi::kestrel_rt_substream),
-                    {ctx_, base_key, base_ctr, b_.CreateSExt(b_.CreateLoad(it, var), ml_.i64_)});
+                    {ctx_, base_key, base_ctr, b_.CreateSExt(iv, ml_.i64_)});
     }
     loops_.push_back(Loop{exit, latch});
     stmts(f.body);
@@ -431,7 +465,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
       b_.SetInsertPoint(cont);
     }
     poll(span);
-    Value* i = b_.CreateLoad(it, var);
+    Value* i = iv;
     Value* pos = b_.CreateICmpSGT(step, zero);
     auto* add = b_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_with_overflow, i, step);
     Value* next = b_.CreateExtractValue(add, 0);
@@ -441,7 +475,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     BasicBlock* advance = block("for.advance");
     b_.CreateCondBr(again, advance, exit);
     b_.SetInsertPoint(advance);
-    b_.CreateStore(next, var);
+    iv->addIncoming(next, advance);
     b_.CreateBr(body);
     if (counter != nullptr) {
       // The last, partial chunk.
@@ -459,6 +493,9 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     }
   }
   b_.SetInsertPoint(exit);
+  if (unit) {
+    check_failed();  // stopped by the interrupt check (nothing else fails on the way here)
+  }
   // Reductions end in reverse order (their partial lists nest).
   for (std::size_t k = reds.size(); k-- > 0;) {
     Red& r = reds[k];

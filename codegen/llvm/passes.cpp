@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace kestrel::jit::passes {
@@ -58,6 +59,14 @@ bool skipped_when_cheap(llvm::StringRef pass) {
   return kSkipped.contains(pass);
 }
 
+/// How many of the default pipeline's InstCombine runs (nine at O2) a function marked cheap gets:
+/// the first ones, which clean up what SROA and the early passes leave. InstCombine's
+/// context-sensitive queries cost time proportional to the depth of the dominator tree
+/// (isGuaranteedNotToBeUndefOrPoison walks every dominating block for each select arm whose
+/// condition constrains it; known bits scan every branch on a value), and a function of N
+/// sequential statements has a tree N deep: each run is quadratic in N.
+constexpr int kCheapInstCombines = 2;
+
 /// The function an IR unit of the new pass manager belongs to (null for a module or an SCC).
 const llvm::Function* function_of(const llvm::Any& ir) {
   if (const auto* f = llvm::any_cast<const llvm::Function*>(&ir)) {
@@ -74,11 +83,21 @@ const llvm::Function* function_of(const llvm::Any& ir) {
 void set_cheap(llvm::Function& f) { f.addFnAttr(kCheapAttr); }
 bool is_cheap(const llvm::Function& f) { return f.hasFnAttribute(kCheapAttr); }
 
+namespace {
+/// The machine passes a function marked cheap skips: those whose time grows faster than the
+/// function (measured on issue 16's compile_growth_bench, 300 to 1,000 statements: machine code
+/// sinking, machine CSE and block placement walk the dominator tree or every block per block).
+bool machine_skipped_when_cheap(llvm::StringRef pass) {
+  return pass == "Machine code sinking" || pass == "Machine Common Subexpression Elimination" ||
+         pass == "Branch Probability Basic Block Placement";
+}
+}  // namespace
+
 struct CheapCodegen::Gate final : llvm::OptPassGate {
   explicit Gate(const llvm::Module& module) : m(module) {}
   bool isEnabled() const override { return true; }
   bool shouldRunPass(const llvm::StringRef pass, llvm::StringRef unit) override {
-    if (pass != "Machine code sinking" || !unit.consume_front("function (") ||
+    if (!machine_skipped_when_cheap(pass) || !unit.consume_front("function (") ||
         !unit.consume_back(")")) {
       return true;
     }
@@ -136,9 +155,16 @@ void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
     timer.emplace(true);
     timer->registerCallbacks(pic);
   }
-  pic.registerShouldRunOptionalPassCallback([](llvm::StringRef pass, llvm::Any ir) {
+  std::unordered_map<const llvm::Function*, int> instcombines;  // runs so far, cheap functions
+  pic.registerShouldRunOptionalPassCallback([&](llvm::StringRef pass, llvm::Any ir) {
     const llvm::Function* f = function_of(ir);
-    return f == nullptr || !is_cheap(*f) || !skipped_when_cheap(pass);
+    if (f == nullptr || !is_cheap(*f)) {
+      return true;
+    }
+    if (pass == "InstCombinePass") {
+      return ++instcombines[f] <= kCheapInstCombines;
+    }
+    return !skipped_when_cheap(pass);
   });
   llvm::PassBuilder pb(&tm, pto, std::nullopt, &pic);
   pb.registerModuleAnalyses(mam);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "codegen/llvm/passes.hpp"
+#include "runtime/limits.hpp"
 #include "runtime/parallel.hpp"
 #include "tests/llvm/jit_helpers.hpp"
 
@@ -175,6 +176,40 @@ TEST(Pipeline, ManyLoopsGetTheCheapPipelineAndTheSameResult) {
     interp = run_program(sources, *program, Mode::Interp);
   }
   EXPECT_EQ(interp.out, f.out);
+}
+
+TEST(Pipeline, AnInterruptStopsACheapFunctionInTheLoopThatRuns) {
+  // A `for` loop's interrupt check leaves the loop through its exit, which then unwinds (not a
+  // branch from each loop to the function's unwind block): the run stops in the long loop, with
+  // its line, and nothing after it runs, in a function of more than kMaxFullLoops loops.
+  std::string text = "fn many(n: i64) -> i64 {\n    var acc = 0\n";
+  const unsigned loops = passes::kMaxFullLoops / 2 + 2;
+  for (unsigned k = 0; k < loops; ++k) {
+    text += "    for i in 0..n { acc += i * " + std::to_string(k + 1) + " % 7 }\n";
+  }
+  text += "    for i in 0..n * 1000000000 { acc += i % 3 }\n    print(acc)\n    return acc\n}\n";
+  text += "print(many(100))\n";
+  diag::SourceManager sources;
+  auto program = check_text(sources, text);
+  ASSERT_TRUE(program);
+  Options jo;
+  jo.use_cache = false;
+  auto code = compile(*program, jo);
+  rt::Limits limits;  // counted from here, after the compile
+  limits.time_limit_ms = 200;
+  limits.deadline_ns = rt::monotonic_ns() + 200'000'000;
+  codegen::RunOptions options;
+  Outcome o;
+  options.out = &o.out;
+  options.limits = &limits;
+  try {
+    run_main(*code, options);
+  } catch (const codegen::RunError& e) {
+    o.error = diag::location(sources, e.span()) + ": " + e.message();
+  }
+  EXPECT_EQ(o.out, "");
+  EXPECT_EQ(o.error.rfind("test.kst:" + std::to_string(loops + 3) + ":", 0), 0u) << o.error;
+  EXPECT_NE(o.error.find("time limit of 200 ms exceeded"), std::string::npos) << o.error;
 }
 
 TEST(Pipeline, ManyBlocksGetTheCheapPipelineAndTheSameResult) {
