@@ -210,13 +210,10 @@ void empty_function() {
 void array_retain(void* handle) { rt::retain(static_cast<rt::Array*>(handle)); }
 void array_release(void* handle) { rt::release(static_cast<rt::Array*>(handle)); }
 
-std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module_ptr, std::string_view name,
-                                   TypeCode ret, std::span<const TypeCode> params) {
-  module_of(module_ptr);  // throws when empty
-  auto m = std::static_pointer_cast<engine::ModuleImpl>(module_ptr);
-  const ir::Program& p = m->loaded.program;
+/// The function `name` of `p` (`kernels`: a kernel too), or Error listing the functions it has.
+ir::FnId function_named(const ir::Program& p, std::string_view name, bool kernels) {
   ir::FnId id = p.find_function(name);
-  if (!id.valid() || p.fn(id).is_main) {
+  if (!id.valid() || p.fn(id).is_main || (!kernels && p.fn(id).is_kernel)) {
     std::string known;
     for (const ir::Function& f : p.functions) {
       if (!f.is_main && !f.is_kernel) {
@@ -227,6 +224,15 @@ std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module_ptr, std:
                 (known.empty() ? std::string(" (it defines none)") : "; it defines: " + known) +
                 "\n");
   }
+  return id;
+}
+
+std::shared_ptr<FunctionImpl> bind(const std::shared_ptr<void>& module_ptr, std::string_view name,
+                                   TypeCode ret, std::span<const TypeCode> params) {
+  module_of(module_ptr);  // throws when empty
+  auto m = std::static_pointer_cast<engine::ModuleImpl>(module_ptr);
+  const ir::Program& p = m->loaded.program;
+  ir::FnId id = function_named(p, name, /*kernels=*/true);
   const ir::Function& f = p.fn(id);
   // The program's tuple types, and the C++ side's interned beside them: equal tuples, equal ids.
   ir::TypeTable types = p.types;
@@ -712,18 +718,7 @@ struct DynamicFunction::Impl {
 DynamicFunction::DynamicFunction(const Module& module, std::string_view name) {
   std::shared_ptr<engine::ModuleImpl> m = DynamicAccess::of(module);
   const ir::Program& p = m->loaded.program;
-  ir::FnId id = p.find_function(name);
-  if (!id.valid() || p.fn(id).is_main || p.fn(id).is_kernel) {
-    std::string known;
-    for (const ir::Function& f : p.functions) {
-      if (!f.is_main && !f.is_kernel) {
-        known += (known.empty() ? "" : ", ") + f.name;
-      }
-    }
-    throw Error("error: no function '" + std::string(name) + "' in the module" +
-                (known.empty() ? std::string(" (it defines none)") : "; it defines: " + known) +
-                "\n");
-  }
+  ir::FnId id = detail::function_named(p, name, /*kernels=*/false);
   auto impl = std::make_shared<Impl>();
   impl->fn = id;
   for (std::uint32_t k = 0; k < p.fn(id).param_count; ++k) {
