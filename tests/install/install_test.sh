@@ -82,5 +82,25 @@ grep -q "file=$prefix/lib/libkestrel_jit.so .*dynamically loaded" "$work/fib.ld"
 printf 'import install_probe\nimport montecarlo\nprint(install_probe.answer())\n' >"$work/probe.kst"
 "$prefix/bin/kestrel" run "$work/probe.kst" | tee "$work/probe.out"
 grep -qx 42 "$work/probe.out" || { echo "FAIL: the installed stdlib was not searched"; exit 1; }
+# The Python module, when this build has it: examples/python against the installed copy only
+# (the module, and the libkestrel.so it loads, from the prefix).
+pydir=$prefix/lib/python3/dist-packages
+if [[ -f $src/python/CMakeLists.txt ]] && ls "$build"/python/kestrel.*.so >/dev/null 2>&1; then
+  ls "$pydir"/kestrel.*.so >/dev/null 2>&1 || { echo "FAIL: the Python module not installed"; exit 1; }
+  (cd "$src" && PYTHONPATH=$pydir /usr/bin/python3 - "$prefix" <<'PY') >"$work/python.out" 2>&1 ||
+import sys, kestrel
+prefix = sys.argv[1]
+maps = open("/proc/self/maps").read()
+assert kestrel.__file__.startswith(prefix), kestrel.__file__
+assert prefix + "/lib/libkestrel.so" in maps, "libkestrel.so not the installed one"
+m = kestrel.compile("fn twice(x: f64[:]) -> f64 {\n    return 2.0 * sum(x)\n}\n")
+import numpy
+assert m.twice(numpy.arange(4.0)) == 12.0
+PY
+    { echo "FAIL: the installed Python module"; cat "$work/python.out"; exit 1; }
+  (cd "$src" && PYTHONPATH=$pydir /usr/bin/python3 examples/python/workloads.py --repeat 1) \
+    >"$work/workloads.out" 2>&1 || { echo "FAIL: examples/python against the install"; cat "$work/workloads.out"; exit 1; }
+  tail -3 "$work/workloads.out"
+fi
 rm -rf "$work/staged" "$work/prefix" "$work/root" "$work/deb"  # the copies (~100 MiB); logs stay
 echo "install test passed"
