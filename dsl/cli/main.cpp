@@ -192,6 +192,8 @@ int cmd_run(const std::vector<std::string>& args) {
   if (files.size() != 1) {
     return usage_error("run takes exactly one FILE");
   }
+  // The process ends with _Exit below: a background compile still working is not waited for.
+  options.detach_compiles = true;
   kestrel::Engine engine(options);
   std::signal(SIGINT, on_run_sigint);
   int status = kOk;

@@ -190,7 +190,9 @@ std::string trim(const std::string& s) {
 
 int run_repl() {
   const bool tty = ::isatty(STDIN_FILENO) != 0;
-  kestrel::Engine engine;
+  kestrel::EngineOptions options;
+  options.detach_compiles = true;  // the REPL ends with _Exit: an entry's compile is not waited for
+  kestrel::Engine engine(options);
   kestrel::Session session(engine);
   session.set_mode(kestrel::Mode::Tiered);  // entries answer at once, hot code moves to native
   LineReader reader(tty);

@@ -255,7 +255,10 @@ struct Compiler {
 class TieredProgram final : public Backend, public codegen::TierHook {
  public:
   TieredProgram(const ir::Program& program, const EngineOptions& options)
-      : program_(program), policy_(tier_policy(options)), crosscheck_(options.crosscheck) {
+      : program_(program),
+        policy_(tier_policy(options)),
+        crosscheck_(options.crosscheck),
+        detach_(options.detach_compiles) {
     EngineOptions jit = options;
     jit.mode = Mode::Jit;
     jit.crosscheck = false;
@@ -302,8 +305,9 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     }
   }
 
-  /// end_run: a compile still working at destruction is left to finish on its own.
-  void abandon() { abandon_ = true; }
+  /// end_run: a compile still working at destruction is left to finish on its own, when the
+  /// options allow it (EngineOptions::detach_compiles); else it is waited for.
+  void abandon() { abandon_ = detach_; }
 
   // ---- Backend ----
 
@@ -688,6 +692,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
   std::shared_ptr<Compiler> compiler_;  // Background
   std::thread thread_;
   bool abandon_ = false;
+  bool detach_ = false;  // EngineOptions::detach_compiles
   std::atomic<std::uint64_t> native_calls_{0};
   std::atomic<std::uint64_t> native_loops_{0};
   std::atomic<std::uint64_t> native_launches_{0};

@@ -25,9 +25,10 @@ std::unique_ptr<Backend> compile_tiered(const ir::Program& program, const Engine
 /// other Backend adds nothing.
 void tier_timings(const Backend& code, Timings& timings);
 
-/// The end of a script's run (Engine::run_file): frees `code`, except that a background compile
-/// still working is left to finish on its own thread, which then frees what it made, instead
-/// of being waited for (the script's answer is already out). Other Backends are freed here.
+/// The end of a script's run (Engine::run_file, a Session entry): frees `code`. A background
+/// compile still working is waited for, or, under EngineOptions::detach_compiles (a process that
+/// ends with _Exit), left to finish on its own thread, which then frees what it made (the
+/// script's answer is already out). Other Backends are freed here.
 void end_run(std::unique_ptr<Backend> code);
 
 /// How a tiered program's policy comes out of `options` and the environment (KESTREL_TIER).

@@ -113,6 +113,11 @@ struct EngineOptions {
   /// Mode::Tiered: the policy, and the call at which a function is hot (queued to compile).
   TierPolicy tier_policy = TierPolicy::Background;
   std::uint32_t tier_hot_calls = 2;
+  /// Mode::Tiered: the end of a run (run_file, a Session entry) waits for a background compile
+  /// still working, so that nothing of the engine runs when the process exits. True leaves it
+  /// working on its own thread instead: for a process that ends with _Exit (the `kestrel` CLI
+  /// and REPL), never for one that returns from main or calls exit() while it may still run.
+  bool detach_compiles = false;
   /// Each call in both tiers (native on array copies); a difference stops it at its call site.
   bool crosscheck = false;
 };
