@@ -41,11 +41,15 @@ void run_main(CompiledProgram& program, const RunOptions& options) {
   execute(program.impl(), program.impl().main, &none, &none, options);
 }
 
+// Under state_mutex, as the runs' save_stream writes it: calls from several host threads (a tiered
+// module's calls read and write it around each native call) may run at once.
 StreamState stream_state(const CompiledProgram& program) {
+  std::lock_guard<std::mutex> lock(program.impl().state_mutex);
   return StreamState{program.impl().stream_key, program.impl().stream_pos};
 }
 
 void set_stream_state(CompiledProgram& program, StreamState state) {
+  std::lock_guard<std::mutex> lock(program.impl().state_mutex);
   program.impl().stream_key = state.key;
   program.impl().stream_pos = state.counter;
 }

@@ -41,7 +41,7 @@ struct CompiledProgram::Impl {
   std::uint32_t loop_poll_period = 1024;
   /// Guards spare_stack, the stream position and str_pool: calls from several host threads may
   /// run at once (each with its own Vm); each starts from the stream's position when it starts.
-  std::mutex state_mutex;
+  mutable std::mutex state_mutex;
 
   /// Whether running `block` may draw from the seeded stream.
   bool block_uses_stream(const ir::Program& program, const ir::Block& block) const;
