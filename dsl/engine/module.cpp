@@ -115,19 +115,27 @@ engine::ModuleImpl& module_of(const std::shared_ptr<void>& impl) {
   return *static_cast<engine::ModuleImpl*>(impl.get());
 }
 
-/// Wraps the caller's elements as a runtime array: no copy, the host keeps them alive.
-codegen::Value view_argument(ir::Type type, const detail::Slot& s) {
-  rt::Shape shape = type.rank == 2 ? rt::Shape(s.shape[0], s.shape[1]) : rt::Shape(s.shape[0]);
-  if (s.shape[0] < 0 || s.shape[1] < 0 || s.strides[0] < 0 || s.strides[1] < 0) {
+/// Wraps a caller's elements (shape and strides in elements) as a runtime array of `type`: no
+/// copy; kept alive by `on_release(owner)` when given, else by the host for the call.
+codegen::Value wrap_argument(ir::Type type, void* data, const std::int64_t* shape,
+                             const std::int64_t* strides, void (*on_release)(void*) = nullptr,
+                             void* owner = nullptr) {
+  if (shape[0] < 0 || shape[1] < 0 || strides[0] < 0 || strides[1] < 0) {
     throw Error("error: an array argument has a negative size or stride\n");
   }
-  rt::ArrayRef a = rt::wrap(s.data, shape, codegen::rt_elem(type.scalar));
-  a->strides[0] = s.strides[0];
-  a->strides[1] = type.rank == 2 ? s.strides[1] : 1;
+  rt::Shape dims = type.rank == 2 ? rt::Shape(shape[0], shape[1]) : rt::Shape(shape[0]);
+  rt::ArrayRef a = rt::wrap(data, dims, codegen::rt_elem(type.scalar), on_release, owner);
+  a->strides[0] = strides[0];
+  a->strides[1] = type.rank == 2 ? strides[1] : 1;
   codegen::Value v;
   v.type = type;
   v.array = codegen::ArrayRef(a.detach());
   return v;
+}
+
+/// Wraps the caller's elements as a runtime array: no copy, the host keeps them alive.
+codegen::Value view_argument(ir::Type type, const detail::Slot& s) {
+  return wrap_argument(type, s.data, s.shape, s.strides);
 }
 
 /// An Array argument (a result of an earlier call, `s.handle`) is passed as that runtime array,
@@ -654,17 +662,7 @@ codegen::Value dyn_argument(ir::Type type, const DynValue& a) {
     return v;
   }
   const DynArray& x = a.array;
-  if (x.shape[0] < 0 || x.shape[1] < 0 || x.strides[0] < 0 || x.strides[1] < 0) {
-    throw Error("error: an array argument has a negative size or stride\n");
-  }
-  rt::Shape shape = type.rank == 2 ? rt::Shape(x.shape[0], x.shape[1]) : rt::Shape(x.shape[0]);
-  rt::ArrayRef r = rt::wrap(x.data, shape, codegen::rt_elem(type.scalar), x.on_release, x.owner);
-  r->strides[0] = x.strides[0];
-  r->strides[1] = type.rank == 2 ? x.strides[1] : 1;
-  codegen::Value v;
-  v.type = type;
-  v.array = codegen::ArrayRef(r.detach());
-  return v;
+  return wrap_argument(type, x.data, x.shape, x.strides, x.on_release, x.owner);
 }
 
 void leaves_of(codegen::Value& v, std::vector<codegen::Value*>& out) {
