@@ -296,7 +296,7 @@ PYBIND11_MODULE(kestrel, m) {
       py::arg("target") = py::none(),
       "Loads a Kestrel file (and its imports) without running its top-level statements.\n"
       "mode: \"interp\", \"jit\" or \"tiered\" (default: the engine's); threads: for parallel "
-      "work, 0 = every core (process-wide); target: \"cpu\" or \"gpu\".");
+      "work, 0 = every core (this module's calls only); target: \"cpu\" or \"gpu\".");
   m.def(
       "compile",
       [](const std::string& source, const py::object& mode, int threads, const py::object& target,

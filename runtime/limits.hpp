@@ -27,6 +27,9 @@ struct Limits {
   /// An allocation that would make the live array memory of the process exceed this many bytes
   /// raises "memory limit ... exceeded"; 0: no limit.
   std::int64_t memory_limit = 0;
+  /// How many threads this run's parallel loops may use (EngineOptions::threads, so engines of
+  /// different counts share a process); 0: the process's count (set_threads).
+  int threads = 0;
 
   /// Whether anything here can stop a run (so a poll has something to check).
   bool can_stop() const { return interrupt != nullptr || epoch != nullptr || deadline_ns != 0; }

@@ -143,6 +143,10 @@ std::atomic<ArenaLoop*> g_arena_loop{nullptr};
 void set_threads(int n) { g_threads.store(n <= 0 ? default_threads() : n); }
 
 int threads() {
+  const Limits* limits = current_limits();
+  if (limits != nullptr && limits->threads > 0) {
+    return limits->threads;
+  }
   int n = g_threads.load(std::memory_order_relaxed);
   return n == 0 ? default_threads() : n;
 }
@@ -455,9 +459,11 @@ extern "C" {
 
 void kestrel_rt_parallel_for(std::int64_t lo, std::int64_t hi, std::int64_t chunk,
                              void (*body)(void* env, std::int64_t lo, std::int64_t hi), void* env) {
-  // No limits here: nothing may throw through the generated caller (it has no context to take
-  // an "interrupted" error); its own loops poll.
-  rt::LimitsScope none(nullptr);
+  // No limits here but the thread count: nothing may throw through the generated caller (it has
+  // no context to take an "interrupted" error); its own loops poll.
+  rt::Limits count_only;
+  count_only.threads = rt::threads();
+  rt::LimitsScope none(&count_only);
   rt::parallel_for_chunks(lo, hi, chunk,
                           [&](std::int64_t clo, std::int64_t chi) { body(env, clo, chi); });
 }

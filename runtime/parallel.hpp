@@ -43,7 +43,8 @@ namespace kestrel::rt {
 /// between loops at any time (an engine per thread count in one process works); TBB's own
 /// process-wide settings are left alone, so a host application's TBB work is not bounded by it.
 void set_threads(int n);
-/// The number of threads parallel loops use.
+/// The number of threads parallel loops use: the current run's (Limits::threads) when it sets
+/// one, else the process's (set_threads).
 int threads();
 /// True on a thread that is running a chunk of a parallel loop (a nested loop runs serially).
 bool in_parallel_loop();

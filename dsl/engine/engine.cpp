@@ -160,6 +160,7 @@ rt::Limits run_limits(const EngineOptions& options, const std::atomic<bool>* int
   }
   limits.allow_io = options.allow_io;
   limits.memory_limit = options.memory_limit;
+  limits.threads = options.threads;
   return limits;
 }
 
@@ -173,7 +174,6 @@ Engine::Engine(EngineOptions options) : options_(std::move(options)) {
   if (options_.stdlib_dir.empty()) {
     options_.stdlib_dir = default_stdlib_dir();
   }
-  rt::set_threads(options_.threads);
 }
 
 Diagnostics Engine::check_file(const std::filesystem::path& path) const {

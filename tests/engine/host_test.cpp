@@ -20,6 +20,7 @@
 #include "dsl/engine/loaded.hpp"
 #include "kestrel/kestrel.hpp"
 #include "runtime/error.hpp"
+#include "runtime/parallel.hpp"
 
 namespace {
 
@@ -402,6 +403,29 @@ TEST(Host, MemoryLimitInAnArrayReductionIsLocated) {
 
 // The one path for our own broken invariants: KESTREL_ASSERT throws rt::InternalError, and the
 // API boundary turns it (or any other exception escaping a backend) into kestrel::Error.
+// EngineOptions::threads belongs to its engine (issue 17): making an engine leaves the process's
+// count alone, and each run's limits carry the engine's own count to its loops.
+TEST(Host, ThreadsArePerEngine) {
+  int process = kestrel::rt::threads();
+  kestrel::EngineOptions one;
+  one.threads = 1;
+  kestrel::EngineOptions three;
+  three.threads = 3;
+  kestrel::Engine a(one);
+  kestrel::Engine b(three);
+  EXPECT_EQ(kestrel::rt::threads(), process);
+  EXPECT_EQ(kestrel::engine::run_limits(one, nullptr).threads, 1);
+  EXPECT_EQ(kestrel::engine::run_limits(three, nullptr).threads, 3);
+  // Both engines still give the same answer (a parallel reduction's bits do not depend on it).
+  const char* source =
+      "var s = 0.0\nparallel for i in 0..100000 {\n    s += 1.0 / f64(i + 1)\n}\nprint(s)\n";
+  std::string out_a, out_b;
+  a.run_source("t.kst", source, &out_a);
+  b.run_source("t.kst", source, &out_b);
+  EXPECT_EQ(out_a, out_b);
+  EXPECT_FALSE(out_a.empty());
+}
+
 TEST(Host, InternalErrorsBecomeKestrelErrors) {
   try {
     kestrel::engine::at_boundary(nullptr, [] {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -58,6 +59,35 @@ TEST_F(Parallel, DefaultIsAllCores) {
   EXPECT_EQ(kestrel_rt_threads(), 3);
   kestrel_rt_set_threads(0);
   EXPECT_EQ(threads(), hw == 0 ? 1 : static_cast<int>(hw));
+}
+
+// A run's own thread count (Limits::threads, from EngineOptions::threads) bounds its loops, over
+// the process's count, so engines of different counts share a process; outside the run the
+// process's count holds again.
+TEST_F(Parallel, ARunsThreadCountBoundsItsLoops) {
+  set_threads(8);
+  for (int n : {1, 2}) {
+    rt::Limits limits;
+    limits.threads = n;
+    std::mutex mutex;
+    std::vector<std::thread::id> ids;
+    {
+      rt::LimitsScope scope(&limits);
+      EXPECT_EQ(threads(), n);
+      parallel_for_chunks(0, 1 << 12, 1, [&](I64, I64) {
+        std::this_thread::sleep_for(std::chrono::microseconds(20));
+        std::lock_guard<std::mutex> lock(mutex);
+        if (std::find(ids.begin(), ids.end(), std::this_thread::get_id()) == ids.end()) {
+          ids.push_back(std::this_thread::get_id());
+        }
+      });
+    }
+    EXPECT_LE(static_cast<int>(ids.size()), n);
+    if (n == 1) {
+      EXPECT_EQ(ids.front(), std::this_thread::get_id());
+    }
+    EXPECT_EQ(threads(), 8);
+  }
 }
 
 TEST_F(Parallel, ChunkBoundariesDependOnTheRangeAlone) {

@@ -90,8 +90,9 @@ struct EngineOptions {
   /// engine's thread compiles what gets hot; Jit compiles before the first call; Interp never.
   Mode mode = Mode::Tiered;
   Target target = Target::Cpu;
-  /// Threads for parallel work (large reductions now; parallel loops next): 0 means every core.
-  /// Process-wide: the most recently constructed Engine sets it.
+  /// Threads for this engine's parallel work (parallel loops, kernel launches on the CPU, large
+  /// reductions and elementwise operations): 0 means every core. Per engine: engines with
+  /// different counts may run side by side in one process.
   int threads = 0;
   /// The JIT's on-disk object cache; cache_dir empty: `$XDG_CACHE_HOME/kestrel`, else
   /// `~/.cache/kestrel`. A folder that cannot be written silently disables it.
