@@ -422,9 +422,16 @@ ArrayRef arange(std::int64_t start, std::int64_t stop, std::int64_t step, Elem e
     if constexpr (std::is_same_v<T, std::string>) {
       raise("arange cannot make strings");
     } else {
+      // In pieces with a poll between them, as full() fills: arange(10**9) is seconds.
       T* p = a->ptr<T>();
-      for (std::int64_t k = 0; k < n; ++k) {
-        p[k] = convert_scalar<T>(wrap_add(start, wrap_mul(k, step)));
+      constexpr std::int64_t kPiece = static_cast<std::int64_t>(kFillPiece / sizeof(T));
+      for (std::int64_t at = 0; at < n; at += kPiece) {
+        if (at > 0) {
+          poll();
+        }
+        for (std::int64_t k = at; k < std::min(n, at + kPiece); ++k) {
+          p[k] = convert_scalar<T>(wrap_add(start, wrap_mul(k, step)));
+        }
       }
     }
   });
@@ -437,12 +444,18 @@ ArrayRef linspace(double start, double stop, std::int64_t n, Elem elem) {
   }
   ArrayRef a = make_contiguous(Shape(n), elem, false, "linspace");
   double step = n > 1 ? (stop - start) / static_cast<double>(n - 1) : 0.0;
-  for (std::int64_t k = 0; k < n; ++k) {
-    double v = k == n - 1 && n > 1 ? stop : start + static_cast<double>(k) * step;
-    if (elem == Elem::F64) {
-      a->ptr<double>()[k] = v;
-    } else {
-      a->ptr<float>()[k] = static_cast<float>(v);
+  constexpr std::int64_t kPiece = static_cast<std::int64_t>(kFillPiece / sizeof(double));
+  for (std::int64_t at = 0; at < n; at += kPiece) {
+    if (at > 0) {
+      poll();
+    }
+    for (std::int64_t k = at; k < std::min(n, at + kPiece); ++k) {
+      double v = k == n - 1 && n > 1 ? stop : start + static_cast<double>(k) * step;
+      if (elem == Elem::F64) {
+        a->ptr<double>()[k] = v;
+      } else {
+        a->ptr<float>()[k] = static_cast<float>(v);
+      }
     }
   }
   return a;

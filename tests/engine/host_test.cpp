@@ -277,6 +277,29 @@ TEST(Host, TimeLimitStopsACall) {
   }
 }
 
+// The constructors that fill an array element by element (arange, linspace) poll between pieces,
+// as zeros and full do: a time limit stops `arange(3 * 10**8)` inside it, at its own line (found
+// by run_fuzz: an arange of 46 million elements ran seconds past a 50 ms limit). Without the
+// polls the program finished, printing 5.0.
+TEST(Host, TimeLimitStopsALongConstructor) {
+  for (Mode mode : {Mode::Interp, Mode::Jit, Mode::Tiered}) {
+    for (const char* make : {"arange(300000000, f64)", "linspace(0.0, 1.0, 300000000)"}) {
+      kestrel::EngineOptions options;
+      options.time_limit_ms = 50;
+      std::string source = std::string("let a = ") + make + "\nprint(a[5] > 0.0)\n";
+      try {
+        std::string out;
+        engine_for(mode, options).run_source("make.kst", source, &out);
+        ADD_FAILURE() << mode_name(mode) << ": " << make << " ran past its time limit: " << out;
+      } catch (const kestrel::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("make.kst:1:9: error: time limit of 50 ms exceeded"),
+                  std::string::npos)
+            << mode_name(mode) << ": " << e.what();
+      }
+    }
+  }
+}
+
 // Engine::run_source's interrupt flag, set from another thread (the CLI's Ctrl-C).
 TEST(Host, InterruptFlagStopsAScript) {
   for (Mode mode : {Mode::Interp, Mode::Jit}) {
