@@ -174,7 +174,9 @@ bool same_failure(const std::optional<RunError>& a, const std::optional<RunError
     return !a && !b;
   }
   return a->message() == b->message() && a->span().file == b->span().file &&
-         a->span().begin == b->span().begin && a->span().end == b->span().end;
+         a->span().begin == b->span().begin && a->span().end == b->span().end &&
+         a->note() == b->note() && a->note_span().file == b->note_span().file &&
+         a->note_span().begin == b->note_span().begin;
 }
 
 std::string stream_difference(StreamState interp, StreamState native) {
