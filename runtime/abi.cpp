@@ -480,6 +480,10 @@ rt::Array* kestrel_rt_table_column(KestrelContext* ctx, std::uint32_t site, cons
         return t->i64(*name).detach();
       case 2:
         return t->codes(*name).detach();
+      case 4:
+        return t->group_codes(*name).detach();
+      case 5:
+        return t->group_labels(*name).detach();
       default:
         return t->labels(*name).detach();
     }
@@ -499,6 +503,53 @@ void kestrel_rt_save_npy(KestrelContext* ctx, std::uint32_t site, const std::str
     rt::save_npy(*path, *a);
     return 0;
   });
+}
+
+rt::Table* kestrel_rt_read_csv_with(KestrelContext* ctx, std::uint32_t site,
+                                    const std::string* path, const std::string* sep, double fill) {
+  return guarded<rt::Table*>(ctx, site, nullptr,
+                             [&] { return rt::read_csv(*path, *sep, fill).detach(); });
+}
+
+void kestrel_rt_write_csv(KestrelContext* ctx, std::uint32_t site, const std::string* path,
+                          const rt::Table* t) {
+  guarded<int>(ctx, site, 0, [&] {
+    rt::write_csv(*path, *t);
+    return 0;
+  });
+}
+
+rt::Table* kestrel_rt_table_new(KestrelContext* ctx, std::uint32_t site) {
+  return guarded<rt::Table*>(ctx, site, nullptr, [&] { return rt::table_new().detach(); });
+}
+
+rt::Table* kestrel_rt_with_column(KestrelContext* ctx, std::uint32_t site, const rt::Table* t,
+                                  const std::string* name, const rt::Array* column) {
+  return guarded<rt::Table*>(ctx, site, nullptr,
+                             [&] { return rt::with_column(*t, *name, *column).detach(); });
+}
+
+void kestrel_rt_assert(KestrelContext* ctx, std::uint32_t site, std::uint32_t cond,
+                       const std::string* message) {
+  if (cond == 0) {
+    record(ctx, site, *message, false);
+  }
+}
+
+void kestrel_rt_resite(KestrelContext* ctx, std::uint32_t site, const char* callee) {
+  if (ctx->failed == 0 || ctx->host == nullptr || ctx->host->note_site != ~std::uint32_t{0} ||
+      ctx->host->internal) {
+    return;
+  }
+  ctx->host->note_site = ctx->site;
+  ctx->host->note_function = callee;
+  ctx->site = site;
+}
+
+rt::Table* kestrel_rt_subtable(KestrelContext* ctx, std::uint32_t site, const rt::Table* t,
+                               const rt::Array* columns, const rt::Array* rows) {
+  return guarded<rt::Table*>(ctx, site, nullptr,
+                             [&] { return rt::subtable(*t, *columns, *rows).detach(); });
 }
 
 }  // extern "C"

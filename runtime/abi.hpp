@@ -44,6 +44,11 @@ struct AbiHost {
   /// The GPU program of a --target gpu run (a kestrel::gpu::Program*, runtime/gpu/program.hpp)
   /// that kestrel_rt_gpu_run and kestrel_rt_gpu_sync use; null when there is none.
   void* gpu = nullptr;
+  /// An error raised in an imported module's code and reported at the script's call of it
+  /// (kestrel_rt_resite): the site where it was raised, and the module function the script
+  /// called; note_site is ~0u when there is none.
+  std::uint32_t note_site = ~std::uint32_t{0};
+  std::string note_function;
 };
 
 /// Records the run's first failure in `ctx` (later ones are dropped): its site, and the message

@@ -191,3 +191,30 @@ KESTREL_ABI_EXTERN(kestrel_rt_arred_fresh)
 KESTREL_ABI_EXTERN(kestrel_rt_arred_done)
 KESTREL_ABI_EXTERN(kestrel_rt_arred_next)
 KESTREL_ABI_EXTERN(kestrel_rt_arred_end)
+
+// ---- tables: options, building, writing (runtime/csv.hpp) ------------------------------------
+/// read_csv(path, sep=…, fill=…).
+KESTREL_ABI_FN(kestrel::rt::Table*, kestrel_rt_read_csv_with, KestrelContext* ctx,
+               std::uint32_t site, const std::string* path, const std::string* sep, double fill)
+/// write_csv(path, t).
+KESTREL_ABI_FN(void, kestrel_rt_write_csv, KestrelContext* ctx, std::uint32_t site,
+               const std::string* path, const kestrel::rt::Table* t)
+/// table(): a table with no columns.
+KESTREL_ABI_FN(kestrel::rt::Table*, kestrel_rt_table_new, KestrelContext* ctx, std::uint32_t site)
+/// with_column(t, name, column): a new table.
+KESTREL_ABI_FN(kestrel::rt::Table*, kestrel_rt_with_column, KestrelContext* ctx, std::uint32_t site,
+               const kestrel::rt::Table* t, const std::string* name,
+               const kestrel::rt::Array* column)
+/// subtable(t, columns, rows): a new table.
+KESTREL_ABI_FN(kestrel::rt::Table*, kestrel_rt_subtable, KestrelContext* ctx, std::uint32_t site,
+               const kestrel::rt::Table* t, const kestrel::rt::Array* columns,
+               const kestrel::rt::Array* rows)
+
+// ---- errors raised in imported modules' code (codegen/common/library_error.hpp) ---------------
+/// assert(cond, message): records `message` as the run's error at `site` when cond is 0.
+KESTREL_ABI_FN(void, kestrel_rt_assert, KestrelContext* ctx, std::uint32_t site, std::uint32_t cond,
+               const std::string* message)
+/// The failure recorded in ctx came out of a call of the module function `callee` (a C string)
+/// made by the script's code at `site`: the error is reported there, with a note at the site
+/// where it was raised (the first such call on the way out only).
+KESTREL_ABI_FN(void, kestrel_rt_resite, KestrelContext* ctx, std::uint32_t site, const char* callee)

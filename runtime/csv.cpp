@@ -1,11 +1,13 @@
 #include "runtime/csv.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <unordered_map>
 
+#include "runtime/format.hpp"
 #include "runtime/limits.hpp"
 
 namespace kestrel::rt {
@@ -17,7 +19,7 @@ void release(Table* t) {
   }
 }
 
-namespace {
+namespace csv_detail {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
@@ -43,9 +45,15 @@ std::string clipped(std::string_view text) {
   return std::string(text.substr(0, end)) + "\u2026";
 }
 
-}  // namespace
+}  // namespace csv_detail
+
+using csv_detail::clipped;
+using csv_detail::trim;
 
 void Table::raise_at(std::size_t offset, const std::string& message) const {
+  if (built_) {
+    raise(message);  // a built table has no file to point into
+  }
   std::size_t line = 1;
   std::size_t line_start = 0;
   for (std::size_t k = 0; k < offset && k < text_.size(); ++k) {
@@ -59,8 +67,14 @@ void Table::raise_at(std::size_t offset, const std::string& message) const {
 }
 
 Table* Table::parse(std::string text, std::string path) {
+  return parse(std::move(text), std::move(path), CsvOptions{});
+}
+
+Table* Table::parse(std::string text, std::string path, const CsvOptions& options) {
   auto t = std::make_unique<Table>();
   t->path_ = std::move(path);
+  t->fill_ = options.fill;
+  const char sep = options.sep;
   t->text_ = std::move(text);
   // A UTF-8 byte-order mark is not part of the first column's name.
   if (t->text_.starts_with("\xEF\xBB\xBF")) {
@@ -105,12 +119,13 @@ Table* Table::parse(std::string text, std::string path) {
         }
         f.length = pos - f.offset;
         ++pos;  // the closing quote
-        if (pos < n && s[pos] != ',' && s[pos] != '\n' &&
+        if (pos < n && s[pos] != sep && s[pos] != '\n' &&
             !(s[pos] == '\r' && pos + 1 < n && s[pos + 1] == '\n') && s[pos] != '\r') {
-          t->raise_at(pos, "expected ',' or the end of the line after a closing quote");
+          t->raise_at(pos, std::string("expected '") + (sep == '\t' ? "\\t" : std::string(1, sep)) +
+                               "' or the end of the line after a closing quote");
         }
       } else {
-        while (pos < n && s[pos] != ',' && s[pos] != '\n') {
+        while (pos < n && s[pos] != sep && s[pos] != '\n') {
           ++pos;
         }
         f.length = pos - f.offset;
@@ -120,7 +135,7 @@ Table* Table::parse(std::string text, std::string path) {
         }
       }
       record.push_back(f);
-      if (pos < n && s[pos] == ',') {
+      if (pos < n && s[pos] == sep) {
         ++pos;
         continue;
       }
@@ -217,7 +232,8 @@ ArrayRef Table::f64(std::string_view name) const {
     std::string text = cell(r, c);
     std::string_view v = trim(text);
     if (v.empty()) {
-      raise_at(f.offset, "missing value in column '" + std::string(name) + "'");
+      out->at<double>(r) = fill_;  // NaN unless read_csv was given fill=
+      continue;
     }
     if (v.front() == '+') {
       v.remove_prefix(1);
@@ -237,6 +253,23 @@ ArrayRef Table::f64(std::string_view name) const {
   return out;
 }
 
+std::int64_t Table::missing_i64(std::int64_t row, std::size_t offset, std::string_view name) const {
+  if (std::isnan(fill_)) {
+    raise_at(offset, "missing value in row " + std::to_string(row + 1) + " of the i64 column '" +
+                         clipped(name) +
+                         "' (an integer has no NaN: read_csv(path, fill=0) reads missing "
+                         "values as 0, or read the column with .f64)");
+  }
+  // The fill is an integer when it fills an i64 column (fill=0.5 there is an error, not a cut).
+  if (!(fill_ >= -9223372036854775808.0 && fill_ < 9223372036854775808.0) ||
+      std::trunc(fill_) != fill_) {
+    raise_at(offset, "missing value in row " + std::to_string(row + 1) + " of the i64 column '" +
+                         clipped(name) + "': the fill " + format_float(fill_) +
+                         " is not an i64 value");
+  }
+  return static_cast<std::int64_t>(fill_);
+}
+
 ArrayRef Table::i64(std::string_view name) const {
   std::int64_t c = column_index(name);
   ArrayRef out = alloc(Shape(rows_), Elem::I64);
@@ -245,7 +278,8 @@ ArrayRef Table::i64(std::string_view name) const {
     std::string text = cell(r, c);
     std::string_view v = trim(text);
     if (v.empty()) {
-      raise_at(f.offset, "missing value in column '" + std::string(name) + "'");
+      out->at<std::int64_t>(r) = missing_i64(r, f.offset, name);
+      continue;
     }
     if (v.front() == '+') {
       v.remove_prefix(1);
@@ -294,8 +328,14 @@ TableRef parse_csv(std::string text, std::string path) {
   return TableRef::adopt(Table::parse(std::move(text), std::move(path)));
 }
 
-TableRef read_csv(const std::string& path) {
+TableRef read_csv(const std::string& path) { return read_csv(path, ",", CsvOptions{}.fill); }
+
+TableRef read_csv(const std::string& path, const std::string& sep, double fill) {
   check_io("read_csv");
+  if (sep.size() != 1 || sep[0] == '"' || sep[0] == '\n' || sep[0] == '\r') {
+    raise("read_csv: sep must be one byte, not a quote or a line end, found \"" + clipped(sep) +
+          "\"");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     raise(path + ": cannot open file");
@@ -305,7 +345,7 @@ TableRef read_csv(const std::string& path) {
   if (in.bad()) {
     raise(path + ": cannot read file");
   }
-  return parse_csv(buf.str(), path);
+  return TableRef::adopt(Table::parse(buf.str(), path, CsvOptions{sep[0], fill}));
 }
 
 }  // namespace kestrel::rt

@@ -6,7 +6,14 @@
 // place: `data.csv:4:7: expected 3 fields, found 2` (line and column, 1-based, of the record or
 // field at fault); also an unterminated quote, a missing file, an unknown column, and on typed
 // access a field that is not a number or is empty.
+// Options (read_csv(path, sep=";", fill=0)): any one-byte delimiter, and missing values (empty
+// fields): NaN in a float column by default, or the fill value; in an integer column a missing
+// value is an error that names the row and column, unless a fill is given.
+// Tables are also built from columns (table(a=x, b=y), with_column) and written back as CSV
+// (csv_write.cpp); group_codes / group_labels number a key column's groups in pandas' sorted
+// order (table_groups.cpp).
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,11 +22,22 @@
 
 namespace kestrel::rt {
 
+/// How read_csv reads a file: the delimiter, and the value of a missing (empty) field.
+struct CsvOptions {
+  char sep = ',';
+  /// NaN: a float column reads NaN and an integer column's missing value is an error.
+  double fill = std::numeric_limits<double>::quiet_NaN();
+};
+
 /// A CSV file read whole. Intrusively counted like Array; hold it with TableRef.
 class Table {
  public:
   /// Parses `text` as CSV; `path` names the file in errors.
   static Table* parse(std::string text, std::string path);
+  static Table* parse(std::string text, std::string path, const CsvOptions& options);
+  /// A table with the given column names and cells (columns[c][r]), as built by table(...).
+  static Table* from_cells(std::vector<std::string> names,
+                           const std::vector<std::vector<std::string>>& columns);
 
   const std::string& path() const { return path_; }
   std::int64_t rows() const { return rows_; }
@@ -37,6 +55,18 @@ class Table {
   /// t.labels("x"): the distinct texts in first-seen order, a str vector, so that
   /// labels[codes[i]] is row i's text.
   ArrayRef labels(std::string_view name) const;
+  /// t.group_codes("x"): each row's group, the groups numbered in pandas' sorted order: by
+  /// value when every present field is an integer, or else every one a float; otherwise by
+  /// text, byte by byte. A missing field (empty, or nan in a float column) is -1, as pandas'
+  /// groupby drops such rows.
+  ArrayRef group_codes(std::string_view name) const;
+  /// t.group_labels("x"): the groups' keys in that order as text (integers in decimal, floats
+  /// in their shortest form), so that group_labels[group_codes[i]] is row i's key.
+  ArrayRef group_labels(std::string_view name) const;
+  /// The position of the column named `name`; raises naming the columns there are.
+  std::int64_t column(std::string_view name) const { return column_index(name); }
+  /// Whether the table was built from columns rather than read from a file.
+  bool built() const { return built_; }
 
   std::int64_t refs = 1;  // intrusive, non-atomic
 
@@ -48,6 +78,8 @@ class Table {
   };
   std::int64_t column_index(std::string_view name) const;
   const Field& field(std::int64_t row, std::int64_t column) const;
+  /// An i64 column's missing value in `row`: the fill, or an error naming the row and column.
+  std::int64_t missing_i64(std::int64_t row, std::size_t offset, std::string_view name) const;
   [[noreturn]] void raise_at(std::size_t offset, const std::string& message) const;
 
   std::string path_;
@@ -55,6 +87,8 @@ class Table {
   std::vector<std::string> names_;
   std::vector<Field> fields_;  // row-major, header excluded
   std::int64_t rows_ = 0;
+  double fill_ = std::numeric_limits<double>::quiet_NaN();
+  bool built_ = false;  // from columns: errors have no line and column to name
 };
 
 void retain(Table* t);
@@ -65,5 +99,31 @@ using TableRef = Ref<Table>;
 TableRef read_csv(const std::string& path);
 /// The same from text in memory (tests, the embedding API).
 TableRef parse_csv(std::string text, std::string path = "<text>");
+/// read_csv(path, sep=…, fill=…): `sep` must be one byte, not a quote or a line end.
+TableRef read_csv(const std::string& path, const std::string& sep, double fill);
+
+/// table(): a table with no columns (and no rows).
+TableRef table_new();
+/// with_column(t, name, column): t with a 1-D column added after its others; its length must be
+/// t's rows (any length when t has no columns). Floats are kept as their shortest round-trip
+/// text, so t.f64(name) gives back the same bits.
+TableRef with_column(const Table& t, const std::string& name, const Array& column);
+/// subtable(t, columns, rows): the named columns of t (a str vector, in that order) at the given
+/// rows (an i64 vector of row positions, in that order, repeats allowed): pandas'
+/// t.iloc[rows][columns]. A row out of range or an unknown column is an error.
+TableRef subtable(const Table& t, const Array& columns, const Array& rows);
+/// The table as CSV text: a header line, then one line per row, ',' between fields, "\n" line
+/// ends; a field is quoted (RFC 4180) when it holds ',', '"', a line end or surrounding spaces,
+/// or is empty in a one-column table (where it would read as a blank line).
+std::string csv_text(const Table& t);
+/// write_csv(path, t): csv_text(t) into a new file beside `path`, renamed over it when complete.
+void write_csv(const std::string& path, const Table& t);
+
+namespace csv_detail {
+/// `s` without surrounding spaces and tabs.
+std::string_view trim(std::string_view s);
+/// `text` for an error message: its first 40 bytes and "…" when longer.
+std::string clipped(std::string_view text);
+}  // namespace csv_detail
 
 }  // namespace kestrel::rt

@@ -254,6 +254,8 @@ struct FirstError {
   std::uint32_t site = 0;
   bool internal = false;
   std::string message;
+  std::uint32_t note_site = ~std::uint32_t{0};
+  std::string note_function;
 
   void offer(std::int64_t c, const ChunkContext& cc) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -262,6 +264,8 @@ struct FirstError {
       site = cc.ctx.site;
       internal = cc.host.internal;
       message = cc.host.message;
+      note_site = cc.host.note_site;
+      note_function = cc.host.note_function;
     }
   }
 };
@@ -294,6 +298,10 @@ bool run_ctx_chunks(KestrelContext* ctx, std::int64_t count, ChunkBody&& chunk_b
       return true;
     }
     record(ctx, env.first.site, env.first.message, env.first.internal);
+    if (ctx->host != nullptr && ctx->host->note_site == ~std::uint32_t{0}) {
+      ctx->host->note_site = env.first.note_site;
+      ctx->host->note_function = env.first.note_function;
+    }
   } catch (const std::exception& e) {
     // Generated code does not throw; this is the runtime's own failure (out of memory).
     record(ctx, kNoSite, e.what(), true);

@@ -26,8 +26,19 @@ class RunError : public std::runtime_error {
   diag::Span span() const { return span_; }
   std::string message() const { return what(); }
 
+  /// An error raised inside an imported module's code (the standard library's, say) is reported
+  /// at the call in the script that led to it (`span`), with a note at the line in the module
+  /// where it was raised (library_error.hpp): note_span() and note() then say it.
+  RunError(diag::Span span, const std::string& message, diag::Span note_span, std::string note)
+      : std::runtime_error(message), span_(span), note_span_(note_span), note_(std::move(note)) {}
+  bool has_note() const { return !note_.empty(); }
+  diag::Span note_span() const { return note_span_; }
+  const std::string& note() const { return note_; }
+
  private:
   diag::Span span_;
+  diag::Span note_span_;
+  std::string note_;
 };
 
 /// An array crossing the C++ boundary: a counted reference to a runtime array (a strided view

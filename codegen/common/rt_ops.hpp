@@ -235,6 +235,11 @@ constexpr RtBuiltin rt_builtin(ir::Builtin b) {
     case Builtin::LoadNpy:
     case Builtin::SaveNpy:
     case Builtin::Clock:
+    case Builtin::WriteCsv:
+    case Builtin::TableNew:
+    case Builtin::WithColumn:
+    case Builtin::SubTable:
+    case Builtin::Assert:
       break;
   }
   return RtBuiltin{};

@@ -284,9 +284,31 @@ void slice(const ArrayInstr& ai, Slot* R, Slot& out) {
 }
 
 void table(const ArrayInstr& ai, Slot* R, Slot& out) {
-  if (ai.op == 2) {  // read_csv(path)
-    out.p = rt::read_csv(*static_cast<const std::string*>(R[ai.args[0].reg].p)).detach();
-    return;
+  auto str = [&](std::size_t k) -> const std::string& {
+    return *static_cast<const std::string*>(R[ai.args[k].reg].p);
+  };
+  switch (ai.op) {
+    case 2:  // read_csv(path, sep, fill)
+      out.p = rt::read_csv(str(0), str(1), R[ai.args[2].reg].f).detach();
+      return;
+    case 3:  // write_csv(path, t)
+      rt::write_csv(str(0), *static_cast<const rt::Table*>(R[ai.args[1].reg].p));
+      return;
+    case 4:  // table()
+      out.p = rt::table_new().detach();
+      return;
+    case 5:  // with_column(t, name, column)
+      out.p = rt::with_column(*static_cast<const rt::Table*>(R[ai.args[0].reg].p), str(1),
+                              arr(R, ai.args[2]))
+                  .detach();
+      return;
+    case 6:  // subtable(t, columns, rows)
+      out.p = rt::subtable(*static_cast<const rt::Table*>(R[ai.args[0].reg].p), arr(R, ai.args[1]),
+                           arr(R, ai.args[2]))
+                  .detach();
+      return;
+    default:
+      break;
   }
   const auto& t = *static_cast<const rt::Table*>(R[ai.args[0].reg].p);
   if (ai.op == 1) {
@@ -306,6 +328,12 @@ void table(const ArrayInstr& ai, Slot* R, Slot& out) {
       return;
     case ir::ColumnKind::Labels:
       put(out, t.labels(name));
+      return;
+    case ir::ColumnKind::GroupCodes:
+      put(out, t.group_codes(name));
+      return;
+    case ir::ColumnKind::GroupLabels:
+      put(out, t.group_labels(name));
       return;
   }
 }
@@ -402,6 +430,11 @@ void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgra
     }
     case ArrayKind::Table:
       table(ai, R, out);
+      return;
+    case ArrayKind::Assert:
+      if (R[ai.args[0].reg].i == 0) {
+        rt::raise(*static_cast<const std::string*>(R[ai.args[1].reg].p));
+      }
       return;
     case ArrayKind::Npy: {
       const std::string& path = *static_cast<const std::string*>(R[ai.args[0].reg].p);

@@ -254,6 +254,19 @@ void FnCompiler::array_builtin(Type t, const ir::BuiltinCall& c, std::uint16_t d
     case Builtin::SaveNpy:
       ai.kind = ArrayKind::Npy;
       break;
+    case Builtin::WriteCsv:  // table ops 3 to 6 (array_exec.cpp's table())
+    case Builtin::TableNew:
+    case Builtin::WithColumn:
+    case Builtin::SubTable:
+      ai.kind = ArrayKind::Table;
+      ai.op = c.builtin == Builtin::WriteCsv     ? 3
+              : c.builtin == Builtin::TableNew   ? 4
+              : c.builtin == Builtin::WithColumn ? 5
+                                                 : 6;
+      break;
+    case Builtin::Assert:
+      ai.kind = ArrayKind::Assert;
+      break;
     case Builtin::Print:  // builtin() compiles these itself
     case Builtin::Random:
     case Builtin::Randn:

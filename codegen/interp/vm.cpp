@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 
+#include "codegen/common/library_error.hpp"
 #include "codegen/common/tier.hpp"
 #include "codegen/interp/program.hpp"
 #include "codegen/interp/vm_scalar.hpp"
@@ -34,24 +35,6 @@ struct PforState {
   std::vector<std::vector<Slot>> partials;  // one list per reduction
 };
 
-/// The program's spare register stack (empty while another call uses it).
-std::vector<Slot> take_spare(CompiledProgram::Impl& prog) {
-  std::lock_guard<std::mutex> lock(prog.state_mutex);
-  return std::move(prog.spare_stack);
-}
-
-/// Saves where the seeded stream stands after a run: in the run's own StreamState when its
-/// options give one (RunOptions::stream), else in the program.
-void save_stream(CompiledProgram::Impl& prog, const RunOptions& opt, const rt::Stream& stream) {
-  if (opt.stream != nullptr) {
-    *opt.stream = StreamState{stream.key, stream.counter};
-    return;
-  }
-  std::lock_guard<std::mutex> lock(prog.state_mutex);
-  prog.stream_key = stream.key;
-  prog.stream_pos = stream.counter;
-}
-
 class Vm {
  public:
   Vm(CompiledProgram::Impl& prog, const RunOptions& opt)
@@ -74,6 +57,16 @@ class Vm {
  private:
   [[noreturn]] void unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
                                      const std::string& message);
+  /// The callers on the way out (library_error.hpp), innermost first.
+  std::vector<codegen::CallerFrame> callers() const {
+    std::vector<codegen::CallerFrame> frames;
+    for (std::size_t k = calls_.size(); k-- > 0;) {
+      const Proto* p = calls_[k].proto;
+      frames.push_back(
+          {p->name, p->spans[static_cast<std::size_t>(calls_[k].pc - 1 - p->code.data())]});
+    }
+    return frames;
+  }
   /// Releases what every frame holds, innermost first (`pc`: the instruction the innermost
   /// frame is at), and the parallel loops' state: the run is being left by an exception.
   void release_frames(const Instr* pc, const Proto* proto, std::size_t base);
@@ -131,8 +124,9 @@ class Vm {
 void Vm::unwind_and_throw(const Instr* pc, const Proto* proto, std::size_t base,
                           const std::string& message) {
   diag::Span span = proto->spans[static_cast<std::size_t>(pc - proto->code.data())];
+  std::vector<codegen::CallerFrame> frames = callers();
   release_frames(pc, proto, base);
-  throw RunError(span, message);
+  throw codegen::relocate(RunError(span, message), proto->name, frames);
 }
 
 void Vm::release_frames(const Instr* pc, const Proto* proto, std::size_t base) {
@@ -247,11 +241,12 @@ bool Vm::switch_loop(codegen::LoopRef loop, const Instr* at, const Proto* proto,
   codegen::TierState state{&opt_, &st, opt_.depth + static_cast<std::uint32_t>(calls_.size())};
   try {
     tier->continue_loop(loop, osr_words_, osr_out_.data(), state);
-  } catch (const RunError&) {
+  } catch (const RunError& e) {
     stream = rt::Stream{st.key, st.counter};
     save_stream(prog_, opt_, stream);
+    std::vector<codegen::CallerFrame> frames = callers();
     release_frames(at, proto, base);
-    throw;
+    throw codegen::relocate(e, proto->name, frames);  // library_error.hpp
   }
   stream = rt::Stream{st.key, st.counter};
   return true;
@@ -775,12 +770,20 @@ catch (const rt::RuntimeError& e) {
   save_stream(prog_, opt_, stream);
   unwind_and_throw(pc - 1, proto, base, e.what());
 }
-catch (const RunError&) {
-  // Native code of a tiered run failed at its own site (already rendered there): this run's
-  // frames are released and the error goes on as it is.
+catch (const RunError& e) {
+  // Native code of a tiered run (this frame's function, or a CALL's callee) failed: this run's
+  // frames are released and the error goes on, reported where library_error.hpp says.
   save_stream(prog_, opt_, stream);
-  release_frames(pc - 1, proto, base);
-  throw;
+  const Instr* at = pc - 1;
+  std::vector<codegen::CallerFrame> frames = callers();
+  std::string_view inner = proto->name;
+  if (at->op == Op::CALL) {
+    frames.insert(frames.begin(),
+                  {proto->name, proto->spans[static_cast<std::size_t>(at - proto->code.data())]});
+    inner = prog_.protos[arg_bx(*at)].name;
+  }
+  release_frames(at, proto, base);
+  throw codegen::relocate(e, inner, frames);
 }
 }
 

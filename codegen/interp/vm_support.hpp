@@ -1,7 +1,9 @@
 #pragma once
 // The VM's small helpers on registers (vm.cpp): references held by a register, print's text of
-// one, and a reduction's identity.
+// one, and a reduction's identity; the program's spare register stack and seeded stream.
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "codegen/interp/program.hpp"
 #include "runtime/csv.hpp"
@@ -9,6 +11,25 @@
 #include "runtime/rules/combine.hpp"
 
 namespace kestrel::interp {
+
+/// The program's spare register stack (empty while another call uses it).
+inline std::vector<Slot> take_spare(CompiledProgram::Impl& prog) {
+  std::lock_guard<std::mutex> lock(prog.state_mutex);
+  return std::move(prog.spare_stack);
+}
+
+/// Saves where the seeded stream stands after a run: in the run's own StreamState when its
+/// options give one (RunOptions::stream), else in the program.
+inline void save_stream(CompiledProgram::Impl& prog, const RunOptions& opt,
+                        const rt::Stream& stream) {
+  if (opt.stream != nullptr) {
+    *opt.stream = StreamState{stream.key, stream.counter};
+    return;
+  }
+  std::lock_guard<std::mutex> lock(prog.state_mutex);
+  prog.stream_key = stream.key;
+  prog.stream_pos = stream.counter;
+}
 
 /// Releases the reference a register holds, if any, and clears it.
 inline void release_slot(Slot& s, bool is_table = false) {

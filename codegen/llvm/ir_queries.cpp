@@ -259,6 +259,11 @@ bool ChunkRule::chunk_safe_expr(const ir::Function& fn, ExprId e, const std::vec
               case Builtin::ReadCsv:
               case Builtin::LoadNpy:
               case Builtin::SaveNpy:
+              case Builtin::WriteCsv:
+              case Builtin::TableNew:
+              case Builtin::WithColumn:
+              case Builtin::SubTable:
+              case Builtin::Assert:
                 return false;
               default:
                 return true;

@@ -36,6 +36,7 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "codegen/common/library_error.hpp"
 #include "codegen/common/marshal.hpp"
 #include "codegen/llvm/object_cache.hpp"
 #include "codegen/llvm/passes.hpp"
@@ -68,6 +69,8 @@ struct DirectCall : rt::AbiHost {
     out = options.out;
     message.clear();
     internal = false;
+    note_site = ~std::uint32_t{0};
+    note_function.clear();
     line.clear();
     partials.clear();
     str_pool = &p.str_pool;
@@ -107,6 +110,10 @@ struct DirectCall : rt::AbiHost {
     if (ctx.failed != 0) {
       if (internal) {
         throw rt::InternalError(message);
+      }
+      if (note_site != ~std::uint32_t{0}) {
+        throw RunError(p.tables.sites.at(ctx.site), message, p.tables.sites.at(note_site),
+                       codegen::library_note(note_function));
       }
       throw RunError(p.tables.sites.at(ctx.site), message);
     }

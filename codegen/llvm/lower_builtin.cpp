@@ -425,7 +425,8 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
                                 i32c(n >= 3 ? 2 : 1), d0, d1, arg(n - 1)}));
     }
     case Builtin::ReadCsv: {
-      Value* tp = b_.CreateCall(ml_.rt(Abi::kestrel_rt_read_csv), {ctx_, i32c(st), arg(0)});
+      Value* tp = b_.CreateCall(ml_.rt(Abi::kestrel_rt_read_csv_with),
+                                {ctx_, i32c(st), arg(0), arg(1), arg(2)});
       return finish(array_result(t, tp));
     }
     case Builtin::LoadNpy:
@@ -435,6 +436,24 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
       b_.CreateCall(ml_.rt(Abi::kestrel_rt_save_npy), {ctx_, i32c(st), arg(0), arg(1)});
       check_failed();
       return finish(Val{});
+    case Builtin::WriteCsv:
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_write_csv), {ctx_, i32c(st), arg(0), arg(1)});
+      check_failed();
+      return finish(Val{});
+    case Builtin::TableNew:
+      return finish(
+          array_result(t, b_.CreateCall(ml_.rt(Abi::kestrel_rt_table_new), {ctx_, i32c(st)})));
+    case Builtin::WithColumn:
+      return finish(array_result(t, b_.CreateCall(ml_.rt(Abi::kestrel_rt_with_column),
+                                                  {ctx_, i32c(st), arg(0), arg(1), arg(2)})));
+    case Builtin::Assert:
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_assert),
+                    {ctx_, i32c(st), b_.CreateZExt(arg(0), ml_.i32_), arg(1)});
+      check_failed();
+      return finish(Val{});
+    case Builtin::SubTable:
+      return finish(array_result(t, b_.CreateCall(ml_.rt(Abi::kestrel_rt_subtable),
+                                                  {ctx_, i32c(st), arg(0), arg(1), arg(2)})));
     default:
       throw std::runtime_error(std::string("internal error: builtin ") +
                                ir::builtin_name(c.builtin) + " reached array_builtin");

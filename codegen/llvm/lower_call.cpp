@@ -1,4 +1,5 @@
 // Calls of Kestrel functions and kernel launches (FnLowering's members).
+#include "codegen/common/library_error.hpp"
 #include "codegen/llvm/lower_context.hpp"
 
 namespace kestrel::jit::lower {
@@ -92,6 +93,15 @@ Val FnLowering::call(const ir::Call& c, Type t, diag::Span span) {
     } else {
       r.slot.push_back(nullptr);
     }
+  }
+  if (codegen::is_module_function(p_.fn(c.fn).name) &&
+      !codegen::is_module_function(p_.fn(id_).name)) {
+    // The script's call of a module function: an error raised in the module's code is
+    // reported here, with a note at where it was raised (codegen/common/library_error.hpp).
+    raise_if(b_.CreateICmpNE(ctx_field(ml_.i32_, kCtxFailed), i32c(0)), [&] {
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_resite),
+                    {ctx_, i32c(ml_.site(span)), b_.CreateGlobalStringPtr(p_.fn(c.fn).name)});
+    });
   }
   check_failed();
   for (Val& a : args) {

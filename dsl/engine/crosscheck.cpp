@@ -86,6 +86,13 @@ bool same_array(const rt::Array& a, const rt::Array& b) {
     for (std::int64_t j = 0; j < a.shape[1]; ++j) {
       auto oa = static_cast<std::size_t>(i * a.strides[0] + j * a.strides[1]) * es;
       auto ob = static_cast<std::size_t>(i * b.strides[0] + j * b.strides[1]) * es;
+      if (a.elem == rt::Elem::Str) {  // str elements are std::string objects: compare the text
+        if (*reinterpret_cast<const std::string*>(pa + oa) !=
+            *reinterpret_cast<const std::string*>(pb + ob)) {
+          return false;
+        }
+        continue;
+      }
       if (std::memcmp(pa + oa, pb + ob, es) != 0) {
         return false;
       }
@@ -167,7 +174,9 @@ bool same_failure(const std::optional<RunError>& a, const std::optional<RunError
     return !a && !b;
   }
   return a->message() == b->message() && a->span().file == b->span().file &&
-         a->span().begin == b->span().begin && a->span().end == b->span().end;
+         a->span().begin == b->span().begin && a->span().end == b->span().end &&
+         a->note() == b->note() && a->note_span().file == b->note_span().file &&
+         a->note_span().begin == b->note_span().begin;
 }
 
 std::string stream_difference(StreamState interp, StreamState native) {

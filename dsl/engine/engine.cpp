@@ -121,7 +121,12 @@ Loaded load(const std::string& name, const std::string& text,
 
 void throw_run_error(const diag::SourceManager& sources, const codegen::RunError& error) {
   diag::DiagnosticList diags;
-  diags.report(diag::Kind::RuntimeError, error.span(), error.message());
+  {
+    diag::Diagnostic& d = diags.report(diag::Kind::RuntimeError, error.span(), error.message());
+    if (error.has_note()) {
+      d.notes.push_back({error.note_span(), error.note()});
+    }
+  }
   throw_diagnostics(sources, diags);
 }
 

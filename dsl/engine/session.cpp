@@ -531,7 +531,13 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
     code = engine::compile(rp, s.engine_options.mode, s.engine_options, &s.jit_host,
                            {rp.find_function(kEntryFn)});
   } catch (const codegen::RunError& error) {
-    real->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
+    {
+      diag::Diagnostic& d =
+          real->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
+      if (error.has_note()) {
+        d.notes.push_back({error.note_span(), error.note()});
+      }
+    }
     s.fail(*real);
   }
   auto t2 = std::chrono::steady_clock::now();
@@ -586,7 +592,13 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
           static_cast<const rt::Array*>(args[args.size() - boxed_vars.size() + k].array.handle());
       load_scalar(*box, boxed_vars[k]->value);
     }
-    real->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
+    {
+      diag::Diagnostic& d =
+          real->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
+      if (error.has_note()) {
+        d.notes.push_back({error.note_span(), error.note()});
+      }
+    }
     s.fail(*real);
   } catch (const std::invalid_argument& error) {
     throw Error(std::string("error: internal REPL error: ") + error.what() + "\n");
@@ -730,7 +742,13 @@ std::string Session::llvm_of(const std::string& function) {
     return engine::compile(p, Mode::Jit, s.engine_options, &s.jit_host, {fn})
         ->emit_llvm_function(fn);
   } catch (const codegen::RunError& error) {
-    a->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
+    {
+      diag::Diagnostic& d =
+          a->diags.report(diag::Kind::RuntimeError, error.span(), error.message());
+      if (error.has_note()) {
+        d.notes.push_back({error.note_span(), error.note()});
+      }
+    }
     s.fail(*a);
   }
 }

@@ -98,6 +98,16 @@ const char* builtin_name(Builtin b) {
       return "clock";
     case Builtin::SaveNpy:
       return "save_npy";
+    case Builtin::WriteCsv:
+      return "write_csv";
+    case Builtin::TableNew:
+      return "table";
+    case Builtin::WithColumn:
+      return "with_column";
+    case Builtin::SubTable:
+      return "subtable";
+    case Builtin::Assert:
+      return "assert";
   }
   return "?";
 }
@@ -211,6 +221,10 @@ const char* column_name(ColumnKind c) {
       return "codes";
     case ColumnKind::Labels:
       return "labels";
+    case ColumnKind::GroupCodes:
+      return "group_codes";
+    case ColumnKind::GroupLabels:
+      return "group_labels";
   }
   return "?";
 }

@@ -174,6 +174,12 @@ enum class Builtin : std::uint8_t {
   LoadNpy,
   SaveNpy,
   Clock,  // clock(): seconds on a monotonic clock (runtime/clock.hpp)
+  // Tables (runtime/csv.hpp): read_csv's args are (path, sep: str, fill: f64).
+  WriteCsv,    // write_csv(path, table)
+  TableNew,    // table(): no columns; table(a=x, b=y) is WithColumn(WithColumn(TableNew, …), …)
+  WithColumn,  // with_column(t, name, column): a new table with the column added at the end
+  SubTable,    // subtable(t, columns: str[:], rows: i64[:]): those columns of t at those rows
+  Assert,      // assert(cond, message): a runtime error saying message when cond is false
 };
 const char* builtin_name(Builtin b);
 
@@ -219,7 +225,14 @@ struct Transpose {
   ExprId base;
 };
 
-enum class ColumnKind : std::uint8_t { F64, I64, Codes, Labels };
+enum class ColumnKind : std::uint8_t {
+  F64,
+  I64,
+  Codes,
+  Labels,
+  GroupCodes,   // t.group_codes("x"): codes in pandas' sorted group order, -1 where missing
+  GroupLabels,  // t.group_labels("x"): the sorted distinct keys as text
+};
 
 /// `t.f64("x")`, `t.i64("x")`, `t.codes("x")`, `t.labels("x")`.
 struct TableColumn {

@@ -20,20 +20,52 @@ struct BuiltinSpec {
 };
 
 constexpr BuiltinSpec kBuiltins[] = {
-    {"print", 0, -1, false},   {"len", 1, 1, false},      {"shape", 2, 2, false},
-    {"copy", 1, 1, false},     {"zeros", 1, 3, false},    {"ones", 1, 3, false},
-    {"empty", 1, 3, false},    {"full", 2, 4, false},     {"arange", 1, 4, false},
-    {"linspace", 3, 4, false}, {"exp", 1, 1, false},      {"log", 1, 1, false},
-    {"sqrt", 1, 1, false},     {"abs", 1, 1, false},      {"sin", 1, 1, false},
-    {"cos", 1, 1, false},      {"tanh", 1, 1, false},     {"sigmoid", 1, 1, false},
-    {"floor", 1, 1, false},    {"min", 1, 2, true},       {"max", 1, 2, true},
-    {"clip", 3, 3, false},     {"where", 3, 3, false},    {"sum", 1, 1, true},
-    {"mean", 1, 1, true},      {"argmin", 1, 1, true},    {"argmax", 1, 1, true},
-    {"count", 1, 1, true},     {"any", 1, 1, true},       {"all", 1, 1, true},
-    {"dot", 2, 2, true},       {"random", 0, 2, false},   {"randn", 0, 3, false},
-    {"rand", 2, 3, false},     {"seed", 1, 1, false},     {"index", 0, 1, false},
-    {"read_csv", 1, 1, false}, {"load_npy", 3, 3, false}, {"save_npy", 2, 2, false},
+    {"print", 0, -1, false},
+    {"len", 1, 1, false},
+    {"shape", 2, 2, false},
+    {"copy", 1, 1, false},
+    {"zeros", 1, 3, false},
+    {"ones", 1, 3, false},
+    {"empty", 1, 3, false},
+    {"full", 2, 4, false},
+    {"arange", 1, 4, false},
+    {"linspace", 3, 4, false},
+    {"exp", 1, 1, false},
+    {"log", 1, 1, false},
+    {"sqrt", 1, 1, false},
+    {"abs", 1, 1, false},
+    {"sin", 1, 1, false},
+    {"cos", 1, 1, false},
+    {"tanh", 1, 1, false},
+    {"sigmoid", 1, 1, false},
+    {"floor", 1, 1, false},
+    {"min", 1, 2, true},
+    {"max", 1, 2, true},
+    {"clip", 3, 3, false},
+    {"where", 3, 3, false},
+    {"sum", 1, 1, true},
+    {"mean", 1, 1, true},
+    {"argmin", 1, 1, true},
+    {"argmax", 1, 1, true},
+    {"count", 1, 1, true},
+    {"any", 1, 1, true},
+    {"all", 1, 1, true},
+    {"dot", 2, 2, true},
+    {"random", 0, 2, false},
+    {"randn", 0, 3, false},
+    {"rand", 2, 3, false},
+    {"seed", 1, 1, false},
+    {"index", 0, 1, false},
+    {"read_csv", 1, 1, false},
+    {"load_npy", 3, 3, false},
+    {"save_npy", 2, 2, false},
     {"clock", 0, 0, false},
+    // Tables (data_builtins.cpp checks them).
+    {"write_csv", 2, 2, false},
+    {"table", 0, -1, false},
+    {"with_column", 3, 3, false},
+    {"subtable", 3, 3, false},
+    {"assert", 2, 2, false},
 };
 
 const BuiltinSpec* find_spec(const std::string& name) {
@@ -60,6 +92,9 @@ std::string arity_text(const BuiltinSpec& s) {
 bool Checker::is_builtin_name(const std::string& name) { return find_spec(name) != nullptr; }
 
 ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& call, diag::Span at) {
+  if (is_data_builtin(name)) {
+    return check_data_builtin(name, call, at);
+  }
   const BuiltinSpec& spec = *find_spec(name);
   std::vector<const ast::Expr*> pos;
   const ast::Arg* axis_arg = nullptr;
@@ -534,10 +569,6 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
     }
     args.clear();
     return make(Builtin::Index, Type::i64(), dim);
-  }
-  if (name == "read_csv") {
-    string(0);
-    return make(Builtin::ReadCsv, Type::table());
   }
   if (name == "load_npy") {
     string(0);

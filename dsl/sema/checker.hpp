@@ -181,6 +181,11 @@ class Checker {
   ExprId check_builtin(const std::string& name, const ast::CallSuffix& call, diag::Span span);
   ExprId check_conversion(ir::Scalar to, const std::string& name, const ast::CallSuffix& call,
                           diag::Span span);
+  // ---- table builtins (data_builtins.cpp) ----
+  static bool is_data_builtin(const std::string& name);
+  ExprId check_data_builtin(const std::string& name, const ast::CallSuffix& call, diag::Span span);
+  /// Whether `name` is a table's column method (.f64, .group_codes, …), and which.
+  static bool column_method(const std::string& name, ir::ColumnKind& kind);
 
   // ---- conversions (conversions.cpp) ----
   /// `e` as type `to`, adding a Convert where the rules allow it; reports otherwise. `what`

@@ -189,8 +189,7 @@ ExprId Checker::check_postfix(const ast::Postfix& p, std::size_t n) {
           return error_expr(at);
         } else if (t.is_table() && attr->name == "rows") {
           next.value = add_expr(ir::TableRows{head.value}, Type::i64(), at);
-        } else if (t.is_table() && (attr->name == "f64" || attr->name == "i64" ||
-                                    attr->name == "codes" || attr->name == "labels")) {
+        } else if (ir::ColumnKind kind; t.is_table() && column_method(attr->name, kind)) {
           if (!next_call) {
             error(diag::Kind::NotAValue, at,
                   "'." + attr->name + "' is a table method; call it with a column name: ." +
@@ -208,14 +207,12 @@ ExprId Checker::check_postfix(const ast::Postfix& p, std::size_t n) {
           }
           ExprId name = coerce(check_value(next_call->args[0].value), Type::str(),
                                "argument 1 of " + what, diag::Kind::ArgumentType);
-          ir::ColumnKind kind = attr->name == "f64"     ? ir::ColumnKind::F64
-                                : attr->name == "i64"   ? ir::ColumnKind::I64
-                                : attr->name == "codes" ? ir::ColumnKind::Codes
-                                                        : ir::ColumnKind::Labels;
-          Type ct = Type::array_of(kind == ir::ColumnKind::F64      ? ir::Scalar::F64
-                                   : kind == ir::ColumnKind::Labels ? ir::Scalar::Str
-                                                                    : ir::Scalar::I64,
-                                   1);
+          Type ct =
+              Type::array_of(kind == ir::ColumnKind::F64 ? ir::Scalar::F64
+                             : kind == ir::ColumnKind::Labels || kind == ir::ColumnKind::GroupLabels
+                                 ? ir::Scalar::Str
+                                 : ir::Scalar::I64,
+                             1);
           if (type_of(name).is_error()) {
             return error_expr(whole);
           }
@@ -226,8 +223,8 @@ ExprId Checker::check_postfix(const ast::Postfix& p, std::size_t n) {
                           tname(t) + " has no attribute '" + attr->name + "'");
           if (t.is_table()) {
             d.notes.push_back({at,
-                               "tables have .rows, .f64(name), .i64(name), .codes(name) and "
-                               ".labels(name)"});
+                               "tables have .rows, .f64(name), .i64(name), .codes(name), "
+                               ".labels(name), .group_codes(name) and .group_labels(name)"});
           } else if (t.is_array()) {
             d.notes.push_back({at,
                                "arrays have .T (matrices); use len(a) and "

@@ -322,6 +322,8 @@ TEST(Host, AllowIoFalseRefusesFiles) {
       {"let a = load_npy(\"a.npy\", f64, 1)\nprint(len(a))\n",
        "io.kst:1:9: error: load_npy: file access"},
       {"print(1)\nsave_npy(\"out.npy\", zeros(3))\n", "io.kst:2:1: error: save_npy: file access"},
+      {"print(1)\nwrite_csv(\"out.csv\", table(x=zeros(3)))\n",
+       "io.kst:2:1: error: write_csv: file access"},
   };
   for (Mode mode : {Mode::Interp, Mode::Jit}) {
     kestrel::EngineOptions options;

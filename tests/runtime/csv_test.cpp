@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -62,8 +63,10 @@ TEST(Csv, ErrorsNameFileLineAndColumn) {
   expect_error([] { parse_csv("a,b\n1,\"x\"y\n", "d.csv"); }, "d.csv:2:6: expected ',' or the end");
   TableRef t = parse_csv("id,value\n1,2.5\n2,abc\n3,\n", "d.csv");
   expect_error([&] { t->f64("value"); }, "d.csv:3:3: cannot read 'abc' as f64 in column 'value'");
-  TableRef m = parse_csv("id,value\n1,2.5\n2,\n", "d.csv");
-  expect_error([&] { m->f64("value"); }, "d.csv:3:3: missing value in column 'value'");
+  TableRef m = parse_csv("id,value\n1,2\n2,\n", "d.csv");
+  expect_error([&] { m->i64("value"); },
+               "d.csv:3:3: missing value in row 2 of the i64 column 'value' (an integer has no "
+               "NaN: read_csv(path, fill=0)");
   expect_error([&] { t->i64("value"); }, "d.csv:2:3: cannot read '2.5' as i64 in column 'value'");
   expect_error([&] { t->f64("price"); }, "d.csv: no column named 'price' (columns: id, value)");
   expect_error([] { parse_csv("", "e.csv"); }, "e.csv: empty file");
@@ -102,8 +105,9 @@ TEST(Csv, ByteOrderMarkIsSkipped) {
 }
 
 // Typed columns under CRLF and quoting: a quoted number is a number, the '\r' before '\n' is not
-// part of the last field, and a missing value (empty, quoted empty, or a trailing ',') is an
-// error at the field's line and column in the file, past any quoted field spanning two lines.
+// part of the last field, and a missing value (empty, quoted empty, or a trailing ',') is nan as
+// f64 and as i64 an error at the field's line and column in the file, past any quoted field
+// spanning two lines.
 TEST(Csv, TypedColumnsUnderCrlfAndQuotes) {
   TableRef t = parse_csv("id,price,qty\r\n1,\"3.5\",\"7\"\r\n2, 4 ,8\r\n", "c.csv");
   EXPECT_EQ(to_vector<double>(*t->f64("price")), (std::vector<double>{3.5, 4}));
@@ -111,11 +115,93 @@ TEST(Csv, TypedColumnsUnderCrlfAndQuotes) {
   TableRef m = parse_csv("id,note,qty\r\n1,\"two\r\nlines\",2\r\n2,\"x\",\r\n", "m.csv");
   EXPECT_EQ(to_vector<std::string>(*m->labels("note")),
             (std::vector<std::string>{"two\r\nlines", "x"}));
-  expect_error([&] { m->i64("qty"); }, "m.csv:4:7: missing value in column 'qty'");
+  expect_error([&] { m->i64("qty"); }, "m.csv:4:7: missing value in row 2 of the i64 column 'qty'");
   TableRef q = parse_csv("a,b\r\n1,\"\"\r\n", "q.csv");
-  expect_error([&] { q->f64("b"); }, "q.csv:2:4: missing value in column 'b'");
+  EXPECT_TRUE(std::isnan(q->f64("b")->at<double>(0)));
+  expect_error([&] { q->i64("b"); }, "q.csv:2:4: missing value in row 1 of the i64 column 'b'");
   TableRef c = parse_csv("a,b\r\n1,\r\n", "e.csv");
-  expect_error([&] { c->i64("b"); }, "e.csv:2:3: missing value in column 'b'");
+  expect_error([&] { c->i64("b"); }, "e.csv:2:3: missing value in row 1 of the i64 column 'b'");
+}
+
+// Options: another delimiter (quotes still protect it), and a fill for missing values, which an
+// i64 column takes only when it is an integer.
+TEST(Csv, SeparatorAndFill) {
+  CsvOptions semi{';', 0.0};
+  TableRef t = TableRef::adopt(Table::parse("a;b\n1;\"x;y\"\n;2.5\n", "s.csv", semi));
+  EXPECT_EQ(t->names(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(to_vector<I64>(*t->i64("a")), (std::vector<I64>{1, 0}));
+  EXPECT_EQ(t->cell(0, 1), "x;y");
+  TableRef h = TableRef::adopt(Table::parse("a\tb\n1\t\n", "t.tsv", CsvOptions{'\t', 0.5}));
+  EXPECT_EQ(to_vector<double>(*h->f64("b")), (std::vector<double>{0.5}));
+  expect_error([&] { h->i64("b"); },
+               "t.tsv:2:3: missing value in row 1 of the i64 column 'b': "
+               "the fill 0.5 is not an i64 value");
+  expect_error([] { read_csv("x.csv", ";;", 0.0); }, "read_csv: sep must be one byte");
+  expect_error([] { read_csv("x.csv", "\"", 0.0); }, "read_csv: sep must be one byte");
+}
+
+// Built tables: columns in order, floats as shortest round-trip text (the same bits back), text
+// quoted in the CSV as RFC 4180 needs, and the errors of a bad column.
+TEST(Csv, BuiltTablesRoundTrip) {
+  std::vector<double> v = {0.1 + 0.2, 1.0 / 3.0, -2.5e-300, 1e300};
+  ArrayRef col = from_values<double>(std::span<const double>(v.data(), v.size()), Shape(4));
+  std::vector<std::string> s = {"a,b", "say \"hi\"", "", " pad"};
+  ArrayRef text =
+      from_values<std::string>(std::span<const std::string>(s.data(), s.size()), Shape(4));
+  TableRef t = with_column(*with_column(*table_new(), "v", *col), "s", *text);
+  EXPECT_TRUE(t->built());
+  EXPECT_EQ(to_vector<double>(*t->f64("v")), v);
+  std::string csv = csv_text(*t);
+  EXPECT_EQ(csv,
+            "v,s\n0.30000000000000004,\"a,b\"\n0.3333333333333333,\"say \"\"hi\"\"\"\n"
+            "-2.5e-300,\n1e+300,\" pad\"\n");
+  TableRef back = parse_csv(csv, "back.csv");
+  EXPECT_EQ(to_vector<double>(*back->f64("v")), v);
+  EXPECT_EQ(to_vector<std::string>(*back->labels("s")), s);
+  // A one-column table quotes an empty field, which would otherwise read as a blank line.
+  std::vector<std::string> e = {"", "x"};
+  TableRef one = with_column(
+      *table_new(), "e",
+      *from_values<std::string>(std::span<const std::string>(e.data(), e.size()), Shape(2)));
+  EXPECT_EQ(csv_text(*one), "e\n\"\"\nx\n");
+  EXPECT_EQ(parse_csv(csv_text(*one))->rows(), 2);
+  expect_error(
+      [&] {
+        with_column(*t, "w", *from_values<double>(std::span<const double>(v.data(), 2), Shape(2)));
+      },
+      "column 'w' has 2 rows but the table's other columns have 4");
+  expect_error([&] { with_column(*t, "v", *col); }, "the table already has a column named 'v'");
+  expect_error([&] { t->i64("v"); }, "cannot read '0.30000000000000004' as i64 in column 'v'");
+}
+
+// group_codes: numbers by value when every present field is one, text byte by byte otherwise;
+// a missing key is -1.
+TEST(Csv, GroupCodesSortAsPandas) {
+  TableRef t = parse_csv("n,f,s\n10,1.5,b\n2,,B\n10,nan,\n-3,-0.0,a\n,0,b\n");
+  EXPECT_EQ(to_vector<I64>(*t->group_codes("n")), (std::vector<I64>{2, 1, 2, 0, -1}));
+  EXPECT_EQ(to_vector<std::string>(*t->group_labels("n")),
+            (std::vector<std::string>{"-3", "2", "10"}));
+  EXPECT_EQ(to_vector<I64>(*t->group_codes("f")), (std::vector<I64>{1, -1, -1, 0, 0}));
+  EXPECT_EQ(to_vector<std::string>(*t->group_labels("f")),
+            (std::vector<std::string>{"0.0", "1.5"}));
+  EXPECT_EQ(to_vector<I64>(*t->group_codes("s")), (std::vector<I64>{2, 0, -1, 1, 2}));
+  EXPECT_EQ(to_vector<std::string>(*t->group_labels("s")),
+            (std::vector<std::string>{"B", "a", "b"}));
+  // subtable: columns and rows in the order asked for.
+  std::vector<std::string> names = {"s", "n"};
+  std::vector<I64> rows = {3, 0, 3};
+  TableRef sub = subtable(
+      *t, *from_values<std::string>(std::span<const std::string>(names.data(), 2), Shape(2)),
+      *from_values<I64>(std::span<const I64>(rows.data(), 3), Shape(3)));
+  EXPECT_EQ(csv_text(*sub), "s,n\na,-3\nb,10\na,-3\n");
+  rows[1] = 5;
+  expect_error(
+      [&] {
+        subtable(*t,
+                 *from_values<std::string>(std::span<const std::string>(names.data(), 2), Shape(2)),
+                 *from_values<I64>(std::span<const I64>(rows.data(), 3), Shape(3)));
+      },
+      "subtable: row 5 is out of bounds for a table of 5 rows");
 }
 
 TEST(Csv, ReadsFiles) {
