@@ -235,6 +235,12 @@ constexpr RtBuiltin rt_builtin(ir::Builtin b) {
     case Builtin::LoadNpy:
     case Builtin::SaveNpy:
     case Builtin::Clock:
+    case Builtin::Str:
+    case Builtin::StrConcat:
+    case Builtin::Format:
+    case Builtin::StrEq:
+    case Builtin::StrNe:
+    case Builtin::PrintWith:
       break;
   }
   return RtBuiltin{};

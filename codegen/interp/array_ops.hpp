@@ -30,6 +30,7 @@ enum class ArrayKind : std::uint8_t {
   Rand,       // R[dst] = rand / randn array from R[a..]
   Table,      // read_csv, columns, rows
   Npy,        // load_npy, save_npy
+  Str,        // str operations (op: the ir::Builtin): R[dst] = str(R[a]), R[a] + R[b], …
 };
 
 /// One operand: a register and its IR type (a scalar or an array).

@@ -259,6 +259,7 @@ bool ChunkRule::chunk_safe_expr(const ir::Function& fn, ExprId e, const std::vec
               case Builtin::ReadCsv:
               case Builtin::LoadNpy:
               case Builtin::SaveNpy:
+              case Builtin::PrintWith:
                 return false;
               default:
                 return true;

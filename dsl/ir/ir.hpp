@@ -174,6 +174,13 @@ enum class Builtin : std::uint8_t {
   LoadNpy,
   SaveNpy,
   Clock,  // clock(): seconds on a monotonic clock (runtime/clock.hpp)
+  // str operations (runtime/strings.hpp):
+  Str,        // str(x): print's text of a scalar, array or table
+  StrConcat,  // a + b on two str
+  Format,     // format(x, spec): x an i64, f64 or str
+  StrEq,
+  StrNe,      // elementwise == / != with a str array on either side
+  PrintWith,  // print(…, sep=, end=): the last two args are the StrConst sep and end
 };
 const char* builtin_name(Builtin b);
 
