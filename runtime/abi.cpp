@@ -24,6 +24,7 @@
 #include "runtime/reduce.hpp"
 #include "runtime/rules/messages.hpp"
 #include "runtime/rules/philox.hpp"
+#include "runtime/strings.hpp"
 
 namespace rt = kestrel::rt;
 
@@ -428,6 +429,57 @@ std::int32_t kestrel_rt_str_eq(const std::string* a, const std::string* b) {
 }
 
 void kestrel_rt_assign_str(std::string* dst, const std::string* src) { *dst = *src; }
+
+namespace {
+const std::string* intern(KestrelContext* ctx, std::string s) {
+  std::lock_guard<std::mutex> lock(*ctx->host->str_pool_mutex);
+  return &*ctx->host->str_pool->insert(std::move(s)).first;
+}
+}  // namespace
+
+void kestrel_rt_print_flush(KestrelContext* ctx) {
+  emit(ctx, ctx->host->line);
+  ctx->host->line.clear();
+}
+
+const std::string* kestrel_rt_str_of(KestrelContext* ctx, std::uint32_t elem, std::int64_t bits) {
+  return intern(ctx, rt::format_value(value_of(elem, bits)));
+}
+
+const std::string* kestrel_rt_str_of_array(KestrelContext* ctx, const rt::Array* a) {
+  return intern(ctx, rt::format_array(*a));
+}
+
+const std::string* kestrel_rt_str_of_table(KestrelContext* ctx, const rt::Table* t) {
+  return intern(ctx, rt::format_table(*t));
+}
+
+const std::string* kestrel_rt_str_concat(KestrelContext* ctx, const std::string* a,
+                                         const std::string* b) {
+  return intern(ctx, *a + *b);
+}
+
+const std::string* kestrel_rt_format(KestrelContext* ctx, std::uint32_t site, std::uint32_t elem,
+                                     std::int64_t bits, const std::string* s,
+                                     const std::string* spec) {
+  return guarded<const std::string*>(ctx, site, nullptr, [&] {
+    switch (static_cast<rt::Elem>(elem)) {
+      case rt::Elem::I64:
+        return intern(ctx, rt::format_int_spec(bits, *spec));
+      case rt::Elem::F64:
+        return intern(ctx, rt::format_float_spec(value_of(elem, bits).f64, *spec));
+      default:
+        return intern(ctx, rt::format_str_spec(*s, *spec));
+    }
+  });
+}
+
+rt::Array* kestrel_rt_str_compare(KestrelContext* ctx, std::uint32_t site, std::uint32_t negate,
+                                  const rt::Array* a, const std::string* as, const rt::Array* b,
+                                  const std::string* bs) {
+  return guarded<rt::Array*>(ctx, site, nullptr,
+                             [&] { return rt::str_compare(a, as, b, bs, negate != 0).detach(); });
+}
 
 std::int32_t kestrel_rt_partials_begin(KestrelContext* ctx) {
   auto& p = ctx->host->partials;

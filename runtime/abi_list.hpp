@@ -218,3 +218,25 @@ KESTREL_ABI_FN(void, kestrel_rt_assert, KestrelContext* ctx, std::uint32_t site,
 /// made by the script's code at `site`: the error is reported there, with a note at the site
 /// where it was raised (the first such call on the way out only).
 KESTREL_ABI_FN(void, kestrel_rt_resite, KestrelContext* ctx, std::uint32_t site, const char* callee)
+// ---- str operations (runtime/strings.hpp) ----------------------------------------------------
+// Each str result is interned in the program's pool (as kestrel_rt_str_intern's).
+/// print(…, end=…): writes the line as it stands (no newline of its own) and starts a new one.
+KESTREL_ABI_FN(void, kestrel_rt_print_flush, KestrelContext* ctx)
+/// str(x) of a scalar: x's `bits` of element type `elem` (ir::Scalar order).
+KESTREL_ABI_FN(const std::string*, kestrel_rt_str_of, KestrelContext* ctx, std::uint32_t elem,
+               std::int64_t bits)
+KESTREL_ABI_FN(const std::string*, kestrel_rt_str_of_array, KestrelContext* ctx,
+               const kestrel::rt::Array* a)
+KESTREL_ABI_FN(const std::string*, kestrel_rt_str_of_table, KestrelContext* ctx,
+               const kestrel::rt::Table* t)
+/// *a + *b.
+KESTREL_ABI_FN(const std::string*, kestrel_rt_str_concat, KestrelContext* ctx, const std::string* a,
+               const std::string* b)
+/// format(x, *spec): x is `bits` of an I64 or F64 `elem`, or the str `s` (elem Str); a bad spec
+/// is recorded at `site` (null returned).
+KESTREL_ABI_FN(const std::string*, kestrel_rt_format, KestrelContext* ctx, std::uint32_t site,
+               std::uint32_t elem, std::int64_t bits, const std::string* s, const std::string* spec)
+/// a == b (a != b when negate) elementwise; a side that is not an array is its str.
+KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_str_compare, KestrelContext* ctx, std::uint32_t site,
+               std::uint32_t negate, const kestrel::rt::Array* a, const std::string* as,
+               const kestrel::rt::Array* b, const std::string* bs)

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <type_traits>
 #include <vector>
 
 #include "runtime/csv.hpp"
@@ -77,7 +78,7 @@ void append_repr(std::string& out, F v) {
   out += std::to_string(mag);
 }
 
-// One array element in print's form (floats without a trailing ".0").
+// One integer, bool or str array element in print's form.
 template <class T>
 std::string element_text(const T& v) {
   std::string s;
@@ -85,15 +86,109 @@ std::string element_text(const T& v) {
     s = v;
   } else if constexpr (std::is_same_v<T, bool>) {
     append_bool(s, v);
-  } else if constexpr (std::is_floating_point_v<T>) {
-    append_float(s, v);
-    if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) {
-      s.resize(s.size() - 2);
-    }
   } else {
     append_int(s, v);
   }
   return s;
+}
+
+// The shortest digits of v that read back to the same bits, in notation `fmt`.
+template <class F>
+std::string shortest(F v, std::chars_format fmt) {
+  char buf[400];
+  auto res = std::to_chars(buf, buf + sizeof buf, v, fmt);
+  return std::string(buf, res.ptr);
+}
+
+// The float elements of an array as numpy's default repr writes them (FloatingFormat with
+// floatmode 'maxprec'), except that each keeps its shortest round-trip digits rather than at
+// most 8: positional unless a finite nonzero magnitude is >= 1e8 or < 1e-4 or they span more
+// than 1000x; positional elements align on the decimal point (`1.5`, `2. `), scientific ones
+// share one number of fraction digits and exponent digits (`1.0e-05`, `1.5e+10`); nan and inf
+// are right-aligned to the same width.
+template <class F>
+std::vector<std::string> float_words(const std::vector<F>& vals) {
+  F max_val = 0;
+  F min_val = 0;
+  bool any = false;
+  bool neginf = false;
+  for (F v : vals) {
+    if (std::isinf(v) && v < 0) {
+      neginf = true;
+    }
+    if (!std::isfinite(v) || v == 0) {
+      continue;
+    }
+    F m = std::abs(v);
+    max_val = any ? std::max(max_val, m) : m;
+    min_val = any ? std::min(min_val, m) : m;
+    any = true;
+  }
+  bool exp_format = any && (max_val >= F(1e8) || min_val < F(0.0001) ||
+                            static_cast<double>(max_val) / static_cast<double>(min_val) > 1000.);
+  struct Parts {
+    std::string int_part, frac_part, exp_part;  // exp_part: the exponent's digits, sign apart
+    bool exp_negative = false;
+  };
+  std::vector<Parts> parts(vals.size());
+  std::size_t pad_left = 0;
+  std::size_t pad_right = 0;
+  std::size_t exp_size = 0;
+  for (std::size_t k = 0; k < vals.size(); ++k) {
+    if (!std::isfinite(vals[k])) {
+      continue;
+    }
+    std::string t =
+        shortest(vals[k], exp_format ? std::chars_format::scientific : std::chars_format::fixed);
+    Parts& p = parts[k];
+    std::size_t e = t.find('e');
+    if (e != std::string::npos) {
+      p.exp_negative = t[e + 1] == '-';
+      p.exp_part = t.substr(e + 2);
+      t.resize(e);
+      exp_size = std::max(exp_size, p.exp_part.size());
+    }
+    std::size_t dot = t.find('.');
+    p.int_part = t.substr(0, dot);
+    p.frac_part = dot == std::string::npos ? "" : t.substr(dot + 1);
+    pad_left = std::max(pad_left, p.int_part.size());
+    pad_right = std::max(pad_right, p.frac_part.size());
+  }
+  std::size_t precision = pad_right;
+  if (exp_format) {
+    pad_right = exp_size + 2 + precision;
+  }
+  if (std::any_of(vals.begin(), vals.end(), [](F v) { return !std::isfinite(v); })) {
+    std::size_t offset = pad_right + 1;
+    std::size_t need = 3 + (neginf ? 1 : 0);
+    pad_left = std::max(pad_left, need > offset ? need - offset : 0);
+  }
+  std::size_t width = pad_left + pad_right + 1;
+  std::vector<std::string> words;
+  for (std::size_t k = 0; k < vals.size(); ++k) {
+    std::string w;
+    if (!std::isfinite(vals[k])) {
+      std::string t = std::isnan(vals[k]) ? "nan" : vals[k] < 0 ? "-inf" : "inf";
+      w.append(width - std::min(width, t.size()), ' ');
+      w += t;
+    } else {
+      const Parts& p = parts[k];
+      w.append(pad_left - p.int_part.size(), ' ');
+      w += p.int_part;
+      w += '.';
+      w += p.frac_part;
+      if (exp_format) {
+        w.append(precision - p.frac_part.size(), '0');
+        w += p.exp_negative ? "e-" : "e+";
+        w.append(exp_size - p.exp_part.size(), '0');
+        w += p.exp_part;
+      } else {
+        w.append(pad_right - p.frac_part.size(), ' ');
+      }
+    }
+    words.push_back(std::move(w));
+  }
+  return words;
 }
 
 // The indices shown along a dimension of `size`: all, or the first and last kPrintEdge with
@@ -114,6 +209,36 @@ std::vector<std::int64_t> shown(std::int64_t size, bool abbreviate) {
     }
   }
   return idx;
+}
+
+// numpy's _extendLine: starts a new line (with `indent`) when `word` would pass `width`.
+void extend_line(std::string& s, std::string& line, const std::string& word, std::size_t width,
+                 const std::string& indent) {
+  if (line.size() + word.size() > width && line.size() > indent.size()) {
+    while (!line.empty() && line.back() == ' ') {
+      line.pop_back();
+    }
+    s += line;
+    s += '\n';
+    line = indent;
+  }
+  line += word;
+}
+
+// One row in brackets as numpy's _formatArray writes the last axis: words separated by a space,
+// wrapped at `width` (numpy's linewidth less the closing brackets) with `indent` on each line.
+std::string bracketed_row(const std::vector<std::string>& words, const std::string& indent,
+                          std::size_t width) {
+  std::string s;
+  std::string line = indent;
+  for (std::size_t k = 0; k < words.size(); ++k) {
+    extend_line(s, line, words[k], width - 1, indent);
+    if (k + 1 < words.size()) {
+      line += ' ';
+    }
+  }
+  s += line;
+  return "[" + s.substr(indent.size()) + "]";
 }
 
 }  // namespace
@@ -177,60 +302,64 @@ std::string format_array(const Array& a) {
   std::vector<std::int64_t> rows =
       a.rank == 2 ? shown(a.shape[0], abbreviate) : std::vector<std::int64_t>{0};
   std::vector<std::int64_t> cols = shown(a.rank == 2 ? a.shape[1] : a.shape[0], abbreviate);
-  // The texts of the shown elements, row by row; "..." where columns are left out.
+  // The words of the shown elements, row by row ("..." where columns are left out, and a row
+  // left empty where rows are). Floats are formatted together (their widths depend on each
+  // other); a matrix's other elements are right-aligned to the widest one shown.
   std::vector<std::vector<std::string>> cells;
-  std::size_t width = 0;
   visit_elem(a.elem, [&](auto* tag) {
     using T = ElemT<decltype(tag)>;
+    auto at = [&](std::int64_t i, std::int64_t j) -> const T& {
+      return a.rank == 2 ? a.at<T>(i, j) : a.at<T>(j);
+    };
+    std::vector<std::string> flat;
+    if constexpr (std::is_floating_point_v<T>) {
+      std::vector<T> vals;
+      for (std::int64_t i : rows) {
+        for (std::int64_t j : cols) {
+          if (i >= 0 && j >= 0) {
+            vals.push_back(at(i, j));
+          }
+        }
+      }
+      flat = float_words(vals);
+    } else {
+      std::size_t width = 0;
+      for (std::int64_t i : rows) {
+        for (std::int64_t j : cols) {
+          if (i >= 0 && j >= 0) {
+            flat.push_back(element_text<T>(at(i, j)));
+            width = std::max(width, flat.back().size());
+          }
+        }
+      }
+      if (a.rank == 2) {
+        for (std::string& w : flat) {
+          w.insert(0, width - w.size(), ' ');
+        }
+      }
+    }
+    std::size_t next = 0;
     for (std::int64_t i : rows) {
       cells.emplace_back();
       if (i < 0) {
         continue;
       }
       for (std::int64_t j : cols) {
-        if (j < 0) {
-          cells.back().push_back("...");
-          continue;
-        }
-        std::string s = a.rank == 2 ? element_text<T>(a.at<T>(i, j)) : element_text<T>(a.at<T>(j));
-        width = std::max(width, s.size());
-        cells.back().push_back(std::move(s));
+        cells.back().push_back(j < 0 ? std::string("...") : std::move(flat[next++]));
       }
     }
   });
-  std::string out;
+  // numpy's linewidth 75; a matrix's rows are one bracket further in.
+  constexpr std::size_t kLineWidth = 75;
   if (a.rank == 1) {
-    out += '[';
-    for (std::size_t k = 0; k < cells[0].size(); ++k) {
-      if (k) {
-        out += ' ';
-      }
-      out += cells[0][k];
-    }
-    out += ']';
-    return out;
+    return bracketed_row(cells[0], " ", kLineWidth);
   }
-  out += '[';
+  std::string out = "[";
   for (std::size_t r = 0; r < cells.size(); ++r) {
     if (r) {
       out += "\n ";
     }
-    if (rows[r] < 0) {
-      out += "...";
-      continue;
-    }
-    out += '[';
-    for (std::size_t k = 0; k < cells[r].size(); ++k) {
-      if (k) {
-        out += ' ';
-      }
-      const std::string& s = cells[r][k];
-      if (s != "...") {
-        out.append(width - std::min(width, s.size()), ' ');
-      }
-      out += s;
-    }
-    out += ']';
+    out += rows[r] < 0 ? "..." : bracketed_row(cells[r], "  ", kLineWidth - 1);
   }
   out += ']';
   return out;

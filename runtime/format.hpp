@@ -6,11 +6,14 @@
 //     fraction (`0.1`, `3.5`, `100.0`, `-0.0`), else in scientific notation with a signed exponent
 //     of at least two digits (`1e-07`, `1e+16`, `1.5e+300`); `nan`, `inf`, `-inf`. An f32 prints
 //     the shortest digits that read back to the same f32 (0.1f32 prints `0.1`);
-//   arrays numpy-style: `[1.5 2 3]` — elements as above except that a float with no fraction
-//     drops its ".0" inside an array (DESIGN.md's example); a vector's elements are separated by
-//     one space; a matrix prints one row per line, `[[1 2]\n [3 4]]`, every element right-aligned
-//     to the widest one shown so columns line up. An array of more than kPrintThreshold elements
-//     shows its first and last kPrintEdge elements (rows and columns of a matrix) around `...`:
+//   arrays as numpy's default repr (numpy.array2string) does: `[1 2 3]`, `[1.5 2.  3. ]`. Float
+//     elements keep a trailing point and align on it, or all go to scientific notation when a
+//     finite nonzero magnitude is >= 1e8 or < 1e-4 or they span more than 1000x (`[1.0e-05
+//     1.5e+00]`); unlike numpy each keeps its shortest round-trip digits (numpy stops at 8).
+//     Integers print in decimal, unpadded in a vector; a matrix prints one row per line,
+//     `[[1 2]\n [3 4]]`, integer elements right-aligned to the widest one shown. Rows wrap at
+//     numpy's linewidth 75. An array of more than kPrintThreshold elements shows its first and
+//     last kPrintEdge elements (rows and columns of a matrix) around `...`:
 //     `[0 1 2 ... 997 998 999]`; an empty array prints `[]`;
 //   tables as aligned columns: a header line of names, then one line per row, each column
 //     right-aligned to its widest cell and columns separated by two spaces; a table of more than

@@ -240,6 +240,12 @@ constexpr RtBuiltin rt_builtin(ir::Builtin b) {
     case Builtin::WithColumn:
     case Builtin::SubTable:
     case Builtin::Assert:
+    case Builtin::Str:
+    case Builtin::StrConcat:
+    case Builtin::Format:
+    case Builtin::StrEq:
+    case Builtin::StrNe:
+    case Builtin::PrintWith:
       break;
   }
   return RtBuiltin{};

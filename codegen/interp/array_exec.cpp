@@ -7,12 +7,14 @@
 #include "codegen/interp/program.hpp"
 #include "runtime/csv.hpp"
 #include "runtime/elementwise.hpp"
+#include "runtime/format.hpp"
 #include "runtime/limits.hpp"
 #include "runtime/linalg.hpp"
 #include "runtime/npy.hpp"
 #include "runtime/random.hpp"
 #include "runtime/reduce.hpp"
 #include "runtime/rules/messages.hpp"
+#include "runtime/strings.hpp"
 
 namespace kestrel::interp {
 namespace {
@@ -338,6 +340,57 @@ void table(const ArrayInstr& ai, Slot* R, Slot& out) {
   }
 }
 
+// The str operations (runtime/strings.hpp); a str result is interned in the program's pool.
+void str_op(const ArrayInstr& ai, Slot* R, Slot& out, CompiledProgram::Impl& program) {
+  auto text = [&](std::size_t k) -> const std::string& {
+    return *static_cast<const std::string*>(R[ai.args[k].reg].p);
+  };
+  std::string s;
+  switch (static_cast<ir::Builtin>(ai.op)) {
+    case ir::Builtin::Str: {
+      const ArrayArg& a = ai.args[0];
+      if (a.type.is_array()) {
+        s = rt::format_array(arr(R, a));
+      } else if (a.type.is_table()) {
+        s = rt::format_table(*static_cast<const rt::Table*>(R[a.reg].p));
+      } else {
+        s = rt::format_value(scalar_value(R[a.reg], a.type.scalar));
+      }
+      break;
+    }
+    case ir::Builtin::StrConcat:
+      s = text(0) + text(1);
+      break;
+    case ir::Builtin::Format: {
+      const std::string& spec = text(1);
+      Slot v = R[ai.args[0].reg];
+      switch (ai.args[0].type.scalar) {
+        case ir::Scalar::I64:
+          s = rt::format_int_spec(v.i, spec);
+          break;
+        case ir::Scalar::F64:
+          s = rt::format_float_spec(v.f, spec);
+          break;
+        default:
+          s = rt::format_str_spec(text(0), spec);
+          break;
+      }
+      break;
+    }
+    default: {  // StrEq, StrNe
+      const ArrayArg& a = ai.args[0];
+      const ArrayArg& b = ai.args[1];
+      put(out, rt::str_compare(
+                   a.type.is_array() ? &arr(R, a) : nullptr, a.type.is_array() ? nullptr : &text(0),
+                   b.type.is_array() ? &arr(R, b) : nullptr, b.type.is_array() ? nullptr : &text(1),
+                   static_cast<ir::Builtin>(ai.op) == ir::Builtin::StrNe));
+      return;
+    }
+  }
+  std::lock_guard<std::mutex> lock(program.state_mutex);
+  out.p = const_cast<std::string*>(&*program.str_pool.insert(std::move(s)).first);
+}
+
 }  // namespace
 
 void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgram::Impl& program) {
@@ -435,6 +488,9 @@ void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgra
       if (R[ai.args[0].reg].i == 0) {
         rt::raise(*static_cast<const std::string*>(R[ai.args[1].reg].p));
       }
+      return;
+    case ArrayKind::Str:
+      str_op(ai, R, out, program);
       return;
     case ArrayKind::Npy: {
       const std::string& path = *static_cast<const std::string*>(R[ai.args[0].reg].p);

@@ -31,6 +31,7 @@ enum class ArrayKind : std::uint8_t {
   Table,      // read_csv, columns, rows
   Npy,        // load_npy, save_npy
   Assert,     // assert(R[a], R[b]): raises the message R[b] when R[a] is false
+  Str,        // str operations (op: the ir::Builtin): R[dst] = str(R[a]), R[a] + R[b], …
 };
 
 /// One operand: a register and its IR type (a scalar or an array).

@@ -241,6 +241,7 @@ struct PrintItem {
 /// How PRINT shows its arguments: one item per register, tuples flattened.
 struct PrintLayout {
   std::vector<PrintItem> items;
+  std::string end = "\n";  // print's end= (a newline unless given)
 };
 
 /// A temporary register that owns an array or table reference while the instruction index is in

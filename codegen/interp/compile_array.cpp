@@ -40,17 +40,24 @@ void FnCompiler::builtin(Type t, const ir::BuiltinCall& c, std::uint16_t dst) {
     any_array = any_array || type(a).is_array() || type(a).is_table();
   }
   switch (c.builtin) {
-    case Builtin::Print: {
+    case Builtin::Print:
+    case Builtin::PrintWith: {
+      // print_with's last two arguments are its sep and end, constants laid out here.
+      bool with = c.builtin == Builtin::PrintWith;
+      std::size_t count = c.args.size() - (with ? 2 : 0);
+      std::string sep = with ? std::get<ir::StrConst>(ex(c.args[count]).kind).value : " ";
       PrintLayout layout;
+      layout.end = with ? std::get<ir::StrConst>(ex(c.args[count + 1]).kind).value : "\n";
       std::uint32_t n = 0;
-      for (std::size_t k = 0; k < c.args.size(); ++k) {
+      for (std::size_t k = 0; k < count; ++k) {
         n += slots(type(c.args[k]));
-        print_items(type(c.args[k]), k > 0 ? " " : "", "", layout.items);
+        print_items(type(c.args[k]), k > 0 ? sep : "", "", layout.items);
       }
       std::uint16_t base = alloc(std::max<std::uint32_t>(n, 1));
       std::uint16_t at = base;
       std::vector<Operand> owned;
-      for (ExprId a : c.args) {
+      for (std::size_t j = 0; j < count; ++j) {
+        ExprId a = c.args[j];
         into(a, at);
         std::vector<Type> flat;
         flat_types(type(a), flat);
@@ -63,7 +70,7 @@ void FnCompiler::builtin(Type t, const ir::BuiltinCall& c, std::uint16_t dst) {
         free_ = std::max<std::uint32_t>(free_, at);
       }
       out_.prints.push_back(std::move(layout));
-      emit(Op::PRINT, base, static_cast<std::uint32_t>(c.args.size()),
+      emit(Op::PRINT, base, static_cast<std::uint32_t>(count),
            static_cast<std::uint32_t>(out_.prints.size() - 1));
       for (Operand o : owned) {
         drop(o);
@@ -267,6 +274,13 @@ void FnCompiler::array_builtin(Type t, const ir::BuiltinCall& c, std::uint16_t d
     case Builtin::Assert:
       ai.kind = ArrayKind::Assert;
       break;
+    case Builtin::Str:
+    case Builtin::StrConcat:
+    case Builtin::Format:
+    case Builtin::StrEq:
+    case Builtin::StrNe:
+      ai.kind = ArrayKind::Str;
+      break;
     case Builtin::Print:  // builtin() compiles these itself
     case Builtin::Random:
     case Builtin::Randn:
@@ -275,6 +289,7 @@ void FnCompiler::array_builtin(Type t, const ir::BuiltinCall& c, std::uint16_t d
     case Builtin::Seed:
     case Builtin::Index:
     case Builtin::Clock:
+    case Builtin::PrintWith:
       throw std::runtime_error(std::string("internal error: builtin ") +
                                ir::builtin_name(c.builtin) + " reached array_builtin");
   }

@@ -685,7 +685,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
           line += item.after;
           ++r;
         }
-        line += '\n';
+        line += layout.end;
         write(line);
       }
       NEXT;

@@ -264,6 +264,7 @@ bool ChunkRule::chunk_safe_expr(const ir::Function& fn, ExprId e, const std::vec
               case Builtin::WithColumn:
               case Builtin::SubTable:
               case Builtin::Assert:
+              case Builtin::PrintWith:
                 return false;
               default:
                 return true;

@@ -136,10 +136,15 @@ Value* FnLowering::randn(Value* key, Value* counter) {
 
 Val FnLowering::builtin(Type t, const ir::BuiltinCall& c, diag::Span span) {
   switch (c.builtin) {
-    case Builtin::Print: {
+    case Builtin::Print:
+    case Builtin::PrintWith: {
+      // print_with's last two arguments are its sep and end, constants laid out here.
+      bool with = c.builtin == Builtin::PrintWith;
+      std::size_t count = c.args.size() - (with ? 2 : 0);
+      std::string sep = with ? std::get<ir::StrConst>(ex(c.args[count]).kind).value : " ";
       std::vector<Val> args;
-      for (ExprId a : c.args) {
-        args.push_back(eval(a));
+      for (std::size_t k = 0; k < count; ++k) {
+        args.push_back(eval(c.args[k]));
       }
       // A tuple prints as (a, b, …), nested tuples nested (the interpreter's print items).
       struct Item {
@@ -161,7 +166,7 @@ Val FnLowering::builtin(Type t, const ir::BuiltinCall& c, diag::Span span) {
       };
       std::vector<Value*> values;
       for (std::size_t k = 0; k < args.size(); ++k) {
-        add(type(c.args[k]), k > 0 ? " " : "", "");
+        add(type(c.args[k]), k > 0 ? sep : "", "");
         values.insert(values.end(), args[k].v.begin(), args[k].v.end());
       }
       auto text = [&](const std::string& s) {
@@ -199,7 +204,12 @@ Val FnLowering::builtin(Type t, const ir::BuiltinCall& c, diag::Span span) {
         }
         text(items[k].after);
       }
-      b_.CreateCall(ml_.rt(Abi::kestrel_rt_print_end), {ctx_});
+      if (with) {
+        text(std::get<ir::StrConst>(ex(c.args[count + 1]).kind).value);
+        b_.CreateCall(ml_.rt(Abi::kestrel_rt_print_flush), {ctx_});
+      } else {
+        b_.CreateCall(ml_.rt(Abi::kestrel_rt_print_end), {ctx_});
+      }
       for (Val& a : args) {
         drop(a);
       }
@@ -454,6 +464,38 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
     case Builtin::SubTable:
       return finish(array_result(t, b_.CreateCall(ml_.rt(Abi::kestrel_rt_subtable),
                                                   {ctx_, i32c(st), arg(0), arg(1), arg(2)})));
+    case Builtin::Str: {
+      Type at = type(c.args[0]);
+      Value* p = at.is_array() ? b_.CreateCall(ml_.rt(Abi::kestrel_rt_str_of_array), {ctx_, arg(0)})
+                 : at.is_table()
+                     ? b_.CreateCall(ml_.rt(Abi::kestrel_rt_str_of_table), {ctx_, arg(0)})
+                     : b_.CreateCall(ml_.rt(Abi::kestrel_rt_str_of),
+                                     {ctx_, elem(at.scalar), bits_of(arg(0), at.scalar)});
+      return finish(scalar(t, p));
+    }
+    case Builtin::StrConcat:
+      return finish(
+          scalar(t, b_.CreateCall(ml_.rt(Abi::kestrel_rt_str_concat), {ctx_, arg(0), arg(1)})));
+    case Builtin::Format: {
+      Scalar xs = type(c.args[0]).scalar;
+      bool text = xs == Scalar::Str;
+      Value* null = llvm::ConstantPointerNull::get(ml_.ptr_);
+      Value* p = b_.CreateCall(ml_.rt(Abi::kestrel_rt_format),
+                               {ctx_, i32c(st), elem(xs), text ? i64c(0) : bits_of(arg(0), xs),
+                                text ? arg(0) : null, arg(1)});
+      check_failed();
+      return finish(scalar(t, p));
+    }
+    case Builtin::StrEq:
+    case Builtin::StrNe: {
+      Value* null = llvm::ConstantPointerNull::get(ml_.ptr_);
+      bool a = type(c.args[0]).is_array();
+      bool b = type(c.args[1]).is_array();
+      return finish(
+          call_array(Abi::kestrel_rt_str_compare,
+                     {ctx_, i32c(st), i32c(c.builtin == Builtin::StrNe ? 1 : 0), a ? arg(0) : null,
+                      a ? null : arg(0), b ? arg(1) : null, b ? null : arg(1)}));
+    }
     default:
       throw std::runtime_error(std::string("internal error: builtin ") +
                                ir::builtin_name(c.builtin) + " reached array_builtin");

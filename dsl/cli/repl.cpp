@@ -15,14 +15,17 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "kestrel/kestrel.hpp"
 
@@ -106,10 +109,64 @@ A line continues while a bracket ( [ { is open or it ends in an operator or ','.
   :target cpu|gpu    run later entries' parallel loops and kernel launches on CPU threads
                (the default) or on the GPU (with the JIT); :target alone says which
   :cuda FN     print the CUDA C++ the GPU backend makes of a function or kernel here
-  :help        this help
+  :help        this help; :help NAME shows a builtin's signature and what it does
   :quit        leave (also Ctrl-D)
-Ctrl-C interrupts a running entry, or clears the line at the prompt.
+Ctrl-C interrupts a running entry, or clears the line at the prompt. Tab completes names.
 )";
+
+// ---- tab completion: names the session knows, builtins, keywords and `:` commands ----------
+
+const kestrel::Session* g_session = nullptr;  // the session being completed against
+
+constexpr const char* kCommands[] = {":type",   ":time", ":vars", ":mode", ":llvm",
+                                     ":target", ":cuda", ":help", ":quit"};
+constexpr const char* kKeywords[] = {"let",    "var",    "fn",       "kernel", "if",    "else",
+                                     "while",  "for",    "in",       "by",     "break", "continue",
+                                     "return", "import", "parallel", "true",   "false"};
+
+/// Every completion of `prefix`, sorted and without repeats.
+std::vector<std::string> completions(const std::string& prefix) {
+  std::vector<std::string> all;
+  if (!prefix.empty() && prefix[0] == ':') {
+    all.assign(std::begin(kCommands), std::end(kCommands));
+  } else {
+    all = kestrel::builtin_names();
+    all.insert(all.end(), std::begin(kKeywords), std::end(kKeywords));
+    if (g_session != nullptr) {
+      for (const std::string& v : g_session->variables()) {
+        all.push_back(v.substr(0, v.find(':')));  // "name: type"
+      }
+      for (const std::string& d : g_session->definitions()) {
+        all.push_back(d);
+      }
+    }
+  }
+  std::vector<std::string> out;
+  for (const std::string& c : all) {
+    if (c.compare(0, prefix.size(), prefix) == 0) {
+      out.push_back(c);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+/// libedit's generator: the state-th completion of `text` (malloc'd), or null after the last.
+extern "C" char* completion_entry(const char* text, int state) {
+  static std::vector<std::string> matches;
+  static std::size_t next = 0;
+  if (state == 0) {
+    matches = completions(text);
+    next = 0;
+  }
+  return next < matches.size() ? ::strdup(matches[next++].c_str()) : nullptr;
+}
+
+extern "C" char** complete_names(const char* text, int, int) {
+  rl_attempted_completion_over = 1;  // no file names
+  return rl_completion_matches(text, completion_entry);
+}
 
 std::filesystem::path history_path() {
   if (const char* env = std::getenv("KESTREL_HISTORY"); env != nullptr && *env != '\0') {
@@ -127,6 +184,7 @@ class LineReader {
     if (tty_) {
       rl_catch_signals = 0;
       rl_getc_function = repl_getc;
+      rl_attempted_completion_function = complete_names;
       using_history();
       history_ = history_path();
       if (!history_.empty()) {
@@ -194,6 +252,7 @@ int run_repl() {
   options.detach_compiles = true;  // the REPL ends with _Exit: an entry's compile is not waited for
   kestrel::Engine engine(options);
   kestrel::Session session(engine);
+  g_session = &session;
   session.set_mode(kestrel::Mode::Tiered);  // entries answer at once, hot code moves to native
   LineReader reader(tty);
 
@@ -251,6 +310,13 @@ int run_repl() {
         std::string name = command.substr(0, command.find_first_of(" \t"));
         if (name == ":quit" || name == ":q" || name == ":exit") {
           break;
+        } else if ((name == ":help" || name == ":h") && !trim(body).empty()) {
+          std::string help = kestrel::builtin_help(trim(body));
+          if (help.empty()) {
+            std::cerr << "no builtin named '" << trim(body) << "' (:help lists the commands)\n";
+            ++failures;
+          }
+          std::cout << help;
         } else if (name == ":help" || name == ":h") {
           std::cout << kHelp;
         } else if (name == ":type" || name == ":t") {

@@ -11,6 +11,7 @@
 #include "dsl/engine/jit_loader.hpp"
 #include "dsl/engine/loaded.hpp"
 #include "dsl/engine/tiered.hpp"
+#include "dsl/sema/builtin_docs.hpp"
 #include "dsl/sema/check.hpp"
 #include "kestrel/kestrel.hpp"
 #include "parser/parse.hpp"
@@ -174,6 +175,13 @@ rt::Limits run_limits(const EngineOptions& options, const std::atomic<bool>* int
 std::string_view version() { return KESTREL_VERSION; }
 
 std::string gpu_unavailable() { return engine::gpu_unavailable_reason(); }
+
+std::string builtin_help(std::string_view name) {
+  const sema::BuiltinDoc* d = sema::find_builtin_doc(name);
+  return d == nullptr ? "" : std::string(d->signature) + "\n    " + d->doc + "\n";
+}
+
+std::vector<std::string> builtin_names() { return sema::builtin_names(); }
 
 Engine::Engine(EngineOptions options) : options_(std::move(options)) {
   if (options_.stdlib_dir.empty()) {

@@ -77,6 +77,8 @@ using engine::repl::load_scalar;
 using engine::repl::store_scalar;
 
 constexpr const char* kParamPrefix = "__repl_p";
+/// The REPL's last value shown (Python's `_`), kept as a session variable.
+constexpr const char* kLastValue = "_";
 
 /// A piece of the synthesized program that came from a user's text.
 struct Segment {
@@ -337,11 +339,16 @@ struct Session::Impl {
       for (std::size_t i = 0; i < plan.other_stmts.size(); ++i) {
         ast::Node n = ast::span_of(plan.tree.stmts[plan.other_stmts[i]]);
         bool wrap = print_last && i + 1 == plan.other_stmts.size();
-        if (wrap) {
+        // The value shown is kept as `_` (the REPL's last value) when it can persist.
+        bool keep = wrap && std::find(plan.new_names.begin(), plan.new_names.end(), kLastValue) !=
+                                plan.new_names.end();
+        if (keep) {
+          b.raw(std::string("let ") + kLastValue + " = ");
+        } else if (wrap) {
           b.raw("print(");
         }
         b.mapped(plan.text, "<repl>", n.begin, n.end);
-        b.raw(wrap ? ")\n" : "\n");
+        b.raw(keep ? std::string("\nprint(") + kLastValue + ")\n" : wrap ? ")\n" : "\n");
       }
     }
     if (returns.size() == 1) {
@@ -490,6 +497,16 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
     if (const auto* es = std::get_if<ir::ExprStmt>(&last.kind)) {
       ir::Type t = pp.expr(es->expr).type;
       print_last = !t.is_void() && !t.is_error();
+      if (print_last && persistable(pp.types, t) &&
+          std::find(plan.new_names.begin(), plan.new_names.end(), kLastValue) ==
+              plan.new_names.end()) {
+        plan.new_names.push_back(kLastValue);  // `_`: the last value shown
+        declared[kLastValue] = {t, false};
+        for (const Var& v : s.vars) {
+          // `_ + 1` reads the old `_` while it declares the new one: a nested scope.
+          plan.shadows = plan.shadows || v.name == kLastValue;
+        }
+      }
     }
   }
 

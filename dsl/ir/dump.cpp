@@ -108,6 +108,18 @@ const char* builtin_name(Builtin b) {
       return "subtable";
     case Builtin::Assert:
       return "assert";
+    case Builtin::Str:
+      return "str";
+    case Builtin::StrConcat:
+      return "str_concat";
+    case Builtin::Format:
+      return "format";
+    case Builtin::StrEq:
+      return "str_eq";
+    case Builtin::StrNe:
+      return "str_ne";
+    case Builtin::PrintWith:
+      return "print_with";
   }
   return "?";
 }

@@ -180,6 +180,13 @@ enum class Builtin : std::uint8_t {
   WithColumn,  // with_column(t, name, column): a new table with the column added at the end
   SubTable,    // subtable(t, columns: str[:], rows: i64[:]): those columns of t at those rows
   Assert,      // assert(cond, message): a runtime error saying message when cond is false
+  // str operations (runtime/strings.hpp):
+  Str,        // str(x): print's text of a scalar, array or table
+  StrConcat,  // a + b on two str
+  Format,     // format(x, spec): x an i64, f64 or str
+  StrEq,
+  StrNe,      // elementwise == / != with a str array on either side
+  PrintWith,  // print(…, sep=, end=): the last two args are the StrConst sep and end
 };
 const char* builtin_name(Builtin b);
 

@@ -68,7 +68,16 @@ void Checker::check_assign(const ast::AssignStmt& s, std::vector<StmtId>& out) {
         check_value(s.value);
         return;
       }
-      resolve_name(*name);  // reports the undefined name
+      if (op == ir::AssignOp::Set && !fn_->file->top_level_names.count(name->name)) {
+        // A numpy user's first line: `z = 5` declares nothing in Kestrel; say how to.
+        std::string value = snippet(span_of(s.value));
+        error(diag::Kind::UndefinedName, span(*name), "undefined name '" + name->name + "'")
+            .notes.push_back({at, "to declare it, write `let " + name->name + " = " + value +
+                                      "` (or `var " + name->name + " = " + value +
+                                      "` to reassign it later)"});
+      } else {
+        resolve_name(*name);  // reports the undefined name
+      }
       check_value(s.value);
       return;
     }
@@ -116,6 +125,17 @@ void Checker::check_assign(const ast::AssignStmt& s, std::vector<StmtId>& out) {
       if (!loop_var) {
         d.notes.push_back({l.span, "use 'var' to make it mutable"});
       }
+      return;
+    }
+    if (op == ir::AssignOp::Add && l.type == Type::str()) {
+      // s += t appends: s = s + t.
+      ExprId self = add_expr(ir::LocalRef{id}, l.type, span(*name));
+      value = fold_binary(ast::BinOp::Add, self, value, at);
+      if (type_of(value).is_error()) {
+        return;
+      }
+      note_write(id, ir::AssignOp::Set, minmax, at);
+      out.push_back(add_stmt(ir::Assign{id, ir::AssignOp::Set, value}, at));
       return;
     }
     if (op != ir::AssignOp::Set &&

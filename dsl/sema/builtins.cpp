@@ -2,6 +2,7 @@
 // reductions (with `axis=`), random numbers, I/O, `index()` and the conversions f64(x) etc.
 #include <array>
 
+#include "dsl/sema/builtin_docs.hpp"
 #include "dsl/sema/checker.hpp"
 
 namespace kestrel::sema {
@@ -66,6 +67,9 @@ constexpr BuiltinSpec kBuiltins[] = {
     {"with_column", 3, 3, false},
     {"subtable", 3, 3, false},
     {"assert", 2, 2, false},
+    // Strings (str_check and the backends' str ops).
+    {"str", 1, 1, false},
+    {"format", 2, 2, false},
 };
 
 const BuiltinSpec* find_spec(const std::string& name) {
@@ -91,6 +95,14 @@ std::string arity_text(const BuiltinSpec& s) {
 
 bool Checker::is_builtin_name(const std::string& name) { return find_spec(name) != nullptr; }
 
+std::vector<std::string> builtin_names() {
+  std::vector<std::string> names;
+  for (const BuiltinSpec& s : kBuiltins) {
+    names.emplace_back(s.name);
+  }
+  return names;
+}
+
 ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& call, diag::Span at) {
   if (is_data_builtin(name)) {
     return check_data_builtin(name, call, at);
@@ -101,10 +113,21 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
   // rand/randn's array forms take their key as `seed=` (DESIGN.md), after the dimensions.
   const ast::Arg* seed_arg = nullptr;
   bool seeded = name == "rand" || name == "randn";
+  // print's sep= and end= (Python's meaning), each a string literal.
+  const ast::Arg* sep_arg = nullptr;
+  const ast::Arg* end_arg = nullptr;
   bool ok = true;
   for (const ast::Arg& a : call.args) {
     if (!a.keyword) {
       pos.push_back(&a.value);
+    } else if (name == "print" && *a.keyword == "sep" && !sep_arg) {
+      sep_arg = &a;
+    } else if (name == "print" && *a.keyword == "end" && !end_arg) {
+      end_arg = &a;
+    } else if (name == "print") {
+      error(diag::Kind::UnknownKeyword, span(a),
+            "unknown keyword '" + *a.keyword + "' for 'print'; the keywords are 'sep' and 'end'");
+      ok = false;
     } else if (spec.axis && *a.keyword == "axis" && !axis_arg) {
       axis_arg = &a;
     } else if (seeded && *a.keyword == "seed" && !seed_arg) {
@@ -143,7 +166,9 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
     pos.push_back(&seed_arg->value);  // the IR takes the key after the dimensions
   }
   int n = static_cast<int>(pos.size());
-  if (n < spec.min_args || (spec.max_args >= 0 && n > spec.max_args)) {
+  // Too many sizes for a constructor is a 3-D (or more) array: constructor() says so.
+  bool sized = name == "zeros" || name == "ones" || name == "empty" || name == "full";
+  if (n < spec.min_args || (spec.max_args >= 0 && n > spec.max_args && !sized)) {
     error(diag::Kind::ArityMismatch, at,
           "'" + name + "' takes " + arity_text(spec) + " but " + std::to_string(n) +
               (n == 1 ? " was given" : " were given"));
@@ -254,10 +279,28 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
   auto constructor = [&](Builtin b, int values) -> ExprId {
     Scalar elem = Scalar::F64;
     std::size_t count = pos.size();
-    if (count > 0 && type_arg(count - 1, elem)) {
+    bool typed = count > 0 && type_arg(count - 1, elem);
+    std::size_t given = (typed ? count - 1 : count) - std::min<std::size_t>(count, values);
+    if (given >= 3) {
+      // zeros(2, 3, 4): three integer sizes mean a 3-D array, which Kestrel does not have.
+      bool sizes = true;
+      for (std::size_t k = 0; k < given; ++k) {
+        Type t = value(k);
+        if (t.is_error()) {
+          return error_expr(at);
+        }
+        sizes = sizes && t.is_scalar() && ir::is_integer(t.scalar);
+      }
+      if (sizes) {
+        error(diag::Kind::ArgumentType, span_of(*pos[2]),
+              std::to_string(given) + "-D arrays are not supported; Kestrel arrays are 1-D or 2-D");
+        return error_expr(at);
+      }
+    }
+    if (typed) {
       --count;
     } else if (count == static_cast<std::size_t>(values) + 3) {
-      Type t = value(count - 1);
+      Type t = args[count - 1].valid() ? type_of(args[count - 1]) : value(count - 1);
       if (!t.is_error()) {
         fail(count - 1, "an element type", t);
       }
@@ -304,7 +347,13 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
     for (std::size_t k = 0; k < pos.size(); ++k) {
       value(k);
     }
+    if (sep_arg || end_arg) {
+      return print_with(sep_arg, end_arg, std::move(args), ok, at);
+    }
     return make(Builtin::Print, Type::void_());
+  }
+  if (name == "str" || name == "format") {
+    return check_str_builtin(name, pos, at);
   }
   // len(h) and shape(h, k) of a parallel for's reduction array are not reads of its elements:
   // each chunk's private copy has the array's shape.

@@ -187,6 +187,17 @@ class Checker {
   /// Whether `name` is a table's column method (.f64, .group_codes, …), and which.
   static bool column_method(const std::string& name, ir::ColumnKind& kind);
 
+  // ---- str operations (str_check.cpp) ----
+  /// str(x) and format(x, spec).
+  ExprId check_str_builtin(const std::string& name, const std::vector<const ast::Expr*>& pos,
+                           diag::Span span);
+  /// print(…, sep=, end=) with `args` already checked.
+  ExprId print_with(const ast::Arg* sep, const ast::Arg* end, std::vector<ExprId> args, bool ok,
+                    diag::Span span);
+  /// `a + b`, `a == b`, `a != b` where a str is involved; invalid() when it is not allowed.
+  /// Returns an invalid id when the operation is not a str operation.
+  ExprId fold_str_binary(ast::BinOp op, ExprId lhs, ExprId rhs, diag::Span span);
+
   // ---- conversions (conversions.cpp) ----
   /// `e` as type `to`, adding a Convert where the rules allow it; reports otherwise. `what`
   /// names the value in messages ("argument 1 of 'f'"), or is empty.

@@ -349,6 +349,9 @@ ExprId Checker::fold_binary(ast::BinOp op, ExprId lhs, ExprId rhs, diag::Span at
   if (!lt.has_elements() || !rt.has_elements()) {
     return invalid();
   }
+  if (ExprId str = fold_str_binary(op, lhs, rhs, at); str.valid()) {
+    return str;
+  }
   Scalar ls = lt.scalar, rs = rt.scalar;
   bool numeric = ir::is_numeric(ls) && ir::is_numeric(rs);
   int rank = broadcast_rank(lt, rt);

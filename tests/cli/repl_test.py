@@ -141,6 +141,27 @@ def pty_session():
         s.send(":help\r")
         out = s.expect(PROMPT)
         check(":help", ":quit" in out, repr(out))
+        s.send(":help zeros\r")
+        out = s.expect(PROMPT)
+        check(":help NAME shows a builtin's signature and doc",
+              "zeros(n | m, n [, elem])" in out and "array of zeros" in out, repr(out))
+        # Tab completes a builtin, a variable of the session and a : command.
+        s.send("forma\t")
+        s.expect("format")
+        s.send("(2.0 / 3.0, \".2f\")\r")
+        out = s.expect(PROMPT)
+        check("tab completes a builtin", "0.67" in out, repr(out))
+        s.send("tot\t")
+        s.expect("total")
+        s.send(" + 1\r")
+        out = s.expect(PROMPT)
+        check("tab completes a session variable", re.search(r"\b101\b", out) is not None,
+              repr(out))  # total is 100 here
+        s.send(":ty\t")
+        s.expect(":type")
+        s.send(" total\r")
+        out = s.expect(PROMPT)
+        check("tab completes a : command", "i64" in out, repr(out))
         # Ctrl-C at the prompt clears the line.
         s.send("this is not kestrel")
         s.expect("not kestrel")  # the line editor has taken the text (echoed it)
@@ -247,12 +268,26 @@ def pipe_session():
           "<repl:2>:1:5: note: declared here\n    let base = 40\n" in p.stderr
           and "__repl" not in p.stderr, repr(p.stderr))
     check("piped: :type", "f64" in lines, repr(p.stdout))
-    check("piped: array persists and is mutable", "[0 5 0]" in lines, repr(p.stdout))
+    check("piped: array persists and is mutable", "[0. 5. 0.]" in lines, repr(p.stdout))
     check("piped: a decorator on its own line", "10.0" in lines and "@unchecked" not in p.stderr,
           repr(p.stdout) + repr(p.stderr))
     check("piped: :quit stops reading", "not reached" not in p.stdout, repr(p.stdout))
     check("piped: no prompts", ">>>" not in p.stdout, repr(p.stdout))
     check("piped: exit 1 after an error", p.returncode == 1, f"rc={p.returncode}")
+    # `_` is the last value shown (any persisted type); before any, it is an undefined name.
+    last = subprocess.run([KESTREL, "repl"], input="\n".join([
+        "_", "6 * 7", "_ + 1", "let label = \"k\" + str(_)", "label", "_", "[1.5, 2.0] * 2.0",
+        "sum(_)", "print(\"no value\")", "_", ""]), capture_output=True, text=True, cwd=ROOT,
+        timeout=60)
+    check("piped: _ holds the last value shown",
+          last.stdout.splitlines() == ["42", "43", "k43", "k43", "[3. 4.]", "7.0", "no value",
+                                       "7.0"]
+          and "undefined name '_'" in last.stderr, repr(last.stdout) + repr(last.stderr))
+    helped = subprocess.run([KESTREL, "repl"], input=":help format\n:help nosuch\n",
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    check("piped: :help NAME", "format(x, spec) -> str" in helped.stdout
+          and "no builtin named 'nosuch'" in helped.stderr and helped.returncode == 1,
+          repr(helped.stdout) + repr(helped.stderr))
     ok = subprocess.run([KESTREL, "repl"], input="let x = 2\nx * 21\n", capture_output=True,
                         text=True, cwd=ROOT, timeout=60)
     check("piped: clean session exits 0", ok.returncode == 0 and ok.stdout == "42\n",
@@ -298,7 +333,7 @@ def pipe_session():
         ""]), capture_output=True, text=True, cwd=ROOT, timeout=60)
     out = kept.stdout.splitlines()
     check("a failed entry keeps the writes before its error",
-          out == ["6 [1 0 0] 3.0", "9 [1 3 0]", "mode: jit", "12 [1 3 3] 7"]
+          out == ["6 [1. 0. 0.] 3.0", "9 [1. 3. 0.]", "mode: jit", "12 [1. 3. 3.] 7"]
           and kept.stderr.count("out of bounds") == 4, repr(kept.stdout) + repr(kept.stderr))
     # :target gpu: without a GPU, one line saying why and the CPU still; on the emulated device,
     # launches run there (same output), and :cuda prints a kernel's CUDA C++.
@@ -311,14 +346,14 @@ def pipe_session():
                            cwd=ROOT, timeout=60, env=env)
     check(":target gpu without a GPU says why and stays on the CPU",
           nogpu.stderr.startswith("error: --target gpu: ") and nogpu.stderr.count("\n") == 1
-          and "[0 2 4 6]" in nogpu.stdout and nogpu.stdout.count("target: cpu") == 2,
+          and "[0. 2. 4. 6.]" in nogpu.stdout and nogpu.stdout.count("target: cpu") == 2,
           repr(nogpu.stdout) + repr(nogpu.stderr))
     with tempfile.TemporaryDirectory(prefix="kestrel-repl-gpu-") as cache:
         emu = subprocess.run([KESTREL, "repl"], input=gpu_script, capture_output=True,
                              text=True, cwd=ROOT, timeout=120,
                              env=dict(env, KESTREL_GPU_DEVICE="emulate", XDG_CACHE_HOME=cache))
     check(":target gpu on the emulated device runs launches there",
-          emu.returncode == 0 and "[0 2 4 6]" in emu.stdout and
+          emu.returncode == 0 and "[0. 2. 4. 6.]" in emu.stdout and
           emu.stdout.count("target: gpu") == 2, repr(emu.stdout) + repr(emu.stderr))
     check(":cuda prints a kernel's device function",
           "KESTREL_DEV void f" in emu.stdout and "gpu::kIndexFault" in emu.stdout,

@@ -45,7 +45,7 @@ for k in 0..100000 {
 }
 print(acc, s)
 )");
-  EXPECT_EQ(out, "[0 0 0 0 0 0] 21300000.0\n");
+  EXPECT_EQ(out, "[0. 0. 0. 0. 0. 0.] 21300000.0\n");
   expect_same(before);
 }
 

@@ -21,18 +21,20 @@ TEST(Session, RedeclaringAVariableShadowsItAndReadsTheOldValue) {
   Session s(engine);
   run(s, "let x = 1");
   EXPECT_EQ(run(s, "let x = x + 1\nx"), "2\n");
-  EXPECT_EQ(run(s, "var x = [f64(x), 3.0]\nx[0] += 1.0\nx"), "[3 3]\n");
-  EXPECT_EQ(run(s, "x"), "[3 3]\n");
-  EXPECT_EQ(s.variables(), (std::vector<std::string>{"x: f64[:]"}));
+  EXPECT_EQ(run(s, "var x = [f64(x), 3.0]\nx[0] += 1.0\nx"), "[3. 3.]\n");
+  EXPECT_EQ(run(s, "x"), "[3. 3.]\n");
+  // `_` holds the last value shown.
+  EXPECT_EQ(s.variables(), (std::vector<std::string>{"x: f64[:]", "_: f64[:]"}));
 }
 
 TEST(Session, TuplesPersist) {
   Engine engine;
   Session s(engine);
   run(s, "var t = (2, \"s\", [1.0, 2.0])");
-  EXPECT_EQ(run(s, "t"), "(2, s, [1 2])\n");
+  EXPECT_EQ(run(s, "t"), "(2, s, [1. 2.])\n");
   run(s, "let (a, b, c) = t\nt = (a + 1, \"u\", c * 2.0)");
-  EXPECT_EQ(run(s, "print(t)\nlet (p, q, r) = t\nprint(p, q, sum(r))"), "(3, u, [2 4])\n3 u 6.0\n");
+  EXPECT_EQ(run(s, "print(t)\nlet (p, q, r) = t\nprint(p, q, sum(r))"),
+            "(3, u, [2. 4.])\n3 u 6.0\n");
 }
 
 TEST(Session, TheSeededStreamContinuesAcrossEntries) {

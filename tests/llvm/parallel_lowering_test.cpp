@@ -214,7 +214,7 @@ TEST(ParallelLoops, ArrayReductionsSameAtAnyThreadCount) {
   auto program = check_text(sources, kPrograms[5]);
   ASSERT_TRUE(program);
   Outcome o = run_program(sources, *program, Mode::Interp);
-  EXPECT_EQ(o.out, "[20000 20000 20000 20000 20000]\n");
+  EXPECT_EQ(o.out, "[20000. 20000. 20000. 20000. 20000.]\n");
   EXPECT_EQ(o.error, "test.kst:5:3: index 5 is out of bounds for axis 0 with size 5");
 }
 

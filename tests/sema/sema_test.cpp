@@ -159,5 +159,21 @@ TEST(Sema, LongRightAssociativePowerChain) {
   EXPECT_EQ(c.kinds(), std::vector{diag::Kind::TooComplex});
 }
 
+TEST(Sema, AssignToUndeclaredNameHintsAtLet) {
+  KESTREL_CHECK_TEXT(c, "z = 5\n");
+  ASSERT_EQ(c.kinds(), std::vector{diag::Kind::UndefinedName});
+  const diag::Diagnostic& d = c.diags.all()[0];
+  EXPECT_EQ(d.message, "undefined name 'z'");
+  ASSERT_EQ(d.notes.size(), 1u);
+  EXPECT_EQ(d.notes[0].message,
+            "to declare it, write `let z = 5` (or `var z = 5` to reassign it later)");
+}
+
+TEST(Sema, ThreeSizesSayThreeDArraysAreNotSupported) {
+  KESTREL_CHECK_TEXT(c, "let a = zeros(2, 3, 4)\n");
+  EXPECT_EQ(c.messages(), std::vector<std::string>{
+                              "1:21: 3-D arrays are not supported; Kestrel arrays are 1-D or 2-D"});
+}
+
 }  // namespace
 }  // namespace kestrel::sema

@@ -30,6 +30,12 @@ std::string_view version();
 /// found)", "no CUDA device …", "NVRTC not found …"), or "" when it can.
 std::string gpu_unavailable();
 
+/// A builtin's signature and one-line doc, two lines (the REPL's `:help NAME`); "" when `name`
+/// is no builtin.
+std::string builtin_help(std::string_view name);
+/// The names of the builtin functions (the REPL completes them).
+std::vector<std::string> builtin_names();
+
 /// A failure the user can act on: its what() is the rendered diagnostics
 /// (`file:line:col: error: message`, the source line and a caret).
 class Error : public std::runtime_error {
