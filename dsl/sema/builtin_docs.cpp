@@ -50,8 +50,9 @@ constexpr BuiltinDoc kDocs[] = {
     {"rand", "rand(n | m, n, seed=k)", "an array of uniform draws in [0, 1) keyed by seed="},
     {"seed", "seed(s)", "restarts the random stream at key s"},
     {"index", "index(k) -> i64", "inside a kernel: the instance's position along grid axis k"},
-    {"read_csv", "read_csv(path) -> table",
-     "reads a CSV file with a header line; columns by t.f64(\"x\"), t.i64, t.codes, t.labels"},
+    {"read_csv", "read_csv(path, sep=\",\", fill=nan) -> table",
+     "reads a CSV file with a header line; columns by t.f64(\"x\"), t.i64, t.codes, t.labels; "
+     "missing floats read as fill (nan by default)"},
     {"load_npy", "load_npy(path, elem, rank)",
      "memory-maps a .npy file of that element type and rank"},
     {"save_npy", "save_npy(path, a)", "writes an array to a .npy file"},
@@ -59,6 +60,16 @@ constexpr BuiltinDoc kDocs[] = {
     {"str", "str(x) -> str", "the text print gives for x (a scalar, an array or a table)"},
     {"format", "format(x, spec) -> str",
      "x formatted by Python's format-spec mini-language, e.g. format(3.14159, \".2f\") is 3.14"},
+    {"write_csv", "write_csv(path, t)",
+     "writes a table as CSV (floats in their shortest round-trip form, text quoted as needed)"},
+    {"table", "table(name=column, ...) -> table",
+     "a table of 1-D array columns, in the order written"},
+    {"with_column", "with_column(t, name, column) -> table", "t with the column added at the end"},
+    {"subtable", "subtable(t, columns: str[:], rows: i64[:]) -> table",
+     "those columns of t at those rows"},
+    {"assert", "assert(cond, message)",
+     "a runtime error saying message when cond is false (located at the caller's line for a "
+     "module's code)"},
 };
 
 }  // namespace
