@@ -30,6 +30,7 @@ enum class ArrayKind : std::uint8_t {
   Rand,       // R[dst] = rand / randn array from R[a..]
   Table,      // read_csv, columns, rows
   Npy,        // load_npy, save_npy
+  ArrayFn,    // R[dst] = prod … reshape (rt::ArrayFn `op`) of R[a], R[b].. (axis optional)
 };
 
 /// One operand: a register and its IR type (a scalar or an array).
