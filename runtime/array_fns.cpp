@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "runtime/elem_dispatch.hpp"
@@ -77,16 +77,42 @@ bool same(const T& a, const T& b) {
   return a == b;
 }
 
-/// The stable sorting permutation of one line.
+/// How a line's elements are held while sorting (a byte for bool: no std::vector<bool>).
+template <class T>
+using Held = std::conditional_t<std::is_same_v<T, bool>, unsigned char, T>;
+
+/// The stable sorting permutation of one line: (value, index) pairs sorted by value then index,
+/// which is the stable order, with the values beside their indices (no indirect reads).
 template <class T>
 std::vector<std::int64_t> order_of(const T* p, const Lines& ls, std::int64_t l) {
-  std::vector<std::int64_t> idx(static_cast<std::size_t>(ls.len));
-  std::iota(idx.begin(), idx.end(), std::int64_t{0});
-  const T* base = p + l * ls.outer;
-  std::stable_sort(idx.begin(), idx.end(), [&](std::int64_t x, std::int64_t y) {
-    return before(base[x * ls.inner], base[y * ls.inner]);
+  std::vector<std::pair<Held<T>, std::int64_t>> v(static_cast<std::size_t>(ls.len));
+  for (std::int64_t k = 0; k < ls.len; ++k) {
+    v[static_cast<std::size_t>(k)] = {p[l * ls.outer + k * ls.inner], k};
+  }
+  std::sort(v.begin(), v.end(), [](const auto& x, const auto& y) {
+    return before(x.first, y.first) || (!before(y.first, x.first) && x.second < y.second);
   });
+  std::vector<std::int64_t> idx(v.size());
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    idx[k] = v[k].second;
+  }
   return idx;
+}
+
+/// One line's values in sorted order, nan last (stable: equal values, -0.0 and 0.0 among them,
+/// and nans keep their order).
+template <class T>
+std::vector<Held<T>> sorted_line(const T* p, const Lines& ls, std::int64_t l) {
+  std::vector<Held<T>> v(static_cast<std::size_t>(ls.len));
+  for (std::int64_t k = 0; k < ls.len; ++k) {
+    v[static_cast<std::size_t>(k)] = p[l * ls.outer + k * ls.inner];
+  }
+  auto end = v.end();
+  if constexpr (kIsFloat<T>) {
+    end = std::stable_partition(v.begin(), v.end(), [](T x) { return !std::isnan(x); });
+  }
+  std::stable_sort(v.begin(), end, [](const Held<T>& x, const Held<T>& y) { return x < y; });
+  return v;
 }
 
 /// A line's elements widened to double (for var, std and median).
@@ -234,13 +260,16 @@ ArrayRef along_lines(ArrayFn fn, const Array& a, int axis) {
         }
         continue;
       }
-      std::vector<std::int64_t> idx = order_of(p, in, l);
-      for (std::int64_t k = 0; k < in.len; ++k) {
-        std::int64_t from = idx[static_cast<std::size_t>(k)];
-        if (fn == ArrayFn::Argsort) {
-          out->template ptr<std::int64_t>()[l * to.outer + k * to.inner] = from;
-        } else {
-          out->template ptr<T>()[l * to.outer + k * to.inner] = p[l * in.outer + from * in.inner];
+      if (fn == ArrayFn::Argsort) {
+        std::vector<std::int64_t> idx = order_of(p, in, l);
+        for (std::int64_t k = 0; k < in.len; ++k) {
+          out->template ptr<std::int64_t>()[l * to.outer + k * to.inner] =
+              idx[static_cast<std::size_t>(k)];
+        }
+      } else {
+        std::vector<Held<T>> v = sorted_line(p, in, l);
+        for (std::int64_t k = 0; k < in.len; ++k) {
+          out->template ptr<T>()[l * to.outer + k * to.inner] = v[static_cast<std::size_t>(k)];
         }
       }
     }
@@ -254,16 +283,19 @@ ArrayRef unique(const Array& a) {
   return visit_elem(a.elem, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
     const T* p = f->template ptr<T>();
-    std::vector<std::int64_t> idx = order_of(p, ls, 0);
-    std::vector<std::int64_t> keep;
-    for (std::int64_t k : idx) {
-      if (keep.empty() || !same(p[keep.back()], p[k])) {
-        keep.push_back(k);
+    std::vector<Held<T>> v = sorted_line(p, ls, 0);
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < v.size(); ++k) {
+      if (kept == 0 || !same<Held<T>>(v[kept - 1], v[k])) {
+        if (kept != k) {
+          v[kept] = std::move(v[k]);
+        }
+        ++kept;
       }
     }
-    ArrayRef out = alloc(Shape(static_cast<std::int64_t>(keep.size())), a.elem);
-    for (std::size_t k = 0; k < keep.size(); ++k) {
-      out->template ptr<T>()[k] = p[keep[k]];
+    ArrayRef out = alloc(Shape(static_cast<std::int64_t>(kept)), a.elem);
+    for (std::size_t k = 0; k < kept; ++k) {
+      out->template ptr<T>()[k] = v[k];
     }
     return out;
   });
