@@ -105,6 +105,16 @@ const auto on_name = [](auto& ctx) {
   x3::_val(ctx) = std::move(name);
 };
 
+// `var(` in an expression is numpy's var, the builtin call, not a declaration (`var x = 1`).
+const auto on_var_call = [](auto& ctx) {
+  auto range = x3::_attr(ctx);
+  ast::Name name;
+  name.begin = offset(ctx, range.begin());
+  name.end = offset(ctx, range.end());
+  name.name = "var";
+  x3::_val(ctx) = std::move(name);
+};
+
 const auto on_bool = [](bool value) {
   return [value](auto& ctx) {
     ast::BoolLit lit;
@@ -337,6 +347,7 @@ const auto attribute_def = build[(!x3::lit("..") >> '.') > ident[on_attr_name]];
 const auto primary_def =
     build[float_lit[set_val] | int_lit[set_val] | string_lit[set_val] | kw("true")[on_bool(true)] |
           kw("false")[on_bool(false)] | ident[on_name] |
+          (x3::raw[kw("var")] >> &x3::lit('('))[on_var_call] |
           (x3::lit('(') > named("expression")[expression % ','] > ')')[on_paren] |
           (x3::lit('[') > -(expression % ',') >> -x3::lit(',') > ']')[on_array]];
 

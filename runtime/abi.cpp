@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 
+#include "runtime/array_fns.hpp"
 #include "runtime/array_reduction.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/csv.hpp"
@@ -389,6 +390,29 @@ rt::Array* kestrel_rt_reduce_axis(KestrelContext* ctx, std::uint32_t site, std::
   });
 }
 
+double kestrel_rt_tan_f64(double x) { return rt::math_fn<rt::MathFn::Tan>(x); }
+double kestrel_rt_log10_f64(double x) { return rt::math_fn<rt::MathFn::Log10>(x); }
+double kestrel_rt_log2_f64(double x) { return rt::math_fn<rt::MathFn::Log2>(x); }
+float kestrel_rt_tan_f32(float x) { return rt::math_fn<rt::MathFn::Tan>(x); }
+float kestrel_rt_log10_f32(float x) { return rt::math_fn<rt::MathFn::Log10>(x); }
+float kestrel_rt_log2_f32(float x) { return rt::math_fn<rt::MathFn::Log2>(x); }
+
+std::int64_t kestrel_rt_array_fn_value(KestrelContext* ctx, std::uint32_t site, std::uint32_t fn,
+                                       const rt::Array* a, std::int64_t ddof,
+                                       std::uint32_t result_elem) {
+  return guarded<std::int64_t>(ctx, site, 0, [&] {
+    return bits_of(rt::array_fn_value(static_cast<rt::ArrayFn>(fn), *a, ddof), result_elem);
+  });
+}
+
+rt::Array* kestrel_rt_array_fn_array(KestrelContext* ctx, std::uint32_t site, std::uint32_t fn,
+                                     const rt::Array* a, const rt::Array* b, std::int32_t axis,
+                                     std::int64_t d0, std::int64_t d1, std::int32_t rank) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] {
+    return rt::array_fn_array(static_cast<rt::ArrayFn>(fn), *a, b, axis, d0, d1, rank).detach();
+  });
+}
+
 std::int64_t kestrel_rt_dot(KestrelContext* ctx, std::uint32_t site, const rt::Array* a,
                             const rt::Array* b, std::uint32_t result_elem) {
   return guarded<std::int64_t>(ctx, site, 0, [&] { return bits_of(rt::dot(*a, *b), result_elem); });
@@ -619,6 +643,10 @@ double (*const kSqrt)(double) = &::sqrt;
 double (*const kFma)(double, double, double) = &::fma;
 double (*const kFmod)(double, double) = &::fmod;
 float (*const kFloorf)(float) = &::floorf;
+double (*const kCeil)(double) = &::ceil;
+float (*const kCeilf)(float) = &::ceilf;
+double (*const kRoundeven)(double) = [](double x) { return std::nearbyint(x); };
+float (*const kRoundevenf)(float) = [](float x) { return std::nearbyint(x); };
 float (*const kSqrtf)(float) = &::sqrtf;
 float (*const kFmaf)(float, float, float) = &::fmaf;
 float (*const kFmodf)(float, float) = &::fmodf;
@@ -670,6 +698,14 @@ std::vector<AbiSymbol> abi_symbols() {
       {"memmove", addr(kMemmove)}, {"memset", addr(kMemset)},
   };
   symbols.insert(symbols.end(), std::begin(libc), std::end(libc));
+  // ceil and roundeven (numpy's ceil and round) likewise, where the CPU lacks SSE4.1.
+  const AbiSymbol rounding[] = {
+      {"ceil", addr(kCeil)},
+      {"ceilf", addr(kCeilf)},
+      {"roundeven", addr(kRoundeven)},
+      {"roundevenf", addr(kRoundevenf)},
+  };
+  symbols.insert(symbols.end(), std::begin(rounding), std::end(rounding));
   return symbols;
 }
 

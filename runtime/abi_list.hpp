@@ -240,3 +240,19 @@ KESTREL_ABI_FN(const std::string*, kestrel_rt_format, KestrelContext* ctx, std::
 KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_str_compare, KestrelContext* ctx, std::uint32_t site,
                std::uint32_t negate, const kestrel::rt::Array* a, const std::string* as,
                const kestrel::rt::Array* b, const std::string* bs)
+// ---- numpy's functions (issue 17; runtime/array_fns.hpp) -------------------------------------
+KESTREL_ABI_FN(double, kestrel_rt_tan_f64, double x)
+KESTREL_ABI_FN(double, kestrel_rt_log10_f64, double x)
+KESTREL_ABI_FN(double, kestrel_rt_log2_f64, double x)
+KESTREL_ABI_FN(float, kestrel_rt_tan_f32, float x)
+KESTREL_ABI_FN(float, kestrel_rt_log10_f32, float x)
+KESTREL_ABI_FN(float, kestrel_rt_log2_f32, float x)
+/// prod, std, var or median (fn: rt::ArrayFn) of a whole array, as bits of `result_elem`.
+KESTREL_ABI_FN(std::int64_t, kestrel_rt_array_fn_value, KestrelContext* ctx, std::uint32_t site,
+               std::uint32_t fn, const kestrel::rt::Array* a, std::int64_t ddof,
+               std::uint32_t result_elem)
+/// rt::array_fn_array: `b` is concatenate's second array (else null).
+KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_array_fn_array, KestrelContext* ctx,
+               std::uint32_t site, std::uint32_t fn, const kestrel::rt::Array* a,
+               const kestrel::rt::Array* b, std::int32_t axis, std::int64_t d0, std::int64_t d1,
+               std::int32_t rank)

@@ -634,4 +634,13 @@ Value get_value(const Array& a, std::int64_t i, std::int64_t j) {
   });
 }
 
+ArrayRef view_reshaped(const Array& a, Shape shape) {
+  if (!a.is_contiguous() || shape.size() != a.size()) {
+    raise("internal error: view_reshaped of a strided array or to another size");
+  }
+  a.buffer->retain();
+  std::int64_t strides[2] = {shape.rank == 2 ? shape.dims[1] : 1, 1};
+  return ArrayRef::adopt(new_view(a.buffer, a.data, shape, strides, a.elem));
+}
+
 }  // namespace kestrel::rt

@@ -325,6 +325,8 @@ ArrayRef row(const Array& m, std::int64_t i);
 ArrayRef column(const Array& m, std::int64_t j);
 /// m.T: the transposed view of a matrix (a vector is returned as it is).
 ArrayRef transpose(const Array& m);
+/// A view of contiguous `a`'s elements, row-major, in `shape` (of a.size() elements): reshape.
+ArrayRef view_reshaped(const Array& a, Shape shape);
 
 // ---- elements --------------------------------------------------------------------------------
 

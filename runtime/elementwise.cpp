@@ -35,8 +35,9 @@ const char* binop_name(BinOp op) {
   return kNames[static_cast<int>(op)];
 }
 const char* unop_name(UnOp op) {
-  static constexpr const char* kNames[] = {"-",   "not", "~",   "exp",  "log",     "sqrt",
-                                           "abs", "sin", "cos", "tanh", "sigmoid", "floor"};
+  static constexpr const char* kNames[] = {"-",   "not",   "~",    "exp",  "log",     "sqrt",
+                                           "abs", "sin",   "cos",  "tanh", "sigmoid", "floor",
+                                           "tan", "log10", "log2", "ceil", "round"};
   return kNames[static_cast<int>(op)];
 }
 
@@ -160,7 +161,9 @@ static_assert(static_cast<int>(UnOp::Floor) - static_cast<int>(UnOp::Exp) ==
               static_cast<int>(UnOp::Sigmoid) - static_cast<int>(UnOp::Exp) ==
                   static_cast<int>(MathFn::Sigmoid) &&
               static_cast<int>(UnOp::Abs) - static_cast<int>(UnOp::Exp) ==
-                  static_cast<int>(MathFn::Abs));
+                  static_cast<int>(MathFn::Abs) &&
+              static_cast<int>(UnOp::Round) - static_cast<int>(UnOp::Exp) ==
+                  static_cast<int>(MathFn::Round));
 
 template <class F>
 decltype(auto) with_binop(BinOp op, F&& f) {
@@ -211,6 +214,11 @@ decltype(auto) with_unop(UnOp op, F&& f) {
     KESTREL_CASE(Tanh)
     KESTREL_CASE(Sigmoid)
     KESTREL_CASE(Floor)
+    KESTREL_CASE(Tan)
+    KESTREL_CASE(Log10)
+    KESTREL_CASE(Log2)
+    KESTREL_CASE(Ceil)
+    KESTREL_CASE(Round)
   }
 #undef KESTREL_CASE
   return f(std::integral_constant<UnOp, UnOp::Floor>{});

@@ -100,7 +100,12 @@ enum class UnOp : std::uint8_t {
   Cos,
   Tanh,
   Sigmoid,
-  Floor
+  Floor,
+  Tan,
+  Log10,
+  Log2,
+  Ceil,
+  Round
 };
 /// `out[:] = v`, `a += v`, …
 enum class StoreOp : std::uint8_t { Set, Add, Sub, Mul, Div };

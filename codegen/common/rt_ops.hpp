@@ -247,6 +247,27 @@ constexpr RtBuiltin rt_builtin(ir::Builtin b) {
     case Builtin::StrNe:
     case Builtin::PrintWith:
       break;
+    case Builtin::Tan:
+      return un(rt::UnOp::Tan);
+    case Builtin::Log10:
+      return un(rt::UnOp::Log10);
+    case Builtin::Log2:
+      return un(rt::UnOp::Log2);
+    case Builtin::Ceil:
+      return un(rt::UnOp::Ceil);
+    case Builtin::Round:
+      return un(rt::UnOp::Round);
+    case Builtin::Prod:
+    case Builtin::Std:
+    case Builtin::Var:
+    case Builtin::Median:
+    case Builtin::Cumsum:
+    case Builtin::Sort:
+    case Builtin::Argsort:
+    case Builtin::Unique:
+    case Builtin::Concatenate:
+    case Builtin::Reshape:
+      break;
   }
   return RtBuiltin{};
 }

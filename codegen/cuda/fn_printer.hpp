@@ -353,6 +353,16 @@ class FnPrinter {
         return temp(t, "rt::next_randn(c.stream)");
       case B::Index:
         return temp(t, c.axis == 1 ? "c.index1" : "c.index0");
+      case B::Tan:
+        return math("Tan");
+      case B::Log10:
+        return math("Log10");
+      case B::Log2:
+        return math("Log2");
+      case B::Ceil:
+        return math("Ceil");
+      case B::Round:
+        return math("Round");
       default:
         throw std::logic_error("codegen/cuda: a builtin the planner rejects");
     }

@@ -285,6 +285,15 @@ class Planner {
       case B::RandnStream:
       case B::Index:
         return "";
+      case B::Tan:
+      case B::Log10:
+      case B::Log2:
+      case B::Ceil:
+      case B::Round:
+        if (!device_scalar(e.type)) {
+          return std::string("a whole-array ") + ir::builtin_name(c.builtin);
+        }
+        return exprs_ok(f, c.args);
       default:
         return std::string("'") + ir::builtin_name(c.builtin) + "'";
     }

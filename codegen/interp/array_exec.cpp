@@ -5,6 +5,7 @@
 
 #include "codegen/common/rt_ops.hpp"
 #include "codegen/interp/program.hpp"
+#include "runtime/array_fns.hpp"
 #include "runtime/csv.hpp"
 #include "runtime/elementwise.hpp"
 #include "runtime/format.hpp"
@@ -391,6 +392,27 @@ void str_op(const ArrayInstr& ai, Slot* R, Slot& out, CompiledProgram::Impl& pro
   out.p = const_cast<std::string*>(&*program.str_pool.insert(std::move(s)).first);
 }
 
+// prod … reshape (runtime/array_fns.hpp).
+void array_fn(const ArrayInstr& ai, Slot* R, Slot& out) {
+  auto fn = static_cast<rt::ArrayFn>(ai.op);
+  const rt::Array& a = arr(R, ai.args[0]);
+  bool var = fn == rt::ArrayFn::Std || fn == rt::ArrayFn::Var;
+  std::int64_t d0 = var ? R[ai.args[1].reg].i : 0;
+  if (ai.result.is_scalar()) {
+    set_scalar(out, rt::array_fn_value(fn, a, d0), ai.result.scalar);
+    return;
+  }
+  const rt::Array* b = fn == rt::ArrayFn::Concatenate ? &arr(R, ai.args[1]) : nullptr;
+  std::int64_t d1 = 0;
+  int rank = 0;
+  if (fn == rt::ArrayFn::Reshape) {
+    rank = static_cast<int>(ai.args.size()) - 1;
+    d0 = R[ai.args[1].reg].i;
+    d1 = rank == 2 ? R[ai.args[2].reg].i : 1;
+  }
+  put(out, rt::array_fn_array(fn, a, b, ai.axis, d0, d1, rank));
+}
+
 }  // namespace
 
 void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgram::Impl& program) {
@@ -501,6 +523,9 @@ void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgra
       }
       return;
     }
+    case ArrayKind::ArrayFn:
+      array_fn(ai, R, out);
+      return;
   }
 }
 

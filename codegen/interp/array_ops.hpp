@@ -32,6 +32,7 @@ enum class ArrayKind : std::uint8_t {
   Npy,        // load_npy, save_npy
   Assert,     // assert(R[a], R[b]): raises the message R[b] when R[a] is false
   Str,        // str operations (op: the ir::Builtin): R[dst] = str(R[a]), R[a] + R[b], …
+  ArrayFn,    // R[dst] = prod … reshape (rt::ArrayFn `op`) of R[a], R[b].. (axis optional)
 };
 
 /// One operand: a register and its IR type (a scalar or an array).

@@ -210,7 +210,22 @@ inline std::uint32_t arg_bx(Instr i) {
 inline std::int16_t arg_sc(Instr i) { return static_cast<std::int16_t>(i.c); }
 
 /// Scalar math builtins, the C operand of MATH_F64 / MATH_F32.
-enum class Math1 : std::uint16_t { Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Floor };
+enum class Math1 : std::uint16_t {
+  Exp,
+  Log,
+  Sqrt,
+  Abs,
+  Sin,
+  Cos,
+  Tanh,
+  Sigmoid,
+  Floor,
+  Tan,
+  Log10,
+  Log2,
+  Ceil,
+  Round
+};
 
 /// A `parallel for` reduction the VM combines per chunk: the variable's register, the register
 /// that keeps its value from before the loop, its type and operator.

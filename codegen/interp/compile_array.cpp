@@ -124,6 +124,16 @@ void FnCompiler::builtin(Type t, const ir::BuiltinCall& c, std::uint16_t dst) {
         return scalar1(Math1::Sigmoid);
       case Builtin::Floor:
         return scalar1(Math1::Floor);
+      case Builtin::Tan:
+        return scalar1(Math1::Tan);
+      case Builtin::Log10:
+        return scalar1(Math1::Log10);
+      case Builtin::Log2:
+        return scalar1(Math1::Log2);
+      case Builtin::Ceil:
+        return scalar1(Math1::Ceil);
+      case Builtin::Round:
+        return scalar1(Math1::Round);
       case Builtin::Minimum:
       case Builtin::Maximum: {
         Operand a = operand(c.args[0]);
@@ -220,6 +230,11 @@ void FnCompiler::array_builtin(Type t, const ir::BuiltinCall& c, std::uint16_t d
     case Builtin::Tanh:
     case Builtin::Sigmoid:
     case Builtin::Floor:
+    case Builtin::Tan:
+    case Builtin::Log10:
+    case Builtin::Log2:
+    case Builtin::Ceil:
+    case Builtin::Round:
       ai.kind = ArrayKind::Unary;
       ai.op = static_cast<std::uint8_t>(codegen::rt_builtin(c.builtin).unop);
       break;
@@ -280,6 +295,21 @@ void FnCompiler::array_builtin(Type t, const ir::BuiltinCall& c, std::uint16_t d
     case Builtin::StrEq:
     case Builtin::StrNe:
       ai.kind = ArrayKind::Str;
+      break;
+    case Builtin::Prod:
+    case Builtin::Std:
+    case Builtin::Var:
+    case Builtin::Median:
+    case Builtin::Cumsum:
+    case Builtin::Sort:
+    case Builtin::Argsort:
+    case Builtin::Unique:
+    case Builtin::Concatenate:
+    case Builtin::Reshape:
+      // rt::ArrayFn lists these in ir::Builtin's order from Prod.
+      ai.kind = ArrayKind::ArrayFn;
+      ai.op =
+          static_cast<std::uint8_t>(static_cast<int>(c.builtin) - static_cast<int>(Builtin::Prod));
       break;
     case Builtin::Print:  // builtin() compiles these itself
     case Builtin::Random:

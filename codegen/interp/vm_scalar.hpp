@@ -31,7 +31,8 @@ static_assert(static_cast<int>(Math1::Exp) == static_cast<int>(rt::MathFn::Exp) 
               static_cast<int>(Math1::Cos) == static_cast<int>(rt::MathFn::Cos) &&
               static_cast<int>(Math1::Tanh) == static_cast<int>(rt::MathFn::Tanh) &&
               static_cast<int>(Math1::Sigmoid) == static_cast<int>(rt::MathFn::Sigmoid) &&
-              static_cast<int>(Math1::Floor) == static_cast<int>(rt::MathFn::Floor));
+              static_cast<int>(Math1::Floor) == static_cast<int>(rt::MathFn::Floor) &&
+              static_cast<int>(Math1::Round) == static_cast<int>(rt::MathFn::Round));
 static_assert(static_cast<int>(ir::ReduceOp::Add) == static_cast<int>(rt::CombineOp::Add) &&
               static_cast<int>(ir::ReduceOp::Mul) == static_cast<int>(rt::CombineOp::Mul) &&
               static_cast<int>(ir::ReduceOp::Min) == static_cast<int>(rt::CombineOp::Min) &&

@@ -266,6 +266,8 @@ bool ChunkRule::chunk_safe_expr(const ir::Function& fn, ExprId e, const std::vec
               case Builtin::Assert:
               case Builtin::PrintWith:
                 return false;
+              case Builtin::Reshape:  // a view of its array, as a slice is
+                return !borrows_foreign(b.args[0], own);
               default:
                 return true;
             }

@@ -44,6 +44,16 @@ Value* FnLowering::math1(Builtin bi, Scalar, Value* x) {
     }
     case Builtin::Floor:
       return b_.CreateUnaryIntrinsic(llvm::Intrinsic::floor, x);
+    case Builtin::Tan:
+      return libm("tan");
+    case Builtin::Log10:
+      return libm("log10");
+    case Builtin::Log2:
+      return libm("log2");
+    case Builtin::Ceil:
+      return b_.CreateUnaryIntrinsic(llvm::Intrinsic::ceil, x);
+    case Builtin::Round:  // half to even, as rint in the default rounding mode
+      return b_.CreateUnaryIntrinsic(llvm::Intrinsic::roundeven, x);
     default:
       return x;
   }
@@ -256,7 +266,12 @@ Val FnLowering::builtin(Type t, const ir::BuiltinCall& c, diag::Span span) {
       case Builtin::Cos:
       case Builtin::Tanh:
       case Builtin::Sigmoid:
-      case Builtin::Floor: {
+      case Builtin::Floor:
+      case Builtin::Tan:
+      case Builtin::Log10:
+      case Builtin::Log2:
+      case Builtin::Ceil:
+      case Builtin::Round: {
         Value* x = eval_scalar(c.args[0]);
         if (t.scalar == Scalar::I64 || t.scalar == Scalar::I32) {
           // abs is the only integer math function (wrapping).
@@ -373,7 +388,12 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
     case Builtin::Cos:
     case Builtin::Tanh:
     case Builtin::Sigmoid:
-    case Builtin::Floor: {
+    case Builtin::Floor:
+    case Builtin::Tan:
+    case Builtin::Log10:
+    case Builtin::Log2:
+    case Builtin::Ceil:
+    case Builtin::Round: {
       rt::UnOp op = codegen::rt_builtin(c.builtin).unop;
       return finish(
           call_array(Abi::kestrel_rt_unary, {ctx_, i32c(st), i32c(static_cast<int>(op)), arg(0)}));
@@ -496,10 +516,50 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
                      {ctx_, i32c(st), i32c(c.builtin == Builtin::StrNe ? 1 : 0), a ? arg(0) : null,
                       a ? null : arg(0), b ? arg(1) : null, b ? null : arg(1)}));
     }
+    case Builtin::Prod:
+    case Builtin::Std:
+    case Builtin::Var:
+    case Builtin::Median:
+    case Builtin::Cumsum:
+    case Builtin::Sort:
+    case Builtin::Argsort:
+    case Builtin::Unique:
+    case Builtin::Concatenate:
+    case Builtin::Reshape:
+      return finish(array_fn(t, c, args, st));
     default:
       throw std::runtime_error(std::string("internal error: builtin ") +
                                ir::builtin_name(c.builtin) + " reached array_builtin");
   }
+}
+
+Val FnLowering::array_fn(Type t, const ir::BuiltinCall& c, const std::vector<Val>& args,
+                         std::uint32_t st) {
+  // runtime/array_fns.hpp, through kestrel_rt_array_fn_value / _array: rt::ArrayFn lists these
+  // builtins in ir::Builtin's order from Prod.
+  auto fn = i32c(static_cast<int>(c.builtin) - static_cast<int>(Builtin::Prod));
+  Value* a = args[0].one();
+  bool var = c.builtin == Builtin::Var || c.builtin == Builtin::Std;
+  Value* ddof = var ? args[1].one() : i64c(0);
+  if (t.is_scalar()) {
+    Value* bits = b_.CreateCall(ml_.rt(Abi::kestrel_rt_array_fn_value),
+                                {ctx_, i32c(st), fn, a, ddof, i32c(static_cast<int>(t.scalar))});
+    check_failed();
+    return scalar(t, from_bits(bits, t.scalar));
+  }
+  Value* none = llvm::ConstantPointerNull::get(ml_.ptr_);
+  Value* b = c.builtin == Builtin::Concatenate ? args[1].one() : none;
+  Value* d0 = var ? ddof : i64c(0);
+  Value* d1 = i64c(0);
+  int rank = 0;
+  if (c.builtin == Builtin::Reshape) {
+    rank = static_cast<int>(args.size()) - 1;
+    d0 = args[1].one();
+    d1 = rank == 2 ? args[2].one() : i64c(1);
+  }
+  Value* p = b_.CreateCall(ml_.rt(Abi::kestrel_rt_array_fn_array),
+                           {ctx_, i32c(st), fn, a, b, i32c(c.axis), d0, d1, i32c(rank)});
+  return array_result(t, p);
 }
 
 }  // namespace kestrel::jit::lower

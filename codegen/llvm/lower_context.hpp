@@ -575,6 +575,8 @@ class FnLowering {
   void check_grid(const ir::Launch& l, const std::vector<Value*>& grid, std::uint32_t site);
   Val builtin(Type t, const ir::BuiltinCall& c, diag::Span span);
   Val array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span);
+  /// prod … reshape (runtime/array_fns.hpp) of the evaluated `args`.
+  Val array_fn(Type t, const ir::BuiltinCall& c, const std::vector<Val>& args, std::uint32_t st);
   /// a ** b for floats (rt::fpow).
   Value* pow_of(Value* a, Value* b);
   Value* math1(Builtin b, Scalar s, Value* x);

@@ -55,6 +55,11 @@ bool FnLowering::fusible(ExprId id, Fused& f) const {
               case Builtin::Tanh:
               case Builtin::Sigmoid:
               case Builtin::Floor:
+              case Builtin::Tan:
+              case Builtin::Log10:
+              case Builtin::Log2:
+              case Builtin::Ceil:
+              case Builtin::Round:
                 return fusible(c.args[0], f);
               case Builtin::Minimum:
               case Builtin::Maximum:

@@ -120,6 +120,36 @@ const char* builtin_name(Builtin b) {
       return "str_ne";
     case Builtin::PrintWith:
       return "print_with";
+    case Builtin::Tan:
+      return "tan";
+    case Builtin::Log10:
+      return "log10";
+    case Builtin::Log2:
+      return "log2";
+    case Builtin::Ceil:
+      return "ceil";
+    case Builtin::Round:
+      return "round";
+    case Builtin::Prod:
+      return "prod";
+    case Builtin::Std:
+      return "std";
+    case Builtin::Var:
+      return "var";
+    case Builtin::Median:
+      return "median";
+    case Builtin::Cumsum:
+      return "cumsum";
+    case Builtin::Sort:
+      return "sort";
+    case Builtin::Argsort:
+      return "argsort";
+    case Builtin::Unique:
+      return "unique";
+    case Builtin::Concatenate:
+      return "concatenate";
+    case Builtin::Reshape:
+      return "reshape";
   }
   return "?";
 }

@@ -187,6 +187,24 @@ enum class Builtin : std::uint8_t {
   StrEq,
   StrNe,      // elementwise == / != with a str array on either side
   PrintWith,  // print(…, sep=, end=): the last two args are the StrConst sep and end
+  // numpy's functions (issue 17): elementwise math ...
+  Tan,
+  Log10,
+  Log2,
+  Ceil,
+  Round,  // half to even
+  // ... and array functions (runtime/array_fns.hpp): reductions (axis= or whole array), then
+  // functions that build a new array (or a view: reshape of a contiguous array)
+  Prod,
+  Std,
+  Var,  // args: the array, then the ddof (i64)
+  Median,
+  Cumsum,
+  Sort,
+  Argsort,
+  Unique,
+  Concatenate,  // two arrays; axis= for matrices (0 when absent)
+  Reshape,      // the array, then 1 or 2 sizes
 };
 const char* builtin_name(Builtin b);
 

@@ -77,7 +77,11 @@ class FnWrites {
                           [&](const Unary&) { return std::uint64_t{0}; },
                           [&](const Binary&) { return std::uint64_t{0}; },
                           [&](const MatMul&) { return std::uint64_t{0}; },
-                          [&](const BuiltinCall&) { return std::uint64_t{0}; },
+                          [&](const BuiltinCall& c) {
+                            // reshape's result views its array (when contiguous)
+                            return c.builtin == Builtin::Reshape ? views(c.args[0])
+                                                                 : std::uint64_t{0};
+                          },
                           [&](const Launch&) { return std::uint64_t{0}; },
                           [&](const TableColumn&) { return std::uint64_t{0}; },
                           [&](const TableRows&) { return std::uint64_t{0}; },

@@ -72,8 +72,23 @@ constexpr BuiltinSpec kBuiltins[] = {
     {"format", 2, 2, false},
 };
 
+/// numpy's functions (issue 17): numpy_builtins.cpp checks all but tan … round.
+constexpr BuiltinSpec kNumpyBuiltins[] = {
+    {"tan", 1, 1, false},         {"log10", 1, 1, false},   {"log2", 1, 1, false},
+    {"ceil", 1, 1, false},        {"round", 1, 1, false},   {"isnan", 1, 1, false},
+    {"isfinite", 1, 1, false},    {"prod", 1, 1, true},     {"std", 1, 1, true},
+    {"var", 1, 1, true},          {"median", 1, 1, true},   {"cumsum", 1, 1, true},
+    {"sort", 1, 1, true},         {"argsort", 1, 1, true},  {"unique", 1, 1, false},
+    {"concatenate", 2, -1, true}, {"reshape", 2, 3, false}, {"normal", 2, 2, false},
+};
+
 const BuiltinSpec* find_spec(const std::string& name) {
   for (const BuiltinSpec& s : kBuiltins) {
+    if (name == s.name) {
+      return &s;
+    }
+  }
+  for (const BuiltinSpec& s : kNumpyBuiltins) {
     if (name == s.name) {
       return &s;
     }
@@ -116,6 +131,8 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
   // print's sep= and end= (Python's meaning), each a string literal.
   const ast::Arg* sep_arg = nullptr;
   const ast::Arg* end_arg = nullptr;
+  const ast::Arg* ddof_arg = nullptr;  // var's and std's
+  bool has_ddof = name == "var" || name == "std";
   bool ok = true;
   for (const ast::Arg& a : call.args) {
     if (!a.keyword) {
@@ -132,6 +149,13 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
       axis_arg = &a;
     } else if (seeded && *a.keyword == "seed" && !seed_arg) {
       seed_arg = &a;
+    } else if (has_ddof && *a.keyword == "ddof" && !ddof_arg) {
+      ddof_arg = &a;
+    } else if (has_ddof) {
+      error(diag::Kind::UnknownKeyword, span(a),
+            "unknown keyword '" + *a.keyword + "' for '" + name +
+                "'; the keywords are 'axis' and 'ddof'");
+      ok = false;
     } else if (seeded) {
       error(diag::Kind::UnknownKeyword, span(a),
             "unknown keyword '" + *a.keyword + "' for '" + name + "'; the only keyword is 'seed'");
@@ -176,6 +200,9 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
   }
   if (!ok) {
     return error_expr(at);
+  }
+  if (is_numpy_builtin(name)) {
+    return check_numpy_builtin(name, pos, axis_arg, ddof_arg, at);
   }
 
   auto what = [&](std::size_t k) {
@@ -430,7 +457,7 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
     return make(Builtin::Linspace, Type::array_of(elem, 1));
   }
 
-  static const std::array<std::pair<const char*, Builtin>, 8> kFloatMath{{
+  static const std::array<std::pair<const char*, Builtin>, 13> kFloatMath{{
       {"exp", Builtin::Exp},
       {"log", Builtin::Log},
       {"sqrt", Builtin::Sqrt},
@@ -439,6 +466,11 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
       {"tanh", Builtin::Tanh},
       {"sigmoid", Builtin::Sigmoid},
       {"floor", Builtin::Floor},
+      {"tan", Builtin::Tan},
+      {"log10", Builtin::Log10},
+      {"log2", Builtin::Log2},
+      {"ceil", Builtin::Ceil},
+      {"round", Builtin::Round},
   }};
   for (const auto& [fname, b] : kFloatMath) {
     if (name == fname) {

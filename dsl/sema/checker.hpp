@@ -179,6 +179,10 @@ class Checker {
   // ---- builtins (builtins.cpp) ----
   static bool is_builtin_name(const std::string& name);
   ExprId check_builtin(const std::string& name, const ast::CallSuffix& call, diag::Span span);
+  /// numpy's functions (numpy_builtins.cpp): isnan … reshape, normal; arity already checked.
+  static bool is_numpy_builtin(const std::string& name);
+  ExprId check_numpy_builtin(const std::string& name, const std::vector<const ast::Expr*>& pos,
+                             const ast::Arg* axis_arg, const ast::Arg* ddof_arg, diag::Span at);
   ExprId check_conversion(ir::Scalar to, const std::string& name, const ast::CallSuffix& call,
                           diag::Span span);
   // ---- table builtins (data_builtins.cpp) ----

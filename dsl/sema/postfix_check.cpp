@@ -1,6 +1,9 @@
 // Postfix chains: names that are not values (functions, kernels, modules, builtins, type
 // names) become callees; then calls, launches `k[n](…)`, indexing and slicing, attributes
 // (`.T`, `.rows`, table columns, module members) apply left to right.
+#include <limits>
+#include <numbers>
+
 #include "dsl/sema/checker.hpp"
 
 namespace kestrel::sema {
@@ -29,6 +32,17 @@ Callee Checker::resolve_name(const ast::Name& n) {
   }
   if (is_builtin_name(n.name)) {
     c.kind = Callee::Kind::Builtin;
+    return c;
+  }
+  // numpy's constants, f64 that adapt to an f32 beside them as a float literal does; a local or
+  // a function of the same name (stdlib's montecarlo.pi) comes first.
+  if (n.name == "pi" || n.name == "inf" || n.name == "nan") {
+    double v = n.name == "pi"    ? std::numbers::pi
+               : n.name == "inf" ? std::numeric_limits<double>::infinity()
+                                 : std::numeric_limits<double>::quiet_NaN();
+    c.kind = Callee::Kind::Value;
+    c.value = add_expr(ir::FloatConst{v}, Type::f64(), at);
+    untyped_[c.value.v] = 1;
     return c;
   }
   if (n.name != "str" && ir::parse_scalar_name(n.name, c.scalar)) {

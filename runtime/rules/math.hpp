@@ -1,15 +1,32 @@
 #pragma once
-// The math builtins on floats (exp log sqrt abs sin cos tanh sigmoid floor), one table for
-// every backend: the interpreter's MATH instructions, the runtime's elementwise arrays and its
-// C ABI call math_fn; the JIT emits exp and sigmoid as kmath computes them and calls the
-// platform's functions for the rest (tests/llvm/rules_table_test.cpp compares each entry).
-// An integer argument is converted to f64 by the checker first.
+// The math builtins on floats (exp log sqrt abs sin cos tanh sigmoid floor tan log10 log2 ceil
+// round), one table for every backend: the interpreter's MATH instructions, the runtime's
+// elementwise arrays and its C ABI call math_fn; the JIT emits exp and sigmoid as kmath computes
+// them and calls the platform's functions for the rest (tests/llvm/rules_table_test.cpp compares
+// each entry). An integer argument is converted to f64 by the checker first.
 #include "runtime/rules/kmath.hpp"
 
 namespace kestrel::rt {
 
 /// The math builtins, in the order the interpreter's Math1 and the runtime's UnOp list them.
-enum class MathFn : unsigned char { Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Floor };
+enum class MathFn : unsigned char {
+  Exp,
+  Log,
+  Sqrt,
+  Abs,
+  Sin,
+  Cos,
+  Tanh,
+  Sigmoid,
+  Floor,
+  // numpy's tan, log10, log2 (the platform's, as log and sin are), ceil and round (half to even:
+  // rint in the default rounding mode; exact everywhere)
+  Tan,
+  Log10,
+  Log2,
+  Ceil,
+  Round
+};
 
 // The device, and the emulated device's host build of generated code (a shared object that
 // cannot link against the runtime's out-of-line copy), use kmath's inline definition.
@@ -50,9 +67,19 @@ KESTREL_HD inline F math_fn(F x) {
     return hd::tanh(x);
   } else if constexpr (Fn == MathFn::Sigmoid) {
     return sigmoid(x);
-  } else {
-    static_assert(Fn == MathFn::Floor);
+  } else if constexpr (Fn == MathFn::Floor) {
     return hd::floor(x);
+  } else if constexpr (Fn == MathFn::Tan) {
+    return hd::tan(x);
+  } else if constexpr (Fn == MathFn::Log10) {
+    return hd::log10(x);
+  } else if constexpr (Fn == MathFn::Log2) {
+    return hd::log2(x);
+  } else if constexpr (Fn == MathFn::Ceil) {
+    return hd::ceil(x);
+  } else {
+    static_assert(Fn == MathFn::Round);
+    return hd::rint(x);
   }
 }
 
@@ -78,6 +105,16 @@ KESTREL_HD inline F math_fn(MathFn f, F x) {
       return math_fn<MathFn::Sigmoid>(x);
     case MathFn::Floor:
       return math_fn<MathFn::Floor>(x);
+    case MathFn::Tan:
+      return math_fn<MathFn::Tan>(x);
+    case MathFn::Log10:
+      return math_fn<MathFn::Log10>(x);
+    case MathFn::Log2:
+      return math_fn<MathFn::Log2>(x);
+    case MathFn::Ceil:
+      return math_fn<MathFn::Ceil>(x);
+    case MathFn::Round:
+      return math_fn<MathFn::Round>(x);
   }
   return x;
 }

@@ -374,8 +374,9 @@ void float_cases(std::vector<Case<F, F>>& same, std::vector<Case<F, int64_t>>& t
   same.push_back({"floordiv_" + t, "a // b", [](F a, F b) { return rt::floordiv_float(a, b); }});
   same.push_back({"mod_" + t, "a % b", [](F a, F b) { return rt::mod_float(a, b); }});
   same.push_back({"pow_" + t, "a ** b", [](F a, F b) { return rt::fpow(a, b); }});
-  const char* fns[] = {"exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "floor"};
-  for (int f = 0; f < 9; ++f) {
+  const char* fns[] = {"exp",     "log",   "sqrt", "abs",   "sin",  "cos",  "tanh",
+                       "sigmoid", "floor", "tan",  "log10", "log2", "ceil", "round"};
+  for (int f = 0; f < 14; ++f) {
     auto fn = static_cast<rt::MathFn>(f);
     same.push_back({std::string(fns[f]) + "_" + t, std::string(fns[f]) + "(a)",
                     [fn](F a, F) { return rt::math_fn(fn, a); }});

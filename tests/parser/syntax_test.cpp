@@ -85,6 +85,18 @@ TEST(Statements, LetAndVar) {
             "(postfix (name g) (call)))\n");
 }
 
+TEST(Calls, VarInAnExpressionIsNumpysVar) {
+  // `var(` where an expression goes is the builtin call; `var` declarations still parse.
+  EXPECT_EQ(dump_e("var(a)"), "(postfix (name var) (call (arg (name a))))");
+  EXPECT_EQ(dump_e("var(m, axis=0) + 1"),
+            "(binary (postfix (name var) (call (arg (name m)) (kwarg axis (int 0)))) (+ (int 1)))");
+  EXPECT_EQ(dump("let v = var(a)"), "(let (names v) (postfix (name var) (call (arg (name a)))))\n");
+  EXPECT_EQ(dump("var v = var(a)"),
+            "(let var (names v) (postfix (name var) (call (arg (name a)))))\n");
+  EXPECT_EQ(dump("var (a, b) = (1, 2)"),
+            "(let var destructure (names a b) (tuple (int 1) (int 2)))\n");
+}
+
 TEST(Statements, Assignments) {
   EXPECT_EQ(dump("x = 1"), "(assign = (name x) (int 1))\n");
   EXPECT_EQ(dump("m[i, j] += 1"),

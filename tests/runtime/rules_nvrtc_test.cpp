@@ -49,7 +49,7 @@ template <class F>
 __device__ F float_rules(F a, F b) {
   F r = rt::floordiv_float(a, b) + rt::mod_float(a, b) + rt::fpow(a, b) + rt::min_value(a, b) +
         rt::max_value(a, b) + rt::num_neg(a) + rt::sigmoid(a);
-  for (int f = 0; f <= static_cast<int>(rt::MathFn::Floor); ++f) {
+  for (int f = 0; f <= static_cast<int>(rt::MathFn::Round); ++f) {
     r += rt::math_fn(static_cast<rt::MathFn>(f), a);
   }
   for (int op = 0; op < 4; ++op) {
