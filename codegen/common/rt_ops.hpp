@@ -235,6 +235,11 @@ constexpr RtBuiltin rt_builtin(ir::Builtin b) {
     case Builtin::LoadNpy:
     case Builtin::SaveNpy:
     case Builtin::Clock:
+    case Builtin::NpyBlocks:
+    case Builtin::CsvBlocks:
+    case Builtin::StreamNext:
+    case Builtin::StreamBlock:
+    case Builtin::StreamClose:
       break;
   }
   return RtBuiltin{};

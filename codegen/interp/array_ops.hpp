@@ -30,6 +30,7 @@ enum class ArrayKind : std::uint8_t {
   Rand,       // R[dst] = rand / randn array from R[a..]
   Table,      // read_csv, columns, rows
   Npy,        // load_npy, save_npy
+  Stream,     // npy_blocks, csv_blocks, stream_next, stream_block, stream_close (op: ir::Builtin)
 };
 
 /// One operand: a register and its IR type (a scalar or an array).

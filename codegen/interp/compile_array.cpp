@@ -254,6 +254,13 @@ void FnCompiler::array_builtin(Type t, const ir::BuiltinCall& c, std::uint16_t d
     case Builtin::SaveNpy:
       ai.kind = ArrayKind::Npy;
       break;
+    case Builtin::NpyBlocks:
+    case Builtin::CsvBlocks:
+    case Builtin::StreamNext:
+    case Builtin::StreamBlock:
+    case Builtin::StreamClose:
+      ai.kind = ArrayKind::Stream;
+      break;
     case Builtin::Print:  // builtin() compiles these itself
     case Builtin::Random:
     case Builtin::Randn:

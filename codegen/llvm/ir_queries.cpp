@@ -259,6 +259,11 @@ bool ChunkRule::chunk_safe_expr(const ir::Function& fn, ExprId e, const std::vec
               case Builtin::ReadCsv:
               case Builtin::LoadNpy:
               case Builtin::SaveNpy:
+              case Builtin::NpyBlocks:
+              case Builtin::CsvBlocks:
+              case Builtin::StreamNext:
+              case Builtin::StreamBlock:
+              case Builtin::StreamClose:
                 return false;
               default:
                 return true;

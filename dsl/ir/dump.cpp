@@ -98,6 +98,16 @@ const char* builtin_name(Builtin b) {
       return "clock";
     case Builtin::SaveNpy:
       return "save_npy";
+    case Builtin::NpyBlocks:
+      return "npy_blocks";
+    case Builtin::CsvBlocks:
+      return "csv_blocks";
+    case Builtin::StreamNext:
+      return "stream_next";
+    case Builtin::StreamBlock:
+      return "stream_block";
+    case Builtin::StreamClose:
+      return "stream_close";
   }
   return "?";
 }

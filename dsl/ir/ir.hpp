@@ -174,6 +174,16 @@ enum class Builtin : std::uint8_t {
   LoadNpy,
   SaveNpy,
   Clock,  // clock(): seconds on a monotonic clock (runtime/clock.hpp)
+  // Streams (runtime/stream.hpp): what the checker lowers `for b in npy_blocks(…) {…}` and
+  // `for t in csv_blocks(…) {…}` to, on an i64 handle: NpyBlocks(path, rows, elem, rank) and
+  // CsvBlocks(path, rows) open (elem an ir::Scalar, rank 1 or 2, as i64 constants);
+  // StreamNext(h) -> bool; StreamBlock(h) -> the block (its type: the array or a table);
+  // StreamClose(h) before a break or return that leaves the loop.
+  NpyBlocks,
+  CsvBlocks,
+  StreamNext,
+  StreamBlock,
+  StreamClose,
 };
 const char* builtin_name(Builtin b);
 

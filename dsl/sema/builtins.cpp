@@ -36,8 +36,19 @@ constexpr BuiltinSpec kBuiltins[] = {
     {"clock", 0, 0, false},
 };
 
+// Streams (stream_check.cpp): only as the source of a for loop.
+constexpr BuiltinSpec kStreamBuiltins[] = {
+    {"npy_blocks", 4, 4, false},
+    {"csv_blocks", 2, 2, false},
+};
+
 const BuiltinSpec* find_spec(const std::string& name) {
   for (const BuiltinSpec& s : kBuiltins) {
+    if (name == s.name) {
+      return &s;
+    }
+  }
+  for (const BuiltinSpec& s : kStreamBuiltins) {
     if (name == s.name) {
       return &s;
     }
@@ -557,6 +568,9 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
     }
     args.resize(1);
     return make(Builtin::LoadNpy, Type::array_of(elem, lit->text[0] - '0'));
+  }
+  if (name == "npy_blocks" || name == "csv_blocks") {
+    return check_block_source(name, pos, at);
   }
   if (name == "save_npy") {
     string(0);
