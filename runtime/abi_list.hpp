@@ -207,3 +207,7 @@ KESTREL_ABI_FN(kestrel::rt::Table*, kestrel_rt_stream_table, KestrelContext* ctx
                std::uint32_t site, std::int64_t handle)
 KESTREL_ABI_FN(void, kestrel_rt_stream_close, KestrelContext* ctx, std::uint32_t site,
                std::int64_t handle)
+KESTREL_ABI_FN(void, kestrel_rt_npy_append, KestrelContext* ctx, std::uint32_t site,
+               const std::string* path, const kestrel::rt::Array* a)
+KESTREL_ABI_FN(void, kestrel_rt_npy_finish, KestrelContext* ctx, std::uint32_t site,
+               const std::string* path)

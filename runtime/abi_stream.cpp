@@ -5,6 +5,7 @@
 #include "runtime/abi.hpp"
 #include "runtime/error.hpp"
 #include "runtime/limits.hpp"
+#include "runtime/npy_writer.hpp"
 #include "runtime/stream.hpp"
 
 namespace rt = kestrel::rt;
@@ -62,6 +63,21 @@ rt::Table* kestrel_rt_stream_table(KestrelContext* ctx, std::uint32_t site, std:
 void kestrel_rt_stream_close(KestrelContext* ctx, std::uint32_t site, std::int64_t handle) {
   guarded_stream<int>(ctx, site, 0, [&] {
     rt::stream_close(handle);
+    return 0;
+  });
+}
+
+void kestrel_rt_npy_append(KestrelContext* ctx, std::uint32_t site, const std::string* path,
+                           const rt::Array* a) {
+  guarded_stream<int>(ctx, site, 0, [&] {
+    rt::npy_append(*path, *a);
+    return 0;
+  });
+}
+
+void kestrel_rt_npy_finish(KestrelContext* ctx, std::uint32_t site, const std::string* path) {
+  guarded_stream<int>(ctx, site, 0, [&] {
+    rt::npy_finish(*path);
     return 0;
   });
 }

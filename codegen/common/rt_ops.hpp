@@ -240,6 +240,8 @@ constexpr RtBuiltin rt_builtin(ir::Builtin b) {
     case Builtin::StreamNext:
     case Builtin::StreamBlock:
     case Builtin::StreamClose:
+    case Builtin::NpyAppend:
+    case Builtin::NpyFinish:
       break;
   }
   return RtBuiltin{};

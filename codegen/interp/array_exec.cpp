@@ -10,6 +10,7 @@
 #include "runtime/limits.hpp"
 #include "runtime/linalg.hpp"
 #include "runtime/npy.hpp"
+#include "runtime/npy_writer.hpp"
 #include "runtime/random.hpp"
 #include "runtime/reduce.hpp"
 #include "runtime/rules/messages.hpp"
@@ -334,6 +335,12 @@ void stream(const ArrayInstr& ai, Slot* R, Slot& out) {
       } else {
         put(out, rt::stream_array(h));
       }
+      return;
+    case ir::Builtin::NpyAppend:
+      rt::npy_append(str(0), arr(R, ai.args[1]));
+      return;
+    case ir::Builtin::NpyFinish:
+      rt::npy_finish(str(0));
       return;
     default:
       rt::stream_close(h);

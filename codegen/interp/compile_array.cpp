@@ -259,6 +259,8 @@ void FnCompiler::array_builtin(Type t, const ir::BuiltinCall& c, std::uint16_t d
     case Builtin::StreamNext:
     case Builtin::StreamBlock:
     case Builtin::StreamClose:
+    case Builtin::NpyAppend:
+    case Builtin::NpyFinish:
       ai.kind = ArrayKind::Stream;
       break;
     case Builtin::Print:  // builtin() compiles these itself

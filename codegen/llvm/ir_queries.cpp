@@ -264,6 +264,8 @@ bool ChunkRule::chunk_safe_expr(const ir::Function& fn, ExprId e, const std::vec
               case Builtin::StreamNext:
               case Builtin::StreamBlock:
               case Builtin::StreamClose:
+              case Builtin::NpyAppend:
+              case Builtin::NpyFinish:
                 return false;
               default:
                 return true;

@@ -462,6 +462,14 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
       b_.CreateCall(ml_.rt(Abi::kestrel_rt_stream_close), {ctx_, i32c(st), arg(0)});
       check_failed();
       return finish(Val{});
+    case Builtin::NpyAppend:
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_npy_append), {ctx_, i32c(st), arg(0), arg(1)});
+      check_failed();
+      return finish(Val{});
+    case Builtin::NpyFinish:
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_npy_finish), {ctx_, i32c(st), arg(0)});
+      check_failed();
+      return finish(Val{});
     default:
       throw std::runtime_error(std::string("internal error: builtin ") +
                                ir::builtin_name(c.builtin) + " reached array_builtin");

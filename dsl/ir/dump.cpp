@@ -108,6 +108,10 @@ const char* builtin_name(Builtin b) {
       return "stream_block";
     case Builtin::StreamClose:
       return "stream_close";
+    case Builtin::NpyAppend:
+      return "npy_append";
+    case Builtin::NpyFinish:
+      return "npy_finish";
   }
   return "?";
 }

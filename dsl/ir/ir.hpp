@@ -184,6 +184,8 @@ enum class Builtin : std::uint8_t {
   StreamNext,
   StreamBlock,
   StreamClose,
+  NpyAppend,  // npy_append(path, a): a .npy file built block by block (runtime/npy_writer.hpp)
+  NpyFinish,  // npy_finish(path)
 };
 const char* builtin_name(Builtin b);
 

@@ -40,6 +40,8 @@ constexpr BuiltinSpec kBuiltins[] = {
 constexpr BuiltinSpec kStreamBuiltins[] = {
     {"npy_blocks", 4, 4, false},
     {"csv_blocks", 2, 2, false},
+    {"npy_append", 2, 2, false},
+    {"npy_finish", 1, 1, false},
 };
 
 const BuiltinSpec* find_spec(const std::string& name) {
@@ -571,6 +573,15 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
   }
   if (name == "npy_blocks" || name == "csv_blocks") {
     return check_block_source(name, pos, at);
+  }
+  if (name == "npy_append") {
+    string(0);
+    array(1, "a numeric array", num_or_bool);
+    return make(Builtin::NpyAppend, Type::void_());
+  }
+  if (name == "npy_finish") {
+    string(0);
+    return make(Builtin::NpyFinish, Type::void_());
   }
   if (name == "save_npy") {
     string(0);
