@@ -239,7 +239,8 @@ struct WhileStmt : Node {
   Block body;
 };
 
-/// `parallel? for i in lo..hi (by step)? { … }`
+/// `parallel? for i in lo..hi (by step)? { … }`, or `for b in source { … }` (each: `lo` holds
+/// the source, a call of npy_blocks or csv_blocks; hi and step are unused).
 struct ForStmt : Node {
   bool parallel = false;
   Ident var;
@@ -247,6 +248,7 @@ struct ForStmt : Node {
   Expr hi;
   boost::optional<Expr> step;
   Block body;
+  bool each = false;
 };
 
 struct BreakStmt : Node {};

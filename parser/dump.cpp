@@ -305,7 +305,9 @@ class Dumper {
     }
     word(s.var.name);
     sub_expr(s.lo);
-    sub_expr(s.hi);
+    if (!s.each) {
+      sub_expr(s.hi);
+    }
     if (s.step) {
       out_ += ' ';
       open("by");

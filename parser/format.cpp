@@ -393,8 +393,10 @@ class Formatter {
     out_ += s.var.name;
     out_ += " in ";
     expr(s.lo);
-    out_ += "..";
-    expr(s.hi);
+    if (!s.each) {
+      out_ += "..";
+      expr(s.hi);
+    }
     if (s.step) {
       out_ += " by ";
       expr(*s.step);

@@ -62,6 +62,7 @@ const auto on_for_var = [](auto& ctx) { x3::_val(ctx).var = std::move(x3::_attr(
 const auto on_lo = [](auto& ctx) { x3::_val(ctx).lo = std::move(x3::_attr(ctx)); };
 const auto on_hi = [](auto& ctx) { x3::_val(ctx).hi = std::move(x3::_attr(ctx)); };
 const auto on_step = [](auto& ctx) { x3::_val(ctx).step = std::move(x3::_attr(ctx)); };
+const auto on_each = [](auto& ctx) { x3::_val(ctx).each = true; };
 
 const auto on_return_value = [](auto& ctx) { x3::_val(ctx).value = std::move(x3::_attr(ctx)); };
 const auto on_module = [](auto& ctx) { x3::_val(ctx).module = std::move(x3::_attr(ctx)); };
@@ -162,11 +163,13 @@ const auto else_if_def =
 /// while ::= 'while' expression block
 const auto while_stmt_def = build[kw("while") > expression[on_cond] > block[on_body]];
 
-/// for ::= 'parallel'? 'for' name 'in' expression '..' expression ('by' expression)? block
+/// for ::= 'parallel'? 'for' name 'in' expression ('..' expression ('by' expression)?)? block
+/// (without '..' the expression is a block source: `for b in npy_blocks(…) { … }`)
 const auto for_stmt_def =
     build[((kw("parallel") > for_keyword)[on_parallel(true)] | for_keyword[on_parallel(false)]) >
-          ident[on_for_var] > in_keyword > expression[on_lo] > dotdot > expression[on_hi] >
-          -(kw("by") > expression[on_step]) > block[on_body]];
+          ident[on_for_var] > in_keyword > expression[on_lo] >
+          ((dotdot > expression[on_hi] > -(kw("by") > expression[on_step])) | x3::eps[on_each]) >
+          block[on_body]];
 const auto dotdot_def = x3::lit("..");
 const auto for_keyword_def = kw("for");
 const auto in_keyword_def = kw("in");

@@ -256,3 +256,22 @@ KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_array_fn_array, KestrelContext* c
                std::uint32_t site, std::uint32_t fn, const kestrel::rt::Array* a,
                const kestrel::rt::Array* b, std::int32_t axis, std::int64_t d0, std::int64_t d1,
                std::int32_t rank)
+// ---- streams: npy_blocks, csv_blocks (runtime/stream.hpp, runtime/abi_stream.cpp) -------------
+/// A stream's handle (0 after an error); elem is rt::Elem, rank 1 or 2.
+KESTREL_ABI_FN(std::int64_t, kestrel_rt_npy_stream_open, KestrelContext* ctx, std::uint32_t site,
+               const std::string* path, std::int64_t rows, std::int64_t elem, std::int64_t rank)
+KESTREL_ABI_FN(std::int64_t, kestrel_rt_csv_stream_open, KestrelContext* ctx, std::uint32_t site,
+               const std::string* path, std::int64_t rows)
+/// 1 when the stream moved to a next block, 0 at its end (or after an error).
+KESTREL_ABI_FN(std::int32_t, kestrel_rt_stream_next, KestrelContext* ctx, std::uint32_t site,
+               std::int64_t handle)
+KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_stream_array, KestrelContext* ctx,
+               std::uint32_t site, std::int64_t handle)
+KESTREL_ABI_FN(kestrel::rt::Table*, kestrel_rt_stream_table, KestrelContext* ctx,
+               std::uint32_t site, std::int64_t handle)
+KESTREL_ABI_FN(void, kestrel_rt_stream_close, KestrelContext* ctx, std::uint32_t site,
+               std::int64_t handle)
+KESTREL_ABI_FN(void, kestrel_rt_npy_append, KestrelContext* ctx, std::uint32_t site,
+               const std::string* path, const kestrel::rt::Array* a)
+KESTREL_ABI_FN(void, kestrel_rt_npy_finish, KestrelContext* ctx, std::uint32_t site,
+               const std::string* path)

@@ -81,30 +81,9 @@ struct Mapping {
 
 }  // namespace
 
-ArrayRef load_npy(const std::string& path, Elem elem, int rank) {
-  check_io("load_npy");
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    raise(path + ": cannot open file");
-  }
-  struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    ::close(fd);
-    raise(path + ": cannot read file");
-  }
-  Mapping map;
-  map.bytes = static_cast<std::size_t>(st.st_size);
-  if (map.bytes < 10) {
-    ::close(fd);
-    raise(path + ": not a .npy file");
-  }
-  map.base = mmap(nullptr, map.bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (map.base == MAP_FAILED) {
-    raise(path + ": cannot map file");
-  }
-  const auto* bytes = static_cast<const unsigned char*>(map.base);
-  if (std::memcmp(bytes, "\x93NUMPY", 6) != 0) {
+NpyLayout npy_layout(const std::string& path, const unsigned char* bytes, std::size_t avail,
+                     std::uint64_t file_size, Elem elem, int rank) {
+  if (avail < 10 || std::memcmp(bytes, "\x93NUMPY", 6) != 0) {
     raise(path + ": not a .npy file");
   }
   unsigned major = bytes[6];
@@ -114,7 +93,7 @@ ArrayRef load_npy(const std::string& path, Elem elem, int rank) {
     header_len = bytes[8] | (static_cast<std::size_t>(bytes[9]) << 8);
     header_start = 10;
   } else if (major == 2 || major == 3) {
-    if (map.bytes < 12) {
+    if (avail < 12) {
       raise(path + ": not a .npy file");
     }
     header_len = bytes[8] | (static_cast<std::size_t>(bytes[9]) << 8) |
@@ -124,7 +103,7 @@ ArrayRef load_npy(const std::string& path, Elem elem, int rank) {
   } else {
     raise(path + ": unsupported .npy format version " + std::to_string(major));
   }
-  if (header_start + header_len > map.bytes) {
+  if (header_start + header_len > avail) {
     raise(path + ": truncated .npy header");
   }
   std::string_view header(reinterpret_cast<const char*>(bytes) + header_start, header_len);
@@ -180,7 +159,6 @@ ArrayRef load_npy(const std::string& path, Elem elem, int rank) {
   if (static_cast<int>(dims.size()) != rank) {
     raise(path + ": has rank " + std::to_string(dims.size()) + ", not " + std::to_string(rank));
   }
-  Shape shape = rank == 2 ? Shape(dims[0], dims[1]) : Shape(dims[0]);
   // The data's size in checked arithmetic: a shape whose product wraps around 64 bits once
   // passed the size test below and the loop read past the mapping.
   std::uint64_t count64 = 1;
@@ -193,11 +171,44 @@ ArrayRef load_npy(const std::string& path, Elem elem, int rank) {
   if (__builtin_mul_overflow(count64, elem_size(elem), &data_bytes)) {
     raise(path + ": .npy header's shape is larger than the file");
   }
-  auto count = static_cast<std::size_t>(count64);
   std::size_t data_offset = header_start + header_len;
-  if (data_bytes > map.bytes - data_offset) {
+  if (data_bytes > file_size - data_offset) {
     raise(path + ": truncated .npy data");
   }
+  NpyLayout out;
+  out.shape = rank == 2 ? Shape(dims[0], dims[1]) : Shape(dims[0]);
+  out.count = count64;
+  out.data_offset = data_offset;
+  return out;
+}
+
+ArrayRef load_npy(const std::string& path, Elem elem, int rank) {
+  check_io("load_npy");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    raise(path + ": cannot open file");
+  }
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    ::close(fd);
+    raise(path + ": cannot read file");
+  }
+  Mapping map;
+  map.bytes = static_cast<std::size_t>(st.st_size);
+  if (map.bytes < 10) {
+    ::close(fd);
+    raise(path + ": not a .npy file");
+  }
+  map.base = mmap(nullptr, map.bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (map.base == MAP_FAILED) {
+    raise(path + ": cannot map file");
+  }
+  NpyLayout layout = npy_layout(path, static_cast<const unsigned char*>(map.base), map.bytes,
+                                map.bytes, elem, rank);
+  Shape shape = layout.shape;
+  auto count = static_cast<std::size_t>(layout.count);
+  std::size_t data_offset = layout.data_offset;
   void* data = static_cast<unsigned char*>(map.base) + data_offset;
   if (data_offset % elem_size(elem) != 0) {
     // Misaligned data (a header length numpy never writes): copy it out.
@@ -219,14 +230,10 @@ ArrayRef load_npy(const std::string& path, Elem elem, int rank) {
   return a;
 }
 
-void save_npy(const std::string& path, const Array& a) {
-  check_io("save_npy");
-  if (a.elem == Elem::Str) {
-    raise(path + ": save_npy takes numeric or bool arrays, not strings");
-  }
-  std::string dict = std::string("{'descr': '") + descr_of(a.elem) +
-                     "', 'fortran_order': False, 'shape': (" + std::to_string(a.shape[0]) +
-                     (a.rank == 2 ? ", " + std::to_string(a.shape[1]) + ")" : ",)") + ", }";
+std::string npy_header(Elem elem, Shape shape) {
+  std::string dict = std::string("{'descr': '") + descr_of(elem) +
+                     "', 'fortran_order': False, 'shape': (" + std::to_string(shape.dims[0]) +
+                     (shape.rank == 2 ? ", " + std::to_string(shape.dims[1]) + ")" : ",)") + ", }";
   std::size_t total = 10 + dict.size() + 1;
   std::size_t padded = (total + 63) / 64 * 64;
   dict.append(padded - total, ' ');
@@ -237,6 +244,15 @@ void save_npy(const std::string& path, const Array& a) {
   head += static_cast<char>(dict.size() & 0xff);
   head += static_cast<char>((dict.size() >> 8) & 0xff);
   head += dict;
+  return head;
+}
+
+void save_npy(const std::string& path, const Array& a) {
+  check_io("save_npy");
+  if (a.elem == Elem::Str) {
+    raise(path + ": save_npy takes numeric or bool arrays, not strings");
+  }
+  std::string head = npy_header(a.elem, shape_of(a));
   ArrayRef dense;
   const Array* src = &a;
   if (!a.is_contiguous()) {

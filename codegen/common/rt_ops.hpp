@@ -267,6 +267,13 @@ constexpr RtBuiltin rt_builtin(ir::Builtin b) {
     case Builtin::Unique:
     case Builtin::Concatenate:
     case Builtin::Reshape:
+    case Builtin::NpyBlocks:
+    case Builtin::CsvBlocks:
+    case Builtin::StreamNext:
+    case Builtin::StreamBlock:
+    case Builtin::StreamClose:
+    case Builtin::NpyAppend:
+    case Builtin::NpyFinish:
       break;
   }
   return RtBuiltin{};

@@ -12,9 +12,11 @@
 #include "runtime/limits.hpp"
 #include "runtime/linalg.hpp"
 #include "runtime/npy.hpp"
+#include "runtime/npy_writer.hpp"
 #include "runtime/random.hpp"
 #include "runtime/reduce.hpp"
 #include "runtime/rules/messages.hpp"
+#include "runtime/stream.hpp"
 #include "runtime/strings.hpp"
 
 namespace kestrel::interp {
@@ -413,6 +415,42 @@ void array_fn(const ArrayInstr& ai, Slot* R, Slot& out) {
   put(out, rt::array_fn_array(fn, a, b, ai.axis, d0, d1, rank));
 }
 
+// npy_blocks, csv_blocks and the block loop's steps (runtime/stream.hpp).
+void stream(const ArrayInstr& ai, Slot* R, Slot& out) {
+  auto str = [&](std::size_t k) -> const std::string& {
+    return *static_cast<const std::string*>(R[ai.args[k].reg].p);
+  };
+  std::int64_t h = R[ai.args[0].reg].i;
+  switch (static_cast<ir::Builtin>(ai.op)) {
+    case ir::Builtin::NpyBlocks:
+      out.i = rt::npy_stream_open(str(0), static_cast<rt::Elem>(R[ai.args[2].reg].i),
+                                  static_cast<int>(R[ai.args[3].reg].i), R[ai.args[1].reg].i);
+      return;
+    case ir::Builtin::CsvBlocks:
+      out.i = rt::csv_stream_open(str(0), R[ai.args[1].reg].i);
+      return;
+    case ir::Builtin::StreamNext:
+      out.i = rt::stream_next(h) ? 1 : 0;
+      return;
+    case ir::Builtin::StreamBlock:
+      if (ai.result.is_table()) {
+        out.p = rt::stream_table(h).detach();
+      } else {
+        put(out, rt::stream_array(h));
+      }
+      return;
+    case ir::Builtin::NpyAppend:
+      rt::npy_append(str(0), arr(R, ai.args[1]));
+      return;
+    case ir::Builtin::NpyFinish:
+      rt::npy_finish(str(0));
+      return;
+    default:
+      rt::stream_close(h);
+      return;
+  }
+}
+
 }  // namespace
 
 void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgram::Impl& program) {
@@ -525,6 +563,9 @@ void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgra
     }
     case ArrayKind::ArrayFn:
       array_fn(ai, R, out);
+      return;
+    case ArrayKind::Stream:
+      stream(ai, R, out);
       return;
   }
 }

@@ -33,6 +33,7 @@ enum class ArrayKind : std::uint8_t {
   Assert,     // assert(R[a], R[b]): raises the message R[b] when R[a] is false
   Str,        // str operations (op: the ir::Builtin): R[dst] = str(R[a]), R[a] + R[b], …
   ArrayFn,    // R[dst] = prod … reshape (rt::ArrayFn `op`) of R[a], R[b].. (axis optional)
+  Stream,     // npy_blocks, csv_blocks, stream_next, stream_block, stream_close (op: ir::Builtin)
 };
 
 /// One operand: a register and its IR type (a scalar or an array).

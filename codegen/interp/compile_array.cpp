@@ -311,6 +311,15 @@ void FnCompiler::array_builtin(Type t, const ir::BuiltinCall& c, std::uint16_t d
       ai.op =
           static_cast<std::uint8_t>(static_cast<int>(c.builtin) - static_cast<int>(Builtin::Prod));
       break;
+    case Builtin::NpyBlocks:
+    case Builtin::CsvBlocks:
+    case Builtin::StreamNext:
+    case Builtin::StreamBlock:
+    case Builtin::StreamClose:
+    case Builtin::NpyAppend:
+    case Builtin::NpyFinish:
+      ai.kind = ArrayKind::Stream;
+      break;
     case Builtin::Print:  // builtin() compiles these itself
     case Builtin::Random:
     case Builtin::Randn:

@@ -265,6 +265,13 @@ bool ChunkRule::chunk_safe_expr(const ir::Function& fn, ExprId e, const std::vec
               case Builtin::SubTable:
               case Builtin::Assert:
               case Builtin::PrintWith:
+              case Builtin::NpyBlocks:
+              case Builtin::CsvBlocks:
+              case Builtin::StreamNext:
+              case Builtin::StreamBlock:
+              case Builtin::StreamClose:
+              case Builtin::NpyAppend:
+              case Builtin::NpyFinish:
                 return false;
               case Builtin::Reshape:  // a view of its array, as a slice is
                 return !borrows_foreign(b.args[0], own);

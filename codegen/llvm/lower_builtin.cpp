@@ -527,6 +527,41 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
     case Builtin::Concatenate:
     case Builtin::Reshape:
       return finish(array_fn(t, c, args, st));
+    case Builtin::NpyBlocks: {  // args: path, rows, elem, rank (runtime/stream.hpp)
+      Value* h = b_.CreateCall(ml_.rt(Abi::kestrel_rt_npy_stream_open),
+                               {ctx_, i32c(st), arg(0), arg(1), arg(2), arg(3)});
+      check_failed();
+      return finish(scalar(t, h));
+    }
+    case Builtin::CsvBlocks: {
+      Value* h =
+          b_.CreateCall(ml_.rt(Abi::kestrel_rt_csv_stream_open), {ctx_, i32c(st), arg(0), arg(1)});
+      check_failed();
+      return finish(scalar(t, h));
+    }
+    case Builtin::StreamNext: {
+      Value* more = b_.CreateCall(ml_.rt(Abi::kestrel_rt_stream_next), {ctx_, i32c(st), arg(0)});
+      check_failed();
+      return finish(scalar(t, b_.CreateICmpNE(more, i32c(0))));
+    }
+    case Builtin::StreamBlock:
+      if (t.is_table()) {
+        Value* tp = b_.CreateCall(ml_.rt(Abi::kestrel_rt_stream_table), {ctx_, i32c(st), arg(0)});
+        return finish(array_result(t, tp));
+      }
+      return finish(call_array(Abi::kestrel_rt_stream_array, {ctx_, i32c(st), arg(0)}));
+    case Builtin::StreamClose:
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_stream_close), {ctx_, i32c(st), arg(0)});
+      check_failed();
+      return finish(Val{});
+    case Builtin::NpyAppend:
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_npy_append), {ctx_, i32c(st), arg(0), arg(1)});
+      check_failed();
+      return finish(Val{});
+    case Builtin::NpyFinish:
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_npy_finish), {ctx_, i32c(st), arg(0)});
+      check_failed();
+      return finish(Val{});
     default:
       throw std::runtime_error(std::string("internal error: builtin ") +
                                ir::builtin_name(c.builtin) + " reached array_builtin");

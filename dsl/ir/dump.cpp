@@ -150,6 +150,20 @@ const char* builtin_name(Builtin b) {
       return "concatenate";
     case Builtin::Reshape:
       return "reshape";
+    case Builtin::NpyBlocks:
+      return "npy_blocks";
+    case Builtin::CsvBlocks:
+      return "csv_blocks";
+    case Builtin::StreamNext:
+      return "stream_next";
+    case Builtin::StreamBlock:
+      return "stream_block";
+    case Builtin::StreamClose:
+      return "stream_close";
+    case Builtin::NpyAppend:
+      return "npy_append";
+    case Builtin::NpyFinish:
+      return "npy_finish";
   }
   return "?";
 }

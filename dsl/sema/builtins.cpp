@@ -1,6 +1,7 @@
 // The builtin functions of DESIGN.md and their signatures: constructors, elementwise math,
 // reductions (with `axis=`), random numbers, I/O, `index()` and the conversions f64(x) etc.
 #include <array>
+#include <span>
 
 #include "dsl/sema/builtin_docs.hpp"
 #include "dsl/sema/checker.hpp"
@@ -82,6 +83,14 @@ constexpr BuiltinSpec kNumpyBuiltins[] = {
     {"concatenate", 2, -1, true}, {"reshape", 2, 3, false}, {"normal", 2, 2, false},
 };
 
+// Streams (stream_check.cpp): only as the source of a for loop.
+constexpr BuiltinSpec kStreamBuiltins[] = {
+    {"npy_blocks", 4, 4, false},
+    {"csv_blocks", 2, 2, false},
+    {"npy_append", 2, 2, false},
+    {"npy_finish", 1, 1, false},
+};
+
 const BuiltinSpec* find_spec(const std::string& name) {
   for (const BuiltinSpec& s : kBuiltins) {
     if (name == s.name) {
@@ -89,6 +98,11 @@ const BuiltinSpec* find_spec(const std::string& name) {
     }
   }
   for (const BuiltinSpec& s : kNumpyBuiltins) {
+    if (name == s.name) {
+      return &s;
+    }
+  }
+  for (const BuiltinSpec& s : kStreamBuiltins) {
     if (name == s.name) {
       return &s;
     }
@@ -112,8 +126,12 @@ bool Checker::is_builtin_name(const std::string& name) { return find_spec(name) 
 
 std::vector<std::string> builtin_names() {
   std::vector<std::string> names;
-  for (const BuiltinSpec& s : kBuiltins) {
-    names.emplace_back(s.name);
+  for (const auto* table :
+       {std::span<const BuiltinSpec>(kBuiltins), std::span<const BuiltinSpec>(kNumpyBuiltins),
+        std::span<const BuiltinSpec>(kStreamBuiltins)}) {
+    for (const BuiltinSpec& s : *table) {
+      names.emplace_back(s.name);
+    }
   }
   return names;
 }
@@ -669,6 +687,18 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
     }
     args.resize(1);
     return make(Builtin::LoadNpy, Type::array_of(elem, lit->text[0] - '0'));
+  }
+  if (name == "npy_blocks" || name == "csv_blocks") {
+    return check_block_source(name, pos, at);
+  }
+  if (name == "npy_append") {
+    string(0);
+    array(1, "a numeric array", num_or_bool);
+    return make(Builtin::NpyAppend, Type::void_());
+  }
+  if (name == "npy_finish") {
+    string(0);
+    return make(Builtin::NpyFinish, Type::void_());
   }
   if (name == "save_npy") {
     string(0);

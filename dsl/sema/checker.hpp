@@ -108,6 +108,8 @@ struct FnState {
   std::vector<bool> loops;  // the enclosing loops, innermost last: true for `parallel for`
   std::unordered_set<std::uint32_t> loop_vars;
   std::vector<ParallelFrame> parallel;
+  /// The open block loops (stream_check.cpp): index in `loops` and the stream's handle.
+  std::vector<std::pair<std::size_t, LocalId>> streams;
 };
 
 /// What a name or a postfix prefix denotes before it becomes a value.
@@ -202,6 +204,15 @@ class Checker {
   /// Returns an invalid id when the operation is not a str operation.
   ExprId fold_str_binary(ast::BinOp op, ExprId lhs, ExprId rhs, diag::Span span);
 
+  // ---- block loops: `for b in npy_blocks(…)`, `for t in csv_blocks(…)` (stream_check.cpp) ----
+  void check_for_blocks(const ast::ForStmt& s, std::vector<StmtId>& out);
+  /// npy_blocks(path, elem, rank, rows) / csv_blocks(path, rows): the stream's opening, an i64
+  /// handle; sets stream_block_type_. An error anywhere but a for loop's source.
+  ExprId check_block_source(const std::string& name, const std::vector<const ast::Expr*>& pos,
+                            diag::Span at);
+  /// Closes the streams a `break` (innermost loop only) or `return` (all) leaves.
+  void close_streams(bool all, diag::Span at, std::vector<StmtId>& out);
+
   // ---- conversions (conversions.cpp) ----
   /// `e` as type `to`, adding a Convert where the rules allow it; reports otherwise. `what`
   /// names the value in messages ("argument 1 of 'f'"), or is empty.
@@ -275,6 +286,12 @@ class Checker {
   int infer_depth_ = 0;
   bool reported_too_complex_ = false;                    // in the current statement
   std::unordered_set<std::uint64_t> parallel_reported_;  // spans already given a ParallelWrite
+
+  /// Checking a for loop's source, where npy_blocks and csv_blocks may appear.
+  bool stream_source_ = false;
+  /// The block type of the last npy_blocks / csv_blocks checked.
+  Type stream_block_type_ = Type::error();
+
   /// 1-D launches (kernel, launch span): checked against the kernel's index(1) once every
   /// function is checked (a kernel may be checked after the launch that names it).
   std::vector<std::pair<FnId, diag::Span>> launches_1d_;

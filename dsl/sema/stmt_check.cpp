@@ -71,6 +71,7 @@ void Checker::check_stmt(const ast::Stmt& stmt, std::vector<StmtId>& out) {
             .notes.push_back({span(s), "use a serial 'for' or 'while' loop to stop early"});
       }
       if constexpr (is_break) {
+        close_streams(false, span(s), out);
         out.push_back(add_stmt(ir::Break{}, span(s)));
       } else {
         out.push_back(add_stmt(ir::Continue{}, span(s)));
@@ -175,6 +176,10 @@ ExprId Checker::check_condition(const ast::Expr& cond) {
 }
 
 void Checker::check_for(const ast::ForStmt& s, std::vector<StmtId>& out) {
+  if (s.each) {
+    check_for_blocks(s, out);
+    return;
+  }
   ExprId lo = check_value(s.lo);
   ExprId hi = check_value(s.hi);
   ExprId step = s.step ? check_value(*s.step) : ExprId{};
@@ -244,6 +249,7 @@ void Checker::check_for(const ast::ForStmt& s, std::vector<StmtId>& out) {
 void Checker::check_return(const ast::ReturnStmt& s, std::vector<StmtId>& out) {
   ExprId value = s.value ? check_value(*s.value) : ExprId{};
   diag::Span at = span(s);
+  close_streams(true, at, out);
   if (fn_->is_main) {
     error(diag::Kind::ReturnOutsideFunction, at, "'return' outside a function");
     return;

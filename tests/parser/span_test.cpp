@@ -196,7 +196,9 @@ class SpanChecker {
     node("ForStmt", s, [&] {
       ident(s.var);
       expr(s.lo);
-      expr(s.hi);
+      if (!s.each) {
+        expr(s.hi);
+      }
       if (s.step) {
         expr(*s.step);
       }

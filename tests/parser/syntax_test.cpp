@@ -186,8 +186,9 @@ TEST(Layout, Comments) {
 }
 
 TEST(Errors, InvalidInputReportsADiagnostic) {
+  // (`for i in 0 {}` parses: a for loop over a block source, which the checker reports.)
   for (const char* bad : {"let = 1", "f(", "let x = \"abc", "fn (", "x = ", "1 +", "a[1:2:3]",
-                          "for i in 0 {}", "if x { ", "}", "let x = 1 2", "@unchecked", "$",
+                          "for i in 0 .. {}", "if x { ", "}", "let x = 1 2", "@unchecked", "$",
                           "fn f(a) {}", "var s: = 0", "x += += 1"}) {
     Parsed p;
     parse_into(p, bad);
