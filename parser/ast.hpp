@@ -136,10 +136,11 @@ struct CallSuffix : Node {
   std::vector<Arg> args;
 };
 
-/// One subscript: an expression, or a slice `lo? : hi?`.
+/// One subscript: an expression, or a slice `lo? : hi?` or `lo? : hi? : step?`.
 struct Slice : Node {
   boost::optional<Expr> lo;
   boost::optional<Expr> hi;
+  boost::optional<Expr> step;
 };
 
 struct Subscript : x3::variant<Expr, Slice> {

@@ -188,6 +188,9 @@ class Dumper {
     } else {
       word("_");
     }
+    if (s.step) {
+      sub_expr(*s.step);
+    }
     close();
   }
 

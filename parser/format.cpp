@@ -174,6 +174,10 @@ class Formatter {
     if (s.hi) {
       expr(*s.hi);
     }
+    if (s.step) {
+      out_ += ':';
+      expr(*s.step);
+    }
   }
 
   void expr_list(const std::vector<ast::Expr>& elems) {

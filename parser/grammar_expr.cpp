@@ -176,6 +176,11 @@ const auto on_subscript_colon = [](auto& ctx) {
   x3::_val(ctx) = std::move(slice);
 };
 
+/// `: step?` after a slice's bounds.
+const auto on_slice_step = [](auto& ctx) {
+  boost::get<ast::Slice>(x3::_val(ctx).get()).step = std::move(x3::_attr(ctx));
+};
+
 const auto on_type_name = [](auto& ctx) {
   ast::Ident& id = x3::_attr(ctx);
   ast::NamedType named;
@@ -337,10 +342,12 @@ const auto call_def = build['(' > (-(arg % ',') >> -x3::lit(','))[on_call] > ')'
 const auto arg_def =
     build[-(ident >> '=' >> !x3::lit('='))[on_keyword_arg] >> expression[on_arg_value]];
 const auto index_def = build['[' > named("an index or a slice")[subscript % ','][on_index] > ']'];
-/// subscript ::= ':' expression? | expression (':' expression?)?
+/// subscript ::= ':' expression? (':' expression?)?
+///              | expression (':' expression? (':' expression?)?)?
 const auto subscript_def =
-    build[(':' >> -expression)[on_open_slice] |
-          (expression[on_subscript_expr] >> -(':' >> -expression)[on_subscript_colon])];
+    build[((':' >> -expression)[on_open_slice] >> -(':' >> -expression)[on_slice_step]) |
+          (expression[on_subscript_expr] >>
+           -((':' >> -expression)[on_subscript_colon] >> -(':' >> -expression)[on_slice_step]))];
 const auto attribute_def = build[(!x3::lit("..") >> '.') > ident[on_attr_name]];
 
 /// primary ::= literal | name | '(' expression (',' expression)* ')' | '[' expressions? ']'

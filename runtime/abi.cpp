@@ -284,8 +284,8 @@ rt::Array* kestrel_rt_slice(KestrelContext* ctx, std::uint32_t site, const rt::A
   return guarded<rt::Array*>(ctx, site, nullptr, [&] {
     std::vector<rt::SliceArg> dims;
     for (std::uint32_t d = 0; d < ndims; ++d) {
-      const std::int64_t* s = specs + 3 * d;
-      dims.push_back(s[0] != 0 ? rt::SliceArg::range(s[1], s[2]) : rt::SliceArg::at(s[1]));
+      const std::int64_t* s = specs + 4 * d;
+      dims.push_back(s[0] != 0 ? rt::SliceArg::range(s[1], s[2], s[3]) : rt::SliceArg::at(s[1]));
     }
     return rt::slice(*a, dims).detach();
   });
@@ -626,6 +626,12 @@ rt::Table* kestrel_rt_subtable(KestrelContext* ctx, std::uint32_t site, const rt
                                const rt::Array* columns, const rt::Array* rows) {
   return guarded<rt::Table*>(ctx, site, nullptr,
                              [&] { return rt::subtable(*t, *columns, *rows).detach(); });
+}
+
+// ---- indexing (numpy's negative indices, slices, masks) ----
+
+void kestrel_rt_raise_negative_store(KestrelContext* ctx, std::uint32_t site, std::int64_t index) {
+  record(ctx, site, rt::negative_parallel_store_message(index), false);
 }
 
 }  // extern "C"

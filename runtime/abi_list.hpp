@@ -100,7 +100,8 @@ KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_ternary, KestrelContext* ctx, std
 KESTREL_ABI_FN(void, kestrel_rt_store, KestrelContext* ctx, std::uint32_t site,
                const kestrel::rt::Array* target, std::uint32_t op, const kestrel::rt::Array* v,
                std::uint32_t ve, std::int64_t vb)
-/// `specs` holds 3 words per dimension: is_range, then index (or lo, hi; rt::kOpen if absent).
+/// `specs` holds 4 words per dimension: is_range, then index (or lo, hi; rt::kOpen if absent),
+/// then step (1 if absent).
 KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_slice, KestrelContext* ctx, std::uint32_t site,
                const kestrel::rt::Array* a, std::uint32_t ndims, const std::int64_t* specs)
 KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_transpose, KestrelContext* ctx, std::uint32_t site,
@@ -275,3 +276,8 @@ KESTREL_ABI_FN(void, kestrel_rt_npy_append, KestrelContext* ctx, std::uint32_t s
                const std::string* path, const kestrel::rt::Array* a)
 KESTREL_ABI_FN(void, kestrel_rt_npy_finish, KestrelContext* ctx, std::uint32_t site,
                const std::string* path)
+// ---- indexing: numpy's negative indices, slices, masks (runtime/rules/bounds.hpp) -------------
+/// Records rules/messages.hpp's negative_parallel_store_message(index): a negative index in a
+/// `parallel for`'s disjoint store to an outer array.
+KESTREL_ABI_FN(void, kestrel_rt_raise_negative_store, KestrelContext* ctx, std::uint32_t site,
+               std::int64_t index)

@@ -571,20 +571,22 @@ ArrayRef slice(const Array& a, std::span<const SliceArg> dims) {
     const SliceArg& s = dims[static_cast<std::size_t>(d)];
     std::int64_t size = a.shape[d];
     if (!s.is_range) {
-      check_index(a, d, s.index);
-      offset[d] = s.index;
+      std::int64_t i = wrap_index(s.index, size);
+      if (!index_in_bounds(i, size)) {
+        raise_index(s.index, d, size);
+      }
+      offset[d] = i;
       continue;
     }
-    std::int64_t lo = s.lo == kOpen ? 0 : s.lo;
-    std::int64_t hi = s.hi == kOpen ? size : s.hi;
-    if (lo < 0 || hi > size || lo > hi) {
-      raise("slice " + std::to_string(lo) + ":" + std::to_string(hi) +
-            " is out of bounds for axis " + std::to_string(d) + " with size " +
-            std::to_string(size));
+    if (s.step == 0) {
+      raise(slice_step_message());
     }
-    offset[d] = lo;
-    shape[rank] = hi - lo;
-    strides[rank] = a.strides[d];
+    std::int64_t first = 0;
+    std::int64_t count = 0;
+    slice_range(s.lo, s.hi, s.step, size, kOpen, &first, &count);
+    offset[d] = count > 0 ? first : 0;  // an empty view points at its base's start
+    shape[rank] = count;
+    strides[rank] = count > 1 ? a.strides[d] * s.step : a.strides[d];
     ++rank;
   }
   if (rank == 0) {
@@ -596,8 +598,8 @@ ArrayRef slice(const Array& a, std::span<const SliceArg> dims) {
   return ArrayRef::adopt(new_view(a.buffer, data, sh, strides, a.elem));
 }
 
-ArrayRef slice(const Array& a, std::int64_t lo, std::int64_t hi) {
-  SliceArg dims[2] = {SliceArg::range(lo, hi), SliceArg::all()};
+ArrayRef slice(const Array& a, std::int64_t lo, std::int64_t hi, std::int64_t step) {
+  SliceArg dims[2] = {SliceArg::range(lo, hi, step), SliceArg::all()};
   return slice(a, std::span<const SliceArg>(dims, a.rank));
 }
 

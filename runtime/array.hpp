@@ -163,7 +163,7 @@ struct Array {
   Buffer* buffer = nullptr;  // one reference held
   void* data = nullptr;      // element (0, 0)
   std::int64_t shape[2] = {0, 1};
-  std::int64_t strides[2] = {1, 1};  // in elements; may be 0 (a broadcast) but not negative
+  std::int64_t strides[2] = {1, 1};  // in elements; 0 is a broadcast, negative a reversed slice
   std::uint8_t rank = 1;
   Elem elem = Elem::F64;
 
@@ -301,25 +301,29 @@ ArrayRef wrap(void* data, Shape shape, Elem elem, void (*on_release)(void*) = nu
 
 // ---- views (share the buffer) ----------------------------------------------------------------
 
-/// One dimension of a slice: a single index (drops the dimension) or a range lo:hi. A missing
-/// range bound is kOpen (the dimension's start or end).
+/// One dimension of a slice: a single index (drops the dimension) or a range lo:hi:step. A
+/// missing range bound is kOpen (the dimension's start or end in the step's direction).
 inline constexpr std::int64_t kOpen = INT64_MIN;
 struct SliceArg {
   bool is_range = true;
   std::int64_t index = 0;   // when !is_range
   std::int64_t lo = kOpen;  // when is_range
   std::int64_t hi = kOpen;
+  std::int64_t step = 1;  // when is_range; not 0
 
-  static SliceArg at(std::int64_t i) { return SliceArg{false, i, 0, 0}; }
-  static SliceArg range(std::int64_t lo, std::int64_t hi) { return SliceArg{true, 0, lo, hi}; }
+  static SliceArg at(std::int64_t i) { return SliceArg{false, i, 0, 0, 1}; }
+  static SliceArg range(std::int64_t lo, std::int64_t hi, std::int64_t step = 1) {
+    return SliceArg{true, 0, lo, hi, step};
+  }
   static SliceArg all() { return SliceArg{}; }
 };
-/// `a[…]` with one SliceArg per dimension of `a` and at least one range. Bounds are not clamped
-/// and never negative: an index outside [0, size) or a range other than 0 <= lo <= hi <= size
-/// raises ("slice 2:5 is out of bounds for axis 0 with size 4").
+/// `a[…]` with one SliceArg per dimension of `a` and at least one range, as numpy takes it
+/// (rules/bounds.hpp): a negative index or bound counts from the end, range bounds are clipped
+/// (an empty view is fine), and a step makes a strided view (negative: backwards). An index out
+/// of bounds after counting from the end raises, and so does a step of 0.
 ArrayRef slice(const Array& a, std::span<const SliceArg> dims);
-/// a[lo:hi] of a vector (or rows lo:hi of a matrix).
-ArrayRef slice(const Array& a, std::int64_t lo, std::int64_t hi);
+/// a[lo:hi:step] of a vector (or rows lo:hi:step of a matrix).
+ArrayRef slice(const Array& a, std::int64_t lo, std::int64_t hi, std::int64_t step = 1);
 /// m[i, :] and m[:, j] of a matrix: 1-D views.
 ArrayRef row(const Array& m, std::int64_t i);
 ArrayRef column(const Array& m, std::int64_t j);

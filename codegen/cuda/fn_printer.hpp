@@ -175,16 +175,25 @@ class FnPrinter {
     return r;
   }
 
-  /// Checks each index against its axis (not in an @unchecked function) and returns the lvalue.
-  std::string element(const Access& x, diag::Span span) {
-    for (std::size_t d = 0; d < x.idx.size() && !f_.unchecked; ++d) {
+  /// Wraps each negative index (rules/bounds.hpp), checks it against its axis (not in an
+  /// @unchecked function) and returns the lvalue. A negative index in a dimension whose bit is
+  /// set in `no_wrap` (a parallel for's disjoint store) faults instead.
+  std::string element(const Access& x, diag::Span span, std::uint8_t no_wrap = 0) {
+    std::vector<std::string> at;
+    for (std::size_t d = 0; d < x.idx.size(); ++d) {
       std::string n = x.a + (d == 0 ? ".n0" : ".n1");
-      fault_if("!rt::index_in_bounds(" + x.idx[d] + ", " + n + ")", span, "kIndexFault", x.idx[d],
-               std::to_string(d), n);
+      if (((no_wrap >> d) & 1) != 0) {
+        fault_if(x.idx[d] + " < 0", span, "kNegStoreFault", x.idx[d]);
+      }
+      at.push_back(temp(Type::i64(), "rt::wrap_index(" + x.idx[d] + ", " + n + ")"));
+      if (!f_.unchecked) {
+        fault_if("!rt::index_in_bounds(" + at[d] + ", " + n + ")", span, "kIndexFault", x.idx[d],
+                 std::to_string(d), n);
+      }
     }
-    std::string off = x.idx[0] + " * " + x.a + ".s0";
+    std::string off = at[0] + " * " + x.a + ".s0";
     if (x.idx.size() > 1) {
-      off += " + " + x.idx[1] + " * " + x.a + ".s1";
+      off += " + " + at[1] + " * " + x.a + ".s1";
     }
     return x.a + ".data[" + off + "]";
   }
@@ -388,7 +397,7 @@ class FnPrinter {
               // The CPU evaluates base, indices and value, then checks the bounds.
               Access x = access(st.base, st.indices);
               std::string v = expr(st.value);
-              std::string el = element(x, s.span);
+              std::string el = element(x, s.span, st.no_wrap);
               Scalar es = p_.expr(st.base).type.scalar;
               line(el + " = " + update(es, st.op, el, v) + ";");
             },
@@ -465,7 +474,7 @@ class FnPrinter {
         v = temp(Type::scalar_of(es), "rt::num_neg(" + v + ")");
       }
     }
-    std::string el = element(x, span);
+    std::string el = element(x, span, st.no_wrap);
     line("atomic_combine(&" + el + ", " + v + ", static_cast<rt::CombineOp>(" +
          std::to_string(static_cast<int>(codegen::rt_combine(red.op))) + "));");
   }

@@ -76,20 +76,25 @@ rt::Operand operand(const Slot* R, const ArrayArg& a) {
 
 void put(Slot& out, rt::ArrayRef r) { out.p = r.detach(); }
 
-/// Element (i[, j]) of `a`, the indexes in the instruction's registers (checked when it says so).
+/// Index `i` of axis `axis` as written, wrapped when negative (rules/bounds.hpp) and checked
+/// when the instruction says so; negative raises in a `parallel for`'s disjoint store.
+std::int64_t axis_index(const rt::Array& a, int axis, std::int64_t i, const ArrayInstr& ai) {
+  if (i < 0 && ((ai.no_wrap >> axis) & 1) != 0) {
+    rt::raise(rt::negative_parallel_store_message(i));
+  }
+  std::int64_t w = rt::wrap_index(i, a.shape[axis]);
+  if (ai.checked && !rt::index_in_bounds(w, a.shape[axis])) {
+    rt::raise_index(i, axis, a.shape[axis]);
+  }
+  return w;
+}
+
+/// Element (i[, j]) of `a`, the indexes in the instruction's registers.
 template <class T>
 T& element_ref(const rt::Array& a, const Slot* R, const ArrayInstr& ai) {
-  std::int64_t i = R[ai.args[1].reg].i;
+  std::int64_t i = axis_index(a, 0, R[ai.args[1].reg].i, ai);
   if (a.rank == 2) {
-    std::int64_t j = R[ai.args[2].reg].i;
-    if (ai.checked) {
-      rt::check_index(a, 0, i);
-      rt::check_index(a, 1, j);
-    }
-    return a.at<T>(i, j);
-  }
-  if (ai.checked) {
-    rt::check_index(a, 0, i);
+    return a.at<T>(i, axis_index(a, 1, R[ai.args[2].reg].i, ai));
   }
   return a.at<T>(i);
 }
@@ -281,8 +286,9 @@ void slice(const ArrayInstr& ai, Slot* R, Slot& out) {
     if (!d.is_range) {
       dims.push_back(rt::SliceArg::at(R[d.index].i));
     } else {
-      dims.push_back(
-          rt::SliceArg::range(d.has_lo ? R[d.lo].i : rt::kOpen, d.has_hi ? R[d.hi].i : rt::kOpen));
+      dims.push_back(rt::SliceArg::range(d.has_lo ? R[d.lo].i : rt::kOpen,
+                                         d.has_hi ? R[d.hi].i : rt::kOpen,
+                                         d.has_step ? R[d.step].i : 1));
     }
   }
   put(out, rt::slice(a, dims));

@@ -50,6 +50,8 @@ struct SliceSpec {
   std::uint16_t index = 0;
   std::uint16_t lo = 0;
   std::uint16_t hi = 0;
+  bool has_step = false;
+  std::uint16_t step = 0;
 };
 
 /// Everything an ARRAY instruction needs besides its destination register (its A).
@@ -68,6 +70,9 @@ struct ArrayInstr {
   /// so a literal of 10^5 numbers needs no register per number.
   std::vector<std::int64_t> literal;
   std::vector<std::uint32_t> dynamic;
+  /// Set: the dimensions (bits) where a negative index raises instead of wrapping
+  /// (ir::StoreIndex::no_wrap).
+  std::uint8_t no_wrap = 0;
 };
 
 }  // namespace kestrel::interp

@@ -390,6 +390,10 @@ void FnCompiler::slice(Type t, const ir::SliceView& s, std::uint16_t dst) {
         spec.has_hi = true;
         spec.hi = operand(d.hi).reg;
       }
+      if (d.step.valid()) {
+        spec.has_step = true;
+        spec.step = operand(d.step).reg;
+      }
     }
     ai.dims.push_back(spec);
   }

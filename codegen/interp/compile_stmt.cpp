@@ -339,6 +339,7 @@ void FnCompiler::store_index(const ir::StoreIndex& st) {
   ArrayInstr ai;
   ai.kind = ArrayKind::Set;
   ai.op = static_cast<std::uint8_t>(st.op);
+  ai.no_wrap = st.no_wrap;
   std::vector<ExprId> ids{st.base};
   ids.insert(ids.end(), st.indices.begin(), st.indices.end());
   ids.push_back(st.value);

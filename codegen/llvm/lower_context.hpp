@@ -583,8 +583,14 @@ class FnLowering {
   /// e^x as runtime/rules/kmath.hpp computes it, for an f64 or f32 value.
   Value* exp_of(Value* x);
   Val index_get(Type t, const ir::Index& ix, diag::Span span);
+  /// The address of arr[idx…]: each index wrapped when negative (rules/bounds.hpp), except
+  /// those `nonneg` (bit d) says cannot be, and checked when `checked`; a negative index in a
+  /// dimension whose bit is set in `no_wrap` raises instead (ir::StoreIndex::no_wrap).
   Value* element_ptr(Value* arr, Scalar s, const std::vector<Value*>& idx, bool checked,
-                     std::uint32_t site);
+                     std::uint32_t site, std::uint8_t no_wrap = 0, std::uint8_t nonneg = 0);
+  /// The bits of the indices that are known non-negative: constants >= 0, `index(k)`, and the
+  /// variable of an enclosing loop that starts at a constant >= 0 and counts up.
+  std::uint8_t nonneg_bits(const std::vector<ExprId>& indices) const;
   Val slice(Type t, const ir::SliceView& s, diag::Span span);
   Val array_literal(Type t, const ir::ArrayLit& a, diag::Span span);
   Value* random_bits(Value* key, Value* counter);
@@ -757,6 +763,8 @@ class FnLowering {
   std::vector<std::uint32_t> borrowed_;  // parameters never rebound: not retained
   std::vector<std::uint32_t> proven_;    // array locals a with a[proven_var_] in bounds here
   ir::LocalId proven_var_;
+  std::vector<std::uint32_t> nonneg_vars_;  // enclosing loops' variables that are never < 0
+  mutable std::vector<char> index_lets_;    // locals bound once by `let x = index(k)` (lazy)
   bool checked_;           // bounds checks (off under @unchecked and in a kernel's in-bounds copy)
   bool no_fuse_ = false;   // while lowering the unfused fallback of a fused operation
   bool in_chunk_ = false;  // lowering a chunk function: parallel loops inside run serially

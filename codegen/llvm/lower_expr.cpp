@@ -384,12 +384,32 @@ Val FnLowering::binary(Type t, const ir::Binary& bin, diag::Span span) {
 // ---- elements, slices, literals --------------------------------------------------------------
 
 Value* FnLowering::element_ptr(Value* arr, Scalar s, const std::vector<Value*>& idx, bool checked,
-                               std::uint32_t st) {
-  if (checked) {
-    for (std::size_t d = 0; d < idx.size(); ++d) {
-      Value* size = load(ml_.i64_, field(arr, kArrShape + 8 * d), ml_.tbaa_header_);
-      Value* i = idx[d];
-      raise_if(b_.CreateICmpUGE(i, size), [&] {
+                               std::uint32_t st, std::uint8_t no_wrap, std::uint8_t nonneg) {
+  std::vector<Value*> at(idx);
+  for (std::size_t d = 0; d < idx.size(); ++d) {
+    if (((nonneg >> d) & 1) != 0) {
+      // Never negative: as before negative indices, one unsigned comparison.
+      if (checked) {
+        Value* size = load(ml_.i64_, field(arr, kArrShape + 8 * d), ml_.tbaa_header_);
+        Value* i = idx[d];
+        raise_if(b_.CreateICmpUGE(i, size), [&] {
+          b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_index),
+                        {ctx_, i32c(st), i, i32c(static_cast<int>(d)), size});
+        });
+      }
+      continue;
+    }
+    Value* i = idx[d];
+    if (((no_wrap >> d) & 1) != 0) {
+      raise_if(b_.CreateICmpSLT(i, i64c(0)), [&] {
+        b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_negative_store), {ctx_, i32c(st), i});
+      });
+    }
+    Value* size = load(ml_.i64_, field(arr, kArrShape + 8 * d), ml_.tbaa_header_);
+    // rt::wrap_index: i + (size & (i >> 63)).
+    at[d] = b_.CreateAdd(i, b_.CreateAnd(size, b_.CreateAShr(i, 63)));
+    if (checked) {
+      raise_if(b_.CreateICmpUGE(at[d], size), [&] {
         b_.CreateCall(ml_.rt(Abi::kestrel_rt_raise_index),
                       {ctx_, i32c(st), i, i32c(static_cast<int>(d)), size});
       });
@@ -399,7 +419,7 @@ Value* FnLowering::element_ptr(Value* arr, Scalar s, const std::vector<Value*>& 
   Value* off = nullptr;
   for (std::size_t d = 0; d < idx.size(); ++d) {
     Value* stride = load(ml_.i64_, field(arr, kArrStrides + 8 * d), ml_.tbaa_header_);
-    Value* term = b_.CreateMul(idx[d], stride);
+    Value* term = b_.CreateMul(at[d], stride);
     off = off == nullptr ? term : b_.CreateAdd(off, term);
   }
   if (s == Scalar::Str) {
@@ -408,14 +428,52 @@ Value* FnLowering::element_ptr(Value* arr, Scalar s, const std::vector<Value*>& 
   return b_.CreateGEP(ml_.mem_type(s), data, off);
 }
 
+std::uint8_t FnLowering::nonneg_bits(const std::vector<ExprId>& indices) const {
+  if (index_lets_.empty()) {
+    index_lets_.assign(fn_.locals.size() + 1, 0);
+    std::function<void(const ir::Block&)> walk = [&](const ir::Block& b) {
+      for (ir::StmtId id : b.stmts) {
+        const ir::StmtKind& s = p_.stmt(id).kind;
+        ir::for_each_child(
+            s, [](ExprId) {}, walk);
+        if (const auto* l = std::get_if<ir::Let>(&s); l && !fn_.locals[l->local.v].is_mutable) {
+          const auto* c = std::get_if<ir::BuiltinCall>(&ex(l->init).kind);
+          bool by_index = c != nullptr && c->builtin == Builtin::Index;
+          char& mark = index_lets_[l->local.v];
+          mark = mark == 2 || !by_index ? 2 : 1;  // 1: every binding is index(k)
+        }
+      }
+    };
+    walk(fn_.body);
+  }
+  std::uint8_t bits = 0;
+  for (std::size_t d = 0; d < indices.size() && d < 8; ++d) {
+    const ir::ExprKind& k = ex(indices[d]).kind;
+    bool nn = false;
+    if (const auto* c = std::get_if<ir::IntConst>(&k)) {
+      nn = c->value >= 0;
+    } else if (const auto* b = std::get_if<ir::BuiltinCall>(&k)) {
+      nn = b->builtin == Builtin::Index;
+    } else if (const auto* r = std::get_if<ir::LocalRef>(&k)) {
+      nn = index_lets_[r->local.v] == 1 ||
+           std::find(nonneg_vars_.begin(), nonneg_vars_.end(), r->local.v) != nonneg_vars_.end();
+    }
+    if (nn) {
+      bits = static_cast<std::uint8_t>(bits | (1u << d));
+    }
+  }
+  return bits;
+}
+
 Val FnLowering::index_get(Type t, const ir::Index& ix, diag::Span span) {
   Val base = eval(ix.base);
   std::vector<Value*> idx;
   for (ExprId i : ix.indices) {
     idx.push_back(eval_scalar(i));
   }
-  Value* ptr = element_ptr(base.one(), t.scalar, idx, checked_ && !proven(ix.base, ix.indices),
-                           ml_.site(span));
+  bool in = proven(ix.base, ix.indices);
+  Value* ptr = element_ptr(base.one(), t.scalar, idx, checked_ && !in, ml_.site(span), 0,
+                           in ? std::uint8_t{0xff} : nonneg_bits(ix.indices));
   Value* v;
   if (t.scalar == Scalar::Str) {
     // Not a pointer into the array: it may be a temporary released right after this.
@@ -432,20 +490,23 @@ Val FnLowering::index_get(Type t, const ir::Index& ix, diag::Span span) {
 
 Val FnLowering::slice(Type t, const ir::SliceView& s, diag::Span span) {
   Val base = eval(s.base);
-  auto* spec_t = llvm::ArrayType::get(ml_.i64_, 3 * s.dims.size());
+  // Four i64 per dimension (kestrel_rt_slice): is_range, index or lo, hi, step.
+  auto* spec_t = llvm::ArrayType::get(ml_.i64_, 4 * s.dims.size());
   llvm::AllocaInst* specs = entry_alloca(spec_t, nullptr, "slice");
   auto put = [&](std::size_t k, Value* v) {
     b_.CreateStore(v, b_.CreateConstInBoundsGEP1_64(ml_.i64_, specs, k));
   };
   for (std::size_t d = 0; d < s.dims.size(); ++d) {
     const ir::SliceDim& dim = s.dims[d];
-    put(3 * d, i64c(dim.is_range ? 1 : 0));
+    put(4 * d, i64c(dim.is_range ? 1 : 0));
     if (!dim.is_range) {
-      put(3 * d + 1, eval_scalar(dim.index));
-      put(3 * d + 2, i64c(0));
+      put(4 * d + 1, eval_scalar(dim.index));
+      put(4 * d + 2, i64c(0));
+      put(4 * d + 3, i64c(1));
     } else {
-      put(3 * d + 1, dim.lo.valid() ? eval_scalar(dim.lo) : i64c(rt::kOpen));
-      put(3 * d + 2, dim.hi.valid() ? eval_scalar(dim.hi) : i64c(rt::kOpen));
+      put(4 * d + 1, dim.lo.valid() ? eval_scalar(dim.lo) : i64c(rt::kOpen));
+      put(4 * d + 2, dim.hi.valid() ? eval_scalar(dim.hi) : i64c(rt::kOpen));
+      put(4 * d + 3, dim.step.valid() ? eval_scalar(dim.step) : i64c(1));
     }
   }
   Value* p = b_.CreateCall(

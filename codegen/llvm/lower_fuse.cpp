@@ -234,7 +234,7 @@ bool FnLowering::try_fused_store(const ir::StoreView& st, diag::Span span) {
   if (const auto* sv = std::get_if<ir::SliceView>(&ex(st.target).kind)) {
     bool whole = true;
     for (const ir::SliceDim& d : sv->dims) {
-      whole = whole && d.is_range && !d.lo.valid() && !d.hi.valid();
+      whole = whole && d.is_range && !d.lo.valid() && !d.hi.valid() && !d.step.valid();
     }
     if (whole) {
       target = std::get_if<ir::LocalRef>(&ex(sv->base).kind);

@@ -196,8 +196,9 @@ void FnLowering::store_index(const ir::StoreIndex& st, diag::Span span) {
   }
   Val value = eval(st.value);
   Scalar s = type(st.base).scalar;
-  Value* ptr =
-      element_ptr(base.one(), s, idx, checked_ && !proven(st.base, st.indices), ml_.site(span));
+  bool in = proven(st.base, st.indices);
+  Value* ptr = element_ptr(base.one(), s, idx, checked_ && !in, ml_.site(span), st.no_wrap,
+                           in ? std::uint8_t{0xff} : nonneg_bits(st.indices));
   store_element(ptr, s, st.op, value.one());
   drop(base);
 }
@@ -223,6 +224,24 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
   if (chunk == nullptr && f.parallel && !in_chunk_ && ml_.chunks_.chunk_safe_loop(fn_, f)) {
     outline_for(f, span);
     return;
+  }
+  // The variable of a loop from a constant >= 0 counting up never indexes from the end.
+  struct NonNeg {
+    std::vector<std::uint32_t>& vars;
+    bool pushed;
+    ~NonNeg() {
+      if (pushed) {
+        vars.pop_back();
+      }
+    }
+  } nonneg{nonneg_vars_, false};
+  {
+    const auto* lo0 = std::get_if<ir::IntConst>(&ex(f.lo).kind);
+    const auto* step0 = f.step.valid() ? std::get_if<ir::IntConst>(&ex(f.step).kind) : nullptr;
+    if (lo0 != nullptr && lo0->value >= 0 && (!f.step.valid() || (step0 && step0->value > 0))) {
+      nonneg_vars_.push_back(f.var.v);
+      nonneg.pushed = true;
+    }
   }
   llvm::AllocaInst* var = locals_[f.var.v][0];
   Type vt = local_types_[f.var.v][0];

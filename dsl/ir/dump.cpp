@@ -377,6 +377,9 @@ class Printer {
                   out += expr(d.index);
                 } else {
                   out += (d.lo.valid() ? expr(d.lo) : "") + ":" + (d.hi.valid() ? expr(d.hi) : "");
+                  if (d.step.valid()) {
+                    out += ":" + expr(d.step);
+                  }
                 }
               }
               return out + ")";

@@ -242,13 +242,15 @@ struct Index {
   std::vector<ExprId> indices;
 };
 
-/// One dimension of a slice: a single i64 index (drops the dimension) or a range lo:hi where a
-/// missing bound is the dimension's start or end.
+/// One dimension of a slice: a single i64 index (drops the dimension) or a range lo:hi:step where
+/// a missing bound is the dimension's start or end in the step's direction, and a missing step 1
+/// (numpy's rules: rt::slice).
 struct SliceDim {
   bool is_range = false;
   ExprId index;  // when !is_range
   ExprId lo;     // when is_range; may be invalid
   ExprId hi;     // when is_range; may be invalid
+  ExprId step;   // when is_range; may be invalid
 };
 
 /// `a[i:j]`, `m[:, k]`, `m[0, :]`: a view sharing the base's buffer; rank = number of ranges.
@@ -340,12 +342,15 @@ struct Assign {
   ExprId value;
 };
 
-/// `a[i, j] op= e`: writes one element. `value` has the element type.
+/// `a[i, j] op= e`: writes one element. `value` has the element type. A negative index counts
+/// from the end, except in the dimensions whose bit is set in `no_wrap` (a `parallel for`'s
+/// disjoint store `a[i + c] = x` to an outer array), where it is an error.
 struct StoreIndex {
   ExprId base;
   std::vector<ExprId> indices;
   AssignOp op;
   ExprId value;
+  std::uint8_t no_wrap = 0;
 };
 
 /// `out[:] op= e`, `m[i:j, :] = 0`, `a += b` (a an array variable): writes every element of

@@ -161,6 +161,7 @@ void each_child(ExprKind& kind, F&& f) {
                      opt(d.index);
                      opt(d.lo);
                      opt(d.hi);
+                     opt(d.step);
                    }
                  },
                  [&](Transpose& t) { f(t.base); },

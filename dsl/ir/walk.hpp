@@ -45,7 +45,7 @@ void for_each_child(const ExprKind& kind, F&& f) {
                  [&](const SliceView& s) {
                    f(s.base);
                    for (const SliceDim& d : s.dims) {
-                     for (ExprId id : {d.index, d.lo, d.hi}) {
+                     for (ExprId id : {d.index, d.lo, d.hi, d.step}) {
                        if (id.valid()) {
                          f(id);
                        }

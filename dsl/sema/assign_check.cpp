@@ -163,7 +163,8 @@ void Checker::check_assign(const ast::AssignStmt& s, std::vector<StmtId>& out) {
     check_value(s.value);
     return;
   }
-  note_array_store(s, *post, op);
+  std::uint8_t no_wrap = 0;
+  note_array_store(s, *post, op, &no_wrap);
   ExprId base = check_postfix(*post, post->suffixes.size() - 1);
   ExprId target = error_expr(span_of(s.target));
   if (!type_of(base).is_error()) {
@@ -180,7 +181,8 @@ void Checker::check_assign(const ast::AssignStmt& s, std::vector<StmtId>& out) {
   if (const auto* found = std::get_if<ir::Index>(&expr(target).kind)) {
     ir::Index index = *found;  // a copy: coerce may grow the expression arena
     ExprId v = coerce(value, tt, "value stored into an element of " + tname(type_of(base)));
-    out.push_back(add_stmt(ir::StoreIndex{index.base, std::move(index.indices), op, v}, at));
+    out.push_back(
+        add_stmt(ir::StoreIndex{index.base, std::move(index.indices), op, v, no_wrap}, at));
     return;
   }
   Type vt = type_of(value);

@@ -126,10 +126,10 @@ bool Checker::is_builtin_name(const std::string& name) { return find_spec(name) 
 
 std::vector<std::string> builtin_names() {
   std::vector<std::string> names;
-  for (const auto* table :
+  for (std::span<const BuiltinSpec> table :
        {std::span<const BuiltinSpec>(kBuiltins), std::span<const BuiltinSpec>(kNumpyBuiltins),
         std::span<const BuiltinSpec>(kStreamBuiltins)}) {
-    for (const BuiltinSpec& s : *table) {
+    for (const BuiltinSpec& s : table) {
       names.emplace_back(s.name);
     }
   }

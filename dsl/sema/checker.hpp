@@ -240,7 +240,8 @@ class Checker {
   /// Records a store into an element or slice of an array (`target`, a postfix ending in an
   /// index) for each open parallel loop the array is outer to; returns 1 or 2 when the store is
   /// `h[e] = min(h[e], …)` / max (the read of h[e] there is not a read), else 0.
-  int note_array_store(const ast::AssignStmt& s, const ast::Postfix& target, ir::AssignOp op);
+  int note_array_store(const ast::AssignStmt& s, const ast::Postfix& target, ir::AssignOp op,
+                       std::uint8_t* no_wrap = nullptr);
   /// Whether `e` is the loop variable `var` plus or minus an integer literal.
   bool loop_var_plus_const(const ast::Expr& e, LocalId var);
   /// Records `v op= e` on a whole array variable.

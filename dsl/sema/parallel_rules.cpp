@@ -101,8 +101,8 @@ bool Checker::loop_var_plus_const(const ast::Expr& e, LocalId var) {
   return r.op == ast::BinOp::Sub && is_var(b->first) && is_const(r.rhs);
 }
 
-int Checker::note_array_store(const ast::AssignStmt& s, const ast::Postfix& target,
-                              ir::AssignOp op) {
+int Checker::note_array_store(const ast::AssignStmt& s, const ast::Postfix& target, ir::AssignOp op,
+                              std::uint8_t* no_wrap) {
   const auto* root = ast_if<ast::Name>(target.primary);
   const Symbol* sym = root ? fn_->scopes.lookup(root->name) : nullptr;
   if (fn_->parallel.empty() || !sym || sym->kind != Symbol::Kind::Local ||
@@ -153,9 +153,16 @@ int Checker::note_array_store(const ast::AssignStmt& s, const ast::Postfix& targ
     frame.skip_reads.push_back(span(*root));
     bool disjoint = false;
     if (idx) {
-      for (const ast::Subscript& item : idx->items) {
-        const auto* e = ast_if<ast::Expr>(item);
-        disjoint = disjoint || (e && loop_var_plus_const(*e, frame.var));
+      for (std::size_t d = 0; d < idx->items.size(); ++d) {
+        const auto* e = ast_if<ast::Expr>(idx->items[d]);
+        if (e && loop_var_plus_const(*e, frame.var)) {
+          disjoint = true;
+          // A negative index there would wrap onto another iteration's element: the store
+          // raises instead (ir::StoreIndex::no_wrap).
+          if (no_wrap != nullptr && d < 8) {
+            *no_wrap = static_cast<std::uint8_t>(*no_wrap | (1u << d));
+          }
+        }
       }
     }
     ArrayWriteUse w{ArrayWriteUse::Kind::Bad, op, minmax, at};

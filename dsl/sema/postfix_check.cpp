@@ -307,6 +307,9 @@ ExprId Checker::check_index(ExprId base, const ast::IndexSuffix& idx, diag::Span
       if (sl.hi) {
         d.hi = index_expr(*sl.hi);
       }
+      if (sl.step) {
+        d.step = index_expr(*sl.step);
+      }
     }
     dims.push_back(d);
   }

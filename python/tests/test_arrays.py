@@ -216,3 +216,22 @@ def test_function_outlives_its_module(mode):
     f = kestrel.compile("fn twice(a: f64[:]) -> f64[:] {\n    return a * 2.0\n}\n", mode=mode).twice
     gc.collect()
     assert f(np.arange(3.0)).tolist() == [0.0, 2.0, 4.0]
+
+
+def test_negative_stride_view_goes_out_as_a_view(mode):
+    # a[::-1] and m[::-1, ::2] are views with negative strides: numpy sees the same memory.
+    m = kestrel.compile(
+        "fn rev(a: f64[:]) -> f64[:] {\n    return a[::-1]\n}\n"
+        "fn flip(m: f64[:, :]) -> f64[:, :] {\n    return m[::-1, ::2]\n}\n",
+        mode=mode,
+    )
+    a = np.arange(5.0)
+    r = m.rev(a)
+    assert r.tolist() == [4.0, 3.0, 2.0, 1.0, 0.0] and r.strides == (-8,)
+    assert ptr(r) == ptr(a) + 32
+    r[0] = 9.0
+    assert a[4] == 9.0
+    x = np.arange(12.0).reshape(3, 4)
+    f = m.flip(x)
+    assert f.tolist() == [[8.0, 10.0], [4.0, 6.0], [0.0, 2.0]]
+    assert np.shares_memory(f, x)

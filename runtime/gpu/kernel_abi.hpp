@@ -48,6 +48,7 @@ enum Fault : hd::u32 {
   kNegPowFault = 3,    // a = exponent
   kNegShiftFault = 4,  // a = count
   kStepFault = 6,      // a serial loop inside the region with step 0 (5 is unused)
+  kNegStoreFault = 7,  // a = index: negative in a parallel for's disjoint store
 };
 
 /// The run's first fault. The host zeroes it (first = ~0) before a launch.

@@ -29,6 +29,8 @@ std::string fault_message(const Status& st, bool* internal) {
       return rt::negative_shift_message(st.a);
     case kStepFault:
       return rt::zero_step_message();
+    case kNegStoreFault:
+      return rt::negative_parallel_store_message(st.a);
     default:
       *internal = true;
       return "the GPU reported an unknown fault (" + std::to_string(st.fault) + ")";

@@ -28,6 +28,15 @@ inline std::string index_message(std::int64_t index, int axis, std::int64_t size
   return "index " + std::to_string(index) + " is out of bounds for axis " + std::to_string(axis) +
          " with size " + std::to_string(size);
 }
+/// A negative index in a `parallel for`'s plain store to an outer array: it would wrap onto an
+/// element that another iteration may own.
+inline std::string negative_parallel_store_message(std::int64_t index) {
+  return "index " + std::to_string(index) +
+         " is negative in a store inside 'parallel for': it would wrap to the end of the array, "
+         "onto an element another iteration may write";
+}
+/// A slice whose step is 0.
+inline std::string slice_step_message() { return "slice step cannot be zero"; }
 /// An axis argument that names no axis: "axis 2 is out of bounds for an array of rank 1".
 inline std::string axis_message(int axis, int rank) {
   return "axis " + std::to_string(axis) + " is out of bounds for an array of rank " +

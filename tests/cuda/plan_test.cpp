@@ -190,9 +190,10 @@ TEST(CudaPrint, FaultSitesAreTheCpuErrorsLocations) {
       "  }\n"
       "}\n");
   ASSERT_TRUE(p.program);
-  // Three sites, in evaluation order: the read a[i + 1] (its expression), the division (its
-  // expression), the store's bounds (the statement).
-  ASSERT_EQ(p.g.plan.sites.size(), 3u);
+  // Four sites, in evaluation order: the read a[i + 1] (its expression), the division (its
+  // expression), the store's negative index (a parallel for's disjoint store does not wrap) and
+  // its bounds (the statement).
+  ASSERT_EQ(p.g.plan.sites.size(), 4u);
   auto col = [&](std::size_t k) {
     diag::Span s = p.g.plan.sites[k];
     return p.sources.file(s.file).line_col(s.begin).col;
@@ -200,7 +201,9 @@ TEST(CudaPrint, FaultSitesAreTheCpuErrorsLocations) {
   EXPECT_EQ(col(0), 12u);
   EXPECT_EQ(col(1), 12u);
   EXPECT_EQ(col(2), 5u);
+  EXPECT_EQ(col(3), 5u);
   EXPECT_NE(p.g.source.find("gpu::kDivZeroFault"), std::string::npos);
+  EXPECT_NE(p.g.source.find("gpu::kNegStoreFault"), std::string::npos);
 }
 
 }  // namespace

@@ -252,8 +252,9 @@ TEST_P(ModuleTest, RuntimeErrorsLeaveTheModuleUsable) {
   std::vector<std::int64_t> a{10, 20};
   std::int64_t live = kestrel::rt::live_arrays();
   for (int k = 0; k < 3; ++k) {
-    EXPECT_THROW(pick(a, -1), kestrel::Error);
+    EXPECT_THROW(pick(a, -3), kestrel::Error);
     EXPECT_EQ(pick(a, 0), 10);
+    EXPECT_EQ(pick(a, -1), 20);  // counts from the end, as numpy does
   }
   EXPECT_EQ(kestrel::rt::live_arrays(), live);  // the wrapped views were released
 }

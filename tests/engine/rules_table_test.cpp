@@ -597,8 +597,9 @@ fn stream(s: i64, n: i64) -> f64[:] {
   }
 }
 
-// The bounds rule: x[i] reads when index_in_bounds(i, len(x)) and otherwise raises
-// index_message's text, for a read, a write and a 2-D read.
+// The bounds rule: x[i] reads element wrap_index(i, len(x)) (a negative index counts from the
+// end) when that is in bounds and otherwise raises index_message's text quoting i, for a read, a
+// write and a 2-D read.
 TEST_P(RulesPrograms, IndexingFollowsTheBoundsRule) {
   kestrel::EngineOptions options;
   options.mode = GetParam();
@@ -628,9 +629,9 @@ fn get2(x: i64[:,:], i: i64, j: i64) -> i64 {
       int64_t size = form == 2 ? 3 : 5;
       int64_t j = rt::wrap_add(i, int64_t{2});  // the column of the 2-D read
       std::optional<std::string> want;
-      if (!rt::index_in_bounds(i, size)) {
+      if (!rt::index_in_bounds(rt::wrap_index(i, size), size)) {
         want = rt::index_message(i, 0, size);
-      } else if (form == 2 && !rt::index_in_bounds(j, 4)) {
+      } else if (form == 2 && !rt::index_in_bounds(rt::wrap_index(j, 4), 4)) {
         want = rt::index_message(j, 1, 4);
       }
       try {
@@ -639,6 +640,9 @@ fn get2(x: i64[:,:], i: i64, j: i64) -> i64 {
                                   : get2(kestrel::MatrixView<int64_t>(grid.data(), 3, 4), i, j);
         EXPECT_FALSE(want) << mode << " form " << form << " index " << i << " gave " << got
                            << ", the rule raises '" << *want << "'";
+        if (!want && form == 0) {
+          EXPECT_EQ(got, v[static_cast<std::size_t>(rt::wrap_index(i, size))]) << mode << " " << i;
+        }
       } catch (const kestrel::Error& e) {
         ASSERT_TRUE(want) << mode << " form " << form << " index " << i << " raised " << e.what();
         EXPECT_NE(std::string(e.what()).find(*want), std::string::npos)

@@ -82,9 +82,9 @@ TEST(InterpLeaks, ErrorInALaterArgumentReleasesTheEarlierOnes) {
     return sum(a)
 }
 let x = ones(3)
-print(g(x + 1.0, x * 2.0, x[5:9]))
+print(g(x + 1.0, x * 2.0, x[5::0]))
 )",
-                                   "5:27: slice 5:9 is out of bounds for axis 0 with size 3");
+                                   "5:27: slice step cannot be zero");
 }
 
 TEST(InterpLeaks, StackOverflowReleasesEveryFrameAndTheArgumentsOfTheFailingCall) {
@@ -98,7 +98,7 @@ print(r(zeros(2), read_csv(")" KESTREL_SOURCE_DIR R"(/tests/lang/io/data/people.
 
 TEST(InterpLeaks, ErrorInsideLoopsAndTuplesReleasesEverything) {
   expect_error_releases_everything(R"(fn pair(a: f64[:]) -> (f64[:], f64[:]) {
-    return (a + 1.0, a[0:9])
+    return (a + 1.0, a[0:9:0])
 }
 var acc = zeros(3)
 for i in 0..10 {
@@ -106,7 +106,7 @@ for i in 0..10 {
     acc = p + q[0:3]
 }
 )",
-                                   "2:22: slice 0:9 is out of bounds for axis 0 with size 3");
+                                   "2:22: slice step cannot be zero");
 }
 
 }  // namespace

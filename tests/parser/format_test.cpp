@@ -29,6 +29,8 @@ TEST(Format, CallsSubscriptsLiterals) {
   EXPECT_EQ(fmt_e("sum( m , axis = 0 )"), "sum(m, axis=0)");
   EXPECT_EQ(fmt_e("m[ : , k ]"), "m[:, k]");
   EXPECT_EQ(fmt_e("a[1 : n]"), "a[1:n]");
+  EXPECT_EQ(fmt_e("a[ : : 2]"), "a[::2]");
+  EXPECT_EQ(fmt_e("m[5 : 1 : k, :]"), "m[5:1:k, :]");
   EXPECT_EQ(fmt_e("a[ i : ]"), "a[i:]");
   EXPECT_EQ(fmt_e("vadd[ len(out) ]( a,b )"), "vadd[len(out)](a, b)");
   EXPECT_EQ(fmt_e("t . f64( \"x\" ) . T"), "t.f64(\"x\").T");

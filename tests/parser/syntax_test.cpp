@@ -62,6 +62,13 @@ TEST(Subscripts, IndicesAndSlices) {
             "(postfix (name m) (index (slice (name i) (name j)) (slice _ _)))");
   EXPECT_EQ(dump_e("a[n - 1:]"),
             "(postfix (name a) (index (slice (binary (name n) (- (int 1))) _)))");
+  // Steps (numpy's lo:hi:step, any part optional): the step follows the two bounds.
+  EXPECT_EQ(dump_e("a[::2]"), "(postfix (name a) (index (slice _ _ (int 2))))");
+  EXPECT_EQ(dump_e("a[::]"), "(postfix (name a) (index (slice _ _)))");
+  EXPECT_EQ(dump_e("a[1::k]"), "(postfix (name a) (index (slice (int 1) _ (name k))))");
+  EXPECT_EQ(dump_e("a[5:1:s]"), "(postfix (name a) (index (slice (int 5) (int 1) (name s))))");
+  EXPECT_EQ(dump_e("m[::2, i:]"),
+            "(postfix (name m) (index (slice _ _ (int 2)) (slice (name i) _)))");
 }
 
 TEST(Subscripts, KernelLaunches) {
@@ -187,7 +194,7 @@ TEST(Layout, Comments) {
 
 TEST(Errors, InvalidInputReportsADiagnostic) {
   // (`for i in 0 {}` parses: a for loop over a block source, which the checker reports.)
-  for (const char* bad : {"let = 1", "f(", "let x = \"abc", "fn (", "x = ", "1 +", "a[1:2:3]",
+  for (const char* bad : {"let = 1", "f(", "let x = \"abc", "fn (", "x = ", "1 +", "a[1:2:3:4]",
                           "for i in 0 .. {}", "if x { ", "}", "let x = 1 2", "@unchecked", "$",
                           "fn f(a) {}", "var s: = 0", "x += += 1"}) {
     Parsed p;

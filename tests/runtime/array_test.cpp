@@ -95,10 +95,16 @@ TEST(Array, OutOfBounds) {
   ArrayRef m = zeros(Shape(2, 4));
   expect_error([&] { set<double>(*m, 1, 4, 1.0); },
                "index 4 is out of bounds for axis 1 with size 4");
-  expect_error([&] { slice(*a, 2, 5); }, "slice 2:5 is out of bounds for axis 0 with size 3");
-  expect_error([&] { slice(*a, -1, 2); }, "slice -1:2 is out of bounds");
-  expect_error([&] { slice(*a, 2, 1); }, "slice 2:1 is out of bounds");
+  // Slice ranges are clipped as numpy clips them; a step of 0 and an index out of bounds raise.
+  EXPECT_EQ(to_vector<std::int64_t>(*slice(*a, 2, 5)), (std::vector<std::int64_t>{2}));
+  EXPECT_EQ(to_vector<std::int64_t>(*slice(*a, -1, 2)), (std::vector<std::int64_t>{}));
+  EXPECT_EQ(slice(*a, 2, 1)->size(), 0);
+  EXPECT_EQ(to_vector<std::int64_t>(*slice(*a, kOpen, kOpen, -1)),
+            (std::vector<std::int64_t>{2, 1, 0}));
+  expect_error([&] { slice(*a, 0, 3, 0); }, "slice step cannot be zero");
   expect_error([&] { column(*m, 4); }, "index 4 is out of bounds for axis 1 with size 4");
+  expect_error([&] { column(*m, -5); }, "index -5 is out of bounds for axis 1 with size 4");
+  EXPECT_EQ(column(*m, -1)->shape[0], 2);
 }
 
 TEST(Array, StringArrays) {

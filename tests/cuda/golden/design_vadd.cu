@@ -28,26 +28,29 @@ KESTREL_DEV void f1(Ctx& c, View<float> l0, View<float> l1, View<float> l2) {
   l3 = t0;
   const i64 t1 = l3;
   const i64 t2 = l3;
-  if (!rt::index_in_bounds(t2, l0.n0)) {
+  const i64 t3 = rt::wrap_index(t2, l0.n0);
+  if (!rt::index_in_bounds(t3, l0.n0)) {
     gpu::fail(c.st, c.instance, 0u, gpu::kIndexFault, t2, 0, l0.n0);
     c.failed = true;
     return;
   }
-  const float t3 = l0.data[t2 * l0.s0];
-  const i64 t4 = l3;
-  if (!rt::index_in_bounds(t4, l1.n0)) {
-    gpu::fail(c.st, c.instance, 1u, gpu::kIndexFault, t4, 0, l1.n0);
+  const float t4 = l0.data[t3 * l0.s0];
+  const i64 t5 = l3;
+  const i64 t6 = rt::wrap_index(t5, l1.n0);
+  if (!rt::index_in_bounds(t6, l1.n0)) {
+    gpu::fail(c.st, c.instance, 1u, gpu::kIndexFault, t5, 0, l1.n0);
     c.failed = true;
     return;
   }
-  const float t5 = l1.data[t4 * l1.s0];
-  const float t6 = rt::num_add(t3, t5);
-  if (!rt::index_in_bounds(t1, l2.n0)) {
+  const float t7 = l1.data[t6 * l1.s0];
+  const float t8 = rt::num_add(t4, t7);
+  const i64 t9 = rt::wrap_index(t1, l2.n0);
+  if (!rt::index_in_bounds(t9, l2.n0)) {
     gpu::fail(c.st, c.instance, 2u, gpu::kIndexFault, t1, 0, l2.n0);
     c.failed = true;
     return;
   }
-  l2.data[t1 * l2.s0] = t6;
+  l2.data[t9 * l2.s0] = t8;
 }
 
 }  // namespace
