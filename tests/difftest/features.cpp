@@ -58,6 +58,15 @@ const std::vector<Feature>& all_features() {
       {"kernels", "kernel launches k[n](...) and k[m, n](...)", true},
       {"kernel_random", "random() stream inside a kernel (found: no draw consumed, fixed)", true},
       {"errors", "a runtime error on purpose (index, division by zero, shape)", true},
+      {"neg_index", "negative indices a[-k], m[i, -k], in reads and stores", true},
+      {"step_slices", "step, reversed and clipped slices a[s:e:k], a[::-1], a[-k:], m[::-1, :]",
+       true},
+      {"masks", "mask selection a[mask] (reduced) and stores a[mask] = x", true},
+      {"int_index", "integer-array indexing a[idx], negative indices too", true},
+      {"numpy_elementwise", "round ceil tan log10 log2 isnan isfinite, pi inf nan", true},
+      {"numpy_reductions", "prod std var median", true},
+      {"numpy_arrays", "sort argsort cumsum unique concatenate reshape", true},
+      {"strings", "str(x) + str, format(x, spec), print(..., sep=)", true},
   };
   return features;
 }

@@ -9,6 +9,11 @@ namespace kestrel::difftest::detail {
 
 std::string Gen::ax(const Ty& t, int depth) {
   int d = depth - 1;
+  if (depth > 0 && numpy_on() && chance(12)) {
+    if (auto s = ax_numpy(t, d)) {
+      return *s;
+    }
+  }
   for (int attempt = 0; attempt < 40; ++attempt) {
     int r = depth <= 0 ? below(4) : below(16);
     switch (r) {

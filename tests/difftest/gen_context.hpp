@@ -152,6 +152,15 @@ class Gen {
   std::string sx_leaf(E e);
   std::string ax(const Ty& t, int depth);
   std::string idx(int n);
+  // gen_numpy.cpp: issue 17's numpy set (nothing when no feature of it applies here)
+  std::string neg_idx(int n);
+  std::optional<std::string> ax_numpy(const Ty& t, int depth);
+  std::optional<std::string> sx_numpy(E e, int depth);
+  bool stmt_numpy();
+  bool numpy_on() const {
+    return on("neg_index") || on("step_slices") || on("masks") || on("int_index") ||
+           on("numpy_elementwise") || on("numpy_reductions") || on("numpy_arrays") || on("strings");
+  }
   std::string typed(const std::string& text, E e);  // a bare literal converted to e
   bool callable(const FnSig& fn) const;
   std::string call_args(const FnSig& fn, int depth);

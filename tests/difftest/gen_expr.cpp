@@ -181,6 +181,11 @@ std::string Gen::sx(E e, int depth) {
     return sx_leaf(e);
   }
   int d = depth - 1;
+  if (numpy_on() && chance(10)) {
+    if (auto s = sx_numpy(e, d)) {
+      return *s;
+    }
+  }
   // Candidates, tried in random order until one applies.
   for (int attempt = 0; attempt < 40; ++attempt) {
     switch (below(20)) {

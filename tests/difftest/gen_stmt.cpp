@@ -18,6 +18,9 @@ void Gen::block(int n) {
 void Gen::stmt() {
   --budget_;
   for (int attempt = 0; attempt < 20; ++attempt) {
+    if (numpy_on() && chance(6) && stmt_numpy()) {
+      return;
+    }
     int r = below(100);
     if (r < 22) {
       stmt_let();
