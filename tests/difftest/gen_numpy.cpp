@@ -34,12 +34,15 @@ std::optional<std::string> Gen::ax_numpy(const Ty& t, int d) {
       if (t.rank != 1 || !on("step_slices")) {
         break;
       }
+      // a variable, else a fresh array expression (parenthesised) of a length that fits
       auto vs =
           vars([&](const Var& v) { return v.ty.rank == 1 && v.ty.e == t.e && v.ty.d0 >= t.d0; });
-      if (vs.empty()) {
-        break;
+      Var fresh_source;
+      if (vs.empty() || chance(50)) {
+        fresh_source.ty = Ty{t.e, 1, t.d0 * range(1, 3) + below(3), 0};
+        fresh_source.name = "(" + ax(fresh_source.ty, d) + ")";
       }
-      const Var& v = *pick(vs);
+      const Var& v = fresh_source.name.empty() ? *pick(vs) : fresh_source;
       const int len = v.ty.d0;
       const int n = t.d0;
       switch (below(5)) {
