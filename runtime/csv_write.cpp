@@ -5,13 +5,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <memory>
 
 #include "runtime/csv.hpp"
 #include "runtime/format.hpp"
 #include "runtime/limits.hpp"
+#include "runtime/replace_file.hpp"
 
 namespace kestrel::rt {
 
@@ -178,27 +178,9 @@ void write_csv(const std::string& path, const Table& t) {
     raise(path + ": write_csv needs a table with at least one column");
   }
   std::string text = csv_text(t);
-  // Into a new file beside `path`, renamed over it once complete (as save_npy does): no reader
-  // ever sees half a file.
-  static std::atomic<std::uint64_t> serial{0};
-  std::string tmp = path + ".kestrel-tmp-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(serial.fetch_add(1));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  std::FILE* f = fd < 0 ? nullptr : ::fdopen(fd, "wb");
-  if (!f) {
-    if (fd >= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-    }
-    raise(path + ": cannot write file");
-  }
-  bool ok = text.empty() || std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok = std::fclose(f) == 0 && ok;
-  ok = ok && std::rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    raise(path + ": cannot write file");
-  }
+  replace_file(path, [&](std::FILE* f) {
+    return text.empty() || std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  });
 }
 
 }  // namespace kestrel::rt

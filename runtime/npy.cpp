@@ -5,13 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
 
 #include "runtime/limits.hpp"
+#include "runtime/replace_file.hpp"
 
 namespace kestrel::rt {
 
@@ -259,30 +259,11 @@ void save_npy(const std::string& path, const Array& a) {
     dense = copy(a);
     src = dense.get();
   }
-  // Into a new file beside `path`, renamed over it once complete: a file that is still mapped
-  // (load_npy's arrays) keeps its old contents, where writing it in place truncated it under
-  // the mapping (SIGBUS on the next read); and no reader ever sees half a file.
-  static std::atomic<std::uint64_t> serial{0};
-  std::string tmp = path + ".kestrel-tmp-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(serial.fetch_add(1));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  std::FILE* f = fd < 0 ? nullptr : ::fdopen(fd, "wb");
-  if (!f) {
-    if (fd >= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-    }
-    raise(path + ": cannot write file");
-  }
   std::size_t bytes = static_cast<std::size_t>(src->size()) * elem_size(src->elem);
-  bool ok = std::fwrite(head.data(), 1, head.size(), f) == head.size() &&
-            (bytes == 0 || std::fwrite(src->data, 1, bytes, f) == bytes);
-  ok = std::fclose(f) == 0 && ok;
-  ok = ok && std::rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    raise(path + ": cannot write file");
-  }
+  replace_file(path, [&](std::FILE* f) {
+    return std::fwrite(head.data(), 1, head.size(), f) == head.size() &&
+           (bytes == 0 || std::fwrite(src->data, 1, bytes, f) == bytes);
+  });
 }
 
 }  // namespace kestrel::rt

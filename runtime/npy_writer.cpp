@@ -10,6 +10,7 @@
 #include "runtime/error.hpp"
 #include "runtime/limits.hpp"
 #include "runtime/npy.hpp"
+#include "runtime/replace_file.hpp"
 
 namespace kestrel::rt {
 
@@ -74,7 +75,7 @@ void npy_append(const std::string& path, const Array& a) {
   std::int64_t cols = a.rank == 2 ? a.shape[1] : 1;
   if (it == writers().end()) {
     Writer w;
-    w.tmp = path + ".kestrel-append-" + std::to_string(::getpid());
+    w.tmp = temporary_beside(path);
     w.fd = ::open(w.tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (w.fd < 0) {
       raise(path + ": cannot write file");
