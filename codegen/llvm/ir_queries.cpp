@@ -33,6 +33,35 @@ void assigned_locals(const ir::Program& p, const ir::Block& b, std::vector<char>
   }
 }
 
+void redeclared_params(const ir::Program& p, const ir::Block& b, std::uint32_t params,
+                       std::vector<char>& out) {
+  for (ir::StmtId id : b.stmts) {
+    std::visit(ir::overloaded{
+                   [&](const ir::Let& l) {
+                     if (l.local.v < params) {
+                       out[l.local.v] = 1;
+                     }
+                   },
+                   [&](const ir::LetTuple& l) {
+                     for (ir::LocalId local : l.locals) {
+                       if (local.v < params) {
+                         out[local.v] = 1;
+                       }
+                     }
+                   },
+                   [&](const ir::If& i) {
+                     redeclared_params(p, i.then_body, params, out);
+                     redeclared_params(p, i.else_body, params, out);
+                   },
+                   [&](const ir::While& w) { redeclared_params(p, w.body, params, out); },
+                   [&](const ir::For& f) { redeclared_params(p, f.body, params, out); },
+                   kinds<ir::Assign, ir::StoreIndex, ir::StoreView, ir::ExprStmt, ir::Break,
+                         ir::Continue, ir::Return>([&]() {}),
+               },
+               p.stmt(id).kind);
+  }
+}
+
 bool kernel_indexes_by_grid(const ir::Program& p, const ir::Function& k) {
   std::vector<char> rebound(k.locals.size(), 0);
   assigned_locals(p, k.body, rebound);

@@ -29,6 +29,11 @@ concept OneOf = (std::is_same_v<T, Ts> || ...);
 /// Marks in `out` (indexed by LocalId) every local that an Assign in `b` rebinds, nested blocks
 /// included.
 void assigned_locals(const ir::Program& p, const ir::Block& b, std::vector<char>& out);
+/// Marks in `out` the parameters (locals below `params`) that a `let` in `b` declares again: an
+/// on-stack-replacement continuation's enclosing loop declares, in its later iterations, the
+/// variable its first one received as a parameter (dsl/ir/osr.hpp), so that parameter is rebound.
+void redeclared_params(const ir::Program& p, const ir::Block& b, std::uint32_t params,
+                       std::vector<char>& out);
 
 /// Whether every element access in kernel `k` is `P[index(0)]` / `P[index(0), index(1)]` with P
 /// an array parameter the kernel never rebinds (index(d) directly or through a `let`), so a

@@ -85,6 +85,7 @@ void FnLowering::run() {
   // it alive): no retain on entry, no release on exit. One it rebinds is owned like a local.
   std::vector<char> rebound(fn_.locals.size(), 0);
   assigned_locals(p_, fn_.body, rebound);
+  redeclared_params(p_, fn_.body, fn_.param_count, rebound);
   for (std::uint32_t i = 0; i < fn_.param_count; ++i) {
     if (!rebound[i]) {
       borrowed_.push_back(i);
