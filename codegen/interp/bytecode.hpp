@@ -11,6 +11,7 @@
 
 #include "dsl/diag/source.hpp"
 #include "dsl/ir/ir.hpp"
+#include "runtime/rules/math.hpp"
 
 namespace kestrel::interp {
 
@@ -209,23 +210,9 @@ inline std::uint32_t arg_bx(Instr i) {
 }
 inline std::int16_t arg_sc(Instr i) { return static_cast<std::int16_t>(i.c); }
 
-/// Scalar math builtins, the C operand of MATH_F64 / MATH_F32.
-enum class Math1 : std::uint16_t {
-  Exp,
-  Log,
-  Sqrt,
-  Abs,
-  Sin,
-  Cos,
-  Tanh,
-  Sigmoid,
-  Floor,
-  Tan,
-  Log10,
-  Log2,
-  Ceil,
-  Round
-};
+/// Scalar math builtins, the C operand of MATH_F64 / MATH_F32: the runtime's own list, so the VM
+/// hands the number to rt::math_fn as it is.
+using Math1 = rt::MathFn;
 
 /// A `parallel for` reduction the VM combines per chunk: the variable's register, the register
 /// that keeps its value from before the loop, its type and operator.

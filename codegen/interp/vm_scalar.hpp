@@ -21,18 +21,8 @@ inline std::int32_t i32(Slot s) { return static_cast<std::int32_t>(s.i); }
 /// A str register's string.
 inline const std::string& str(Slot s) { return *static_cast<const std::string*>(s.p); }
 
-// MATH_F64 / MATH_F32 pass their Math1 to rt::math_fn, and PFOR_* their ir::ReduceOp to the
-// combine rules, as the same numbers.
-static_assert(static_cast<int>(Math1::Exp) == static_cast<int>(rt::MathFn::Exp) &&
-              static_cast<int>(Math1::Log) == static_cast<int>(rt::MathFn::Log) &&
-              static_cast<int>(Math1::Sqrt) == static_cast<int>(rt::MathFn::Sqrt) &&
-              static_cast<int>(Math1::Abs) == static_cast<int>(rt::MathFn::Abs) &&
-              static_cast<int>(Math1::Sin) == static_cast<int>(rt::MathFn::Sin) &&
-              static_cast<int>(Math1::Cos) == static_cast<int>(rt::MathFn::Cos) &&
-              static_cast<int>(Math1::Tanh) == static_cast<int>(rt::MathFn::Tanh) &&
-              static_cast<int>(Math1::Sigmoid) == static_cast<int>(rt::MathFn::Sigmoid) &&
-              static_cast<int>(Math1::Floor) == static_cast<int>(rt::MathFn::Floor) &&
-              static_cast<int>(Math1::Round) == static_cast<int>(rt::MathFn::Round));
+// PFOR_* pass their ir::ReduceOp to the combine rules as the same numbers (MATH_F64 / MATH_F32
+// pass rt::MathFn itself: bytecode.hpp's Math1).
 static_assert(static_cast<int>(ir::ReduceOp::Add) == static_cast<int>(rt::CombineOp::Add) &&
               static_cast<int>(ir::ReduceOp::Mul) == static_cast<int>(rt::CombineOp::Mul) &&
               static_cast<int>(ir::ReduceOp::Min) == static_cast<int>(rt::CombineOp::Min) &&

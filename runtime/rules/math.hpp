@@ -8,7 +8,8 @@
 
 namespace kestrel::rt {
 
-/// The math builtins, in the order the interpreter's Math1 and the runtime's UnOp list them.
+/// The math builtins (the interpreter's Math1 is this enum), in the order the runtime's UnOp lists
+/// them.
 enum class MathFn : unsigned char {
   Exp,
   Log,
