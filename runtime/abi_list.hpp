@@ -281,3 +281,15 @@ KESTREL_ABI_FN(void, kestrel_rt_npy_finish, KestrelContext* ctx, std::uint32_t s
 /// `parallel for`'s disjoint store to an outer array.
 KESTREL_ABI_FN(void, kestrel_rt_raise_negative_store, KestrelContext* ctx, std::uint32_t site,
                std::int64_t index)
+// ---- MPI ranks and collectives (runtime/mpi.hpp, runtime/abi_mpi.cpp) -------------------------
+/// rank() (which 0) or ranks() (which 1).
+KESTREL_ABI_FN(std::int64_t, kestrel_rt_mpi_rank, KestrelContext* ctx, std::uint32_t site,
+               std::int32_t which)
+/// allreduce or broadcast (fn: rt::MpiFn) of the scalar `bits` of element type `elem`; the
+/// result in the same form.
+KESTREL_ABI_FN(std::int64_t, kestrel_rt_mpi_scalar, KestrelContext* ctx, std::uint32_t site,
+               std::int64_t fn, std::int64_t bits, std::uint32_t elem, std::int64_t root)
+/// allreduce, broadcast or gather of an array `a`, or (a null) gather of the scalar `bits`.
+KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_mpi_array, KestrelContext* ctx, std::uint32_t site,
+               std::int64_t fn, const kestrel::rt::Array* a, std::int64_t bits, std::uint32_t elem,
+               std::int64_t root)

@@ -274,6 +274,11 @@ constexpr RtBuiltin rt_builtin(ir::Builtin b) {
     case Builtin::StreamClose:
     case Builtin::NpyAppend:
     case Builtin::NpyFinish:
+    case Builtin::MpiRank:
+    case Builtin::MpiRanks:
+    case Builtin::Allreduce:
+    case Builtin::Broadcast:
+    case Builtin::Gather:
       break;
   }
   return RtBuiltin{};

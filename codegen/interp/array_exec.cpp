@@ -11,6 +11,7 @@
 #include "runtime/format.hpp"
 #include "runtime/limits.hpp"
 #include "runtime/linalg.hpp"
+#include "runtime/mpi.hpp"
 #include "runtime/npy.hpp"
 #include "runtime/npy_writer.hpp"
 #include "runtime/random.hpp"
@@ -457,6 +458,26 @@ void stream(const ArrayInstr& ai, Slot* R, Slot& out) {
   }
 }
 
+// rank, ranks and the collectives (runtime/mpi.hpp): args x, fn (rt::MpiFn), root.
+void mpi(const ArrayInstr& ai, Slot* R, Slot& out) {
+  auto b = static_cast<ir::Builtin>(ai.op);
+  if (b == ir::Builtin::MpiRank || b == ir::Builtin::MpiRanks) {
+    out.i = b == ir::Builtin::MpiRank ? rt::mpi_rank() : rt::mpi_ranks();
+    return;
+  }
+  auto fn = static_cast<rt::MpiFn>(R[ai.args[1].reg].i);
+  std::int64_t root = R[ai.args[2].reg].i;
+  const ArrayArg& x = ai.args[0];
+  if (x.type.is_array()) {
+    put(out, rt::mpi_array(fn, arr(R, x), root));
+  } else if (ai.result.is_array()) {
+    put(out, rt::mpi_gather_scalar(scalar_value(R[x.reg], x.type.scalar)));
+  } else {
+    set_scalar(out, rt::mpi_scalar(fn, scalar_value(R[x.reg], x.type.scalar), root),
+               ai.result.scalar);
+  }
+}
+
 }  // namespace
 
 void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgram::Impl& program) {
@@ -572,6 +593,9 @@ void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgra
       return;
     case ArrayKind::Stream:
       stream(ai, R, out);
+      return;
+    case ArrayKind::Mpi:
+      mpi(ai, R, out);
       return;
   }
 }

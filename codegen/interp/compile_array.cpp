@@ -320,6 +320,13 @@ void FnCompiler::array_builtin(Type t, const ir::BuiltinCall& c, std::uint16_t d
     case Builtin::NpyFinish:
       ai.kind = ArrayKind::Stream;
       break;
+    case Builtin::MpiRank:
+    case Builtin::MpiRanks:
+    case Builtin::Allreduce:
+    case Builtin::Broadcast:
+    case Builtin::Gather:
+      ai.kind = ArrayKind::Mpi;
+      break;
     case Builtin::Print:  // builtin() compiles these itself
     case Builtin::Random:
     case Builtin::Randn:

@@ -301,6 +301,11 @@ bool ChunkRule::chunk_safe_expr(const ir::Function& fn, ExprId e, const std::vec
               case Builtin::StreamClose:
               case Builtin::NpyAppend:
               case Builtin::NpyFinish:
+              case Builtin::MpiRank:
+              case Builtin::MpiRanks:
+              case Builtin::Allreduce:
+              case Builtin::Broadcast:
+              case Builtin::Gather:
                 return false;
               case Builtin::Reshape:  // a view of its array, as a slice is
                 return !borrows_foreign(b.args[0], own);

@@ -562,6 +562,30 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
       b_.CreateCall(ml_.rt(Abi::kestrel_rt_npy_finish), {ctx_, i32c(st), arg(0)});
       check_failed();
       return finish(Val{});
+    case Builtin::MpiRank:
+    case Builtin::MpiRanks: {  // runtime/mpi.hpp
+      Value* r = b_.CreateCall(ml_.rt(Abi::kestrel_rt_mpi_rank),
+                               {ctx_, i32c(st), i32c(c.builtin == Builtin::MpiRank ? 0 : 1)});
+      check_failed();
+      return finish(scalar(t, r));
+    }
+    case Builtin::Allreduce:
+    case Builtin::Broadcast:
+    case Builtin::Gather: {  // args: x, fn (rt::MpiFn), root
+      Type xt = type(c.args[0]);
+      if (t.is_scalar()) {
+        Value* bits = b_.CreateCall(
+            ml_.rt(Abi::kestrel_rt_mpi_scalar),
+            {ctx_, i32c(st), arg(1), bits_of(arg(0), xt.scalar), elem(xt.scalar), arg(2)});
+        check_failed();
+        return finish(scalar(t, from_bits(bits, t.scalar)));
+      }
+      Value* none = llvm::ConstantPointerNull::get(ml_.ptr_);
+      Value* a = xt.is_array() ? arg(0) : none;
+      Value* bits = xt.is_array() ? i64c(0) : bits_of(arg(0), xt.scalar);
+      return finish(call_array(Abi::kestrel_rt_mpi_array,
+                               {ctx_, i32c(st), arg(1), a, bits, elem(xt.scalar), arg(2)}));
+    }
     default:
       throw std::runtime_error(std::string("internal error: builtin ") +
                                ir::builtin_name(c.builtin) + " reached array_builtin");

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kestrel/kestrel.hpp"
+#include "mpi_run.hpp"
 #include "output_diff.hpp"
 #include "repl.hpp"
 
@@ -53,6 +54,11 @@ commands:
       --target gpu   run parallel loops and kernel launches on the GPU (CUDA C++ compiled
                      by NVRTC; with the JIT); what the GPU backend cannot take stays on the
                      CPU (`emit --cuda` says why); without a usable GPU, says why and exits 1
+      --ranks N      run N ranks under MPI: starts `mpirun -np N` itself (the same as
+                     `mpirun -np N kestrel run FILE`; --oversubscribe when N exceeds the
+                     cores); rank() and ranks() tell them apart, allreduce, broadcast and
+                     gather combine their values in rank order; only rank 0 prints, and an
+                     error is reported by every rank ("rank K: …")
   bench FILE         run FILE in the interpreter and the JIT and print compile time, run time
                      (median) and speed-up side by side, and whether both printed the same
       --fn NAME ARG...   time one function called with these scalar arguments instead
@@ -151,8 +157,19 @@ int cmd_run(const std::vector<std::string>& args) {
   bool time = false;
   kestrel::EngineOptions options;
   std::vector<std::string> files;
+  int ranks = 0;  // --ranks N: mpirun -np N
+  std::vector<std::string> rank_args;
+  bool threads_given = false;
   for (std::size_t k = 0; k < args.size(); ++k) {
     const std::string& arg = args[k];
+    if (arg == "--ranks") {
+      if (k + 1 >= args.size() || !parse_threads(args[k + 1], ranks)) {
+        return usage_error("--ranks takes a count of 1 or more");
+      }
+      ++k;
+      continue;
+    }
+    threads_given = threads_given || arg == "--threads";
     if (arg == "--time") {
       time = true;
     } else if (arg == "--threads") {
@@ -192,11 +209,29 @@ int cmd_run(const std::vector<std::string>& args) {
   if (files.size() != 1) {
     return usage_error("run takes exactly one FILE");
   }
+  if (ranks > 0) {
+    for (std::size_t k = 0; k < args.size(); ++k) {
+      if (args[k] == "--ranks") {
+        ++k;
+      } else {
+        rank_args.push_back(args[k]);
+      }
+    }
+    return kestrel::cli::exec_mpirun(ranks, rank_args);
+  }
+  if (!threads_given && kestrel::cli::mpi_default_threads() > 0) {
+    options.threads = kestrel::cli::mpi_default_threads();  // the node's cores shared by ranks
+  }
+  if (std::string why = kestrel::cli::mpi_start(); !why.empty()) {
+    std::cerr << why;
+    return kProgramError;
+  }
   // The process ends with _Exit below: a background compile still working is not waited for.
   options.detach_compiles = true;
   kestrel::Engine engine(options);
   std::signal(SIGINT, on_run_sigint);
   int status = kOk;
+  std::string failure;  // under MPI, told to the other ranks (dsl/cli/mpi_run.hpp)
   try {
     kestrel::Timings timings = engine.run_file(files[0], nullptr, &g_run_interrupt);
     std::fflush(stdout);
@@ -205,9 +240,11 @@ int cmd_run(const std::vector<std::string>& args) {
     }
   } catch (const kestrel::Error& error) {
     std::fflush(stdout);
-    std::cerr << error.what();
+    std::cerr << kestrel::cli::mpi_prefixed(error.what());
     status = g_run_interrupt.load() ? kInterrupted : kProgramError;
+    failure = error.what();
   }
+  status = kestrel::cli::mpi_finish(status, failure);
   if (options.mode == kestrel::Mode::Tiered) {
     // The background compile may still be working (the run did not wait for it): end the
     // process now rather than run static destructors under it.

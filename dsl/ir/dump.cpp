@@ -164,6 +164,16 @@ const char* builtin_name(Builtin b) {
       return "npy_append";
     case Builtin::NpyFinish:
       return "npy_finish";
+    case Builtin::MpiRank:
+      return "rank";
+    case Builtin::MpiRanks:
+      return "ranks";
+    case Builtin::Allreduce:
+      return "allreduce";
+    case Builtin::Broadcast:
+      return "broadcast";
+    case Builtin::Gather:
+      return "gather";
   }
   return "?";
 }

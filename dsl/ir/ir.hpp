@@ -217,6 +217,14 @@ enum class Builtin : std::uint8_t {
   StreamClose,
   NpyAppend,  // npy_append(path, a): a .npy file built block by block (runtime/npy_writer.hpp)
   NpyFinish,  // npy_finish(path)
+  // MPI ranks (runtime/mpi.hpp): rank() and ranks() take no arguments; the collectives all take
+  // (x, fn, root): fn an rt::MpiFn (an i64 constant: allreduce's sum, min or max, broadcast,
+  // gather), root broadcast's root rank (i64; 0 for the others).
+  MpiRank,
+  MpiRanks,
+  Allreduce,
+  Broadcast,
+  Gather,
 };
 const char* builtin_name(Builtin b);
 

@@ -97,6 +97,14 @@ constexpr BuiltinDoc kDocs[] = {
     {"assert", "assert(cond, message)",
      "a runtime error saying message when cond is false (located at the caller's line for a "
      "module's code)"},
+    {"rank", "rank() -> i64", "this process's rank under mpirun, 0 to ranks() - 1 (else 0)"},
+    {"ranks", "ranks() -> i64", "how many ranks run the program (mpirun -np N; else 1)"},
+    {"allreduce", "allreduce(x, \"sum\" | \"min\" | \"max\")",
+     "x combined over every rank in rank order (sum by default); every rank gets the same bits"},
+    {"broadcast", "broadcast(x, root)", "root's x, on every rank"},
+    {"gather", "gather(x)",
+     "every rank's x stacked in rank order, on every rank: a scalar gives ranks() elements, "
+     "arrays are joined along their first axis"},
 };
 
 }  // namespace

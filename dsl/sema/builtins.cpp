@@ -122,7 +122,11 @@ std::string arity_text(const BuiltinSpec& s) {
 
 }  // namespace
 
-bool Checker::is_builtin_name(const std::string& name) { return find_spec(name) != nullptr; }
+bool Checker::is_builtin_name(const std::string& name) {
+  return find_spec(name) != nullptr || is_mpi_builtin(name);
+}
+
+std::vector<std::string> mpi_builtin_names();  // mpi_builtins.cpp
 
 std::vector<std::string> builtin_names() {
   std::vector<std::string> names;
@@ -133,12 +137,18 @@ std::vector<std::string> builtin_names() {
       names.emplace_back(s.name);
     }
   }
+  for (std::string& n : mpi_builtin_names()) {
+    names.push_back(std::move(n));
+  }
   return names;
 }
 
 ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& call, diag::Span at) {
   if (is_data_builtin(name)) {
     return check_data_builtin(name, call, at);
+  }
+  if (is_mpi_builtin(name)) {
+    return check_mpi_builtin(name, call, at);
   }
   const BuiltinSpec& spec = *find_spec(name);
   std::vector<const ast::Expr*> pos;

@@ -190,6 +190,9 @@ class Checker {
   // ---- table builtins (data_builtins.cpp) ----
   static bool is_data_builtin(const std::string& name);
   ExprId check_data_builtin(const std::string& name, const ast::CallSuffix& call, diag::Span span);
+  // ---- MPI ranks and collectives (mpi_builtins.cpp) ----
+  static bool is_mpi_builtin(const std::string& name);
+  ExprId check_mpi_builtin(const std::string& name, const ast::CallSuffix& call, diag::Span span);
   /// Whether `name` is a table's column method (.f64, .group_codes, …), and which.
   static bool column_method(const std::string& name, ir::ColumnKind& kind);
 
