@@ -77,6 +77,7 @@ void finalize() {
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized) {
+    MPI_Barrier(MPI_COMM_WORLD);  // every rank has written its errors (runtime/mpi.hpp)
     MPI_Finalize();
   }
 }

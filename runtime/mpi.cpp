@@ -490,11 +490,19 @@ std::optional<std::string> mpi_end(const std::string* failure) {
       out = verdict(all);
     }
   }
-  if (s.state == State::Ready || s.state == State::Dead) {
+  if (s.state == State::Ready) {
+    s.state = State::Dead;  // no exchange after the final one
+  }
+  return out;
+}
+
+void mpi_finalize() {
+  Session& s = session();
+  if (s.state == State::Dead) {
+    std::fflush(nullptr);
     s.api->finalize();
     s.state = State::Ended;
   }
-  return out;
 }
 
 std::string mpi_diag_prefix() {

@@ -51,9 +51,14 @@ ArrayRef mpi_gather_scalar(Value x);
 /// The program's end under mpirun: the final exchange. `failure` is this rank's error (its first
 /// line, e.g. "file.kst:3:5: error: …") or null when the program ended well. Returns the error
 /// this rank must report because another rank failed or the ranks' collectives did not match
-/// (nothing when all is well, or when the failure was already agreed on in a collective), and
-/// finalizes MPI. Outside mpirun, or without mpi_begin, it does nothing.
+/// (nothing when all is well, or when the failure was already agreed on in a collective).
+/// Outside mpirun it does nothing.
 std::optional<std::string> mpi_end(const std::string* failure);
+
+/// After mpi_end and after this rank has written its errors: waits for every rank to get here
+/// (so that mpirun, which ends the job at the first nonzero exit, cuts no rank's report short)
+/// and finalizes MPI.
+void mpi_finalize();
 
 /// "rank K: " under mpirun with more than one rank, else "": the CLI's prefix for diagnostics.
 std::string mpi_diag_prefix();

@@ -240,7 +240,8 @@ int cmd_run(const std::vector<std::string>& args) {
     }
   } catch (const kestrel::Error& error) {
     std::fflush(stdout);
-    std::cerr << kestrel::cli::mpi_prefixed(error.what());
+    std::string text = kestrel::cli::mpi_prefixed(error.what());
+    std::fwrite(text.data(), 1, text.size(), stderr);  // one write: ranks do not interleave
     status = g_run_interrupt.load() ? kInterrupted : kProgramError;
     failure = error.what();
   }

@@ -26,7 +26,6 @@ int exec_mpirun(int ranks, const std::vector<std::string>& run_args) {
     ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
   }
   argv.insert(argv.end(), {"-np", std::to_string(ranks), "/proc/self/exe", "run"});
-  std::error_code ec;
   char exe[4096];
   ssize_t len = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (len > 0) {
@@ -91,9 +90,13 @@ int mpi_finish(int status, const std::string& failure) {
   std::optional<std::string> err = rt::mpi_end(failure.empty() ? nullptr : &first);
   if (err) {
     std::fflush(stdout);
-    std::cerr << prefix << "error: " << *err << "\n";
-    return status == 0 ? 1 : status;
+    // One write, so that ranks' lines do not interleave in mpirun's forwarding.
+    std::string line = prefix + "error: " + *err + "\n";
+    std::fwrite(line.data(), 1, line.size(), stderr);
+    std::fflush(stderr);
+    status = status == 0 ? 1 : status;
   }
+  rt::mpi_finalize();
   return status;
 }
 
