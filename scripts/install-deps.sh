@@ -17,6 +17,7 @@ packages=(
   python3                   # the golden-test runner
   pybind11-dev python3-dev  # python/: the Python module kestrel
   python3-numpy python3-pytest # its tests (pytest under CTest) and examples/python
+  libopenmpi-dev openmpi-bin  # MPI ranks: libkestrel_mpi.so and the mpirun tests (tests/mpi)
 )
 wanted=("${packages[@]}")
 
