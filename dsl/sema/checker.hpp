@@ -123,6 +123,8 @@ struct Callee {
   ir::Scalar scalar = ir::Scalar::F64;
 };
 
+class BuiltinArgs;
+
 class Checker {
  public:
   Checker(diag::SourceManager& sources, const CheckOptions& options);
@@ -183,8 +185,7 @@ class Checker {
   ExprId check_builtin(const std::string& name, const ast::CallSuffix& call, diag::Span span);
   /// numpy's functions (numpy_builtins.cpp): isnan … reshape, normal; arity already checked.
   static bool is_numpy_builtin(const std::string& name);
-  ExprId check_numpy_builtin(const std::string& name, const std::vector<const ast::Expr*>& pos,
-                             const ast::Arg* axis_arg, const ast::Arg* ddof_arg, diag::Span at);
+  ExprId check_numpy_builtin(BuiltinArgs& args, const ast::Arg* axis_arg, const ast::Arg* ddof_arg);
   ExprId check_conversion(ir::Scalar to, const std::string& name, const ast::CallSuffix& call,
                           diag::Span span);
   // ---- table builtins (data_builtins.cpp) ----
