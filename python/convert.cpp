@@ -288,10 +288,16 @@ CallArgs convert_args(const FunctionInfo& info, const py::args& args) {
       case TypeInfo::Kind::Array:
         convert_array(info, k, o, call.values[k], call);
         break;
+      case TypeInfo::Kind::Str:
+        if (!py::isinstance<py::str>(o)) {
+          mismatch(info, k, "must be a str, not " + python_type(o));
+        }
+        call.values[k].str = o.cast<std::string>();
+        break;
       default:
         mismatch(info, k,
-                 "cannot be passed from Python (tables, str arrays and str parameters do not "
-                 "cross; str results do)");
+                 "cannot be passed from Python (tables, tuples and str arrays do not cross; "
+                 "str, tuple and array results do)");
     }
   }
   return call;

@@ -642,9 +642,6 @@ FunctionInfo function_info(const ir::Program& p, ir::FnId id,
   for (std::uint32_t k = 0; k < f.param_count; ++k) {
     info.param_names.push_back(f.locals[k].name);
     info.params.push_back(type_info(p.types, f.locals[k].type));
-    if (info.params.back().kind == TypeInfo::Kind::Str) {
-      info.params.back().kind = TypeInfo::Kind::Other;  // call() takes no str argument
-    }
     info.writes.push_back(f.locals[k].type.is_array() && ir::writes_param(writes, id, k));
   }
   info.result = type_info(p.types, f.ret);
