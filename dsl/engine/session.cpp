@@ -58,6 +58,7 @@
 #include "dsl/engine/session_boxes.hpp"
 #include "dsl/engine/tiered.hpp"
 #include "dsl/sema/check.hpp"
+#include "kestrel/dynamic.hpp"
 #include "kestrel/kestrel.hpp"
 #include "parser/ast_visit.hpp"
 #include "parser/parse.hpp"
@@ -774,6 +775,33 @@ std::vector<std::string> Session::variables() const {
   std::vector<std::string> out;
   for (const Var& v : impl_->vars) {
     out.push_back(v.name + ": " + v.type_text);
+  }
+  return out;
+}
+
+std::vector<std::string> Session::members(const std::string& module) const {
+  std::vector<std::string> out;
+  for (const Def& d : impl_->defs) {
+    std::string_view text(*d.text);
+    text = text.substr(d.begin, d.end - d.begin);
+    if (d.name != module || !text.starts_with("import")) {
+      continue;
+    }
+    // The import alone, checked and loaded by an interpreter engine (nothing compiles): its
+    // functions are the module's, named as a call writes them.
+    EngineOptions options = impl_->engine_options;
+    options.mode = Mode::Interp;
+    options.use_cache = false;
+    try {
+      Module m = Engine(options).load_source(d.source_name, std::string(text) + "\n");
+      for (const FunctionInfo& f : functions(m)) {
+        if (f.name.starts_with(module + ".")) {
+          out.push_back(f.name);
+        }
+      }
+    } catch (const Error&) {
+      // The module changed on disk since it was imported and no longer checks: no names.
+    }
   }
   return out;
 }
