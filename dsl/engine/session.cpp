@@ -35,8 +35,8 @@
 //    and with a final non-void expression wrapped in print() so its value is shown.
 //  * A syntax or type error leaves the session as it was. A runtime error (or Ctrl-C) keeps
 //    every write the entry made before it, as Python's REPL does: array elements (written in
-//    place) and the persisted `var` scalars (each also written to a one-element array passed in,
-//    its "box", after every assignment: Impl::boxed, session_boxes.hpp). The entry's new
+//    place) and the persisted `var` scalars and strs (each also written to a one-element array
+//    passed in, its "box", after every assignment: Impl::boxed, session_boxes.hpp). The entry's new
 //    definitions and variables, and the seeded stream's position, are committed only when it
 //    completes.
 //  * Diagnostics are mapped back from the synthesized program onto the entry's own text
@@ -460,7 +460,7 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
   for (const Var& v : s.vars) {
     bool redeclared =
         std::find(plan.new_names.begin(), plan.new_names.end(), v.name) != plan.new_names.end();
-    if (v.is_var && v.type.is_scalar() && !is_str(v.type) && (plan.shadows || !redeclared)) {
+    if (v.is_var && v.type.is_scalar() && (plan.shadows || !redeclared)) {
       s.boxed.push_back(v.name);
     }
   }
@@ -584,7 +584,7 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
     for (Var& v : s.vars) {
       if (v.name == name) {
         boxed_vars.push_back(&v);
-        rt::Elem elem = codegen::rt_elem(v.type.scalar);  // boxed: never a str
+        rt::Elem elem = codegen::rt_elem(v.type.scalar);
         rt::ArrayRef box = rt::zeros(rt::Shape(1), elem);
         store_scalar(*box, v.value);
         codegen::Value a;
