@@ -269,9 +269,8 @@ ExprId Checker::check_index(ExprId base, const ast::IndexSuffix& idx, diag::Span
     return error_expr(at);
   }
   // m[mask], m[idx]: one array index selects rows of a matrix (fancy_check.cpp).
-  ExprId first;
   if (idx.items.size() == 1 && t.rank == 2 && ast_if<ast::Expr>(idx.items[0])) {
-    first = check_value(*ast_if<ast::Expr>(idx.items[0]));
+    ExprId first = check_value(*ast_if<ast::Expr>(idx.items[0]));
     if (type_of(first).is_error()) {
       return error_expr(at);
     }
