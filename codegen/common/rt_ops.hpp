@@ -274,6 +274,7 @@ constexpr RtBuiltin rt_builtin(ir::Builtin b) {
     case Builtin::StreamClose:
     case Builtin::NpyAppend:
     case Builtin::NpyFinish:
+    case Builtin::FancyGet:
       break;
   }
   return RtBuiltin{};

@@ -34,6 +34,7 @@ enum class ArrayKind : std::uint8_t {
   Str,        // str operations (op: the ir::Builtin): R[dst] = str(R[a]), R[a] + R[b], …
   ArrayFn,    // R[dst] = prod … reshape (rt::ArrayFn `op`) of R[a], R[b].. (axis optional)
   Stream,     // npy_blocks, csv_blocks, stream_next, stream_block, stream_close (op: ir::Builtin)
+  Fancy,      // op 0: R[dst] = R[a][R[b]]; else R[a][R[b]] op-1= R[c] (runtime/fancy_index.hpp)
 };
 
 /// One operand: a register and its IR type (a scalar or an array).

@@ -562,6 +562,8 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
       b_.CreateCall(ml_.rt(Abi::kestrel_rt_npy_finish), {ctx_, i32c(st), arg(0)});
       check_failed();
       return finish(Val{});
+    case Builtin::FancyGet:
+      return finish(call_array(Abi::kestrel_rt_fancy_get, {ctx_, i32c(st), arg(0), arg(1)}));
     default:
       throw std::runtime_error(std::string("internal error: builtin ") +
                                ir::builtin_name(c.builtin) + " reached array_builtin");

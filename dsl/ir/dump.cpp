@@ -164,6 +164,8 @@ const char* builtin_name(Builtin b) {
       return "npy_append";
     case Builtin::NpyFinish:
       return "npy_finish";
+    case Builtin::FancyGet:
+      return "fancy_get";
   }
   return "?";
 }
