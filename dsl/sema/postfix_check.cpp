@@ -261,6 +261,9 @@ ExprId Checker::check_postfix(const ast::Postfix& p, std::size_t n) {
 
 ExprId Checker::check_index(ExprId base, const ast::IndexSuffix& idx, diag::Span at) {
   Type t = type_of(base);
+  if (t.is_error()) {
+    return error_expr(at);  // reported where the base went wrong: no second error here
+  }
   if (!t.is_array()) {
     auto& d = error(diag::Kind::NotIndexable, at, "cannot index a value of type " + tname(t));
     if (t.is_tuple()) {
