@@ -10,6 +10,8 @@
 // all three); the interpreter runs every accepted input.
 // KESTREL_FUZZ_TIME_MS=T sets each run's time limit (default 500 ms): mutants of the long
 // examples spend that long in each mode, so a short limit buys executions.
+// KESTREL_FUZZ_MEMORY_MB=M sets each run's memory limit (default 256 MiB): mutants that make arrays
+// of 10^7 elements spend their whole time limit filling them, so a small limit buys executions.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -25,7 +27,7 @@ namespace {
 
 constexpr std::size_t kMaxInput = 4096;
 constexpr std::int64_t kDefaultTimeLimitMs = 500;
-constexpr std::int64_t kMemoryLimit = std::int64_t{256} << 20;
+constexpr std::int64_t kDefaultMemoryLimitMb = 256;
 
 [[noreturn]] void die(const char* what, const std::string& text, const std::string& detail) {
   std::fprintf(stderr, "run_fuzz: %s\n--- program ---\n%s\n--- detail ---\n%s\n", what,
@@ -46,7 +48,7 @@ kestrel::EngineOptions options(kestrel::Mode mode) {
   o.threads = 2;
   o.use_cache = false;
   o.allow_io = false;
-  o.memory_limit = kMemoryLimit;
+  o.memory_limit = env_count("KESTREL_FUZZ_MEMORY_MB", kDefaultMemoryLimitMb) << 20;
   o.time_limit_ms = env_count("KESTREL_FUZZ_TIME_MS", kDefaultTimeLimitMs);
   return o;
 }

@@ -198,7 +198,10 @@ void convert_array(const FunctionInfo& info, std::size_t k, py::handle o, DynVal
   py::ssize_t item = a.itemsize();
   DynArray& x = out.array;
   x.data = const_cast<void*>(a.data());  // written only when writeable (checked below)
-  py::ssize_t extent = item;             // bytes from the first element to the end of the last
+  // The bytes the array spans: from its lowest element (below data when a stride is negative,
+  // as numpy's x[::-1] has) to the end of its highest.
+  py::ssize_t below = 0;
+  py::ssize_t above = item;
   for (py::ssize_t d = 0; d < t.rank; ++d) {
     x.shape[d] = a.shape(d);
     py::ssize_t stride = a.strides(d);
@@ -206,14 +209,14 @@ void convert_array(const FunctionInfo& info, std::size_t k, py::handle o, DynVal
       x.strides[d] = d + 1 < t.rank ? a.shape(d + 1) : 1;
       continue;
     }
-    if (stride < 0 || stride % item != 0) {
+    if (stride % item != 0) {
       mismatch(info, k,
-               "has " + std::string(stride < 0 ? "a negative stride" : "a stride") +
-                   " that Kestrel cannot view (" + std::to_string(stride) +
-                   " bytes): pass a copy, np.ascontiguousarray(x)");
+               "has a stride that Kestrel cannot view (" + std::to_string(stride) +
+                   " bytes, not a multiple of the element size): pass a copy, "
+                   "np.ascontiguousarray(x)");
     }
     x.strides[d] = stride / item;
-    extent += (a.shape(d) - 1) * stride;
+    (stride < 0 ? below : above) += (a.shape(d) - 1) * stride;
   }
   if (!a.writeable()) {
     if (info.writes[k]) {
@@ -221,8 +224,8 @@ void convert_array(const FunctionInfo& info, std::size_t k, py::handle o, DynVal
                "is a read-only array, and '" + info.name + "' may write its parameter '" +
                    info.param_names[k] + "': pass a writeable copy, x.copy()");
     }
-    const char* lo = static_cast<const char*>(a.data());
-    call.readonly.emplace_back(lo, lo + extent);
+    const char* at = static_cast<const char*>(a.data());
+    call.readonly.emplace_back(at + below, at + above);
   }
   x.owner = a.ptr();  // the reference is taken by CallArgs::arm
 }
@@ -285,10 +288,16 @@ CallArgs convert_args(const FunctionInfo& info, const py::args& args) {
       case TypeInfo::Kind::Array:
         convert_array(info, k, o, call.values[k], call);
         break;
+      case TypeInfo::Kind::Str:
+        if (!py::isinstance<py::str>(o)) {
+          mismatch(info, k, "must be a str, not " + python_type(o));
+        }
+        call.values[k].str = o.cast<std::string>();
+        break;
       default:
         mismatch(info, k,
-                 "cannot be passed from Python (tables, str arrays and str parameters do not "
-                 "cross; str results do)");
+                 "cannot be passed from Python (tables, tuples and str arrays do not cross; "
+                 "str, tuple and array results do)");
     }
   }
   return call;

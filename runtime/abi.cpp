@@ -16,6 +16,7 @@
 #include "runtime/clock.hpp"
 #include "runtime/csv.hpp"
 #include "runtime/elementwise.hpp"
+#include "runtime/fancy_index.hpp"
 #include "runtime/format.hpp"
 #include "runtime/limits.hpp"
 #include "runtime/linalg.hpp"
@@ -632,6 +633,20 @@ rt::Table* kestrel_rt_subtable(KestrelContext* ctx, std::uint32_t site, const rt
 
 void kestrel_rt_raise_negative_store(KestrelContext* ctx, std::uint32_t site, std::int64_t index) {
   record(ctx, site, rt::negative_parallel_store_message(index), false);
+}
+
+rt::Array* kestrel_rt_fancy_get(KestrelContext* ctx, std::uint32_t site, const rt::Array* a,
+                                const rt::Array* sel) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] { return rt::fancy_get(*a, *sel).detach(); });
+}
+
+void kestrel_rt_fancy_set(KestrelContext* ctx, std::uint32_t site, const rt::Array* a,
+                          const rt::Array* sel, std::uint32_t op, const rt::Array* v,
+                          std::uint32_t ve, std::int64_t vb) {
+  guarded<int>(ctx, site, 0, [&] {
+    rt::fancy_set(*a, *sel, static_cast<rt::StoreOp>(op), operand(v, ve, vb));
+    return 0;
+  });
 }
 
 }  // extern "C"

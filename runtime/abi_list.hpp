@@ -293,3 +293,11 @@ KESTREL_ABI_FN(std::int64_t, kestrel_rt_mpi_scalar, KestrelContext* ctx, std::ui
 KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_mpi_array, KestrelContext* ctx, std::uint32_t site,
                std::int64_t fn, const kestrel::rt::Array* a, std::int64_t bits, std::uint32_t elem,
                std::int64_t root)
+// ---- boolean masks and integer-array indexing (runtime/fancy_index.hpp) ----------------------
+/// a[sel]: a new array.
+KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_fancy_get, KestrelContext* ctx, std::uint32_t site,
+               const kestrel::rt::Array* a, const kestrel::rt::Array* sel)
+/// a[sel] op= v (op an rt::StoreOp; v an array, or null and the scalar ve/vb).
+KESTREL_ABI_FN(void, kestrel_rt_fancy_set, KestrelContext* ctx, std::uint32_t site,
+               const kestrel::rt::Array* a, const kestrel::rt::Array* sel, std::uint32_t op,
+               const kestrel::rt::Array* v, std::uint32_t ve, std::int64_t vb)

@@ -29,7 +29,8 @@ inline void check_arity(const std::string& name, std::size_t nparams, std::size_
 }
 
 /// The slot of argument `v` for a parameter of type `t`. An array is passed as its handle,
-/// borrowed (a backend whose callee takes the reference retains it). Throws
+/// borrowed (a backend whose callee takes the reference retains it); a str as a pointer to the
+/// Value's text, borrowed. Throws
 /// std::invalid_argument when `v` does not fit `t`, for tuples and for types call() does not take.
 template <class SlotT>
 SlotT arg_slot(const ir::Type& t, const Value& v) {
@@ -58,6 +59,11 @@ SlotT arg_slot(const ir::Type& t, const Value& v) {
     s = v.i != 0;
   } else if (t.scalar == ir::Scalar::I64) {
     s = v.i;
+  } else if (t.scalar == ir::Scalar::Str) {
+    // Borrowed for the call, as the program's own str values are (its str results are copied
+    // out by slot_value before `v` goes).
+    const std::string* p = &v.str;
+    std::memcpy(&s, &p, sizeof(p));
   } else {
     throw std::invalid_argument("unsupported argument type for call()");
   }

@@ -279,6 +279,7 @@ constexpr RtBuiltin rt_builtin(ir::Builtin b) {
     case Builtin::Allreduce:
     case Builtin::Broadcast:
     case Builtin::Gather:
+    case Builtin::FancyGet:
       break;
   }
   return RtBuiltin{};

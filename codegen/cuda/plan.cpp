@@ -125,6 +125,9 @@ class Planner {
               return expr_ok(f, a.value);
             },
             [&](const ir::StoreIndex& st) -> std::string {
+              if (ir::is_fancy_store(p_, st)) {
+                return "a store through a mask or an index array";
+              }
               if (std::string why = array_ref_ok(st.base); !why.empty()) {
                 return why;
               }
@@ -294,6 +297,8 @@ class Planner {
           return std::string("a whole-array ") + ir::builtin_name(c.builtin);
         }
         return exprs_ok(f, c.args);
+      case B::FancyGet:
+        return "a mask or an index array";
       default:
         return std::string("'") + ir::builtin_name(c.builtin) + "'";
     }

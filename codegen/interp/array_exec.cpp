@@ -8,6 +8,7 @@
 #include "runtime/array_fns.hpp"
 #include "runtime/csv.hpp"
 #include "runtime/elementwise.hpp"
+#include "runtime/fancy_index.hpp"
 #include "runtime/format.hpp"
 #include "runtime/limits.hpp"
 #include "runtime/linalg.hpp"
@@ -596,6 +597,14 @@ void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgra
       return;
     case ArrayKind::Mpi:
       mpi(ai, R, out);
+      return;
+    case ArrayKind::Fancy:
+      if (ai.op == 0) {
+        put(out, rt::fancy_get(arr(R, ai.args[0]), arr(R, ai.args[1])));
+      } else {
+        rt::fancy_set(arr(R, ai.args[0]), arr(R, ai.args[1]), static_cast<rt::StoreOp>(ai.op - 1),
+                      operand(R, ai.args[2]));
+      }
       return;
   }
 }

@@ -327,6 +327,10 @@ void FnCompiler::array_builtin(Type t, const ir::BuiltinCall& c, std::uint16_t d
     case Builtin::Gather:
       ai.kind = ArrayKind::Mpi;
       break;
+    case Builtin::FancyGet:
+      ai.kind = ArrayKind::Fancy;
+      ai.op = 0;  // a read (a store's op is 1 + its rt::StoreOp)
+      break;
     case Builtin::Print:  // builtin() compiles these itself
     case Builtin::Random:
     case Builtin::Randn:

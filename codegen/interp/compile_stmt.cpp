@@ -339,6 +339,10 @@ void FnCompiler::store_index(const ir::StoreIndex& st) {
   ArrayInstr ai;
   ai.kind = ArrayKind::Set;
   ai.op = static_cast<std::uint8_t>(st.op);
+  if (ir::is_fancy_store(p_, st)) {  // a[mask] op= v, a[idx] op= v
+    ai.kind = ArrayKind::Fancy;
+    ai.op = static_cast<std::uint8_t>(1 + static_cast<int>(codegen::rt_store_op(st.op)));
+  }
   ai.no_wrap = st.no_wrap;
   std::vector<ExprId> ids{st.base};
   ids.insert(ids.end(), st.indices.begin(), st.indices.end());

@@ -586,6 +586,8 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
       return finish(call_array(Abi::kestrel_rt_mpi_array,
                                {ctx_, i32c(st), arg(1), a, bits, elem(xt.scalar), arg(2)}));
     }
+    case Builtin::FancyGet:
+      return finish(call_array(Abi::kestrel_rt_fancy_get, {ctx_, i32c(st), arg(0), arg(1)}));
     default:
       throw std::runtime_error(std::string("internal error: builtin ") +
                                ir::builtin_name(c.builtin) + " reached array_builtin");

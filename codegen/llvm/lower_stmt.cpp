@@ -189,6 +189,20 @@ void FnLowering::store_element(Value* ptr, Scalar s, ir::AssignOp op, Value* v) 
 }
 
 void FnLowering::store_index(const ir::StoreIndex& st, diag::Span span) {
+  if (ir::is_fancy_store(p_, st)) {  // a[mask] op= v, a[idx] op= v (runtime/fancy_index.hpp)
+    Val target = eval(st.base);
+    Val sel = eval(st.indices[0]);
+    Val value = eval(st.value);
+    std::vector<Value*> w{ctx_, i32c(ml_.site(span)), target.one(), sel.one(),
+                          i32c(static_cast<int>(codegen::rt_store_op(st.op)))};
+    operand_words(value, type(st.value), w);
+    b_.CreateCall(ml_.rt(Abi::kestrel_rt_fancy_set), w);
+    check_failed();
+    drop(target);
+    drop(sel);
+    drop(value);
+    return;
+  }
   Val base = eval(st.base);
   std::vector<Value*> idx;
   for (ExprId i : st.indices) {

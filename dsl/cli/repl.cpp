@@ -139,6 +139,12 @@ std::vector<std::string> completions(const std::string& prefix) {
       for (const std::string& d : g_session->definitions()) {
         all.push_back(d);
       }
+      // `groupby.gr`: the functions of an imported module.
+      if (std::size_t dot = prefix.find('.'); dot != std::string::npos) {
+        for (const std::string& m : g_session->members(prefix.substr(0, dot))) {
+          all.push_back(m);
+        }
+      }
     }
   }
   std::vector<std::string> out;

@@ -84,8 +84,9 @@ bool same_array(const rt::Array& a, const rt::Array& b) {
   const auto* pb = static_cast<const unsigned char*>(b.data);
   for (std::int64_t i = 0; i < a.shape[0]; ++i) {
     for (std::int64_t j = 0; j < a.shape[1]; ++j) {
-      auto oa = static_cast<std::size_t>(i * a.strides[0] + j * a.strides[1]) * es;
-      auto ob = static_cast<std::size_t>(i * b.strides[0] + j * b.strides[1]) * es;
+      // Strides may be negative (a[::-1]): signed offsets in bytes.
+      auto oa = (i * a.strides[0] + j * a.strides[1]) * static_cast<std::ptrdiff_t>(es);
+      auto ob = (i * b.strides[0] + j * b.strides[1]) * static_cast<std::ptrdiff_t>(es);
       if (a.elem == rt::Elem::Str) {  // str elements are std::string objects: compare the text
         if (*reinterpret_cast<const std::string*>(pa + oa) !=
             *reinterpret_cast<const std::string*>(pb + ob)) {

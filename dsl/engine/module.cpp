@@ -115,13 +115,14 @@ engine::ModuleImpl& module_of(const std::shared_ptr<void>& impl) {
   return *static_cast<engine::ModuleImpl*>(impl.get());
 }
 
-/// Wraps a caller's elements (shape and strides in elements) as a runtime array of `type`: no
-/// copy; kept alive by `on_release(owner)` when given, else by the host for the call.
+/// Wraps a caller's elements (shape and strides in elements; a stride may be negative, as
+/// numpy's x[::-1] has) as a runtime array of `type`: no copy; kept alive by
+/// `on_release(owner)` when given, else by the host for the call.
 codegen::Value wrap_argument(ir::Type type, void* data, const std::int64_t* shape,
                              const std::int64_t* strides, void (*on_release)(void*) = nullptr,
                              void* owner = nullptr) {
-  if (shape[0] < 0 || shape[1] < 0 || strides[0] < 0 || strides[1] < 0) {
-    throw Error("error: an array argument has a negative size or stride\n");
+  if (shape[0] < 0 || shape[1] < 0) {
+    throw Error("error: an array argument has a negative size\n");
   }
   rt::Shape dims = type.rank == 2 ? rt::Shape(shape[0], shape[1]) : rt::Shape(shape[0]);
   rt::ArrayRef a = rt::wrap(data, dims, codegen::rt_elem(type.scalar), on_release, owner);
@@ -641,9 +642,6 @@ FunctionInfo function_info(const ir::Program& p, ir::FnId id,
   for (std::uint32_t k = 0; k < f.param_count; ++k) {
     info.param_names.push_back(f.locals[k].name);
     info.params.push_back(type_info(p.types, f.locals[k].type));
-    if (info.params.back().kind == TypeInfo::Kind::Str) {
-      info.params.back().kind = TypeInfo::Kind::Other;  // call() takes no str argument
-    }
     info.writes.push_back(f.locals[k].type.is_array() && ir::writes_param(writes, id, k));
   }
   info.result = type_info(p.types, f.ret);

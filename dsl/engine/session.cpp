@@ -35,8 +35,8 @@
 //    and with a final non-void expression wrapped in print() so its value is shown.
 //  * A syntax or type error leaves the session as it was. A runtime error (or Ctrl-C) keeps
 //    every write the entry made before it, as Python's REPL does: array elements (written in
-//    place) and the persisted `var` scalars (each also written to a one-element array passed in,
-//    its "box", after every assignment: Impl::boxed, session_boxes.hpp). The entry's new
+//    place) and the persisted `var` scalars and strs (each also written to a one-element array
+//    passed in, its "box", after every assignment: Impl::boxed, session_boxes.hpp). The entry's new
 //    definitions and variables, and the seeded stream's position, are committed only when it
 //    completes.
 //  * Diagnostics are mapped back from the synthesized program onto the entry's own text
@@ -58,6 +58,7 @@
 #include "dsl/engine/session_boxes.hpp"
 #include "dsl/engine/tiered.hpp"
 #include "dsl/sema/check.hpp"
+#include "kestrel/dynamic.hpp"
 #include "kestrel/kestrel.hpp"
 #include "parser/ast_visit.hpp"
 #include "parser/parse.hpp"
@@ -459,7 +460,7 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
   for (const Var& v : s.vars) {
     bool redeclared =
         std::find(plan.new_names.begin(), plan.new_names.end(), v.name) != plan.new_names.end();
-    if (v.is_var && v.type.is_scalar() && !is_str(v.type) && (plan.shadows || !redeclared)) {
+    if (v.is_var && v.type.is_scalar() && (plan.shadows || !redeclared)) {
       s.boxed.push_back(v.name);
     }
   }
@@ -583,7 +584,7 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
     for (Var& v : s.vars) {
       if (v.name == name) {
         boxed_vars.push_back(&v);
-        rt::Elem elem = codegen::rt_elem(v.type.scalar);  // boxed: never a str
+        rt::Elem elem = codegen::rt_elem(v.type.scalar);
         rt::ArrayRef box = rt::zeros(rt::Shape(1), elem);
         store_scalar(*box, v.value);
         codegen::Value a;
@@ -774,6 +775,33 @@ std::vector<std::string> Session::variables() const {
   std::vector<std::string> out;
   for (const Var& v : impl_->vars) {
     out.push_back(v.name + ": " + v.type_text);
+  }
+  return out;
+}
+
+std::vector<std::string> Session::members(const std::string& module) const {
+  std::vector<std::string> out;
+  for (const Def& d : impl_->defs) {
+    std::string_view text(*d.text);
+    text = text.substr(d.begin, d.end - d.begin);
+    if (d.name != module || !text.starts_with("import")) {
+      continue;
+    }
+    // The import alone, checked and loaded by an interpreter engine (nothing compiles): its
+    // functions are the module's, named as a call writes them.
+    EngineOptions options = impl_->engine_options;
+    options.mode = Mode::Interp;
+    options.use_cache = false;
+    try {
+      Module m = Engine(options).load_source(d.source_name, std::string(text) + "\n");
+      for (const FunctionInfo& f : functions(m)) {
+        if (f.name.starts_with(module + ".")) {
+          out.push_back(f.name);
+        }
+      }
+    } catch (const Error&) {
+      // The module changed on disk since it was imported and no longer checks: no names.
+    }
   }
   return out;
 }

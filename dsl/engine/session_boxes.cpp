@@ -21,6 +21,9 @@ void store_scalar(const rt::Array& box, const codegen::Value& v) {
     case rt::Elem::F32:
       box.at<float>(0) = static_cast<float>(v.f);
       break;
+    case rt::Elem::Str:
+      box.at<std::string>(0) = v.str;
+      break;
     default:
       box.at<double>(0) = v.f;
       break;
@@ -40,6 +43,9 @@ void load_scalar(const rt::Array& box, codegen::Value& v) {
       break;
     case rt::Elem::F32:
       v.f = box.at<float>(0);
+      break;
+    case rt::Elem::Str:
+      v.str = box.at<std::string>(0);
       break;
     default:
       v.f = box.at<double>(0);

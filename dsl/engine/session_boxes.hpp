@@ -1,6 +1,6 @@
 #pragma once
 // The REPL's scalar boxes (kestrel::Session; see session.cpp's header). A persisted `var` scalar
-// that an entry may assign is also passed in as a one-element array, its box, and every
+// or str that an entry may assign is also passed in as a one-element array, its box, and every
 // assignment to it in the entry stores the new value there too, so that an entry that fails
 // keeps the scalar writes it made before the error, as it keeps its array writes.
 #include <string>
@@ -16,7 +16,7 @@ namespace kestrel::engine::repl {
 constexpr const char* kEntryFn = "__repl_entry";
 constexpr const char* kBoxPrefix = "__repl_b";
 
-/// box[0] = v (a scalar Value: i for bool and integers, f for floats).
+/// box[0] = v (a scalar Value: i for bool and integers, f for floats, str for a str).
 void store_scalar(const rt::Array& box, const codegen::Value& v);
 /// v = box[0], the inverse of store_scalar.
 void load_scalar(const rt::Array& box, codegen::Value& v);

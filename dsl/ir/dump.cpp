@@ -174,6 +174,8 @@ const char* builtin_name(Builtin b) {
       return "broadcast";
     case Builtin::Gather:
       return "gather";
+    case Builtin::FancyGet:
+      return "fancy_get";
   }
   return "?";
 }

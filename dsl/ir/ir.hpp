@@ -225,6 +225,9 @@ enum class Builtin : std::uint8_t {
   Allreduce,
   Broadcast,
   Gather,
+  // a[mask], a[idx] (runtime/fancy_index.hpp): args (a, selector), a new array. The stores
+  // a[mask] op= v are StoreIndex with the selector as their one index.
+  FancyGet,
 };
 const char* builtin_name(Builtin b);
 
@@ -353,6 +356,9 @@ struct Assign {
 /// `a[i, j] op= e`: writes one element. `value` has the element type. A negative index counts
 /// from the end, except in the dimensions whose bit is set in `no_wrap` (a `parallel for`'s
 /// disjoint store `a[i + c] = x` to an outer array), where it is an error.
+/// With one index that is an array (a bool mask or integer indices: is_fancy_store), it is
+/// `a[mask] op= v` / `a[idx] op= v` instead (runtime/fancy_index.hpp): `value` is a scalar of
+/// the element type or an array of the selection's shape.
 struct StoreIndex {
   ExprId base;
   std::vector<ExprId> indices;
@@ -475,6 +481,11 @@ struct Program {
   /// The function named `name` (qualified for module members), or an invalid id.
   FnId find_function(std::string_view name) const;
 };
+
+/// Whether a StoreIndex is `a[mask] op= v` / `a[idx] op= v`: its one index is an array.
+inline bool is_fancy_store(const Program& program, const StoreIndex& s) {
+  return s.indices.size() == 1 && program.expr(s.indices[0]).type.is_array();
+}
 
 /// A readable text form of the whole program, for tests and `kestrel emit --ir`.
 std::string dump(const Program& program);

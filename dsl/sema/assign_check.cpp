@@ -178,6 +178,9 @@ void Checker::check_assign(const ast::AssignStmt& s, std::vector<StmtId>& out) {
   if (!check_compound(tt.scalar, "")) {
     return;
   }
+  if (check_fancy_store(s, *post, target, op, value, out)) {
+    return;
+  }
   if (const auto* found = std::get_if<ir::Index>(&expr(target).kind)) {
     ir::Index index = *found;  // a copy: coerce may grow the expression arena
     ExprId v = coerce(value, tt, "value stored into an element of " + tname(type_of(base)));

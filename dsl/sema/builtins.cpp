@@ -3,6 +3,7 @@
 #include <array>
 #include <span>
 
+#include "dsl/sema/builtin_args.hpp"
 #include "dsl/sema/builtin_docs.hpp"
 #include "dsl/sema/checker.hpp"
 
@@ -229,104 +230,19 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
   if (!ok) {
     return error_expr(at);
   }
+  BuiltinArgs ba(*this, name, pos, at);
   if (is_numpy_builtin(name)) {
-    return check_numpy_builtin(name, pos, axis_arg, ddof_arg, at);
+    return check_numpy_builtin(ba, axis_arg, ddof_arg);
   }
-
-  auto what = [&](std::size_t k) {
-    return "argument " + std::to_string(k + 1) + " of '" + name + "'";
-  };
-  auto fail = [&](std::size_t k, const std::string& must, Type found,
-                  diag::Kind kind = diag::Kind::ArgumentType) {
-    error(kind, span_of(*pos[k]), what(k) + " must be " + must + ", found " + tname(found));
-    ok = false;
-  };
   // An element-type argument: `f32` in zeros(n, f32).
   auto type_arg = [&](std::size_t k, Scalar& s) {
     const auto* nm = ast_if<ast::Name>(*pos[k]);
     return nm && nm->name != "str" && !fn_->scopes.lookup(nm->name) &&
            ir::parse_scalar_name(nm->name, s);
   };
-  std::vector<ExprId> args(pos.size());
-  auto value = [&](std::size_t k) {
-    args[k] = check_value(*pos[k]);
-    if (type_of(args[k]).is_error()) {
-      ok = false;
-    }
-    return type_of(args[k]);
-  };
-  auto integer = [&](std::size_t k) {
-    Type t = value(k);
-    if (t.is_error()) {
-      return;
-    }
-    if (!t.is_scalar() || !ir::is_integer(t.scalar)) {
-      fail(k, "an integer", t);
-      return;
-    }
-    args[k] = convert_elements(args[k], Scalar::I64);
-  };
-  auto string = [&](std::size_t k) {
-    Type t = value(k);
-    if (!t.is_error() && t != Type::str()) {
-      fail(k, "a str", t);
-    }
-  };
-  // A numeric scalar or array (bool too when allow_bool).
-  auto numeric = [&](std::size_t k, bool allow_bool = false) {
-    Type t = value(k);
-    if (t.is_error()) {
-      return t;
-    }
-    if (!t.has_elements() ||
-        !(ir::is_numeric(t.scalar) || (allow_bool && t.scalar == Scalar::Bool))) {
-      fail(k, allow_bool ? "a number, a bool or an array of them" : "a number or a numeric array",
-           t);
-      return Type::error();
-    }
-    return t;
-  };
-  auto array = [&](std::size_t k, const char* must, bool (*elem_ok)(Scalar)) {
-    Type t = value(k);
-    if (t.is_error()) {
-      return t;
-    }
-    if (!t.is_array() || !elem_ok(t.scalar)) {
-      fail(k, must, t);
-      return Type::error();
-    }
-    return t;
-  };
-  auto any_elem = [](Scalar) { return true; };
-  auto num_elem = [](Scalar s) { return ir::is_numeric(s); };
-  auto num_or_bool = [](Scalar s) { return ir::is_numeric(s) || s == Scalar::Bool; };
-  auto bool_elem = [](Scalar s) { return s == Scalar::Bool; };
-
-  auto make = [&](Builtin b, Type t, std::int8_t axis = -1) -> ExprId {
-    if (!ok || t.is_error()) {
-      return error_expr(at);
-    }
-    return add_expr(ir::BuiltinCall{b, std::move(args), axis}, t, at);
-  };
-
+  std::vector<ExprId>& args = ba.args;
   // `axis=` of a reduction: a literal 0 or 1, on a matrix.
-  int axis = -1;
-  if (axis_arg) {
-    const auto* lit = ast_if<ast::IntLit>(axis_arg->value);
-    if (lit && (lit->text == "0" || lit->text == "1")) {
-      axis = lit->text[0] - '0';
-    } else {
-      error(diag::Kind::ArgumentType, span(*axis_arg), "axis must be 0 or 1");
-      ok = false;
-    }
-  }
-  auto check_axis = [&](Type t) {
-    if (axis_arg && t.is_array() && t.rank != 2) {
-      error(diag::Kind::ArgumentType, span(*axis_arg),
-            "axis= needs a matrix (rank 2), found " + tname(t));
-      ok = false;
-    }
-  };
+  int axis = ba.parse_axis(axis_arg);
   // The result of a reduction to element type s: a scalar, or a vector along `axis`.
   auto reduced = [&](Scalar s) { return axis >= 0 ? Type::array_of(s, 1) : Type::scalar_of(s); };
 
@@ -340,7 +256,7 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
       // zeros(2, 3, 4): three integer sizes mean a 3-D array, which Kestrel does not have.
       bool sizes = true;
       for (std::size_t k = 0; k < given; ++k) {
-        Type t = value(k);
+        Type t = ba.value(k);
         if (t.is_error()) {
           return error_expr(at);
         }
@@ -355,9 +271,9 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
     if (typed) {
       --count;
     } else if (count == static_cast<std::size_t>(values) + 3) {
-      Type t = args[count - 1].valid() ? type_of(args[count - 1]) : value(count - 1);
+      Type t = args[count - 1].valid() ? type_of(args[count - 1]) : ba.value(count - 1);
       if (!t.is_error()) {
-        fail(count - 1, "an element type", t);
+        ba.fail(count - 1, "an element type", t);
       }
       return error_expr(at);
     }
@@ -372,40 +288,40 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
       Scalar ignored;
       if (type_arg(k, ignored)) {
         error(diag::Kind::ArgumentType, span_of(*pos[k]),
-              what(k) + " must be a size; the element type comes last");
+              ba.what(k) + " must be a size; the element type comes last");
         return error_expr(at);
       }
-      Type t = value(k);
+      Type t = ba.value(k);
       if (!t.is_error() && (!t.is_scalar() || !ir::is_integer(t.scalar))) {
         if (k + 1 == count && count == 2 && values == 0) {
-          fail(k, "an element type", t);
+          ba.fail(k, "an element type", t);
         } else {
-          fail(k, "an integer size", t);
+          ba.fail(k, "an integer size", t);
         }
       } else if (!t.is_error()) {
         args[k] = convert_elements(args[k], Scalar::I64);
       }
     }
     if (values) {
-      value(dims);
-      if (ok) {
+      ba.value(dims);
+      if (ba.ok) {
         args[dims] =
-            coerce(args[dims], Type::scalar_of(elem), what(dims), diag::Kind::ArgumentType);
-        ok = !type_of(args[dims]).is_error();
+            coerce(args[dims], Type::scalar_of(elem), ba.what(dims), diag::Kind::ArgumentType);
+        ba.ok = !type_of(args[dims]).is_error();
       }
     }
     args.resize(count);
-    return make(b, Type::array_of(elem, static_cast<int>(dims)));
+    return ba.make(b, Type::array_of(elem, static_cast<int>(dims)));
   };
 
   if (name == "print") {
     for (std::size_t k = 0; k < pos.size(); ++k) {
-      value(k);
+      ba.value(k);
     }
     if (sep_arg || end_arg) {
-      return print_with(sep_arg, end_arg, std::move(args), ok, at);
+      return print_with(sep_arg, end_arg, std::move(args), ba.ok, at);
     }
-    return make(Builtin::Print, Type::void_());
+    return ba.make(Builtin::Print, Type::void_());
   }
   if (name == "str" || name == "format") {
     return check_str_builtin(name, pos, at);
@@ -420,21 +336,21 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
     }
   }
   if (name == "len" || name == "copy") {
-    Type t = array(0, "an array", any_elem);
-    return name == "len" ? make(Builtin::Len, Type::i64()) : make(Builtin::Copy, t);
+    Type t = ba.array(0, "an array", any_elem);
+    return name == "len" ? ba.make(Builtin::Len, Type::i64()) : ba.make(Builtin::Copy, t);
   }
   if (name == "shape") {
-    Type t = array(0, "an array", any_elem);
-    integer(1);
-    if (const auto* lit = ast_if<ast::IntLit>(*pos[1]); lit && t.is_array() && ok) {
+    Type t = ba.array(0, "an array", any_elem);
+    ba.integer(1);
+    if (const auto* lit = ast_if<ast::IntLit>(*pos[1]); lit && t.is_array() && ba.ok) {
       if (lit->text != "0" && !(lit->text == "1" && t.rank == 2)) {
         error(diag::Kind::ArgumentType, span_of(*pos[1]),
               "argument 2 of 'shape' must be a dimension of " + tname(t) + ": " +
                   (t.rank == 1 ? "0" : "0 or 1"));
-        ok = false;
+        ba.ok = false;
       }
     }
-    return make(Builtin::Shape, Type::i64());
+    return ba.make(Builtin::Shape, Type::i64());
   }
   if (name == "zeros") return constructor(Builtin::Zeros, 0);
   if (name == "ones") return constructor(Builtin::Ones, 0);
@@ -453,17 +369,17 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
       return error_expr(at);
     }
     for (std::size_t k = 0; k < count; ++k) {
-      integer(k);
+      ba.integer(k);
     }
     args.resize(count);
-    return make(Builtin::Arange, Type::array_of(elem, 1));
+    return ba.make(Builtin::Arange, Type::array_of(elem, 1));
   }
   if (name == "linspace") {
     Scalar elem = Scalar::F64;
     if (pos.size() == 4 && !type_arg(3, elem)) {
-      Type t = value(3);
+      Type t = ba.value(3);
       if (!t.is_error()) {
-        fail(3, "an element type", t);
+        ba.fail(3, "an element type", t);
       }
       return error_expr(at);
     }
@@ -473,16 +389,16 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
       return error_expr(at);
     }
     for (std::size_t k = 0; k < 2; ++k) {
-      Type t = value(k);
+      Type t = ba.value(k);
       if (!t.is_error() && (!t.is_scalar() || !ir::is_numeric(t.scalar))) {
-        fail(k, "a number", t);
+        ba.fail(k, "a number", t);
       } else if (!t.is_error()) {
-        args[k] = coerce(args[k], Type::f64(), what(k), diag::Kind::ArgumentType);
+        args[k] = coerce(args[k], Type::f64(), ba.what(k), diag::Kind::ArgumentType);
       }
     }
-    integer(2);
+    ba.integer(2);
     args.resize(3);
-    return make(Builtin::Linspace, Type::array_of(elem, 1));
+    return ba.make(Builtin::Linspace, Type::array_of(elem, 1));
   }
 
   static const std::array<std::pair<const char*, Builtin>, 13> kFloatMath{{
@@ -502,18 +418,18 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
   }};
   for (const auto& [fname, b] : kFloatMath) {
     if (name == fname) {
-      Type t = numeric(0);
-      if (!ok) {
+      Type t = ba.numeric(0);
+      if (!ba.ok) {
         return error_expr(at);
       }
       Scalar s = ir::is_float(t.scalar) ? t.scalar : Scalar::F64;
       args[0] = convert_elements(args[0], s);
-      return make(b, t.with_scalar(s));
+      return ba.make(b, t.with_scalar(s));
     }
   }
   if (name == "abs") {
-    Type t = numeric(0);
-    return make(Builtin::Abs, t);
+    Type t = ba.numeric(0);
+    return ba.make(Builtin::Abs, t);
   }
   if ((name == "min" || name == "max") && pos.size() == 2) {
     if (axis_arg) {
@@ -522,32 +438,32 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
                 "(a, b)");
       return error_expr(at);
     }
-    Type a = numeric(0);
-    Type b = numeric(1);
-    if (!ok) {
+    Type a = ba.numeric(0);
+    Type b = ba.numeric(1);
+    if (!ba.ok) {
       return error_expr(at);
     }
     Scalar s = common_scalar(args[0], args[1]);
     args[0] = convert_elements(args[0], s);
     args[1] = convert_elements(args[1], s);
     int rank = broadcast_rank(a, b);
-    return make(name == "min" ? Builtin::Minimum : Builtin::Maximum,
-                rank ? Type::array_of(s, rank) : Type::scalar_of(s));
+    return ba.make(name == "min" ? Builtin::Minimum : Builtin::Maximum,
+                   rank ? Type::array_of(s, rank) : Type::scalar_of(s));
   }
   if (name == "clip" || name == "where") {
     bool is_where = name == "where";
     Type c = Type::error();
     if (is_where) {
-      c = value(0);
+      c = ba.value(0);
       if (!c.is_error() && (!c.has_elements() || c.scalar != Scalar::Bool)) {
-        fail(0, "a bool or a bool array", c);
+        ba.fail(0, "a bool or a bool array", c);
       }
     } else {
-      c = numeric(0);
+      c = ba.numeric(0);
     }
-    Type a = numeric(1, is_where);
-    Type b = numeric(2, is_where);
-    if (!ok) {
+    Type a = ba.numeric(1, is_where);
+    Type b = ba.numeric(2, is_where);
+    if (!ba.ok) {
       return error_expr(at);
     }
     Scalar s;
@@ -567,45 +483,46 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
     args[1] = convert_elements(args[1], s);
     args[2] = convert_elements(args[2], s);
     int rank = std::max({broadcast_rank(c, a), broadcast_rank(a, b)});
-    return make(is_where ? Builtin::Where : Builtin::Clip,
-                rank ? Type::array_of(s, rank) : Type::scalar_of(s));
+    return ba.make(is_where ? Builtin::Where : Builtin::Clip,
+                   rank ? Type::array_of(s, rank) : Type::scalar_of(s));
   }
   if (name == "sum" || name == "mean" || name == "min" || name == "max" || name == "argmin" ||
       name == "argmax") {
     bool arg_reduce = name == "argmin" || name == "argmax";
     Type t =
-        array(0, "a numeric array", name == "sum" || name == "mean" ? +num_or_bool : +num_elem);
-    check_axis(t);
-    if (!ok) {
+        ba.array(0, "a numeric array", name == "sum" || name == "mean" ? +num_or_bool : +num_elem);
+    ba.check_axis(axis_arg, t);
+    if (!ba.ok) {
       return error_expr(at);
     }
     std::int8_t ax = static_cast<std::int8_t>(axis);
     if (name == "sum") {
       Scalar s = ir::is_float(t.scalar) ? t.scalar : Scalar::I64;
-      return make(Builtin::Sum, reduced(s), ax);
+      return ba.make(Builtin::Sum, reduced(s), ax);
     }
     if (name == "mean") {
       Scalar s = ir::is_float(t.scalar) ? t.scalar : Scalar::F64;
-      return make(Builtin::Mean, reduced(s), ax);
+      return ba.make(Builtin::Mean, reduced(s), ax);
     }
     if (arg_reduce) {
-      return make(name == "argmin" ? Builtin::Argmin : Builtin::Argmax, reduced(Scalar::I64), ax);
+      return ba.make(name == "argmin" ? Builtin::Argmin : Builtin::Argmax, reduced(Scalar::I64),
+                     ax);
     }
-    return make(name == "min" ? Builtin::Min : Builtin::Max, reduced(t.scalar), ax);
+    return ba.make(name == "min" ? Builtin::Min : Builtin::Max, reduced(t.scalar), ax);
   }
   if (name == "count" || name == "any" || name == "all") {
-    Type t = array(0, "a bool array", bool_elem);
-    check_axis(t);
+    Type t = ba.array(0, "a bool array", bool_elem);
+    ba.check_axis(axis_arg, t);
     std::int8_t ax = static_cast<std::int8_t>(axis);
     if (name == "count") {
-      return make(Builtin::Count, reduced(Scalar::I64), ax);
+      return ba.make(Builtin::Count, reduced(Scalar::I64), ax);
     }
-    return make(name == "any" ? Builtin::Any : Builtin::All, reduced(Scalar::Bool), ax);
+    return ba.make(name == "any" ? Builtin::Any : Builtin::All, reduced(Scalar::Bool), ax);
   }
   if (name == "dot") {
-    Type a = array(0, "a numeric array", num_elem);
-    Type b = array(1, "a numeric array", num_elem);
-    if (!ok) {
+    Type a = ba.array(0, "a numeric array", num_elem);
+    Type b = ba.array(1, "a numeric array", num_elem);
+    if (!ba.ok) {
       return error_expr(at);
     }
     if (a.rank != b.rank) {
@@ -619,16 +536,16 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
           .notes.push_back({at, "use a @ b for the matrix product"});
       return error_expr(at);
     }
-    check_axis(a);
+    ba.check_axis(axis_arg, a);
     Scalar s = common_scalar(args[0], args[1]);
     args[0] = convert_elements(args[0], s);
     args[1] = convert_elements(args[1], s);
-    return make(Builtin::Dot, reduced(s), static_cast<std::int8_t>(axis));
+    return ba.make(Builtin::Dot, reduced(s), static_cast<std::int8_t>(axis));
   }
   if (name == "random" || (name == "randn" && seed_arg == nullptr)) {
     bool normal = name == "randn";
     if (pos.size() == 0) {
-      return make(normal ? Builtin::RandnStream : Builtin::RandomStream, Type::f64());
+      return ba.make(normal ? Builtin::RandnStream : Builtin::RandomStream, Type::f64());
     }
     if (pos.size() == 1) {
       error(diag::Kind::ArityMismatch, at,
@@ -637,23 +554,23 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
                 "was given");
       return error_expr(at);
     }
-    integer(0);
-    integer(1);
-    return make(normal ? Builtin::Randn : Builtin::Random, Type::f64());
+    ba.integer(0);
+    ba.integer(1);
+    return ba.make(normal ? Builtin::Randn : Builtin::Random, Type::f64());
   }
   if (name == "randn" || name == "rand") {
     for (std::size_t k = 0; k < pos.size(); ++k) {
-      integer(k);
+      ba.integer(k);
     }
-    return make(name == "rand" ? Builtin::RandArray : Builtin::RandnArray,
-                Type::array_of(Scalar::F64, static_cast<int>(pos.size()) - 1));
+    return ba.make(name == "rand" ? Builtin::RandArray : Builtin::RandnArray,
+                   Type::array_of(Scalar::F64, static_cast<int>(pos.size()) - 1));
   }
   if (name == "clock") {
-    return make(Builtin::Clock, Type::f64());
+    return ba.make(Builtin::Clock, Type::f64());
   }
   if (name == "seed") {
-    integer(0);
-    return make(Builtin::Seed, Type::void_());
+    ba.integer(0);
+    return ba.make(Builtin::Seed, Type::void_());
   }
   if (name == "index") {
     std::int8_t dim = 0;
@@ -677,15 +594,15 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
       fn_info_[fn_->id.v].index1 = at;
     }
     args.clear();
-    return make(Builtin::Index, Type::i64(), dim);
+    return ba.make(Builtin::Index, Type::i64(), dim);
   }
   if (name == "load_npy") {
-    string(0);
+    ba.string(0);
     Scalar elem;
     if (!type_arg(1, elem)) {
-      Type t = value(1);
+      Type t = ba.value(1);
       if (!t.is_error()) {
-        fail(1, "an element type", t);
+        ba.fail(1, "an element type", t);
       }
       return error_expr(at);
     }
@@ -696,24 +613,24 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
       return error_expr(at);
     }
     args.resize(1);
-    return make(Builtin::LoadNpy, Type::array_of(elem, lit->text[0] - '0'));
+    return ba.make(Builtin::LoadNpy, Type::array_of(elem, lit->text[0] - '0'));
   }
   if (name == "npy_blocks" || name == "csv_blocks") {
     return check_block_source(name, pos, at);
   }
   if (name == "npy_append") {
-    string(0);
-    array(1, "a numeric array", num_or_bool);
-    return make(Builtin::NpyAppend, Type::void_());
+    ba.string(0);
+    ba.array(1, "a numeric array", num_or_bool);
+    return ba.make(Builtin::NpyAppend, Type::void_());
   }
   if (name == "npy_finish") {
-    string(0);
-    return make(Builtin::NpyFinish, Type::void_());
+    ba.string(0);
+    return ba.make(Builtin::NpyFinish, Type::void_());
   }
   if (name == "save_npy") {
-    string(0);
-    array(1, "a numeric array", num_or_bool);
-    return make(Builtin::SaveNpy, Type::void_());
+    ba.string(0);
+    ba.array(1, "a numeric array", num_or_bool);
+    return ba.make(Builtin::SaveNpy, Type::void_());
   }
   return error_expr(at);
 }

@@ -123,6 +123,8 @@ struct Callee {
   ir::Scalar scalar = ir::Scalar::F64;
 };
 
+class BuiltinArgs;
+
 class Checker {
  public:
   Checker(diag::SourceManager& sources, const CheckOptions& options);
@@ -177,14 +179,24 @@ class Checker {
                                                         const ast::CallSuffix& call,
                                                         diag::Span span);
   ExprId value_of(Callee c, diag::Span span);
+  // ---- masks and index arrays (fancy_check.cpp) ----
+  /// base[dims] where dims[fancy] is an array (a mask or integer indices) at `sel_at`.
+  ExprId check_fancy_index(ExprId base, std::vector<ir::SliceDim> dims, std::size_t fancy,
+                           diag::Span sel_at, diag::Span at);
+  /// Whether `sel` may select from an array of type `base` (alone: the only index); reports.
+  bool check_selector(ExprId sel, Type base, bool alone, diag::Span at);
+  ExprId fancy_get(ExprId base, ExprId sel, diag::Span at);
+  /// `target op= value` when the checked target `got` is a mask or index-array selection:
+  /// appends the store (or reports) and returns true; false when it is not one.
+  bool check_fancy_store(const ast::AssignStmt& s, const ast::Postfix& target, ExprId got,
+                         ir::AssignOp op, ExprId value, std::vector<StmtId>& out);
 
   // ---- builtins (builtins.cpp) ----
   static bool is_builtin_name(const std::string& name);
   ExprId check_builtin(const std::string& name, const ast::CallSuffix& call, diag::Span span);
   /// numpy's functions (numpy_builtins.cpp): isnan … reshape, normal; arity already checked.
   static bool is_numpy_builtin(const std::string& name);
-  ExprId check_numpy_builtin(const std::string& name, const std::vector<const ast::Expr*>& pos,
-                             const ast::Arg* axis_arg, const ast::Arg* ddof_arg, diag::Span at);
+  ExprId check_numpy_builtin(BuiltinArgs& args, const ast::Arg* axis_arg, const ast::Arg* ddof_arg);
   ExprId check_conversion(ir::Scalar to, const std::string& name, const ast::CallSuffix& call,
                           diag::Span span);
   // ---- table builtins (data_builtins.cpp) ----

@@ -3,7 +3,7 @@
 // column_method). Their runtime is runtime/csv.hpp.
 #include <limits>
 
-#include "dsl/sema/checker.hpp"
+#include "dsl/sema/builtin_args.hpp"
 
 namespace kestrel::sema {
 
@@ -35,12 +35,17 @@ bool Checker::is_data_builtin(const std::string& name) {
 
 ExprId Checker::check_data_builtin(const std::string& name, const ast::CallSuffix& call,
                                    diag::Span at) {
-  bool ok = true;
   std::vector<const ast::Arg*> pos;
   std::vector<const ast::Arg*> kw;
+  std::vector<const ast::Expr*> values;
   for (const ast::Arg& a : call.args) {
     (a.keyword ? kw : pos).push_back(&a);
+    if (!a.keyword) {
+      values.push_back(&a.value);
+    }
   }
+  BuiltinArgs checked(*this, name, std::move(values), at);
+  bool& ok = checked.ok;
   auto arity = [&](std::size_t n) {
     if (pos.size() != n) {
       error(diag::Kind::ArityMismatch, at,
@@ -55,22 +60,6 @@ ExprId Checker::check_data_builtin(const std::string& name, const ast::CallSuffi
             "'" + name + "' takes no keyword arguments, found '" + *a->keyword + "='");
       ok = false;
     }
-  };
-  auto what = [&](std::size_t k) {
-    return "argument " + std::to_string(k + 1) + " of '" + name + "'";
-  };
-  // Positional argument k, which must satisfy `good`; `must` says what it must be.
-  auto arg = [&](std::size_t k, const std::string& must, auto good) {
-    ExprId e = check_value(pos[k]->value);
-    Type t = type_of(e);
-    if (t.is_error()) {
-      ok = false;
-    } else if (!good(t)) {
-      error(diag::Kind::ArgumentType, span_of(pos[k]->value),
-            what(k) + " must be " + must + ", found " + tname(t));
-      ok = false;
-    }
-    return e;
   };
   auto is_str = [](Type t) { return t == Type::str(); };
   auto is_table = [](Type t) { return t.is_table(); };
@@ -134,7 +123,7 @@ ExprId Checker::check_data_builtin(const std::string& name, const ast::CallSuffi
     if (!ok) {
       return error_expr(at);
     }
-    ExprId path = arg(0, "a str", is_str);
+    ExprId path = checked.expect(0, "a str", is_str);
     return make(Builtin::ReadCsv, {path, sep, fill}, Type::table());
   }
   if (name == "write_csv") {
@@ -143,14 +132,14 @@ ExprId Checker::check_data_builtin(const std::string& name, const ast::CallSuffi
     if (!ok) {
       return error_expr(at);
     }
-    ExprId path = arg(0, "a str", is_str);
+    ExprId path = checked.expect(0, "a str", is_str);
     ExprId t = check_value(pos[1]->value);
     Type tt = type_of(t);
     if (tt.is_error()) {
       ok = false;
     } else if (!tt.is_table()) {
       auto& d = error(diag::Kind::ArgumentType, span_of(pos[1]->value),
-                      what(1) + " must be a table, found " + tname(tt));
+                      checked.what(1) + " must be a table, found " + tname(tt));
       if (tt.is_array()) {
         d.notes.push_back({span_of(pos[1]->value),
                            "make a table of named columns: write_csv(path, table(x=a, y=b))"});
@@ -165,9 +154,9 @@ ExprId Checker::check_data_builtin(const std::string& name, const ast::CallSuffi
     if (!ok) {
       return error_expr(at);
     }
-    ExprId t = arg(0, "a table", is_table);
-    ExprId col_name = arg(1, "a str", is_str);
-    ExprId col = arg(2, "a 1-D array", is_column);
+    ExprId t = checked.expect(0, "a table", is_table);
+    ExprId col_name = checked.expect(1, "a str", is_str);
+    ExprId col = checked.expect(2, "a 1-D array", is_column);
     return make(Builtin::WithColumn, {t, col_name, col}, Type::table());
   }
   if (name == "assert") {
@@ -178,8 +167,8 @@ ExprId Checker::check_data_builtin(const std::string& name, const ast::CallSuffi
     if (!ok) {
       return error_expr(at);
     }
-    ExprId cond = arg(0, "a bool", [](Type c) { return c == Type::boolean(); });
-    ExprId message = arg(1, "a str", is_str);
+    ExprId cond = checked.expect(0, "a bool", [](Type c) { return c == Type::boolean(); });
+    ExprId message = checked.expect(1, "a str", is_str);
     return make(Builtin::Assert, {cond, message}, Type::void_());
   }
   if (name == "subtable") {
@@ -188,11 +177,11 @@ ExprId Checker::check_data_builtin(const std::string& name, const ast::CallSuffi
     if (!ok) {
       return error_expr(at);
     }
-    ExprId t = arg(0, "a table", is_table);
-    ExprId cols = arg(1, "a str vector (the column names)", [](Type c) {
+    ExprId t = checked.expect(0, "a table", is_table);
+    ExprId cols = checked.expect(1, "a str vector (the column names)", [](Type c) {
       return c.is_array() && c.rank == 1 && c.scalar == Scalar::Str;
     });
-    ExprId rows = arg(2, "an integer vector (the rows)", [](Type r) {
+    ExprId rows = checked.expect(2, "an integer vector (the rows)", [](Type r) {
       return r.is_array() && r.rank == 1 && ir::is_integer(r.scalar);
     });
     if (ok) {

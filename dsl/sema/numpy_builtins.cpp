@@ -5,7 +5,7 @@
 // (postfix_check.cpp's resolve_name).
 #include <limits>
 
-#include "dsl/sema/checker.hpp"
+#include "dsl/sema/builtin_args.hpp"
 
 namespace kestrel::sema {
 
@@ -22,96 +22,31 @@ bool Checker::is_numpy_builtin(const std::string& name) {
   return false;
 }
 
-ExprId Checker::check_numpy_builtin(const std::string& name,
-                                    const std::vector<const ast::Expr*>& pos,
-                                    const ast::Arg* axis_arg, const ast::Arg* ddof_arg,
-                                    diag::Span at) {
-  bool ok = true;
-  std::vector<ExprId> args(pos.size());
-  auto what = [&](std::size_t k) {
-    return "argument " + std::to_string(k + 1) + " of '" + name + "'";
-  };
-  auto fail = [&](std::size_t k, const std::string& must, Type found) {
-    error(diag::Kind::ArgumentType, span_of(*pos[k]),
-          what(k) + " must be " + must + ", found " + tname(found));
-    ok = false;
-  };
-  auto value = [&](std::size_t k) {
-    args[k] = check_value(*pos[k]);
-    if (type_of(args[k]).is_error()) {
-      ok = false;
-    }
-    return type_of(args[k]);
-  };
-  auto integer = [&](std::size_t k) {
-    Type t = value(k);
-    if (t.is_error()) {
-      return;
-    }
-    if (!t.is_scalar() || !ir::is_integer(t.scalar)) {
-      fail(k, "an integer", t);
-      return;
-    }
-    args[k] = convert_elements(args[k], Scalar::I64);
-  };
-  // An array argument whose element type passes `elem_ok` (described by `must`).
-  auto array = [&](std::size_t k, const char* must, bool (*elem_ok)(Scalar)) {
-    Type t = value(k);
-    if (t.is_error()) {
-      return t;
-    }
-    if (!t.is_array() || !elem_ok(t.scalar)) {
-      fail(k, must, t);
-      return Type::error();
-    }
-    return t;
-  };
-  auto any_elem = [](Scalar) { return true; };
-  auto num_elem = [](Scalar s) { return ir::is_numeric(s); };
-  auto num_or_bool = [](Scalar s) { return ir::is_numeric(s) || s == Scalar::Bool; };
-
+ExprId Checker::check_numpy_builtin(BuiltinArgs& ba, const ast::Arg* axis_arg,
+                                    const ast::Arg* ddof_arg) {
+  const std::string& name = ba.name;
+  const std::vector<const ast::Expr*>& pos = ba.pos;
+  diag::Span at = ba.at;
+  std::vector<ExprId>& args = ba.args;
   // `axis=`: a literal 0 or 1, on a matrix.
-  int axis = -1;
-  if (axis_arg) {
-    const auto* lit = ast_if<ast::IntLit>(axis_arg->value);
-    if (lit && (lit->text == "0" || lit->text == "1")) {
-      axis = lit->text[0] - '0';
-    } else {
-      error(diag::Kind::ArgumentType, span(*axis_arg), "axis must be 0 or 1");
-      ok = false;
-    }
-  }
-  auto check_axis = [&](Type t) {
-    if (axis_arg && t.is_array() && t.rank != 2) {
-      error(diag::Kind::ArgumentType, span(*axis_arg),
-            "axis= needs a matrix (rank 2), found " + tname(t));
-      ok = false;
-    }
-  };
-  auto make = [&](Builtin b, Type t) -> ExprId {
-    if (!ok || t.is_error()) {
-      return error_expr(at);
-    }
-    return add_expr(ir::BuiltinCall{b, std::move(args), static_cast<std::int8_t>(axis)}, t, at);
-  };
-
+  int axis = ba.parse_axis(axis_arg);
   if (name == "normal") {
     // The pure normal draw: the transform the stream's randn() applies to (key, counter).
-    integer(0);
-    integer(1);
+    ba.integer(0);
+    ba.integer(1);
     axis = -1;
-    return make(Builtin::Randn, Type::f64());
+    return ba.make(Builtin::Randn, Type::f64(), axis);
   }
   if (name == "isnan" || name == "isfinite") {
     // Comparisons against +inf, so every backend (and a GPU kernel) already has them: isnan(x)
     // is not (x <= inf), true only for nan; isfinite(x) is abs(x) < inf. Integers are converted
     // to f64 first (never nan, always finite).
-    Type t = value(0);
+    Type t = ba.value(0);
     if (t.is_error()) {
       return error_expr(at);
     }
     if (!t.has_elements() || !ir::is_numeric(t.scalar)) {
-      fail(0, "a number or a numeric array", t);
+      ba.fail(0, "a number or a numeric array", t);
       return error_expr(at);
     }
     Scalar s = ir::is_float(t.scalar) ? t.scalar : Scalar::F64;
@@ -127,9 +62,9 @@ ExprId Checker::check_numpy_builtin(const std::string& name,
     return add_expr(ir::Binary{ir::BinaryOp::Lt, mag, inf}, bt, at);
   }
   if (name == "prod" || name == "std" || name == "var" || name == "median") {
-    Type t = array(0, "a numeric array", name == "median" ? +num_elem : +num_or_bool);
-    check_axis(t);
-    if (!ok) {
+    Type t = ba.array(0, "a numeric array", name == "median" ? +num_elem : +num_or_bool);
+    ba.check_axis(axis_arg, t);
+    if (!ba.ok) {
       return error_expr(at);
     }
     Scalar s = t.scalar == Scalar::F32 ? Scalar::F32 : Scalar::F64;
@@ -156,42 +91,43 @@ ExprId Checker::check_numpy_builtin(const std::string& name,
       }
       args.push_back(ddof);
     }
-    return make(b, axis >= 0 ? Type::array_of(s, 1) : Type::scalar_of(s));
+    return ba.make(b, axis >= 0 ? Type::array_of(s, 1) : Type::scalar_of(s), axis);
   }
   if (name == "cumsum") {
-    Type t = array(0, "a numeric array", num_or_bool);
-    check_axis(t);
+    Type t = ba.array(0, "a numeric array", num_or_bool);
+    ba.check_axis(axis_arg, t);
     Scalar s = ir::is_float(t.scalar) ? t.scalar : Scalar::I64;
     // Without axis= a matrix is flattened, as numpy's cumsum does.
-    return make(Builtin::Cumsum, Type::array_of(s, axis >= 0 ? 2 : 1));
+    return ba.make(Builtin::Cumsum, Type::array_of(s, axis >= 0 ? 2 : 1), axis);
   }
   if (name == "sort" || name == "argsort") {
-    Type t = array(0, "an array", any_elem);
-    check_axis(t);
-    if (!ok) {
+    Type t = ba.array(0, "an array", any_elem);
+    ba.check_axis(axis_arg, t);
+    if (!ba.ok) {
       return error_expr(at);
     }
-    return name == "sort" ? make(Builtin::Sort, t)
-                          : make(Builtin::Argsort, Type::array_of(Scalar::I64, t.rank));
+    return name == "sort" ? ba.make(Builtin::Sort, t, axis)
+                          : ba.make(Builtin::Argsort, Type::array_of(Scalar::I64, t.rank), axis);
   }
   if (name == "unique") {
-    Type t = array(0, "an array", any_elem);
-    return make(Builtin::Unique, Type::array_of(t.scalar, 1));
+    Type t = ba.array(0, "an array", any_elem);
+    return ba.make(Builtin::Unique, Type::array_of(t.scalar, 1), axis);
   }
   if (name == "reshape") {
-    Type t = array(0, "an array", any_elem);
+    Type t = ba.array(0, "an array", any_elem);
     for (std::size_t k = 1; k < pos.size(); ++k) {
-      integer(k);
+      ba.integer(k);
     }
-    return make(Builtin::Reshape, Type::array_of(t.scalar, static_cast<int>(pos.size()) - 1));
+    return ba.make(Builtin::Reshape, Type::array_of(t.scalar, static_cast<int>(pos.size()) - 1),
+                   axis);
   }
   if (name == "concatenate") {
     // concatenate(a, b, c) joins left to right: concatenate(concatenate(a, b), c).
     std::vector<Type> ts;
     for (std::size_t k = 0; k < pos.size(); ++k) {
-      ts.push_back(array(k, "an array", any_elem));
+      ts.push_back(ba.array(k, "an array", any_elem));
     }
-    if (!ok) {
+    if (!ba.ok) {
       return error_expr(at);
     }
     Scalar s = ts[0].scalar;
@@ -211,8 +147,8 @@ ExprId Checker::check_numpy_builtin(const std::string& name,
       }
       s = both_numeric ? promote(s, ts[k].scalar) : s;
     }
-    check_axis(ts[0]);
-    if (!ok) {
+    ba.check_axis(axis_arg, ts[0]);
+    if (!ba.ok) {
       return error_expr(at);
     }
     Type rt = Type::array_of(s, ts[0].rank);

@@ -261,12 +261,26 @@ ExprId Checker::check_postfix(const ast::Postfix& p, std::size_t n) {
 
 ExprId Checker::check_index(ExprId base, const ast::IndexSuffix& idx, diag::Span at) {
   Type t = type_of(base);
+  if (t.is_error()) {
+    return error_expr(at);  // reported where the base went wrong: no second error here
+  }
   if (!t.is_array()) {
     auto& d = error(diag::Kind::NotIndexable, at, "cannot index a value of type " + tname(t));
     if (t.is_tuple()) {
       d.notes.push_back({at, "unpack a tuple instead: let (a, b) = …"});
     }
     return error_expr(at);
+  }
+  // m[mask], m[idx]: one array index selects rows of a matrix (fancy_check.cpp).
+  if (idx.items.size() == 1 && t.rank == 2 && ast_if<ast::Expr>(idx.items[0])) {
+    ExprId first = check_value(*ast_if<ast::Expr>(idx.items[0]));
+    if (type_of(first).is_error()) {
+      return error_expr(at);
+    }
+    if (type_of(first).is_array()) {
+      return check_fancy_index(base, {ir::SliceDim{false, first, {}, {}, {}}}, 0,
+                               span_of(*ast_if<ast::Expr>(idx.items[0])), at);
+    }
   }
   if (idx.items.size() != t.rank) {
     error(diag::Kind::RankMismatch, at,
@@ -276,11 +290,24 @@ ExprId Checker::check_index(ExprId base, const ast::IndexSuffix& idx, diag::Span
     return error_expr(at);
   }
   bool ok = true;
-  auto index_expr = [&](const ast::Expr& e) {
+  std::vector<ir::SliceDim> dims;
+  std::size_t fancy = idx.items.size();  // the dimension indexed by an array, if any
+  diag::Span fancy_at;
+  auto index_expr = [&](const ast::Expr& e, bool alone) {
     ExprId id = check_value(e);
     Type it = type_of(id);
     if (it.is_error()) {
       ok = false;
+      return id;
+    }
+    if (alone && it.is_array()) {
+      if (fancy < idx.items.size()) {
+        error(diag::Kind::RankMismatch, span_of(e),
+              "only one index may be a mask or an index array");
+        ok = false;
+      }
+      fancy = dims.size();
+      fancy_at = span_of(e);
       return id;
     }
     if (!it.is_scalar() || !ir::is_integer(it.scalar)) {
@@ -291,30 +318,32 @@ ExprId Checker::check_index(ExprId base, const ast::IndexSuffix& idx, diag::Span
     }
     return convert_elements(id, ir::Scalar::I64);
   };
-  std::vector<ir::SliceDim> dims;
   int ranges = 0;
   for (const ast::Subscript& sub : idx.items) {
     ir::SliceDim d;
     if (const auto* e = ast_if<ast::Expr>(sub)) {
-      d.index = index_expr(*e);
+      d.index = index_expr(*e, true);
     } else {
       const auto& sl = *ast_if<ast::Slice>(sub);
       d.is_range = true;
       ++ranges;
       if (sl.lo) {
-        d.lo = index_expr(*sl.lo);
+        d.lo = index_expr(*sl.lo, false);
       }
       if (sl.hi) {
-        d.hi = index_expr(*sl.hi);
+        d.hi = index_expr(*sl.hi, false);
       }
       if (sl.step) {
-        d.step = index_expr(*sl.step);
+        d.step = index_expr(*sl.step, false);
       }
     }
     dims.push_back(d);
   }
   if (!ok) {
     return error_expr(at);
+  }
+  if (fancy < dims.size()) {
+    return check_fancy_index(base, std::move(dims), fancy, fancy_at, at);
   }
   if (ranges == 0) {
     std::vector<ExprId> indices;

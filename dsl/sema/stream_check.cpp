@@ -5,7 +5,7 @@
 //   let h = npy_blocks(path, rows, elem, rank)
 //   while stream_next(h) { let block = stream_block(h); body }
 // with stream_close(h) before a `break` of this loop and before any `return` inside it.
-#include "dsl/sema/checker.hpp"
+#include "dsl/sema/builtin_args.hpp"
 
 namespace kestrel::sema {
 
@@ -28,16 +28,14 @@ ExprId Checker::check_block_source(const std::string& name,
     return error_expr(at);
   }
   bool ok = true;
-  auto what = [&](std::size_t k) {
-    return "argument " + std::to_string(k + 1) + " of '" + name + "'";
-  };
+  const BuiltinArgs named(*this, name, pos, at);  // for its messages
   std::vector<ExprId> args;
   ExprId path = check_value(*pos[0]);
   if (type_of(path).is_error()) {
     ok = false;
   } else if (type_of(path) != Type::str()) {
     error(diag::Kind::ArgumentType, span_of(*pos[0]),
-          what(0) + " must be a str, found " + tname(type_of(path)));
+          named.what(0) + " must be a str, found " + tname(type_of(path)));
     ok = false;
   }
   std::size_t rows_at = name == "npy_blocks" ? 3 : 1;
@@ -47,7 +45,7 @@ ExprId Checker::check_block_source(const std::string& name,
     ok = false;
   } else if (!rt.is_scalar() || !ir::is_integer(rt.scalar)) {
     error(diag::Kind::ArgumentType, span_of(*pos[rows_at]),
-          what(rows_at) + " must be the rows per block, an integer, found " + tname(rt));
+          named.what(rows_at) + " must be the rows per block, an integer, found " + tname(rt));
     ok = false;
   } else {
     rows = convert_elements(rows, Scalar::I64);
@@ -60,7 +58,7 @@ ExprId Checker::check_block_source(const std::string& name,
     if (!nm || nm->name == "str" || fn_->scopes.lookup(nm->name) ||
         !ir::parse_scalar_name(nm->name, elem)) {
       error(diag::Kind::ArgumentType, span_of(*pos[1]),
-            what(1) + " must be an element type (bool, i32, i64, f32, f64)");
+            named.what(1) + " must be an element type (bool, i32, i64, f32, f64)");
       ok = false;
     }
     const auto* lit = ast_if<ast::IntLit>(*pos[2]);

@@ -21,7 +21,17 @@ fn pair(x: f64) -> (i64, (f64, bool), str) {
     return (i64(x), (x * 2.0, x > 1.0), "big")
 }
 fn greet(name: str) -> str {
-    return "hello"
+    return "hello " + name
+}
+fn shout(name: str, n: i64) -> (str, i64) {
+    var s = ""
+    for i in 0..n {
+        s += name + "!"
+    }
+    return (s, n)
+}
+fn total_of(path: str, column: str) -> f64 {
+    return sum(read_csv(path).f64(column))
 }
 fn label(x: i64) -> str {
     if x > 0 {
@@ -95,8 +105,20 @@ def test_bool_and_str_parameters_are_strict(m):
         m.mix(1, 1.0, 1, 1.0)
     with pytest.raises(TypeError, match="must be a float or an int, not str"):
         m.mix(1, "1", True, 1.0)
-    with pytest.raises(TypeError, match=r"\('name: str'\) cannot be passed from Python"):
-        m.greet("numpy")
+    with pytest.raises(TypeError, match=r"argument 1 \('name: str'\) must be a str, not bytes"):
+        m.greet(b"numpy")
+
+
+def test_str_parameters(m, tmp_path):
+    assert m.greet("numpy") == "hello numpy"
+    assert m.greet("") == "hello "
+    assert m.greet("héllo ✓") == "hello héllo ✓"  # UTF-8 both ways
+    assert m.shout("a", 3) == ("a!a!a!", 3)
+    path = tmp_path / "t.csv"
+    path.write_text("k,v\na,1.5\nb,2\n")
+    assert m.total_of(str(path), "v") == 3.5
+    with pytest.raises(kestrel.Error, match="cannot open"):
+        m.total_of(str(tmp_path / "missing.csv"), "v")
 
 
 def test_integer_range(m):

@@ -335,6 +335,14 @@ def pipe_session():
     check("a failed entry keeps the writes before its error",
           out == ["6 [1. 0. 0.] 3.0", "9 [1. 3. 0.]", "mode: jit", "12 [1. 3. 3.] 7"]
           and kept.stderr.count("out of bounds") == 4, repr(kept.stdout) + repr(kept.stderr))
+    # str variables too, in each mode (they were undone while scalars and arrays stayed).
+    for mode in ("interp", "jit"):
+        strs = subprocess.run([KESTREL, "repl"], input="\n".join([
+            ":mode " + mode, 'var s = "a"', 'for i in 0..3 { s += "b"; if i == 1 { s = s + str(1 // (i - i)) } }',
+            'print(s)', ""]), capture_output=True, text=True, cwd=ROOT, timeout=60)
+        check("a failed entry keeps its str writes (" + mode + ")",
+              strs.stdout.splitlines()[-1:] == ["abb"] and "division by zero" in strs.stderr,
+              repr(strs.stdout) + repr(strs.stderr))
     # :target gpu: without a GPU, one line saying why and the CPU still; on the emulated device,
     # launches run there (same output), and :cuda prints a kernel's CUDA C++.
     gpu_script = "\n".join([

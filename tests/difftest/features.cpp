@@ -61,10 +61,14 @@ const std::vector<Feature>& all_features() {
       {"neg_index", "negative indices a[-k], m[i, -k], in reads and stores", true},
       {"step_slices", "step, reversed and clipped slices a[s:e:k], a[::-1], a[-k:], m[::-1, :]",
        true},
-      {"masks", "mask selection a[mask] (reduced) and stores a[mask] = x (not built yet: off)",
-       false},
-      {"int_index", "integer-array indexing a[idx], negative indices too (not built yet: off)",
-       false},
+      {"masks",
+       "masks: a[mask] reduced, m[rows] and m[mask2] reduced, stores a[mask] = x / op= x / "
+       "= b[mask]",
+       true},
+      {"int_index",
+       "integer-array indexing a[idx] and m[idx] (i64 and i32, negative too), stores a[idx] = x "
+       "/ op= x / = v with duplicates",
+       true},
       {"numpy_elementwise", "round ceil tan log10 log2 isnan isfinite, pi inf nan", true},
       {"numpy_reductions", "prod std var median", true},
       {"numpy_arrays", "sort argsort cumsum unique concatenate reshape", true},

@@ -154,6 +154,7 @@ class Gen {
   std::string idx(int n);
   // gen_numpy.cpp: issue 17's numpy set (nothing when no feature of it applies here)
   std::string neg_idx(int n);
+  std::string index_array(int count, int n, int depth);  // `count` indices into an axis of n
   std::optional<std::string> ax_numpy(const Ty& t, int depth);
   std::optional<std::string> sx_numpy(E e, int depth);
   bool stmt_numpy();

@@ -1,8 +1,9 @@
 // The generator: issue 17's everyday numpy set -- negative indices, step and reversed slices,
 // masks, integer-array indexing, the elementwise and reduction functions, sort and friends, and
 // str()/format()/print(sep=). Shapes stay known statically: a mask's or unique()'s result (whose
-// length depends on the data) is only ever reduced to a scalar. None of it is written inside a
-// parallel loop or a kernel.
+// length depends on the data) is only ever reduced (to a scalar, or rows along axis 0) or stored
+// back through the same mask (`a[mk] = b[mk]`); an index array's length is chosen. None of it is
+// written inside a parallel loop or a kernel.
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,25 @@ namespace {
 std::string num(std::int64_t v) { return std::to_string(v); }
 
 }  // namespace
+
+std::string Gen::index_array(int count, int n, int d) {
+  // `count` indices into an axis of n: literals (repeats and negatives allowed), or any integer
+  // array taken modulo n, moved down by n at times; i32 indices too.
+  if (chance(40)) {
+    std::string s = "[";
+    for (int k = 0; k < count; ++k) {
+      s += (k ? ", " : "") + num(range(-n, n - 1));
+    }
+    return s + "]";
+  }
+  E e = on("i32") && chance(30) ? E::I32 : E::I64;
+  std::string m = e == E::I32 ? num(n) + "i32" : num(n);
+  std::string ix = "(" + ax(Ty{e, 1, count, 0}, d) + " % " + m + ")";
+  if (chance(40)) {
+    ix = "(" + ix + " - " + m + ")";
+  }
+  return ix;
+}
 
 std::string Gen::neg_idx(int n) {
   // An index in [-n, 0): a literal, or any integer taken modulo n and moved down by n.
@@ -93,20 +113,18 @@ std::optional<std::string> Gen::ax_numpy(const Ty& t, int d) {
       const Var& v = *pick(vs);
       return v.name + (chance(50) ? "[::-1, :]" : "[:, ::-1]");
     }
-    case 2: {  // integer-array indexing: a gathered copy
-      if (t.rank != 1 || !on("int_index")) {
+    case 2: {  // integer-array indexing: a gathered copy (rows of a matrix)
+      if (t.rank == 0 || !on("int_index")) {
         break;
       }
-      auto vs = vars([&](const Var& v) { return v.ty.rank == 1 && v.ty.e == t.e; });
+      auto vs = vars([&](const Var& v) {
+        return v.ty.rank == t.rank && v.ty.e == t.e && (t.rank == 1 || v.ty.d1 == t.d1);
+      });
       if (vs.empty()) {
         break;
       }
       const Var& v = *pick(vs);
-      std::string ix = "(" + ax(Ty{E::I64, 1, t.d0, 0}, d) + " % " + num(v.ty.d0) + ")";
-      if (chance(40)) {
-        ix = "(" + ix + " - " + num(v.ty.d0) + ")";
-      }
-      return v.name + "[" + ix + "]";
+      return v.name + "[" + index_array(t.d0, v.ty.d0, d) + "]";
     }
     case 3: {  // elementwise functions of floats
       if (!is_float(t.e) || !on("numpy_elementwise")) {
@@ -181,9 +199,10 @@ std::optional<std::string> Gen::sx_numpy(E e, int d) {
         break;
       }
       Ty t = array_ty(num_elem());
-      t.rank = 1;
+      // a vector by a mask, a matrix by a mask over its rows or one of its shape
+      int mask_rank = t.rank == 2 && chance(50) ? 2 : 1;
       std::string a = ax(t, d);
-      std::string mask = ax(Ty{E::Bool, 1, t.d0, 0}, d);
+      std::string mask = ax(Ty{E::Bool, mask_rank, t.d0, mask_rank == 2 ? t.d1 : 0}, d);
       if (e == E::I64 && chance(40)) {
         return "len(" + a + "[" + mask + "])";
       }
@@ -234,7 +253,8 @@ bool Gen::stmt_numpy() {
     return false;
   }
   bool wrote = false;  // a print
-  switch (below(4)) {
+  // stores through masks and index arrays are weighted up: the other cases are older
+  switch ((on("masks") || on("int_index")) && chance(35) ? 4 : below(6)) {
     case 0: {  // a store at a negative index
       if (!on("neg_index")) {
         break;
@@ -265,6 +285,64 @@ bool Gen::stmt_numpy() {
       }
       line(a.name + "[" + ax(Ty{E::Bool, 1, a.ty.d0, 0}, 2) + "] = " + sx(a.ty.e, 2));
       return true;
+    }
+    case 4: {  // stores through an index array or a mask: `=` or `op=`, a scalar or an array
+      bool by_mask = on("masks") && (!on("int_index") || chance(50));
+      if (!by_mask && !on("int_index")) {
+        break;
+      }
+      auto as = vars([&](const Var& v) { return v.ty.rank > 0 && !outer(v); });
+      if (as.empty()) {
+        break;
+      }
+      const Var& a = *pick(as);
+      if (cur_fn_ != nullptr && (a.buf < 0 || a.buf >= 1000000)) {
+        cur_fn_->effects = true;
+      }
+      // what one selected item is: an element, or a row of a matrix
+      Ty item = a.ty.rank == 2 ? Ty{a.ty.e, 1, a.ty.d1, 0} : Ty{a.ty.e, 0, 0, 0};
+      std::string op = is_num(a.ty.e) && chance(40)
+                           ? pick(std::vector<std::string>{" += ", " -= ", " *= "})
+                           : " = ";
+      std::string value = item.rank == 0 ? sx(a.ty.e, 2) : ax(item, 2);
+      if (by_mask) {
+        int mask_rank = a.ty.rank == 2 && chance(40) ? 2 : 1;
+        if (mask_rank == 2) {
+          item = Ty{a.ty.e, 0, 0, 0};
+          value = sx(a.ty.e, 2);
+        }
+        std::string mk = fresh("mk");
+        line("let " + mk + " = " +
+             ax(Ty{E::Bool, mask_rank, a.ty.d0, mask_rank == 2 ? a.ty.d1 : 0}, 2));
+        if (chance(35)) {  // one value per true: the same mask over an array of a's shape
+          value = "(" + ax(a.ty, 2) + ")[" + mk + "]";
+        }
+        line(a.name + "[" + mk + "]" + op + value);
+        return true;
+      }
+      int count = range(1, a.ty.d0 + 2);
+      std::string ix = index_array(count, a.ty.d0, 2);
+      if (chance(35)) {  // one value per index
+        value = ax(a.ty.rank == 2 ? Ty{a.ty.e, 2, count, a.ty.d1} : Ty{a.ty.e, 1, count, 0}, 2);
+      }
+      line(a.name + "[" + ix + "]" + op + value);
+      return true;
+    }
+    case 5: {  // m[rows] of a matrix variable, reduced along an axis (its shape is static)
+      if (!on("int_index") && !on("masks")) {
+        break;
+      }
+      auto ms = vars([&](const Var& v) { return v.ty.rank == 2 && is_num(v.ty.e); });
+      if (ms.empty()) {
+        break;
+      }
+      const Var& m = *pick(ms);
+      std::string sel = on("int_index") && (!on("masks") || chance(50))
+                            ? index_array(range(1, 4), m.ty.d0, 2)
+                            : ax(Ty{E::Bool, 1, m.ty.d0, 0}, 2);
+      line("print(sum(" + m.name + "[" + sel + "], axis=0))");
+      wrote = true;
+      break;
     }
     case 2: {  // print str() and format()
       if (!on("strings")) {

@@ -5,6 +5,8 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <cstring>
 #include <limits>
 #include <set>
 #include <stdexcept>
@@ -142,9 +144,15 @@ TEST(Marshal, ArgumentsThatDoNotFitAreRejected) {
   Value null_array;
   null_array.type = Type::array_of(ir::Scalar::I64, 1);
   EXPECT_THROW(arg_slot<std::int64_t>(null_array.type, null_array), std::invalid_argument);
+  // A str is passed as a pointer to the Value's own text (borrowed for the call).
   Value s;
   s.type = Type::str();
-  EXPECT_THROW(arg_slot<std::int64_t>(Type::str(), s), std::invalid_argument);
+  s.str = "text";
+  auto word = arg_slot<std::int64_t>(Type::str(), s);
+  const std::string* text = nullptr;
+  std::memcpy(&text, &word, sizeof(text));
+  EXPECT_EQ(text, &s.str);
+  EXPECT_THROW(arg_slot<std::int64_t>(Type::str(), Value::of_f64(1)), std::invalid_argument);
   ir::TypeTable types;
   Type pair = types.tuple({Type::i64(), Type::f64()});
   Value t;

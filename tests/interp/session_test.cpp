@@ -2,6 +2,7 @@
 // entries, driven through the public API.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "kestrel/kestrel.hpp"
@@ -25,6 +26,19 @@ TEST(Session, RedeclaringAVariableShadowsItAndReadsTheOldValue) {
   EXPECT_EQ(run(s, "x"), "[3. 3.]\n");
   // `_` holds the last value shown.
   EXPECT_EQ(s.variables(), (std::vector<std::string>{"x: f64[:]", "_: f64[:]"}));
+}
+
+TEST(Session, MembersListAnImportedModulesFunctionsForCompletion) {
+  Engine engine;
+  Session s(engine);
+  run(s, "import montecarlo\nfn f() -> i64 {\n    return 1\n}");
+  std::vector<std::string> m = s.members("montecarlo");
+  EXPECT_NE(std::find(m.begin(), m.end(), "montecarlo.pi"), m.end()) << ::testing::PrintToString(m);
+  for (const std::string& name : m) {
+    EXPECT_EQ(name.rfind("montecarlo.", 0), 0u) << name;
+  }
+  EXPECT_TRUE(s.members("f").empty());        // a function, not an import
+  EXPECT_TRUE(s.members("groupby").empty());  // not imported in this session
 }
 
 TEST(Session, TuplesPersist) {

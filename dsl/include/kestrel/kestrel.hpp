@@ -652,6 +652,9 @@ class Session {
   std::vector<std::string> variables() const;
   /// The names of the persisted functions, kernels and imports.
   std::vector<std::string> definitions() const;
+  /// The functions of the imported module `module` (one of definitions()), qualified as a call
+  /// writes them (`groupby.group_sum`); empty when it is not an import. For completion.
+  std::vector<std::string> members(const std::string& module) const;
 
  private:
   Timings run_entry(const std::string& entry, std::string* out, const std::atomic<bool>* interrupt);
