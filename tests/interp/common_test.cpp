@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <cstring>
 #include <limits>
 #include <set>
 #include <stdexcept>
