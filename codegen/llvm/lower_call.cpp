@@ -94,20 +94,25 @@ Val FnLowering::call(const ir::Call& c, Type t, diag::Span span) {
       r.slot.push_back(nullptr);
     }
   }
-  if (codegen::is_module_function(p_.fn(c.fn).name) &&
-      !codegen::is_module_function(p_.fn(id_).name)) {
-    // The script's call of a module function: an error raised in the module's code is
-    // reported here, with a note at where it was raised (codegen/common/library_error.hpp).
-    raise_if(b_.CreateICmpNE(ctx_field(ml_.i32_, kCtxFailed), i32c(0)), [&] {
-      b_.CreateCall(ml_.rt(Abi::kestrel_rt_resite),
-                    {ctx_, i32c(ml_.site(span)), b_.CreateGlobalStringPtr(p_.fn(c.fn).name)});
-    });
-  }
+  resite_module_call(c.fn, span);
   check_failed();
   for (Val& a : args) {
     drop(a);
   }
   return r;
+}
+
+void FnLowering::resite_module_call(ir::FnId callee, diag::Span span) {
+  if (codegen::is_module_function(p_.fn(callee).name) &&
+      !codegen::is_module_function(p_.fn(id_).name)) {
+    // The script's call or launch of a module's function or kernel: an error raised in the
+    // module's code is reported here, with a note at where it was raised
+    // (codegen/common/library_error.hpp).
+    raise_if(b_.CreateICmpNE(ctx_field(ml_.i32_, kCtxFailed), i32c(0)), [&] {
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_resite),
+                    {ctx_, i32c(ml_.site(span)), b_.CreateGlobalStringPtr(p_.fn(callee).name)});
+    });
+  }
 }
 
 void FnLowering::launch(const ir::Launch& l, diag::Span span) {
@@ -261,6 +266,7 @@ void FnLowering::launch_loops(const ir::Launch& l, const std::vector<Value*>& gr
     // Inlined, so the loop is one piece of code (and vectorises when nothing can fail).
     b_.CreateCall(kernel, ca)->addFnAttr(llvm::Attribute::AlwaysInline);
     if (kernel != ml_.in_bounds_[l.kernel.v] || ml_.in_bounds_can_fail_[l.kernel.v]) {
+      resite_module_call(l.kernel, span);
       check_failed();
     }
     for (std::size_t d = grid.size(); d-- > 0;) {

@@ -569,6 +569,9 @@ class FnLowering {
   Val call(const ir::Call& c, Type t, diag::Span span);
   std::vector<Value*> emit_call(ir::FnId fn, const std::vector<Value*>& args, diag::Span span);
   void launch(const ir::Launch& l, diag::Span span);
+  /// After a call or launch of `callee` at `span`: when the script's code called a module's
+  /// function, an error raised inside it is moved to `span` (library_error.hpp's rule).
+  void resite_module_call(ir::FnId callee, diag::Span span);
   /// The call depth, after raising "stack overflow" at `site` when it is at the limit.
   Value* checked_depth(std::uint32_t site);
   /// Raises the negative-size error at `site` for a launch extent below 0 (as zeros(-1)).
@@ -683,8 +686,10 @@ class FnLowering {
   // ---- GPU regions (lower_gpu.cpp) ----
   void gpu_for(const ir::For& f, diag::Span span, const codegen::GpuRegion& r);
   void gpu_launch(const ir::Launch& l, diag::Span span, const codegen::GpuRegion& r);
-  /// kestrel_rt_gpu_run of region r with these parameter slots and iteration count.
-  void gpu_run(const codegen::GpuRegion& r, const std::vector<Value*>& params, Value* count);
+  /// kestrel_rt_gpu_run of region r with these parameter slots and iteration count; for a
+  /// launch, `launch` (at `span`) names the kernel, whose errors resite_module_call moves.
+  void gpu_run(const codegen::GpuRegion& r, const std::vector<Value*>& params, Value* count,
+               const ir::Launch* launch = nullptr, diag::Span span = {});
   Value* slot_bits(Value* v, Type t);
   /// What a region's parameters come from (a loop has no launch arguments: `args` null).
   struct GpuValues {

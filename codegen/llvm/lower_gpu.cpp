@@ -27,7 +27,7 @@ Value* ModuleLowering::gpu_site_map() {
 }
 
 void FnLowering::gpu_run(const codegen::GpuRegion& r, const std::vector<Value*>& params,
-                         Value* count) {
+                         Value* count, const ir::Launch* launch, diag::Span span) {
   std::size_t n = params.size() + 1 + r.reductions.size();
   llvm::AllocaInst* slots = entry_alloca(llvm::ArrayType::get(ml_.i64_, n), nullptr, "gpu.slots");
   auto at = [&](std::size_t k) {
@@ -45,6 +45,9 @@ void FnLowering::gpu_run(const codegen::GpuRegion& r, const std::vector<Value*>&
     b_.CreateStore(bits_of(v, s), at(params.size() + 1 + k));
   }
   b_.CreateCall(ml_.rt(Abi::kestrel_rt_gpu_run), {ctx_, i32c(r.id), slots, ml_.gpu_site_map()});
+  if (launch != nullptr) {
+    resite_module_call(launch->kernel, span);
+  }
   check_failed();
   for (std::size_t k = 0; k < r.reductions.size(); ++k) {
     ir::LocalId l = r.reductions[k];
@@ -131,7 +134,7 @@ void FnLowering::gpu_launch(const ir::Launch& l, diag::Span span, const codegen:
   for (const codegen::GpuSlot& slot : r.params) {
     params.push_back(gpu_param(slot, v));
   }
-  gpu_run(r, params, count);
+  gpu_run(r, params, count, &l, span);
   b_.CreateBr(done);
   b_.SetInsertPoint(done);
   leave_parallel_stream(r.uses_stream, base_key, base_ctr);

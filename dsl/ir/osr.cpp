@@ -9,6 +9,8 @@
 #include <string>
 #include <utility>
 
+#include "dsl/ir/walk.hpp"
+
 namespace kestrel::ir {
 
 namespace {
@@ -480,8 +482,22 @@ FnId add_launcher(Program& program, ExprId launch) {
   // Copies: the pushes below may move the program's tables.
   const Expr e = program.expr(launch);
   const Launch l = std::get<Launch>(e.kind);
+  // Named after the function holding the launch site, not the kernel: an error raised in a
+  // module's kernel launched by the script's code is then reported at the launch, as for the
+  // launch itself (codegen/common/library_error.hpp goes by these names).
+  std::string site = program.fn(l.kernel).name;
+  std::vector<char> no_calls(program.functions.size(), 0);
+  const Expr* target = &program.expr(launch);
+  for (const Function& g : program.functions) {
+    if (block_reaches(
+            program, g.body, no_calls, [&](const Expr& x) { return &x == target; },
+            [](const Stmt&) { return false; })) {
+      site = g.name;
+      break;
+    }
+  }
   Function f;
-  f.name = program.fn(l.kernel).name + "#launch";
+  f.name = site + "#launch" + std::to_string(launch.v);
   f.span = e.span;
   auto param = [&](std::string name, Type t, diag::Span span) {
     LocalId id{static_cast<std::uint32_t>(f.locals.size())};

@@ -95,7 +95,8 @@ struct Continuation {
 Continuation add_continuation(Program& program, FnId fn, std::uint32_t loop);
 
 /// A kernel launch as a function of its own, for a tiered run's switch at a launch: appends to
-/// `program` the function `K#launch` (K the kernel's name) whose parameters are the launch's grid
+/// `program` the function `F#launchN` (F the function holding the launch, N the launch's
+/// ExprId) whose parameters are the launch's grid
 /// sizes (i64, one per dimension) and then its arguments (of the argument expressions' types),
 /// and whose body is that launch of K, with the launch's span (where its own errors point).
 /// Run at the depth of the function that launched, it does exactly what the launch did there:
