@@ -3,9 +3,10 @@
 # code moving to native code; each prints its result and its own time), then time the standard
 # library's workloads in the interpreter and the JIT side by side in one table (`kestrel bench
 # --suite bench/demo.suite`: interpreter ms, JIT ms, the JIT's compile ms, speed-up, and whether
-# both modes gave the same answer), then every example and workload as a whole process in the
-# three modes (bench/tiered/modes.py: wall time to exit, cold compile, tiered against the faster
-# of the other two), then type-check the standard library.
+# both modes gave the same answer, whether the JIT's code was a cache hit and the break-even; the
+# same as a bar chart in demo-bench.svg beside the kestrel binary), then every example and
+# workload as a whole process in the three modes (bench/tiered/modes.py: wall time to exit, cold
+# compile, tiered against the faster of the other two), then type-check the standard library.
 set -euo pipefail
 kestrel=${1:-build/kestrel}
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ for file in examples/*.kst; do
   "$kestrel" run "$file" || status=1
 done
 printf '\n=== kestrel bench --suite bench/demo.suite (interpreter vs JIT, %s cores) ===\n' "$(nproc)"
-"$kestrel" bench --suite bench/demo.suite || status=1
+"$kestrel" bench --suite bench/demo.suite --svg "$(dirname "$kestrel")/demo-bench.svg" || status=1
 printf '\n=== whole runs: interpreter, JIT and tiered (the default), cold compile, %s cores ===\n' "$(nproc)"
 python3 bench/tiered/modes.py --kestrel "$kestrel" --report || status=1
 printf '\n=== kestrel check stdlib/*.kst ===\n'

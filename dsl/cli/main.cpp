@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_chart.hpp"
 #include "kestrel/kestrel.hpp"
 #include "mpi_run.hpp"
 #include "output_diff.hpp"
@@ -65,7 +66,10 @@ commands:
       --setup FN ARG...  with --fn NAME: FN(ARG...) makes NAME's arguments (arrays too),
                      once per mode and untimed; only NAME's calls are timed
       --suite FILE   one table over the workloads FILE lists, a line each:
-                     `label | size | FILE [--setup ...] [--fn ...] [--repeat N]`
+                     `label | size | FILE [--setup ...] [--fn ...] [--repeat N]`; each
+                     row says whether the JIT's code was a cache hit or miss and after how
+                     many calls its compile pays for itself (break-even)
+      --svg OUT      with --suite: also draw the table as a bar chart (log scale) in OUT
       --repeat N     runs per mode (default 5)
       --no-cache     the JIT compiles afresh (its compile ms is then a miss's)
   emit STAGE FILE    print what a stage of the pipeline makes of FILE (--fn NAME: of one
@@ -424,7 +428,8 @@ std::string trim(const std::string& s) {
 /// `kestrel bench --suite FILE`: one table over the workloads the file lists, a line each:
 ///   label | size | FILE [--setup FN ARGS...] [--fn NAME [ARGS...]] [--repeat N]
 /// ('#' starts a comment; a relative FILE is read from the suite file's folder).
-int bench_suite(const std::string& suite_path, const BenchSpec& defaults) {
+int bench_suite(const std::string& suite_path, const BenchSpec& defaults,
+                const std::string& svg_path) {
   std::ifstream in(suite_path);
   if (!in) {
     std::cerr << "kestrel: cannot read " << suite_path << "\n";
@@ -473,10 +478,11 @@ int bench_suite(const std::string& suite_path, const BenchSpec& defaults) {
                       : (std::filesystem::path(suite_path).parent_path() / file).string();
     entries.push_back(std::move(e));
   }
-  std::printf("%-28s %-30s %11s %11s %11s %9s  %s\n", "workload", "size", "interp ms", "jit ms",
-              "compile ms", "speed-up", "same answer");
+  std::printf("%-28s %-30s %11s %11s %16s %9s %10s  %s\n", "workload", "size", "interp ms",
+              "jit ms", "compile ms", "speed-up", "break-even", "same answer");
   std::fflush(stdout);
   int status = kOk;
+  std::vector<kestrel::cli::ChartRow> chart;
   for (std::size_t k = 0; k < entries.size(); ++k) {
     const Entry& e = entries[k];
     std::string what =
@@ -487,9 +493,16 @@ int bench_suite(const std::string& suite_path, const BenchSpec& defaults) {
       std::string interp_out = kestrel::cli::mask_timings(interp.output);
       std::string jit_out = kestrel::cli::mask_timings(jit.output);
       bool same = interp_out == jit_out;
-      std::printf("%-28s %-30s %11.2f %11.2f %11.1f %8.1fx  %s\n", e.label.c_str(), e.size.c_str(),
-                  interp.run_ms, jit.run_ms, jit.compile_ms, interp.run_ms / jit.run_ms,
+      // The compile: from the object cache (hit) or compiled afresh (miss); the break-even:
+      // calls before that compile pays for itself against the interpreter.
+      char compile[32];
+      std::snprintf(compile, sizeof compile, "%.1f %s", jit.compile_ms,
+                    jit.cache_hit ? "hit" : "miss");
+      std::printf("%-28s %-30s %11.2f %11.2f %16s %8.1fx %10s  %s\n", e.label.c_str(),
+                  e.size.c_str(), interp.run_ms, jit.run_ms, compile, interp.run_ms / jit.run_ms,
+                  kestrel::cli::break_even(interp.run_ms, jit.run_ms, jit.compile_ms).c_str(),
                   same ? "yes" : "NO: the modes differ");
+      chart.push_back({e.label, interp.run_ms, jit.run_ms});
       if (!same) {
         std::printf("%s", kestrel::cli::unified_diff(interp_out, jit_out, "interp", "jit").c_str());
       }
@@ -502,17 +515,32 @@ int bench_suite(const std::string& suite_path, const BenchSpec& defaults) {
     }
     std::fflush(stdout);
   }
-  std::printf("(run ms: median of each workload's runs; compile ms: the JIT's, %s)\n",
-              defaults.use_cache ? "a cache hit when the code was cached" : "cache off");
+  std::printf(
+      "(run ms: median of each workload's runs; compile ms: the JIT's, a hit when its code came "
+      "from the object cache%s; break-even: calls before the compile pays for itself)\n",
+      defaults.use_cache ? "" : ", here off");
+  if (!svg_path.empty()) {
+    std::ofstream svg(svg_path);
+    svg << kestrel::cli::bench_svg(
+        chart, "kestrel bench --suite " + std::filesystem::path(suite_path).filename().string());
+    if (!svg) {
+      std::cerr << "kestrel: cannot write " << svg_path << "\n";
+      return kProgramError;
+    }
+    std::printf("chart: %s\n", svg_path.c_str());
+  }
   return status;
 }
 
 int cmd_bench(const std::vector<std::string>& args) {
   std::vector<std::string> rest;
   std::string suite;
+  std::string svg;
   for (std::size_t k = 0; k < args.size(); ++k) {
     if (args[k] == "--suite" && k + 1 < args.size()) {
       suite = args[++k];
+    } else if (args[k] == "--svg" && k + 1 < args.size()) {
+      svg = args[++k];
     } else {
       rest.push_back(args[k]);
     }
@@ -527,7 +555,10 @@ int cmd_bench(const std::vector<std::string>& args) {
     if (!files.empty() || !spec.fn.empty()) {
       return usage_error("--suite takes the workloads from its file: no FILE or --fn");
     }
-    return bench_suite(suite, spec);
+    return bench_suite(suite, spec, svg);
+  }
+  if (!svg.empty()) {
+    return usage_error("--svg draws a --suite's table: it needs --suite");
   }
   if (files.size() != 1) {
     return usage_error("bench takes exactly one FILE");

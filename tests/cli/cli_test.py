@@ -5,6 +5,7 @@
 usage: cli_test.py KESTREL SOURCE_ROOT
 """
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -159,11 +160,28 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(suite, "w") as f:
         f.write("# comment\nproduct sum | 100 f64 | w.kst --setup data 100 --fn run --repeat 2\n"
                 "ones | 5 | w.kst --fn one 5 --repeat 1\n")
-    p = run("bench", "--suite", suite)
+    svg = os.path.join(tmp, "chart.svg")
+    p = run("bench", "--suite", suite, "--svg", svg)
     expect("bench --suite", p, 0, stdout_has="same answer")
     rows = [l for l in p.stdout.splitlines() if l.startswith(("product sum", "ones"))]
     if len(rows) != 2 or not all(r.rstrip().endswith("yes") for r in rows):
         failures.append(f"bench --suite rows: {p.stdout!r}")
+    # Each row marks its compile a cache hit or miss and gives the break-even (a count of calls
+    # or "never"); --svg draws the table: two bars a workload, titled with its label and times.
+    if "break-even" not in p.stdout or not all(
+            re.search(r" (hit|miss) .* (\d+|never)  yes$", r.rstrip()) for r in rows):
+        failures.append(f"bench --suite hit/miss and break-even: {p.stdout!r}")
+    try:
+        import xml.etree.ElementTree as ET
+        root = ET.parse(svg).getroot()
+        titles = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
+        if (len(titles) != 4 or not titles[0].startswith("product sum, interpreter: ")
+                or not titles[3].startswith("ones, JIT: ") or not titles[3].endswith(" ms")):
+            failures.append(f"bench --svg bars: {titles!r}")
+    except (OSError, ET.ParseError) as e:
+        failures.append(f"bench --svg: {e}")
+    expect("bench --svg without --suite", run("bench", script, "--svg", svg), 2,
+           stderr_has="it needs --suite")
     with open(suite, "w") as f:
         f.write("just a label\n")
     expect("bench --suite, bad line", run("bench", "--suite", suite), 2,
