@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 
+#include "runtime/abi_guard.hpp"
 #include "runtime/array_fns.hpp"
 #include "runtime/array_reduction.hpp"
 #include "runtime/clock.hpp"
@@ -44,68 +45,12 @@ void kestrel::rt::record_failure(KestrelContext* ctx, std::uint32_t site,
 
 namespace {
 
+using rt::abi::bits_of;
+using rt::abi::guarded;
+using rt::abi::value_of;
+
 void record(KestrelContext* ctx, std::uint32_t site, const std::string& message, bool internal) {
   rt::record_failure(ctx, site, message, internal);
-}
-
-/// Runs `f`, recording any exception at `site`; returns f's value or `fallback`.
-template <class T, class F>
-T guarded(KestrelContext* ctx, std::uint32_t site, T fallback, F&& f) {
-  try {
-    rt::poll();  // array operations stop a loop whose back-edges are too few to poll often
-    return f();
-  } catch (const rt::RuntimeError& e) {
-    record(ctx, site, e.what(), false);
-  } catch (const std::exception& e) {
-    record(ctx, site, e.what(), true);
-  } catch (...) {
-    record(ctx, site, "unknown error", true);
-  }
-  return fallback;
-}
-
-rt::Value value_of(std::uint32_t elem, std::int64_t bits) {
-  switch (static_cast<rt::Elem>(elem)) {
-    case rt::Elem::Bool:
-      return rt::Value(bits != 0);
-    case rt::Elem::I32:
-      return rt::Value(static_cast<std::int32_t>(bits));
-    case rt::Elem::I64:
-      return rt::Value(bits);
-    case rt::Elem::F32: {
-      auto u = static_cast<std::uint32_t>(bits);
-      float f;
-      std::memcpy(&f, &u, 4);
-      return rt::Value(f);
-    }
-    default: {
-      double d;
-      std::memcpy(&d, &bits, 8);
-      return rt::Value(d);
-    }
-  }
-}
-
-std::int64_t bits_of(const rt::Value& v, std::uint32_t elem) {
-  rt::Value c = v.elem == static_cast<rt::Elem>(elem) ? v : v.to(static_cast<rt::Elem>(elem));
-  switch (c.elem) {
-    case rt::Elem::Bool:
-      return c.b ? 1 : 0;
-    case rt::Elem::I32:
-      return c.i32;
-    case rt::Elem::I64:
-      return c.i64;
-    case rt::Elem::F32: {
-      std::uint32_t u;
-      std::memcpy(&u, &c.f32, 4);
-      return u;
-    }
-    default: {
-      std::int64_t b;
-      std::memcpy(&b, &c.f64, 8);
-      return b;
-    }
-  }
 }
 
 rt::Operand operand(const rt::Array* a, std::uint32_t elem, std::int64_t bits) {

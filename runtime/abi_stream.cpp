@@ -3,6 +3,7 @@
 #include <string>
 
 #include "runtime/abi.hpp"
+#include "runtime/abi_guard.hpp"
 #include "runtime/error.hpp"
 #include "runtime/limits.hpp"
 #include "runtime/npy_writer.hpp"
@@ -10,58 +11,37 @@
 
 namespace rt = kestrel::rt;
 
-namespace {
-
-template <class T, class F>
-T guarded_stream(KestrelContext* ctx, std::uint32_t site, T fallback, F&& f) {
-  try {
-    rt::poll();
-    return f();
-  } catch (const rt::RuntimeError& e) {
-    rt::record_failure(ctx, site, e.what(), false);
-  } catch (const std::exception& e) {
-    rt::record_failure(ctx, site, e.what(), true);
-  } catch (...) {
-    rt::record_failure(ctx, site, "unknown error", true);
-  }
-  return fallback;
-}
-
-}  // namespace
+using rt::abi::guarded;
 
 extern "C" {
 
 std::int64_t kestrel_rt_npy_stream_open(KestrelContext* ctx, std::uint32_t site,
                                         const std::string* path, std::int64_t rows,
                                         std::int64_t elem, std::int64_t rank) {
-  return guarded_stream<std::int64_t>(ctx, site, 0, [&] {
+  return guarded<std::int64_t>(ctx, site, 0, [&] {
     return rt::npy_stream_open(*path, static_cast<rt::Elem>(elem), static_cast<int>(rank), rows);
   });
 }
 
 std::int64_t kestrel_rt_csv_stream_open(KestrelContext* ctx, std::uint32_t site,
                                         const std::string* path, std::int64_t rows) {
-  return guarded_stream<std::int64_t>(ctx, site, 0,
-                                      [&] { return rt::csv_stream_open(*path, rows); });
+  return guarded<std::int64_t>(ctx, site, 0, [&] { return rt::csv_stream_open(*path, rows); });
 }
 
 std::int32_t kestrel_rt_stream_next(KestrelContext* ctx, std::uint32_t site, std::int64_t handle) {
-  return guarded_stream<std::int32_t>(ctx, site, 0,
-                                      [&] { return rt::stream_next(handle) ? 1 : 0; });
+  return guarded<std::int32_t>(ctx, site, 0, [&] { return rt::stream_next(handle) ? 1 : 0; });
 }
 
 rt::Array* kestrel_rt_stream_array(KestrelContext* ctx, std::uint32_t site, std::int64_t handle) {
-  return guarded_stream<rt::Array*>(ctx, site, nullptr,
-                                    [&] { return rt::stream_array(handle).detach(); });
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] { return rt::stream_array(handle).detach(); });
 }
 
 rt::Table* kestrel_rt_stream_table(KestrelContext* ctx, std::uint32_t site, std::int64_t handle) {
-  return guarded_stream<rt::Table*>(ctx, site, nullptr,
-                                    [&] { return rt::stream_table(handle).detach(); });
+  return guarded<rt::Table*>(ctx, site, nullptr, [&] { return rt::stream_table(handle).detach(); });
 }
 
 void kestrel_rt_stream_close(KestrelContext* ctx, std::uint32_t site, std::int64_t handle) {
-  guarded_stream<int>(ctx, site, 0, [&] {
+  guarded<int>(ctx, site, 0, [&] {
     rt::stream_close(handle);
     return 0;
   });
@@ -69,14 +49,14 @@ void kestrel_rt_stream_close(KestrelContext* ctx, std::uint32_t site, std::int64
 
 void kestrel_rt_npy_append(KestrelContext* ctx, std::uint32_t site, const std::string* path,
                            const rt::Array* a) {
-  guarded_stream<int>(ctx, site, 0, [&] {
+  guarded<int>(ctx, site, 0, [&] {
     rt::npy_append(*path, *a);
     return 0;
   });
 }
 
 void kestrel_rt_npy_finish(KestrelContext* ctx, std::uint32_t site, const std::string* path) {
-  guarded_stream<int>(ctx, site, 0, [&] {
+  guarded<int>(ctx, site, 0, [&] {
     rt::npy_finish(*path);
     return 0;
   });

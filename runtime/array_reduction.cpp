@@ -6,6 +6,7 @@
 #include <string>
 
 #include "runtime/abi.hpp"
+#include "runtime/abi_guard.hpp"
 
 namespace kestrel::rt {
 
@@ -160,17 +161,10 @@ namespace {
 /// Runs f, recording an exception in ctx at `site`; returns whether f succeeded.
 template <class F>
 bool guarded(KestrelContext* ctx, std::uint32_t site, F&& f) {
-  try {
+  return abi::guarded_call<bool>(ctx, site, false, [&] {
     f();
     return true;
-  } catch (const RuntimeError& e) {
-    record_failure(ctx, site, e.what(), false);
-  } catch (const std::exception& e) {
-    record_failure(ctx, site, e.what(), true);
-  } catch (...) {
-    record_failure(ctx, site, "unknown error", true);
-  }
-  return false;
+  });
 }
 
 /// A handle: the reductions and how chunk indices are found.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "runtime/error.hpp"
+#include "runtime/library_dir.hpp"
 #include "runtime/mpi_module.hpp"
 #include "runtime/rules/arith.hpp"
 
@@ -53,27 +54,12 @@ struct Header {
 };
 static_assert(sizeof(Header) == 512);
 
-std::filesystem::path runtime_dir() {
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&runtime_dir), &info) != 0 && info.dli_fname != nullptr &&
-      info.dli_fname[0] != '\0') {
-    std::error_code ec;
-    std::filesystem::path file = std::filesystem::canonical(info.dli_fname, ec);
-    if (!ec) {
-      return file.parent_path();
-    }
-  }
-  std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::path() : exe.parent_path();
-}
-
 std::vector<std::filesystem::path> module_candidates() {
   if (const char* env = std::getenv("KESTREL_MPI_MODULE"); env != nullptr && env[0] != '\0') {
     return {std::filesystem::path(env)};
   }
   std::vector<std::filesystem::path> out;
-  std::filesystem::path dir = runtime_dir();
+  std::filesystem::path dir = library_dir(reinterpret_cast<const void*>(&module_candidates));
   if (!dir.empty()) {
     out.push_back(dir / kMpiModuleFile);
     out.push_back(dir.parent_path() / "lib" / kMpiModuleFile);

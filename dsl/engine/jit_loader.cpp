@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "kestrel/kestrel.hpp"
+#include "runtime/library_dir.hpp"
 
 namespace kestrel::engine {
 
@@ -17,22 +18,6 @@ namespace {
 
 std::atomic<const jit::ModuleApi*> loaded_api{nullptr};
 std::mutex load_mutex;
-
-/// The folder of the file this code is in: the executable, or libkestrel.so.
-std::filesystem::path engine_dir() {
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&engine_dir), &info) != 0 && info.dli_fname != nullptr &&
-      info.dli_fname[0] != '\0') {
-    std::error_code ec;
-    std::filesystem::path file = std::filesystem::canonical(info.dli_fname, ec);
-    if (!ec) {
-      return file.parent_path();
-    }
-  }
-  std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::path() : exe.parent_path();
-}
 
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& why) {
   throw Error("error: cannot load the JIT (" + path.string() + "): " + why +
@@ -62,14 +47,16 @@ const jit::ModuleApi* load(const std::filesystem::path& path) {
 
 }  // namespace
 
-std::filesystem::path engine_file_dir() { return engine_dir(); }
+std::filesystem::path engine_file_dir() {
+  return rt::library_dir(reinterpret_cast<const void*>(&load));
+}
 
 std::vector<std::filesystem::path> jit_module_candidates() {
   if (const char* env = std::getenv("KESTREL_JIT_MODULE"); env != nullptr && env[0] != '\0') {
     return {std::filesystem::path(env)};
   }
   std::vector<std::filesystem::path> out;
-  std::filesystem::path dir = engine_dir();
+  std::filesystem::path dir = rt::library_dir(reinterpret_cast<const void*>(&load));
   if (!dir.empty()) {
     out.push_back(dir / jit::kModuleFile);
     out.push_back(dir.parent_path() / "lib" / jit::kModuleFile);
