@@ -16,6 +16,10 @@ for file in examples/*.kst; do
   "$kestrel" run "$file" || status=1
 done
 printf '\n=== kestrel bench --suite bench/demo.suite (interpreter vs JIT, %s cores) ===\n' "$(nproc)"
+# The baselines (bench/suite/baseline.py) need numpy: the python3 that has it.
+for py in python3 /usr/bin/python3; do
+  if "$py" -c 'import numpy' 2>/dev/null; then export KESTREL_PYTHON="$py"; break; fi
+done
 "$kestrel" bench --suite bench/demo.suite --svg "$(dirname "$kestrel")/demo-bench.svg" || status=1
 printf '\n=== whole runs: interpreter, JIT and tiered (the default), cold compile, %s cores ===\n' "$(nproc)"
 python3 bench/tiered/modes.py --kestrel "$kestrel" --report || status=1

@@ -68,7 +68,9 @@ commands:
       --suite FILE   one table over the workloads FILE lists, a line each:
                      `label | size | FILE [--setup ...] [--fn ...] [--repeat N]`; each
                      row says whether the JIT's code was a cache hit or miss and after how
-                     many calls its compile pays for itself (break-even)
+                     many calls its compile pays for itself (break-even); a line's
+                     `--baseline NAME CMD...` also times the same work outside Kestrel
+                     (CMD prints `ms: X`, its median; `python3` is $KESTREL_PYTHON if set)
       --svg OUT      with --suite: also draw the table as a bar chart (log scale) in OUT
       --repeat N     runs per mode (default 5)
       --no-cache     the JIT compiles afresh (its compile ms is then a miss's)
@@ -310,6 +312,8 @@ struct BenchSpec {
   std::vector<std::string> setup_args;
   int repeat = 5;
   bool use_cache = true;
+  /// A suite line's `--baseline NAME CMD...`: the same work outside Kestrel (bench_chart.hpp).
+  std::vector<std::string> baseline;
 };
 
 /// One mode's figures in `kestrel bench`.
@@ -396,6 +400,8 @@ std::string parse_bench_args(const std::vector<std::string>& args, BenchSpec& sp
     } else if (arg == "--setup" && k + 1 < args.size()) {
       spec.setup = args[++k];
       values(k, spec.setup_args);
+    } else if (arg == "--baseline" && k + 2 < args.size()) {
+      values(k, spec.baseline);
     } else if (arg == "--repeat" && k + 1 < args.size()) {
       spec.repeat = std::atoi(args[++k].c_str());
       if (spec.repeat < 1) {
@@ -478,11 +484,12 @@ int bench_suite(const std::string& suite_path, const BenchSpec& defaults,
                       : (std::filesystem::path(suite_path).parent_path() / file).string();
     entries.push_back(std::move(e));
   }
-  std::printf("%-28s %-30s %11s %11s %16s %9s %10s  %s\n", "workload", "size", "interp ms",
-              "jit ms", "compile ms", "speed-up", "break-even", "same answer");
+  std::printf("%-28s %-30s %11s %11s %16s %9s %10s %15s  %s\n", "workload", "size", "interp ms",
+              "jit ms", "compile ms", "speed-up", "break-even", "baseline ms", "same answer");
   std::fflush(stdout);
   int status = kOk;
   std::vector<kestrel::cli::ChartRow> chart;
+  std::string baselines;  // their names, for the chart's legend
   for (std::size_t k = 0; k < entries.size(); ++k) {
     const Entry& e = entries[k];
     std::string what =
@@ -498,11 +505,33 @@ int bench_suite(const std::string& suite_path, const BenchSpec& defaults,
       char compile[32];
       std::snprintf(compile, sizeof compile, "%.1f %s", jit.compile_ms,
                     jit.cache_hit ? "hit" : "miss");
-      std::printf("%-28s %-30s %11.2f %11.2f %16s %8.1fx %10s  %s\n", e.label.c_str(),
+      // The baseline: the same work outside Kestrel (numpy, Python), timed by itself.
+      kestrel::cli::ChartRow row{e.label, interp.run_ms, jit.run_ms};
+      char baseline[48] = "-";
+      if (!e.spec.baseline.empty()) {
+        const std::string& name = e.spec.baseline[0];
+        progress(what + name + " baseline");
+        std::string why;
+        std::optional<double> ms = kestrel::cli::run_baseline(
+            {e.spec.baseline.begin() + 1, e.spec.baseline.end()},
+            std::filesystem::path(suite_path).parent_path(), e.spec.repeat, why);
+        progress("");
+        if (ms) {
+          row.baseline_ms = *ms;
+          std::snprintf(baseline, sizeof baseline, "%s %.2f", name.c_str(), *ms);
+          if (baselines.find(name) == std::string::npos) {
+            baselines += (baselines.empty() ? "" : ", ") + name;
+          }
+        } else {
+          std::fprintf(stderr, "kestrel: %s: baseline '%s' not timed: %s\n", e.label.c_str(),
+                       name.c_str(), why.c_str());
+        }
+      }
+      std::printf("%-28s %-30s %11.2f %11.2f %16s %8.1fx %10s %15s  %s\n", e.label.c_str(),
                   e.size.c_str(), interp.run_ms, jit.run_ms, compile, interp.run_ms / jit.run_ms,
                   kestrel::cli::break_even(interp.run_ms, jit.run_ms, jit.compile_ms).c_str(),
-                  same ? "yes" : "NO: the modes differ");
-      chart.push_back({e.label, interp.run_ms, jit.run_ms});
+                  baseline, same ? "yes" : "NO: the modes differ");
+      chart.push_back(row);
       if (!same) {
         std::printf("%s", kestrel::cli::unified_diff(interp_out, jit_out, "interp", "jit").c_str());
       }
@@ -517,12 +546,14 @@ int bench_suite(const std::string& suite_path, const BenchSpec& defaults,
   }
   std::printf(
       "(run ms: median of each workload's runs; compile ms: the JIT's, a hit when its code came "
-      "from the object cache%s; break-even: calls before the compile pays for itself)\n",
+      "from the object cache%s; break-even: calls before the compile pays for itself; baseline: "
+      "the same work outside Kestrel, as the suite line's --baseline times it)\n",
       defaults.use_cache ? "" : ", here off");
   if (!svg_path.empty()) {
     std::ofstream svg(svg_path);
     svg << kestrel::cli::bench_svg(
-        chart, "kestrel bench --suite " + std::filesystem::path(suite_path).filename().string());
+        chart, "kestrel bench --suite " + std::filesystem::path(suite_path).filename().string(),
+        "baseline (" + (baselines.empty() ? std::string("none") : baselines) + ")");
     if (!svg) {
       std::cerr << "kestrel: cannot write " << svg_path << "\n";
       return kProgramError;
@@ -559,6 +590,9 @@ int cmd_bench(const std::vector<std::string>& args) {
   }
   if (!svg.empty()) {
     return usage_error("--svg draws a --suite's table: it needs --suite");
+  }
+  if (!spec.baseline.empty()) {
+    return usage_error("--baseline NAME CMD... belongs on a --suite file's line");
   }
   if (files.size() != 1) {
     return usage_error("bench takes exactly one FILE");

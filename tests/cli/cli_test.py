@@ -158,8 +158,12 @@ with tempfile.TemporaryDirectory() as tmp:
            1, stderr_has="one(n: i64) -> i64[:] does not make the arguments of run(")
     suite = os.path.join(tmp, "s.suite")
     with open(suite, "w") as f:
-        f.write("# comment\nproduct sum | 100 f64 | w.kst --setup data 100 --fn run --repeat 2\n"
-                "ones | 5 | w.kst --fn one 5 --repeat 1\n")
+        f.write("# comment\nproduct sum | 100 f64 | w.kst --setup data 100 --fn run --repeat 2 "
+                "--baseline tiny python3 base.py 7\n"
+                "ones | 5 | w.kst --fn one 5 --repeat 1 --baseline broken python3 base.py fail\n")
+    with open(os.path.join(tmp, "base.py"), "w") as f:  # a baseline prints its median last
+        f.write("import sys\nif sys.argv[1] == 'fail':\n    sys.exit('no numpy here')\n"
+                "assert sys.argv[2:] == ['--repeat', '2'], sys.argv\nprint(42)\nprint('ms: 1.25')\n")
     svg = os.path.join(tmp, "chart.svg")
     p = run("bench", "--suite", suite, "--svg", svg)
     expect("bench --suite", p, 0, stdout_has="same answer")
@@ -169,14 +173,18 @@ with tempfile.TemporaryDirectory() as tmp:
     # Each row marks its compile a cache hit or miss and gives the break-even (a count of calls
     # or "never"); --svg draws the table: two bars a workload, titled with its label and times.
     if "break-even" not in p.stdout or not all(
-            re.search(r" (hit|miss) .* (\d+|never)  yes$", r.rstrip()) for r in rows):
-        failures.append(f"bench --suite hit/miss and break-even: {p.stdout!r}")
+            re.search(r" (hit|miss) .* (\d+|never) +(tiny 1\.25|-)  yes$", r.rstrip()) for r in rows):
+        failures.append(f"bench --suite hit/miss, break-even and baseline: {p.stdout!r}")
+    if "tiny 1.25" not in rows[0] or "ones: baseline 'broken' not timed: it failed: no numpy here" \
+            not in p.stderr:
+        failures.append(f"bench --suite baselines: {p.stdout!r} {p.stderr!r}")
     try:
         import xml.etree.ElementTree as ET
         root = ET.parse(svg).getroot()
         titles = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
-        if (len(titles) != 4 or not titles[0].startswith("product sum, interpreter: ")
-                or not titles[3].startswith("ones, JIT: ") or not titles[3].endswith(" ms")):
+        if (len(titles) != 5 or not titles[0].startswith("product sum, interpreter: ")
+                or titles[2] != "product sum, baseline (tiny): 1.25 ms"
+                or not titles[4].startswith("ones, JIT: ") or not titles[4].endswith(" ms")):
             failures.append(f"bench --svg bars: {titles!r}")
     except (OSError, ET.ParseError) as e:
         failures.append(f"bench --svg: {e}")
