@@ -194,6 +194,8 @@ class Checker {
   // ---- builtins (builtins.cpp) ----
   static bool is_builtin_name(const std::string& name);
   ExprId check_builtin(const std::string& name, const ast::CallSuffix& call, diag::Span span);
+  /// When `a` is a keyword argument, reports that `name` takes none and returns true.
+  bool reject_keyword(const std::string& name, const ast::Arg& a);
   /// numpy's functions (numpy_builtins.cpp): isnan … reshape, normal; arity already checked.
   static bool is_numpy_builtin(const std::string& name);
   ExprId check_numpy_builtin(BuiltinArgs& args, const ast::Arg* axis_arg, const ast::Arg* ddof_arg);

@@ -56,9 +56,7 @@ ExprId Checker::check_data_builtin(const std::string& name, const ast::CallSuffi
   };
   auto no_keywords = [&]() {
     for (const ast::Arg* a : kw) {
-      error(diag::Kind::UnknownKeyword, span(*a),
-            "'" + name + "' takes no keyword arguments, found '" + *a->keyword + "='");
-      ok = false;
+      ok = !reject_keyword(name, *a) && ok;
     }
   };
   auto is_str = [](Type t) { return t == Type::str(); };

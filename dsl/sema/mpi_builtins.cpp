@@ -24,9 +24,7 @@ ExprId Checker::check_mpi_builtin(const std::string& name, const ast::CallSuffix
   std::vector<const ast::Expr*> pos;
   bool ok = true;
   for (const ast::Arg& a : call.args) {
-    if (a.keyword) {
-      error(diag::Kind::UnknownKeyword, span(a),
-            "'" + name + "' takes no keyword arguments, found '" + *a.keyword + "='");
+    if (reject_keyword(name, a)) {
       ok = false;
     } else {
       pos.push_back(&a.value);

@@ -355,6 +355,14 @@ ExprId Checker::check_index(ExprId base, const ast::IndexSuffix& idx, diag::Span
   return add_expr(ir::SliceView{base, std::move(dims)}, Type::array_of(t.scalar, ranges), at);
 }
 
+bool Checker::reject_keyword(const std::string& name, const ast::Arg& a) {
+  if (a.keyword) {
+    error(diag::Kind::UnknownKeyword, span(a),
+          "'" + name + "' takes no keyword arguments, found '" + *a.keyword + "='");
+  }
+  return static_cast<bool>(a.keyword);
+}
+
 std::optional<std::vector<ExprId>> Checker::check_args_against(const std::vector<ir::Local>& params,
                                                                std::size_t count,
                                                                const std::string& name,
@@ -363,9 +371,7 @@ std::optional<std::vector<ExprId>> Checker::check_args_against(const std::vector
   std::vector<ExprId> args;
   bool ok = true;
   for (const ast::Arg& a : call.args) {
-    if (a.keyword) {
-      error(diag::Kind::UnknownKeyword, span(a),
-            "'" + name + "' takes no keyword arguments, found '" + *a.keyword + "='");
+    if (reject_keyword(name, a)) {
       ok = false;
     }
     args.push_back(check_value(a.value));
