@@ -85,7 +85,11 @@ void Checker::check_file(FileCtx& file) {
   main_fn.is_main = true;
   main_fn.span = span(*file.tree);
   program_.functions.push_back(std::move(main_fn));
-  fn_info_.push_back(FnInfo{nullptr, &file, FnInfo::State::Done, true, std::nullopt});
+  FnInfo main_info;
+  main_info.file = &file;
+  main_info.state = FnInfo::State::Done;
+  main_info.ret_declared = true;
+  fn_info_.push_back(std::move(main_info));
 
   // Imports and definitions are visible throughout the file, whatever their order.
   for (const ast::Stmt& s : file.tree->stmts) {
@@ -155,6 +159,8 @@ std::optional<ir::Program> Checker::run(diag::FileId file, const ast::Program& t
                                      name + "[m, n](…)"});
     }
   }
+
+  check_collectives_reached();
 
   // Report in source order (file by file), whatever order the checks ran in.
   std::vector<const diag::Diagnostic*> sorted;

@@ -61,6 +61,12 @@ struct FnInfo {
   enum class State : std::uint8_t { Declared, InProgress, Done } state = State::Declared;
   bool ret_declared = false;
   std::optional<diag::Span> index1;  // a kernel's first index(1), for the launch rank rule
+  /// The first collective (allreduce, broadcast, gather) this function calls itself, and the
+  /// user functions it calls (callee, call span): for the rule that no collective is reached
+  /// from a `parallel for` or a kernel (collective_rule.cpp).
+  std::optional<diag::Span> collective;
+  std::string collective_name;
+  std::vector<std::pair<FnId, diag::Span>> calls;
 };
 
 /// Usage of one outer variable inside a `parallel for` body, for the reduction rule.
@@ -313,6 +319,17 @@ class Checker {
   /// 1-D launches (kernel, launch span): checked against the kernel's index(1) once every
   /// function is checked (a kernel may be checked after the launch that names it).
   std::vector<std::pair<FnId, diag::Span>> launches_1d_;
+
+  /// Calls of user functions made inside a `parallel for` or a kernel (callee, call span): each
+  /// is an error when the callee reaches a collective (collective_rule.cpp), found once every
+  /// function is checked.
+  struct ParallelCall {
+    FnId callee;
+    diag::Span at;
+    bool in_kernel = false;
+  };
+  std::vector<ParallelCall> parallel_calls_;
+  void check_collectives_reached();
 };
 
 /// "1 argument" / "3 arguments".

@@ -91,7 +91,11 @@ void Checker::declare_functions(FileCtx& file) {
       ret_declared = true;
     }
     program_.functions.push_back(std::move(f));
-    fn_info_.push_back(FnInfo{def, &file, FnInfo::State::Declared, ret_declared, std::nullopt});
+    FnInfo info;
+    info.def = def;
+    info.file = &file;
+    info.ret_declared = ret_declared;
+    fn_info_.push_back(std::move(info));
     fn_by_def_[def] = id;
 
     ir::Scalar reserved;

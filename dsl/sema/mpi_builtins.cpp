@@ -60,6 +60,10 @@ ExprId Checker::check_mpi_builtin(const std::string& name, const ast::CallSuffix
   if (!ok) {
     return error_expr(at);
   }
+  if (collective && !fn_info_[fn_->id.v].collective) {
+    fn_info_[fn_->id.v].collective = at;
+    fn_info_[fn_->id.v].collective_name = name;
+  }
   if (!collective) {
     return add_expr(ir::BuiltinCall{name == "rank" ? Builtin::MpiRank : Builtin::MpiRanks, {}},
                     Type::i64(), at);

@@ -409,6 +409,10 @@ ExprId Checker::check_user_call(FnId id, const std::string& name, const ast::Cal
   if (!args || ret.is_error()) {
     return error_expr(at);
   }
+  fn_info_[fn_->id.v].calls.emplace_back(id, at);
+  if (fn_->is_kernel || !fn_->parallel.empty()) {
+    parallel_calls_.push_back({id, at, fn_->is_kernel});
+  }
   return add_expr(ir::Call{id, std::move(*args)}, ret, at);
 }
 
