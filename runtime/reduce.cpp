@@ -24,6 +24,44 @@ const char* reduce_name(ReduceOp op) {
   return kNames[static_cast<int>(op)];
 }
 
+// num_add as a function object, so that the loops below inline it (a function pointer was an
+// indirect call per element).
+template <class T>
+struct Adder {
+  T operator()(T a, T b) const { return num_add<T>(a, b); }
+};
+
+// Chunks reduced side by side: one chunk's additions form a chain, each waiting for the one
+// before (4 cycles apiece), so a lone chunk runs at a quarter of the adder's rate. Eight chunks
+// accumulated in one loop are eight independent chains; each still adds its own elements left to
+// right from the identity, so every partial has the bits a lone chunk gives.
+inline constexpr std::int64_t kSideBySide = 8;
+
+// The partials of the chunks of [lo, hi) (lo a multiple of kReduceChunk) into partials[lo /
+// kReduceChunk …]: each chunk reduced left to right from the identity. load(k) is element k.
+template <class Acc, class Load, class Add>
+void chunk_partials(std::int64_t lo, std::int64_t hi, Load& load, Add& add, Acc* partials) {
+  std::int64_t c = lo;
+  for (; hi - c >= kSideBySide * kReduceChunk; c += kSideBySide * kReduceChunk) {
+    Acc acc[kSideBySide] = {};
+    for (std::int64_t k = 0; k < kReduceChunk; ++k) {
+      for (std::int64_t j = 0; j < kSideBySide; ++j) {
+        acc[j] = add(acc[j], load(c + j * kReduceChunk + k));
+      }
+    }
+    for (std::int64_t j = 0; j < kSideBySide; ++j) {
+      partials[c / kReduceChunk + j] = acc[j];
+    }
+  }
+  for (; c < hi; c += kReduceChunk) {
+    Acc acc{};
+    for (std::int64_t k = c, end = std::min(hi, c + kReduceChunk); k < end; ++k) {
+      acc = add(acc, load(k));
+    }
+    partials[c / kReduceChunk] = acc;
+  }
+}
+
 // The fixed order of reduce.hpp: chunks of kReduceChunk reduced left to right from the
 // identity, then the chunk partials combined by combine_tree. load(k) is element k as Acc.
 template <class Acc, class Load, class Add>
@@ -36,23 +74,84 @@ Acc chunked(std::int64_t n, Load load, Add add) {
     large.resize(static_cast<std::size_t>(chunks));
     partials = large.data();
   }
-  auto chunk = [&](std::int64_t lo, std::int64_t hi) {
-    Acc acc{};
-    for (std::int64_t k = lo; k < hi; ++k) {
-      acc = add(acc, load(k));
-    }
-    partials[lo / kReduceChunk] = acc;
-  };
-  // Large reductions run their chunks on every core (runtime/parallel.hpp); each chunk writes its
-  // own partial and the tree below combines them, so the result is the same at any thread count.
+  // Large reductions run their chunks on every core (runtime/parallel.hpp), a task taking
+  // kSideBySide chunks; each chunk writes its own partial and the tree below combines them, so
+  // the result is the same at any thread count.
   if (n >= kParallelReduceThreshold) {
-    parallel_for_chunks(0, n, kReduceChunk, chunk);
+    parallel_for_chunks(0, n, kSideBySide * kReduceChunk, [&](std::int64_t lo, std::int64_t hi) {
+      chunk_partials<Acc>(lo, hi, load, add, partials);
+    });
   } else {
-    for (std::int64_t lo = 0; lo < n; lo += kReduceChunk) {
-      chunk(lo, std::min(n, lo + kReduceChunk));
-    }
+    chunk_partials<Acc>(0, n, load, add, partials);
   }
   return combine_tree(std::span<Acc>(partials, static_cast<std::size_t>(chunks)), Acc{}, add);
+}
+
+// W columns' partials over `rows` rows from `first` (rows `row` elements apart): out[j * stride]
+// for column j, each accumulated row by row from the identity.
+template <int W, class Acc, class T, class Add>
+void columns_block(const T* first, std::int64_t rows, std::int64_t row, Add& add, Acc* out,
+                   std::int64_t stride) {
+  Acc acc[W] = {};
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const T* r = first + i * row;
+    for (int j = 0; j < W; ++j) {
+      acc[j] = add(acc[j], static_cast<Acc>(r[j]));
+    }
+  }
+  for (int j = 0; j < W; ++j) {
+    out[j * stride] = acc[j];
+  }
+}
+
+// The sums of every column of a matrix whose rows are contiguous (m[i, j] at p[i * row + j]),
+// each column's exactly as chunked<Acc> gives for that column alone: the rows are taken in
+// chunks of kReduceChunk, every column's partial accumulated row by row (the columns are
+// independent chains, and each row is read once, in memory order), then each column's partials
+// combined by combine_tree.
+template <class Acc, class T, class Add>
+std::vector<Acc> column_sums(const T* p, std::int64_t rows, std::int64_t cols, std::int64_t row,
+                             Add add) {
+  std::int64_t chunks = chunk_count(rows);
+  std::vector<Acc> partials(static_cast<std::size_t>(chunks * cols));  // [column][chunk]
+  // Up to eight columns at a time, their accumulators in registers (a width known at compile
+  // time, or the accumulators go through memory).
+  auto rows_chunk = [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t j0 = 0; j0 < cols; j0 += 8) {
+      Acc* out = partials.data() + j0 * chunks + lo / kReduceChunk;
+      const T* first = p + lo * row + j0;
+      switch (std::min<std::int64_t>(8, cols - j0)) {
+#define KESTREL_COLUMNS(W)                                        \
+  case W:                                                         \
+    columns_block<W, Acc>(first, hi - lo, row, add, out, chunks); \
+    break;
+        KESTREL_COLUMNS(1)
+        KESTREL_COLUMNS(2)
+        KESTREL_COLUMNS(3)
+        KESTREL_COLUMNS(4)
+        KESTREL_COLUMNS(5)
+        KESTREL_COLUMNS(6)
+        KESTREL_COLUMNS(7)
+        KESTREL_COLUMNS(8)
+#undef KESTREL_COLUMNS
+        default:
+          break;
+      }
+    }
+  };
+  if (rows * cols >= kParallelReduceThreshold) {
+    parallel_for_chunks(0, rows, kReduceChunk, rows_chunk);
+  } else {
+    for (std::int64_t lo = 0; lo < rows; lo += kReduceChunk) {
+      rows_chunk(lo, std::min(rows, lo + kReduceChunk));
+    }
+  }
+  std::vector<Acc> totals(static_cast<std::size_t>(cols));
+  for (std::int64_t j = 0; j < cols; ++j) {
+    totals[j] = combine_tree(
+        std::span<Acc>(partials.data() + j * chunks, static_cast<std::size_t>(chunks)), Acc{}, add);
+  }
+  return totals;
 }
 
 template <class T>
@@ -64,41 +163,56 @@ bool is_nan(T v) {
   }
 }
 
+// Calls f(Acc{}) with the type a sum or mean of T accumulates in: f32 in f64 (each element
+// widened, chunks and tree in f64, rounded once: summed in f32, 10^7 x 0.1f32 gave 1000038.5;
+// numpy 999989.44, exact 1000000.01); f64 in f64; an integer or bool sum in i64 (wrapping); an
+// integer or bool mean in f64 (numpy's rule: each element converted, so nothing wraps).
+template <class T, class F>
+Value with_sum_acc(ReduceOp op, F&& f) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return f(std::conditional_t<std::is_same_v<T, float>, double, T>{});
+  } else if (op == ReduceOp::Sum) {
+    return f(std::int64_t{});
+  } else {
+    return f(double{});
+  }
+}
+
+// The sum or mean of n elements of T from their total in the accumulating type.
+template <class T, class Acc>
+Value finish_sum(ReduceOp op, Acc total, std::int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (op == ReduceOp::Sum) {
+      return Value(static_cast<float>(total));
+    }
+    return Value(n == 0 ? std::numeric_limits<float>::quiet_NaN()
+                        : static_cast<float>(total / static_cast<double>(n)));
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (op == ReduceOp::Sum) {
+      return Value(total);
+    }
+    return Value(n == 0 ? std::numeric_limits<T>::quiet_NaN() : total / static_cast<T>(n));
+  } else if constexpr (std::is_same_v<Acc, std::int64_t>) {
+    return Value(total);
+  } else {
+    return Value(n == 0 ? std::numeric_limits<double>::quiet_NaN()
+                        : total / static_cast<double>(n));
+  }
+}
+
 // A reduction of the n elements p[0], p[s], p[2s], ….
 template <class T>
 Value reduce_line(ReduceOp op, const T* p, std::int64_t n, std::int64_t s) {
   auto at = [p, s](std::int64_t k) { return p[k * s]; };
   switch (op) {
     case ReduceOp::Sum:
-    case ReduceOp::Mean: {
-      if constexpr (std::is_same_v<T, float>) {
-        // f32 accumulates in f64 (each element widened, chunks and tree in f64) and rounds once:
-        // summed in f32, 10^7 x 0.1f32 gave 1000038.5 (numpy: 999989.44, exact: 1000000.01).
-        double total = chunked<double>(
-            n, [&](std::int64_t k) { return static_cast<double>(at(k)); }, num_add<double>);
-        if (op == ReduceOp::Sum) {
-          return Value(static_cast<float>(total));
-        }
-        return Value(n == 0 ? std::numeric_limits<float>::quiet_NaN()
-                            : static_cast<float>(total / static_cast<double>(n)));
-      } else if constexpr (std::is_floating_point_v<T>) {
-        T total = chunked<T>(n, at, num_add<T>);
-        if (op == ReduceOp::Sum) {
-          return Value(total);
-        }
-        return Value(n == 0 ? std::numeric_limits<T>::quiet_NaN() : total / static_cast<T>(n));
-      } else if (op == ReduceOp::Sum) {
-        return Value(chunked<std::int64_t>(
-            n, [&](std::int64_t k) { return static_cast<std::int64_t>(at(k)); },
-            num_add<std::int64_t>));
-      } else {
-        // numpy's rule: each element converted to f64 and summed in f64, so nothing wraps.
-        double total = chunked<double>(
-            n, [&](std::int64_t k) { return static_cast<double>(at(k)); }, num_add<double>);
-        return Value(n == 0 ? std::numeric_limits<double>::quiet_NaN()
-                            : total / static_cast<double>(n));
-      }
-    }
+    case ReduceOp::Mean:
+      return with_sum_acc<T>(op, [&](auto acc_tag) {
+        using Acc = decltype(acc_tag);
+        Acc total = chunked<Acc>(
+            n, [&](std::int64_t k) { return static_cast<Acc>(at(k)); }, Adder<Acc>{});
+        return finish_sum<T>(op, total, n);
+      });
     case ReduceOp::Min:
     case ReduceOp::Max:
     case ReduceOp::Argmin:
@@ -156,7 +270,7 @@ T dot_line(const T* a, std::int64_t sa, const T* b, std::int64_t sb, std::int64_
         [&](std::int64_t k) {
           return static_cast<double>(a[k * sa]) * static_cast<double>(b[k * sb]);
         },
-        num_add<double>));
+        Adder<double>{}));
   }
   return chunked<T>(
       n,
@@ -167,7 +281,7 @@ T dot_line(const T* a, std::int64_t sa, const T* b, std::int64_t sb, std::int64_
           return static_cast<T>(a[k * sa] * b[k * sb]);
         }
       },
-      num_add<T>);
+      Adder<T>{});
 }
 
 // Element (i, j) of a vector (rank 1) or a matrix, as a flat stride when it has one.
@@ -239,6 +353,19 @@ ArrayRef reduce_axis(ReduceOp op, const Array& m, int axis) {
   ArrayRef out = alloc(Shape(lines), re);
   visit_number(m.elem, [&](auto* tag) {
     using T = ElemT<decltype(tag)>;
+    if ((op == ReduceOp::Sum || op == ReduceOp::Mean) && axis == 0 && across == 1) {
+      // Rows contiguous: every column at once, row by row (column_sums), the same bits.
+      with_sum_acc<T>(op, [&](auto acc_tag) {
+        using Acc = decltype(acc_tag);
+        std::vector<Acc> totals = column_sums<Acc>(m.ptr<T>(), length, lines, along, Adder<Acc>{});
+        for (std::int64_t k = 0; k < lines; ++k) {
+          Value v = finish_sum<T>(op, totals[k], length);
+          visit_number(re, [&](auto* rtag) { put<ElemT<decltype(rtag)>>(*out, k, v); });
+        }
+        return Value(false);
+      });
+      return;
+    }
     for (std::int64_t k = 0; k < lines; ++k) {
       Value v = reduce_line<T>(op, m.ptr<T>() + k * across, length, along);
       visit_number(re, [&](auto* rtag) { put<ElemT<decltype(rtag)>>(*out, k, v); });

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <vector>
 
@@ -136,6 +137,36 @@ TEST(Reduce, AxisLinesReduceLikeVectors) {
   for (int j = 0; j < 3; ++j) {
     EXPECT_EQ(cols->at<double>(j), sum(*copy(*column(*m, j))).f64);
     EXPECT_EQ(cols->at<double>(j), reference_sum(to_vector<double>(*column(*m, j))));
+  }
+}
+
+// axis=0 of a matrix with contiguous rows adds every column at once, row by row, up to eight
+// columns side by side (reduce.cpp's column_sums): each column must still get the bits of that
+// column reduced alone, for every width (1 to 17 columns: each block width and a remainder),
+// across chunk boundaries, and for each element type's accumulator (f64; f32 widened to f64;
+// integers in i64 for sum, f64 for mean; bools).
+TEST(Reduce, AxisZeroOfContiguousRowsGivesEachColumnsOwnBits) {
+  for (std::int64_t cols = 1; cols <= 17; ++cols) {
+    for (std::int64_t rows : {1, 4097, 2 * 4096 + 3}) {
+      ArrayRef m = binary(BinOp::Mul, *randn_array(Shape(rows, cols), rows + cols), Value(1e6));
+      for (Elem e : {Elem::F64, Elem::F32, Elem::I32, Elem::Bool}) {
+        ArrayRef typed = convert(*m, e);
+        for (ReduceOp op : {ReduceOp::Sum, ReduceOp::Mean}) {
+          ArrayRef got = reduce_axis(op, *typed, 0);
+          for (std::int64_t j = 0; j < cols; ++j) {
+            Value alone = reduce(op, *copy(*column(*typed, j)));
+            ASSERT_EQ(alone.elem, got->elem);
+            bool same = got->elem == Elem::F64 ? std::bit_cast<I64>(got->at<double>(j)) ==
+                                                     std::bit_cast<I64>(alone.f64)
+                        : got->elem == Elem::F32 ? std::bit_cast<std::int32_t>(got->at<float>(j)) ==
+                                                       std::bit_cast<std::int32_t>(alone.f32)
+                                                 : got->at<I64>(j) == alone.i64;
+            EXPECT_TRUE(same) << "cols " << cols << " rows " << rows << " elem " << elem_name(e)
+                              << " op " << static_cast<int>(op) << " column " << j;
+          }
+        }
+      }
+    }
   }
 }
 
