@@ -270,6 +270,13 @@ rt::Array* kestrel_rt_arange(KestrelContext* ctx, std::uint32_t site, std::int64
   });
 }
 
+rt::Array* kestrel_rt_arange_f(KestrelContext* ctx, std::uint32_t site, double start, double stop,
+                               double step, std::uint32_t elem) {
+  return guarded<rt::Array*>(ctx, site, nullptr, [&] {
+    return rt::arange_f(start, stop, step, static_cast<rt::Elem>(elem)).detach();
+  });
+}
+
 rt::Array* kestrel_rt_linspace(KestrelContext* ctx, std::uint32_t site, double start, double stop,
                                std::int64_t n, std::uint32_t elem) {
   return guarded<rt::Array*>(ctx, site, nullptr, [&] {

@@ -301,3 +301,6 @@ KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_fancy_get, KestrelContext* ctx, s
 KESTREL_ABI_FN(void, kestrel_rt_fancy_set, KestrelContext* ctx, std::uint32_t site,
                const kestrel::rt::Array* a, const kestrel::rt::Array* sel, std::uint32_t op,
                const kestrel::rt::Array* v, std::uint32_t ve, std::int64_t vb)
+// ---- arange with float bounds (runtime/array.hpp) ---------------------------------------------
+KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_arange_f, KestrelContext* ctx, std::uint32_t site,
+               double start, double stop, double step, std::uint32_t elem)

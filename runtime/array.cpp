@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -13,6 +14,7 @@
 
 #include "runtime/elem_dispatch.hpp"
 #include "runtime/elementwise.hpp"
+#include "runtime/format.hpp"
 #include "runtime/limits.hpp"
 #include "runtime/rules/messages.hpp"
 
@@ -435,6 +437,49 @@ ArrayRef arange(std::int64_t start, std::int64_t stop, std::int64_t step, Elem e
       }
     }
   });
+  return a;
+}
+
+ArrayRef arange_f(double start, double stop, double step, Elem elem) {
+  if (step == 0) {
+    raise("arange step must not be zero");
+  }
+  double length = std::ceil((stop - start) / step);
+  if (!std::isfinite(length)) {
+    raise("arange(" + format_float(start) + ", " + format_float(stop) + ", " + format_float(step) +
+          ") has no finite length");
+  }
+  if (length >= 9.2e18) {
+    raise("arange(" + format_float(start) + ", " + format_float(stop) + ", " + format_float(step) +
+          ") is too large");
+  }
+  if (elem != Elem::F64 && elem != Elem::F32) {
+    raise("arange with float bounds makes f32 or f64 arrays");
+  }
+  std::int64_t n = length > 0 ? static_cast<std::int64_t>(length) : 0;
+  ArrayRef a = make_contiguous(Shape(n), elem, false, "arange");
+  auto fill = [&](auto* p) {
+    // numpy's fill, in the element type: the first two elements converted from f64, the rest
+    // first + k * (second - first).
+    using T = std::remove_pointer_t<decltype(p)>;
+    T first = static_cast<T>(start);
+    T second = static_cast<T>(start + step);
+    T delta = second - first;
+    constexpr std::int64_t kPiece = static_cast<std::int64_t>(kFillPiece / sizeof(T));
+    for (std::int64_t at = 0; at < n; at += kPiece) {
+      if (at > 0) {
+        poll();
+      }
+      for (std::int64_t k = at; k < std::min(n, at + kPiece); ++k) {
+        p[k] = k == 0 ? first : k == 1 ? second : first + static_cast<T>(k) * delta;
+      }
+    }
+  };
+  if (elem == Elem::F64) {
+    fill(a->ptr<double>());
+  } else {
+    fill(a->ptr<float>());
+  }
   return a;
 }
 

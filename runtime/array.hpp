@@ -277,6 +277,11 @@ ArrayRef full(Shape shape, Value value, Elem elem);
 /// start, start + step, … while < stop (> stop for a negative step); step 0 raises.
 ArrayRef arange(std::int64_t start, std::int64_t stop, std::int64_t step = 1,
                 Elem elem = Elem::F64);
+/// arange with float bounds, numpy's rule: n = ceil((stop - start) / step) elements (none when
+/// that is not positive); in the element type (f32 or f64), element 0 is start, element 1 is
+/// start + step (added in f64), and element k >= 2 is first + k * (second - first) (numpy's
+/// fill). Step 0, or a length that is not finite (a nan or infinite bound) or too large, raises.
+ArrayRef arange_f(double start, double stop, double step, Elem elem = Elem::F64);
 /// `n` points from start to stop inclusive, element k = start + k * ((stop - start) / (n - 1))
 /// computed in f64, the last exactly stop (numpy's rule); n == 1 gives [start]; elem f32 or f64.
 ArrayRef linspace(double start, double stop, std::int64_t n, Elem elem = Elem::F64);

@@ -218,10 +218,17 @@ void build(const ArrayInstr& ai, Slot* R, Slot& out) {
       return;
     }
     case ir::Builtin::Arange: {
+      std::size_t n = ai.args.size();
+      if (ir::is_float(ai.args[0].type.scalar)) {  // the checker made every bound f64
+        double fstart = n == 1 ? 0.0 : R[ai.args[0].reg].f;
+        double fstop = n == 1 ? R[ai.args[0].reg].f : R[ai.args[1].reg].f;
+        double fstep = n >= 3 ? R[ai.args[2].reg].f : 1.0;
+        put(out, rt::arange_f(fstart, fstop, fstep, elem));
+        return;
+      }
       std::int64_t start = 0;
       std::int64_t stop = 0;
       std::int64_t step = 1;
-      std::size_t n = ai.args.size();
       if (n == 1) {
         stop = R[ai.args[0].reg].i;
       } else {

@@ -362,6 +362,22 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
                                {ctx_, i32c(st), i32c(kind), elem(t.scalar), i32c(t.rank), d0, d1}));
     }
     case Builtin::Arange: {
+      if (ir::is_float(type(c.args[0]).scalar)) {  // the checker made every bound f64
+        Value* fstart = llvm::ConstantFP::get(ml_.f64_, 0.0);
+        Value* fstop;
+        Value* fstep = llvm::ConstantFP::get(ml_.f64_, 1.0);
+        if (args.size() == 1) {
+          fstop = arg(0);
+        } else {
+          fstart = arg(0);
+          fstop = arg(1);
+          if (args.size() >= 3) {
+            fstep = arg(2);
+          }
+        }
+        return finish(call_array(Abi::kestrel_rt_arange_f,
+                                 {ctx_, i32c(st), fstart, fstop, fstep, elem(t.scalar)}));
+      }
       Value* start = i64c(0);
       Value* stop;
       Value* step = i64c(1);

@@ -16,7 +16,8 @@ constexpr BuiltinDoc kDocs[] = {
     {"empty", "empty(n | m, n [, elem])", "an array whose elements are not initialised"},
     {"full", "full(n | m, n, value [, elem])", "an array with every element equal to value"},
     {"arange", "arange([start,] stop [, step] [, elem])",
-     "start, start + step, ... up to but not including stop (f64 unless an element type is given)"},
+     "start, start + step, ... up to but not including stop (f64 unless an element type is given); "
+     "integer bounds are exact, a float bound or step follows numpy's float arange (f32 or f64)"},
     {"linspace", "linspace(start, stop, n [, elem])",
      "n evenly spaced values from start to stop, both included"},
     {"exp", "exp(x)", "e to the x, elementwise on arrays"},

@@ -368,8 +368,31 @@ ExprId Checker::check_builtin(const std::string& name, const ast::CallSuffix& ca
             "element type");
       return error_expr(at);
     }
+    // Integer bounds and step (exact), or, when any is a float, all of them in f64 (numpy's
+    // float arange: runtime/array.hpp's arange_f), which makes f32 or f64 elements.
+    bool floats = false;
     for (std::size_t k = 0; k < count; ++k) {
-      ba.integer(k);
+      Type t = ba.value(k);
+      if (t.is_error()) {
+        continue;
+      }
+      if (!t.is_scalar() || !ir::is_numeric(t.scalar)) {
+        ba.fail(k, "a number", t);
+      } else if (ir::is_float(t.scalar)) {
+        floats = true;
+      }
+    }
+    if (!ba.ok) {
+      return error_expr(at);
+    }
+    if (floats && !ir::is_float(elem)) {
+      error(diag::Kind::ArgumentType, at,
+            "'arange' with float bounds or step makes f32 or f64 elements, not " +
+                std::string(ir::scalar_name(elem)) + " (convert the result, or give integers)");
+      return error_expr(at);
+    }
+    for (std::size_t k = 0; k < count; ++k) {
+      args[k] = convert_elements(args[k], floats ? Scalar::F64 : Scalar::I64);
     }
     args.resize(count);
     return ba.make(Builtin::Arange, Type::array_of(elem, 1));
