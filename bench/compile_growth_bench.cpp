@@ -88,6 +88,15 @@ void growth(benchmark::internal::Benchmark* b, std::initializer_list<int> sizes)
 // (locals promoted without walking the function, polls that leave through their loop, and the
 // cheap pipeline's InstCombine, machine CSE and block placement cut; 300 -> 1,000 statements
 // still takes 4.6-5x the time, not 3.3x: InstCombine's two runs remain quadratic.)
+// Issue 16 item 3, 2026-12-05 later (load 7.3 on 2 cores; main's build and this one alternating in
+// one script, the second pair shown): split.hpp cuts a function of more than 512 blocks into
+// outlined pieces of about 128, so no pass sees a dominator tree N deep (perf before: InstCombine's
+// isGuaranteedNotToBeUndefOrPoison and DominatorTree::dominates the top two symbols; InstCombine
+// 9 -> 361 ms, the register coalescer 3.5 -> 116 ms from 100 to 1,000 loops):
+//   scalar loops   4.04 / 2.22 / 4.24 NlgN  ->  3.82 / 2.36 / 2.62 N (RMS 2%)
+//   array chains   5.26 / 2.29 / 2.99 NlgN  ->  4.98 / 2.51 / 2.45 N (RMS 4%)
+//   array literals 2.16 / 1.37 / 0.84 N     ->  2.10 / 1.35 / 0.94 N
+// (the first pair: loops 4.12 -> 2.88 ms at 1,000 fitted N; chains 3.27 -> 2.51 fitted NlgN.)
 BENCHMARK(BM_ScalarLoops)->Apply([](auto* b) { growth(b, {10, 30, 100, 300, 1000}); });
 BENCHMARK(BM_ArrayChains)->Apply([](auto* b) { growth(b, {10, 30, 100, 300, 1000}); });
 BENCHMARK(BM_ArrayLiterals)->Apply([](auto* b) { growth(b, {10, 30, 100, 300, 1000}); });

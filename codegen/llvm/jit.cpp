@@ -38,9 +38,12 @@
 
 #include "codegen/common/library_error.hpp"
 #include "codegen/common/marshal.hpp"
+#include "codegen/llvm/baseline.hpp"
 #include "codegen/llvm/object_cache.hpp"
 #include "codegen/llvm/passes.hpp"
+#include "codegen/llvm/pipelines.hpp"
 #include "codegen/llvm/program.hpp"
+#include "codegen/llvm/split.hpp"
 #include "runtime/abi.hpp"
 #include "runtime/array.hpp"
 #include "runtime/csv.hpp"
@@ -178,65 +181,6 @@ using passes::pass_times_enabled;
 using passes::print;
 using passes::times_enabled;
 
-/// Marks the functions of `m` that get the cheap pipeline (Options::pipeline, Options::hot): an
-/// LLVM function belongs to the Kestrel function whose symbol it is or extends (its in-bounds
-/// copy, its parallel loops' and launches' bodies) or whose entry it is.
-void choose_pipelines(llvm::Module& m, const LoweredTables& tables, const Options& options) {
-  std::unordered_set<std::string> hot;
-  for (ir::FnId fn : options.hot) {
-    const FnSig& sig = tables.sigs.at(fn.v);
-    hot.insert(sig.symbol);
-    hot.insert(sig.entry);
-  }
-  auto is_hot = [&](llvm::StringRef name) {
-    for (llvm::StringRef n = name;; n = n.rsplit('.').first) {
-      if (hot.count(n.str()) != 0) {
-        return true;
-      }
-      if (!n.contains('.')) {
-        return false;
-      }
-    }
-  };
-  for (llvm::Function& f : m) {
-    if (f.isDeclaration()) {
-      continue;
-    }
-    const unsigned loops = loop_count(f);
-    bool cheap = false;
-    switch (options.pipeline) {
-      case Pipeline::Full:
-        break;
-      case Pipeline::Cheap:
-        cheap = !is_hot(f.getName());
-        break;
-      case Pipeline::Auto:
-        cheap = loops == 0 && !is_hot(f.getName());
-        break;
-    }
-    if (cheap || loops > kMaxFullLoops || f.size() > passes::kMaxFullBlocks) {
-      passes::set_cheap(f);
-    }
-  }
-}
-
-/// `options`, with Options::pipeline set by KESTREL_JIT_PIPELINE (full, cheap or auto) when
-/// that is set: for measuring the pipelines against each other, and for running the golden
-/// programs through each.
-Options with_pipeline_override(const Options& options) {
-  Options o = options;
-  if (const char* p = std::getenv("KESTREL_JIT_PIPELINE")) {
-    if (std::strcmp(p, "full") == 0) {
-      o.pipeline = Pipeline::Full;
-    } else if (std::strcmp(p, "cheap") == 0) {
-      o.pipeline = Pipeline::Cheap;
-    } else if (std::strcmp(p, "auto") == 0) {
-      o.pipeline = Pipeline::Auto;
-    }
-  }
-  return o;
-}
-
 /// One run of run_main or call(): a DirectCall set up for it.
 struct Run : DirectCall {
   Run(CompiledProgram::Impl& p, const RunOptions& options) { begin(p, options); }
@@ -301,7 +245,12 @@ class MachinePool {
 class Host {
  public:
   explicit Host(unsigned codegen_opt)
-      : jtmb_(host_builder(codegen_opt)), codegen_opt_(codegen_opt) {}
+      : jtmb_(host_builder(codegen_opt)),
+        fast_jtmb_(jtmb_),
+        codegen_opt_(codegen_opt),
+        level_(codegen_opt) {
+    fast_jtmb_.setCodeGenOptLevel(llvm::CodeGenOptLevel::None);
+  }
   ~Host() { release_machine(); }
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
@@ -311,14 +260,24 @@ class Host {
   /// The TargetMachine that optimises and compiles the module of the compile in progress.
   llvm::TargetMachine& target_machine() {
     if (!tm_) {
-      tm_ = MachinePool::get().take(jtmb_, codegen_opt_);
+      tm_ = MachinePool::get().take(level_ == 0 ? fast_jtmb_ : jtmb_, level_);
     }
     return *tm_;
   }
-  /// Gives the TargetMachine back to the pool (at the end of a compile).
+  /// Gives the TargetMachine back to the pool (at the end of a compile), and makes the next
+  /// compile's code generation level the Host's again.
   void release_machine() {
     if (tm_) {
-      MachinePool::get().give(codegen_opt_, std::move(tm_));
+      MachinePool::get().give(level_, std::move(tm_));
+    }
+    level_ = codegen_opt_;
+  }
+  /// The compile in progress generates code at CodeGenOptLevel::None (a module of baseline
+  /// functions only: baseline.hpp): target_machine() is one at that level from now on.
+  void use_fast_codegen() {
+    if (level_ != 0) {
+      release_machine();
+      level_ = 0;
     }
   }
 
@@ -402,7 +361,10 @@ class Host {
   }
 
   llvm::orc::JITTargetMachineBuilder jtmb_;
+  llvm::orc::JITTargetMachineBuilder fast_jtmb_;  // CodeGenOptLevel::None, for baseline modules
   unsigned codegen_opt_;
+  /// The code generation level of the compile in progress.
+  unsigned level_;
   std::unique_ptr<llvm::TargetMachine> tm_;  // borrowed from the MachinePool during a compile
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   std::string* object_sink_ = nullptr;
@@ -591,6 +553,8 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
     keep_reachable(*module, roots);
   }
   lap("lower+verify");
+  split::split_large_functions(*module);
+  lap("split");
 
   llvm::TargetMachine& tm = host->target_machine();
   const llvm::DataLayout data_layout = tm.createDataLayout();
@@ -611,7 +575,13 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
     module->print(os, nullptr);
   }
 
-  optimise(*module, tm, options.opt_level);
+  if (baseline::whole_module(*module)) {
+    host->use_fast_codegen();
+    baseline::optimise_module(*module, host->target_machine());
+  } else {
+    optimise(*module, tm, options.opt_level);
+    baseline::mark_for_fast_codegen(*module);
+  }
   lap("optimise");
   impl->module_text = print(*module);
   for (const FnSig& sig : impl->tables.sigs) {

@@ -53,6 +53,10 @@ enum class Pipeline : unsigned char {
   Full,   // every function the full pipeline
   Cheap,  // every function the cheap one, except Options::hot (the tier's "cheap now")
   Auto,   // functions with a loop, and Options::hot, the full one; the others the cheap one
+  /// Every function the baseline tier (baseline.hpp: a short pipeline and fast instruction
+  /// selection), except Options::hot (the full one). A module of baseline functions only is
+  /// generated at CodeGenOptLevel::None: issue 16's whole-groupby-module compile.
+  Baseline,
 };
 
 /// How compile() works.

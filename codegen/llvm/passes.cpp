@@ -21,6 +21,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "codegen/llvm/baseline.hpp"
+
 namespace kestrel::jit::passes {
 
 namespace {
@@ -155,9 +157,12 @@ void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
     timer.emplace(true);
     timer->registerCallbacks(pic);
   }
-  std::unordered_map<const llvm::Function*, int> instcombines;  // runs so far, cheap functions
+  std::unordered_map<const llvm::Function*, int> instcombines;  // runs so far: cheap, baseline
   pic.registerShouldRunOptionalPassCallback([&](llvm::StringRef pass, llvm::Any ir) {
     const llvm::Function* f = function_of(ir);
+    if (f != nullptr && baseline::is(*f)) {
+      return baseline::runs_pass(pass, pass == "InstCombinePass" ? ++instcombines[f] : 0);
+    }
     if (f == nullptr || !is_cheap(*f)) {
       return true;
     }

@@ -1,5 +1,6 @@
-// The JIT's two pipelines (jit::Options::pipeline, passes.hpp): every golden program compiled
-// with every function on the cheap pipeline and with every function on the full one prints the
+// The JIT's pipelines (jit::Options::pipeline, passes.hpp, baseline.hpp): every golden program
+// compiled with every function on the cheap pipeline, on the full one, in the baseline tier, and
+// half in the baseline tier and half hot, prints the
 // same bytes and raises the same error as the interpreter, at 1 and 8 threads (golden_test.cpp
 // runs the default, Full, at 1, 2 and 8; Auto mixes the two). And the choice takes effect: the
 // cheap pipeline leaves a loop the full one removes, a hot function gets the full one, and a
@@ -36,7 +37,7 @@ Outcome run_with(const diag::SourceManager& sources, const ir::Program& program,
 
 class Pipelines : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(Pipelines, CheapAndFullSameAsInterpreter) {
+TEST_P(Pipelines, CheapFullAndBaselineSameAsInterpreter) {
   std::filesystem::path path = std::filesystem::path(KESTREL_SOURCE_DIR) / GetParam();
   diag::SourceManager sources;
   diag::DiagnosticList diags;
@@ -44,13 +45,26 @@ TEST_P(Pipelines, CheapAndFullSameAsInterpreter) {
   ASSERT_TRUE(program && !diags.has_errors()) << diag::render(sources, diags);
   Outcome interp = run_program(sources, *program, Mode::Interp);
   const bool example = GetParam().rfind("examples/", 0) == 0;
-  for (Pipeline pipeline : {Pipeline::Cheap, Pipeline::Full}) {
+  // Baseline twice: every function in it (a module at CodeGenOptLevel::None), and every other
+  // function hot (a module mixing optnone baseline functions and full ones that call each other).
+  for (int variant = 0; variant < 4; ++variant) {
+    const Pipeline pipeline = variant == 0   ? Pipeline::Cheap
+                              : variant == 1 ? Pipeline::Full
+                                             : Pipeline::Baseline;
     for (int threads : {1, 8}) {
       rt::set_threads(threads);
       Options jo;
       jo.pipeline = pipeline;
+      if (variant == 3) {
+        for (std::uint32_t f = 0; f < program->functions.size(); f += 2) {
+          jo.hot.push_back(ir::FnId{f});
+        }
+      }
       Outcome jit = run_with(sources, *program, jo);
-      const char* name = pipeline == Pipeline::Cheap ? "cheap" : "full";
+      const char* name = variant == 0   ? "cheap"
+                         : variant == 1 ? "full"
+                         : variant == 2 ? "baseline"
+                                        : "baseline+hot";
       if (example) {
         EXPECT_EQ(without_timings(interp.out), without_timings(jit.out)) << name << threads;
       } else {
@@ -150,6 +164,27 @@ TEST(Pipeline, AutoAndHotGiveLoopsTheFullPipeline) {
   hot.pipeline = Pipeline::Cheap;
   hot.hot = {ir::FnId{1}};
   EXPECT_EQ(compiled(kClosedForm, "tri", hot).fn_text, f.fn_text);
+}
+
+TEST(Pipeline, BaselineKeepsTheLoopAndAHotFunctionGetsTheFullPipeline) {
+  Options full;
+  full.pipeline = Pipeline::Full;
+  Options base;
+  base.pipeline = Pipeline::Baseline;
+  Compiled f = compiled(kClosedForm, "tri", full);
+  Compiled b = compiled(kClosedForm, "tri", base);
+  EXPECT_EQ(b.out, "499500\n");
+  EXPECT_NE(b.fn_text.find("phi"), std::string::npos) << b.fn_text;  // still a loop
+  EXPECT_NE(b.fn_text, f.fn_text);
+  diag::SourceManager sources;
+  auto program = check_text(sources, kClosedForm);
+  ASSERT_TRUE(program);
+  ASSERT_EQ(program->functions.at(1).name, "tri");
+  Options hot = base;  // the top level baseline (optnone), tri in full
+  hot.hot = {ir::FnId{1}};
+  Compiled h = compiled(kClosedForm, "tri", hot);
+  EXPECT_EQ(h.fn_text, f.fn_text);
+  EXPECT_EQ(h.out, "499500\n");
 }
 
 TEST(Pipeline, ManyLoopsGetTheCheapPipelineAndTheSameResult) {
