@@ -218,27 +218,17 @@ void build(const ArrayInstr& ai, Slot* R, Slot& out) {
       return;
     }
     case ir::Builtin::Arange: {
+      // Integer bounds, or f64 ones (the checker converted all three when any was a float).
+      bool floats = ir::is_float(ai.args[0].type.scalar);
       std::size_t n = ai.args.size();
-      if (ir::is_float(ai.args[0].type.scalar)) {  // the checker made every bound f64
-        double fstart = n == 1 ? 0.0 : R[ai.args[0].reg].f;
-        double fstop = n == 1 ? R[ai.args[0].reg].f : R[ai.args[1].reg].f;
-        double fstep = n >= 3 ? R[ai.args[2].reg].f : 1.0;
-        put(out, rt::arange_f(fstart, fstop, fstep, elem));
-        return;
-      }
-      std::int64_t start = 0;
-      std::int64_t stop = 0;
-      std::int64_t step = 1;
-      if (n == 1) {
-        stop = R[ai.args[0].reg].i;
+      const Slot* start = n == 1 ? nullptr : &R[ai.args[0].reg];
+      const Slot& stop = R[ai.args[n == 1 ? 0 : 1].reg];
+      const Slot* step = n >= 3 ? &R[ai.args[2].reg] : nullptr;
+      if (floats) {
+        put(out, rt::arange_f(start ? start->f : 0.0, stop.f, step ? step->f : 1.0, elem));
       } else {
-        start = R[ai.args[0].reg].i;
-        stop = R[ai.args[1].reg].i;
-        if (n >= 3) {
-          step = R[ai.args[2].reg].i;
-        }
+        put(out, rt::arange(start ? start->i : 0, stop.i, step ? step->i : 1, elem));
       }
-      put(out, rt::arange(start, stop, step, elem));
       return;
     }
     case ir::Builtin::Linspace:

@@ -362,25 +362,14 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
                                {ctx_, i32c(st), i32c(kind), elem(t.scalar), i32c(t.rank), d0, d1}));
     }
     case Builtin::Arange: {
-      if (ir::is_float(type(c.args[0]).scalar)) {  // the checker made every bound f64
-        Value* fstart = llvm::ConstantFP::get(ml_.f64_, 0.0);
-        Value* fstop;
-        Value* fstep = llvm::ConstantFP::get(ml_.f64_, 1.0);
-        if (args.size() == 1) {
-          fstop = arg(0);
-        } else {
-          fstart = arg(0);
-          fstop = arg(1);
-          if (args.size() >= 3) {
-            fstep = arg(2);
-          }
-        }
-        return finish(call_array(Abi::kestrel_rt_arange_f,
-                                 {ctx_, i32c(st), fstart, fstop, fstep, elem(t.scalar)}));
-      }
-      Value* start = i64c(0);
+      // Integer bounds, or f64 ones (the checker converted all three when any was a float).
+      bool floats = ir::is_float(type(c.args[0]).scalar);
+      auto constant = [&](int v) -> Value* {
+        return floats ? llvm::ConstantFP::get(ml_.f64_, v) : i64c(v);
+      };
+      Value* start = constant(0);
       Value* stop;
-      Value* step = i64c(1);
+      Value* step = constant(1);
       if (args.size() == 1) {
         stop = arg(0);
       } else {
@@ -390,8 +379,8 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
           step = arg(2);
         }
       }
-      return finish(
-          call_array(Abi::kestrel_rt_arange, {ctx_, i32c(st), start, stop, step, elem(t.scalar)}));
+      return finish(call_array(floats ? Abi::kestrel_rt_arange_f : Abi::kestrel_rt_arange,
+                               {ctx_, i32c(st), start, stop, step, elem(t.scalar)}));
     }
     case Builtin::Linspace:
       return finish(call_array(Abi::kestrel_rt_linspace,
