@@ -115,6 +115,11 @@ Table* Table::parse(std::string text, std::string path, const CsvOptions& option
             }
             break;
           }
+          if (s[pos] == '\n' && options.line_records) {
+            t->raise_at(open,
+                        "a quoted field holds a line end: csv_blocks(path, rows, part, parts) "
+                        "splits the file at line ends (read it with csv_blocks(path, rows))");
+          }
           ++pos;
         }
         f.length = pos - f.offset;

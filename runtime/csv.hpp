@@ -27,6 +27,9 @@ struct CsvOptions {
   char sep = ',';
   /// NaN: a float column reads NaN and an integer column's missing value is an error.
   double fill = std::numeric_limits<double>::quiet_NaN();
+  /// Every line end ends a record: a quoted field holding one is an error (csv_blocks with
+  /// parts, which splits a file at line ends).
+  bool line_records = false;
 };
 
 /// A CSV file read whole. Intrusively counted like Array; hold it with TableRef.
