@@ -16,7 +16,9 @@
 #include <cstring>
 #include <deque>
 #include <string>
+#include <vector>
 
+#include "runtime/csv_scan.hpp"
 #include "runtime/error.hpp"
 #include "runtime/stream.hpp"
 #include "runtime/stream_impl.hpp"
@@ -44,74 +46,66 @@ class RecordReader {
     leftover_.clear();
   }
 
-  /// Sets `out` to up to `count` whole records (with their line ends); returns how many (blank
-  /// lines are no records) and adds the newlines taken to `lines`. False from ok() after a read
-  /// error.
-  std::int64_t take(std::int64_t count, std::string& out, std::int64_t& lines) {
-    out.assign(leftover_);
+  /// Sets `out` to `prefix` and up to `count` whole records (with their line ends); returns how
+  /// many (blank lines are no records) and adds the newlines taken to `lines`. False from ok()
+  /// after a read error.
+  std::int64_t take(std::int64_t count, std::string& out, std::int64_t& lines,
+                    const std::string& prefix = std::string()) {
+    // Room for a block as long as the last one, and a chunk more, so that it is not moved.
+    out.reserve(prefix.size() + last_block_ + kChunk);
+    out.assign(prefix);
+    out.append(leftover_);
     leftover_.clear();
-    std::uint64_t base = next_;
-    std::size_t rs = 0;  // the record's start
-    std::size_t j = 0;   // scanned up to
+    std::uint64_t base = next_ - prefix.size();  // the file offset out[k] would have
+    std::size_t rs = prefix.size();              // the record's start
+    std::size_t j = rs;                          // scanned up to
     bool in_quotes = false;
-    std::size_t q = kNone;  // the next quote at or after j, when below q_scan
-    std::size_t q_scan = 0;
+    std::size_t q = kNone;  // the next quote at or after j (quotes mode), when below q_scan
+    std::size_t q_scan = rs;
     std::int64_t got = 0;
-    while (got < count) {
-      if (lines_ && j == rs && base + rs >= end_) {
-        break;  // the next record belongs to the next part
-      }
+    bool done = lines_ && base + rs >= end_;  // the next record belongs to the next part
+    while (!done) {
       std::size_t n = out.size();
       const char* s = out.data();
-      bool more = false;  // the record goes past the bytes read
-      while (true) {
-        if (!lines_) {
-          if (q == kNone || q < j) {
-            std::size_t from = q == kNone ? std::max(j, q_scan) : j;
-            const void* f = from < n ? std::memchr(s + from, '"', n - from) : nullptr;
-            q = f != nullptr ? static_cast<std::size_t>(static_cast<const char*>(f) - s) : kNone;
-            q_scan = n;
-          }
-          if (in_quotes) {
-            std::size_t stop = q == kNone ? n : q;
-            lines += std::count(s + j, s + stop, '\n');
-            if (q == kNone) {
-              j = n;
-              more = true;
-              break;
-            }
-            j = q + 1;
-            in_quotes = false;
-            continue;
-          }
-        }
-        const void* nl = j < n ? std::memchr(s + j, '\n', n - j) : nullptr;
-        std::size_t e =
-            nl != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nl) - s) : kNone;
-        if (!lines_ && q != kNone && (e == kNone || q < e)) {
-          in_quotes = true;
+      if (!lines_ && (q == kNone || q < j)) {
+        std::size_t from = q == kNone ? std::max(j, q_scan) : j;
+        const void* f = from < n ? std::memchr(s + from, '"', n - from) : nullptr;
+        q = f != nullptr ? static_cast<std::size_t>(static_cast<const char*>(f) - s) : kNone;
+        q_scan = n;
+      }
+      if (in_quotes) {  // newlines inside quotes belong to the field
+        std::size_t stop = q == kNone ? n : q;
+        lines += std::count(s + j, s + stop, '\n');
+        j = stop;
+        if (q != kNone) {
           j = q + 1;
+          in_quotes = false;
           continue;
         }
-        if (e == kNone) {
-          j = n;
-          more = true;
+      } else {
+        // Line ends up to the next quote: each ends a record unless its line is blank.
+        std::size_t stop = lines_ || q == kNone ? n : q;
+        std::size_t at = csv_detail::scan_for(s, j, stop, '\n', '\n', [&](std::size_t p) {
+          ++lines;
+          if (!(p == rs || (p == rs + 1 && s[rs] == '\r'))) {
+            ++got;
+          }
+          rs = p + 1;
+          done = got == count || (lines_ && base + rs >= end_);
+          return !done;
+        });
+        if (done) {
           break;
         }
-        ++lines;
-        bool blank = e == rs || (e == rs + 1 && s[rs] == '\r');
-        if (!blank) {
-          ++got;
+        j = at;
+        if (at < n) {  // a quote opens a field
+          in_quotes = true;
+          j = at + 1;
+          continue;
         }
-        rs = j = e + 1;
-        break;
-      }
-      if (!more) {
-        continue;
       }
       if (file_pos_ >= size_) {  // the end of the file: a last record without a line end
-        bool blank = rs == n || (rs + 1 == n && out[rs] == '\r');
-        if (!blank) {
+        if (!(rs == n || (rs + 1 == n && out[rs] == '\r'))) {
           ++got;
         }
         rs = n;
@@ -126,6 +120,7 @@ class RecordReader {
       }
       file_pos_ += m;
     }
+    last_block_ = rs - prefix.size();
     leftover_.assign(out, rs, kNone);
     out.resize(rs);
     next_ = base + rs;
@@ -145,6 +140,7 @@ class RecordReader {
   std::uint64_t next_ = 0;      // the file offset of leftover_'s first byte
   std::uint64_t file_pos_ = 0;  // the file offset of the next byte to read
   std::string leftover_;        // bytes read past the last block's end
+  std::size_t last_block_ = 0;  // the last block's bytes
   bool ok_ = true;
 };
 
@@ -247,10 +243,33 @@ class CsvStream final : public Stream {
     for (Table* t : ready_) {
       release(t);
     }
+    for (Table* t : lent_) {
+      release(t);
+    }
   }
 
   bool next() override {
+    // Blocks the program has dropped (only the stream's reference left) give their buffers to
+    // the reader; one the program keeps is left to it after two more blocks.
     current_ = TableRef();
+    for (std::size_t k = 0; k < lent_.size();) {
+      Table* t = lent_[k];
+      if (t->refs == 1) {
+        lent_.erase(lent_.begin() + static_cast<std::ptrdiff_t>(k));
+        Table::Storage storage = t->take_storage();
+        release(t);
+        std::lock_guard<std::mutex> lock(m_);
+        if (free_.size() < 2) {
+          free_.push_back(std::move(storage));
+        }
+      } else {
+        ++k;
+      }
+    }
+    while (lent_.size() > 2) {
+      release(lent_.front());
+      lent_.erase(lent_.begin());
+    }
     std::unique_lock<std::mutex> lock(m_);
     wait_for_reader(lock, [&] { return !ready_.empty() || finished_; });
     if (ready_.empty()) {
@@ -261,6 +280,8 @@ class CsvStream final : public Stream {
     }
     current_ = TableRef::adopt(ready_.front());
     ready_.pop_front();
+    retain(current_.get());
+    lent_.push_back(current_.get());
     lock.unlock();
     cv_.notify_all();
     return true;
@@ -270,7 +291,6 @@ class CsvStream final : public Stream {
 
  private:
   void read_blocks() {
-    std::string records;
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(m_);
@@ -280,8 +300,16 @@ class CsvStream final : public Stream {
           return;
         }
       }
+      Table::Storage storage;
+      {
+        std::lock_guard<std::mutex> lock(m_);
+        if (!free_.empty()) {
+          storage = std::move(free_.back());
+          free_.pop_back();
+        }
+      }
       std::int64_t lines = 0;
-      std::int64_t got = records_->take(block_rows_, records, lines);
+      std::int64_t got = records_->take(block_rows_, storage.text, lines, header_);
       std::int64_t first_line = next_line_;
       next_line_ += lines;
       std::string error;
@@ -292,7 +320,7 @@ class CsvStream final : public Stream {
         try {
           CsvOptions options;
           options.line_records = part_start_ != kNoPart;
-          t = Table::parse(header_ + records, path_, options);
+          t = Table::parse(std::move(storage), path_, options, got);
         } catch (const RuntimeError& e) {
           if (part_start_ != kNoPart) {
             first_line += newlines_before(fd_, part_start_) + 1;
@@ -331,6 +359,10 @@ class CsvStream final : public Stream {
   std::int64_t next_line_ = 2;          // the file's line of the next block's first record
   std::uint64_t part_start_ = kNoPart;  // a part's first byte (next_line_ then counts from it)
   std::deque<Table*> ready_;            // under m_
+  std::vector<Table::Storage> free_;    // under m_: buffers of blocks the program dropped
+  // The program's thread only: the blocks handed out (one reference each held here), the
+  // current one.
+  std::vector<Table*> lent_;
   TableRef current_;
 };
 
