@@ -20,6 +20,8 @@
 
 #include "runtime/csv_scan.hpp"
 #include "runtime/error.hpp"
+#include "runtime/limits.hpp"
+#include "runtime/parallel.hpp"
 #include "runtime/stream.hpp"
 #include "runtime/stream_impl.hpp"
 
@@ -234,7 +236,13 @@ class CsvStream final : public Stream {
       ::close(fd_);
       throw;
     }
-    reader_ = std::thread([this] { read_blocks(); });
+    // The reader splits blocks on as many threads as the program's run may use (only that is
+    // taken from its Limits: the reader may outlive the run's Limits object).
+    reader_limits_.threads = threads();
+    reader_ = std::thread([this] {
+      LimitsScope scope(&reader_limits_);
+      read_blocks();
+    });
   }
 
   ~CsvStream() override {
@@ -358,8 +366,9 @@ class CsvStream final : public Stream {
   std::int64_t header_lines_ = 1;
   std::int64_t next_line_ = 2;          // the file's line of the next block's first record
   std::uint64_t part_start_ = kNoPart;  // a part's first byte (next_line_ then counts from it)
-  std::deque<Table*> ready_;            // under m_
-  std::vector<Table::Storage> free_;    // under m_: buffers of blocks the program dropped
+  Limits reader_limits_;
+  std::deque<Table*> ready_;          // under m_
+  std::vector<Table::Storage> free_;  // under m_: buffers of blocks the program dropped
   // The program's thread only: the blocks handed out (one reference each held here), the
   // current one.
   std::vector<Table*> lent_;
