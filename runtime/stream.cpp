@@ -264,6 +264,7 @@ struct Registry {
   std::mutex m;
   std::int64_t next = 1;
   std::unordered_map<std::int64_t, std::shared_ptr<Stream>> open;
+  std::unordered_map<std::int64_t, std::uint64_t> owner;  // the run that opened each
 };
 
 Registry& registry() {
@@ -276,6 +277,7 @@ std::int64_t add(std::shared_ptr<Stream> s) {
   std::lock_guard<std::mutex> lock(r.m);
   std::int64_t h = r.next++;
   r.open.emplace(h, std::move(s));
+  r.owner.emplace(h, current_limits() != nullptr ? current_limits()->run : 0);
   return h;
 }
 
@@ -335,8 +337,28 @@ void stream_close(std::int64_t handle) {
     }
     s = std::move(it->second);
     r.open.erase(it);
+    r.owner.erase(handle);
   }
   s.reset();  // joins the reader, frees the buffers
+}
+
+void close_run_streams(std::uint64_t run) {
+  std::vector<std::shared_ptr<Stream>> closing;
+  {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.m);
+    for (auto it = r.owner.begin(); it != r.owner.end();) {
+      if (run != 0 && it->second == run) {
+        auto open = r.open.find(it->first);
+        closing.push_back(std::move(open->second));
+        r.open.erase(open);
+        it = r.owner.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  closing.clear();  // joins the readers, frees the buffers
 }
 
 std::int64_t open_streams() {

@@ -37,6 +37,9 @@ TableRef stream_table(std::int64_t handle);
 /// Stops the reader and frees the stream's buffers (a block the program still holds stays
 /// valid). Closing a closed stream does nothing.
 void stream_close(std::int64_t handle);
+/// Closes the streams run `run` (Limits::run) opened and left open (a runtime error left their
+/// loops): the engine calls it when a run ends.
+void close_run_streams(std::uint64_t run);
 /// Streams open now (for tests: a loop left by break or return closes its stream).
 std::int64_t open_streams();
 
