@@ -36,7 +36,7 @@ struct CsvOptions {
 class Table {
  public:
   struct Field {
-    std::size_t offset;      // into text_, the first character (after an opening quote)
+    std::size_t offset;  // into text_, the first character (after an opening quote)
     std::size_t length : 63;
     std::size_t quoted : 1;  // contains "" pairs to undo
   };
