@@ -176,6 +176,24 @@ std::int64_t Table::i64_at(std::int64_t r, std::int64_t c, std::string_view name
   if (v.front() == '+') {
     v.remove_prefix(1);
   }
+  // The common case, up to 18 digits with an optional '-' (no overflow possible), read here;
+  // anything else goes to from_chars.
+  {
+    std::size_t k = !v.empty() && v.front() == '-' ? 1 : 0;
+    if (v.size() > k && v.size() - k <= 18) {
+      std::uint64_t u = 0;
+      bool digits = true;
+      for (std::size_t p = k; p < v.size(); ++p) {
+        auto d = static_cast<unsigned>(static_cast<unsigned char>(v[p]) - '0');
+        digits = digits && d <= 9;
+        u = u * 10 + d;
+      }
+      if (digits) {
+        auto i = static_cast<std::int64_t>(u);
+        return k == 1 ? -i : i;
+      }
+    }
+  }
   std::int64_t i = 0;
   auto res = std::from_chars(v.data(), v.data() + v.size(), i);
   if (res.ec == std::errc::result_out_of_range) {

@@ -1,9 +1,10 @@
-// Table::parse splits a large body without quotes on several threads (csv_parse.cpp) and typed
-// columns convert on several threads (csv.cpp): the same rows, fields, values and errors as the
-// serial split at one thread, with blank lines, CRLF line ends, padded and empty fields and a
-// last record without a line end.
+// Table::parse splits a large body without quotes in pieces on several threads (csv_parse.cpp)
+// and typed columns convert on several threads (csv.cpp): the same rows, fields, values and
+// errors as the serial split (small slices of the same records) at any thread count, with blank
+// lines, CRLF line ends, padded and empty fields and a last record without a line end.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -64,35 +65,62 @@ Parsed parse_at(int threads, const std::string& text, const char* column = "x") 
   return p;
 }
 
-TEST(CsvParallel, SameTableAtAnyThreadCount) {
+// The reference: the same records parsed in slices of under 256 KB (the serial split), each
+// with the header.
+Parsed serial_reference(const std::string& text) {
+  std::size_t header_end = text.find('\n') + 1;
+  std::string header = text.substr(0, header_end);
+  Parsed ref;
+  std::size_t at = header_end;
+  while (at < text.size()) {
+    std::size_t cut = text.find('\n', std::min(text.size() - 1, at + 100000));
+    cut = cut == std::string::npos ? text.size() : cut + 1;
+    Parsed slice = parse_at(1, header + text.substr(at, cut - at));
+    EXPECT_EQ(slice.error, "");
+    ref.rows += slice.rows;
+    ref.cells.insert(ref.cells.end(), slice.cells.begin(), slice.cells.end());
+    ref.ids.insert(ref.ids.end(), slice.ids.begin(), slice.ids.end());
+    ref.xs.insert(ref.xs.end(), slice.xs.begin(), slice.xs.end());
+    at = cut;
+  }
+  return ref;
+}
+
+// "big.csv:L:C: " for the byte at `offset` of `text`.
+std::string place(const std::string& text, std::size_t offset) {
+  std::size_t line = 1 + static_cast<std::size_t>(std::count(
+                             text.begin(), text.begin() + static_cast<long>(offset), '\n'));
+  std::size_t start = text.rfind('\n', offset - 1) + 1;
+  return "big.csv:" + std::to_string(line) + ":" + std::to_string(offset - start + 1) + ": ";
+}
+
+TEST(CsvParallel, SameTableAsTheSerialSplitAtAnyThreadCount) {
   std::string text = body(60000);
   ASSERT_GT(text.size(), std::size_t{1} << 20);
-  Parsed one = parse_at(1, text);
-  ASSERT_EQ(one.error, "");
-  EXPECT_EQ(one.rows, 60001);
-  EXPECT_EQ(one.cells[3 * 5 + 2], " padded 5");
-  EXPECT_EQ(one.cells.back(), "");
-  for (int threads : {2, 3, 8}) {
+  Parsed ref = serial_reference(text);
+  EXPECT_EQ(ref.rows, 60001);
+  EXPECT_EQ(ref.cells[3 * 5 + 2], " padded 5");
+  EXPECT_EQ(ref.cells.back(), "");
+  for (int threads : {1, 2, 3, 8}) {
     Parsed many = parse_at(threads, text);
     EXPECT_EQ(many.error, "");
-    EXPECT_EQ(many.rows, one.rows);
-    EXPECT_EQ(many.cells, one.cells);
-    EXPECT_EQ(many.ids, one.ids);
-    EXPECT_EQ(many.xs, one.xs);
+    EXPECT_EQ(many.rows, ref.rows);
+    EXPECT_EQ(many.cells, ref.cells);
+    EXPECT_EQ(many.ids, ref.ids);
+    EXPECT_EQ(many.xs, ref.xs);
   }
 }
 
 TEST(CsvParallel, FirstBadRecordAtAnyThreadCount) {
   std::string text = body(60000);
-  // Two ragged records; the first (line 40000 or so) is the one reported.
+  // Two ragged records; the first is the one reported, at its line.
   std::size_t late = text.find("\n", text.size() * 9 / 10);
   text.insert(late + 1, "1,2\n");
-  std::size_t early = text.find("\n", text.size() * 2 / 3);
-  text.insert(early + 1, "1\n");
-  Parsed one = parse_at(1, text);
-  EXPECT_NE(one.error.find("expected 3 fields, found 1"), std::string::npos) << one.error;
-  for (int threads : {2, 8}) {
-    EXPECT_EQ(parse_at(threads, text).error, one.error);
+  std::size_t early = text.find("\n", text.size() * 2 / 3) + 1;
+  text.insert(early, "1\n");
+  std::string want = place(text, early) + "expected 3 fields, found 1";
+  for (int threads : {1, 2, 8}) {
+    EXPECT_EQ(parse_at(threads, text).error, want);
   }
 }
 
@@ -101,21 +129,20 @@ TEST(CsvParallel, FirstBadValueAtAnyThreadCount) {
   // Two fields that are not numbers; the first row's error is the one reported.
   std::size_t late = text.find("\n", text.size() * 9 / 10);
   text.insert(late + 1, "5,late,x\n");
-  std::size_t early = text.find("\n", text.size() / 3);
-  text.insert(early + 1, "5,early,x\n");
-  Parsed one = parse_at(1, text);
-  EXPECT_NE(one.error.find("cannot read 'early' as f64 in column 'x'"), std::string::npos)
-      << one.error;
-  for (int threads : {2, 8}) {
-    EXPECT_EQ(parse_at(threads, text).error, one.error);
+  std::size_t early = text.find("\n", text.size() / 3) + 1;
+  text.insert(early, "5,early,x\n");
+  std::string want = place(text, early + 2) + "cannot read 'early' as f64 in column 'x'";
+  for (int threads : {1, 2, 8}) {
+    EXPECT_EQ(parse_at(threads, text).error, want);
   }
   // An i64 column: the same.
   std::string ints = body(60000);
-  std::size_t at = ints.find("\n", ints.size() / 2);
-  ints.insert(at + 1, "x7,1,a\n");
-  Parsed i1 = parse_at(1, ints);
-  EXPECT_NE(i1.error.find("cannot read 'x7' as i64 in column 'id'"), std::string::npos) << i1.error;
-  EXPECT_EQ(parse_at(4, ints).error, i1.error);
+  std::size_t at = ints.find("\n", ints.size() / 2) + 1;
+  ints.insert(at, "x7,1,a\n");
+  std::string want_i = place(ints, at) + "cannot read 'x7' as i64 in column 'id'";
+  for (int threads : {1, 4}) {
+    EXPECT_EQ(parse_at(threads, ints).error, want_i);
+  }
 }
 
 }  // namespace
