@@ -261,8 +261,9 @@ KESTREL_ABI_FN(kestrel::rt::Array*, kestrel_rt_array_fn_array, KestrelContext* c
 /// A stream's handle (0 after an error); elem is rt::Elem, rank 1 or 2.
 KESTREL_ABI_FN(std::int64_t, kestrel_rt_npy_stream_open, KestrelContext* ctx, std::uint32_t site,
                const std::string* path, std::int64_t rows, std::int64_t elem, std::int64_t rank)
+/// part and parts: csv_blocks(path, rows, part, parts) (0 and 1 for the whole file).
 KESTREL_ABI_FN(std::int64_t, kestrel_rt_csv_stream_open, KestrelContext* ctx, std::uint32_t site,
-               const std::string* path, std::int64_t rows)
+               const std::string* path, std::int64_t rows, std::int64_t part, std::int64_t parts)
 /// 1 when the stream moved to a next block, 0 at its end (or after an error).
 KESTREL_ABI_FN(std::int32_t, kestrel_rt_stream_next, KestrelContext* ctx, std::uint32_t site,
                std::int64_t handle)

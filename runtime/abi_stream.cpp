@@ -24,8 +24,10 @@ std::int64_t kestrel_rt_npy_stream_open(KestrelContext* ctx, std::uint32_t site,
 }
 
 std::int64_t kestrel_rt_csv_stream_open(KestrelContext* ctx, std::uint32_t site,
-                                        const std::string* path, std::int64_t rows) {
-  return guarded<std::int64_t>(ctx, site, 0, [&] { return rt::csv_stream_open(*path, rows); });
+                                        const std::string* path, std::int64_t rows,
+                                        std::int64_t part, std::int64_t parts) {
+  return guarded<std::int64_t>(ctx, site, 0,
+                               [&] { return rt::csv_stream_open(*path, rows, part, parts); });
 }
 
 std::int32_t kestrel_rt_stream_next(KestrelContext* ctx, std::uint32_t site, std::int64_t handle) {

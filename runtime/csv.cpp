@@ -9,6 +9,7 @@
 
 #include "runtime/format.hpp"
 #include "runtime/limits.hpp"
+#include "runtime/parallel.hpp"
 
 namespace kestrel::rt {
 
@@ -49,139 +50,6 @@ std::string clipped(std::string_view text) {
 
 using csv_detail::clipped;
 using csv_detail::trim;
-
-void Table::raise_at(std::size_t offset, const std::string& message) const {
-  if (built_) {
-    raise(message);  // a built table has no file to point into
-  }
-  std::size_t line = 1;
-  std::size_t line_start = 0;
-  for (std::size_t k = 0; k < offset && k < text_.size(); ++k) {
-    if (text_[k] == '\n') {
-      ++line;
-      line_start = k + 1;
-    }
-  }
-  raise(path_ + ":" + std::to_string(line) + ":" + std::to_string(offset - line_start + 1) + ": " +
-        message);
-}
-
-Table* Table::parse(std::string text, std::string path) {
-  return parse(std::move(text), std::move(path), CsvOptions{});
-}
-
-Table* Table::parse(std::string text, std::string path, const CsvOptions& options) {
-  auto t = std::make_unique<Table>();
-  t->path_ = std::move(path);
-  t->fill_ = options.fill;
-  const char sep = options.sep;
-  t->text_ = std::move(text);
-  // A UTF-8 byte-order mark is not part of the first column's name.
-  if (t->text_.starts_with("\xEF\xBB\xBF")) {
-    t->text_.erase(0, 3);
-  }
-  const std::string& s = t->text_;
-  std::size_t pos = 0;
-  std::size_t n = s.size();
-  bool header = true;
-  std::vector<Field> record;
-  while (pos < n) {
-    // A blank line ("\n" or "\r\n") is skipped.
-    if (s[pos] == '\n') {
-      ++pos;
-      continue;
-    }
-    if (s[pos] == '\r' && pos + 1 < n && s[pos + 1] == '\n') {
-      pos += 2;
-      continue;
-    }
-    std::size_t record_start = pos;
-    record.clear();
-    while (true) {
-      Field f{pos, 0, false};
-      if (pos < n && s[pos] == '"') {
-        std::size_t open = pos;
-        ++pos;
-        f.offset = pos;
-        while (true) {
-          if (pos >= n) {
-            t->raise_at(open, "unterminated quoted field");
-          }
-          if (s[pos] == '"') {
-            if (pos + 1 < n && s[pos + 1] == '"') {
-              f.quoted = true;
-              pos += 2;
-              continue;
-            }
-            break;
-          }
-          ++pos;
-        }
-        f.length = pos - f.offset;
-        ++pos;  // the closing quote
-        if (pos < n && s[pos] != sep && s[pos] != '\n' &&
-            !(s[pos] == '\r' && pos + 1 < n && s[pos + 1] == '\n') && s[pos] != '\r') {
-          t->raise_at(pos, std::string("expected '") + (sep == '\t' ? "\\t" : std::string(1, sep)) +
-                               "' or the end of the line after a closing quote");
-        }
-      } else {
-        while (pos < n && s[pos] != sep && s[pos] != '\n') {
-          ++pos;
-        }
-        f.length = pos - f.offset;
-        if (f.length > 0 && pos <= n && s[f.offset + f.length - 1] == '\r' &&
-            (pos == n || s[pos] == '\n')) {
-          --f.length;
-        }
-      }
-      record.push_back(f);
-      if (pos < n && s[pos] == sep) {
-        ++pos;
-        continue;
-      }
-      if (pos < n && s[pos] == '\r') {
-        ++pos;
-      }
-      if (pos < n && s[pos] == '\n') {
-        ++pos;
-      }
-      break;
-    }
-    if (header) {
-      for (const Field& f : record) {
-        std::string name = s.substr(f.offset, f.length);
-        if (f.quoted) {
-          std::string u;
-          for (std::size_t k = 0; k < name.size(); ++k) {
-            u += name[k];
-            if (name[k] == '"') {
-              ++k;
-            }
-          }
-          name = u;
-        }
-        for (const std::string& other : t->names_) {
-          if (other == name) {
-            t->raise_at(f.offset, "duplicate column name '" + clipped(name) + "'");
-          }
-        }
-        t->names_.push_back(std::move(name));
-      }
-      header = false;
-      continue;
-    }
-    if (record.size() != t->names_.size()) {
-      t->raise_at(record_start, "expected " + std::to_string(t->names_.size()) + " fields, found " +
-                                    std::to_string(record.size()));
-    }
-    t->fields_.insert(t->fields_.end(), record.begin(), record.end());
-    ++t->rows_;
-  }
-  if (header) {
-    raise(t->path_ + ": empty file (a CSV file needs a header line)");
-  }
-  return t.release();
-}
 
 std::string Table::cell(std::int64_t row, std::int64_t column) const {
   const Field& f = field(row, column);
@@ -224,32 +92,55 @@ const Table::Field& Table::field(std::int64_t row, std::int64_t column) const {
   return fields_[static_cast<std::size_t>(row * columns() + column)];
 }
 
+// A typed column is converted on several threads, in chunks of kConvertChunk rows; a bad field
+// raises in its chunk and the lowest failing chunk's error is the one reported, so the error is
+// the first bad row's at any thread count. Unquoted fields are read in place (no copy).
+namespace {
+constexpr std::int64_t kConvertChunk = 1 << 15;
+/// Whether `s` starts or ends with a space or tab (only then is trim needed).
+inline bool is_blank(std::string_view s) {
+  return !s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.back() == ' ' || s.back() == '\t');
+}
+}  // namespace
+
+double Table::f64_at(std::int64_t r, std::int64_t c, std::string_view name) const {
+  const Field& f = fields_[static_cast<std::size_t>(r * columns() + c)];
+  std::string unquoted;
+  std::string_view text(text_.data() + f.offset, f.length);
+  if (f.quoted) {
+    unquoted = cell(r, c);
+    text = unquoted;
+  }
+  std::string_view v = is_blank(text) ? trim(text) : text;
+  if (v.empty()) {
+    return fill_;  // NaN unless read_csv was given fill=
+  }
+  if (v.front() == '+') {
+    v.remove_prefix(1);
+  }
+  double d = 0;
+  auto res = std::from_chars(v.data(), v.data() + v.size(), d);
+  if (res.ec == std::errc::result_out_of_range) {
+    res.ec = {};
+    d = std::strtod(std::string(v).c_str(), nullptr);  // overflow to inf, underflow to 0
+  }
+  if (res.ec != std::errc{} || res.ptr != v.data() + v.size()) {
+    raise_at(f.offset,
+             "cannot read '" + clipped(text) + "' as f64 in column '" + clipped(name) + "'");
+  }
+  return d;
+}
+
 ArrayRef Table::f64(std::string_view name) const {
   std::int64_t c = column_index(name);
   ArrayRef out = alloc(Shape(rows_), Elem::F64);
-  for (std::int64_t r = 0; r < rows_; ++r) {
-    const Field& f = field(r, c);
-    std::string text = cell(r, c);
-    std::string_view v = trim(text);
-    if (v.empty()) {
-      out->at<double>(r) = fill_;  // NaN unless read_csv was given fill=
-      continue;
+  auto* o = static_cast<double*>(out->data);
+  parallel_for_chunks(0, rows_, kConvertChunk, [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t r = lo; r < hi; ++r) {
+      o[r] = f64_at(r, c, name);
     }
-    if (v.front() == '+') {
-      v.remove_prefix(1);
-    }
-    double d = 0;
-    auto res = std::from_chars(v.data(), v.data() + v.size(), d);
-    if (res.ec == std::errc::result_out_of_range) {
-      res.ec = {};
-      d = std::strtod(std::string(v).c_str(), nullptr);  // overflow to inf, underflow to 0
-    }
-    if (res.ec != std::errc{} || res.ptr != v.data() + v.size()) {
-      raise_at(f.offset,
-               "cannot read '" + clipped(text) + "' as f64 in column '" + clipped(name) + "'");
-    }
-    out->at<double>(r) = d;
-  }
+  });
   return out;
 }
 
@@ -270,32 +161,61 @@ std::int64_t Table::missing_i64(std::int64_t row, std::size_t offset, std::strin
   return static_cast<std::int64_t>(fill_);
 }
 
+std::int64_t Table::i64_at(std::int64_t r, std::int64_t c, std::string_view name) const {
+  const Field& f = fields_[static_cast<std::size_t>(r * columns() + c)];
+  std::string unquoted;
+  std::string_view text(text_.data() + f.offset, f.length);
+  if (f.quoted) {
+    unquoted = cell(r, c);
+    text = unquoted;
+  }
+  std::string_view v = is_blank(text) ? trim(text) : text;
+  if (v.empty()) {
+    return missing_i64(r, f.offset, name);
+  }
+  if (v.front() == '+') {
+    v.remove_prefix(1);
+  }
+  // The common case, up to 18 digits with an optional '-' (no overflow possible), read here;
+  // anything else goes to from_chars.
+  {
+    std::size_t k = !v.empty() && v.front() == '-' ? 1 : 0;
+    if (v.size() > k && v.size() - k <= 18) {
+      std::uint64_t u = 0;
+      bool digits = true;
+      for (std::size_t p = k; p < v.size(); ++p) {
+        auto d = static_cast<unsigned>(static_cast<unsigned char>(v[p]) - '0');
+        digits = digits && d <= 9;
+        u = u * 10 + d;
+      }
+      if (digits) {
+        auto i = static_cast<std::int64_t>(u);
+        return k == 1 ? -i : i;
+      }
+    }
+  }
+  std::int64_t i = 0;
+  auto res = std::from_chars(v.data(), v.data() + v.size(), i);
+  if (res.ec == std::errc::result_out_of_range) {
+    raise_at(f.offset,
+             "'" + clipped(text) + "' in column '" + clipped(name) + "' is out of range for i64");
+  }
+  if (res.ec != std::errc{} || res.ptr != v.data() + v.size()) {
+    raise_at(f.offset,
+             "cannot read '" + clipped(text) + "' as i64 in column '" + clipped(name) + "'");
+  }
+  return i;
+}
+
 ArrayRef Table::i64(std::string_view name) const {
   std::int64_t c = column_index(name);
   ArrayRef out = alloc(Shape(rows_), Elem::I64);
-  for (std::int64_t r = 0; r < rows_; ++r) {
-    const Field& f = field(r, c);
-    std::string text = cell(r, c);
-    std::string_view v = trim(text);
-    if (v.empty()) {
-      out->at<std::int64_t>(r) = missing_i64(r, f.offset, name);
-      continue;
+  auto* o = static_cast<std::int64_t*>(out->data);
+  parallel_for_chunks(0, rows_, kConvertChunk, [&](std::int64_t lo, std::int64_t hi) {
+    for (std::int64_t r = lo; r < hi; ++r) {
+      o[r] = i64_at(r, c, name);
     }
-    if (v.front() == '+') {
-      v.remove_prefix(1);
-    }
-    std::int64_t i = 0;
-    auto res = std::from_chars(v.data(), v.data() + v.size(), i);
-    if (res.ec == std::errc::result_out_of_range) {
-      raise_at(f.offset,
-               "'" + clipped(text) + "' in column '" + clipped(name) + "' is out of range for i64");
-    }
-    if (res.ec != std::errc{} || res.ptr != v.data() + v.size()) {
-      raise_at(f.offset,
-               "cannot read '" + clipped(text) + "' as i64 in column '" + clipped(name) + "'");
-    }
-    out->at<std::int64_t>(r) = i;
-  }
+  });
   return out;
 }
 

@@ -27,14 +27,36 @@ struct CsvOptions {
   char sep = ',';
   /// NaN: a float column reads NaN and an integer column's missing value is an error.
   double fill = std::numeric_limits<double>::quiet_NaN();
+  /// Every line end ends a record: a quoted field holding one is an error (csv_blocks with
+  /// parts, which splits a file at line ends).
+  bool line_records = false;
 };
 
 /// A CSV file read whole. Intrusively counted like Array; hold it with TableRef.
 class Table {
  public:
+  struct Field {
+    std::size_t offset;  // into text_, the first character (after an opening quote)
+    std::size_t length : 63;
+    std::size_t quoted : 1;  // contains "" pairs to undo
+  };
+  /// A table's text and fields, handed from a block no one holds any more to the next parse
+  /// (csv_blocks: the buffers are reused instead of fresh pages for every block).
+  struct Storage {
+    std::string text;
+    std::vector<Field> fields;
+  };
+
   /// Parses `text` as CSV; `path` names the file in errors.
   static Table* parse(std::string text, std::string path);
   static Table* parse(std::string text, std::string path, const CsvOptions& options);
+  /// The same into `storage` (its text the CSV, its fields' capacity reused); `rows_hint`
+  /// records expected (0: unknown). Blocks without quotes are split into records on several
+  /// threads (csv_parse.cpp).
+  static Table* parse(Storage storage, std::string path, const CsvOptions& options,
+                      std::int64_t rows_hint);
+  /// This table's text and fields, leaving it empty (for a table about to be released).
+  Storage take_storage();
   /// A table with the given column names and cells (columns[c][r]), as built by table(...).
   static Table* from_cells(std::vector<std::string> names,
                            const std::vector<std::vector<std::string>>& columns);
@@ -71,16 +93,16 @@ class Table {
   std::int64_t refs = 1;  // intrusive, non-atomic
 
  private:
-  struct Field {
-    std::size_t offset;  // into text_, the first character (after an opening quote)
-    std::size_t length;
-    bool quoted;  // contains "" pairs to undo
-  };
   std::int64_t column_index(std::string_view name) const;
   const Field& field(std::int64_t row, std::int64_t column) const;
   /// An i64 column's missing value in `row`: the fill, or an error naming the row and column.
   std::int64_t missing_i64(std::int64_t row, std::size_t offset, std::string_view name) const;
   [[noreturn]] void raise_at(std::size_t offset, const std::string& message) const;
+  /// Splits text_[body, end) (no quotes in it) into records on several threads (csv_parse.cpp).
+  void split_lines(std::size_t body);
+  /// f64 or i64 of row `row`'s field in column `column` (named `name` for errors).
+  double f64_at(std::int64_t row, std::int64_t column, std::string_view name) const;
+  std::int64_t i64_at(std::int64_t row, std::int64_t column, std::string_view name) const;
 
   std::string path_;
   std::string text_;
@@ -89,6 +111,7 @@ class Table {
   std::int64_t rows_ = 0;
   double fill_ = std::numeric_limits<double>::quiet_NaN();
   bool built_ = false;  // from columns: errors have no line and column to name
+  char sep_ = ',';
 };
 
 void retain(Table* t);

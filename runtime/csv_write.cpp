@@ -77,7 +77,7 @@ Table* Table::from_cells(std::vector<std::string> names,
   for (std::int64_t r = 0; r < t->rows_; ++r) {
     for (const std::vector<std::string>& col : columns) {
       const std::string& s = col[static_cast<std::size_t>(r)];
-      t->fields_.push_back(Field{t->text_.size(), s.size(), false});
+      t->fields_.push_back(Field{t->text_.size(), s.size(), 0});
       t->text_ += s;
     }
   }

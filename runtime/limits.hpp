@@ -30,6 +30,9 @@ struct Limits {
   /// How many threads this run's parallel loops may use (EngineOptions::threads, so engines of
   /// different counts share a process); 0: the process's count (set_threads).
   int threads = 0;
+  /// Which run these are (engine::run_limits numbers the runs; copies keep it): the streams and
+  /// npy_append files a run leaves open are closed when it ends (runtime/stream.hpp). 0: none.
+  std::uint64_t run = 0;
 
   /// Whether anything here can stop a run (so a poll has something to check).
   bool can_stop() const { return interrupt != nullptr || epoch != nullptr || deadline_ns != 0; }

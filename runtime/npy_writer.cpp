@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 
@@ -27,6 +28,7 @@ struct Writer {
   int rank = 1;
   std::int64_t cols = 1;
   std::int64_t rows = 0;
+  std::uint64_t run = 0;  // the run that started it (its Limits::run)
 };
 
 std::mutex& writers_mutex() {
@@ -37,6 +39,10 @@ std::map<std::string, Writer>& writers() {
   static auto* w = new std::map<std::string, Writer>;
   return *w;
 }
+
+// At the process's exit, the files npy_append started that no npy_finish completed (a run that
+// failed or stopped before it) are removed: half a file is never left beside its path.
+void remove_unfinished() { remove_run_writers(0, true); }
 
 std::string header_for(const Writer& w) {
   std::string head = npy_header(w.elem, w.rank == 2 ? Shape(w.rows, w.cols) : Shape(w.rows));
@@ -74,6 +80,8 @@ void npy_append(const std::string& path, const Array& a) {
   auto it = writers().find(path);
   std::int64_t cols = a.rank == 2 ? a.shape[1] : 1;
   if (it == writers().end()) {
+    static const bool at_exit = std::atexit(remove_unfinished) == 0;
+    (void)at_exit;
     Writer w;
     w.tmp = temporary_beside(path);
     w.fd = ::open(w.tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -81,6 +89,7 @@ void npy_append(const std::string& path, const Array& a) {
       raise(path + ": cannot write file");
     }
     w.elem = a.elem;
+    w.run = current_limits() != nullptr ? current_limits()->run : 0;
     w.rank = a.rank;
     w.cols = cols;
     it = writers().emplace(path, std::move(w)).first;
@@ -127,6 +136,19 @@ void npy_finish(const std::string& path) {
   if (!ok) {
     ::unlink(w.tmp.c_str());
     raise(path + ": cannot write file");
+  }
+}
+
+void remove_run_writers(std::uint64_t run, bool all) {
+  std::lock_guard<std::mutex> lock(writers_mutex());
+  for (auto it = writers().begin(); it != writers().end();) {
+    if (all || (run != 0 && it->second.run == run)) {
+      ::close(it->second.fd);
+      ::unlink(it->second.tmp.c_str());
+      it = writers().erase(it);
+    } else {
+      ++it;
+    }
   }
 }
 

@@ -18,12 +18,12 @@
 #include "runtime/error.hpp"
 #include "runtime/limits.hpp"
 #include "runtime/npy.hpp"
+#include "runtime/stream_impl.hpp"
 
 namespace kestrel::rt {
 
-namespace {
+namespace stream_detail {
 
-// Reads `n` bytes at `offset`; false on an error or an early end of file.
 bool read_at(int fd, void* to, std::size_t n, std::uint64_t offset) {
   auto* p = static_cast<unsigned char*>(to);
   while (n > 0) {
@@ -62,46 +62,22 @@ void check_rows(const char* what, std::int64_t rows) {
   }
 }
 
-/// What both kinds share: the reader thread, its stop flag, the queue's lock, the error it met.
-class Stream {
- public:
-  virtual ~Stream() = default;
-  virtual bool next() = 0;
+ArrayRef Stream::array() const {
+  internal_error(__FILE__, __LINE__, "stream_array of a CSV stream");
+}
+TableRef Stream::table() const {
+  internal_error(__FILE__, __LINE__, "stream_table of a .npy stream");
+}
+void Stream::poll_limits() { poll(); }
 
-  /// Stops and joins the reader (on the program's thread).
-  void stop() {
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    if (reader_.joinable()) {
-      reader_.join();
-    }
-  }
+}  // namespace stream_detail
 
- protected:
-  /// Waits (polling the run's limits, so an interrupt still stops a run waiting here) until
-  /// `ready()` holds; called with `lock` held.
-  template <class Pred>
-  void wait_for_reader(std::unique_lock<std::mutex>& lock, Pred ready) {
-    while (!ready()) {
-      cv_.wait_for(lock, std::chrono::milliseconds(50));
-      if (!ready()) {
-        lock.unlock();
-        poll();
-        lock.lock();
-      }
-    }
-  }
+namespace {
 
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  bool finished_ = false;  // the reader has queued every block (or failed)
-  std::string error_;      // the reader's error, raised after the blocks before it
-  std::thread reader_;
-};
+using stream_detail::check_rows;
+using stream_detail::open_file;
+using stream_detail::read_at;
+using stream_detail::Stream;
 
 // ---- .npy ------------------------------------------------------------------------------------
 
@@ -196,7 +172,7 @@ class NpyStream final : public Stream {
     return true;
   }
 
-  ArrayRef block() const { return current_; }
+  ArrayRef array() const override { return current_; }
 
  private:
   struct Ready {
@@ -282,222 +258,13 @@ class NpyStream final : public Stream {
   ArrayRef current_;
 };
 
-// ---- CSV -------------------------------------------------------------------------------------
-
-/// Splits a file into records (read_csv's rule: newlines inside double quotes belong to the
-/// field) without copying more than one block.
-class RecordReader {
- public:
-  RecordReader(int fd, std::uint64_t size) : fd_(fd), size_(size) {}
-
-  /// Appends up to `count` records (with their line ends) to `out`; returns how many, and adds
-  /// the newlines it took to `lines`. False from ok() after a read error.
-  std::int64_t take(std::int64_t count, std::string& out, std::int64_t& lines) {
-    std::int64_t got = 0;
-    while (got < count) {
-      if (pos_ == buf_.size() && !refill()) {
-        if (pending_) {
-          ++got;  // a last record without a line end
-          pending_ = false;
-        }
-        break;
-      }
-      const char* p = buf_.data() + pos_;
-      const char* end = buf_.data() + buf_.size();
-      const char* start = p;
-      while (p < end && got < count) {
-        char c = *p++;
-        if (c == '\n') {
-          ++lines;
-          if (!quoted_ && pending_) {  // a blank line is no record (read_csv skips it)
-            ++got;
-            pending_ = false;
-          }
-        } else if (c != '\r') {
-          pending_ = true;
-          if (c == '"') {
-            quoted_ = !quoted_;
-          }
-        }
-      }
-      out.append(start, static_cast<std::size_t>(p - start));
-      pos_ += static_cast<std::size_t>(p - start);
-    }
-    return got;
-  }
-
-  bool ok() const { return ok_; }
-  bool at_end() const { return read_ >= size_; }
-
- private:
-  bool refill() {
-    if (at_end()) {
-      return false;
-    }
-    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, size_ - read_));
-    buf_.resize(n);
-    if (!read_at(fd_, buf_.data(), n, read_)) {
-      ok_ = false;
-      buf_.clear();
-      read_ = size_;
-      return false;
-    }
-    read_ += n;
-    pos_ = 0;
-    return true;
-  }
-
-  static constexpr std::uint64_t kChunk = std::uint64_t{1} << 20;
-  int fd_;
-  std::uint64_t size_;
-  std::uint64_t read_ = 0;
-  std::string buf_;
-  std::size_t pos_ = 0;
-  bool quoted_ = false;
-  bool pending_ = false;  // characters of a record whose end is not read yet (not \r)
-  bool ok_ = true;
-};
-
-/// `path:L:C: message` from parsing a block (line 1 its header, `header_lines` long) with L moved
-/// to the line of the file; other messages unchanged.
-std::string relocate(const std::string& message, const std::string& path, std::int64_t header_lines,
-                     std::int64_t first_line) {
-  std::string prefix = path + ":";
-  if (message.compare(0, prefix.size(), prefix) != 0) {
-    return message;
-  }
-  std::size_t k = prefix.size();
-  std::size_t digits = k;
-  std::int64_t line = 0;
-  while (digits < message.size() && message[digits] >= '0' && message[digits] <= '9' &&
-         digits - k < 18) {
-    line = line * 10 + (message[digits] - '0');
-    ++digits;
-  }
-  if (digits == k || digits >= message.size() || message[digits] != ':' || line <= header_lines) {
-    return message;
-  }
-  return prefix + std::to_string(first_line + (line - header_lines - 1)) + message.substr(digits);
-}
-
-class CsvStream final : public Stream {
- public:
-  CsvStream(const std::string& path, std::int64_t rows) : path_(path), block_rows_(rows) {
-    std::uint64_t size = 0;
-    fd_ = open_file(path, size);
-    records_ = std::make_unique<RecordReader>(fd_, size);
-    try {
-      std::int64_t lines = 0;
-      records_->take(1, header_, lines);
-      if (!records_->ok()) {
-        raise(path + ": cannot read file");
-      }
-      if (!header_.empty() && header_.back() != '\n') {
-        header_ += '\n';
-      }
-      header_lines_ = lines == 0 ? 1 : lines;
-      next_line_ = header_lines_ + 1;
-      parse_csv(header_, path);  // the header's own errors, at the loop
-    } catch (...) {
-      ::close(fd_);
-      throw;
-    }
-    reader_ = std::thread([this] { read_blocks(); });
-  }
-
-  ~CsvStream() override {
-    stop();
-    ::close(fd_);
-    for (Table* t : ready_) {
-      release(t);
-    }
-  }
-
-  bool next() override {
-    current_ = TableRef();
-    std::unique_lock<std::mutex> lock(m_);
-    wait_for_reader(lock, [&] { return !ready_.empty() || finished_; });
-    if (ready_.empty()) {
-      if (!error_.empty()) {
-        raise(error_);
-      }
-      return false;
-    }
-    current_ = TableRef::adopt(ready_.front());
-    ready_.pop_front();
-    lock.unlock();
-    cv_.notify_all();
-    return true;
-  }
-
-  TableRef block() const { return current_; }
-
- private:
-  void read_blocks() {
-    for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(m_);
-        cv_.wait(lock,
-                 [&] { return stop_ || ready_.size() < static_cast<std::size_t>(kStreamDepth); });
-        if (stop_) {
-          return;
-        }
-      }
-      std::string text = header_;
-      std::int64_t lines = 0;
-      std::int64_t got = records_->take(block_rows_, text, lines);
-      std::int64_t first_line = next_line_;
-      next_line_ += lines;
-      std::string error;
-      Table* t = nullptr;
-      if (!records_->ok()) {
-        error = path_ + ": cannot read file";
-      } else if (got > 0) {
-        try {
-          t = parse_csv(std::move(text), path_).detach();
-        } catch (const RuntimeError& e) {
-          error = relocate(e.what(), path_, header_lines_, first_line);
-        }
-      }
-      {
-        std::lock_guard<std::mutex> lock(m_);
-        if (t != nullptr) {
-          if (t->rows() > 0) {
-            ready_.push_back(t);
-          } else {
-            release(t);  // only blank lines
-          }
-        }
-        if (!error.empty() || got == 0) {
-          error_ = error;
-          finished_ = true;
-        }
-      }
-      cv_.notify_all();
-      if (!error.empty() || got == 0) {
-        return;
-      }
-    }
-  }
-
- private:
-  std::string path_;
-  std::int64_t block_rows_;
-  int fd_ = -1;
-  std::unique_ptr<RecordReader> records_;  // the reader thread's after construction
-  std::string header_;
-  std::int64_t header_lines_ = 1;
-  std::int64_t next_line_ = 2;
-  std::deque<Table*> ready_;  // under m_
-  TableRef current_;
-};
-
 // ---- the handles -----------------------------------------------------------------------------
 
 struct Registry {
   std::mutex m;
   std::int64_t next = 1;
   std::unordered_map<std::int64_t, std::shared_ptr<Stream>> open;
+  std::unordered_map<std::int64_t, std::uint64_t> owner;  // the run that opened each
 };
 
 Registry& registry() {
@@ -510,6 +277,7 @@ std::int64_t add(std::shared_ptr<Stream> s) {
   std::lock_guard<std::mutex> lock(r.m);
   std::int64_t h = r.next++;
   r.open.emplace(h, std::move(s));
+  r.owner.emplace(h, current_limits() != nullptr ? current_limits()->run : 0);
   return h;
 }
 
@@ -531,10 +299,18 @@ std::int64_t npy_stream_open(const std::string& path, Elem elem, int rank, std::
   return add(std::make_shared<NpyStream>(path, elem, rank, rows));
 }
 
-std::int64_t csv_stream_open(const std::string& path, std::int64_t rows) {
+std::int64_t csv_stream_open(const std::string& path, std::int64_t rows, std::int64_t part,
+                             std::int64_t parts) {
   check_io("csv_blocks");
   check_rows("csv_blocks", rows);
-  return add(std::make_shared<CsvStream>(path, rows));
+  if (parts < 1) {
+    raise("csv_blocks: parts must be positive, not " + std::to_string(parts));
+  }
+  if (part < 0 || part >= parts) {
+    raise("csv_blocks: part must be from 0 to parts - 1 (" + std::to_string(parts - 1) + "), not " +
+          std::to_string(part));
+  }
+  return add(stream_detail::make_csv_stream(path, rows, part, parts));
 }
 
 bool stream_next(std::int64_t handle) {
@@ -546,19 +322,9 @@ bool stream_next(std::int64_t handle) {
   return false;
 }
 
-ArrayRef stream_array(std::int64_t handle) {
-  std::shared_ptr<Stream> s = find(handle);
-  auto* npy = dynamic_cast<NpyStream*>(s.get());
-  KESTREL_ASSERT(npy != nullptr, "stream_array of a CSV stream");
-  return npy->block();
-}
+ArrayRef stream_array(std::int64_t handle) { return find(handle)->array(); }
 
-TableRef stream_table(std::int64_t handle) {
-  std::shared_ptr<Stream> s = find(handle);
-  auto* csv = dynamic_cast<CsvStream*>(s.get());
-  KESTREL_ASSERT(csv != nullptr, "stream_table of a .npy stream");
-  return csv->block();
-}
+TableRef stream_table(std::int64_t handle) { return find(handle)->table(); }
 
 void stream_close(std::int64_t handle) {
   std::shared_ptr<Stream> s;
@@ -571,8 +337,28 @@ void stream_close(std::int64_t handle) {
     }
     s = std::move(it->second);
     r.open.erase(it);
+    r.owner.erase(handle);
   }
   s.reset();  // joins the reader, frees the buffers
+}
+
+void close_run_streams(std::uint64_t run) {
+  std::vector<std::shared_ptr<Stream>> closing;
+  {
+    Registry& r = registry();
+    std::lock_guard<std::mutex> lock(r.m);
+    for (auto it = r.owner.begin(); it != r.owner.end();) {
+      if (run != 0 && it->second == run) {
+        auto open = r.open.find(it->first);
+        closing.push_back(std::move(open->second));
+        r.open.erase(open);
+        it = r.owner.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  closing.clear();  // joins the readers, frees the buffers
 }
 
 std::int64_t open_streams() {

@@ -22,7 +22,10 @@ inline constexpr int kStreamDepth = 3;
 /// `rows` rows at a time; raises "npy_blocks: rows must be positive, not 0" for rows < 1.
 std::int64_t npy_stream_open(const std::string& path, Elem elem, int rank, std::int64_t rows);
 /// Opens `path` as a CSV file (read_csv's format) to be read `rows` records at a time.
-std::int64_t csv_stream_open(const std::string& path, std::int64_t rows);
+/// With `parts` > 1, only part `part` (0 to parts - 1) of the file: the records that start in
+/// its bytes [size * part / parts, size * (part + 1) / parts) (csv_stream.cpp).
+std::int64_t csv_stream_open(const std::string& path, std::int64_t rows, std::int64_t part = 0,
+                             std::int64_t parts = 1);
 /// Moves to the next block; false (and the stream closed) at the end of the file. Raises the
 /// reader's error (a short read, a ragged CSV record) when the block at fault is reached.
 bool stream_next(std::int64_t handle);
@@ -34,6 +37,9 @@ TableRef stream_table(std::int64_t handle);
 /// Stops the reader and frees the stream's buffers (a block the program still holds stays
 /// valid). Closing a closed stream does nothing.
 void stream_close(std::int64_t handle);
+/// Closes the streams run `run` (Limits::run) opened and left open (a runtime error left their
+/// loops): the engine calls it when a run ends.
+void close_run_streams(std::uint64_t run);
 /// Streams open now (for tests: a loop left by break or return closes its stream).
 std::int64_t open_streams();
 

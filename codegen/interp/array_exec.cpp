@@ -432,7 +432,8 @@ void stream(const ArrayInstr& ai, Slot* R, Slot& out) {
                                   static_cast<int>(R[ai.args[3].reg].i), R[ai.args[1].reg].i);
       return;
     case ir::Builtin::CsvBlocks:
-      out.i = rt::csv_stream_open(str(0), R[ai.args[1].reg].i);
+      out.i = rt::csv_stream_open(str(0), R[ai.args[1].reg].i, R[ai.args[2].reg].i,
+                                  R[ai.args[3].reg].i);
       return;
     case ir::Builtin::StreamNext:
       out.i = rt::stream_next(h) ? 1 : 0;

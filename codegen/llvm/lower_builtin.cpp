@@ -538,9 +538,9 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
       check_failed();
       return finish(scalar(t, h));
     }
-    case Builtin::CsvBlocks: {
-      Value* h =
-          b_.CreateCall(ml_.rt(Abi::kestrel_rt_csv_stream_open), {ctx_, i32c(st), arg(0), arg(1)});
+    case Builtin::CsvBlocks: {  // args: path, rows, part, parts
+      Value* h = b_.CreateCall(ml_.rt(Abi::kestrel_rt_csv_stream_open),
+                               {ctx_, i32c(st), arg(0), arg(1), arg(2), arg(3)});
       check_failed();
       return finish(scalar(t, h));
     }

@@ -17,7 +17,9 @@
 #include "parser/parse.hpp"
 #include "runtime/error.hpp"
 #include "runtime/limits.hpp"
+#include "runtime/npy_writer.hpp"
 #include "runtime/parallel.hpp"
+#include "runtime/stream.hpp"
 
 namespace kestrel {
 
@@ -167,6 +169,8 @@ rt::Limits run_limits(const EngineOptions& options, const std::atomic<bool>* int
   limits.allow_io = options.allow_io;
   limits.memory_limit = options.memory_limit;
   limits.threads = options.threads;
+  static std::atomic<std::uint64_t> runs{0};
+  limits.run = ++runs;
   return limits;
 }
 
@@ -227,6 +231,15 @@ Timings Engine::run_source(const std::string& name, const std::string& text, std
     codegen::RunOptions run_options;
     run_options.out = out;
     run_options.limits = &limits;
+    // What a runtime error left open (a block loop's stream, an unfinished npy_append file)
+    // ends with the run.
+    struct EndRunFiles {
+      std::uint64_t run;
+      ~EndRunFiles() {
+        rt::close_run_streams(run);
+        rt::remove_run_writers(run);
+      }
+    } end_run_files{limits.run};
     // A tiered program's background compile still working is not waited for: the run is over.
     struct EndRun {
       std::unique_ptr<engine::Backend>& code;

@@ -207,9 +207,9 @@ enum class Builtin : std::uint8_t {
   Reshape,      // the array, then 1 or 2 sizes
   // Streams (runtime/stream.hpp): what the checker lowers `for b in npy_blocks(…) {…}` and
   // `for t in csv_blocks(…) {…}` to, on an i64 handle: NpyBlocks(path, rows, elem, rank) and
-  // CsvBlocks(path, rows) open (elem an ir::Scalar, rank 1 or 2, as i64 constants);
-  // StreamNext(h) -> bool; StreamBlock(h) -> the block (its type: the array or a table);
-  // StreamClose(h) before a break or return that leaves the loop.
+  // CsvBlocks(path, rows, part, parts) open (part 0 of 1: the whole file; elem an ir::Scalar, rank
+  // 1 or 2, as i64 constants); StreamNext(h) -> bool; StreamBlock(h) -> the block (its type: the
+  // array or a table); StreamClose(h) before a break or return that leaves the loop.
   NpyBlocks,
   CsvBlocks,
   StreamNext,

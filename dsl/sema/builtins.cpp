@@ -87,7 +87,7 @@ constexpr BuiltinSpec kNumpyBuiltins[] = {
 // Streams (stream_check.cpp): only as the source of a for loop.
 constexpr BuiltinSpec kStreamBuiltins[] = {
     {"npy_blocks", 4, 4, false},
-    {"csv_blocks", 2, 2, false},
+    {"csv_blocks", 2, 4, false},
     {"npy_append", 2, 2, false},
     {"npy_finish", 1, 1, false},
 };

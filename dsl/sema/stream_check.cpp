@@ -76,6 +76,32 @@ ExprId Checker::check_block_source(const std::string& name,
     stream_block_type_ = Type::array_of(elem, rank);
     return add_expr(ir::BuiltinCall{Builtin::NpyBlocks, std::move(args)}, Type::i64(), at);
   }
+  if (pos.size() == 3) {
+    error(
+        diag::Kind::ArityMismatch, at,
+        "'csv_blocks' takes (path, rows) or (path, rows, part, parts), but 3 arguments were given");
+    ok = false;
+  }
+  for (std::size_t k = 2; k < 4; ++k) {  // part, parts: 0 and 1 (the whole file) when absent
+    if (k >= pos.size()) {
+      args.push_back(add_expr(ir::IntConst{k == 2 ? 0 : 1}, Type::i64(), at));
+      continue;
+    }
+    ExprId v = check_value(*pos[k]);
+    Type vt = type_of(v);
+    if (vt.is_error()) {
+      ok = false;
+    } else if (!vt.is_scalar() || !ir::is_integer(vt.scalar)) {
+      error(diag::Kind::ArgumentType, span_of(*pos[k]),
+            named.what(k) +
+                (k == 2 ? " must be the part, an integer, found "
+                        : " must be the number of parts, an integer, found ") +
+                tname(vt));
+      ok = false;
+    } else {
+      args.push_back(convert_elements(v, Scalar::I64));
+    }
+  }
   if (!ok) {
     return error_expr(at);
   }
