@@ -104,21 +104,29 @@ inline bool is_blank(std::string_view s) {
 }
 }  // namespace
 
-double Table::f64_at(std::int64_t r, std::int64_t c, std::string_view name) const {
+Table::NumberText Table::number_text(std::int64_t r, std::int64_t c, std::string& unquoted) const {
   const Field& f = fields_[static_cast<std::size_t>(r * columns() + c)];
-  std::string unquoted;
-  std::string_view text(text_.data() + f.offset, f.length);
+  NumberText n{std::string_view(text_.data() + f.offset, f.length), {}, false, f.offset};
   if (f.quoted) {
     unquoted = cell(r, c);
-    text = unquoted;
+    n.text = unquoted;
   }
-  std::string_view v = is_blank(text) ? trim(text) : text;
-  if (v.empty()) {
+  n.value = is_blank(n.text) ? trim(n.text) : n.text;
+  n.missing = n.value.empty();
+  if (!n.missing && n.value.front() == '+') {
+    n.value.remove_prefix(1);
+  }
+  return n;
+}
+
+double Table::f64_at(std::int64_t r, std::int64_t c, std::string_view name) const {
+  std::string unquoted;
+  NumberText n = number_text(r, c, unquoted);
+  if (n.missing) {
     return fill_;  // NaN unless read_csv was given fill=
   }
-  if (v.front() == '+') {
-    v.remove_prefix(1);
-  }
+  std::string_view v = n.value;
+  std::string_view text = n.text;
   double d = 0;
   auto res = std::from_chars(v.data(), v.data() + v.size(), d);
   if (res.ec == std::errc::result_out_of_range) {
@@ -126,7 +134,7 @@ double Table::f64_at(std::int64_t r, std::int64_t c, std::string_view name) cons
     d = std::strtod(std::string(v).c_str(), nullptr);  // overflow to inf, underflow to 0
   }
   if (res.ec != std::errc{} || res.ptr != v.data() + v.size()) {
-    raise_at(f.offset,
+    raise_at(n.offset,
              "cannot read '" + clipped(text) + "' as f64 in column '" + clipped(name) + "'");
   }
   return d;
@@ -162,20 +170,13 @@ std::int64_t Table::missing_i64(std::int64_t row, std::size_t offset, std::strin
 }
 
 std::int64_t Table::i64_at(std::int64_t r, std::int64_t c, std::string_view name) const {
-  const Field& f = fields_[static_cast<std::size_t>(r * columns() + c)];
   std::string unquoted;
-  std::string_view text(text_.data() + f.offset, f.length);
-  if (f.quoted) {
-    unquoted = cell(r, c);
-    text = unquoted;
+  NumberText n = number_text(r, c, unquoted);
+  if (n.missing) {
+    return missing_i64(r, n.offset, name);
   }
-  std::string_view v = is_blank(text) ? trim(text) : text;
-  if (v.empty()) {
-    return missing_i64(r, f.offset, name);
-  }
-  if (v.front() == '+') {
-    v.remove_prefix(1);
-  }
+  std::string_view v = n.value;
+  std::string_view text = n.text;
   // The common case, up to 18 digits with an optional '-' (no overflow possible), read here;
   // anything else goes to from_chars.
   {
@@ -197,11 +198,11 @@ std::int64_t Table::i64_at(std::int64_t r, std::int64_t c, std::string_view name
   std::int64_t i = 0;
   auto res = std::from_chars(v.data(), v.data() + v.size(), i);
   if (res.ec == std::errc::result_out_of_range) {
-    raise_at(f.offset,
+    raise_at(n.offset,
              "'" + clipped(text) + "' in column '" + clipped(name) + "' is out of range for i64");
   }
   if (res.ec != std::errc{} || res.ptr != v.data() + v.size()) {
-    raise_at(f.offset,
+    raise_at(n.offset,
              "cannot read '" + clipped(text) + "' as i64 in column '" + clipped(name) + "'");
   }
   return i;

@@ -101,6 +101,16 @@ class Table {
   /// Splits text_[body, end) (no quotes in it) into records on several threads (csv_parse.cpp).
   void split_lines(std::size_t body);
   /// f64 or i64 of row `row`'s field in column `column` (named `name` for errors).
+  /// A numeric field as t.f64 / t.i64 read it: `text` as written (unquoted into `unquoted`
+  /// when it was quoted; for messages), `value` without surrounding blanks or a leading '+',
+  /// `missing` when the field is empty but for blanks, `offset` its place in the file.
+  struct NumberText {
+    std::string_view text;
+    std::string_view value;
+    bool missing;
+    std::size_t offset;
+  };
+  NumberText number_text(std::int64_t row, std::int64_t column, std::string& unquoted) const;
   double f64_at(std::int64_t row, std::int64_t column, std::string_view name) const;
   std::int64_t i64_at(std::int64_t row, std::int64_t column, std::string_view name) const;
 
