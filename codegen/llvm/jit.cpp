@@ -49,6 +49,7 @@
 #include "runtime/csv.hpp"
 #include "runtime/limits.hpp"
 #include "runtime/run_stack.hpp"
+#include "runtime/stream.hpp"
 
 namespace kestrel::jit {
 
@@ -111,6 +112,9 @@ struct DirectCall : rt::AbiHost {
     // hold) here; the run is over.
     array_reductions.clear();
     if (ctx.failed != 0) {
+      // A block loop's stream the error left open ends with the call (a stream never outlives
+      // the call that opened it: Module calls and direct native calls have no other end).
+      rt::close_run_streams(limits.run);
       if (internal) {
         throw rt::InternalError(message);
       }

@@ -154,6 +154,8 @@ void rethrow_as_error(const diag::SourceManager* sources) {
   }
 }
 
+CloseRunStreams::~CloseRunStreams() { rt::close_run_streams(run); }
+
 rt::Limits run_limits(const EngineOptions& options, const std::atomic<bool>* interrupt,
                       const std::atomic<std::uint64_t>* epoch) {
   rt::Limits limits;

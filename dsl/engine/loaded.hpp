@@ -52,6 +52,18 @@ decltype(auto) at_boundary(const diag::SourceManager* sources, F&& f) {
 rt::Limits run_limits(const EngineOptions& options, const std::atomic<bool>* interrupt,
                       const std::atomic<std::uint64_t>* epoch = nullptr);
 
+/// Closes, when the scope ends, the block-loop streams (csv_blocks, npy_blocks) a run left open:
+/// a runtime error inside the loop leaves its stream and reader thread behind otherwise. A
+/// stream never outlives the call that opened it, so every run (a script, a Module call, a REPL
+/// entry) ends with this.
+struct CloseRunStreams {
+  explicit CloseRunStreams(std::uint64_t r) : run(r) {}
+  std::uint64_t run;
+  CloseRunStreams(const CloseRunStreams&) = delete;
+  CloseRunStreams& operator=(const CloseRunStreams&) = delete;
+  ~CloseRunStreams();
+};
+
 /// What a Module shares between its copies and the Functions bound from it.
 struct ModuleImpl {
   Loaded loaded;

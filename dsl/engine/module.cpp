@@ -349,6 +349,7 @@ void invoke(FunctionImpl& fn, std::span<Slot> args, Slot& result) {
       values.push_back(to_value(fn.params[k], args[k]));
     }
     rt::Limits limits = call_limits(m);
+    engine::CloseRunStreams end_streams{limits.run};
     codegen::RunOptions options;
     options.limits = &limits;
     codegen::Value out = m.code->call(fn.fn, values, options);
@@ -363,6 +364,7 @@ void Module::run(std::string* out) const {
   engine::ModuleImpl* m = &module_of(impl_);
   engine::at_boundary(m->loaded.sources.get(), [&] {
     rt::Limits limits = call_limits(*m);
+    engine::CloseRunStreams end_streams{limits.run};
     codegen::RunOptions options;
     options.out = out;
     options.limits = &limits;
@@ -507,6 +509,7 @@ codegen::Value call_in(engine::ModuleImpl& m, ir::FnId fn,
                        const std::vector<codegen::Value>& args) {
   return engine::at_boundary(m.loaded.sources.get(), [&] {
     rt::Limits limits = call_limits(m);
+    engine::CloseRunStreams end_streams{limits.run};
     codegen::RunOptions options;
     options.limits = &limits;
     return m.code->call(fn, args, options);
@@ -753,6 +756,7 @@ DynValue DynamicFunction::operator()(std::span<DynValue> args) const {
   DynValue result;
   engine::at_boundary(m.loaded.sources.get(), [&] {
     rt::Limits limits = call_limits(m);
+    engine::CloseRunStreams end_streams{limits.run};
     codegen::RunOptions options;
     options.limits = &limits;
     codegen::Value out = m.code->call(d.fn, values, options);

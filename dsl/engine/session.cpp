@@ -596,6 +596,7 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
   }
   code->set_stream_state(s.stream);
   rt::Limits limits = engine::run_limits(s.engine_options, interrupt);
+  engine::CloseRunStreams end_streams{limits.run};
   codegen::RunOptions options;
   options.out = out;
   options.limits = &limits;

@@ -38,6 +38,34 @@ TEST_P(StreamCleanup, ErrorInLoopClosesItsStream) {
   EXPECT_EQ(kestrel::rt::open_streams(), before);
 }
 
+// The same through a Module's calls (typed, by text) and a REPL entry: a stream never outlives
+// the call that opened it.
+constexpr const char* kFunctions = R"(
+fn fails(k: i64) -> i64 {
+    for t in csv_blocks(")" KESTREL_SOURCE_DIR R"(/tests/lang/stream/data/cities.csv", 2) {
+        assert(t.rows < k, "stop inside the loop")
+    }
+    return 0
+}
+)";
+
+TEST_P(StreamCleanup, ErrorInLoopClosesItsStreamInModuleCallsAndReplEntries) {
+  kestrel::EngineOptions options;
+  options.mode = GetParam();
+  kestrel::Engine engine(options);
+  std::int64_t before = kestrel::rt::open_streams();
+  kestrel::Module m = engine.load_source("fns.kst", kFunctions);
+  auto fails = m.function<std::int64_t(std::int64_t)>("fails");
+  EXPECT_THROW(fails(0), kestrel::Error);
+  EXPECT_EQ(kestrel::rt::open_streams(), before);
+  EXPECT_THROW(m.call_text("fails", {"0"}), kestrel::Error);
+  EXPECT_EQ(kestrel::rt::open_streams(), before);
+  kestrel::Session session(engine);
+  std::string out;
+  EXPECT_THROW(session.run(kFails, &out), kestrel::Error);
+  EXPECT_EQ(kestrel::rt::open_streams(), before);
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, StreamCleanup,
                          ::testing::Values(kestrel::Mode::Interp, kestrel::Mode::Jit,
                                            kestrel::Mode::Tiered));
