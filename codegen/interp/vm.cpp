@@ -19,6 +19,7 @@
 #include "runtime/format.hpp"
 #include "runtime/reduce.hpp"
 #include "runtime/rules/messages.hpp"
+#include "runtime/stream.hpp"
 
 namespace kestrel::interp {
 
@@ -793,7 +794,16 @@ void execute(CompiledProgram::Impl& program, std::uint32_t fn, const Slot* args,
              const RunOptions& options) {
   rt::LimitsScope scope(options.limits);
   Vm vm(program, options);
-  vm.run(fn, args, results);
+  try {
+    vm.run(fn, args, results);
+  } catch (...) {
+    // A block loop's stream the error left open ends with the run (a stream never outlives the
+    // call that opened it).
+    if (options.limits != nullptr) {
+      rt::close_run_streams(options.limits->run);
+    }
+    throw;
+  }
 }
 
 }  // namespace kestrel::interp
