@@ -38,18 +38,22 @@ ExprId Checker::check_block_source(const std::string& name,
           named.what(0) + " must be a str, found " + tname(type_of(path)));
     ok = false;
   }
-  std::size_t rows_at = name == "npy_blocks" ? 3 : 1;
-  ExprId rows = check_value(*pos[rows_at]);
-  Type rt = type_of(rows);
-  if (rt.is_error()) {
-    ok = false;
-  } else if (!rt.is_scalar() || !ir::is_integer(rt.scalar)) {
-    error(diag::Kind::ArgumentType, span_of(*pos[rows_at]),
-          named.what(rows_at) + " must be the rows per block, an integer, found " + tname(rt));
-    ok = false;
-  } else {
-    rows = convert_elements(rows, Scalar::I64);
-  }
+  // Argument k as an i64: an integer scalar, else "… must be `must`, an integer, found T".
+  auto integer = [&](std::size_t k, const char* must) {
+    ExprId v = check_value(*pos[k]);
+    Type vt = type_of(v);
+    if (vt.is_error()) {
+      ok = false;
+    } else if (!vt.is_scalar() || !ir::is_integer(vt.scalar)) {
+      error(diag::Kind::ArgumentType, span_of(*pos[k]),
+            named.what(k) + " must be " + must + ", an integer, found " + tname(vt));
+      ok = false;
+    } else {
+      v = convert_elements(v, Scalar::I64);
+    }
+    return v;
+  };
+  ExprId rows = integer(name == "npy_blocks" ? 3 : 1, "the rows per block");
   args.push_back(path);
   args.push_back(rows);
   if (name == "npy_blocks") {
@@ -87,20 +91,7 @@ ExprId Checker::check_block_source(const std::string& name,
       args.push_back(add_expr(ir::IntConst{k == 2 ? 0 : 1}, Type::i64(), at));
       continue;
     }
-    ExprId v = check_value(*pos[k]);
-    Type vt = type_of(v);
-    if (vt.is_error()) {
-      ok = false;
-    } else if (!vt.is_scalar() || !ir::is_integer(vt.scalar)) {
-      error(diag::Kind::ArgumentType, span_of(*pos[k]),
-            named.what(k) +
-                (k == 2 ? " must be the part, an integer, found "
-                        : " must be the number of parts, an integer, found ") +
-                tname(vt));
-      ok = false;
-    } else {
-      args.push_back(convert_elements(v, Scalar::I64));
-    }
+    args.push_back(integer(k, k == 2 ? "the part" : "the number of parts"));
   }
   if (!ok) {
     return error_expr(at);
