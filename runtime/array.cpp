@@ -253,6 +253,21 @@ std::int64_t live_arrays() { return g_live_arrays.load(std::memory_order_relaxed
 /// Bytes zeroed or filled between two polls of the run's limits (a few milliseconds).
 constexpr std::size_t kFillPiece = std::size_t{1} << 24;
 
+/// p[k] = value(k) for k in [0, n), in pieces of kFillPiece bytes with a poll between them, so
+/// an interrupt or the time limit stops a constructor of 10^9 elements (arange, linspace, full).
+template <class T, class Value>
+void fill_polled(T* p, std::int64_t n, Value value) {
+  constexpr std::int64_t kPiece = static_cast<std::int64_t>(kFillPiece / sizeof(T));
+  for (std::int64_t at = 0; at < n; at += kPiece) {
+    if (at > 0) {
+      poll();
+    }
+    for (std::int64_t k = at; k < std::min(n, at + kPiece); ++k) {
+      p[k] = value(k);
+    }
+  }
+}
+
 Buffer* Buffer::allocate_uninit(Elem elem, std::size_t count) {
   unsigned __int128 wide = static_cast<unsigned __int128>(count) * elem_size(elem);
   if (wide > kMaxBytes) {
@@ -390,13 +405,8 @@ ArrayRef full(Shape shape, Value value, Elem elem) {
   visit_elem(elem, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
     if constexpr (!std::is_same_v<T, std::string>) {
-      constexpr std::int64_t kPiece = static_cast<std::int64_t>(kFillPiece / sizeof(T));
-      for (std::int64_t at = 0; at < a->size(); at += kPiece) {
-        if (at > 0) {
-          poll();
-        }
-        std::fill_n(a->ptr<T>() + at, std::min(kPiece, a->size() - at), v.get<T>());
-      }
+      T x = v.get<T>();
+      fill_polled(a->ptr<T>(), a->size(), [x](std::int64_t) { return x; });
     }
   });
   return a;
@@ -424,17 +434,10 @@ ArrayRef arange(std::int64_t start, std::int64_t stop, std::int64_t step, Elem e
     if constexpr (std::is_same_v<T, std::string>) {
       raise("arange cannot make strings");
     } else {
-      // In pieces with a poll between them, as full() fills: arange(10**9) is seconds.
-      T* p = a->ptr<T>();
-      constexpr std::int64_t kPiece = static_cast<std::int64_t>(kFillPiece / sizeof(T));
-      for (std::int64_t at = 0; at < n; at += kPiece) {
-        if (at > 0) {
-          poll();
-        }
-        for (std::int64_t k = at; k < std::min(n, at + kPiece); ++k) {
-          p[k] = convert_scalar<T>(wrap_add(start, wrap_mul(k, step)));
-        }
-      }
+      // Polled as full() fills: arange(10**9) is seconds.
+      fill_polled(a->ptr<T>(), n, [&](std::int64_t k) {
+        return convert_scalar<T>(wrap_add(start, wrap_mul(k, step)));
+      });
     }
   });
   return a;
@@ -465,15 +468,9 @@ ArrayRef arange_f(double start, double stop, double step, Elem elem) {
     T first = static_cast<T>(start);
     T second = static_cast<T>(start + step);
     T delta = second - first;
-    constexpr std::int64_t kPiece = static_cast<std::int64_t>(kFillPiece / sizeof(T));
-    for (std::int64_t at = 0; at < n; at += kPiece) {
-      if (at > 0) {
-        poll();
-      }
-      for (std::int64_t k = at; k < std::min(n, at + kPiece); ++k) {
-        p[k] = k == 0 ? first : k == 1 ? second : first + static_cast<T>(k) * delta;
-      }
-    }
+    fill_polled(p, n, [&](std::int64_t k) {
+      return k == 0 ? first : k == 1 ? second : first + static_cast<T>(k) * delta;
+    });
   };
   if (elem == Elem::F64) {
     fill(a->ptr<double>());
@@ -489,19 +486,13 @@ ArrayRef linspace(double start, double stop, std::int64_t n, Elem elem) {
   }
   ArrayRef a = make_contiguous(Shape(n), elem, false, "linspace");
   double step = n > 1 ? (stop - start) / static_cast<double>(n - 1) : 0.0;
-  constexpr std::int64_t kPiece = static_cast<std::int64_t>(kFillPiece / sizeof(double));
-  for (std::int64_t at = 0; at < n; at += kPiece) {
-    if (at > 0) {
-      poll();
-    }
-    for (std::int64_t k = at; k < std::min(n, at + kPiece); ++k) {
-      double v = k == n - 1 && n > 1 ? stop : start + static_cast<double>(k) * step;
-      if (elem == Elem::F64) {
-        a->ptr<double>()[k] = v;
-      } else {
-        a->ptr<float>()[k] = static_cast<float>(v);
-      }
-    }
+  auto point = [&](std::int64_t k) {
+    return k == n - 1 && n > 1 ? stop : start + static_cast<double>(k) * step;
+  };
+  if (elem == Elem::F64) {
+    fill_polled(a->ptr<double>(), n, point);
+  } else {
+    fill_polled(a->ptr<float>(), n, [&](std::int64_t k) { return static_cast<float>(point(k)); });
   }
   return a;
 }
