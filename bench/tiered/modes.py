@@ -13,6 +13,9 @@ the bar or differs.
   python3 bench/tiered/modes.py [--kestrel build/kestrel] [--repeat 3] [--only NAME...]
   python3 bench/tiered/modes.py --threads 2   # pass --threads to every run
   python3 bench/tiered/modes.py --report      # exit 1 only when outputs differ (make demo)
+  python3 bench/tiered/modes.py --also KESTREL_TIER_BASELINE=off
+      # a fourth column: tiered again with that variable set, interleaved with the others (the
+      # bar is still judged on the plain tiered run)
 
 The demo workloads (bench/demo.suite: a function timed with arguments a setup makes) become a
 script each: `import M; let (a, b) = M.setup(...); print(M.fn(a, b))`, so setup is timed in all
@@ -97,12 +100,13 @@ def mask(text):
                      for l in text.splitlines())
 
 
-def run_once(kestrel, mode, script, threads):
+def run_once(kestrel, mode, script, threads, env=None):
     cmd = [kestrel, "run", f"--{mode}", "--no-cache"]
     if threads:
         cmd += ["--threads", str(threads)]
     start = time.perf_counter()
-    p = subprocess.run(cmd + [script], capture_output=True, text=True, cwd=ROOT)
+    p = subprocess.run(cmd + [script], capture_output=True, text=True, cwd=ROOT,
+                       env=dict(os.environ, **env) if env else None)
     wall = (time.perf_counter() - start) * 1000
     if p.returncode != 0:
         raise SystemExit(f"{mode} {script}: exit {p.returncode}\n{p.stderr}")
@@ -115,6 +119,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--only", nargs="*", default=[])
+    ap.add_argument("--also", default="",
+                    help="VAR=VALUE: also run tiered with it set (a fourth column)")
     ap.add_argument("--report", action="store_true",
                     help="exit 1 only when the modes' outputs differ, not when a bar is missed")
     opts = ap.parse_args()
@@ -124,28 +130,36 @@ def main():
         programs += suite_scripts(os.path.join(ROOT, "bench", "demo.suite"), tmp)
         if opts.only:
             programs = [p for p in programs if any(o in p[0] for o in opts.only)]
+        also = dict([opts.also.split("=", 1)]) if opts.also else None
         print(f"{'program':36} {'interp ms':>10} {'jit ms':>10} {'tiered ms':>10} "
-              f"{'tiered/best':>12}  bar")
+              f"{'tiered/best':>12}  bar" + (f"  | tiered, {opts.also}" if also else ""))
         failed = 0
         for name, script in programs:
-            times = {m: [] for m in MODES}
+            times = {m: [] for m in MODES + ("also",)}
             outputs = {}
             for _ in range(opts.repeat):
                 for mode in MODES:
                     wall, out = run_once(opts.kestrel, mode, script, opts.threads)
                     times[mode].append(wall)
                     outputs[mode] = out
+                if also:
+                    wall, outputs["also"] = run_once(opts.kestrel, "tiered", script, opts.threads,
+                                                     also)
+                    times["also"].append(wall)
             med = {m: statistics.median(times[m]) for m in MODES}
             best = min(med["interp"], med["jit"])
             ratio = med["tiered"] / best
             ok = ratio <= 1.1 or (med["interp"] <= 50 and med["tiered"] - med["interp"] <= 5)
             if med["interp"] <= 50 and med["tiered"] - med["interp"] > 5:
                 ok = False
-            same = outputs["interp"] == outputs["jit"] == outputs["tiered"]
+            same = outputs["interp"] == outputs["jit"] == outputs["tiered"] == outputs.get(
+                "also", outputs["tiered"])
             verdict = ("ok" if ok else "MISSED") + ("" if same else ", OUTPUT DIFFERS")
             failed += 0 if (ok or opts.report) and same else 1
             print(f"{name:36} {med['interp']:10.1f} {med['jit']:10.1f} {med['tiered']:10.1f} "
-                  f"{ratio:11.2f}x  {verdict}", flush=True)
+                  f"{ratio:11.2f}x  {verdict}" +
+                  (f"  | {statistics.median(times['also']):10.1f} "
+                   f"({statistics.median(times['also']) / best:.2f}x)" if also else ""), flush=True)
         print(f"(wall ms to exit, median of {opts.repeat}, --no-cache; bar: tiered <= 1.1x the "
               f"faster mode, and <= interp + 5 ms where interp <= 50 ms; {os.cpu_count()} cores, "
               f"load {os.getloadavg()[0]:.1f})")

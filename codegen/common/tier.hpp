@@ -53,10 +53,11 @@ class TierHook {
   /// would.
   virtual void call_function(ir::FnId fn, std::span<const std::int64_t> args, std::int64_t* out,
                              TierState& state) = 0;
-  /// Whether a call of `fn` that function_ready declined is to run natively from its start
-  /// anyway (then through call_function): its array arguments hold `elements` elements in all
-  /// (at least 1), so that interpreting it may take longer than compiling it. The hook may
-  /// compile here, on the run's thread. Default: no.
+  /// Whether a call of `fn` is to run natively from its start (then through call_function)
+  /// because its array arguments hold `elements` elements in all (at least 1), so that
+  /// interpreting it may take longer than compiling it, or running it as the baseline tier's code
+  /// longer than compiling it in full. Asked before function_ready; false leaves the call to
+  /// function_ready. The hook may compile here, on the run's thread. Default: no.
   virtual bool call_start_ready(ir::FnId fn, std::int64_t elements) {
     (void)fn;
     (void)elements;

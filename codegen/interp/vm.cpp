@@ -698,10 +698,11 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       }
       POLL();
       if (tier != nullptr) {
-        std::int64_t elements = 0;
-        if (tier->function_ready(ir::FnId{BX}) ||
-            ((elements = argument_elements(*callee, R + i.a)) > 0 &&
-             tier->call_start_ready(ir::FnId{BX}, elements))) {
+        // A call over many array elements first (call_start_ready may want the full pipeline's
+        // code for it where function_ready would give the baseline tier's).
+        std::int64_t elements = argument_elements(*callee, R + i.a);
+        if ((elements > 0 && tier->call_start_ready(ir::FnId{BX}, elements)) ||
+            tier->function_ready(ir::FnId{BX})) {
           call_native(BX, R + i.a, stream);
           NEXT;
         }

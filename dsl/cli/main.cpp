@@ -137,11 +137,11 @@ void print_timings(const kestrel::Timings& t) {
   }
   if (t.tiered) {
     std::fprintf(stderr,
-                 "tiered   %u functions and %u running loops moved to native code, %llu calls "
-                 "and %llu kernel launches ran natively\n"
+                 "tiered   %u functions (%u of them fully optimised) and %u running loops moved "
+                 "to native code, %llu calls and %llu kernel launches ran natively\n"
                  "         %9.3f ms native, %9.3f ms interpreted\n"
                  "         %9.3f ms compiling native code (%u compiles)\n",
-                 t.tier_functions, t.tier_loops,
+                 t.tier_functions, t.tier_full_functions, t.tier_loops,
                  static_cast<unsigned long long>(t.tier_native_calls),
                  static_cast<unsigned long long>(t.tier_launches), t.tier_native_ms,
                  std::max(0.0, t.run_ms - t.tier_native_ms), t.tier_compile_ms, t.tier_compiles);

@@ -26,9 +26,12 @@ std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode,
 std::unique_ptr<Backend> compile_cpu(const ir::Program& program, Mode mode,
                                      const EngineOptions& options,
                                      std::shared_ptr<jit::Host>* jit_host,
-                                     std::vector<ir::FnId> roots, const codegen::GpuPlan* gpu) {
+                                     std::vector<ir::FnId> roots, const codegen::GpuPlan* gpu,
+                                     JitTier tier) {
   if (mode == Mode::Jit) {
     jit::Options jit_options;
+    jit_options.pipeline =
+        tier == JitTier::Baseline ? jit::Pipeline::Baseline : jit::Pipeline::Full;
     jit_options.use_cache = options.use_cache;
     jit_options.cache_dir = options.cache_dir;
     jit_options.roots = std::move(roots);

@@ -32,11 +32,18 @@ std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode,
                                  std::shared_ptr<jit::Host>* jit_host = nullptr,
                                  std::vector<ir::FnId> roots = {});
 
+/// How much the JIT optimises (jit::Pipeline): Full is the JIT's own choice (the full pipeline,
+/// and the cheap one for functions too large for it); Baseline is the baseline tier
+/// (codegen/llvm/baseline.hpp: a short pipeline and fast instruction selection), which the tiered
+/// mode compiles a hot batch with first. KESTREL_JIT_PIPELINE overrides both.
+enum class JitTier : unsigned char { Full, Baseline };
+
 /// compile() for the CPU: the chosen mode, with the JIT's GPU regions handed to the runtime when
-/// `gpu` (the CUDA backend's plan) is given.
+/// `gpu` (the CUDA backend's plan) is given, optimised as `tier` says.
 std::unique_ptr<Backend> compile_cpu(const ir::Program& program, Mode mode,
                                      const EngineOptions& options,
                                      std::shared_ptr<jit::Host>* jit_host,
-                                     std::vector<ir::FnId> roots, const codegen::GpuPlan* gpu);
+                                     std::vector<ir::FnId> roots, const codegen::GpuPlan* gpu,
+                                     JitTier tier = JitTier::Full);
 
 }  // namespace kestrel::engine

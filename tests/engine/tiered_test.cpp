@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <span>
 #include <string>
 #include <thread>
@@ -62,7 +63,8 @@ TEST(Tiered, HostCallsFromThreadsWhileTheCompileLands) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
-      // Until native calls have been seen (the compile landed) and a while after.
+      // Until the full pipeline's code has replaced the baseline tier's (both compiles landed:
+      // the calls move twice) and a while after.
       for (int after = 0; after < 200 && std::chrono::steady_clock::now() < deadline;) {
         for (std::int64_t k = 0; k < 8; ++k) {
           if (work(x, k) != want[static_cast<std::size_t>(k)]) {
@@ -71,7 +73,7 @@ TEST(Tiered, HostCallsFromThreadsWhileTheCompileLands) {
         }
         if (native.load()) {
           ++after;
-        } else if (tiered.tier_timings().tier_native_calls > 0) {
+        } else if (tiered.tier_timings().tier_full_functions > 0) {
           native.store(true);
         }
       }
@@ -84,8 +86,9 @@ TEST(Tiered, HostCallsFromThreadsWhileTheCompileLands) {
   kestrel::Timings t = tiered.tier_timings();
   EXPECT_TRUE(t.tiered);
   EXPECT_EQ(t.tier_functions, 1u);
+  EXPECT_EQ(t.tier_full_functions, 1u);
   EXPECT_GT(t.tier_native_calls, 0u);
-  EXPECT_GE(t.tier_compiles, 1u);
+  EXPECT_GE(t.tier_compiles, 2u);  // the baseline tier's, then the full pipeline's
 }
 
 constexpr const char* kStream = R"(
@@ -176,6 +179,37 @@ TEST(Tiered, ACallOverLargeArraysIsCompiledAtItsStart) {
   EXPECT_EQ(t.tier_functions, 1u);  // total, at its call over 4194304 elements; whole has no loop
   EXPECT_EQ(t.tier_native_calls, 1u);  // the call over 4194304 + 1000 elements
   EXPECT_GE(t.tier_compiles, 1u);
+}
+
+// A hot function runs the baseline tier's code until its full compile lands, except a call over
+// 2^22 array elements or more: that one gets the full code, compiled at its start (the baseline
+// code could not leave for it while the call runs). KESTREL_TIER_BASELINE=only keeps the
+// baseline code (no full compile in the background), so that the big call's own compile shows.
+TEST(Tiered, ACallOverLargeArraysNeverRunsAsBaselineCode) {
+  ::setenv("KESTREL_TIER_BASELINE", "only", 1);
+  auto tiered = Engine(options_for(Mode::Tiered)).load_source("work.kst", kWork);
+  ::unsetenv("KESTREL_TIER_BASELINE");
+  auto work = tiered.function<double(ArrayView<const double>, std::int64_t)>("work");
+  auto interp = Engine(options_for(Mode::Interp)).load_source("work.kst", kWork);
+  auto expect = interp.function<double(ArrayView<const double>, std::int64_t)>("work");
+  std::vector<double> small(100, 0.75);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (tiered.tier_timings().tier_functions == 0 && std::chrono::steady_clock::now() < deadline) {
+    EXPECT_EQ(work(small, 3), expect(small, 3));
+  }
+  EXPECT_EQ(work(small, 3), expect(small, 3));  // the baseline tier's code
+  kestrel::Timings t = tiered.tier_timings();
+  ASSERT_EQ(t.tier_functions, 1u);
+  EXPECT_EQ(t.tier_full_functions, 0u);
+  EXPECT_EQ(t.tier_compiles, 1u);
+
+  std::vector<double> big(std::size_t{1} << 22, 0.5);
+  EXPECT_EQ(work(big, 2), expect(big, 2));
+  t = tiered.tier_timings();
+  EXPECT_EQ(t.tier_functions, 1u);
+  EXPECT_EQ(t.tier_full_functions, 1u);  // compiled at the big call's start
+  EXPECT_EQ(t.tier_compiles, 2u);
+  EXPECT_EQ(work(small, 5), expect(small, 5));  // later calls: the full code
 }
 
 // A REPL entry runs tiered (the REPL's default): it moves to native code (eager: the whole entry;

@@ -13,7 +13,9 @@ exactly, and its diagnostics (compile or runtime errors, on stderr) the CHECK li
 
 The JIT mode runs the program at --threads 1 and 8, each run against the same expectations.
 The tiered mode (--tiered) does too, with KESTREL_TIER=eager: everything is compiled before the
-run and every call the interpreter makes switches to native code. --crosscheck runs every call in
+run and every call the interpreter makes switches to native code; and once more at 8 threads
+with the baseline tier's code (KESTREL_JIT_PIPELINE=baseline), which a hot function runs until
+its full compile lands. --crosscheck runs every call in
 both tiers and fails at the first that differs.
 
 The GPU modes take programs with a parallel loop or a kernel launch:
@@ -160,9 +162,12 @@ def main():
         commands = [[kestrel, "run", mode, "--threads", n, path] for n in JIT_THREADS]
     elif mode == "--tiered":
         # Tiered with the switch forced at every call (KESTREL_TIER=eager: everything compiled
-        # before the run, each call the interpreter makes runs natively), at 1 and 8 threads.
+        # before the run, each call the interpreter makes runs natively), at 1 and 8 threads with
+        # the full pipeline's code, then at 8 with the baseline tier's (what a hot function runs
+        # until its full compile lands: KESTREL_JIT_PIPELINE=baseline makes every compile one).
         env = dict(os.environ, KESTREL_TIER="eager")
         commands = [[kestrel, "run", mode, "--threads", n, path] for n in JIT_THREADS]
+        commands.append(["env", "KESTREL_JIT_PIPELINE=baseline"] + commands[-1])
     elif mode == "--crosscheck":
         # Every call run in both tiers and compared: no golden program may diverge.
         commands = [[kestrel, "run", mode, path]]

@@ -66,9 +66,10 @@ struct Timings {
   /// Under --target gpu: the device, what runs there, and NVRTC's compile time ("" otherwise).
   std::string gpu;
   /// Mode::Tiered, what ran where: functions, loops (on-stack), calls, kernel launches, ms
-  /// native; compiles.
+  /// native; compiles. A hot function runs the baseline tier's code first, then the full
+  /// pipeline's once that compile lands: tier_full_functions of the tier_functions have.
   bool tiered = false;
-  std::uint32_t tier_functions = 0, tier_loops = 0, tier_compiles = 0;
+  std::uint32_t tier_functions = 0, tier_full_functions = 0, tier_loops = 0, tier_compiles = 0;
   std::uint64_t tier_native_calls = 0, tier_launches = 0;
   double tier_native_ms = 0, tier_compile_ms = 0;
 };
