@@ -412,7 +412,7 @@ llvm::Error link_program(CompiledProgram::Impl& impl, bool string_slots,
     const FnSig& sig = impl.tables.sigs[k];
     impl.natives.push_back(nullptr);
     impl.entries.push_back(nullptr);
-    if (impl.function_text[k].empty()) {
+    if (impl.compiled[k] == 0) {
       continue;
     }
     auto native = impl.code->lookup(sig.symbol);
@@ -454,6 +454,9 @@ std::unique_ptr<CompiledProgram::Impl> load_cached(cache::Entry e, std::shared_p
   impl->tables = std::move(e.tables);  // the deque's elements keep their addresses
   impl->module_text = std::move(e.module_text);
   impl->function_text = std::move(e.function_text);
+  for (const std::string& text : impl->function_text) {
+    impl->compiled.push_back(text.empty() ? 0 : 1);
+  }
   impl->code = std::make_unique<LinkedCode>(std::move(host), llvm::DataLayout(e.data_layout));
   if (llvm::Error err = impl->code->host->jit().addObjectFile(
           impl->code->tracker,
@@ -587,11 +590,17 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
     baseline::mark_for_fast_codegen(*module);
   }
   lap("optimise");
-  impl->module_text = print(*module);
+  const bool text = options.keep_text || cacheable;  // a cache entry holds the text
+  if (text) {
+    impl->module_text = print(*module);
+  }
   for (const FnSig& sig : impl->tables.sigs) {
     const llvm::Function* f = module->getFunction(sig.symbol);
-    impl->function_text.push_back(f && !f->isDeclaration() ? print(*f) : std::string());
+    const bool defined = f != nullptr && !f->isDeclaration();
+    impl->compiled.push_back(defined ? 1 : 0);
+    impl->function_text.push_back(defined && text ? print(*f) : std::string());
   }
+  impl->has_text = text;
   lap("print");
 
   impl->code = std::make_unique<LinkedCode>(host, data_layout);
@@ -677,9 +686,17 @@ void call_words(CompiledProgram& program, ir::FnId fn, std::span<const std::int6
   run.finish(p);
 }
 
-std::string emit_llvm(CompiledProgram& program) { return program.impl().module_text; }
+std::string emit_llvm(CompiledProgram& program) {
+  if (!program.impl().has_text) {
+    throw std::logic_error("emit_llvm: compiled without Options::keep_text");
+  }
+  return program.impl().module_text;
+}
 
 std::string emit_llvm_function(CompiledProgram& program, ir::FnId fn) {
+  if (!program.impl().has_text) {
+    throw std::logic_error("emit_llvm_function: compiled without Options::keep_text");
+  }
   return program.impl().function_text.at(fn.v);
 }
 

@@ -86,6 +86,10 @@ struct Options {
   /// --target gpu: the CUDA backend's plan (codegen/cuda); its regions call the runtime's GPU
   /// entry (kestrel_rt_gpu_run) instead of running on the CPU. Null: everything on the CPU.
   const codegen::GpuPlan* gpu = nullptr;
+  /// Whether emit_llvm and emit_llvm_function will be asked for: the optimised module printed
+  /// as text (also when the object cache stores the code, whose entries hold it). Printing a
+  /// module costs about an eighth of a baseline compile; the tier's compiles skip it.
+  bool keep_text = true;
 };
 
 /// A program compiled to native code: owns the LLJIT, the code, the span table and the state

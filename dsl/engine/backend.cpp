@@ -27,11 +27,12 @@ std::unique_ptr<Backend> compile_cpu(const ir::Program& program, Mode mode,
                                      const EngineOptions& options,
                                      std::shared_ptr<jit::Host>* jit_host,
                                      std::vector<ir::FnId> roots, const codegen::GpuPlan* gpu,
-                                     JitTier tier) {
+                                     JitTier tier, bool text) {
   if (mode == Mode::Jit) {
     jit::Options jit_options;
     jit_options.pipeline =
         tier == JitTier::Baseline ? jit::Pipeline::Baseline : jit::Pipeline::Full;
+    jit_options.keep_text = text;
     jit_options.use_cache = options.use_cache;
     jit_options.cache_dir = options.cache_dir;
     jit_options.roots = std::move(roots);

@@ -39,11 +39,13 @@ std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode,
 enum class JitTier : unsigned char { Full, Baseline };
 
 /// compile() for the CPU: the chosen mode, with the JIT's GPU regions handed to the runtime when
-/// `gpu` (the CUDA backend's plan) is given, optimised as `tier` says.
+/// `gpu` (the CUDA backend's plan) is given, optimised as `tier` says. `text`: whether the JIT
+/// keeps the optimised module's text for emit_llvm (jit::Options::keep_text; the tiered mode's
+/// compiles, never asked for it, skip printing it).
 std::unique_ptr<Backend> compile_cpu(const ir::Program& program, Mode mode,
                                      const EngineOptions& options,
                                      std::shared_ptr<jit::Host>* jit_host,
                                      std::vector<ir::FnId> roots, const codegen::GpuPlan* gpu,
-                                     JitTier tier = JitTier::Full);
+                                     JitTier tier = JitTier::Full, bool text = true);
 
 }  // namespace kestrel::engine

@@ -64,6 +64,14 @@ double ms_since(Clock::time_point t) {
 /// program (end_run).
 constexpr int kCompileNice = 10;
 
+/// The tier's compiles: native code for `roots` of `program` (the CPU's: a tiered program never
+/// targets the GPU), without the module's text (nothing emits it).
+std::unique_ptr<Backend> native(const ir::Program& program, const EngineOptions& options,
+                                std::shared_ptr<jit::Host>* host, std::vector<ir::FnId> roots,
+                                JitTier tier = JitTier::Full) {
+  return compile_cpu(program, Mode::Jit, options, host, std::move(roots), nullptr, tier, false);
+}
+
 /// A loop's continuation compiled: the native program (with the program copy it was made from)
 /// and the continuation's function in it; no code when the loop cannot be continued natively
 /// (not an entry point, or the JIT refused it: it stays interpreted, with the same results).
@@ -79,7 +87,7 @@ LoopCode compile_loop(const ir::Program& program, const EngineOptions& options,
   try {
     made.program = std::make_unique<ir::Program>(program);
     made.fn = ir::add_continuation(*made.program, loop.fn, loop.index).fn;
-    made.code = engine::compile(*made.program, Mode::Jit, options, host, {made.fn});
+    made.code = native(*made.program, options, host, {made.fn});
   } catch (...) {
     made.code.reset();
   }
@@ -93,7 +101,7 @@ LoopCode compile_launch(const ir::Program& program, const EngineOptions& options
   try {
     made.program = std::make_unique<ir::Program>(program);
     made.fn = ir::add_launcher(*made.program, launch);
-    made.code = engine::compile(*made.program, Mode::Jit, options, nullptr, {made.fn});
+    made.code = native(*made.program, options, nullptr, {made.fn});
   } catch (...) {
     made.code.reset();
   }
@@ -286,8 +294,8 @@ struct Compiler {
       auto start = Clock::now();
       std::unique_ptr<Backend> code;
       try {
-        code = compile_cpu(*program, Mode::Jit, options, &host, roots, nullptr,
-                           baseline ? JitTier::Baseline : JitTier::Full);
+        code =
+            native(*program, options, &host, roots, baseline ? JitTier::Baseline : JitTier::Full);
       } catch (...) {
         // What the JIT cannot take stays in the interpreter (or its baseline code), which gives
         // the same results.
@@ -335,7 +343,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     if (policy_ == TierPolicy::Eager || crosscheck_) {
       auto start = Clock::now();
       // Every function, whatever the roots: each may be switched to.
-      eager_ = engine::compile(program, Mode::Jit, jit, nullptr, {});
+      eager_ = native(program, jit, nullptr, {});
       eager_ms_ = ms_since(start);
       return;
     }
@@ -487,7 +495,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     auto start = Clock::now();
     std::unique_ptr<Backend> code;
     try {
-      code = engine::compile(program_, Mode::Jit, compiler_->options, nullptr, {fn});
+      code = native(program_, compiler_->options, nullptr, {fn});
     } catch (...) {
       // What the JIT cannot take stays in the interpreter, which gives the same results.
     }
