@@ -8,14 +8,16 @@
 #   fuzz/campaign.sh BINARY CORPUS SECONDS LOG [ARTIFACTS]
 #
 # Environment: KESTREL_FUZZ_TIME_MS (default here 50) and KESTREL_FUZZ_JIT_EVERY (default here
-# 20) as run_fuzz.cpp says; EXTRA_FLAGS adds libFuzzer flags.
+# 20) as run_fuzz.cpp says; EXTRA_FLAGS adds libFuzzer flags; FUZZ_TIMEOUT (default 30) is
+# libFuzzer's -timeout in seconds per input (wall: a campaign at nice 19 on a busy machine needs
+# more, or a JIT compile it is starved of reads as a hang; run the saved timeout-* input alone).
 set -u
 if [[ "${1:-}" == "--total" ]]; then
   awk '{n += $2; s += $3} END {printf "%d executions in %d processes, %d s\n", n, NR, s}' "$2"
   exit 0
 fi
 if [[ $# -lt 4 ]]; then
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 binary=$1 corpus=$2 total=$3 log=$4 artifacts=${5:-fuzz-artifacts}
@@ -30,7 +32,7 @@ while :; do
     break
   fi
   began=$(date +%s)
-  "$binary" -max_total_time="$left" -timeout=30 -rss_limit_mb=4096 -max_len=4096 \
+  "$binary" -max_total_time="$left" -timeout="${FUZZ_TIMEOUT:-30}" -rss_limit_mb=4096 -max_len=4096 \
     -dict="$dict" -print_final_stats=1 -artifact_prefix="$artifacts/" ${EXTRA_FLAGS:-} \
     "$corpus" >"$log.current" 2>&1  # progress: tail -f LOG.current
   rc=$?
