@@ -102,6 +102,37 @@ inline bool is_blank(std::string_view s) {
   return !s.empty() &&
          (s.front() == ' ' || s.front() == '\t' || s.back() == ' ' || s.back() == '\t');
 }
+/// The value of an unquoted numeric field already without blanks, sign '+' or emptiness, read
+/// as f64_at reads it; false when it is anything else (f64_at then reads it, or raises).
+inline bool plain_f64(const char* p, std::size_t n, double& out) {
+  auto res = std::from_chars(p, p + n, out);
+  return res.ec == std::errc{} && res.ptr == p + n;
+}
+
+/// The same for i64_at: an optional '-' and 1 to 18 digits (no overflow possible).
+inline bool plain_i64(const char* p, std::size_t n, std::int64_t& out) {
+  std::size_t k = *p == '-' ? 1 : 0;
+  if (n <= k || n - k > 18) {
+    return false;
+  }
+  std::uint64_t u = 0;
+  bool digits = true;
+  for (std::size_t i = k; i < n; ++i) {
+    auto d = static_cast<unsigned>(static_cast<unsigned char>(p[i]) - '0');
+    digits = digits && d <= 9;
+    u = u * 10 + d;
+  }
+  auto v = static_cast<std::int64_t>(u);
+  out = k == 1 ? -v : v;
+  return digits;
+}
+
+/// Whether a field needs number_text's care: quoted, empty, with surrounding blanks or a '+'.
+inline bool needs_care(const char* p, std::size_t n, bool quoted) {
+  return quoted || n == 0 || *p == '+' || *p == ' ' || *p == '\t' || p[n - 1] == ' ' ||
+         p[n - 1] == '\t';
+}
+
 }  // namespace
 
 Table::NumberText Table::number_text(std::int64_t r, std::int64_t c, std::string& unquoted) const {
@@ -144,9 +175,17 @@ ArrayRef Table::f64(std::string_view name) const {
   std::int64_t c = column_index(name);
   ArrayRef out = alloc(Shape(rows_), Elem::F64);
   auto* o = static_cast<double*>(out->data);
+  const Field* fields = fields_.data();
+  const char* text = text_.data();
+  const auto cols = static_cast<std::size_t>(columns());
   parallel_for_chunks(0, rows_, kConvertChunk, [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t r = lo; r < hi; ++r) {
-      o[r] = f64_at(r, c, name);
+      // The common field, a plain number, read here; any other goes through f64_at.
+      const Field& f = fields[static_cast<std::size_t>(r) * cols + static_cast<std::size_t>(c)];
+      const char* p = text + f.offset;
+      if (needs_care(p, f.length, f.quoted != 0) || !plain_f64(p, f.length, o[r])) {
+        o[r] = f64_at(r, c, name);
+      }
     }
   });
   return out;
@@ -179,21 +218,9 @@ std::int64_t Table::i64_at(std::int64_t r, std::int64_t c, std::string_view name
   std::string_view text = n.text;
   // The common case, up to 18 digits with an optional '-' (no overflow possible), read here;
   // anything else goes to from_chars.
-  {
-    std::size_t k = !v.empty() && v.front() == '-' ? 1 : 0;
-    if (v.size() > k && v.size() - k <= 18) {
-      std::uint64_t u = 0;
-      bool digits = true;
-      for (std::size_t p = k; p < v.size(); ++p) {
-        auto d = static_cast<unsigned>(static_cast<unsigned char>(v[p]) - '0');
-        digits = digits && d <= 9;
-        u = u * 10 + d;
-      }
-      if (digits) {
-        auto i = static_cast<std::int64_t>(u);
-        return k == 1 ? -i : i;
-      }
-    }
+  std::int64_t plain = 0;
+  if (!v.empty() && plain_i64(v.data(), v.size(), plain)) {
+    return plain;
   }
   std::int64_t i = 0;
   auto res = std::from_chars(v.data(), v.data() + v.size(), i);
@@ -212,9 +239,16 @@ ArrayRef Table::i64(std::string_view name) const {
   std::int64_t c = column_index(name);
   ArrayRef out = alloc(Shape(rows_), Elem::I64);
   auto* o = static_cast<std::int64_t*>(out->data);
+  const Field* fields = fields_.data();
+  const char* text = text_.data();
+  const auto cols = static_cast<std::size_t>(columns());
   parallel_for_chunks(0, rows_, kConvertChunk, [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t r = lo; r < hi; ++r) {
-      o[r] = i64_at(r, c, name);
+      const Field& f = fields[static_cast<std::size_t>(r) * cols + static_cast<std::size_t>(c)];
+      const char* p = text + f.offset;
+      if (needs_care(p, f.length, f.quoted != 0) || !plain_i64(p, f.length, o[r])) {
+        o[r] = i64_at(r, c, name);
+      }
     }
   });
   return out;

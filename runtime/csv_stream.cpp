@@ -16,6 +16,7 @@
 #include <cstring>
 #include <deque>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/csv_scan.hpp"
@@ -53,10 +54,21 @@ class RecordReader {
   /// after a read error.
   std::int64_t take(std::int64_t count, std::string& out, std::int64_t& lines,
                     const std::string& prefix = std::string()) {
-    // Room for a block as long as the last one, and a chunk more, so that it is not moved.
-    out.reserve(prefix.size() + last_block_ + kChunk);
-    out.assign(prefix);
-    out.append(leftover_);
+    // Room for a block as long as the last one, and a chunk more, so that it is not moved. The
+    // first block's length is estimated from its first chunk's records once read (below): a
+    // string grown by doubling would copy the block and touch new pages at every step. `out`
+    // is kept as long as its room, with the bytes read in its first `filled`: growing a string
+    // zero-fills the new part, so a reused buffer (as long as the last block) grows by a chunk
+    // at most, and is cut to the block at the end, which fills nothing.
+    std::size_t room = prefix.size() + std::max(last_block_, leftover_.size()) + kChunk;
+    if (out.size() < room) {
+      out.resize(room);
+    }
+    bool estimate = !sized_ && count > 1;
+    sized_ = sized_ || count > 1;
+    std::memcpy(out.data(), prefix.data(), prefix.size());
+    std::memcpy(out.data() + prefix.size(), leftover_.data(), leftover_.size());
+    std::size_t filled = prefix.size() + leftover_.size();
     leftover_.clear();
     std::uint64_t base = next_ - prefix.size();  // the file offset out[k] would have
     std::size_t rs = prefix.size();              // the record's start
@@ -67,7 +79,7 @@ class RecordReader {
     std::int64_t got = 0;
     bool done = lines_ && base + rs >= end_;  // the next record belongs to the next part
     while (!done) {
-      std::size_t n = out.size();
+      std::size_t n = filled;
       const char* s = out.data();
       if (!lines_ && (q == kNone || q < j)) {
         std::size_t from = q == kNone ? std::max(j, q_scan) : j;
@@ -113,17 +125,30 @@ class RecordReader {
         rs = n;
         break;
       }
+      if (std::exchange(estimate, false) && got > 0) {
+        // got records in the first n bytes: the block's `count` at that rate, and 1/8 more.
+        double bytes =
+            static_cast<double>(rs) / static_cast<double>(got) * static_cast<double>(count) * 1.125;
+        double left = static_cast<double>(size_ - file_pos_ + n);
+        auto want = static_cast<std::size_t>(std::min(bytes, left) + static_cast<double>(kChunk));
+        if (out.size() < want) {
+          out.resize(want);
+        }
+      }
       std::size_t m = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, size_ - file_pos_));
-      out.resize(n + m);
+      if (out.size() < n + m) {
+        out.resize(n + m);
+      }
       if (!read_at(fd_, out.data() + n, m, file_pos_)) {
         ok_ = false;
         out.clear();
         return 0;
       }
       file_pos_ += m;
+      filled = n + m;
     }
     last_block_ = rs - prefix.size();
-    leftover_.assign(out, rs, kNone);
+    leftover_.assign(out, rs, filled - rs);
     out.resize(rs);
     next_ = base + rs;
     return got;
@@ -143,6 +168,7 @@ class RecordReader {
   std::uint64_t file_pos_ = 0;  // the file offset of the next byte to read
   std::string leftover_;        // bytes read past the last block's end
   std::size_t last_block_ = 0;  // the last block's bytes
+  bool sized_ = false;          // a block (not the header) has been taken
   bool ok_ = true;
 };
 
@@ -258,7 +284,10 @@ class CsvStream final : public Stream {
 
   bool next() override {
     // Blocks the program has dropped (only the stream's reference left) give their buffers to
-    // the reader; one the program keeps is left to it after two more blocks.
+    // the reader; one the program keeps is left to it after two more blocks. Every buffer given
+    // back is kept: a buffer is made only when all the others hold live blocks, so they are at
+    // most as many as the blocks ever alive at once, and new pages (a page fault each, the
+    // kernel zeroing it) cost more than the parse of their bytes.
     current_ = TableRef();
     for (std::size_t k = 0; k < lent_.size();) {
       Table* t = lent_[k];
@@ -267,9 +296,7 @@ class CsvStream final : public Stream {
         Table::Storage storage = t->take_storage();
         release(t);
         std::lock_guard<std::mutex> lock(m_);
-        if (free_.size() < 2) {
-          free_.push_back(std::move(storage));
-        }
+        free_.push_back(std::move(storage));
       } else {
         ++k;
       }

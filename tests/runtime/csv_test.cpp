@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -172,6 +173,101 @@ TEST(Csv, BuiltTablesRoundTrip) {
       "column 'w' has 2 rows but the table's other columns have 4");
   expect_error([&] { with_column(*t, "v", *col); }, "the table already has a column named 'v'");
   expect_error([&] { t->i64("v"); }, "cannot read '0.30000000000000004' as i64 in column 'v'");
+}
+
+// t.f64 / t.i64 read a plain unquoted field in place and send every other one (quoted, padded,
+// empty, with a '+', out of range, not a number) through the careful path: each field gives the
+// bits that the same field quoted (always the careful path) gives, or fails as it does.
+TEST(Csv, PlainFieldsReadAsQuotedOnes) {
+  std::vector<std::string> fields = {"0",
+                                     "-0",
+                                     "7",
+                                     "-7",
+                                     "007",
+                                     "123456789012345678",
+                                     "-123456789012345678",
+                                     "1234567890123456789",
+                                     "-9223372036854775808",
+                                     "9223372036854775807",
+                                     "9223372036854775808",
+                                     "+5",
+                                     " 5",
+                                     "5 ",
+                                     "\t5",
+                                     "2.5",
+                                     "-1e3",
+                                     "1E3",
+                                     "1e+3",
+                                     ".5",
+                                     "5.",
+                                     "-.5",
+                                     "0.30000000000000004",
+                                     "17.5447390763387",
+                                     "-17.620005290234243",
+                                     "1e400",
+                                     "-1e400",
+                                     "1e-400",
+                                     "4.9406564584124654e-324",
+                                     "2.2250738585072014e-308",
+                                     "nan",
+                                     "-nan",
+                                     "inf",
+                                     "-inf",
+                                     "Infinity",
+                                     "NaN",
+                                     "0x10",
+                                     "1e",
+                                     "e5",
+                                     ".",
+                                     "-",
+                                     "--1",
+                                     "1,5",
+                                     "12a",
+                                     "",
+                                     "  ",
+                                     "1e5000000000"};
+  auto row = [](const std::string& f, bool quote) {
+    return quote ? "\"" + f + "\",0\n" : f + ",0\n";
+  };
+  for (const std::string& f : fields) {
+    if (f.find(',') != std::string::npos) {
+      continue;  // a separator: a field of its own when unquoted
+    }
+    TableRef plain = parse_csv("v,w\n" + row(f, false), "p.csv");
+    TableRef quoted = parse_csv("v,w\n" + row(f, true), "q.csv");
+    auto f64_bits = [](const TableRef& t) -> std::string {
+      try {
+        double d = t->f64("v")->at<double>(0);
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, &d, sizeof bits);
+        return std::to_string(bits);
+      } catch (const RuntimeError& e) {
+        std::string m = e.what();
+        return "error" + m.substr(m.find(": "));  // the place differs by the quote
+      }
+    };
+    auto i64_text = [](const TableRef& t) -> std::string {
+      try {
+        return std::to_string(t->i64("v")->at<I64>(0));
+      } catch (const RuntimeError& e) {
+        std::string m = e.what();
+        return "error" + m.substr(m.find(": "));
+      }
+    };
+    EXPECT_EQ(f64_bits(plain), f64_bits(quoted)) << "field '" << f << "'";
+    EXPECT_EQ(i64_text(plain), i64_text(quoted)) << "field '" << f << "'";
+  }
+  // And the values themselves, where the two paths share code.
+  TableRef t = parse_csv(
+      "v\n-9223372036854775808\n9223372036854775807\n-123456789012345678\n007\n-0\n", "t.csv");
+  EXPECT_EQ(to_vector<I64>(*t->i64("v")),
+            (std::vector<I64>{INT64_MIN, INT64_MAX, -123456789012345678, 7, 0}));
+  expect_error([] { parse_csv("v\n9223372036854775808\n", "o.csv")->i64("v"); },
+               "o.csv:2:1: '9223372036854775808' in column 'v' is out of range for i64");
+  TableRef d = parse_csv("v\n17.5447390763387\n-0\n1e400\n1e-400\n.5\n", "d.csv");
+  std::vector<double> dv = to_vector<double>(*d->f64("v"));
+  EXPECT_EQ(dv, (std::vector<double>{17.5447390763387, -0.0, HUGE_VAL, 0.0, 0.5}));
+  EXPECT_TRUE(std::signbit(dv[1]));
 }
 
 // group_codes: numbers by value when every present field is one, text byte by byte otherwise;
