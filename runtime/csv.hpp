@@ -100,7 +100,6 @@ class Table {
   [[noreturn]] void raise_at(std::size_t offset, const std::string& message) const;
   /// Splits text_[body, end) (no quotes in it) into records on several threads (csv_parse.cpp).
   void split_lines(std::size_t body);
-  /// f64 or i64 of row `row`'s field in column `column` (named `name` for errors).
   /// A numeric field as t.f64 / t.i64 read it: `text` as written (unquoted into `unquoted`
   /// when it was quoted; for messages), `value` without surrounding blanks or a leading '+',
   /// `missing` when the field is empty but for blanks, `offset` its place in the file.
@@ -111,6 +110,7 @@ class Table {
     std::size_t offset;
   };
   NumberText number_text(std::int64_t row, std::int64_t column, std::string& unquoted) const;
+  /// f64 or i64 of row `row`'s field in column `column` (named `name` for errors).
   double f64_at(std::int64_t row, std::int64_t column, std::string_view name) const;
   std::int64_t i64_at(std::int64_t row, std::int64_t column, std::string_view name) const;
 

@@ -600,7 +600,6 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
     impl->compiled.push_back(defined ? 1 : 0);
     impl->function_text.push_back(defined && text ? print(*f) : std::string());
   }
-  impl->has_text = text;
   lap("print");
 
   impl->code = std::make_unique<LinkedCode>(host, data_layout);
@@ -687,14 +686,14 @@ void call_words(CompiledProgram& program, ir::FnId fn, std::span<const std::int6
 }
 
 std::string emit_llvm(CompiledProgram& program) {
-  if (!program.impl().has_text) {
+  if (program.impl().module_text.empty()) {  // compiled without it (a module never prints empty)
     throw std::logic_error("emit_llvm: compiled without Options::keep_text");
   }
   return program.impl().module_text;
 }
 
 std::string emit_llvm_function(CompiledProgram& program, ir::FnId fn) {
-  if (!program.impl().has_text) {
+  if (program.impl().module_text.empty()) {  // compiled without it (a module never prints empty)
     throw std::logic_error("emit_llvm_function: compiled without Options::keep_text");
   }
   return program.impl().function_text.at(fn.v);

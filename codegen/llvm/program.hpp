@@ -51,12 +51,11 @@ struct CompiledProgram::Impl {
   ~Impl();
   std::unique_ptr<LinkedCode> code;
   LoweredTables tables;
-  std::vector<void*> natives;              // by FnId
-  std::vector<void*> entries;              // by FnId
-  std::string module_text;                 // the optimised module (Options::keep_text)
+  std::vector<void*> natives;  // by FnId
+  std::vector<void*> entries;  // by FnId
+  std::string module_text;     // the optimised module (empty: compiled without Options::keep_text)
   std::vector<std::string> function_text;  // by FnId (Options::keep_text)
   std::vector<char> compiled;              // by FnId: whether the module defines it
-  bool has_text = true;                    // module_text and function_text were printed
   double compile_ms = 0;
   bool cache_hit = false;  // loaded from the object cache
   bool cached = false;     // the object cache was on
