@@ -191,6 +191,10 @@ struct Compiler {
   bool stop = false;
   bool started = false;
   bool preload = false;  // load the JIT module as the thread starts, before any request
+  /// How long the run lasts before the preload (kPreloadDelay; KESTREL_TIER_PRELOAD_MS=N or
+  /// =never, for measuring the policy).
+  std::chrono::milliseconds preload_delay = kPreloadDelay;
+  bool preload_never = false;
   std::unique_ptr<ir::Program> program;  // copied at the first request
   EngineOptions options;                 // Mode::Jit
   std::shared_ptr<jit::Host> host;       // one LLJIT for every batch
@@ -271,7 +275,12 @@ struct Compiler {
       // or something asks for a compile. Loading it faults in tens of MB and takes a core for
       // 20-30 ms, which a script that finishes sooner never gets back (12-15 ms of 50 on this
       // 2-core VM). A failure shows at the first compile.
-      cv.wait_for(lock, kPreloadDelay, [&] { return stop || !queue.empty() || !loops.empty(); });
+      auto asked = [&] { return stop || !queue.empty() || !loops.empty(); };
+      if (preload_never) {
+        cv.wait(lock, asked);
+      } else {
+        cv.wait_for(lock, preload_delay, asked);
+      }
       if (stop) {
         return;
       }
@@ -352,6 +361,10 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     if (const char* env = std::getenv("KESTREL_TIER_BASELINE"); env != nullptr) {
       compiler_->baseline_first = std::string_view(env) != "off";
       compiler_->then_full = std::string_view(env) != "only";
+    }
+    if (const char* env = std::getenv("KESTREL_TIER_PRELOAD_MS"); env != nullptr) {
+      compiler_->preload_never = std::string_view(env) == "never";
+      compiler_->preload_delay = std::chrono::milliseconds(std::max(0L, std::atol(env)));
     }
     if (policy_ == TierPolicy::Eager || crosscheck_) {
       auto start = Clock::now();
