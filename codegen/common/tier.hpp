@@ -66,14 +66,16 @@ class TierHook {
 
   /// Whether `loop` is to continue natively now. Called at the loop's back-edges, every so many
   /// iterations (the interpreter decides how often; the hook may count to learn what is hot).
-  virtual bool loop_ready(LoopRef loop) = 0;
+  /// `left`: the iterations still to run when they are all the looping left in the call (a
+  /// `for` loop in no other loop of its function), else -1.
+  virtual bool loop_ready(LoopRef loop, std::int64_t left) = 0;
   /// Whether an outermost `parallel for` is to run natively from its start (no iteration run
   /// yet, `trips` of them to come), with the rest of its function. Its iterations run as one
   /// unit, so this is its only switch point: the hook may compile here, on the run's thread,
   /// when the loop is long enough to pay for it. Default: loop_ready.
   virtual bool loop_start_ready(LoopRef loop, std::int64_t trips) {
     (void)trips;
-    return loop_ready(loop);
+    return loop_ready(loop, -1);
   }
   /// Runs the rest of loop.fn natively from the loop's header: `live` are the words of the
   /// continuation's parameters (in the order dsl/ir/osr.hpp gives them: the variables in scope

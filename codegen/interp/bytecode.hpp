@@ -270,11 +270,13 @@ struct OsrLoop {
   std::uint32_t last = ir::kNoId;
 };
 
-/// A loop's back-edge: the instruction (FORLOOP, or a while loop's backward JMP) and the loop's
-/// number (codegen::LoopRef's).
+/// A loop's back-edge: the instruction (FORLOOP, or a while loop's backward JMP), the loop's
+/// number (codegen::LoopRef's), and whether the loop is in no other loop of its function (then
+/// a `for` loop's iterations left are all the looping left in the call: Vm::back_edge).
 struct BackEdge {
   std::uint32_t at;
   std::uint32_t loop;
+  bool outermost = false;
 };
 
 /// A kernel launch a tiered run may run natively (LAUNCH): the IR's Launch expression and the

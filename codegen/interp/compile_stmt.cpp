@@ -440,6 +440,7 @@ void FnCompiler::for_loop(const ir::For& f, diag::Span span) {
   if (streams) {
     emit(Op::PSTREAM_ITER, sbase, v, 0);
   }
+  const bool outermost = loops_.empty();
   loops_.push_back(Loop{});
   parallel_depth_ += f.parallel ? 1 : 0;
   block(f.body);
@@ -456,7 +457,7 @@ void FnCompiler::for_loop(const ir::For& f, diag::Span span) {
   }
   std::size_t back = emit(unit ? Op::FORLOOP1 : Op::FORLOOP, v, h, 0);
   if (!f.parallel) {
-    proto_.back_edges.push_back(BackEdge{static_cast<std::uint32_t>(back), number});
+    proto_.back_edges.push_back(BackEdge{static_cast<std::uint32_t>(back), number, outermost});
   }
   if (long_jumps_) {
     std::size_t done = emit_bx(Op::JMP, 0, 0);

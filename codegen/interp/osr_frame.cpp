@@ -11,13 +11,13 @@
 
 namespace kestrel::interp {
 
-std::uint32_t osr_loop_at(const Proto& proto, std::uint32_t at) {
+const BackEdge* osr_back_edge(const Proto& proto, std::uint32_t at) {
   auto e = std::lower_bound(proto.back_edges.begin(), proto.back_edges.end(), at,
                             [](const BackEdge& b, std::uint32_t v) { return b.at < v; });
   if (e == proto.back_edges.end() || e->at != at || !proto.loops[e->loop].entry) {
-    return ir::kNoId;
+    return nullptr;
   }
-  return e->loop;
+  return &*e;
 }
 
 void osr_live_words(const Proto& proto, std::uint32_t loop, const Slot* R,

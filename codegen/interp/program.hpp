@@ -53,10 +53,10 @@ void compile_function(const ir::Program& program, ir::FnId id, CompiledProgram::
 /// Runs one ARRAY instruction (in array_exec.cpp).
 void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgram::Impl& program);
 
-/// On-stack replacement (osr_frame.cpp): the loop whose back-edge is instruction `at` of
-/// `proto`, when that loop is an entry point (else ir::kNoId), and the words of that loop's
+/// On-stack replacement (osr_frame.cpp): the back-edge that instruction `at` of `proto` is,
+/// when its loop is an entry point (else null), and the words of that loop's
 /// continuation parameters (dsl/ir/osr.hpp's order) read from the frame at R.
-std::uint32_t osr_loop_at(const Proto& proto, std::uint32_t at);
+const BackEdge* osr_back_edge(const Proto& proto, std::uint32_t at);
 void osr_live_words(const Proto& proto, std::uint32_t loop, const Slot* R,
                     std::vector<std::int64_t>& words);
 

@@ -6,6 +6,7 @@
 // in vm_scalar.hpp, calling the rules every backend shares (runtime/rules/).
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
 
 #include "codegen/common/library_error.hpp"
@@ -221,12 +222,29 @@ bool Vm::back_edge(const Instr* at, const Proto* proto, std::size_t base, rt::St
   if (tier == nullptr) {
     return false;
   }
-  std::uint32_t n = osr_loop_at(*proto, static_cast<std::uint32_t>(at - proto->code.data()));
-  if (n == ir::kNoId) {
+  const BackEdge* edge = osr_back_edge(*proto, static_cast<std::uint32_t>(at - proto->code.data()));
+  if (edge == nullptr) {
     return false;
   }
-  codegen::LoopRef loop{ir::FnId{static_cast<std::uint32_t>(proto - prog_.protos.data())}, n};
-  if (!tier->loop_ready(loop)) {
+  codegen::LoopRef loop{ir::FnId{static_cast<std::uint32_t>(proto - prog_.protos.data())},
+                        edge->loop};
+  // The iterations left, from the next one: known for a `for` loop in no other loop of its
+  // function (what a loop inside another has left is not all that the call has left).
+  std::int64_t left = -1;
+  if (edge->outermost && (at->op == Op::FORLOOP1 || at->op == Op::FORLOOP)) {
+    const Slot* R = stack_.data() + base;
+    std::int64_t step = at->op == Op::FORLOOP1 ? 1 : R[at->b + 1].i;
+    std::int64_t span = 0;
+    if (step != 0 && !__builtin_sub_overflow(R[at->b].i, R[at->a].i, &span)) {
+      // i < hi (step > 0) or i > hi (step < 0): ceil(span / step) iterations, span and step
+      // of one sign.
+      std::int64_t d = span / step;
+      left = d + (d * step != span ? 1 : 0);
+    } else {
+      left = std::numeric_limits<std::int64_t>::max();
+    }
+  }
+  if (!tier->loop_ready(loop, left)) {
     return false;
   }
   return switch_loop(loop, at, proto, base, stream);

@@ -117,6 +117,10 @@ std::uint64_t loop_key(codegen::LoopRef loop) {
 /// its code) or never (stays interpreted).
 struct LoopState {
   std::uint32_t polls = 0;
+  /// The last poll that knew the iterations left (loop_ready's `left`), and when it came: two
+  /// such polls of one run of the loop give its interpreted time per iteration.
+  std::int64_t left = -1;
+  Clock::time_point at;
   enum class Phase : std::uint8_t { Cold, Compiling, Ready, Never } phase = Phase::Cold;
   Backend* code = nullptr;
   ir::FnId fn;
@@ -159,6 +163,12 @@ std::vector<std::uint64_t> launcher_key(const ir::Program& program, ir::ExprId l
 constexpr std::chrono::milliseconds kPreloadDelay{50};
 /// Polls (of the interpreter's loop poll period, 1024 back-edges) before a loop is hot.
 constexpr std::uint32_t kHotLoopPolls = 8;
+/// A hot loop whose iterations left (all the looping left in its call) will take the
+/// interpreter less than this is left to finish interpreted: its continuation's compile (and the
+/// JIT module's load, the first time) takes about as long, so the native code would land when
+/// the loop is done, and on a machine whose cores are busy the compile slows the run it cannot
+/// help (`bench/tiered/modes.py`: a 10^6-step scalar loop, 20 ms interpreted).
+constexpr std::chrono::milliseconds kLoopPayoff{25};
 /// A parallel loop this long is compiled at its start rather than interpreted: at tens of ns an
 /// interpreted iteration, 2^20 of them cost about what a continuation's compile does.
 constexpr std::int64_t kParallelStartTrips = std::int64_t{1} << 20;
@@ -195,6 +205,8 @@ struct Compiler {
   /// =never, for measuring the policy).
   std::chrono::milliseconds preload_delay = kPreloadDelay;
   bool preload_never = false;
+  /// kLoopPayoff (KESTREL_TIER_LOOP_PAYOFF_MS=N, for measuring; 0: every hot loop compiles).
+  std::chrono::milliseconds loop_payoff = kLoopPayoff;
   std::unique_ptr<ir::Program> program;  // copied at the first request
   EngineOptions options;                 // Mode::Jit
   std::shared_ptr<jit::Host> host;       // one LLJIT for every batch
@@ -365,6 +377,9 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     if (const char* env = std::getenv("KESTREL_TIER_PRELOAD_MS"); env != nullptr) {
       compiler_->preload_never = std::string_view(env) == "never";
       compiler_->preload_delay = std::chrono::milliseconds(std::max(0L, std::atol(env)));
+    }
+    if (const char* env = std::getenv("KESTREL_TIER_LOOP_PAYOFF_MS"); env != nullptr) {
+      compiler_->loop_payoff = std::chrono::milliseconds(std::max(0L, std::atol(env)));
     }
     if (policy_ == TierPolicy::Eager || crosscheck_) {
       auto start = Clock::now();
@@ -537,7 +552,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     return true;
   }
 
-  bool loop_ready(codegen::LoopRef loop) override {
+  bool loop_ready(codegen::LoopRef loop, std::int64_t left) override {
     if (crosscheck_) {
       return false;  // --crosscheck compares calls; its loops stay where the call runs
     }
@@ -556,7 +571,27 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     if (eager_) {  // tests: compile now, on this thread, and switch at this poll
       return compile_now(loop, lock);
     }
-    if (++st.polls >= kHotLoopPolls) {
+    ++st.polls;
+    if (left >= 0) {
+      // The interpreted time left, from the time per iteration since the last poll of this run
+      // of the loop (its iterations left went down): too short to pay for a compile, the loop
+      // stays cold, polled again.
+      Clock::time_point now = Clock::now();
+      bool measured = st.left > left;
+      double per_iteration = measured ? std::chrono::duration<double>(now - st.at).count() /
+                                            static_cast<double>(st.left - left)
+                                      : 0.0;
+      st.left = left;
+      st.at = now;
+      // Hot, but not measured yet in this run of the loop (its first poll): the next poll
+      // decides.
+      if (st.polls >= kHotLoopPolls && c.loop_payoff.count() > 0 &&
+          (!measured || per_iteration * static_cast<double>(left) <
+                            std::chrono::duration<double>(c.loop_payoff).count())) {
+        return false;
+      }
+    }
+    if (st.polls >= kHotLoopPolls) {
       st.phase = LoopState::Phase::Compiling;
       c.loops.push_back(loop);
       start_compiler();

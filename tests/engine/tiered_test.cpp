@@ -212,6 +212,57 @@ TEST(Tiered, ACallOverLargeArraysNeverRunsAsBaselineCode) {
   EXPECT_EQ(work(small, 5), expect(small, 5));  // later calls: the full code
 }
 
+// A hot `for` loop that is all the looping left in its call is compiled only when its iterations
+// left would take the interpreter longer than a compile does (kLoopPayoff in tiered.cpp; here an
+// hour, so no loop is long enough): otherwise its native code would land after the loop has
+// ended. A `while` loop, whose iterations left are unknown, is compiled once hot, as before.
+constexpr const char* kLoops = R"(
+fn count_for(n: i64) -> i64 {
+    var s = 0
+    for i in 0..n {
+        s += i % 7
+    }
+    return s
+}
+fn count_while(n: i64) -> i64 {
+    var s = 0
+    var i = 0
+    while i < n {
+        s += i % 7
+        i += 1
+    }
+    return s
+}
+)";
+
+TEST(Tiered, AHotLoopAboutToEndStaysInterpreted) {
+  ::setenv("KESTREL_TIER_LOOP_PAYOFF_MS", "3600000", 1);
+  EngineOptions o = options_for(Mode::Tiered);
+  o.tier_hot_calls = 1000000;  // no function gets hot by its calls here: only loops move
+  auto tiered = Engine(o).load_source("loops.kst", kLoops);
+  ::unsetenv("KESTREL_TIER_LOOP_PAYOFF_MS");
+  auto count_for = tiered.function<std::int64_t(std::int64_t)>("count_for");
+  auto count_while = tiered.function<std::int64_t(std::int64_t)>("count_while");
+  const std::int64_t n = 200000;  // about 200 polls of the loop's back-edge per call
+  const std::int64_t expect = (n / 7) * 21 + (n % 7) * (n % 7 - 1) / 2;
+  for (int k = 0; k < 20; ++k) {
+    ASSERT_EQ(count_for(n), expect);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  kestrel::Timings t = tiered.tier_timings();
+  EXPECT_EQ(t.tier_compiles, 0u);  // never asked for: the for loop's end was always near
+  EXPECT_EQ(t.tier_loops, 0u);
+
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (tiered.tier_timings().tier_loops == 0 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(count_while(n), expect);
+  }
+  t = tiered.tier_timings();
+  EXPECT_EQ(t.tier_compiles, 1u);  // the while loop's continuation, not the for loop's
+  EXPECT_EQ(t.tier_loops, 1u);
+  EXPECT_EQ(count_while(n), expect);  // now natively
+}
+
 // A REPL entry runs tiered (the REPL's default): it moves to native code (eager: the whole entry;
 // in the background, its loop once compiled), and the variables it writes carry on to later
 // entries exactly as in the interpreter.

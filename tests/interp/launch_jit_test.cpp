@@ -47,7 +47,7 @@ class JitLaunches : public codegen::TierHook {
                      codegen::TierState&) override {
     ADD_FAILURE() << "call_function without function_ready";
   }
-  bool loop_ready(codegen::LoopRef) override { return false; }
+  bool loop_ready(codegen::LoopRef, std::int64_t) override { return false; }
   void continue_loop(codegen::LoopRef, std::span<const std::int64_t>, std::int64_t*,
                      codegen::TierState&) override {
     ADD_FAILURE() << "continue_loop without loop_ready";

@@ -46,7 +46,7 @@ class BackgroundJit : public codegen::TierHook {
   bool function_ready(ir::FnId) override { return false; }
   void call_function(ir::FnId, std::span<const std::int64_t>, std::int64_t*,
                      codegen::TierState&) override {}
-  bool loop_ready(codegen::LoopRef loop) override {
+  bool loop_ready(codegen::LoopRef loop, std::int64_t /*left*/) override {
     std::lock_guard<std::mutex> lock(mutex_);
     auto& l = loops_[{loop.fn.v, loop.index}];
     if (!l) {

@@ -149,7 +149,7 @@ class CountingHook : public codegen::TierHook {
                      codegen::TierState&) override {
     ADD_FAILURE() << "call_function without function_ready";
   }
-  bool loop_ready(codegen::LoopRef loop) override {
+  bool loop_ready(codegen::LoopRef loop, std::int64_t /*left*/) override {
     std::lock_guard<std::mutex> lock(mutex_);
     ++counts_[key(loop)];
     return false;
@@ -218,7 +218,7 @@ class SwitchHook : public codegen::TierHook {
                      codegen::TierState&) override {
     ADD_FAILURE() << "call_function without function_ready";
   }
-  bool loop_ready(codegen::LoopRef loop) override {
+  bool loop_ready(codegen::LoopRef loop, std::int64_t /*left*/) override {
     if (key(loop) != key(target_)) {
       return false;
     }
