@@ -205,6 +205,7 @@ struct Compiler {
   /// =never, for measuring the policy).
   std::chrono::milliseconds preload_delay = kPreloadDelay;
   bool preload_never = false;
+  bool warm = false;  // a loop has been polled (loop_ready): the preload may start
   /// kLoopPayoff (KESTREL_TIER_LOOP_PAYOFF_MS=N, for measuring; 0: every hot loop compiles).
   std::chrono::milliseconds loop_payoff = kLoopPayoff;
   std::unique_ptr<ir::Program> program;  // copied at the first request
@@ -284,15 +285,16 @@ struct Compiler {
     if (preload) {
       // A script's run: the JIT module (LLVM) loads while the interpreter runs, so that the first
       // hot code's compile does not wait for it; but only once the run has lasted kPreloadDelay
-      // or something asks for a compile. Loading it faults in tens of MB and takes a core for
-      // 20-30 ms, which a script that finishes sooner never gets back (12-15 ms of 50 on this
-      // 2-core VM). A failure shows at the first compile.
+      // and a loop has been polled (`warm`: the interpreter spends its time in the script's own
+      // loops, which may get hot, not in runtime operations that native code would not speed
+      // up), or something asks for a compile. Loading it faults in tens of MB and takes a core
+      // for 20-30 ms, which a script that finishes sooner, or never compiles, does not get back
+      // (12-15 ms of 50 on this 2-core VM). A failure shows at the first compile.
       auto asked = [&] { return stop || !queue.empty() || !loops.empty(); };
-      if (preload_never) {
-        cv.wait(lock, asked);
-      } else {
+      if (!preload_never) {
         cv.wait_for(lock, preload_delay, asked);
       }
+      cv.wait(lock, [&] { return asked() || (warm && !preload_never); });
       if (stop) {
         return;
       }
@@ -572,6 +574,10 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       return compile_now(loop, lock);
     }
     ++st.polls;
+    if (!c.warm) {
+      c.warm = true;
+      c.cv.notify_one();
+    }
     if (left >= 0) {
       // The interpreted time left, from the time per iteration since the last poll of this run
       // of the loop (its iterations left went down): too short to pay for a compile, the loop

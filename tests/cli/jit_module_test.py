@@ -3,7 +3,8 @@
 `fmt` and `run --interp` never load libLLVM nor libkestrel_jit.so (the dynamic loader's own log,
 LD_DEBUG=files, says which files it opened); `run --jit` loads the module (which holds LLVM, or
 loads libLLVM.so: KESTREL_JIT_STATIC_LLVM); a missing module is a one-line error naming its path,
-not a crash.
+not a crash; a tiered run whose time goes to runtime operations, not its own loops, does not load
+the module.
 
 usage: jit_module_test.py KESTREL
 """
@@ -59,6 +60,20 @@ with tempfile.TemporaryDirectory() as tmp:
     files = loaded(proc)
     check("run --jit loads the module", proc.returncode == 0 and proc.stdout == "1\n" and
           any("libkestrel_jit.so" in f for f in files), proc, f"loaded {files}")
+
+    # A tiered run that spends its time in runtime operations, in no loop of its own that could
+    # get hot, never loads the module, however long it runs (the preload waits for a loop's poll).
+    ops = os.path.join(tmp, "ops.kst")
+    with open(ops, "w") as f:
+        f.write("let a = ones(2000000)\nvar s = 0.0\nfor k in 0..20 {\n"
+                "    s += sum(sqrt(a * 2.0 + f64(k)))\n}\nprint(s > 0.0)\n")
+    proc = run(["run", "--time", ops], cache)
+    files = loaded(proc)
+    check("a tiered run of runtime operations only does not load the module",
+          proc.returncode == 0 and proc.stdout == "true\n" and
+          any("libstdc++" in f for f in files) and
+          not any("libkestrel_jit" in f or "libLLVM" in f for f in files), proc,
+          f"loaded {files}")
 
     missing = os.path.join(tmp, "nowhere", "libkestrel_jit.so")
     proc = run(["run", "--jit", p1], {**cache, "KESTREL_JIT_MODULE": missing}, ld_debug=False)
