@@ -161,6 +161,14 @@ std::vector<std::uint64_t> launcher_key(const ir::Program& program, ir::ExprId l
 /// gets hot sooner): bench/tiered/modes.py's bar for short scripts is 5 ms over the interpreter
 /// for those that finish within 50 ms.
 constexpr std::chrono::milliseconds kPreloadDelay{50};
+/// Nothing is compiled in the background before the run (the tiered program) has lasted this
+/// long: what gets hot sooner waits. A script that ends within it cannot gain from a compile (the
+/// JIT module's load and a compile take about as long again), and on a machine whose cores are
+/// busy the compile would slow it; a longer run loses at most this much of interpreting to native
+/// code, while a JIT-only run pays the load and a compile of everything before it starts.
+/// Compiles at a call's or a loop's start (a call over big arrays, a long parallel loop or
+/// launch) are not held back: those are long by their sizes.
+constexpr std::chrono::milliseconds kCompileDelay{25};
 /// Polls (of the interpreter's loop poll period, 1024 back-edges) before a loop is hot.
 constexpr std::uint32_t kHotLoopPolls = 8;
 /// A hot loop whose iterations left (all the looping left in its call) will take the
@@ -205,6 +213,10 @@ struct Compiler {
   /// =never, for measuring the policy).
   std::chrono::milliseconds preload_delay = kPreloadDelay;
   bool preload_never = false;
+  /// When the tiered program was made, and kCompileDelay (KESTREL_TIER_COMPILE_DELAY_MS=N, for
+  /// measuring): the compile thread starts no work before `created + compile_delay`.
+  Clock::time_point created = Clock::now();
+  std::chrono::milliseconds compile_delay = kCompileDelay;
   bool warm = false;  // a loop has been polled (loop_ready): the preload may start
   /// kLoopPayoff (KESTREL_TIER_LOOP_PAYOFF_MS=N, for measuring; 0: every hot loop compiles).
   std::chrono::milliseconds loop_payoff = kLoopPayoff;
@@ -282,6 +294,10 @@ struct Compiler {
     setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)),
                 std::min(run_nice + kCompileNice, 19));
     std::unique_lock<std::mutex> lock(mu);
+    cv.wait_until(lock, created + compile_delay, [&] { return stop; });
+    if (stop) {
+      return;
+    }
     if (preload) {
       // A script's run: the JIT module (LLVM) loads while the interpreter runs, so that the first
       // hot code's compile does not wait for it; but only once the run has lasted kPreloadDelay
@@ -292,7 +308,7 @@ struct Compiler {
       // (12-15 ms of 50 on this 2-core VM). A failure shows at the first compile.
       auto asked = [&] { return stop || !queue.empty() || !loops.empty(); };
       if (!preload_never) {
-        cv.wait_for(lock, preload_delay, asked);
+        cv.wait_until(lock, created + preload_delay, asked);
       }
       cv.wait(lock, [&] { return asked() || (warm && !preload_never); });
       if (stop) {
@@ -379,6 +395,9 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     if (const char* env = std::getenv("KESTREL_TIER_PRELOAD_MS"); env != nullptr) {
       compiler_->preload_never = std::string_view(env) == "never";
       compiler_->preload_delay = std::chrono::milliseconds(std::max(0L, std::atol(env)));
+    }
+    if (const char* env = std::getenv("KESTREL_TIER_COMPILE_DELAY_MS"); env != nullptr) {
+      compiler_->compile_delay = std::chrono::milliseconds(std::max(0L, std::atol(env)));
     }
     if (const char* env = std::getenv("KESTREL_TIER_LOOP_PAYOFF_MS"); env != nullptr) {
       compiler_->loop_payoff = std::chrono::milliseconds(std::max(0L, std::atol(env)));
