@@ -11,6 +11,7 @@
 
 #include "runtime/csv.hpp"
 #include "runtime/csv_scan.hpp"
+#include "runtime/huge_pages.hpp"
 #include "runtime/limits.hpp"
 #include "runtime/parallel.hpp"
 
@@ -102,7 +103,8 @@ Table* Table::parse(Storage storage, std::string path, const CsvOptions& options
     }
     if (!header && !std::exchange(body, true) && n - pos >= kParallelBytes &&
         std::memchr(s.data() + pos, '"', n - pos) == nullptr) {
-      fields.resize(nf);
+      // nf is 0 here; the fields left in the buffer (a reused one's) are overwritten, and the
+      // buffer is cut to the records' at the end, so none of it is zero-filled again.
       t->fields_ = std::move(fields);
       t->split_lines(pos);
       return t.release();
@@ -187,8 +189,15 @@ Table* Table::parse(Storage storage, std::string path, const CsvOptions& options
       }
       nf = 0;
       header = false;
-      if (rows_hint > 0) {
-        fields.reserve(static_cast<std::size_t>(rows_hint) * t->names_.size());
+      // The records' fields go to a buffer with room for them all (on huge pages when new;
+      // nothing in it is kept: the header's fields were read).
+      std::size_t want =
+          static_cast<std::size_t>(std::max<std::int64_t>(rows_hint, 0)) * t->names_.size();
+      if (fields.capacity() < want) {
+        std::vector<Field> fresh;
+        fresh.reserve(want);
+        advise_huge_pages(fresh.data(), want * sizeof(Field));
+        fields.swap(fresh);
       }
       continue;
     }
@@ -243,7 +252,9 @@ void Table::split_lines(std::size_t body) {
   for (std::size_t k = 0; k < pieces; ++k) {
     first[k + 1] += first[k];
   }
-  fields_.resize(first[pieces] * cols);
+  if (fields_.size() < first[pieces] * cols) {
+    fields_.resize(first[pieces] * cols);
+  }
   Field* out = fields_.data();
   parallel_for_chunks(0, static_cast<std::int64_t>(pieces), 1,
                       [&](std::int64_t lo, std::int64_t hi) {

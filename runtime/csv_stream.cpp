@@ -21,6 +21,7 @@
 
 #include "runtime/csv_scan.hpp"
 #include "runtime/error.hpp"
+#include "runtime/huge_pages.hpp"
 #include "runtime/limits.hpp"
 #include "runtime/parallel.hpp"
 #include "runtime/stream.hpp"
@@ -59,11 +60,12 @@ class RecordReader {
     // string grown by doubling would copy the block and touch new pages at every step. `out`
     // is kept as long as its room, with the bytes read in its first `filled`: growing a string
     // zero-fills the new part, so a reused buffer (as long as the last block) grows by a chunk
-    // at most, and is cut to the block at the end, which fills nothing.
+    // at most, and is cut to the block at the end, which fills nothing. A buffer with too
+    // little room for this block is replaced, not grown: its bytes are the last block's (nothing
+    // to copy), and a string grown past its capacity doubles it (a buffer made for one block,
+    // given the next, a few bytes longer, was copied into twice the memory, all of it new pages).
     std::size_t room = prefix.size() + std::max(last_block_, leftover_.size()) + kChunk;
-    if (out.size() < room) {
-      out.resize(room);
-    }
+    grow(out, room, 0);
     bool estimate = !sized_ && count > 1;
     sized_ = sized_ || count > 1;
     std::memcpy(out.data(), prefix.data(), prefix.size());
@@ -131,9 +133,7 @@ class RecordReader {
             static_cast<double>(rs) / static_cast<double>(got) * static_cast<double>(count) * 1.125;
         double left = static_cast<double>(size_ - file_pos_ + n);
         auto want = static_cast<std::size_t>(std::min(bytes, left) + static_cast<double>(kChunk));
-        if (out.size() < want) {
-          out.resize(want);
-        }
+        grow(out, want, n);
       }
       std::size_t m = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, size_ - file_pos_));
       if (out.size() < n + m) {
@@ -156,6 +156,24 @@ class RecordReader {
 
   /// The file offset of the next record.
   std::uint64_t offset() const { return next_; }
+
+  /// Makes `out` at least `n` long, its first `keep` bytes kept. A buffer with too little room
+  /// is replaced (room for an eighth more, on huge pages) rather than grown: a string grown past
+  /// its capacity doubles it, so a buffer made for one block, given the next a few bytes
+  /// longer, was copied (all of it, though only `keep` bytes matter) into twice the memory.
+  static void grow(std::string& out, std::size_t n, std::size_t keep) {
+    if (out.capacity() < n) {
+      std::string fresh;
+      fresh.reserve(n + n / 8);  // blocks of as many records differ by far less
+      advise_huge_pages(fresh.data(), fresh.capacity());
+      fresh.resize(n);
+      std::memcpy(fresh.data(), out.data(), std::min(keep, out.size()));
+      out.swap(fresh);
+    }
+    if (out.size() < n) {
+      out.resize(n);
+    }
+  }
   bool ok() const { return ok_; }
 
  private:
