@@ -54,7 +54,8 @@ class RecordReader {
   /// many (blank lines are no records) and adds the newlines taken to `lines`. False from ok()
   /// after a read error.
   std::int64_t take(std::int64_t count, std::string& out, std::int64_t& lines,
-                    const std::string& prefix = std::string()) {
+                    const std::string& prefix = std::string(),
+                    std::vector<Table::LineMark>* marks = nullptr) {
     // Room for a block as long as the last one, and a chunk more, so that it is not moved. The
     // first block's length is estimated from its first chunk's records once read (below): a
     // string grown by doubling would copy the block and touch new pages at every step. `out`
@@ -80,6 +81,14 @@ class RecordReader {
     std::size_t q_scan = rs;
     std::int64_t got = 0;
     bool done = lines_ && base + rs >= end_;  // the next record belongs to the next part
+    // Line marks for the parallel split (Storage::marks): newlines in out before a line start,
+    // the prefix's and those counted here.
+    const std::int64_t lines_before =
+        lines - static_cast<std::int64_t>(std::count(prefix.begin(), prefix.end(), '\n'));
+    std::size_t next_mark = rs + Table::kPieceBytes;
+    if (marks != nullptr) {
+      marks->clear();
+    }
     while (!done) {
       std::size_t n = filled;
       const char* s = out.data();
@@ -107,6 +116,10 @@ class RecordReader {
             ++got;
           }
           rs = p + 1;
+          if (rs >= next_mark && marks != nullptr) {
+            marks->push_back({rs, static_cast<std::size_t>(lines - lines_before)});
+            next_mark = rs + Table::kPieceBytes;
+          }
           done = got == count || (lines_ && base + rs >= end_);
           return !done;
         });
@@ -146,6 +159,9 @@ class RecordReader {
       }
       file_pos_ += m;
       filled = n + m;
+    }
+    if (marks != nullptr) {
+      marks->push_back({rs, static_cast<std::size_t>(lines - lines_before)});
     }
     last_block_ = rs - prefix.size();
     leftover_.assign(out, rs, filled - rs);
@@ -362,7 +378,7 @@ class CsvStream final : public Stream {
         }
       }
       std::int64_t lines = 0;
-      std::int64_t got = records_->take(block_rows_, storage.text, lines, header_);
+      std::int64_t got = records_->take(block_rows_, storage.text, lines, header_, &storage.marks);
       std::int64_t first_line = next_line_;
       next_line_ += lines;
       std::string error;
