@@ -7,6 +7,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "runtime/decimal_to_double.hpp"
 #include "runtime/format.hpp"
 #include "runtime/limits.hpp"
 #include "runtime/parallel.hpp"
@@ -103,8 +104,12 @@ inline bool is_blank(std::string_view s) {
          (s.front() == ' ' || s.front() == '\t' || s.back() == ' ' || s.back() == '\t');
 }
 /// The value of an unquoted numeric field already without blanks, sign '+' or emptiness, read
-/// as f64_at reads it; false when it is anything else (f64_at then reads it, or raises).
+/// as f64_at reads it; false when it is anything else (f64_at then reads it, or raises). The
+/// usual decimal text takes decimal_to_double's exact paths (the same bits as from_chars).
 inline bool plain_f64(const char* p, std::size_t n, double& out) {
+  if (decimal_to_double(p, p + n, out)) {
+    return true;
+  }
   auto res = std::from_chars(p, p + n, out);
   return res.ec == std::errc{} && res.ptr == p + n;
 }

@@ -40,11 +40,22 @@ class Table {
     std::size_t length : 63;
     std::size_t quoted : 1;  // contains "" pairs to undo
   };
+  /// A line start in a block's text, and the newlines before it there (csv_blocks' reader
+  /// counts them as it cuts the block, so the parallel split need not count them again).
+  struct LineMark {
+    std::size_t offset;
+    std::size_t newlines;
+  };
+  /// How far apart the parallel split's pieces are (bytes), and so the reader's line marks.
+  static constexpr std::size_t kPieceBytes = std::size_t{1} << 18;
   /// A table's text and fields, handed from a block no one holds any more to the next parse
-  /// (csv_blocks: the buffers are reused instead of fresh pages for every block).
+  /// (csv_blocks: the buffers are reused instead of fresh pages for every block). `marks`, when
+  /// not empty, are line starts about kPieceBytes apart in order, the last at the text's end
+  /// with every newline counted.
   struct Storage {
     std::string text;
     std::vector<Field> fields;
+    std::vector<LineMark> marks;
   };
 
   /// Parses `text` as CSV; `path` names the file in errors.
@@ -98,7 +109,8 @@ class Table {
   /// An i64 column's missing value in `row`: the fill, or an error naming the row and column.
   std::int64_t missing_i64(std::int64_t row, std::size_t offset, std::string_view name) const;
   [[noreturn]] void raise_at(std::size_t offset, const std::string& message) const;
-  /// Splits text_[body, end) (no quotes in it) into records on several threads (csv_parse.cpp).
+  /// Splits text_[body, end) (no quotes in it) into records on several threads (csv_parse.cpp),
+  /// cut at marks_ where there are (else the lines of each piece are counted first).
   void split_lines(std::size_t body);
   /// A numeric field as t.f64 / t.i64 read it: `text` as written (unquoted into `unquoted`
   /// when it was quoted; for messages), `value` without surrounding blanks or a leading '+',
@@ -117,7 +129,8 @@ class Table {
   std::string path_;
   std::string text_;
   std::vector<std::string> names_;
-  std::vector<Field> fields_;  // row-major, header excluded
+  std::vector<Field> fields_;    // row-major, header excluded
+  std::vector<LineMark> marks_;  // the reader's, for split_lines (Storage::marks)
   std::int64_t rows_ = 0;
   double fill_ = std::numeric_limits<double>::quiet_NaN();
   bool built_ = false;  // from columns: errors have no line and column to name

@@ -11,6 +11,7 @@
 
 #include "runtime/csv.hpp"
 #include "runtime/csv_scan.hpp"
+#include "runtime/huge_pages.hpp"
 #include "runtime/limits.hpp"
 #include "runtime/parallel.hpp"
 
@@ -24,7 +25,7 @@ namespace {
 constexpr const char* kBom = "\xEF\xBB\xBF";
 
 /// A body this large (bytes) or more is split on several threads; each piece at least this.
-constexpr std::size_t kParallelBytes = std::size_t{1} << 18;
+constexpr std::size_t kParallelBytes = Table::kPieceBytes;
 
 std::string expected_fields(std::size_t want, std::size_t found) {
   return "expected " + std::to_string(want) + " fields, found " + std::to_string(found);
@@ -50,9 +51,10 @@ void Table::raise_at(std::size_t offset, const std::string& message) const {
 }
 
 Table::Storage Table::take_storage() {
-  Storage s{std::move(text_), std::move(fields_)};
+  Storage s{std::move(text_), std::move(fields_), std::move(marks_)};
   text_.clear();
   fields_.clear();
+  marks_.clear();
   rows_ = 0;
   return s;
 }
@@ -62,7 +64,7 @@ Table* Table::parse(std::string text, std::string path) {
 }
 
 Table* Table::parse(std::string text, std::string path, const CsvOptions& options) {
-  return parse(Storage{std::move(text), {}}, std::move(path), options, 0);
+  return parse(Storage{std::move(text), {}, {}}, std::move(path), options, 0);
 }
 
 Table* Table::parse(Storage storage, std::string path, const CsvOptions& options,
@@ -73,6 +75,7 @@ Table* Table::parse(Storage storage, std::string path, const CsvOptions& options
   const char sep = options.sep;
   t->sep_ = sep;
   t->text_ = std::move(storage.text);
+  t->marks_ = std::move(storage.marks);
   std::vector<Field> fields = std::move(storage.fields);
   const std::string& s = t->text_;
   std::size_t n = s.size();
@@ -102,7 +105,8 @@ Table* Table::parse(Storage storage, std::string path, const CsvOptions& options
     }
     if (!header && !std::exchange(body, true) && n - pos >= kParallelBytes &&
         std::memchr(s.data() + pos, '"', n - pos) == nullptr) {
-      fields.resize(nf);
+      // nf is 0 here; the fields left in the buffer (a reused one's) are overwritten, and the
+      // buffer is cut to the records' at the end, so none of it is zero-filled again.
       t->fields_ = std::move(fields);
       t->split_lines(pos);
       return t.release();
@@ -187,8 +191,15 @@ Table* Table::parse(Storage storage, std::string path, const CsvOptions& options
       }
       nf = 0;
       header = false;
-      if (rows_hint > 0) {
-        fields.reserve(static_cast<std::size_t>(rows_hint) * t->names_.size());
+      // The records' fields go to a buffer with room for them all (on huge pages when new;
+      // nothing in it is kept: the header's fields were read).
+      std::size_t want =
+          static_cast<std::size_t>(std::max<std::int64_t>(rows_hint, 0)) * t->names_.size();
+      if (fields.capacity() < want) {
+        std::vector<Field> fresh;
+        fresh.reserve(want);
+        advise_huge_pages(fresh.data(), want * sizeof(Field));
+        fields.swap(fresh);
       }
       continue;
     }
@@ -211,39 +222,58 @@ void Table::split_lines(std::size_t body) {
   const std::size_t n = s.size();
   const std::size_t cols = names_.size();
   const char sep = sep_;
-  // Pieces of about kParallelBytes, at least two per thread, each ending after a line end.
-  std::size_t want = std::max<std::size_t>(2 * static_cast<std::size_t>(threads()),
-                                           std::min<std::size_t>((n - body) / kParallelBytes, 256));
-  std::vector<std::size_t> cut{body};
-  for (std::size_t k = 1; k < want; ++k) {
-    std::size_t at = body + (n - body) * k / want;
-    at = std::max(at, cut.back());
-    const void* nl = std::memchr(s.data() + at, '\n', n - at);
-    std::size_t next =
-        nl == nullptr ? n : static_cast<std::size_t>(static_cast<const char*>(nl) - s.data()) + 1;
-    if (next > cut.back() && next < n) {
-      cut.push_back(next);
-    }
-  }
-  cut.push_back(n);
-  std::size_t pieces = cut.size() - 1;
+  // Pieces of about kParallelBytes, at least two per thread, each ending after a line end:
+  // the reader's marks (with their newlines counted) where it left enough, else cut here.
   // Each piece's records start at its lines' slot: a record takes a line end (the body's last
   // may not), so lines (+1) bound a piece's records; blank lines leave gaps closed up after.
-  std::vector<std::size_t> first(pieces + 1, 0);
-  std::vector<std::size_t> rows(pieces, 0);
-  parallel_for_chunks(
-      0, static_cast<std::int64_t>(pieces), 1, [&](std::int64_t lo, std::int64_t hi) {
-        for (std::int64_t p = lo; p < hi; ++p) {
-          auto k = static_cast<std::size_t>(p);
-          first[k + 1] =
-              static_cast<std::size_t>(std::count(s.data() + cut[k], s.data() + cut[k + 1], '\n')) +
-              (k + 1 == pieces && s[n - 1] != '\n' ? 1 : 0);
-        }
-      });
-  for (std::size_t k = 0; k < pieces; ++k) {
-    first[k + 1] += first[k];
+  std::vector<std::size_t> cut{body};
+  std::vector<std::size_t> first{0};  // the newlines in [body, cut[k])
+  const std::size_t last_record = s[n - 1] != '\n' ? 1 : 0;
+  const std::size_t min_pieces = 2 * static_cast<std::size_t>(threads());
+  if (marks_.size() > min_pieces && marks_.back().offset == n) {
+    const auto before = static_cast<std::size_t>(std::count(d, d + body, '\n'));
+    for (const LineMark& m : marks_) {
+      if (m.offset > cut.back() && m.offset < n) {
+        cut.push_back(m.offset);
+        first.push_back(m.newlines - before);
+      }
+    }
+    first.push_back(marks_.back().newlines - before + last_record);
+    cut.push_back(n);
+  } else {
+    std::size_t want =
+        std::max<std::size_t>(min_pieces, std::min<std::size_t>((n - body) / kParallelBytes, 256));
+    for (std::size_t k = 1; k < want; ++k) {
+      std::size_t at = body + (n - body) * k / want;
+      at = std::max(at, cut.back());
+      const void* nl = std::memchr(s.data() + at, '\n', n - at);
+      std::size_t next =
+          nl == nullptr ? n : static_cast<std::size_t>(static_cast<const char*>(nl) - s.data()) + 1;
+      if (next > cut.back() && next < n) {
+        cut.push_back(next);
+      }
+    }
+    cut.push_back(n);
+    std::size_t count = cut.size() - 1;
+    first.assign(count + 1, 0);
+    parallel_for_chunks(
+        0, static_cast<std::int64_t>(count), 1, [&](std::int64_t lo, std::int64_t hi) {
+          for (std::int64_t p = lo; p < hi; ++p) {
+            auto k = static_cast<std::size_t>(p);
+            first[k + 1] = static_cast<std::size_t>(
+                               std::count(s.data() + cut[k], s.data() + cut[k + 1], '\n')) +
+                           (k + 1 == count ? last_record : 0);
+          }
+        });
+    for (std::size_t k = 0; k < count; ++k) {
+      first[k + 1] += first[k];
+    }
   }
-  fields_.resize(first[pieces] * cols);
+  std::size_t pieces = cut.size() - 1;
+  std::vector<std::size_t> rows(pieces, 0);
+  if (fields_.size() < first[pieces] * cols) {
+    fields_.resize(first[pieces] * cols);
+  }
   Field* out = fields_.data();
   parallel_for_chunks(0, static_cast<std::int64_t>(pieces), 1,
                       [&](std::int64_t lo, std::int64_t hi) {

@@ -21,6 +21,7 @@
 
 #include "runtime/csv_scan.hpp"
 #include "runtime/error.hpp"
+#include "runtime/huge_pages.hpp"
 #include "runtime/limits.hpp"
 #include "runtime/parallel.hpp"
 #include "runtime/stream.hpp"
@@ -53,17 +54,19 @@ class RecordReader {
   /// many (blank lines are no records) and adds the newlines taken to `lines`. False from ok()
   /// after a read error.
   std::int64_t take(std::int64_t count, std::string& out, std::int64_t& lines,
-                    const std::string& prefix = std::string()) {
+                    const std::string& prefix = std::string(),
+                    std::vector<Table::LineMark>* marks = nullptr) {
     // Room for a block as long as the last one, and a chunk more, so that it is not moved. The
     // first block's length is estimated from its first chunk's records once read (below): a
     // string grown by doubling would copy the block and touch new pages at every step. `out`
     // is kept as long as its room, with the bytes read in its first `filled`: growing a string
     // zero-fills the new part, so a reused buffer (as long as the last block) grows by a chunk
-    // at most, and is cut to the block at the end, which fills nothing.
+    // at most, and is cut to the block at the end, which fills nothing. A buffer with too
+    // little room for this block is replaced, not grown: its bytes are the last block's (nothing
+    // to copy), and a string grown past its capacity doubles it (a buffer made for one block,
+    // given the next, a few bytes longer, was copied into twice the memory, all of it new pages).
     std::size_t room = prefix.size() + std::max(last_block_, leftover_.size()) + kChunk;
-    if (out.size() < room) {
-      out.resize(room);
-    }
+    grow(out, room, 0);
     bool estimate = !sized_ && count > 1;
     sized_ = sized_ || count > 1;
     std::memcpy(out.data(), prefix.data(), prefix.size());
@@ -78,6 +81,14 @@ class RecordReader {
     std::size_t q_scan = rs;
     std::int64_t got = 0;
     bool done = lines_ && base + rs >= end_;  // the next record belongs to the next part
+    // Line marks for the parallel split (Storage::marks): newlines in out before a line start,
+    // the prefix's and those counted here.
+    const std::int64_t lines_before =
+        lines - static_cast<std::int64_t>(std::count(prefix.begin(), prefix.end(), '\n'));
+    std::size_t next_mark = rs + Table::kPieceBytes;
+    if (marks != nullptr) {
+      marks->clear();
+    }
     while (!done) {
       std::size_t n = filled;
       const char* s = out.data();
@@ -105,6 +116,10 @@ class RecordReader {
             ++got;
           }
           rs = p + 1;
+          if (rs >= next_mark && marks != nullptr) {
+            marks->push_back({rs, static_cast<std::size_t>(lines - lines_before)});
+            next_mark = rs + Table::kPieceBytes;
+          }
           done = got == count || (lines_ && base + rs >= end_);
           return !done;
         });
@@ -131,9 +146,7 @@ class RecordReader {
             static_cast<double>(rs) / static_cast<double>(got) * static_cast<double>(count) * 1.125;
         double left = static_cast<double>(size_ - file_pos_ + n);
         auto want = static_cast<std::size_t>(std::min(bytes, left) + static_cast<double>(kChunk));
-        if (out.size() < want) {
-          out.resize(want);
-        }
+        grow(out, want, n);
       }
       std::size_t m = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, size_ - file_pos_));
       if (out.size() < n + m) {
@@ -147,6 +160,9 @@ class RecordReader {
       file_pos_ += m;
       filled = n + m;
     }
+    if (marks != nullptr) {
+      marks->push_back({rs, static_cast<std::size_t>(lines - lines_before)});
+    }
     last_block_ = rs - prefix.size();
     leftover_.assign(out, rs, filled - rs);
     out.resize(rs);
@@ -156,6 +172,24 @@ class RecordReader {
 
   /// The file offset of the next record.
   std::uint64_t offset() const { return next_; }
+
+  /// Makes `out` at least `n` long, its first `keep` bytes kept. A buffer with too little room
+  /// is replaced (room for an eighth more, on huge pages) rather than grown: a string grown past
+  /// its capacity doubles it, so a buffer made for one block, given the next a few bytes
+  /// longer, was copied (all of it, though only `keep` bytes matter) into twice the memory.
+  static void grow(std::string& out, std::size_t n, std::size_t keep) {
+    if (out.capacity() < n) {
+      std::string fresh;
+      fresh.reserve(n + n / 8);  // blocks of as many records differ by far less
+      advise_huge_pages(fresh.data(), fresh.capacity());
+      fresh.resize(n);
+      std::memcpy(fresh.data(), out.data(), std::min(keep, out.size()));
+      out.swap(fresh);
+    }
+    if (out.size() < n) {
+      out.resize(n);
+    }
+  }
   bool ok() const { return ok_; }
 
  private:
@@ -344,7 +378,7 @@ class CsvStream final : public Stream {
         }
       }
       std::int64_t lines = 0;
-      std::int64_t got = records_->take(block_rows_, storage.text, lines, header_);
+      std::int64_t got = records_->take(block_rows_, storage.text, lines, header_, &storage.marks);
       std::int64_t first_line = next_line_;
       next_line_ += lines;
       std::string error;

@@ -145,5 +145,31 @@ TEST(CsvParallel, FirstBadValueAtAnyThreadCount) {
   }
 }
 
+// A block parsed into a reused buffer (csv_blocks hands each table's storage to the next block)
+// keeps the last block's fields past its own until the end: the same table as a fresh parse,
+// whether the last block had more fields or fewer, with blank lines closed up in either.
+TEST(CsvParallel, ReusedStorageGivesTheSameTableAsAFreshOne) {
+  std::string big = body(60000);
+  std::string small = body(25000);
+  std::string longer =
+      "id,x,name\n" + big.substr(big.find('\n') + 1) + "\n" + big.substr(big.find('\n') + 1);
+  Table::Storage storage;
+  for (const std::string* text : {&big, &small, &longer, &small}) {
+    storage.text = *text;
+    std::int64_t rows_hint = std::count(text->begin(), text->end(), '\n');
+    TableRef t =
+        TableRef::adopt(Table::parse(std::move(storage), "big.csv", CsvOptions{}, rows_hint));
+    TableRef fresh = parse_csv(*text, "big.csv");
+    ASSERT_EQ(t->rows(), fresh->rows());
+    for (std::int64_t r = 0; r < t->rows(); ++r) {
+      for (std::int64_t c = 0; c < t->columns(); ++c) {
+        ASSERT_EQ(t->cell(r, c), fresh->cell(r, c)) << "row " << r << ", column " << c;
+      }
+    }
+    storage = t->take_storage();
+    EXPECT_GT(storage.fields.capacity(), std::size_t{0});
+  }
+}
+
 }  // namespace
 }  // namespace kestrel::rt
