@@ -171,8 +171,9 @@ TEST(Session, AnInterruptedEntryKeepsItsRebindings) {
 }
 
 // A tiered entry's loop that runs long enough moves to native code while it runs (on-stack
-// replacement, about 0.7 s of compiling here): the rebindings made before and after the switch
-// are kept alike. Stopped by the interrupt at a back-edge, n and b agree.
+// replacement, once its compile lands: 0.7 s to 3 s on the 2-core VM this was written on,
+// depending on its load): the rebindings made before and after the switch are kept alike.
+// Stopped by the interrupt at a back-edge, n and b agree.
 TEST(Session, AnInterruptedTieredLoopKeepsTheRebindingsOfItsNativeCode) {
   Engine engine(options_for(kModes[2]));
   Session s(engine);
