@@ -110,6 +110,8 @@ void kestrel_rt_raise_stack_exhausted(KestrelContext* ctx, std::uint32_t site) {
 
 double kestrel_rt_clock() { return kestrel::rt::clock_seconds(); }
 
+void kestrel_rt_repl_keep(std::int64_t slot, rt::Array* a) { rt::keep_array(slot, a); }
+
 std::int32_t kestrel_rt_poll(KestrelContext* ctx, std::uint32_t site) {
   ctx->budget = 1 << 16;
   const auto* limits = static_cast<const rt::Limits*>(ctx->interrupt);

@@ -34,6 +34,8 @@ KESTREL_ABI_FN(void, kestrel_rt_raise_stack_exhausted, KestrelContext* ctx, std:
 KESTREL_ABI_FN(std::int32_t, kestrel_rt_poll, KestrelContext* ctx, std::uint32_t site)
 /// clock(): seconds on a monotonic clock (runtime/clock.hpp).
 KESTREL_ABI_FN(double, kestrel_rt_clock)
+/// The REPL's kept array (ir::Builtin::ReplKeep): rt::keep_array(slot, a) (runtime/limits.hpp).
+KESTREL_ABI_FN(void, kestrel_rt_repl_keep, std::int64_t slot, kestrel::rt::Array* a)
 
 // ---- reference counts ------------------------------------------------------------------------
 /// Frees an array whose count reached zero (the JIT decrements inline).

@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include "runtime/array.hpp"
 #include "runtime/error.hpp"
 
 namespace kestrel::rt {
@@ -69,6 +70,14 @@ void check_memory(std::int64_t live, std::int64_t bytes) {
   if (bytes > l->memory_limit - live) {
     raise("memory limit of " + std::to_string(l->memory_limit) + " bytes exceeded: allocating " +
           std::to_string(bytes) + " bytes with " + std::to_string(live) + " in use");
+  }
+}
+
+void keep_array(std::int64_t slot, Array* a) {
+  const Limits* l = t_limits;
+  if (l != nullptr && l->kept != nullptr && slot >= 0 &&
+      static_cast<std::size_t>(slot) < l->kept->size()) {
+    (*l->kept)[static_cast<std::size_t>(slot)] = ArrayRef(a);
   }
 }
 

@@ -9,8 +9,13 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kestrel::rt {
+
+struct Array;
+template <class T>
+class Ref;
 
 struct Limits {
   /// Set (by another thread) to stop the run: "interrupted". Null: none.
@@ -33,6 +38,10 @@ struct Limits {
   /// Which run these are (engine::run_limits numbers the runs; copies keep it): the streams and
   /// npy_append files a run leaves open are closed when it ends (runtime/stream.hpp). 0: none.
   std::uint64_t run = 0;
+  /// The REPL's kept arrays (kestrel::Session): keep_array stores an entry's new binding of a
+  /// persisted `var` array here, in the variable's slot, so that an entry that fails keeps it.
+  /// Null: nothing is kept.
+  std::vector<Ref<Array>>* kept = nullptr;
 
   /// Whether anything here can stop a run (so a poll has something to check).
   bool can_stop() const { return interrupt != nullptr || epoch != nullptr || deadline_ns != 0; }
@@ -71,6 +80,11 @@ std::string stop_message(const Limits& limits);
 
 /// Raises RuntimeError with stop_reason when the current Limits stop the run.
 void poll();
+
+/// Holds a reference to `a` in slot `slot` of the current Limits' `kept` (the ir::ReplKeep
+/// builtin, in every backend), releasing the array it held; nothing when there are no kept
+/// slots or `slot` is not one of them.
+void keep_array(std::int64_t slot, Array* a);
 
 /// Raises RuntimeError "<what>: file access is disabled (EngineOptions::allow_io)" when the
 /// current Limits refuse file access.

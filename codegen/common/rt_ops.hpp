@@ -280,6 +280,7 @@ constexpr RtBuiltin rt_builtin(ir::Builtin b) {
     case Builtin::Broadcast:
     case Builtin::Gather:
     case Builtin::FancyGet:
+    case Builtin::ReplKeep:
       break;
   }
   return RtBuiltin{};

@@ -604,6 +604,9 @@ void exec_array(const ArrayInstr& ai, Slot* R, std::uint16_t dst, CompiledProgra
                       operand(R, ai.args[2]));
       }
       return;
+    case ArrayKind::Keep:
+      rt::keep_array(R[ai.args[0].reg].i, static_cast<rt::Array*>(R[ai.args[1].reg].p));
+      return;
   }
 }
 

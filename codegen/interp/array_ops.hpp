@@ -36,6 +36,7 @@ enum class ArrayKind : std::uint8_t {
   Stream,     // npy_blocks, csv_blocks, stream_next, stream_block, stream_close (op: ir::Builtin)
   Mpi,        // rank, ranks, allreduce, broadcast, gather (op: ir::Builtin; runtime/mpi.hpp)
   Fancy,      // op 0: R[dst] = R[a][R[b]]; else R[a][R[b]] op-1= R[c] (runtime/fancy_index.hpp)
+  Keep,       // the REPL's kept array: rt::keep_array(R[a], R[b]) (ir::Builtin::ReplKeep)
 };
 
 /// One operand: a register and its IR type (a scalar or an array).

@@ -331,6 +331,9 @@ void FnCompiler::array_builtin(Type t, const ir::BuiltinCall& c, std::uint16_t d
       ai.kind = ArrayKind::Fancy;
       ai.op = 0;  // a read (a store's op is 1 + its rt::StoreOp)
       break;
+    case Builtin::ReplKeep:
+      ai.kind = ArrayKind::Keep;
+      break;
     case Builtin::Print:  // builtin() compiles these itself
     case Builtin::Random:
     case Builtin::Randn:

@@ -306,6 +306,7 @@ bool ChunkRule::chunk_safe_expr(const ir::Function& fn, ExprId e, const std::vec
               case Builtin::Allreduce:
               case Builtin::Broadcast:
               case Builtin::Gather:
+              case Builtin::ReplKeep:
                 return false;
               case Builtin::Reshape:  // a view of its array, as a slice is
                 return !borrows_foreign(b.args[0], own);

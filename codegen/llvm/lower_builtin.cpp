@@ -593,6 +593,9 @@ Val FnLowering::array_builtin(Type t, const ir::BuiltinCall& c, diag::Span span)
     }
     case Builtin::FancyGet:
       return finish(call_array(Abi::kestrel_rt_fancy_get, {ctx_, i32c(st), arg(0), arg(1)}));
+    case Builtin::ReplKeep:
+      b_.CreateCall(ml_.rt(Abi::kestrel_rt_repl_keep), {arg(0), arg(1)});
+      return finish(Val{});
     default:
       throw std::runtime_error(std::string("internal error: builtin ") +
                                ir::builtin_name(c.builtin) + " reached array_builtin");

@@ -35,8 +35,11 @@
 //    and with a final non-void expression wrapped in print() so its value is shown.
 //  * A syntax or type error leaves the session as it was. A runtime error (or Ctrl-C) keeps
 //    every write the entry made before it, as Python's REPL does: array elements (written in
-//    place) and the persisted `var` scalars and strs (each also written to a one-element array
-//    passed in, its "box", after every assignment: Impl::boxed, session_boxes.hpp). The entry's new
+//    place) and the persisted `var`s' new values, scalars, strs, arrays and tuples of them
+//    (after every assignment to one, each of its values is handed to the session: a scalar or
+//    str written to a one-element array passed in, its "box"; an array, rebound, kept by the run
+//    in a slot of rt::Limits::kept through the ir::Builtin::ReplKeep builtin, which no source
+//    name reaches: Impl::boxed, session_boxes.hpp). The same in every mode. The entry's new
 //    definitions and variables, and the seeded stream's position, are committed only when it
 //    completes.
 //  * Diagnostics are mapped back from the synthesized program onto the entry's own text
@@ -186,9 +189,10 @@ struct Session::Impl {
   codegen::StreamState stream;          // where the seeded stream stands after the last entry
   EngineOptions engine_options;         // the mode entries run in (`:mode`), the JIT's cache
   std::shared_ptr<jit::Host> jit_host;  // the LLJIT JIT-mode entries are compiled into
-  /// The persisted `var` scalars of the entry being run, each with a one-element array
-  /// parameter (`__repl_b<k>`) that every assignment to it also writes (see box_writes), so a
-  /// failed entry keeps the scalar writes it made before the error, as it keeps its array writes.
+  /// The persisted `var`s the entry being run may assign: every assignment to one also hands
+  /// its new values to the session (a scalar to its box parameter `__repl_b<k>`, an array to
+  /// the run's kept slot k: session_boxes.hpp), so a failed entry keeps the writes and
+  /// rebindings it made before the error, as it keeps its writes to array elements.
   std::vector<std::string> boxed;
 
   explicit Impl(const Engine& e) : engine(e), engine_options(e.options()) {}
@@ -294,12 +298,26 @@ struct Session::Impl {
         param(v.type, v.type_text);
       }
     }
-    for (std::size_t k = 0; k < boxed.size(); ++k) {
+    // The scalar boxes, numbered over the boxed variables' values (session_boxes.hpp).
+    std::size_t at = 0;
+    auto box = [&](ir::Type t, const std::string& text) {
+      if (t.is_scalar()) {
+        b.raw((p ? ", " : "") + std::string(kBoxPrefix) + std::to_string(at) + ": " + text + "[:]");
+        ++p;
+      }
+      ++at;
+    };
+    for (const std::string& name : boxed) {
       for (const Var& v : vars) {
-        if (v.name == boxed[k]) {
-          b.raw((p ? ", " : "") + std::string(kBoxPrefix) + std::to_string(k) + ": " + v.type_text +
-                "[:]");
-          ++p;
+        if (v.name != name) {
+          continue;
+        }
+        if (v.type.is_tuple()) {
+          for (std::size_t e = 0; e < v.elems.size(); ++e) {
+            box(v.elems[e], v.elem_texts[e]);
+          }
+        } else {
+          box(v.type, v.type_text);
         }
       }
     }
@@ -455,12 +473,12 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
     return timings;
   }
 
-  // The persisted `var` scalars this entry can assign (see Impl::boxed).
+  // The persisted `var`s this entry can assign (see Impl::boxed).
   s.boxed.clear();
   for (const Var& v : s.vars) {
     bool redeclared =
         std::find(plan.new_names.begin(), plan.new_names.end(), v.name) != plan.new_names.end();
-    if (v.is_var && v.type.is_scalar() && (plan.shadows || !redeclared)) {
+    if (v.is_var && (plan.shadows || !redeclared)) {
       s.boxed.push_back(v.name);
     }
   }
@@ -578,24 +596,45 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
       pass(v.type, v.value);
     }
   }
-  // The boxes: one-element arrays holding the boxed variables' values.
-  std::vector<Var*> boxed_vars;
+  // The boxed variables' values (session_boxes.hpp): a scalar's in a one-element array passed
+  // in, its box; an array's kept by the run in `kept`, where a rebinding puts the new one.
+  struct Boxed {
+    codegen::Value* value;  // the variable's, or a tuple element's
+    rt::ArrayRef box;       // a scalar's
+  };
+  std::vector<Boxed> boxed;
   for (const std::string& name : s.boxed) {
     for (Var& v : s.vars) {
-      if (v.name == name) {
-        boxed_vars.push_back(&v);
-        rt::Elem elem = codegen::rt_elem(v.type.scalar);
-        rt::ArrayRef box = rt::zeros(rt::Shape(1), elem);
-        store_scalar(*box, v.value);
-        codegen::Value a;
-        a.type = rf.locals[p++].type;
-        a.array = codegen::ArrayRef(box.detach());
-        args.push_back(std::move(a));
+      if (v.name != name) {
+        continue;
+      }
+      std::vector<codegen::Value*> values;
+      if (v.type.is_tuple()) {
+        for (codegen::Value& e : v.value.elems) {
+          values.push_back(&e);
+        }
+      } else {
+        values.push_back(&v.value);
+      }
+      for (std::size_t e = 0; e < values.size(); ++e) {
+        ir::Type t = v.type.is_tuple() ? v.elems[e] : v.type;
+        Boxed b{values[e], nullptr};
+        if (t.is_scalar()) {
+          b.box = rt::zeros(rt::Shape(1), codegen::rt_elem(t.scalar));
+          store_scalar(*b.box, *values[e]);
+          codegen::Value a;
+          a.type = rf.locals[p++].type;
+          a.array = codegen::ArrayRef(rt::ArrayRef(b.box).detach());
+          args.push_back(std::move(a));
+        }
+        boxed.push_back(std::move(b));
       }
     }
   }
+  std::vector<rt::ArrayRef> kept(boxed.size());
   code->set_stream_state(s.stream);
   rt::Limits limits = engine::run_limits(s.engine_options, interrupt);
+  limits.kept = &kept;
   engine::CloseRunStreams end_streams{limits.run};
   codegen::RunOptions options;
   options.out = out;
@@ -604,12 +643,14 @@ Timings Session::run_entry(const std::string& entry, std::string* out,
   try {
     result = code->call(rp.find_function(kEntryFn), args, options);
   } catch (const codegen::RunError& error) {
-    // What the entry wrote before the error stays, scalars as arrays: the boxes hold the
-    // boxed variables' last values (arrays were written in place).
-    for (std::size_t k = 0; k < boxed_vars.size(); ++k) {
-      const auto* box =
-          static_cast<const rt::Array*>(args[args.size() - boxed_vars.size() + k].array.handle());
-      load_scalar(*box, boxed_vars[k]->value);
+    // What the entry wrote before the error stays, as array elements (written in place) do:
+    // the boxes hold the boxed scalars' last values, `kept` the arrays an entry rebound.
+    for (std::size_t k = 0; k < boxed.size(); ++k) {
+      if (boxed[k].box) {
+        load_scalar(*boxed[k].box, *boxed[k].value);
+      } else if (kept[k]) {
+        boxed[k].value->array = codegen::ArrayRef(kept[k].detach());
+      }
     }
     {
       diag::Diagnostic& d =

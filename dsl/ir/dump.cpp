@@ -176,6 +176,8 @@ const char* builtin_name(Builtin b) {
       return "gather";
     case Builtin::FancyGet:
       return "fancy_get";
+    case Builtin::ReplKeep:
+      return "__repl_keep";
   }
   return "?";
 }

@@ -228,6 +228,11 @@ enum class Builtin : std::uint8_t {
   // a[mask], a[idx] (runtime/fancy_index.hpp): args (a, selector), a new array. The stores
   // a[mask] op= v are StoreIndex with the selector as their one index.
   FancyGet,
+  // The REPL's kept array (dsl/engine/session_boxes.hpp): args (slot: an i64 constant, a). The
+  // run's rt::Limits::kept[slot] now holds a, so that an entry that fails keeps its rebinding of
+  // a persisted `var` array. Made only by the engine after checking: no name in the source
+  // reaches it.
+  ReplKeep,
 };
 const char* builtin_name(Builtin b);
 

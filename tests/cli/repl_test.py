@@ -343,6 +343,26 @@ def pipe_session():
         check("a failed entry keeps its str writes (" + mode + ")",
               strs.stdout.splitlines()[-1:] == ["abb"] and "division by zero" in strs.stderr,
               repr(strs.stdout) + repr(strs.stderr))
+    # A persisted `var` array or tuple bound to a new value by an entry that then fails keeps
+    # the new value (issue 13: it kept the old one), in a loop and in the shadowing form too,
+    # the same in every mode.
+    for mode in ("interp", "jit", "tiered"):
+        rebound = subprocess.run([KESTREL, "repl"], input="\n".join([
+            ":mode " + mode, "var a = zeros(3)", "var t = (1, 2.0, a, \"s\")", "var n = 1",
+            "a = ones(2); let z = 1 // 0",
+            "a",
+            "t = (5, 6.0, ones(4), \"u\"); let z = 1 // 0",
+            "t",
+            "for i in 0..5 { a = full(i + 1, f64(i)); t = (i, 0.5, a, str(i)); if i == 3 { let z = [1.0][i] } }",
+            "print(a, t)",
+            "a = zeros(1); let n = n + 1; let z = 1 // 0",
+            "print(a, n)",
+            ""]), capture_output=True, text=True, cwd=ROOT, timeout=60)
+        check("a failed entry keeps its rebound arrays and tuples (" + mode + ")",
+              rebound.stdout.splitlines()[1:] == [
+                  "[1. 1.]", "(5, 6.0, [1. 1. 1. 1.], u)",
+                  "[3. 3. 3. 3.] (3, 0.5, [3. 3. 3. 3.], 3)", "[0.] 1"]
+              and rebound.stderr.count("error:") == 4, repr(rebound.stdout) + repr(rebound.stderr))
     # :target gpu: without a GPU, one line saying why and the CPU still; on the emulated device,
     # launches run there (same output), and :cuda prints a kernel's CUDA C++.
     gpu_script = "\n".join([
