@@ -29,10 +29,10 @@ namespace {
 constexpr std::size_t kMaxInput = 4096;
 constexpr std::int64_t kDefaultTimeLimitMs = 500;
 constexpr std::int64_t kDefaultMemoryLimitMb = 256;
-/// How an internal error reads in a diagnostic's own line ("f.kst:1:2: error: internal error:
-/// ...", "error: internal error in the JIT: ..."). Only "internal error" matched a message that
-/// quotes the program's text (an invalid format spec holding those words).
-constexpr std::string_view kInternal = "error: internal error";
+/// How an internal error's message begins ("f.kst:1:2: error: internal error: ...", "error:
+/// internal error in the JIT: ..."); reports() matches it only there, not in a message quoting
+/// the program (an invalid format spec holding those words).
+constexpr std::string_view kInternal = "internal error";
 
 [[noreturn]] void die(const char* what, const std::string& text, const std::string& detail) {
   std::fprintf(stderr, "run_fuzz: %s\n--- program ---\n%s\n--- detail ---\n%s\n", what,
@@ -58,16 +58,24 @@ kestrel::EngineOptions options(kestrel::Mode mode) {
   return o;
 }
 
-/// Whether rendered diagnostics say `what` in a diagnostic's own line, not in the program's
-/// source lines echoed under it (indented), which may say anything.
+/// Whether one of the rendered diagnostics' messages begins with `what`. A message is what follows
+/// the severity, "error: " at the start of a diagnostic's line or after its "file:line:col: "
+/// location. Neither the program's source lines echoed under a diagnostic (indented) nor the
+/// rest of a message (which may quote the program: "invalid format spec '.3error: internal
+/// error'") counts, since they may say anything.
 bool reports(const std::string& rendered, std::string_view what) {
+  constexpr std::string_view kSeverity = "error: ";
   std::size_t at = 0;
   while (at < rendered.size()) {
     std::size_t end = rendered.find('\n', at);
     std::string_view line(rendered.data() + at,
                           (end == std::string::npos ? rendered.size() : end) - at);
-    if (!line.empty() && line[0] != ' ' && line.find(what) != std::string_view::npos) {
-      return true;
+    std::size_t severity = line.starts_with(kSeverity) ? 0 : line.find(": error: ");
+    if (!line.empty() && line[0] != ' ' && severity != std::string_view::npos) {
+      std::size_t message = severity == 0 ? kSeverity.size() : severity + 2 + kSeverity.size();
+      if (line.substr(message).starts_with(what)) {
+        return true;
+      }
     }
     if (end == std::string::npos) {
       break;
