@@ -2,6 +2,7 @@
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
@@ -21,10 +22,11 @@ namespace kestrel::rt {
 
 namespace {
 
-int default_threads() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int>(n);
-}
+// The cores this process may run on, as TBB counts them (its CPU affinity mask: `taskset -c 0`,
+// an MPI rank bound to its core), not the machine's: more threads than that only take turns,
+// and an arena wider than TBB's worker limit made TBB print "TBB Warning: The number of workers
+// is currently limited to 0" on every run under `taskset -c 0`.
+int default_threads() { return std::max(1, tbb::info::default_concurrency()); }
 
 // Every loop runs in one arena with a slot per core, made once and never replaced, and the
 // thread count is the number of tasks a loop starts: each task claims chunks in increasing

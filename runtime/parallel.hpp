@@ -38,10 +38,11 @@ struct KestrelContext;  // runtime/abi.hpp
 
 namespace kestrel::rt {
 
-/// Sets the number of threads parallel loops use; n <= 0 restores the default (all cores,
-/// std::thread::hardware_concurrency). A loop starts at most this many tasks, so it may change
-/// between loops at any time (an engine per thread count in one process works); TBB's own
-/// process-wide settings are left alone, so a host application's TBB work is not bounded by it.
+/// Sets the number of threads parallel loops use; n <= 0 restores the default (every core the
+/// process may run on: its CPU affinity mask, tbb::info::default_concurrency). A loop starts at
+/// most this many tasks, so it may change between loops at any time (an engine per thread count in
+/// one process works); TBB's own process-wide settings are left alone, so a host application's TBB
+/// work is not bounded by it.
 void set_threads(int n);
 /// The number of threads parallel loops use: the current run's (Limits::threads) when it sets
 /// one, else the process's (set_threads).

@@ -6,6 +6,7 @@ usage: cli_test.py KESTREL SOURCE_ROOT
 """
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -234,6 +235,27 @@ with tempfile.TemporaryDirectory() as tmp:
                130, stderr_has=f"{script}:4:5: error: interrupted")
     expect("--time-limit 0 is refused", run("run", "--time-limit", "0", script), 2,
            stderr_has="--time-limit takes milliseconds")
+
+# A process allowed one CPU (`taskset -c 0`, an MPI rank bound to its core) runs its parallel
+# loops on that one, silently: no "TBB Warning" on stderr (its loops once asked TBB for workers
+# the affinity mask did not allow), with or without --threads, in every mode.
+if shutil.which("taskset") is not None:
+    with tempfile.TemporaryDirectory() as tmp:
+        script = os.path.join(tmp, "par.kst")
+        with open(script, "w") as f:
+            f.write("let a = rand(1000000, seed=1)\nprint(sum(a * 2.0) > 0.0)\n")
+        for flags in (["--interp"], ["--jit"], ["--tiered"], ["--jit", "--threads", "2"]):
+            p = subprocess.run(["taskset", "-c", "0", KESTREL, "run", *flags, script],
+                               capture_output=True, text=True, timeout=60,
+                               stdin=subprocess.DEVNULL)
+            name = "taskset -c 0 run " + " ".join(flags)
+            if p.returncode != 0 or p.stdout != "true\n" or p.stderr != "":
+                failures.append(f"{name}: exit {p.returncode}, stdout {p.stdout!r}, "
+                                f"stderr {p.stderr!r}")
+            else:
+                print(f"ok {name}")
+else:
+    print("skip taskset: not installed")
 
 for failure in failures:
     print("FAIL " + failure)

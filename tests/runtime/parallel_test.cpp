@@ -3,6 +3,7 @@
 #include "runtime/parallel.hpp"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -51,14 +52,17 @@ std::vector<T> random_values(I64 n, I64 key) {
   return v;
 }
 
-TEST_F(Parallel, DefaultIsAllCores) {
-  unsigned hw = std::thread::hardware_concurrency();
-  EXPECT_EQ(threads(), hw == 0 ? 1 : static_cast<int>(hw));
+// The default is every core the process may run on: its affinity mask, not the machine's count.
+TEST_F(Parallel, DefaultIsTheProcesssCores) {
+  cpu_set_t allowed;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+  int cores = CPU_COUNT(&allowed);
+  EXPECT_EQ(threads(), cores);
   set_threads(3);
   EXPECT_EQ(threads(), 3);
   EXPECT_EQ(kestrel_rt_threads(), 3);
   kestrel_rt_set_threads(0);
-  EXPECT_EQ(threads(), hw == 0 ? 1 : static_cast<int>(hw));
+  EXPECT_EQ(threads(), cores);
 }
 
 // A run's own thread count (Limits::threads, from EngineOptions::threads) bounds its loops, over
