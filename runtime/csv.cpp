@@ -305,7 +305,10 @@ TableRef read_csv(const std::string& path, const std::string& sep, double fill) 
   if (in.bad()) {
     raise(path + ": cannot read file");
   }
-  return TableRef::adopt(Table::parse(buf.str(), path, CsvOptions{sep[0], fill}));
+  CsvOptions options;
+  options.sep = sep[0];
+  options.fill = fill;
+  return TableRef::adopt(Table::parse(buf.str(), path, options));
 }
 
 }  // namespace kestrel::rt

@@ -13,6 +13,7 @@
 // (csv_write.cpp); group_codes / group_labels number a key column's groups in pandas' sorted
 // order (table_groups.cpp).
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -30,6 +31,10 @@ struct CsvOptions {
   /// Every line end ends a record: a quoted field holding one is an error (csv_blocks with
   /// parts, which splits a file at line ends).
   bool line_records = false;
+  /// Where the text's lines are in the file, for errors (csv_blocks: a block's text is the
+  /// header and some of the file's records): the file's line of the text's line L. Empty: the
+  /// text is the file, from its first line.
+  std::function<std::int64_t(std::int64_t)> file_line;
 };
 
 /// A CSV file read whole. Intrusively counted like Array; hold it with TableRef.
@@ -134,6 +139,7 @@ class Table {
   std::int64_t rows_ = 0;
   double fill_ = std::numeric_limits<double>::quiet_NaN();
   bool built_ = false;  // from columns: errors have no line and column to name
+  std::function<std::int64_t(std::int64_t)> file_line_;  // CsvOptions::file_line
   char sep_ = ',';
 };
 

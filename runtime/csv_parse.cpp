@@ -46,8 +46,10 @@ void Table::raise_at(std::size_t offset, const std::string& message) const {
       line_start = k + 1;
     }
   }
-  raise(path_ + ":" + std::to_string(line) + ":" + std::to_string(offset - line_start + 1) + ": " +
-        message);
+  std::int64_t in_file =
+      file_line_ ? file_line_(static_cast<std::int64_t>(line)) : static_cast<std::int64_t>(line);
+  raise(path_ + ":" + std::to_string(in_file) + ":" + std::to_string(offset - line_start + 1) +
+        ": " + message);
 }
 
 Table::Storage Table::take_storage() {
@@ -72,6 +74,7 @@ Table* Table::parse(Storage storage, std::string path, const CsvOptions& options
   auto t = std::make_unique<Table>();
   t->path_ = std::move(path);
   t->fill_ = options.fill;
+  t->file_line_ = options.file_line;
   const char sep = options.sep;
   t->sep_ = sep;
   t->text_ = std::move(storage.text);

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -240,28 +241,6 @@ std::int64_t newlines_before(int fd, std::uint64_t bytes) {
   return lines;
 }
 
-/// `path:L:C: message` from parsing a block (line 1 its header, `header_lines` long) with L moved
-/// to the line of the file; other messages unchanged.
-std::string relocate(const std::string& message, const std::string& path, std::int64_t header_lines,
-                     std::int64_t first_line) {
-  std::string prefix = path + ":";
-  if (message.compare(0, prefix.size(), prefix) != 0) {
-    return message;
-  }
-  std::size_t k = prefix.size();
-  std::size_t digits = k;
-  std::int64_t line = 0;
-  while (digits < message.size() && message[digits] >= '0' && message[digits] <= '9' &&
-         digits - k < 18) {
-    line = line * 10 + (message[digits] - '0');
-    ++digits;
-  }
-  if (digits == k || digits >= message.size() || message[digits] != ':' || line <= header_lines) {
-    return message;
-  }
-  return prefix + std::to_string(first_line + (line - header_lines - 1)) + message.substr(digits);
-}
-
 class CsvStream final : public Stream {
  public:
   CsvStream(const std::string& path, std::int64_t rows, std::int64_t part, std::int64_t parts)
@@ -389,12 +368,10 @@ class CsvStream final : public Stream {
         try {
           CsvOptions options;
           options.line_records = part_start_ != kNoPart;
+          options.file_line = block_lines(first_line);
           t = Table::parse(std::move(storage), path_, options, got);
         } catch (const RuntimeError& e) {
-          if (part_start_ != kNoPart) {
-            first_line += newlines_before(fd_, part_start_) + 1;
-          }
-          error = relocate(e.what(), path_, header_lines_, first_line);
+          error = e.what();
         }
       }
       {
@@ -419,6 +396,33 @@ class CsvStream final : public Stream {
   }
 
   static constexpr std::uint64_t kNoPart = ~std::uint64_t{0};
+
+  /// The file's line of a block's line L (CsvOptions::file_line), for its errors when it is
+  /// parsed and when a column is typed later (t.f64 of a bad field): the block's text is the
+  /// header's lines, then records from the file's (or the part's) line `first_line`. A part
+  /// counts the newlines before its first byte only then, reading the file again, as the
+  /// reader never reads that far.
+  std::function<std::int64_t(std::int64_t)> block_lines(std::int64_t first_line) const {
+    return [path = path_, header = header_lines_, first_line,
+            part = part_start_](std::int64_t line) -> std::int64_t {
+      if (line <= header) {
+        return line;
+      }
+      std::int64_t in_file = first_line + (line - header - 1);
+      if (part != kNoPart) {
+        std::uint64_t size = 0;
+        int fd = -1;
+        try {
+          fd = open_file(path, size);
+        } catch (const RuntimeError&) {
+          return in_file;  // gone since: the line in the part is the best left
+        }
+        in_file += newlines_before(fd, part) + 1;
+        ::close(fd);
+      }
+      return in_file;
+    };
+  }
   std::string path_;
   std::int64_t block_rows_;
   int fd_ = -1;

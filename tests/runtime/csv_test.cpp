@@ -16,6 +16,13 @@ namespace {
 
 using I64 = std::int64_t;
 
+CsvOptions options(char sep, double fill) {
+  CsvOptions o;
+  o.sep = sep;
+  o.fill = fill;
+  return o;
+}
+
 TEST(Csv, TypedColumns) {
   TableRef t = parse_csv("id,value,category\n1,2.5,a\n2,-1e3,b\n3, 4 ,a\n", "d.csv");
   EXPECT_EQ(t->rows(), 3);
@@ -127,12 +134,12 @@ TEST(Csv, TypedColumnsUnderCrlfAndQuotes) {
 // Options: another delimiter (quotes still protect it), and a fill for missing values, which an
 // i64 column takes only when it is an integer.
 TEST(Csv, SeparatorAndFill) {
-  CsvOptions semi{';', 0.0};
+  CsvOptions semi = options(';', 0.0);
   TableRef t = TableRef::adopt(Table::parse("a;b\n1;\"x;y\"\n;2.5\n", "s.csv", semi));
   EXPECT_EQ(t->names(), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(to_vector<I64>(*t->i64("a")), (std::vector<I64>{1, 0}));
   EXPECT_EQ(t->cell(0, 1), "x;y");
-  TableRef h = TableRef::adopt(Table::parse("a\tb\n1\t\n", "t.tsv", CsvOptions{'\t', 0.5}));
+  TableRef h = TableRef::adopt(Table::parse("a\tb\n1\t\n", "t.tsv", options('\t', 0.5)));
   EXPECT_EQ(to_vector<double>(*h->f64("b")), (std::vector<double>{0.5}));
   expect_error([&] { h->i64("b"); },
                "t.tsv:2:3: missing value in row 1 of the i64 column 'b': "
