@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""dist.group_agg_csv at 2 ranks in bounded memory: no rank holds its part's rows.
+
+Writes a CSV of 6,000,000 rows (an i64 key of 1000 groups, an f64 value; about 134 MB) with
+Kestrel's write_csv, then runs `kestrel run --ranks 2 MODE` of a program that groups it with
+dist.group_agg_csv in blocks of 65,536 rows and checks, against groupby.group_agg_csv over the
+same file in one process, the keys, counts and sums bit for bit (their checksums), and the peak
+resident memory of the job (ru_maxrss from wait4: the largest process of mpirun's tree, so one
+rank) against a bound of 140 MB. A rank that held its 3,000,000 rows' (key, value) as the
+function once did peaks at 174 MB (--interp) and 214 MB (--jit) on this file, an ordinary rank
+at 50 MB and 90 MB (the JIT's LLVM): the bound tells the two apart.
+
+usage: dist_csv_memory_test.py KESTREL    (exit 77, skipped, without mpirun)
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROWS = 6_000_000
+BLOCK = 65536
+BOUND_MB = 140
+
+PROGRAM = '''import dist
+import groupby
+let (k, m, s, c) = {module}.group_agg_csv("{path}", "key", "value", {block})
+if rank() == 0 {{
+    print(len(k), sum(k), sum(c), sum(s), sum(m))
+}}
+'''
+
+
+def environment():
+    env = dict(os.environ)
+    if os.geteuid() == 0:
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    return env
+
+
+def peak(cmd, out_path):
+    """Runs cmd with stdout to out_path: (exit code, stdout, peak RSS in MB of its process tree)."""
+    pid = os.fork()
+    if pid == 0:
+        out = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(out, 1)
+        os.execvpe(cmd[0], cmd, environment())
+    _, status, usage = os.wait4(pid, 0)
+    with open(out_path) as f:
+        return os.waitstatus_to_exitcode(status), f.read(), usage.ru_maxrss / 1024.0
+
+
+def main():
+    kestrel = sys.argv[1]
+    if shutil.which("mpirun") is None:
+        print("skip: no mpirun")
+        return 77
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="kestrel_dist_csv_") as tmp:
+        data = os.path.join(tmp, "rows.csv")
+        gen = os.path.join(tmp, "gen.kst")
+        with open(gen, "w") as f:
+            f.write('let keys = i64(rand(%d, seed=21) * 1000.0) - 300\n'
+                    'let values = rand(%d, seed=22) * 100.0\n'
+                    'write_csv("%s", table(key=keys, value=values))\n' % (ROWS, ROWS, data))
+        subprocess.run([kestrel, "run", gen], check=True)
+        one = os.path.join(tmp, "run_one.kst")
+        with open(one, "w") as f:
+            f.write(PROGRAM.format(module="groupby", path=data, block=BLOCK))
+        want = subprocess.run([kestrel, "run", one], capture_output=True, text=True,
+                              check=True).stdout
+        program = os.path.join(tmp, "run_dist.kst")
+        with open(program, "w") as f:
+            f.write(PROGRAM.format(module="dist", path=data, block=BLOCK))
+        for mode in ("--interp", "--jit"):
+            rc, out, mb = peak([kestrel, "run", "--ranks", "2", mode, program],
+                               program + mode + ".out")
+            print("dist.group_agg_csv --ranks 2 %s: %.0f MB file, peak resident %.1f MB, %r" %
+                  (mode, os.path.getsize(data) / 1e6, mb, out.strip()))
+            if rc != 0 or out != want:
+                failures.append("%s: exit %d, output %r, one process gave %r" %
+                                (mode, rc, out, want))
+            if mb >= BOUND_MB:
+                failures.append("%s: peak resident %.1f MB >= %d MB" % (mode, mb, BOUND_MB))
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
