@@ -720,7 +720,7 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
         // code for it where function_ready would give the baseline tier's).
         std::int64_t elements = argument_elements(*callee, R + i.a);
         if ((elements > 0 && tier->call_start_ready(ir::FnId{BX}, elements)) ||
-            tier->function_ready(ir::FnId{BX})) {
+            (tier->watching(ir::FnId{BX}) && tier->function_ready(ir::FnId{BX}))) {
           call_native(BX, R + i.a, stream);
           NEXT;
         }

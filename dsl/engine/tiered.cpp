@@ -197,10 +197,13 @@ constexpr std::int64_t kBigCallElements = std::int64_t{1} << 22;
 
 struct Compiler {
   explicit Compiler(std::size_t nfns)
-      : ready(new std::atomic<Backend*>[nfns]), is_full(new std::atomic<bool>[nfns]) {
+      : ready(new std::atomic<Backend*>[nfns]),
+        is_full(new std::atomic<bool>[nfns]),
+        watch(new std::atomic<std::uint8_t>[nfns]) {
     for (std::size_t f = 0; f < nfns; ++f) {
       ready[f].store(nullptr, std::memory_order_relaxed);
       is_full[f].store(false, std::memory_order_relaxed);
+      watch[f].store(1, std::memory_order_relaxed);
     }
   }
 
@@ -237,6 +240,10 @@ struct Compiler {
   /// pipeline's code (written with mu held).
   std::unique_ptr<std::atomic<Backend*>[]> ready;
   std::unique_ptr<std::atomic<bool>[]> is_full;
+  /// Per function: TierHook::watch_. A function whose calls reached the hot count is unwatched
+  /// until its code is published here (the two sides' store-then-load are seq_cst, so one of
+  /// them sees the other: a function is never left unwatched with its code ready).
+  std::unique_ptr<std::atomic<std::uint8_t>[]> watch;
   /// Loops by loop_key, and the continuations' programs (guarded by mu).
   std::unordered_map<std::uint64_t, LoopState> loop_states;
   std::vector<LoopCode> loop_codes;
@@ -272,9 +279,10 @@ struct Compiler {
       if (is_full[f.v].load(std::memory_order_relaxed)) {
         continue;
       }
-      if (ready[f.v].exchange(code.get(), std::memory_order_acq_rel) == nullptr) {
+      if (ready[f.v].exchange(code.get(), std::memory_order_seq_cst) == nullptr) {
         functions.fetch_add(1);
       }
+      watch[f.v].store(1, std::memory_order_seq_cst);
       if (full) {
         is_full[f.v].store(true, std::memory_order_release);
         full_functions.fetch_add(1);
@@ -402,6 +410,12 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       start_state_[f].store(kStartCold, std::memory_order_relaxed);
     }
     compiler_ = std::make_shared<Compiler>(n);
+    for (std::size_t f = 0; f < n; ++f) {
+      if (!switchable_[f]) {
+        compiler_->watch[f].store(0, std::memory_order_relaxed);
+      }
+    }
+    watch_ = compiler_->watch.get();
     compiler_->options = jit;
     if (const char* env = std::getenv("KESTREL_TIER_BASELINE"); env != nullptr) {
       compiler_->baseline_first = std::string_view(env) != "off";
@@ -527,6 +541,11 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       calls_[fn.v].store(n + 1, std::memory_order_relaxed);
       if (n + 1 == hot_) {
         request(fn);
+        // Nothing more to count: the calls skip this hook until the code is published.
+        compiler_->watch[fn.v].store(0, std::memory_order_seq_cst);
+        if (compiler_->ready[fn.v].load(std::memory_order_seq_cst) != nullptr) {
+          compiler_->watch[fn.v].store(1, std::memory_order_seq_cst);
+        }
       }
     }
     return false;

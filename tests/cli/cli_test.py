@@ -236,6 +236,21 @@ with tempfile.TemporaryDirectory() as tmp:
     expect("--time-limit 0 is refused", run("run", "--time-limit", "0", script), 2,
            stderr_has="--time-limit takes milliseconds")
 
+# A hot recursive function moves to native code at a later call, once compiled: the tier stops
+# asking about its calls once it is hot and asks again when its code is published, so a
+# publish that the interpreter missed would leave fib_rec interpreted (0 calls ran natively).
+with tempfile.TemporaryDirectory() as tmp:
+    script = os.path.join(tmp, "fib.kst")
+    with open(script, "w") as f:
+        f.write("import fibonacci\nprint(fibonacci.fib_rec(36))\n")
+    p = run("run", "--tiered", "--no-cache", "--time", script)
+    m = re.search(r"(\d+) calls and \d+ kernel launches ran natively", p.stderr)
+    if p.returncode != 0 or p.stdout != "14930352\n" or m is None or int(m.group(1)) == 0:
+        failures.append(f"tiered fib_rec(36): exit {p.returncode}, stdout {p.stdout!r}, "
+                        f"stderr {p.stderr!r}")
+    else:
+        print(f"ok tiered fib_rec(36): {m.group(1)} calls ran natively")
+
 # A process allowed one CPU (`taskset -c 0`, an MPI rank bound to its core) runs its parallel
 # loops on that one, silently: no "TBB Warning" on stderr (its loops once asked TBB for workers
 # the affinity mask did not allow), with or without --threads, in every mode.

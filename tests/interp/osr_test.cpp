@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -163,6 +164,57 @@ print(f(3, (1, 2.0)))
   EXPECT_EQ(p.fn(c.fn).name, "f#loop1");
   EXPECT_EQ(p.fn(c.fn).param_count, c.live.size());
   EXPECT_EQ(p.fn(c.fn).ret, p.fn(f).ret);
+}
+
+/// Says "not ready" to every call it is asked about, counting them per function; its watch
+/// flags (TierHook::watch_) say which functions' calls it is asked about at all.
+class WatchingHook : public testing::osr::CountingHook {
+ public:
+  explicit WatchingHook(std::size_t functions) : watch(new std::atomic<std::uint8_t>[functions]) {
+    for (std::size_t f = 0; f < functions; ++f) {
+      watch[f].store(1);
+    }
+    watch_ = watch.get();
+  }
+  bool function_ready(ir::FnId fn) override {
+    ++asked[fn.v];
+    return false;
+  }
+  std::unique_ptr<std::atomic<std::uint8_t>[]> watch;
+  std::map<std::uint32_t, int> asked;
+};
+
+// The interpreter asks the hook about a call only while the hook watches its function (the
+// tier stops watching a function once it is hot, until its code is there): 30 calls of `leaf`,
+// asked about each while watched and about none while not.
+TEST(TierWatch, OnlyWatchedCallsAreAsked) {
+  ir::Program p = checked(R"(
+fn leaf(x: i64) -> i64 {
+    return x * 2 + 1
+}
+fn rec(n: i64) -> i64 {
+    if n == 0 {
+        return 0
+    }
+    return leaf(n) + rec(n - 1)
+}
+print(rec(30))
+)");
+  auto compiled = compile(p);
+  ir::FnId leaf = p.find_function("leaf");
+  ir::FnId rec = p.find_function("rec");
+  for (bool watched : {true, false}) {
+    WatchingHook hook(p.functions.size());
+    hook.watch[leaf.v].store(watched ? 1 : 0);
+    std::string out;
+    RunOptions options;
+    options.out = &out;
+    options.tier = &hook;
+    run_main(*compiled, options);
+    EXPECT_EQ(out, "960\n");
+    EXPECT_EQ(hook.asked[leaf.v], watched ? 30 : 0);
+    EXPECT_EQ(hook.asked[rec.v], 31);
+  }
 }
 
 class OsrInterp : public ::testing::TestWithParam<std::string> {};
