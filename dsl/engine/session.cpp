@@ -81,6 +81,44 @@ using engine::repl::load_scalar;
 using engine::repl::store_scalar;
 
 constexpr const char* kParamPrefix = "__repl_p";
+
+bool is_ident_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/// The first name in `text` that begins with the REPL's reserved prefix (a declaration or a
+/// use; strings and comments skipped), as [begin, end), or begin = npos. A user's
+/// `let __repl_p0 = 5` once collided with the synthesized parameter of a persisted variable, and
+/// every later entry of the session failed.
+std::pair<std::size_t, std::size_t> reserved_name(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '#') {
+      while (i + 1 < text.size() && text[i + 1] != '\n') {
+        ++i;
+      }
+    } else if (c == '"') {
+      while (i + 1 < text.size() && text[i + 1] != '\n') {
+        ++i;
+        if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
+          ++i;
+        } else if (text[i] == '"') {
+          break;
+        }
+      }
+    } else if (is_ident_char(c)) {
+      std::size_t end = i;
+      while (end < text.size() && is_ident_char(text[end])) {
+        ++end;
+      }
+      if (text.substr(i, end - i).starts_with(engine::repl::kReservedPrefix)) {
+        return {i, end};
+      }
+      i = end - 1;
+    }
+  }
+  return {std::string_view::npos, 0};
+}
 /// The REPL's last value shown (Python's `_`), kept as a session variable.
 constexpr const char* kLastValue = "_";
 
@@ -425,6 +463,14 @@ struct Session::Impl {
     const diag::SourceFile& file = sources.add("<repl>", entry);
     std::optional<ast::Program> tree = parser::parse_program(file, diags);
     if (!tree) {
+      throw Error(diag::render(sources, diags), diags.error_count());
+    }
+    if (auto [begin, end] = reserved_name(entry); begin != std::string_view::npos) {
+      diags.report(
+          diag::Kind::ReservedName,
+          diag::Span{file.id(), static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end)},
+          "'" + entry.substr(begin, end - begin) + "': names beginning with '" +
+              std::string(engine::repl::kReservedPrefix) + "' are the REPL's own");
       throw Error(diag::render(sources, diags), diags.error_count());
     }
     plan.tree = std::move(*tree);

@@ -16,7 +16,9 @@
 
 namespace kestrel::engine::repl {
 
-/// The synthesized entry function, and the prefix of its box parameters (`__repl_b<k>`).
+/// The prefix of every name the REPL synthesizes, which an entry may not use; the synthesized
+/// entry function; and the prefix of its box parameters (`__repl_b<k>`).
+constexpr std::string_view kReservedPrefix = "__repl_";
 constexpr const char* kEntryFn = "__repl_entry";
 constexpr const char* kBoxPrefix = "__repl_b";
 

@@ -199,8 +199,31 @@ TEST(Session, NoProgramRebindsAnOuterArrayInParallelOrCallsTheKeepBuiltin) {
   std::string error = fails(s, "a[0] = 1.0\nparallel for i in 0..4 { a = ones(2) }");
   EXPECT_NE(error.find("error"), std::string::npos) << error;
   EXPECT_EQ(run(s, "a"), "[0. 0. 0.]\n");
+  // The REPL's own names are refused in an entry (a script says "undefined name":
+  // tests/lang/errors/repl_keep_builtin.kst).
   error = fails(s, "__repl_keep(0, a)");
-  EXPECT_NE(error.find("undefined name '__repl_keep'"), std::string::npos) << error;
+  EXPECT_NE(error.find("'__repl_keep': names beginning with '__repl_' are the REPL's own"),
+            std::string::npos)
+      << error;
+}
+
+// A name with the REPL's prefix is refused where it is written, in a declaration or a use, and
+// the session goes on: `let __repl_p0 = 5` once collided with the synthesized parameter of the
+// first persisted variable, and every later entry of the session failed. In strings and
+// comments the prefix is plain text.
+TEST(Session, TheReplsOwnNamesAreRefusedAndTheSessionGoesOn) {
+  Engine engine;
+  Session s(engine);
+  run(s, "let a = 1");
+  std::string error = fails(s, "let __repl_p0 = 5");
+  EXPECT_NE(error.find("<repl>:1:5: error: '__repl_p0': names beginning with '__repl_' are the "
+                       "REPL's own"),
+            std::string::npos)
+      << error;
+  error = fails(s, "print(a + __repl_b0)");
+  EXPECT_NE(error.find("<repl>:1:11: error: '__repl_b0'"), std::string::npos) << error;
+  EXPECT_EQ(run(s, "print(a, \"__repl_p0\") # __repl_p0"), "1 __repl_p0\n");
+  EXPECT_EQ(run(s, "let b = a + 1\nb"), "2\n");
 }
 
 }  // namespace
