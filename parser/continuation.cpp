@@ -4,10 +4,6 @@ namespace kestrel::parser {
 
 namespace {
 
-bool is_ident_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
 // True when the text ending at `end` (exclusive) ends with the whole word `word`.
 bool ends_with_word(std::string_view text, std::size_t end, std::string_view word) {
   if (end < word.size() || text.substr(end - word.size(), word.size()) != word) {
@@ -48,6 +44,28 @@ bool ends_in_operator(std::string_view text, std::size_t last) {
 
 }  // namespace
 
+bool is_ident_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+std::size_t comment_or_string_end(std::string_view text, std::size_t i) {
+  if (text[i] == '#') {
+    while (i + 1 < text.size() && text[i + 1] != '\n') {
+      ++i;
+    }
+  } else if (text[i] == '"') {
+    while (i + 1 < text.size() && text[i + 1] != '\n') {
+      ++i;
+      if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
+        ++i;
+      } else if (text[i] == '"') {
+        break;
+      }
+    }
+  }
+  return i;
+}
+
 std::vector<std::uint8_t> continuation_map(std::string_view text) {
   std::vector<std::uint8_t> map(text.size(), 0);
   std::vector<char> brackets;  // open ( [ { not yet closed; newlines matter only under '{'
@@ -56,21 +74,11 @@ std::vector<std::uint8_t> continuation_map(std::string_view text) {
     char c = text[i];
     switch (c) {
       case '#':
-        while (i + 1 < text.size() && text[i + 1] != '\n') {
-          ++i;
-        }
+        i = comment_or_string_end(text, i);
         break;
       case '"':
-        // A string ends at its closing quote or, unterminated, at the end of the line.
         last_significant = i;
-        while (i + 1 < text.size() && text[i + 1] != '\n') {
-          ++i;
-          if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
-            ++i;
-          } else if (text[i] == '"') {
-            break;
-          }
-        }
+        i = comment_or_string_end(text, i);
         break;
       case '(':
       case '[':

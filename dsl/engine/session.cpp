@@ -64,6 +64,7 @@
 #include "kestrel/dynamic.hpp"
 #include "kestrel/kestrel.hpp"
 #include "parser/ast_visit.hpp"
+#include "parser/continuation.hpp"
 #include "parser/parse.hpp"
 #include "runtime/array.hpp"
 #include "runtime/error.hpp"
@@ -82,10 +83,6 @@ using engine::repl::store_scalar;
 
 constexpr const char* kParamPrefix = "__repl_p";
 
-bool is_ident_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
 /// The first name in `text` that begins with the REPL's reserved prefix (a declaration or a
 /// use; strings and comments skipped), as [begin, end), or begin = npos. A user's
 /// `let __repl_p0 = 5` once collided with the synthesized parameter of a persisted variable, and
@@ -93,22 +90,11 @@ bool is_ident_char(char c) {
 std::pair<std::size_t, std::size_t> reserved_name(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (c == '#') {
-      while (i + 1 < text.size() && text[i + 1] != '\n') {
-        ++i;
-      }
-    } else if (c == '"') {
-      while (i + 1 < text.size() && text[i + 1] != '\n') {
-        ++i;
-        if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
-          ++i;
-        } else if (text[i] == '"') {
-          break;
-        }
-      }
-    } else if (is_ident_char(c)) {
+    if (c == '#' || c == '"') {
+      i = parser::comment_or_string_end(text, i);
+    } else if (parser::is_ident_char(c)) {
       std::size_t end = i;
-      while (end < text.size() && is_ident_char(text[end])) {
+      while (end < text.size() && parser::is_ident_char(text[end])) {
         ++end;
       }
       if (text.substr(i, end - i).starts_with(engine::repl::kReservedPrefix)) {
