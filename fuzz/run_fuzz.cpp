@@ -34,9 +34,14 @@ constexpr std::int64_t kDefaultMemoryLimitMb = 256;
 /// the program (an invalid format spec holding those words).
 constexpr std::string_view kInternal = "internal error";
 
+/// Reports a finding and aborts. The program and the detail are written whole, NUL bytes included
+/// (printf's %s would stop at the first, and lose the part that shows the difference).
 [[noreturn]] void die(const char* what, const std::string& text, const std::string& detail) {
-  std::fprintf(stderr, "run_fuzz: %s\n--- program ---\n%s\n--- detail ---\n%s\n", what,
-               text.c_str(), detail.c_str());
+  std::fprintf(stderr, "run_fuzz: %s\n--- program ---\n", what);
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fputs("\n--- detail ---\n", stderr);
+  std::fwrite(detail.data(), 1, detail.size(), stderr);
+  std::fputs("\n", stderr);
   std::abort();
 }
 

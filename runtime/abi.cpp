@@ -165,7 +165,9 @@ void kestrel_rt_substream(KestrelContext* ctx, std::int64_t key, std::int64_t co
 }
 
 void kestrel_rt_print_sep(KestrelContext* ctx) { ctx->host->line += ' '; }
-void kestrel_rt_print_text(KestrelContext* ctx, const char* text) { ctx->host->line += text; }
+void kestrel_rt_print_text(KestrelContext* ctx, const char* text, std::int64_t size) {
+  ctx->host->line.append(text, static_cast<std::size_t>(size));
+}
 void kestrel_rt_print_i64(KestrelContext* ctx, std::int64_t v) {
   rt::append_int(ctx->host->line, v);
 }

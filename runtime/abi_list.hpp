@@ -73,8 +73,10 @@ KESTREL_ABI_FN(void, kestrel_rt_substream, KestrelContext* ctx, std::int64_t key
 
 // ---- print -----------------------------------------------------------------------------------
 KESTREL_ABI_FN(void, kestrel_rt_print_sep, KestrelContext* ctx)
-/// Appends a C string (the punctuation of a printed tuple).
-KESTREL_ABI_FN(void, kestrel_rt_print_text, KestrelContext* ctx, const char* text)
+/// Appends `size` bytes of text (a print's sep and end, a printed tuple's punctuation); they may
+/// hold NUL bytes ("\0" is an escape).
+KESTREL_ABI_FN(void, kestrel_rt_print_text, KestrelContext* ctx, const char* text,
+               std::int64_t size)
 KESTREL_ABI_FN(void, kestrel_rt_print_i64, KestrelContext* ctx, std::int64_t v)
 KESTREL_ABI_FN(void, kestrel_rt_print_f64, KestrelContext* ctx, double v)
 KESTREL_ABI_FN(void, kestrel_rt_print_f32, KestrelContext* ctx, float v)

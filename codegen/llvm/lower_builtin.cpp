@@ -181,7 +181,10 @@ Val FnLowering::builtin(Type t, const ir::BuiltinCall& c, diag::Span span) {
       }
       auto text = [&](const std::string& s) {
         if (!s.empty()) {
-          b_.CreateCall(ml_.rt(Abi::kestrel_rt_print_text), {ctx_, b_.CreateGlobalStringPtr(s)});
+          // With its size: a "\0" in a sep or end is text too.
+          b_.CreateCall(
+              ml_.rt(Abi::kestrel_rt_print_text),
+              {ctx_, b_.CreateGlobalStringPtr(s), i64c(static_cast<std::int64_t>(s.size()))});
         }
       };
       for (std::size_t k = 0; k < items.size(); ++k) {

@@ -365,8 +365,11 @@ bool Gen::stmt_numpy() {
       if (!on("strings")) {
         break;
       }
+      // Escapes too: a "\0" in a sep or an end once cut the JIT's line short.
+      std::string end =
+          chance(30) ? ", end=\"" + pick(std::vector<std::string>{";\\n", "\\0\\n"}) + "\"" : "";
       line("print(" + sx(scalar_elem(), 2) + ", " + sx(scalar_elem(), 2) + ", sep=\"" +
-           pick(std::vector<std::string>{",", " | ", ""}) + "\")");
+           pick(std::vector<std::string>{",", " | ", "", "\\0", "\\t"}) + "\"" + end + ")");
       wrote = true;
       break;
     }

@@ -5,6 +5,8 @@ Expectations live in the program's own comments:
   # CHECK: error: undefined name 'foo'     one per expected diagnostic, in order
   # CHECK-LOC: 3:9                          line:col of the diagnostic on the CHECK line before
   # OUT: fib(90) = 2880067194370816120     one per expected line of standard output, in order
+  # OUT-ESC: a\0b                          the same, with the escapes \0 \t \r \\ resolved (for
+                                           output a comment cannot hold as it is)
 
 Programs under tests/lang/errors/, stdlib/, examples/ and bench/suite/ are checked (`kestrel check`): their
 diagnostics must equal the CHECK lines, and a file without CHECK lines must check clean. Every
@@ -39,13 +41,30 @@ import sys
 DIAG = re.compile(r"^(?P<file>[^ ].*?):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning): (?P<msg>.*)$")
 
 
+ESCAPES = {"0": "\0", "t": "\t", "r": "\r", "\\": "\\"}
+
+
+def unescape(text):
+    return re.sub(r"\\(.)", lambda m: ESCAPES.get(m.group(1), m.group(0)), text)
+
+
 def expected_output(path):
     lines = []
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
-            m = re.match(r"^\s*#\s*OUT:(?: (.*))?$", line.rstrip("\n"))
+            m = re.match(r"^\s*#\s*OUT(-ESC)?:(?: (.*))?$", line.rstrip("\n"))
             if m:
-                lines.append(m.group(1) or "")
+                text = m.group(2) or ""
+                lines.append(unescape(text) if m.group(1) else text)
+    return lines
+
+
+def output_lines(stdout):
+    """stdout's lines, split at "\n" only (str.splitlines also splits at \x1c-\x1e, \x85 and
+    more, which a program may print)."""
+    lines = stdout.split("\n")
+    if lines[-1] == "":
+        lines.pop()
     return lines
 
 
@@ -83,7 +102,7 @@ def judge(path, checks, returncode, stdout, stderr):
         failures.append(f"exited {returncode} (expected 0 or 1)")
     if not is_check_only(path):
         want_out = expected_output(path)
-        got_out = stdout.splitlines()
+        got_out = output_lines(stdout)
         if got_out != want_out:
             failures.append("output differs:\n" + "\n".join(
                 difflib.unified_diff(want_out, got_out, "expected", "got", lineterm="")))
