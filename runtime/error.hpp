@@ -7,16 +7,19 @@
 #include <stdexcept>
 #include <string>
 
+#include "runtime/rules/messages.hpp"
+
 namespace kestrel::rt {
 
 /// A site id that no backend has attached yet.
 inline constexpr std::uint32_t kNoSite = ~std::uint32_t{0};
 
-/// A runtime error: `what()` is the message alone ("integer division by zero"); `site` is the
-/// backend's source-location id, kNoSite until the backend sets it.
+/// A runtime error: `what()` is the message alone ("integer division by zero"), its control
+/// bytes escaped (printable: a quoted field may hold a NUL); `site` is the backend's
+/// source-location id, kNoSite until the backend sets it.
 struct RuntimeError : std::runtime_error {
   explicit RuntimeError(const std::string& message, std::uint32_t site_id = kNoSite)
-      : std::runtime_error(message), site(site_id) {}
+      : std::runtime_error(printable(message, true)), site(site_id) {}
   std::uint32_t site;
 };
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/rules/messages.hpp"
+
 namespace kestrel::diag {
 
 std::string_view kind_name(Kind kind) {
@@ -46,7 +48,7 @@ std::string location(const SourceManager& sources, Span span) {
   }
   const SourceFile& file = sources.file(span.file);
   LineCol lc = file.line_col(span.begin);
-  return file.name() + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.col);
+  return rt::printable(file.name()) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.col);
 }
 
 namespace {
@@ -93,8 +95,9 @@ void render_snippet(const SourceManager& sources, Span span, std::string& out) {
   }
   out += "    ";
   out += prefix;
-  for (char c : line) {
-    out += c == '\t' ? ' ' : c;
+  for (char c : line) {  // one byte each, so the caret stays under its column
+    auto u = static_cast<unsigned char>(c);
+    out += c == '\t' ? ' ' : u < 0x20 || u == 0x7f ? '?' : c;
   }
   out += suffix;
   out += "\n    ";
@@ -112,7 +115,7 @@ void render_into(const SourceManager& sources, Severity severity, Span span,
   }
   out += severity_word(severity);
   out += ": ";
-  out += message;
+  out += rt::printable(message, true);  // a runtime error's is already
   out += '\n';
   render_snippet(sources, span, out);
 }

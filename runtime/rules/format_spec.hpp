@@ -90,7 +90,8 @@ inline std::string parse_format_spec(std::string_view text, FormatKind kind, For
   if (s.width > kMaxFormatWidth || s.precision > kMaxFormatWidth) {
     return "format width and precision are at most " + std::to_string(kMaxFormatWidth);
   }
-  if (text.size() - pos > 1) {
+  // A NUL as the type would read as "no type" (0 means not given): "\0" is no spec at all.
+  if (text.size() - pos > 1 || (pos < text.size() && text[pos] == '\0')) {
     return "invalid format spec '" + std::string(text) + "'";
   }
   if (pos < text.size()) {

@@ -2,10 +2,42 @@
 // The text of the scalar rules' errors (host-only: it builds std::string). Every backend reports
 // a failed rule with these words; the predicates that decide are in rules/arith.hpp and
 // rules/bounds.hpp.
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace kestrel::rt {
+
+/// `text` with its control bytes written as the language's escapes (`\0`, `\t`, `\r`, `\n`,
+/// and `\xHH` for the rest and DEL), line ends kept when `keep_newlines`. Every message may
+/// quote what a program or a data file holds (a format spec, a CSV field, a file name): a NUL
+/// would cut it short where it is read as a C string (`what()`), and an escape sequence would
+/// reach the user's terminal. RuntimeError and the diagnostics' renderer both apply it; it
+/// leaves printable text as it is, so applying it twice changes nothing.
+inline std::string printable(std::string_view text, bool keep_newlines = false) {
+  auto control = [&](unsigned char c) {
+    return (c < 0x20 && !(keep_newlines && c == '\n')) || c == 0x7f;
+  };
+  if (std::none_of(text.begin(), text.end(), control)) {
+    return std::string(text);
+  }
+  std::string out;
+  for (unsigned char c : text) {
+    if (!control(c)) {
+      out += static_cast<char>(c);
+    } else if (c == '\0' || c == '\t' || c == '\r' || c == '\n') {
+      out += '\\';
+      out += c == '\0' ? '0' : c == '\t' ? 't' : c == '\r' ? 'r' : 'n';
+    } else {
+      constexpr std::string_view kHex = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
 
 /// An integer `//` or `%` by zero.
 inline std::string division_by_zero_message() { return "integer division by zero"; }

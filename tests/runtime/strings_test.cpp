@@ -7,7 +7,9 @@
 #include <limits>
 #include <string>
 
+#include "runtime/error.hpp"
 #include "runtime/rules/format_spec.hpp"
+#include "runtime/rules/messages.hpp"
 
 namespace kestrel::rt {
 namespace {
@@ -90,6 +92,24 @@ TEST(Strings, ElementwiseCompare) {
   EXPECT_EQ(ne->at<bool>(2), false);
   ArrayRef b = alloc(Shape(2), Elem::Str);
   EXPECT_THROW(str_compare(a.get(), nullptr, b.get(), nullptr, false), RuntimeError);
+}
+
+// A message quotes what a program or a file holds; its control bytes come out as escapes, so a
+// NUL cannot cut what() short nor an escape sequence reach a terminal.
+TEST(Printable, EscapesControlBytes) {
+  using namespace std::string_literals;
+  EXPECT_EQ(printable("plain text, 'quoted' \u2026"), "plain text, 'quoted' \u2026");
+  EXPECT_EQ(printable("a\0b\tc\rd\ne"s), "a\\0b\\tc\\rd\\ne");
+  EXPECT_EQ(printable("a\nb", true), "a\nb");
+  EXPECT_EQ(printable("\x1b[31m\x7f\x01"), "\\x1b[31m\\x7f\\x01");
+  std::string once = printable("x\0\x1b"s);
+  EXPECT_EQ(printable(once), once);  // applying it twice changes nothing
+}
+
+TEST(Printable, RuntimeErrorKeepsTheWholeMessage) {
+  using namespace std::string_literals;
+  RuntimeError e("cannot read '2\0!' as f64"s);
+  EXPECT_EQ(std::string(e.what()), "cannot read '2\\0!' as f64");
 }
 
 }  // namespace

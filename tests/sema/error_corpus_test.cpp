@@ -4,6 +4,7 @@
 #include <fstream>
 #include <regex>
 
+#include "runtime/rules/messages.hpp"
 #include "tests/sema/check_helpers.hpp"
 
 namespace kestrel::sema {
@@ -47,7 +48,8 @@ TEST(ErrorCorpus, EveryFileReportsWhatItExpects) {
         continue;  // reported in an imported file
       }
       std::string loc = diag::location(c.sources, d.span);
-      got.push_back(loc.substr(loc.find(':') + 1) + ": " + d.message);
+      // As rendered: control bytes a message quotes are written as escapes.
+      got.push_back(loc.substr(loc.find(':') + 1) + ": " + rt::printable(d.message, true));
     }
     std::vector<std::string> want = expected(path);
     EXPECT_FALSE(want.empty()) << path << " has no CHECK line";
