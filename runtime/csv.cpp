@@ -291,7 +291,7 @@ TableRef parse_csv(std::string text, std::string path) {
 TableRef read_csv(const std::string& path) { return read_csv(path, ",", CsvOptions{}.fill); }
 
 TableRef read_csv(const std::string& path, const std::string& sep, double fill) {
-  check_io("read_csv");
+  check_io("read_csv", path);
   if (sep.size() != 1 || sep[0] == '"' || sep[0] == '\n' || sep[0] == '\r') {
     raise("read_csv: sep must be one byte, not a quote or a line end, found \"" + clipped(sep) +
           "\"");

@@ -173,7 +173,7 @@ std::string csv_text(const Table& t) {
 }
 
 void write_csv(const std::string& path, const Table& t) {
-  check_io("write_csv");
+  check_io("write_csv", path);
   if (t.columns() == 0) {
     raise(path + ": write_csv needs a table with at least one column");
   }

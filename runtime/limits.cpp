@@ -55,10 +55,13 @@ void poll() {
     raise(stop_message(*l));
   }
 }
-void check_io(const char* what) {
+void check_io(const char* what, const std::string& path) {
   const Limits* l = t_limits;
   if (l != nullptr && !l->allow_io) {
     raise(std::string(what) + ": file access is disabled (EngineOptions::allow_io is false)");
+  }
+  if (path.find('\0') != std::string::npos) {  // the system would read the name up to it
+    raise(std::string(what) + ": the file name '" + path + "' holds a NUL byte");
   }
 }
 

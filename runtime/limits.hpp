@@ -87,8 +87,9 @@ void poll();
 void keep_array(std::int64_t slot, Array* a);
 
 /// Raises RuntimeError "<what>: file access is disabled (EngineOptions::allow_io)" when the
-/// current Limits refuse file access.
-void check_io(const char* what);
+/// current Limits refuse file access, and when `path` holds a NUL byte (the system would open
+/// the file named by the text before it: "a.csv\0x" would read a.csv).
+void check_io(const char* what, const std::string& path);
 
 /// Raises RuntimeError when allocating `bytes` more would pass the current memory limit, given
 /// `live` bytes live now.

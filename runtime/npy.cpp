@@ -183,7 +183,7 @@ NpyLayout npy_layout(const std::string& path, const unsigned char* bytes, std::s
 }
 
 ArrayRef load_npy(const std::string& path, Elem elem, int rank) {
-  check_io("load_npy");
+  check_io("load_npy", path);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     raise(path + ": cannot open file");
@@ -248,7 +248,7 @@ std::string npy_header(Elem elem, Shape shape) {
 }
 
 void save_npy(const std::string& path, const Array& a) {
-  check_io("save_npy");
+  check_io("save_npy", path);
   if (a.elem == Elem::Str) {
     raise(path + ": save_npy takes numeric or bool arrays, not strings");
   }

@@ -72,7 +72,7 @@ bool write_all(int fd, const void* data, std::size_t n, off_t at) {
 }  // namespace
 
 void npy_append(const std::string& path, const Array& a) {
-  check_io("npy_append");
+  check_io("npy_append", path);
   if (a.elem == Elem::Str) {
     raise(path + ": npy_append takes numeric or bool arrays, not strings");
   }
@@ -118,7 +118,7 @@ void npy_append(const std::string& path, const Array& a) {
 }
 
 void npy_finish(const std::string& path) {
-  check_io("npy_finish");
+  check_io("npy_finish", path);
   Writer w;
   {
     std::lock_guard<std::mutex> lock(writers_mutex());

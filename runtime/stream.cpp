@@ -294,14 +294,14 @@ std::shared_ptr<Stream> find(std::int64_t h) {
 }  // namespace
 
 std::int64_t npy_stream_open(const std::string& path, Elem elem, int rank, std::int64_t rows) {
-  check_io("npy_blocks");
+  check_io("npy_blocks", path);
   check_rows("npy_blocks", rows);
   return add(std::make_shared<NpyStream>(path, elem, rank, rows));
 }
 
 std::int64_t csv_stream_open(const std::string& path, std::int64_t rows, std::int64_t part,
                              std::int64_t parts) {
-  check_io("csv_blocks");
+  check_io("csv_blocks", path);
   check_rows("csv_blocks", rows);
   if (parts < 1) {
     raise("csv_blocks: parts must be positive, not " + std::to_string(parts));

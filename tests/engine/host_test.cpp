@@ -3,12 +3,15 @@
 // (Module::interrupt, EngineOptions::time_limit_ms), EngineOptions::allow_io and memory_limit,
 // and internal errors reaching the host as kestrel::Error. Every test runs in both modes.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -342,6 +345,44 @@ TEST(Host, AllowIoFalseRefusesFiles) {
       }
     }
   }
+}
+
+// A file name holding a NUL byte is refused by every file operation: the system would take the
+// name up to the NUL, so "out.npy\0.txt" wrote out.npy and "a.csv\0x" read a.csv.
+TEST(Host, FileNameWithANulIsRefused) {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("kestrel-nul-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string d = dir.string();
+  { std::ofstream(dir / "a.csv") << "x\n1\n"; }
+  const std::pair<std::string, std::string> programs[] = {
+      {"let t = read_csv(\"" + d + "/a.csv\\0x\")\n", "read_csv: the file name"},
+      {"save_npy(\"" + d + "/out.npy\\0.txt\", zeros(3))\n", "save_npy: the file name"},
+      {"let a = load_npy(\"" + d + "/out.npy\\0\", f64, 1)\n", "load_npy: the file name"},
+      {"write_csv(\"" + d + "/out.csv\\0\", table(x=zeros(3)))\n", "write_csv: the file name"},
+      {"for t in csv_blocks(\"" + d + "/a.csv\\0\", 2) {\n    print(t.rows)\n}\n",
+       "csv_blocks: the file name"},
+  };
+  for (Mode mode : {Mode::Interp, Mode::Jit}) {
+    kestrel::Engine engine = engine_for(mode);
+    for (const auto& [text, want] : programs) {
+      std::string out;
+      try {
+        engine.run_source("nul.kst", text, &out);
+        ADD_FAILURE() << mode_name(mode) << ": ran " << text;
+      } catch (const kestrel::Error& e) {
+        std::string what = e.what();
+        EXPECT_NE(what.find("nul.kst:1:"), std::string::npos) << what;
+        EXPECT_NE(what.find(want), std::string::npos) << mode_name(mode) << ": " << what;
+        EXPECT_NE(what.find("\\0"), std::string::npos) << what;  // shown as an escape
+        EXPECT_NE(what.find("holds a NUL byte"), std::string::npos) << what;
+      }
+      EXPECT_EQ(out, "");
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.npy"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.csv"));
+  std::filesystem::remove_all(dir);
 }
 
 // memory_limit turns an allocation past it into a runtime error; without one, an allocation the
