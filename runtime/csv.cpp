@@ -47,6 +47,18 @@ std::string clipped(std::string_view text) {
   return std::string(text.substr(0, end)) + "\u2026";
 }
 
+bool read_f64(std::string_view v, double& out) {
+  auto res = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (res.ptr != v.data() + v.size()) {
+    return false;  // not a number, or more after one ("1e999x" is text, not inf)
+  }
+  if (res.ec == std::errc::result_out_of_range) {
+    out = std::strtod(std::string(v).c_str(), nullptr);  // overflow to inf, underflow to 0
+    return true;
+  }
+  return res.ec == std::errc{};
+}
+
 }  // namespace csv_detail
 
 using csv_detail::clipped;
@@ -164,12 +176,7 @@ double Table::f64_at(std::int64_t r, std::int64_t c, std::string_view name) cons
   std::string_view v = n.value;
   std::string_view text = n.text;
   double d = 0;
-  auto res = std::from_chars(v.data(), v.data() + v.size(), d);
-  if (res.ec == std::errc::result_out_of_range) {
-    res.ec = {};
-    d = std::strtod(std::string(v).c_str(), nullptr);  // overflow to inf, underflow to 0
-  }
-  if (res.ec != std::errc{} || res.ptr != v.data() + v.size()) {
+  if (!csv_detail::read_f64(v, d)) {
     raise_at(n.offset,
              "cannot read '" + clipped(text) + "' as f64 in column '" + clipped(name) + "'");
   }

@@ -176,6 +176,10 @@ namespace csv_detail {
 std::string_view trim(std::string_view s);
 /// `text` for an error message: its first 40 bytes and "…" when longer.
 std::string clipped(std::string_view text);
+/// The number `v` holds as f64, the one rule for a field (f64 columns, groupby keys): from_chars
+/// (nan and inf included), a value out of range as strtod gives it (inf or 0). False unless the
+/// whole of `v` is the number.
+bool read_f64(std::string_view v, double& out);
 }  // namespace csv_detail
 
 }  // namespace kestrel::rt

@@ -22,17 +22,12 @@ bool parse_i64(std::string_view v, std::int64_t& out) {
   return res.ec == std::errc{} && res.ptr == v.data() + v.size();
 }
 
-/// As Table::f64 reads a field (nan and inf included; out-of-range to inf or 0).
+/// As Table::f64 reads a field (csv_detail::read_f64), after an optional '+'.
 bool parse_f64(std::string_view v, double& out) {
   if (!v.empty() && v.front() == '+') {
     v.remove_prefix(1);
   }
-  auto res = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (res.ec == std::errc::result_out_of_range) {
-    out = std::strtod(std::string(v).c_str(), nullptr);
-    return true;
-  }
-  return res.ec == std::errc{} && res.ptr == v.data() + v.size();
+  return csv_detail::read_f64(v, out);
 }
 
 /// A column's groups: each row's code (-1 when missing) and the groups' keys as text.

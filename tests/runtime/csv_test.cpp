@@ -290,6 +290,16 @@ TEST(Csv, GroupCodesSortAsPandas) {
   EXPECT_EQ(to_vector<I64>(*t->group_codes("s")), (std::vector<I64>{2, 0, -1, 1, 2}));
   EXPECT_EQ(to_vector<std::string>(*t->group_labels("s")),
             (std::vector<std::string>{"B", "a", "b"}));
+  // A key out of f64's range is inf (or 0) as in an f64 column, but only when the whole field
+  // is the number: "1e999x" makes the column text (it was merged into the group of inf).
+  TableRef big = parse_csv("k\n1e999\n1e999x\n2\n");
+  EXPECT_EQ(to_vector<std::string>(*big->group_labels("k")),
+            (std::vector<std::string>{"1e999", "1e999x", "2"}));
+  EXPECT_EQ(to_vector<I64>(*big->group_codes("k")), (std::vector<I64>{0, 1, 2}));
+  TableRef inf = parse_csv("k\n1e999\n-1e999\n1e-999\n");
+  EXPECT_EQ(to_vector<std::string>(*inf->group_labels("k")),
+            (std::vector<std::string>{"-inf", "0.0", "inf"}));
+  expect_error([&] { big->f64("k"); }, "cannot read '1e999x' as f64");
   // subtable: columns and rows in the order asked for.
   std::vector<std::string> names = {"s", "n"};
   std::vector<I64> rows = {3, 0, 3};
