@@ -355,7 +355,8 @@ bool Gen::stmt_numpy() {
       E e = integral ? E::I64 : E::F64;
       std::string s = "format(" + sx(e, 2) + ", \"" + spec + "\")";
       if (chance(40)) {
-        s = "str(" + sx(scalar_elem(), 2) + ") + \"|\" + " + s;
+        std::string glue = pick(std::vector<std::string>{"|", "\\t", "\\0", "\\\"", "\\\\"});
+        s = "str(" + sx(scalar_elem(), 2) + ") + \"" + glue + "\" + " + s;
       }
       line("print(" + s + ")");
       wrote = true;
