@@ -658,27 +658,14 @@ int cmd_fmt(const std::vector<std::string>& args) {
   }
   kestrel::Engine engine;
   try {
-    std::string text = engine.format_file(files[0]);
-    if (!write) {
-      std::cout << text;
-      return kOk;
+    if (write) {
+      engine.format_file_in_place(files[0]);  // whole or not at all; links and modes kept
+    } else {
+      std::cout << engine.format_file(files[0]);
     }
-    std::string tmp = files[0] + ".fmt.tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary);
-      out << text;
-      if (!out.flush()) {
-        std::cerr << "kestrel: cannot write " << tmp << "\n";
-        return kProgramError;
-      }
-    }
-    std::filesystem::rename(tmp, files[0]);  // atomic: the file is never half-written
     return kOk;
   } catch (const kestrel::Error& error) {
     std::cerr << error.what();
-    return kProgramError;
-  } catch (const std::filesystem::filesystem_error& error) {
-    std::cerr << "kestrel: " << error.what() << "\n";
     return kProgramError;
   }
 }

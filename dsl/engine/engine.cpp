@@ -1,10 +1,12 @@
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <new>
 #include <optional>
-#include <sstream>
 #include <system_error>
+#include <vector>
 
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/engine/gpu.hpp"
@@ -19,6 +21,7 @@
 #include "runtime/limits.hpp"
 #include "runtime/npy_writer.hpp"
 #include "runtime/parallel.hpp"
+#include "runtime/replace_file.hpp"
 #include "runtime/stream.hpp"
 
 namespace kestrel {
@@ -40,15 +43,38 @@ std::filesystem::path default_stdlib_dir() {
   return KESTREL_STDLIB_DIR;
 }
 
-/// Reads a whole file; a missing or unreadable file is an Error naming it.
+/// The largest source file read (a program this large is data: .npy and CSV files hold that).
+/// Without a bound, `kestrel run /dev/zero` read until memory ran out.
+constexpr std::size_t kMaxSourceBytes = std::size_t{64} << 20;
+
+/// Reads a whole file; a missing, unreadable or too large file, or a directory, is an Error
+/// naming it and why.
 std::string read_file(const std::filesystem::path& path) {
+  std::string name = "'" + rt::printable(path.string()) + "'";
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw Error("error: cannot read " + name + ": it is a directory\n");
+  }
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw Error("error: cannot read '" + path.string() + "': no such file or not readable\n");
+    int err = errno;
+    throw Error("error: cannot read " + name + ": " +
+                (err != 0 ? std::strerror(err) : "no such file or not readable") + "\n");
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  std::string text;
+  std::vector<char> buffer(std::size_t{1} << 16);
+  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+    text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxSourceBytes) {
+      throw Error("error: cannot read " + name + ": a source file is at most " +
+                  std::to_string(kMaxSourceBytes >> 20) + " MiB\n");
+    }
+  }
+  if (in.bad()) {
+    throw Error("error: cannot read " + name + ": a read failed\n");
+  }
+  return text;
 }
 
 /// One file parsed (its imports are not read), added to `sources`; an Error with the
@@ -323,6 +349,17 @@ std::string Engine::format_file(const std::filesystem::path& path) const {
   diag::SourceManager sources;
   ParsedFile parsed = parse_file(sources, path);
   return parser::format_program(parsed.program, parsed.file->text());
+}
+
+void Engine::format_file_in_place(const std::filesystem::path& path) const {
+  std::string text = format_file(path);
+  try {
+    rt::replace_file(path.string(), [&](std::FILE* f) {
+      return std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    });
+  } catch (const rt::RuntimeError& e) {
+    throw Error(std::string("error: ") + e.what() + "\n");
+  }
 }
 
 }  // namespace kestrel

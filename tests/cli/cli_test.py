@@ -45,6 +45,16 @@ expect("check without file", run("check"), 2, stderr_has="check takes exactly on
 expect("check missing file", run("check", "no/such/file.kst"), 1,
        stderr_has="cannot read 'no/such/file.kst'")
 expect("check clean", run("check", "examples/tour.kst"), 0)
+# Not a source file: a directory, an endless device, a file that may not be read. Each is an
+# error that says which and why (a directory ran as an empty program; /dev/zero read until memory
+# ran out).
+expect("run a directory", run("run", "examples"), 1,
+       stderr_has="cannot read 'examples': it is a directory")
+expect("check a directory", run("check", "examples"), 1, stderr_has="it is a directory")
+expect("run an endless file", run("run", "/dev/zero"), 1,
+       stderr_has="cannot read '/dev/zero': a source file is at most 64 MiB")
+expect("run a missing file", run("run", "no/such/file.kst"), 1,
+       stderr_has="cannot read 'no/such/file.kst': No such file or directory")
 expect("fmt unknown option", run("fmt", "--frob", "examples/tour.kst"), 2)
 
 # `kestrel emit`: each stage of the pipeline, for the README's walk through print(fib(10)).
@@ -100,6 +110,25 @@ with tempfile.TemporaryDirectory() as tmp:
     want = "# what this does\n\nlet a = 1  # the start\n\n# then\nprint(a)\n"
     if written != want:
         failures.append(f"fmt --write with comments wrote {written!r}, expected {want!r}")
+
+    # fmt --write through a symbolic link rewrites the file it names and leaves the link; the
+    # file keeps its permissions (it once replaced the link with a new file of mode 0644).
+    real = os.path.join(tmp, "real.kst")
+    with open(real, "w") as f:
+        f.write("let   b=2\nprint( b )\n")
+    os.chmod(real, 0o750)
+    link = os.path.join(tmp, "link.kst")
+    os.symlink("real.kst", link)
+    expect("fmt --write through a link", run("fmt", "--write", link), 0)
+    with open(real) as f:
+        written = f.read()
+    if (not os.path.islink(link) or written != "let b = 2\nprint(b)\n"
+            or os.stat(real).st_mode & 0o777 != 0o750):
+        failures.append(f"fmt --write through a link: link kept {os.path.islink(link)}, "
+                        f"wrote {written!r}, mode {oct(os.stat(real).st_mode & 0o777)}")
+    leftovers = [n for n in os.listdir(tmp) if "tmp" in n]
+    if leftovers:
+        failures.append(f"fmt --write left {leftovers}")
 
 # The JIT's object cache (--jit): the first run is a miss, the second a hit with the same output.
 with tempfile.TemporaryDirectory() as tmp:

@@ -170,5 +170,22 @@ TEST_F(Npy, SaveOverAMappedFileKeepsTheMapping) {
   EXPECT_EQ(files, 1);
 }
 
+// save_npy over a symbolic link writes the file it names and leaves the link, and a file that
+// exists keeps its permissions, as writing in place would (the rename once replaced the link
+// with a new file of mode 0644).
+TEST_F(Npy, SaveThroughALinkKeepsTheLinkAndTheMode) {
+  namespace fs = std::filesystem;
+  std::string target = path("target.npy");
+  std::string link = path("link.npy");
+  save_npy(target, *make_array<double>({1.0}));
+  fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  fs::create_symlink(fs::path(target).filename(), link);
+  save_npy(link, *make_array<double>({2.0, 3.0}));
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(to_vector<double>(*load_npy(target, Elem::F64, 1)), (std::vector<double>{2.0, 3.0}));
+  EXPECT_EQ(fs::status(target).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+}
+
 }  // namespace
 }  // namespace kestrel::rt

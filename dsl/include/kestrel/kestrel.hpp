@@ -172,6 +172,10 @@ class Engine {
 
   /// The canonical formatting of a file (`kestrel fmt`). Throws Error if it does not parse.
   std::string format_file(const std::filesystem::path& path) const;
+  /// Rewrites the file in its canonical formatting (`kestrel fmt --write`), whole or not at all:
+  /// a symbolic link's target is the file rewritten and the file keeps its permissions. Throws
+  /// Error if it does not parse or cannot be written.
+  void format_file_in_place(const std::filesystem::path& path) const;
 
   const std::filesystem::path& stdlib_dir() const { return options_.stdlib_dir; }
   const EngineOptions& options() const { return options_; }
