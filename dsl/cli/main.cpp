@@ -436,9 +436,12 @@ std::string trim(const std::string& s) {
 /// ('#' starts a comment; a relative FILE is read from the suite file's folder).
 int bench_suite(const std::string& suite_path, const BenchSpec& defaults,
                 const std::string& svg_path) {
+  std::error_code ec;
   std::ifstream in(suite_path);
-  if (!in) {
-    std::cerr << "kestrel: cannot read " << suite_path << "\n";
+  if (!in || std::filesystem::is_directory(suite_path, ec)) {
+    std::cerr << "kestrel: cannot read " << suite_path
+              << (std::filesystem::is_directory(suite_path, ec) ? ": it is a directory" : "")
+              << "\n";
     return kProgramError;
   }
   struct Entry {
@@ -483,6 +486,11 @@ int bench_suite(const std::string& suite_path, const BenchSpec& defaults,
                       ? file.string()
                       : (std::filesystem::path(suite_path).parent_path() / file).string();
     entries.push_back(std::move(e));
+  }
+  if (entries.empty()) {  // an empty table and exit 0 would read as a suite that passed
+    std::cerr << suite_path
+              << ": error: no workloads (a line is 'label | size | FILE [options]')\n";
+    return kUsageError;
   }
   std::printf("%-28s %-30s %11s %11s %16s %9s %10s %15s  %s\n", "workload", "size", "interp ms",
               "jit ms", "compile ms", "speed-up", "break-even", "baseline ms", "same answer");

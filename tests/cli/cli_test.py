@@ -53,6 +53,14 @@ expect("run a directory", run("run", "examples"), 1,
 expect("check a directory", run("check", "examples"), 1, stderr_has="it is a directory")
 expect("run an endless file", run("run", "/dev/zero"), 1,
        stderr_has="cannot read '/dev/zero': a source file is at most 64 MiB")
+with tempfile.TemporaryDirectory() as tmp:
+    empty_suite = os.path.join(tmp, "empty.suite")
+    with open(empty_suite, "w") as f:
+        f.write("# nothing here yet\n\n")
+    expect("bench an empty suite", run("bench", "--suite", empty_suite), 2,
+           stderr_has="empty.suite: error: no workloads")
+    expect("bench a directory as a suite", run("bench", "--suite", tmp), 1,
+           stderr_has="it is a directory")
 expect("run a missing file", run("run", "no/such/file.kst"), 1,
        stderr_has="cannot read 'no/such/file.kst': No such file or directory")
 expect("fmt unknown option", run("fmt", "--frob", "examples/tour.kst"), 2)
