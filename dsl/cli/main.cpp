@@ -148,7 +148,7 @@ void print_timings(const kestrel::Timings& t) {
   }
 }
 
-/// Reads a --threads count (1 or more).
+/// Reads a --threads or --ranks count (1 to 4096).
 bool parse_threads(const std::string& text, int& out) {
   char* end = nullptr;
   long v = std::strtol(text.c_str(), &end, 10);
@@ -170,7 +170,7 @@ int cmd_run(const std::vector<std::string>& args) {
     const std::string& arg = args[k];
     if (arg == "--ranks") {
       if (k + 1 >= args.size() || !parse_threads(args[k + 1], ranks)) {
-        return usage_error("--ranks takes a count of 1 or more");
+        return usage_error("--ranks takes a count from 1 to 4096");
       }
       ++k;
       continue;
@@ -180,7 +180,7 @@ int cmd_run(const std::vector<std::string>& args) {
       time = true;
     } else if (arg == "--threads") {
       if (k + 1 >= args.size() || !parse_threads(args[k + 1], options.threads)) {
-        return usage_error("--threads takes a count of 1 or more");
+        return usage_error("--threads takes a count from 1 to 4096");
       }
       ++k;
     } else if (arg == "--interp") {
