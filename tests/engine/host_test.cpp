@@ -333,6 +333,19 @@ TEST(Host, InterruptFlagStopsAScript) {
   }
 }
 
+/// The error a program stops with when run as `name` ("" and a failure when it runs through).
+std::string run_error(const kestrel::Engine& engine, Mode mode, const char* name,
+                      const std::string& text, std::string* out = nullptr) {
+  std::string printed;
+  try {
+    engine.run_source(name, text, out != nullptr ? out : &printed);
+  } catch (const kestrel::Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << mode_name(mode) << ": ran " << text;
+  return "";
+}
+
 // allow_io = false refuses every file operation with a runtime error at its file:line:col.
 TEST(Host, AllowIoFalseRefusesFiles) {
   const std::pair<const char*, const char*> programs[] = {
@@ -348,16 +361,9 @@ TEST(Host, AllowIoFalseRefusesFiles) {
     options.allow_io = false;
     kestrel::Engine engine = engine_for(mode, options);
     for (const auto& [text, want] : programs) {
-      std::string out;
-      try {
-        engine.run_source("io.kst", text, &out);
-        ADD_FAILURE() << mode_name(mode) << ": ran " << text;
-      } catch (const kestrel::Error& e) {
-        EXPECT_NE(std::string(e.what()).find(want), std::string::npos)
-            << mode_name(mode) << ": " << e.what();
-        EXPECT_NE(std::string(e.what()).find("EngineOptions::allow_io is false"),
-                  std::string::npos);
-      }
+      std::string error = run_error(engine, mode, "io.kst", text);
+      EXPECT_NE(error.find(want), std::string::npos) << mode_name(mode) << ": " << error;
+      EXPECT_NE(error.find("EngineOptions::allow_io is false"), std::string::npos);
     }
   }
 }
@@ -382,16 +388,11 @@ TEST(Host, FileNameWithANulIsRefused) {
     kestrel::Engine engine = engine_for(mode);
     for (const auto& [text, want] : programs) {
       std::string out;
-      try {
-        engine.run_source("nul.kst", text, &out);
-        ADD_FAILURE() << mode_name(mode) << ": ran " << text;
-      } catch (const kestrel::Error& e) {
-        std::string what = e.what();
-        EXPECT_NE(what.find("nul.kst:1:"), std::string::npos) << what;
-        EXPECT_NE(what.find(want), std::string::npos) << mode_name(mode) << ": " << what;
-        EXPECT_NE(what.find("\\0"), std::string::npos) << what;  // shown as an escape
-        EXPECT_NE(what.find("holds a NUL byte"), std::string::npos) << what;
-      }
+      std::string error = run_error(engine, mode, "nul.kst", text, &out);
+      EXPECT_NE(error.find("nul.kst:1:"), std::string::npos) << error;
+      EXPECT_NE(error.find(want), std::string::npos) << mode_name(mode) << ": " << error;
+      EXPECT_NE(error.find("\\0"), std::string::npos) << error;  // shown as an escape
+      EXPECT_NE(error.find("holds a NUL byte"), std::string::npos) << error;
       EXPECT_EQ(out, "");
     }
   }
