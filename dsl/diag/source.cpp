@@ -6,6 +6,13 @@ namespace kestrel::diag {
 
 SourceFile::SourceFile(FileId id, std::string name, std::string text)
     : id_(id), name_(std::move(name)), text_(std::move(text)) {
+  // A lone CR (old Mac line ends) ends a line as Python's universal newlines read it; one byte
+  // for one byte, so every offset and column stays. CRLF keeps its CR (the grammar skips it).
+  for (std::size_t i = 0; i < text_.size(); ++i) {
+    if (text_[i] == '\r' && (i + 1 == text_.size() || text_[i + 1] != '\n')) {
+      text_[i] = '\n';
+    }
+  }
   line_starts_.push_back(0);
   for (std::uint32_t i = 0; i < text_.size(); ++i) {
     if (text_[i] == '\n') {

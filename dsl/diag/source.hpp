@@ -25,7 +25,8 @@ struct LineCol {
   std::uint32_t col = 1;
 };
 
-/// One loaded source text with its line table.
+/// One loaded source text with its line table. A lone CR in the text is read as a line end
+/// (text() has '\n' there); CRLF stays as it is.
 class SourceFile {
  public:
   SourceFile(FileId id, std::string name, std::string text);
