@@ -437,10 +437,10 @@ std::string trim(const std::string& s) {
 int bench_suite(const std::string& suite_path, const BenchSpec& defaults,
                 const std::string& svg_path) {
   std::error_code ec;
+  bool directory = std::filesystem::is_directory(suite_path, ec);
   std::ifstream in(suite_path);
-  if (!in || std::filesystem::is_directory(suite_path, ec)) {
-    std::cerr << "kestrel: cannot read " << suite_path
-              << (std::filesystem::is_directory(suite_path, ec) ? ": it is a directory" : "")
+  if (!in || directory) {
+    std::cerr << "kestrel: cannot read " << suite_path << (directory ? ": it is a directory" : "")
               << "\n";
     return kProgramError;
   }
