@@ -396,7 +396,10 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     EngineOptions jit = options;
     jit.mode = Mode::Jit;
     jit.crosscheck = false;
-    hot_ = std::max<std::uint32_t>(options.tier_hot_calls, 1);
+    hot_ = std::clamp<std::uint32_t>(options.tier_hot_calls, 1, kHot - 1);
+    if (const char* env = std::getenv("KESTREL_TIER_HOT_CALLS"); env != nullptr) {
+      hot_ = static_cast<std::uint32_t>(std::clamp<long long>(std::atoll(env), 1, kHot - 1));
+    }
     std::size_t n = program.functions.size();
     switchable_.resize(n);
     for (std::size_t f = 0; f < n; ++f) {
@@ -435,8 +438,10 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       return;
     }
     calls_.reset(new std::atomic<std::uint32_t>[n]);
+    loop_polls_.reset(new std::atomic<std::uint32_t>[n]);
     for (std::size_t f = 0; f < n; ++f) {
       calls_[f].store(0, std::memory_order_relaxed);
+      loop_polls_[f].store(0, std::memory_order_relaxed);
     }
   }
 
@@ -539,16 +544,33 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     std::uint32_t n = calls_[fn.v].load(std::memory_order_relaxed);
     if (n < hot_) {
       calls_[fn.v].store(n + 1, std::memory_order_relaxed);
-      if (n + 1 == hot_) {
-        request(fn);
-        // Nothing more to count: the calls skip this hook until the code is published.
-        compiler_->watch[fn.v].store(0, std::memory_order_seq_cst);
-        if (compiler_->ready[fn.v].load(std::memory_order_seq_cst) != nullptr) {
-          compiler_->watch[fn.v].store(1, std::memory_order_seq_cst);
-        }
+      if (n + 1 == hot_ ||
+          (n + 1 >= 2 && loop_polls_[fn.v].load(std::memory_order_relaxed) >= kHotLoopPolls)) {
+        make_hot(fn, false);
       }
     }
     return false;
+  }
+
+  /// Queues `fn` to compile (once: the first caller to mark it hot wins), `locked` when this
+  /// thread holds compiler_->mu; its calls then skip function_ready until the code is published.
+  void make_hot(ir::FnId fn, bool locked) {
+    if (calls_[fn.v].exchange(kHot, std::memory_order_relaxed) == kHot) {
+      return;
+    }
+    Compiler& c = *compiler_;
+    if (!locked) {
+      request(fn);
+    } else if (!c.stop) {
+      c.queue.push_back(fn);
+      start_compiler();
+      c.cv.notify_one();
+    }
+    // Nothing more to count: the calls skip this hook until the code is published.
+    c.watch[fn.v].store(0, std::memory_order_seq_cst);
+    if (c.ready[fn.v].load(std::memory_order_seq_cst) != nullptr) {
+      c.watch[fn.v].store(1, std::memory_order_seq_cst);
+    }
   }
 
   void call_function(ir::FnId fn, std::span<const std::int64_t> args, std::int64_t* out,
@@ -623,6 +645,15 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       return compile_now(loop, lock);
     }
     ++st.polls;
+    // A function's interpreted work in loops too short to move one by one (each run of them
+    // pays no compile) makes the function hot by its second call (function_ready).
+    if (!eager_ && switchable_[loop.fn.v] &&
+        loop_polls_[loop.fn.v].fetch_add(1, std::memory_order_relaxed) + 1 >= kHotLoopPolls) {
+      std::uint32_t n = calls_[loop.fn.v].load(std::memory_order_relaxed);
+      if (n >= 2 && n != kHot) {
+        make_hot(loop.fn, true);
+      }
+    }
     if (!c.warm) {
       c.warm = true;
       c.cv.notify_one();
@@ -880,7 +911,11 @@ class TieredProgram final : public Backend, public codegen::TierHook {
   std::unique_ptr<Backend> interp_;
   std::unique_ptr<Backend> eager_;  // Eager and crosscheck: everything, before the run
   double eager_ms_ = 0;
+  /// Per function: its interpreted calls counted so far (kHot once it is queued), and its loops'
+  /// polls (each 1024 back-edges of the run, a sample of where the interpreted work is).
   std::unique_ptr<std::atomic<std::uint32_t>[]> calls_;
+  std::unique_ptr<std::atomic<std::uint32_t>[]> loop_polls_;
+  static constexpr std::uint32_t kHot = std::numeric_limits<std::uint32_t>::max();
   std::shared_ptr<Compiler> compiler_;  // Background
   std::thread thread_;
   bool abandon_ = false;

@@ -215,7 +215,9 @@ TEST(Tiered, ACallOverLargeArraysNeverRunsAsBaselineCode) {
 // A hot `for` loop that is all the looping left in its call is compiled only when its iterations
 // left would take the interpreter longer than a compile does (kLoopPayoff in tiered.cpp; here an
 // hour, so no loop is long enough): otherwise its native code would land after the loop has
-// ended. A `while` loop, whose iterations left are unknown, is compiled once hot, as before.
+// ended. Its function, called again with its work in such loops, gets hot by its loops' polls
+// (at its second call, however high tier_hot_calls is), so the calls move instead. A `while`
+// loop, whose iterations left are unknown, is compiled once hot, as before.
 constexpr const char* kLoops = R"(
 fn count_for(n: i64) -> i64 {
     var s = 0
@@ -235,32 +237,76 @@ fn count_while(n: i64) -> i64 {
 }
 )";
 
+/// Calls `fn` with `n` until `done(timings)` holds (at most a minute); each result must be right.
+template <typename Fn, typename Done>
+void call_until(kestrel::Module& m, Fn& fn, std::int64_t n, Done done) {
+  const std::int64_t expect = (n / 7) * 21 + (n % 7) * (n % 7 - 1) / 2;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!done(m.tier_timings()) && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(fn(n), expect);
+  }
+  ASSERT_TRUE(done(m.tier_timings())) << "not within a minute";
+  ASSERT_EQ(fn(n), expect);
+}
+
 TEST(Tiered, AHotLoopAboutToEndStaysInterpreted) {
   ::setenv("KESTREL_TIER_LOOP_PAYOFF_MS", "3600000", 1);
   EngineOptions o = options_for(Mode::Tiered);
-  o.tier_hot_calls = 1000000;  // no function gets hot by its calls here: only loops move
+  o.tier_hot_calls = 1000000;  // no function gets hot by its calls alone here
   auto tiered = Engine(o).load_source("loops.kst", kLoops);
+  auto again = Engine(o).load_source("loops.kst", kLoops);
   ::unsetenv("KESTREL_TIER_LOOP_PAYOFF_MS");
-  auto count_for = tiered.function<std::int64_t(std::int64_t)>("count_for");
-  auto count_while = tiered.function<std::int64_t(std::int64_t)>("count_while");
   const std::int64_t n = 200000;  // about 200 polls of the loop's back-edge per call
-  const std::int64_t expect = (n / 7) * 21 + (n % 7) * (n % 7 - 1) / 2;
-  for (int k = 0; k < 20; ++k) {
-    ASSERT_EQ(count_for(n), expect);
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  kestrel::Timings t = tiered.tier_timings();
-  EXPECT_EQ(t.tier_compiles, 0u);  // never asked for: the for loop's end was always near
-  EXPECT_EQ(t.tier_loops, 0u);
 
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (tiered.tier_timings().tier_loops == 0 && std::chrono::steady_clock::now() < deadline) {
-    ASSERT_EQ(count_while(n), expect);
+  auto count_for = tiered.function<std::int64_t(std::int64_t)>("count_for");
+  call_until(tiered, count_for, n, [](const kestrel::Timings& s) { return s.tier_functions > 0; });
+  kestrel::Timings t = tiered.tier_timings();
+  EXPECT_EQ(t.tier_loops, 0u);      // never asked for: the for loop's end was always near
+  EXPECT_EQ(t.tier_functions, 1u);  // count_for, hot by its loop's polls
+  EXPECT_GE(t.tier_native_calls, 1u);
+
+  auto count_while = again.function<std::int64_t(std::int64_t)>("count_while");
+  call_until(again, count_while, n, [](const kestrel::Timings& s) { return s.tier_loops > 0; });
+  EXPECT_GE(again.tier_timings().tier_loops, 1u);  // runs of the while loop's continuation
+}
+
+// A function is hot at tier_hot_calls calls (1000 by default), or at its second call once its
+// loops have run long: one called a few times, its time in runtime operations (which native
+// code does not speed up), is never compiled, so a short script spends nothing on LLVM for it.
+TEST(Tiered, AFunctionCalledAFewTimesForRuntimeWorkStaysInterpreted) {
+  EngineOptions o;
+  o.mode = Mode::Tiered;
+  o.use_cache = false;
+  ASSERT_EQ(o.tier_hot_calls, 1000u);
+  auto m = Engine(o).load_source("calls.kst", R"(
+fn norm2(x: f64[:]) -> f64 {
+    return sum(x * x) + sum(sqrt(x))
+}
+fn twice(k: i64) -> i64 {
+    return 2 * k
+}
+)");
+  auto norm2 = m.function<double(ArrayView<const double>)>("norm2");
+  auto twice = m.function<std::int64_t(std::int64_t)>("twice");
+  std::vector<double> x(100000, 4.0);
+  for (int k = 0; k < 50; ++k) {
+    ASSERT_EQ(norm2(x), 100000.0 * 18.0);
   }
-  t = tiered.tier_timings();
-  EXPECT_EQ(t.tier_compiles, 1u);  // the while loop's continuation, not the for loop's
-  EXPECT_EQ(t.tier_loops, 1u);
-  EXPECT_EQ(count_while(n), expect);  // now natively
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  kestrel::Timings t = m.tier_timings();
+  EXPECT_EQ(t.tier_compiles, 0u);
+  EXPECT_EQ(t.tier_functions, 0u);
+
+  // A function called a thousand times is hot, whatever its calls do.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::int64_t k = 0;
+  while (m.tier_timings().tier_functions == 0 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(twice(k), 2 * k);
+    ++k;
+  }
+  EXPECT_GE(k, 1000);
+  EXPECT_EQ(m.tier_timings().tier_functions, 1u);
+  EXPECT_EQ(twice(7), 14);
 }
 
 // A REPL entry runs tiered (the REPL's default): it moves to native code (eager: the whole entry;

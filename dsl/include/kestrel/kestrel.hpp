@@ -118,9 +118,13 @@ struct EngineOptions {
   /// 100 ms, also inside long operations such as `@` or `sum`). Counted from the start of the
   /// run: parsing, checking and compiling are not limited. 0: no limit.
   std::int64_t time_limit_ms = 0;
-  /// Mode::Tiered: the policy, and the call at which a function is hot (queued to compile).
+  /// Mode::Tiered: the policy, and the call at which a function is hot (queued to compile). A
+  /// function is also hot at its second call once its loops have run 8192 back-edges (8 of the
+  /// interpreter's polls): its work is interpreted, in loops too short to move one by one. One
+  /// called a few times for runtime operations (`@`, whole-array expressions) is never
+  /// compiled: native code would not make those faster.
   TierPolicy tier_policy = TierPolicy::Background;
-  std::uint32_t tier_hot_calls = 2;
+  std::uint32_t tier_hot_calls = 1000;
   /// Mode::Tiered: the end of a run (run_file, a Session entry) waits for a background compile
   /// still working, so that nothing of the engine runs when the process exits. True leaves it
   /// working on its own thread instead: for a process that ends with _Exit (the `kestrel` CLI
