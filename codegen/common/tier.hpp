@@ -54,6 +54,10 @@ class TierHook {
   bool watching(ir::FnId fn) const {
     return watch_ == nullptr || watch_[fn.v].load(std::memory_order_acquire) != 0;
   }
+  /// Whether the interpreter is to weigh a call of `fn` by its arguments' array elements for
+  /// call_start_ready: an inline load, so that calls that never start natively (a kernel's
+  /// instances, a function without loops) do not count their arguments' elements each time.
+  bool weighing(ir::FnId fn) const { return weigh_ == nullptr || weigh_[fn.v] != 0; }
   /// Runs one call of `fn` natively. `args`: one word per parameter, borrowed (as the JIT's
   /// entry takes them); `out`: the flattened result words (a new reference for an array),
   /// room for max(1, flattened result count). Throws RunError at the failing site as a run
@@ -119,6 +123,9 @@ class TierHook {
   /// Per function, set by the hook: 0 while function_ready(fn) would say no without needing to
   /// see the call, else 1 (watching). Null: every call is asked.
   const std::atomic<std::uint8_t>* watch_ = nullptr;
+  /// Per function, set by the hook once: 0 where call_start_ready(fn, ...) always says no, else
+  /// 1. Null: every call with array arguments is weighed.
+  const std::uint8_t* weigh_ = nullptr;
 };
 
 }  // namespace kestrel::codegen

@@ -718,7 +718,8 @@ void Vm::run(std::uint32_t fn, const Slot* args, Slot* results) {
       if (tier != nullptr) {
         // A call over many array elements first (call_start_ready may want the full pipeline's
         // code for it where function_ready would give the baseline tier's).
-        std::int64_t elements = argument_elements(*callee, R + i.a);
+        std::int64_t elements =
+            tier->weighing(ir::FnId{BX}) ? argument_elements(*callee, R + i.a) : 0;
         if ((elements > 0 && tier->call_start_ready(ir::FnId{BX}, elements)) ||
             (tier->watching(ir::FnId{BX}) && tier->function_ready(ir::FnId{BX}))) {
           call_native(BX, R + i.a, stream);

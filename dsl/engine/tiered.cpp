@@ -419,6 +419,14 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       }
     }
     watch_ = compiler_->watch.get();
+    // call_start_ready's static half: a switchable function that may loop, in a background run.
+    weigh_flags_.assign(n, 0);
+    if (policy_ != TierPolicy::Eager && !crosscheck_) {
+      for (std::size_t f = 0; f < n; ++f) {
+        weigh_flags_[f] = switchable_[f] && loops_[f] ? 1 : 0;
+      }
+    }
+    weigh_ = weigh_flags_.data();
     compiler_->options = jit;
     if (const char* env = std::getenv("KESTREL_TIER_BASELINE"); env != nullptr) {
       compiler_->baseline_first = std::string_view(env) != "off";
@@ -926,6 +934,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
   std::atomic<std::int64_t> sync_us_{0};  // compiles on the run's thread (loops, calls), in us
   std::atomic<std::uint32_t> sync_compiles_{0};
   std::vector<char> loops_;  // per function: whether a call of it may loop (call_start_ready)
+  std::vector<std::uint8_t> weigh_flags_;  // TierHook::weigh_
   static constexpr std::uint8_t kStartCold = 0, kStartCompiling = 1, kStartDone = 2;
   std::unique_ptr<std::atomic<std::uint8_t>[]> start_state_;  // per function: call_start_ready
   std::atomic<std::int64_t> native_us_{0};
