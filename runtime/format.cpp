@@ -9,6 +9,7 @@
 
 #include "runtime/csv.hpp"
 #include "runtime/elem_dispatch.hpp"
+#include "runtime/rules/messages.hpp"
 
 namespace kestrel::rt {
 
@@ -83,7 +84,7 @@ template <class T>
 std::string element_text(const T& v) {
   std::string s;
   if constexpr (std::is_same_v<T, std::string>) {
-    s = v;
+    s = printable(v);  // a control byte would end the row or reach the terminal as it is
   } else if constexpr (std::is_same_v<T, bool>) {
     append_bool(s, v);
   } else {
@@ -380,11 +381,11 @@ std::string format_table(const Table& t) {
   std::vector<std::vector<std::string>> cells(rows.size() + 1);
   std::vector<std::size_t> widths(static_cast<std::size_t>(m), 0);
   for (std::int64_t c = 0; c < m; ++c) {
-    cells[0].push_back(t.names()[static_cast<std::size_t>(c)]);
+    cells[0].push_back(printable(t.names()[static_cast<std::size_t>(c)]));
   }
   for (std::size_t k = 0; k < rows.size(); ++k) {
     for (std::int64_t c = 0; c < m; ++c) {
-      cells[k + 1].push_back(rows[k] < 0 ? "..." : t.cell(rows[k], c));
+      cells[k + 1].push_back(rows[k] < 0 ? "..." : printable(t.cell(rows[k], c)));
     }
   }
   // The "..." row counts like any other: a column narrower than it widens to keep it aligned.
