@@ -548,7 +548,8 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       return true;
     }
     // Counted with a load and a store, not a read-modify-write: a count lost to a race only
-    // delays the compile, and the calls stop writing once the function is hot.
+    // delays the compile, and the calls stop writing once the function is hot (a store racing
+    // make_hot's may count it again: at worst it is queued, and compiled, twice).
     std::uint32_t n = calls_[fn.v].load(std::memory_order_relaxed);
     if (n < hot_) {
       calls_[fn.v].store(n + 1, std::memory_order_relaxed);
