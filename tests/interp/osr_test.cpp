@@ -166,6 +166,17 @@ print(f(3, (1, 2.0)))
   EXPECT_EQ(p.fn(c.fn).ret, p.fn(f).ret);
 }
 
+/// What the top level of `compiled` prints, run with `hook` as its tier.
+template <typename Compiled>
+std::string run_with_hook(Compiled& compiled, codegen::TierHook& hook) {
+  std::string out;
+  RunOptions options;
+  options.out = &out;
+  options.tier = &hook;
+  run_main(compiled, options);
+  return out;
+}
+
 /// Says "not ready" to every call it is asked about, counting them per function; its watch
 /// flags (TierHook::watch_) say which functions' calls it is asked about at all.
 class WatchingHook : public testing::osr::CountingHook {
@@ -206,12 +217,7 @@ print(rec(30))
   for (bool watched : {true, false}) {
     WatchingHook hook(p.functions.size());
     hook.watch[leaf.v].store(watched ? 1 : 0);
-    std::string out;
-    RunOptions options;
-    options.out = &out;
-    options.tier = &hook;
-    run_main(*compiled, options);
-    EXPECT_EQ(out, "960\n");
+    EXPECT_EQ(run_with_hook(*compiled, hook), "960\n");
     EXPECT_EQ(hook.asked[leaf.v], watched ? 30 : 0);
     EXPECT_EQ(hook.asked[rec.v], 31);
   }
@@ -257,12 +263,7 @@ print(total(x), total(out))
     WeighingHook hook(p.functions.size());
     hook.weigh[total.v] = weighed ? 1 : 0;
     hook.weigh[twice.v] = weighed ? 1 : 0;
-    std::string out;
-    RunOptions options;
-    options.out = &out;
-    options.tier = &hook;
-    run_main(*compiled, options);
-    EXPECT_EQ(out, "5.0 10.0\n");
+    EXPECT_EQ(run_with_hook(*compiled, hook), "5.0 10.0\n");
     EXPECT_EQ(hook.weighed[total.v], weighed ? 2 : 0);
     EXPECT_EQ(hook.weighed[twice.v], weighed ? 5 : 0);
     EXPECT_EQ(hook.last_elements, weighed ? 5 : 0);  // total(out)'s
