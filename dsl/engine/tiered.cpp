@@ -419,7 +419,8 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       }
     }
     watch_ = compiler_->watch.get();
-    // call_start_ready's static half: a switchable function that may loop, in a background run.
+    // call_start_ready's static half (the one place it is decided): a switchable function that
+    // may loop, in a background run.
     weigh_flags_.assign(n, 0);
     if (policy_ != TierPolicy::Eager && !crosscheck_) {
       for (std::size_t f = 0; f < n; ++f) {
@@ -570,9 +571,8 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     Compiler& c = *compiler_;
     if (!locked) {
       request(fn);
-    } else if (!c.stop) {
-      c.queue.push_back(fn);
-      start_compiler();
+    } else {
+      enqueue(fn);
       c.cv.notify_one();
     }
     // Nothing more to count: the calls skip this hook until the code is published.
@@ -604,8 +604,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
   /// code, which has no way out to the full code while it runs (interpreted, the loop would
   /// move to it).
   bool call_start_ready(ir::FnId fn, std::int64_t elements) override {
-    if (!switchable_[fn.v] || crosscheck_ || eager_ || elements < kBigCallElements ||
-        !loops_[fn.v]) {
+    if (weigh_flags_[fn.v] == 0 || elements < kBigCallElements) {
       return false;
     }
     if (compiler_->is_full[fn.v].load(std::memory_order_acquire)) {
@@ -857,16 +856,20 @@ class TieredProgram final : public Backend, public codegen::TierHook {
 
   /// Queues a hot function for the compiler thread (started at the first).
   void request(ir::FnId fn) {
-    Compiler& c = *compiler_;
     {
-      std::lock_guard<std::mutex> lock(c.mu);
-      if (c.stop) {
-        return;
-      }
+      std::lock_guard<std::mutex> lock(compiler_->mu);
+      enqueue(fn);
+    }
+    compiler_->cv.notify_one();
+  }
+
+  /// Queues `fn` for the compile thread, started if need be (compiler_->mu held).
+  void enqueue(ir::FnId fn) {
+    Compiler& c = *compiler_;
+    if (!c.stop) {
       c.queue.push_back(fn);
       start_compiler();
     }
-    c.cv.notify_one();
   }
 
   /// Compiles `loop`'s continuation on this thread (compiler_->mu held by `lock`, released while
