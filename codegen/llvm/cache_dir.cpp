@@ -1,7 +1,7 @@
 // Where the JIT's object cache lives (codegen/llvm/object_cache.hpp's default_dir and dir_of).
 // Kept apart from object_cache.cpp, and out of the LLVM-linked kestrel_llvm, because the engine
 // asks it without compiling anything (the GPU's kernel cache goes in its cuda/ subfolder): the
-// kestrel_jit_paths library this builds into needs no LLVM, so asking does not load the JIT.
+// kestrel_jit_host library this builds into needs no LLVM, so asking does not load the JIT.
 #include <cstdlib>
 #include <string>
 

@@ -90,6 +90,10 @@ struct Options {
   /// as text (also when the object cache stores the code, whose entries hold it). Printing a
   /// module costs about an eighth of a baseline compile; the tier's compiles skip it.
   bool keep_text = true;
+  /// The JIT module's file as cache::file_identity gives it, for the object cache's key (a
+  /// rebuilt module lowers differently even where the engine's binary is unchanged); the engine
+  /// sets it, a program linking the JIT in leaves it empty.
+  std::string jit_module;
 };
 
 /// A program compiled to native code: owns the LLJIT, the code, the span table and the state

@@ -6,12 +6,15 @@
 //
 // An entry is named by a SHA-256 key over everything the code depends on: the typed IR (every
 // function of the script and of its imports), every span in it (error sites carry them), the
-// LLVM version, the host CPU and its features, the optimisation options, the compiler binary and
-// a format version. On disk an entry is a header (magic, format version, payload length, xxh3
-// checksum of the payload) and the payload; it is written to a temporary file in the same folder
-// and renamed, so a reader sees a whole entry or none. Anything that does not check out is a
-// miss, and the next store overwrites it. A folder that cannot be written disables the cache.
-// The folder is kept under 256 MiB, least recently used entries first out.
+// LLVM version, the host CPU (host_cpu), the optimisation options, the engine's binary and the JIT
+// module's file, and a format version. Reading, writing and naming entries needs no LLVM
+// (cache_entry.cpp, in the engine): native_program.hpp's load_from_cache links a hit with the
+// object loader, so a run whose code is cached never loads the JIT module. On disk an entry is a
+// header (magic, format version, payload length, xxh3 checksum of the payload) and the payload; it
+// is written to a temporary file in the same folder and renamed, so a reader sees a whole entry or
+// none. Anything that does not check out is a miss, and the next store overwrites it. A folder that
+// cannot be written disables the cache. The folder is kept under 256 MiB, least recently used
+// entries first out.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -33,9 +36,16 @@ std::filesystem::path default_dir();
 /// The folder `options` asks for (its cache_dir, else default_dir()); empty when caching is off.
 std::filesystem::path dir_of(const Options& options);
 
-/// The entry name for `program` compiled with `options` for `cpu` with `features`: 64 hex digits.
-std::string key_of(const ir::Program& program, const Options& options, std::string_view cpu,
-                   std::string_view features);
+/// The entry name for `program` compiled with `options` for the CPU `cpu` (host_cpu(), or where
+/// that is empty, LLVM's name for the host CPU and its features): 64 hex digits.
+std::string key_of(const ir::Program& program, const Options& options, std::string_view cpu);
+
+/// This CPU as the code generated for it depends on it, read without LLVM (CPUID on x86-64);
+/// empty on other machines.
+std::string host_cpu();
+
+/// A file as the cache tells builds apart: its path, size, modification time and inode.
+std::string file_identity(const std::string& path);
 
 /// What an entry holds besides its key.
 struct Entry {

@@ -1,5 +1,5 @@
 #pragma once
-// What compile() produces and what lowering fills in: the LLJIT, the site table (error spans),
+// What compile() produces and what lowering fills in: the code, the site table (error spans),
 // the string constants the code points at, and per function its native and entry addresses.
 #include <atomic>
 #include <deque>
@@ -18,7 +18,15 @@ class LLVMContext;
 
 namespace kestrel::jit {
 
-struct LinkedCode;  // jit.cpp: the program's JITDylib and ResourceTracker in its Host
+/// A program's code, wherever it was linked: by ORC into a Host (jit.cpp's LinkedCode, which
+/// owns its JITDylib and ResourceTracker) or by the object loader (native_program.cpp). Freed
+/// with the program.
+struct NativeCode {
+  virtual ~NativeCode() = default;
+  /// The address of symbol `name`, or null with `error` saying why.
+  virtual void* lookup(const std::string& name) = 0;
+  std::string error;
+};
 
 /// One function's signature at the C++ boundary (flattened like the native convention).
 struct FnSig {
@@ -32,7 +40,7 @@ struct FnSig {
 };
 
 /// The tables lowering produces alongside the module. A cache hit restores them from the entry
-/// (object_cache.cpp writes and reads every field: add a new one there too).
+/// (cache_entry.cpp writes and reads every field: add a new one there too).
 struct LoweredTables {
   std::vector<diag::Span> sites;  // site id -> span
   // str constants (the code holds their addresses; the object cache turns those into slots,
@@ -49,7 +57,7 @@ void lower_program(const ir::Program& program, llvm::Module& module, LoweredTabl
 
 struct CompiledProgram::Impl {
   ~Impl();
-  std::unique_ptr<LinkedCode> code;
+  std::unique_ptr<NativeCode> code;
   LoweredTables tables;
   std::vector<void*> natives;  // by FnId
   std::vector<void*> entries;  // by FnId
@@ -76,5 +84,12 @@ struct CompiledProgram::Impl {
   /// that finds none makes one), so a caller on one thread allocates nothing per call.
   std::atomic<DirectCall*> spare_call{nullptr};
 };
+
+/// Looks up the native address of every function compiled (those with a text: the others were
+/// not reached from the roots), the entry address of every root (of every function when there
+/// are none), and points the string slots (cache::externalise_strings) at the program's string
+/// constants. False, with impl.code->error, when a symbol is missing (native_program.cpp).
+bool link_program(CompiledProgram::Impl& impl, bool string_slots,
+                  const std::vector<ir::FnId>& roots);
 
 }  // namespace kestrel::jit

@@ -3,6 +3,7 @@
 #include "dsl/engine/backend.hpp"
 
 #include "codegen/interp/interp.hpp"
+#include "codegen/llvm/native_program.hpp"
 #include "dsl/engine/gpu.hpp"
 #include "dsl/engine/jit_loader.hpp"
 #include "dsl/engine/tiered.hpp"
@@ -37,6 +38,13 @@ std::unique_ptr<Backend> compile_cpu(const ir::Program& program, Mode mode,
     jit_options.cache_dir = options.cache_dir;
     jit_options.roots = std::move(roots);
     jit_options.gpu = gpu;
+    jit_options.jit_module = jit_module_identity();
+    // A cached program links without LLVM: the module loads only for what must compile.
+    if (gpu == nullptr) {
+      if (std::unique_ptr<Backend> hit = jit::load_from_cache(program, jit_options)) {
+        return hit;
+      }
+    }
     const jit::ModuleApi& jit_api = jit_module();  // throws Error, one line, when it cannot load
     try {
       std::shared_ptr<jit::Host> host;

@@ -9,6 +9,7 @@
 #include <string>
 #include <system_error>
 
+#include "codegen/llvm/object_cache.hpp"
 #include "kestrel/kestrel.hpp"
 #include "runtime/library_dir.hpp"
 
@@ -45,7 +46,27 @@ const jit::ModuleApi* load(const std::filesystem::path& path) {
   return api;
 }
 
+/// The candidate jit_module() loads: the first that exists (its failure is then reported); when
+/// none does, the first, to be named in the error.
+std::filesystem::path chosen(const std::vector<std::filesystem::path>& candidates) {
+  for (const std::filesystem::path& c : candidates) {
+    std::error_code ec;
+    if (std::filesystem::exists(c, ec)) {
+      return c;
+    }
+  }
+  return candidates.front();
+}
+
 }  // namespace
+
+std::string jit_module_identity() {
+  static const std::string identity = [] {
+    std::vector<std::filesystem::path> candidates = jit_module_candidates();
+    return candidates.empty() ? std::string() : jit::cache::file_identity(chosen(candidates));
+  }();
+  return identity;
+}
 
 std::filesystem::path engine_file_dir() {
   return rt::library_dir(reinterpret_cast<const void*>(&load));
@@ -79,16 +100,7 @@ const jit::ModuleApi& jit_module() {
   if (candidates.empty()) {
     fail(jit::kModuleFile, "no folder to look in");
   }
-  // The first that exists is loaded (and its failure reported); none: the first is named.
-  const std::filesystem::path* chosen = &candidates.front();
-  for (const std::filesystem::path& c : candidates) {
-    std::error_code ec;
-    if (std::filesystem::exists(c, ec)) {
-      chosen = &c;
-      break;
-    }
-  }
-  const jit::ModuleApi* api = load(*chosen);
+  const jit::ModuleApi* api = load(chosen(candidates));
   loaded_api.store(api, std::memory_order_release);
   return *api;
 }

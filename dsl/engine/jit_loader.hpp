@@ -2,6 +2,7 @@
 // Loading the JIT (libkestrel_jit.so, codegen/llvm/jit_module.hpp) on first use. The engine
 // reaches the JIT only through jit_module(), so a process that never compiles never maps LLVM.
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "codegen/llvm/jit_module.hpp"
@@ -14,6 +15,10 @@ namespace kestrel::engine {
 /// one line naming the path tried and why it failed when the module is missing, cannot be
 /// loaded or comes from another build; a later call tries again.
 const jit::ModuleApi& jit_module();
+
+/// The module's file as the object cache tells builds apart (jit::Options::jit_module): the one
+/// jit_module() loads or would load. Computed once, without loading it.
+std::string jit_module_identity();
 
 /// Whether jit_module() has loaded the module in this process.
 bool jit_module_loaded();

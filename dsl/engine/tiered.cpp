@@ -230,6 +230,10 @@ struct Compiler {
   Clock::time_point created = Clock::now();
   std::chrono::milliseconds compile_delay = kCompileDelay;
   bool warm = false;  // a loop has been polled (loop_ready): the preload may start
+  /// Some code of this run came from the object cache (linked without the module): the program
+  /// ran before, so its later compiles are likely hits too, and the preload is skipped (loading
+  /// the module would take a core from the run for nothing; a miss still loads it).
+  bool cache_hit = false;
   /// kLoopPayoff (KESTREL_TIER_LOOP_PAYOFF_MS=N, for measuring; 0: every hot loop compiles).
   std::chrono::milliseconds loop_payoff = kLoopPayoff;
   std::unique_ptr<ir::Program> program;  // copied at the first request
@@ -259,6 +263,7 @@ struct Compiler {
   void publish(codegen::LoopRef loop, LoopCode made) {
     LoopState& st = loop_states[loop_key(loop)];
     if (made.code) {
+      cache_hit = cache_hit || made.code->cache_hit();
       st.code = made.code.get();
       st.fn = made.fn;
       st.phase = LoopState::Phase::Ready;
@@ -275,6 +280,7 @@ struct Compiler {
     if (!code) {
       return;
     }
+    cache_hit = cache_hit || code->cache_hit();
     for (ir::FnId f : roots) {
       if (is_full[f.v].load(std::memory_order_relaxed)) {
         continue;
@@ -337,12 +343,16 @@ struct Compiler {
       if (stop) {
         return;
       }
-      lock.unlock();
-      try {
-        (void)jit_module();
-      } catch (...) {
+      // Work asked for already goes to its compile, which loads the module only on an object
+      // cache miss: a cached program links without LLVM (jit::load_from_cache).
+      if (queue.empty() && loops.empty() && !cache_hit) {
+        lock.unlock();
+        try {
+          (void)jit_module();
+        } catch (...) {
+        }
+        lock.lock();
       }
-      lock.lock();
     }
     for (;;) {
       cv.wait(lock, [&] { return stop || !queue.empty() || !loops.empty() || !promote.empty(); });

@@ -4,11 +4,13 @@
 LD_DEBUG=files, says which files it opened); `run --jit` loads the module (which holds LLVM, or
 loads libLLVM.so: KESTREL_JIT_STATIC_LLVM); a missing module is a one-line error naming its path,
 not a crash; a tiered run whose time goes to runtime operations, not its own loops, does not load
-the module.
+the module; a run whose code is in the object cache links it without the module (the object
+loader), `--jit` and tiered alike, and a rebuilt module (another file identity) is a cache miss.
 
 usage: jit_module_test.py KESTREL
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,6 +62,54 @@ with tempfile.TemporaryDirectory() as tmp:
     files = loaded(proc)
     check("run --jit loads the module", proc.returncode == 0 and proc.stdout == "1\n" and
           any("libkestrel_jit.so" in f for f in files), proc, f"loaded {files}")
+
+    proc = run(["run", "--jit", p1], {**cache, "KESTREL_JIT_TIMES": "1"})
+    files = loaded(proc)
+    check("a cached run --jit links its code without the module",
+          proc.returncode == 0 and proc.stdout == "1\n" and
+          "linked by the object loader" in proc.stderr and
+          any("libstdc++" in f for f in files) and
+          not any("libkestrel_jit" in f or "libLLVM" in f for f in files), proc,
+          f"loaded {files}")
+
+    # A tiered run whose loop moves to native code while it runs: compiled the first time, from
+    # the cache without the module the second.
+    hot = os.path.join(tmp, "hot.kst")
+    with open(hot, "w") as f:
+        f.write("var s = 0\nfor i in 0..40000000 {\n    s += i % 7\n}\nprint(s)\n")
+    # (The first run stores the loop's code only if its compile lands before the loop ends: on
+    # a loaded machine it may not, and the next run compiles it again.)
+    for attempt in range(3):
+        first = run(["run", "--time", hot], cache)
+        if "1 running loops moved to native code" in first.stderr:
+            break
+    proc = run(["run", "--time", hot], cache)
+    files = loaded(proc)
+    check("a tiered run's loop compiled before moves from the cache without the module",
+          first.returncode == 0 and proc.returncode == 0 and proc.stdout == first.stdout and
+          proc.stdout == "119999995\n" and "1 running loops moved to native code" in proc.stderr
+          and not any("libkestrel_jit" in f or "libLLVM" in f for f in files), proc,
+          f"loaded {files}; first run's stderr {first.stderr[-600:]!r}")
+
+    # A rebuilt module (here: the same file, touched) names other cache entries: its code is
+    # compiled again, not taken from the old module's entries.
+    built = os.path.join(os.path.dirname(os.path.abspath(KESTREL)), "libkestrel_jit.so")
+    if os.path.exists(built):
+        copy = os.path.join(tmp, "module", "libkestrel_jit.so")
+        os.makedirs(os.path.dirname(copy))
+        shutil.copy2(built, copy)
+        env = {**cache, "KESTREL_JIT_MODULE": copy}
+        a = run(["run", "--jit", p1], env)
+        b = run(["run", "--jit", p1], env)
+        st = os.stat(copy)
+        os.utime(copy, (st.st_atime + 10, st.st_mtime + 10))
+        c = run(["run", "--jit", p1], env)
+        uses = [any(copy in f for f in loaded(x)) for x in (a, b, c)]
+        check("a rebuilt module misses the entries of the one before", uses == [True, False, True]
+              and all(x.returncode == 0 and x.stdout == "1\n" for x in (a, b, c)), c,
+              f"module loaded by the three runs: {uses}")
+    else:
+        print(f"skip a rebuilt module: no {built}")
 
     # A tiered run that spends its time in runtime operations, in no loop of its own that could
     # get hot, never loads the module, however long it runs (the preload waits for a loop's poll).

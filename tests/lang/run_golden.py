@@ -13,7 +13,9 @@ diagnostics must equal the CHECK lines, and a file without CHECK lines must chec
 other program under tests/lang/ is run (`kestrel run MODE`): its output must equal the OUT lines
 exactly, and its diagnostics (compile or runtime errors, on stderr) the CHECK lines.
 
-The JIT mode runs the program at --threads 1 and 8, each run against the same expectations.
+The JIT mode runs the program at --threads 1 and 8, each run against the same expectations, with
+an object cache of its own: the first run compiles the program and stores it, the second links
+the stored object with the object loader (no LLVM).
 The tiered mode (--tiered) does too, with KESTREL_TIER=eager: everything is compiled before the
 run and every call the interpreter makes switches to native code; and once more at 8 threads
 with the baseline tier's code (KESTREL_JIT_PIPELINE=baseline), which a hot function runs until
@@ -178,6 +180,9 @@ def main():
     if is_check_only(path):
         commands = [[kestrel, "check", path]]
     elif mode == "--jit":
+        # A cache of its own (removed at exit): a miss, then a hit linked without LLVM.
+        cache = tempfile.TemporaryDirectory(prefix="kestrel-jit-golden-")
+        env = dict(os.environ, XDG_CACHE_HOME=cache.name)
         commands = [[kestrel, "run", mode, "--threads", n, path] for n in JIT_THREADS]
     elif mode == "--tiered":
         # Tiered with the switch forced at every call (KESTREL_TIER=eager: everything compiled
