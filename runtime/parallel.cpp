@@ -175,6 +175,34 @@ int threads() {
 
 bool in_parallel_loop() { return t_in_loop; }
 
+void warm_up_threads(int n) {
+  static std::once_flag once;
+  if ((n == 0 ? threads() : n) <= 1) {
+    return;
+  }
+  std::call_once(once, [] {
+    // An empty task enqueued to the arena makes TBB start a worker for it; nothing waits for
+    // it, and a loop that starts meanwhile simply finds the arena being set up (the_arena()
+    // and TBB are thread-safe). Joined at exit, before TBB's own statics go (this static is
+    // made after them), so a program that ends at once does not tear TBB down under it.
+    struct Joined {
+      std::thread thread;
+      ~Joined() {
+        if (thread.joinable()) {
+          thread.join();
+        }
+      }
+    };
+    static Joined warm_up;
+    warm_up.thread = std::thread([] {
+      try {
+        the_arena()->enqueue([] {});
+      } catch (...) {  // no threads: the loops then start them, or run serially
+      }
+    });
+  });
+}
+
 namespace detail {
 
 std::int64_t run_chunks(std::int64_t count, bool (*run)(void* env, std::int64_t c), void* env) {

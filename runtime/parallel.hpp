@@ -49,6 +49,11 @@ void set_threads(int n);
 int threads();
 /// True on a thread that is running a chunk of a parallel loop (a nested loop runs serially).
 bool in_parallel_loop();
+/// Starts the loops' thread pool on a thread of its own, once per process, when `threads` (0:
+/// the default) is more than one: TBB's first use loads libraries and starts its workers, a few
+/// ms that a program with a parallel loop otherwise waits for when the loop starts (the engine
+/// calls this as it compiles such a program, so the pool starts while it parses and compiles).
+void warm_up_threads(int threads);
 
 /// Number of chunks of size `chunk` in [lo, hi) (0 when the range is empty). A chunk size below 1
 /// means one chunk for the whole range. Exact for any int64 bounds (the width is taken unsigned).

@@ -24,7 +24,7 @@ namespace {
 
 constexpr char kMagic[8] = {'K', 'S', 'T', 'R', 'L', 'J', 'I', 'T'};
 // Bump when the entry layout or anything the cached code assumes changes.
-constexpr std::uint32_t kFormatVersion = 3;  // 3: the key names the CPU by its CPUID
+constexpr std::uint32_t kFormatVersion = 3;             // 3: the key names the CPU by its CPUID
 constexpr std::size_t kHeaderSize = 8 + 4 + 4 + 8 + 8;  // magic, version, 0, length, checksum
 // What the folder may hold before store() trims it to half.
 constexpr std::uintmax_t kMaxCacheBytes = std::uintmax_t{256} << 20;

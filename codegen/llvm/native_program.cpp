@@ -259,7 +259,8 @@ std::unique_ptr<CompiledProgram> load_from_cache(const ir::Program& program,
     impl->compile_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (times_on()) {
-      std::fprintf(stderr, "jit: cache hit linked by the object loader %.2f ms\n", impl->compile_ms);
+      std::fprintf(stderr, "jit: cache hit linked by the object loader %.2f ms\n",
+                   impl->compile_ms);
     }
     return std::make_unique<CompiledProgram>(std::move(impl));
   } catch (...) {  // a file system error, memory: the compile path decides

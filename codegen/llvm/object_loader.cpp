@@ -35,7 +35,8 @@ template <class T>
 }
 
 /// The NUL-terminated name at `offset` of string table `table`, or nothing.
-[[maybe_unused]] std::string_view name_at(std::string_view file, const Elf64_Shdr& table, std::uint64_t offset) {
+[[maybe_unused]] std::string_view name_at(std::string_view file, const Elf64_Shdr& table,
+                                          std::uint64_t offset) {
   if (table.sh_type != SHT_STRTAB || table.sh_offset > file.size() ||
       file.size() - table.sh_offset < table.sh_size || offset >= table.sh_size) {
     return {};
@@ -45,7 +46,9 @@ template <class T>
   return end == std::string_view::npos ? std::string_view() : names.substr(offset, end - offset);
 }
 
-[[maybe_unused]] std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) & ~(a - 1); }
+[[maybe_unused]] std::uint64_t align_up(std::uint64_t v, std::uint64_t a) {
+  return (v + a - 1) & ~(a - 1);
+}
 
 }  // namespace
 
@@ -63,8 +66,7 @@ std::unique_ptr<LoadedObject> LoadedObject::load(std::string_view file, const Re
   Elf64_Ehdr eh;
   if (!read_at(file, 0, &eh) || std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
       eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
-      eh.e_type != ET_REL || eh.e_machine != EM_X86_64 ||
-      eh.e_shentsize != sizeof(Elf64_Shdr)) {
+      eh.e_type != ET_REL || eh.e_machine != EM_X86_64 || eh.e_shentsize != sizeof(Elf64_Shdr)) {
     return fail("not an x86-64 ELF relocatable object");
   }
   if (eh.e_shnum == 0 || eh.e_shnum >= SHN_LORESERVE || eh.e_shoff > file.size() ||

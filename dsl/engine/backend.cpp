@@ -2,17 +2,34 @@
 // reached through the module jit_loader.hpp loads on the first compile, never linked in.
 #include "dsl/engine/backend.hpp"
 
+#include <algorithm>
+
 #include "codegen/interp/interp.hpp"
 #include "codegen/llvm/native_program.hpp"
 #include "dsl/engine/gpu.hpp"
 #include "dsl/engine/jit_loader.hpp"
 #include "dsl/engine/tiered.hpp"
+#include "runtime/parallel.hpp"
 
 namespace kestrel::engine {
+
+namespace {
+
+bool has_parallel_loop(const ir::Program& program) {
+  return std::any_of(program.stmts.begin(), program.stmts.end(), [](const ir::Stmt& s) {
+    const auto* f = std::get_if<ir::For>(&s.kind);
+    return f != nullptr && f->parallel;
+  });
+}
+
+}  // namespace
 
 std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode,
                                  const EngineOptions& options, std::shared_ptr<jit::Host>* jit_host,
                                  std::vector<ir::FnId> roots) {
+  if (has_parallel_loop(program)) {
+    rt::warm_up_threads(options.threads);  // the pool starts while this compiles
+  }
   if (options.target == Target::Gpu) {
     // The GPU backend needs native code: a tiered program runs there as the JIT's.
     return compile_gpu(program, mode == Mode::Tiered ? Mode::Jit : mode, options, jit_host,

@@ -491,9 +491,13 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       return;
     }
     if (!eager_) {
+      // The compile thread starts at the first request or the first loop poll (which may lead
+      // to the preload), not here: a run whose parallel loop moves at its start (compiled on
+      // its own thread) or that never loops needs none, and a thread started at once made the
+      // scheduler place the loop's TBB worker beside the run's thread, on a busy core, for
+      // several ms (Monte Carlo pi at 2 threads).
       std::lock_guard<std::mutex> lock(compiler_->mu);
       compiler_->preload = true;
-      start_compiler();
     }
     RunOptions o = options;
     o.tier = this;
@@ -674,6 +678,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     }
     if (!c.warm) {
       c.warm = true;
+      start_compiler();
       c.cv.notify_one();
     }
     if (left >= 0) {

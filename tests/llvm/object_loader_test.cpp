@@ -3,6 +3,8 @@
 // it: bytes flipped at random, cut short, fields set to extremes. A damaged copy is refused or
 // loaded (a flip in the code's bytes is still a well-formed object), never followed out of the
 // file's bounds (ASan checks that in the asan preset); nothing here runs the damaged code.
+#include "codegen/llvm/object_loader.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -12,7 +14,6 @@
 #include <random>
 
 #include "codegen/llvm/native_program.hpp"
-#include "codegen/llvm/object_loader.hpp"
 #include "codegen/llvm/sha256.hpp"
 #include "dsl/diag/diagnostic.hpp"
 #include "dsl/sema/check.hpp"
@@ -142,7 +143,8 @@ TEST_F(ObjectLoaderTest, DamagedObjectsAreRefusedOrLoadedNeverFollowedOutOfBound
   ASSERT_NE(LoadedObject::load(object_, any_symbol, &why), nullptr) << why;
   EXPECT_EQ(LoadedObject::load("", any_symbol, &why), nullptr);
   EXPECT_EQ(LoadedObject::load(object_.substr(0, 63), any_symbol, &why), nullptr);
-  EXPECT_EQ(LoadedObject::load(object_, [](std::string_view) -> void* { return nullptr; }, &why),
+  EXPECT_EQ(LoadedObject::load(
+                object_, [](std::string_view) -> void* { return nullptr; }, &why),
             nullptr);
   EXPECT_NE(why.find("undefined symbol"), std::string::npos) << why;
 
