@@ -77,6 +77,7 @@ void check(llvm::Error e, const char* what) {
   }
 }
 
+using passes::cut_multiply_chains;
 using passes::fold_large_loop_tails;
 using passes::keep_reachable;
 using passes::kMaxFullLoops;
@@ -371,7 +372,9 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   // The object cache: on a hit, no lowering, no optimisation, no code generation.
   const std::filesystem::path cache_dir = cache::dir_of(options);
   std::string cache_key;
-  if (!cache_dir.empty()) {
+  if (!cache_dir.empty() && !options.cache_key.empty()) {
+    cache_key = options.cache_key;  // the engine's, for these options on this CPU
+  } else if (!cache_dir.empty()) {
     std::string cpu = cache::host_cpu();
     if (cpu.empty()) {  // no CPUID: LLVM's name for the host CPU and its features
       const llvm::orc::JITTargetMachineBuilder& jtmb = host->builder();
@@ -379,6 +382,8 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
     }
     cache_key = cache::key_of(program, options, cpu);
     lap("cache key");
+  }
+  if (!cache_dir.empty()) {
     std::optional<cache::Entry> entry = cache::load(cache_dir, cache_key);
     lap(entry ? "cache read (hit)" : "cache read (miss)");
     if (entry) {
@@ -451,6 +456,7 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
     optimise(*module, tm, options.opt_level);
     baseline::mark_for_fast_codegen(*module);
   }
+  cut_multiply_chains(*module);
   lap("optimise");
   const bool text = options.keep_text || cacheable;  // a cache entry holds the text
   if (text) {

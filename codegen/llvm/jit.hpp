@@ -94,6 +94,11 @@ struct Options {
   /// rebuilt module lowers differently even where the engine's binary is unchanged); the engine
   /// sets it, a program linking the JIT in leaves it empty.
   std::string jit_module;
+  /// The object cache's key for this program and these options (cache::key_of), when the
+  /// caller has it already: the engine computes it once to look for a hit without LLVM
+  /// (load_from_cache), and on a miss compile() stores under it instead of hashing the program
+  /// again. Empty: compile() computes it.
+  std::string cache_key;
 };
 
 /// A program compiled to native code: owns the LLJIT, the code, the span table and the state

@@ -237,8 +237,7 @@ std::unique_ptr<CompiledProgram::Impl> link_entry(const cache::Entry& e, std::ui
   return impl;
 }
 
-std::unique_ptr<CompiledProgram> load_from_cache(const ir::Program& program,
-                                                 const Options& options) {
+std::unique_ptr<CompiledProgram> load_from_cache(const ir::Program& program, Options& options) {
   try {
     const std::filesystem::path dir = cache::dir_of(options);
     const std::string cpu = cache::host_cpu();
@@ -246,7 +245,10 @@ std::unique_ptr<CompiledProgram> load_from_cache(const ir::Program& program,
       return nullptr;
     }
     auto start = std::chrono::steady_clock::now();
-    std::optional<cache::Entry> entry = cache::load(dir, cache::key_of(program, options, cpu));
+    if (options.cache_key.empty()) {
+      options.cache_key = cache::key_of(program, options, cpu);
+    }
+    std::optional<cache::Entry> entry = cache::load(dir, options.cache_key);
     if (!entry) {
       return nullptr;
     }

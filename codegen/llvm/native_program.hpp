@@ -12,9 +12,10 @@ namespace kestrel::jit {
 
 /// `program` compiled with `options`, loaded from the object cache and linked by the object
 /// loader: no LLVM. Null when caching is off, on a miss, on a machine without the loader, or when
-/// the loader refuses the entry (compile() then links it with ORC). Never throws.
-std::unique_ptr<CompiledProgram> load_from_cache(const ir::Program& program,
-                                                 const Options& options);
+/// the loader refuses the entry (compile() then links it with ORC). Never throws. Sets
+/// options.cache_key to the key it looked up (when it computed one), so that the compile that
+/// follows a miss stores under it without hashing the program again.
+std::unique_ptr<CompiledProgram> load_from_cache(const ir::Program& program, Options& options);
 
 /// The program of cache entry `e` (whose top level is `main`) linked by the object loader, or
 /// null (the reason on stderr under KESTREL_JIT_TIMES) when it refuses the object or a symbol is

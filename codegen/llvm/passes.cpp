@@ -5,10 +5,12 @@
 #include <llvm/ADT/StringSet.h>
 #include <llvm/Analysis/LoopInfo.h>
 #include <llvm/IR/Dominators.h>
+#include <llvm/IR/Instructions.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/OptBisect.h>
 #include <llvm/IR/PassTimingInfo.h>
+#include <llvm/IR/PatternMatch.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -180,6 +182,34 @@ void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
   llvm::ModulePassManager mpm = opt == 0 ? pb.buildO0DefaultPipeline(llvm::OptimizationLevel::O0)
                                          : pb.buildPerModuleDefaultPipeline(level_of(opt));
   mpm.run(m, mam);
+}
+
+void cut_multiply_chains(llvm::Module& m) {
+  for (llvm::Function& f : m) {
+    for (llvm::BasicBlock& bb : f) {
+      for (llvm::Instruction& i : bb) {
+        if (i.getOpcode() != llvm::Instruction::Mul) {
+          continue;
+        }
+        for (llvm::Value* op : i.operands()) {
+          auto* mask = llvm::dyn_cast<llvm::BinaryOperator>(op);
+          const llvm::APInt* bits = nullptr;
+          if (mask == nullptr || mask->getOpcode() != llvm::Instruction::And ||
+              !llvm::PatternMatch::match(mask->getOperand(1), llvm::PatternMatch::m_APInt(bits)) ||
+              !bits->isMask()) {
+            continue;
+          }
+          auto* v = llvm::dyn_cast<llvm::Instruction>(mask->getOperand(0));
+          if (v == nullptr || llvm::isa<llvm::FreezeInst>(v) || llvm::isa<llvm::PHINode>(v)) {
+            continue;
+          }
+          auto* cut = new llvm::FreezeInst(v, v->getName() + ".cut");
+          cut->insertBefore(mask);
+          mask->setOperand(0, cut);
+        }
+      }
+    }
+  }
 }
 
 /// Deletes the body of every function that no function reachable from `roots` refers to, so

@@ -133,6 +133,28 @@ TEST_F(ObjectLoaderTest, AnotherCpuOrModuleIsAMiss) {
             cache::key_of(*program_, options_, cache::host_cpu() + ":other"));
 }
 
+// The engine hashes a program once: load_from_cache leaves the key it looked up in the options,
+// and compile() stores under that key instead of computing it again.
+TEST_F(ObjectLoaderTest, AMissLeavesItsKeyForTheCompileThatStores) {
+  fs::remove_all(dir_);
+  fs::create_directories(dir_);
+  Options options = options_;
+  ASSERT_TRUE(options.cache_key.empty());
+  EXPECT_EQ(load_from_cache(*program_, options), nullptr);
+  const std::string key = cache::key_of(*program_, options_, cache::host_cpu());
+  EXPECT_EQ(options.cache_key, key);
+  auto code = compile(*program_, options);
+  EXPECT_FALSE(last_cache_hit(*code));
+  EXPECT_TRUE(cache::load(dir_, key).has_value());
+  // A key given by the caller names the entry: compile() does not hash the program itself.
+  Options named = options_;
+  named.cache_key = std::string(64, 'a');
+  auto again = compile(*program_, named);
+  EXPECT_FALSE(last_cache_hit(*again));
+  EXPECT_TRUE(cache::load(dir_, named.cache_key).has_value());
+  EXPECT_EQ(run(*again), first_);
+}
+
 void* any_symbol(std::string_view) {
   static char target[64];
   return target;

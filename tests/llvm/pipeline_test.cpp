@@ -166,6 +166,38 @@ TEST(Pipeline, AutoAndHotGiveLoopsTheFullPipeline) {
   EXPECT_EQ(compiled(kClosedForm, "tri", hot).fn_text, f.fn_text);
 }
 
+// passes::cut_multiply_chains: a 32x32->64-bit multiply's masked operand is frozen for code
+// generation (a Philox draw's rounds, and the same shape written by hand), and the answers are
+// the interpreter's.
+TEST(Pipeline, MasksMultipliedAreCutForCodeGeneration) {
+  const std::string text =
+      "fn draws(n: i64) -> i64 {\n"
+      "    var hits = 0\n"
+      "    for i in 0..n {\n"
+      "        if random(7, i) < 0.25 { hits += 1 }\n"
+      "    }\n"
+      "    return hits\n"
+      "}\n"
+      "fn mix(a: i64[:], out: i64[:]) {\n"
+      "    for i in 0..len(a) { out[i] = ((a[i] * 7 + 3) & 4294967295) * 3528531795 }\n"
+      "}\n"
+      "let a = arange(1000, i64)\n"
+      "let out = zeros(1000, i64)\n"
+      "mix(a, out)\n"
+      "print(draws(1000), sum(out))\n";
+  Options full;
+  full.pipeline = Pipeline::Full;
+  diag::SourceManager sources;
+  auto program = check_text(sources, text);
+  ASSERT_TRUE(program);
+  const Outcome interp = run_program(sources, *program, Mode::Interp);
+  for (const char* fn : {"draws", "mix"}) {
+    Compiled c = compiled(text, fn, full);
+    EXPECT_EQ(c.out, interp.out);
+    EXPECT_NE(c.fn_text.find(".cut = freeze"), std::string::npos) << fn << ":\n" << c.fn_text;
+  }
+}
+
 TEST(Pipeline, BaselineKeepsTheLoopAndAHotFunctionGetsTheFullPipeline) {
   Options full;
   full.pipeline = Pipeline::Full;
