@@ -41,21 +41,35 @@ std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode,
   return compile_cpu(program, mode, options, jit_host, std::move(roots), nullptr);
 }
 
+namespace {
+/// The JIT's options for compile_cpu's and cached_cpu's arguments.
+jit::Options jit_options_of(const EngineOptions& options, std::vector<ir::FnId> roots,
+                            const codegen::GpuPlan* gpu, JitTier tier, bool text) {
+  jit::Options jit_options;
+  jit_options.pipeline = tier == JitTier::Baseline ? jit::Pipeline::Baseline : jit::Pipeline::Full;
+  jit_options.keep_text = text;
+  jit_options.use_cache = options.use_cache;
+  jit_options.cache_dir = options.cache_dir;
+  jit_options.roots = std::move(roots);
+  jit_options.gpu = gpu;
+  jit_options.jit_module = jit_module_identity();
+  return jit_options;
+}
+}  // namespace
+
+std::unique_ptr<Backend> cached_cpu(const ir::Program& program, const EngineOptions& options,
+                                    std::vector<ir::FnId> roots, JitTier tier) {
+  jit::Options jit_options = jit_options_of(options, std::move(roots), nullptr, tier, false);
+  return jit::load_from_cache(program, jit_options);
+}
+
 std::unique_ptr<Backend> compile_cpu(const ir::Program& program, Mode mode,
                                      const EngineOptions& options,
                                      std::shared_ptr<jit::Host>* jit_host,
                                      std::vector<ir::FnId> roots, const codegen::GpuPlan* gpu,
                                      JitTier tier, bool text) {
   if (mode == Mode::Jit) {
-    jit::Options jit_options;
-    jit_options.pipeline =
-        tier == JitTier::Baseline ? jit::Pipeline::Baseline : jit::Pipeline::Full;
-    jit_options.keep_text = text;
-    jit_options.use_cache = options.use_cache;
-    jit_options.cache_dir = options.cache_dir;
-    jit_options.roots = std::move(roots);
-    jit_options.gpu = gpu;
-    jit_options.jit_module = jit_module_identity();
+    jit::Options jit_options = jit_options_of(options, std::move(roots), gpu, tier, text);
     // A cached program links without LLVM: the module loads only for what must compile.
     if (gpu == nullptr) {
       if (std::unique_ptr<Backend> hit = jit::load_from_cache(program, jit_options)) {

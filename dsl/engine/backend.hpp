@@ -48,4 +48,11 @@ std::unique_ptr<Backend> compile_cpu(const ir::Program& program, Mode mode,
                                      std::vector<ir::FnId> roots, const codegen::GpuPlan* gpu,
                                      JitTier tier = JitTier::Full, bool text = true);
 
+/// What compile_cpu would give in Mode::Jit for the CPU, taken from the JIT's object cache and
+/// linked without LLVM; null on a miss (or with the cache off), having loaded nothing: the
+/// tiered mode asks it for a loop's continuation at the loop's first poll, so a loop cached by
+/// an earlier run moves at once instead of waiting until it is hot. Never throws.
+std::unique_ptr<Backend> cached_cpu(const ir::Program& program, const EngineOptions& options,
+                                    std::vector<ir::FnId> roots, JitTier tier = JitTier::Full);
+
 }  // namespace kestrel::engine

@@ -90,13 +90,16 @@ struct LoopCode {
   ir::FnId fn;
 };
 
+/// `cached_only`: only from the object cache (cached_cpu): no code, and nothing loaded, on a miss.
 LoopCode compile_loop(const ir::Program& program, const EngineOptions& options,
-                      codegen::LoopRef loop, std::shared_ptr<jit::Host>* host) {
+                      codegen::LoopRef loop, std::shared_ptr<jit::Host>* host,
+                      bool cached_only = false) {
   LoopCode made;
   try {
     made.program = std::make_unique<ir::Program>(program);
     made.fn = ir::add_continuation(*made.program, loop.fn, loop.index).fn;
-    made.code = native(*made.program, options, host, {made.fn});
+    made.code = cached_only ? cached_cpu(*made.program, options, {made.fn})
+                            : native(*made.program, options, host, {made.fn});
   } catch (...) {
     made.code.reset();
   }
@@ -131,6 +134,8 @@ struct LoopState {
   std::int64_t left = -1;
   Clock::time_point at;
   enum class Phase : std::uint8_t { Cold, Compiling, Ready, Never } phase = Phase::Cold;
+  /// Its continuation was looked for in the object cache (at its first poll).
+  bool probed = false;
   Backend* code = nullptr;
   ir::FnId fn;
 };
@@ -211,6 +216,12 @@ struct Compiler {
   std::condition_variable cv;
   std::vector<ir::FnId> queue;          // hot functions not compiled yet, in the order they got hot
   std::vector<codegen::LoopRef> loops;  // hot loops whose continuation is not compiled yet
+  /// Loops polled for the first time, whose continuation is looked for in the object cache
+  /// (a hit moves the loop at its next poll, hot or not: an earlier run found it worth it).
+  /// Not held back by compile_delay or the preload: a probe loads nothing and takes about a
+  /// millisecond (the program's key and the loader), and a cached loop otherwise ran
+  /// interpreted until hot and past kCompileDelay (25-30 ms of a 10^8-step loop).
+  std::vector<codegen::LoopRef> probes;
   /// Hot functions running as the baseline tier's code, not yet recompiled in full.
   std::vector<ir::FnId> promote;
   /// Whether a hot batch is compiled by the baseline tier first (see work()), and then in full:
@@ -297,6 +308,22 @@ struct Compiler {
     natives.push_back(std::move(code));
   }
 
+  /// Looks for the probed loops' continuations in the object cache (`lock` holds mu, released
+  /// while looking): a hit is published, a miss leaves the loop to the polls.
+  void run_probes(std::unique_lock<std::mutex>& lock) {
+    while (!probes.empty()) {
+      codegen::LoopRef loop = probes.front();
+      probes.erase(probes.begin());
+      lock.unlock();
+      LoopCode made = compile_loop(*program, options, loop, nullptr, true);
+      lock.lock();
+      LoopState& st = loop_states[loop_key(loop)];
+      if (made.code && st.phase != LoopState::Phase::Ready) {
+        publish(loop, std::move(made));
+      }
+    }
+  }
+
   /// The thread's body, until stopped: first the hot loops' continuations (full pipeline: a loop
   /// running now is what the run waits for), then the hot functions, a batch at a time (each
   /// batch's roots are what got hot since the last began). A batch is compiled by the baseline
@@ -323,9 +350,15 @@ struct Compiler {
     setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)),
                 std::min(run_nice + (one_cpu ? 0 : kCompileNice), 19));
     std::unique_lock<std::mutex> lock(mu);
-    cv.wait_until(lock, created + compile_delay, [&] { return stop; });
-    if (stop) {
-      return;
+    for (;;) {  // the compile delay, during which only the cache probes run
+      cv.wait_until(lock, created + compile_delay, [&] { return stop || !probes.empty(); });
+      if (stop) {
+        return;
+      }
+      if (probes.empty()) {
+        break;
+      }
+      run_probes(lock);
     }
     if (preload) {
       // A script's run: the JIT module (LLVM) loads while the interpreter runs, so that the first
@@ -335,13 +368,19 @@ struct Compiler {
       // up), or something asks for a compile. Loading it faults in tens of MB and takes a core
       // for 20-30 ms, which a script that finishes sooner, or never compiles, does not get back
       // (12-15 ms of 50 on this 2-core VM). A failure shows at the first compile.
-      auto asked = [&] { return stop || !queue.empty() || !loops.empty(); };
-      if (!preload_never) {
-        cv.wait_until(lock, created + preload_delay, asked);
-      }
-      cv.wait(lock, [&] { return asked() || (warm && !preload_never); });
-      if (stop) {
-        return;
+      auto asked = [&] { return stop || !queue.empty() || !loops.empty() || !probes.empty(); };
+      for (;;) {
+        if (!preload_never) {
+          cv.wait_until(lock, created + preload_delay, asked);
+        }
+        cv.wait(lock, [&] { return asked() || (warm && !preload_never); });
+        if (stop) {
+          return;
+        }
+        if (probes.empty()) {
+          break;
+        }
+        run_probes(lock);  // before the preload: a hit needs no module
       }
       // Work asked for already goes to its compile, which loads the module only on an object
       // cache miss: a cached program links without LLVM (jit::load_from_cache).
@@ -355,13 +394,22 @@ struct Compiler {
       }
     }
     for (;;) {
-      cv.wait(lock, [&] { return stop || !queue.empty() || !loops.empty() || !promote.empty(); });
+      cv.wait(lock, [&] {
+        return stop || !queue.empty() || !loops.empty() || !promote.empty() || !probes.empty();
+      });
       if (stop) {
         return;
+      }
+      if (!probes.empty()) {
+        run_probes(lock);
+        continue;
       }
       if (!loops.empty()) {  // a loop running now first: a function waits for its next call
         codegen::LoopRef loop = loops.front();
         loops.erase(loops.begin());
+        if (loop_states[loop_key(loop)].phase == LoopState::Phase::Ready) {
+          continue;  // its probe found it while it got hot
+        }
         lock.unlock();
         auto start = Clock::now();
         LoopCode made = compile_loop(*program, options, loop, &host);
@@ -667,6 +715,12 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       return compile_now(loop, lock);
     }
     ++st.polls;
+    if (!st.probed && c.options.use_cache) {
+      st.probed = true;
+      c.probes.push_back(loop);
+      start_compiler();
+      c.cv.notify_one();
+    }
     // A function's interpreted work in loops too short to move one by one (each run of them
     // pays no compile) makes the function hot by its second call (function_ready).
     if (!eager_ && switchable_[loop.fn.v] &&

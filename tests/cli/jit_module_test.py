@@ -5,7 +5,8 @@ LD_DEBUG=files, says which files it opened); `run --jit` loads the module (which
 loads libLLVM.so: KESTREL_JIT_STATIC_LLVM); a missing module is a one-line error naming its path,
 not a crash; a tiered run whose time goes to runtime operations, not its own loops, does not load
 the module; a run whose code is in the object cache links it without the module (the object
-loader), `--jit` and tiered alike, and a rebuilt module (another file identity) is a cache miss.
+loader), `--jit` and tiered alike, a tiered run's loop whose continuation is cached moves at its
+first poll, and a rebuilt module (another file identity) is a cache miss.
 
 usage: jit_module_test.py KESTREL
 """
@@ -85,6 +86,24 @@ with tempfile.TemporaryDirectory() as tmp:
           first.returncode == 0 and proc.returncode == 0 and proc.stdout == first.stdout and
           proc.stdout == "11999994\n" and "1 running loops moved to native code" in proc.stderr
           and not any("libkestrel_jit" in f or "libLLVM" in f for f in files), proc,
+          f"loaded {files}; first run's stderr {first.stderr[-600:]!r}")
+
+    # A sequential loop cached by an earlier run moves at its first poll, from the cache: here
+    # every compile is held back for 100 s (KESTREL_TIER_COMPILE_DELAY_MS), so without that probe
+    # the loop (about half a second interpreted) would finish in the interpreter.
+    seq = os.path.join(tmp, "seq.kst")
+    with open(seq, "w") as f:
+        f.write("fn mix(n: i64) -> f64 {\n    var h = 0.0\n    for i in 0..n {\n"
+                "        let x = f64(i) * 0.5\n        h = h + x * x - 3.0 * x\n    }\n"
+                "    return h\n}\nprint(mix(30000000))\n")
+    first = run(["run", "--time", seq], cache)
+    proc = run(["run", "--time", seq], {**cache, "KESTREL_TIER_COMPILE_DELAY_MS": "100000"})
+    files = loaded(proc)
+    check("a cached sequential loop moves at its first poll, held-back compiles or not",
+          first.returncode == 0 and proc.returncode == 0 and proc.stdout == first.stdout and
+          "1 running loops moved to native code" in first.stderr and
+          "1 running loops moved to native code" in proc.stderr and
+          not any("libkestrel_jit" in f or "libLLVM" in f for f in files), proc,
           f"loaded {files}; first run's stderr {first.stderr[-600:]!r}")
 
     # A rebuilt module (here: the same file, touched) names other cache entries: its code is
