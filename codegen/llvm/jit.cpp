@@ -344,6 +344,17 @@ std::shared_ptr<Host> make_host(unsigned opt_level) {
     if (reassign != cl_options.end()) {
       reassign->second->addOccurrence(0, reassign->first(), "true");
     }
+    // The machine combiner (reassociating chains of operations to shorten the critical path)
+    // recomputes a block's whole trace depths after each change in blocks of up to 500
+    // instructions, and updates them incrementally only in longer ones. A vectorised loop body
+    // such as Monte Carlo pi's (about 400 instructions, 112 changes) then cost 40 of the compile's
+    // 290 million instructions (callgrind), 14%; updated incrementally it costs under 1, and the
+    // machine code is the same (the cache entries of all 244 programs of examples/ and
+    // tests/lang/ compiled both ways are byte-identical): incremental everywhere.
+    auto combiner = cl_options.find("machine-combiner-inc-threshold");
+    if (combiner != cl_options.end()) {
+      combiner->second->addOccurrence(0, combiner->first(), "0");
+    }
   });
   return std::make_shared<Host>(opt_level);
 }
