@@ -470,14 +470,20 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   cut_multiply_chains(*module);
   lap("optimise");
   const bool text = options.keep_text || cacheable;  // a cache entry holds the text
+  std::unordered_map<const llvm::Function*, std::string> function_texts;
   if (text) {
-    impl->module_text = print(*module);
+    impl->module_text = print(*module, function_texts);
   }
   for (const FnSig& sig : impl->tables.sigs) {
     const llvm::Function* f = module->getFunction(sig.symbol);
     const bool defined = f != nullptr && !f->isDeclaration();
     impl->compiled.push_back(defined ? 1 : 0);
-    impl->function_text.push_back(defined && text ? print(*f) : std::string());
+    std::string fn_text;
+    if (defined && text) {
+      auto cut = function_texts.find(f);
+      fn_text = cut != function_texts.end() ? std::move(cut->second) : print(*f);
+    }
+    impl->function_text.push_back(std::move(fn_text));
   }
   lap("print");
 

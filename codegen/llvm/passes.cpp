@@ -4,6 +4,7 @@
 #include <llvm/ADT/Any.h>
 #include <llvm/ADT/StringSet.h>
 #include <llvm/Analysis/LoopInfo.h>
+#include <llvm/IR/AssemblyAnnotationWriter.h>
 #include <llvm/IR/Dominators.h>
 #include <llvm/IR/Instructions.h>
 #include <llvm/IR/LLVMContext.h>
@@ -12,6 +13,7 @@
 #include <llvm/IR/PassTimingInfo.h>
 #include <llvm/IR/PatternMatch.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/FormattedStream.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Transforms/Utils/LoopUtils.h>
@@ -297,6 +299,36 @@ std::string print(const llvm::Module& m) {
   std::string s;
   llvm::raw_string_ostream os(s);
   m.print(os, nullptr);
+  return s;
+}
+
+namespace {
+/// Where each function's text starts in a module's (AssemblyWriter calls it just before it).
+struct FunctionStarts final : llvm::AssemblyAnnotationWriter {
+  void emitFunctionAnnot(const llvm::Function* f, llvm::formatted_raw_ostream& os) override {
+    at.emplace_back(f, os.tell());
+  }
+  std::vector<std::pair<const llvm::Function*, std::uint64_t>> at;
+};
+}  // namespace
+
+std::string print(const llvm::Module& m,
+                  std::unordered_map<const llvm::Function*, std::string>& functions) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  FunctionStarts starts;
+  m.print(os, &starts);
+  os.flush();
+  for (const auto& [f, at] : starts.at) {
+    if (f->isDeclaration()) {
+      continue;
+    }
+    // A definition ends at its closing brace, the only line of its text that starts with one.
+    const std::size_t end = s.find("\n}\n", at);
+    if (end != std::string::npos) {
+      functions[f] = s.substr(at, end + 3 - at) + "\n";
+    }
+  }
   return s;
 }
 
