@@ -183,6 +183,9 @@ constexpr std::chrono::milliseconds kPreloadDelay{50};
 /// Compiles at a call's or a loop's start (a call over big arrays, a long parallel loop or
 /// launch) are not held back: those are long by their sizes.
 constexpr std::chrono::milliseconds kCompileDelay{25};
+/// Loops of one run whose continuation is looked for in the object cache at their first poll
+/// (Compiler::probes).
+constexpr std::uint32_t kMaxProbes = 16;
 /// Polls (of the interpreter's loop poll period, 1024 back-edges) before a loop is hot.
 constexpr std::uint32_t kHotLoopPolls = 8;
 /// A hot loop whose iterations left (all the looping left in its call) will take the
@@ -219,9 +222,12 @@ struct Compiler {
   /// Loops polled for the first time, whose continuation is looked for in the object cache
   /// (a hit moves the loop at its next poll, hot or not: an earlier run found it worth it).
   /// Not held back by compile_delay or the preload: a probe loads nothing and takes about a
-  /// millisecond (the program's key and the loader), and a cached loop otherwise ran
-  /// interpreted until hot and past kCompileDelay (25-30 ms of a 10^8-step loop).
+  /// millisecond (a copy of the program, its key and the loader), and a cached loop otherwise
+  /// ran interpreted until hot and past kCompileDelay (25-30 ms of a 10^8-step loop). At most
+  /// kMaxProbes a run (a script of many short loops would otherwise copy and hash its program
+  /// for each), and after the hot loops' compiles.
   std::vector<codegen::LoopRef> probes;
+  std::uint32_t probes_made = 0;
   /// Hot functions running as the baseline tier's code, not yet recompiled in full.
   std::vector<ir::FnId> promote;
   /// Whether a hot batch is compiled by the baseline tier first (see work()), and then in full:
@@ -400,10 +406,6 @@ struct Compiler {
       if (stop) {
         return;
       }
-      if (!probes.empty()) {
-        run_probes(lock);
-        continue;
-      }
       if (!loops.empty()) {  // a loop running now first: a function waits for its next call
         codegen::LoopRef loop = loops.front();
         loops.erase(loops.begin());
@@ -417,6 +419,10 @@ struct Compiler {
         compiles.fetch_add(1);
         lock.lock();
         publish(loop, std::move(made));
+        continue;
+      }
+      if (!probes.empty()) {
+        run_probes(lock);
         continue;
       }
       const bool baseline = baseline_first && !queue.empty();
@@ -715,8 +721,9 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       return compile_now(loop, lock);
     }
     ++st.polls;
-    if (!st.probed && c.options.use_cache) {
+    if (!st.probed && c.options.use_cache && c.probes_made < kMaxProbes) {
       st.probed = true;
+      ++c.probes_made;
       c.probes.push_back(loop);
       start_compiler();
       c.cv.notify_one();
