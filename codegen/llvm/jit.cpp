@@ -383,18 +383,17 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   // The object cache: on a hit, no lowering, no optimisation, no code generation.
   const std::filesystem::path cache_dir = cache::dir_of(options);
   std::string cache_key;
-  if (!cache_dir.empty() && !options.cache_key.empty()) {
-    cache_key = options.cache_key;  // the engine's, for these options on this CPU
-  } else if (!cache_dir.empty()) {
-    std::string cpu = cache::host_cpu();
-    if (cpu.empty()) {  // no CPUID: LLVM's name for the host CPU and its features
-      const llvm::orc::JITTargetMachineBuilder& jtmb = host->builder();
-      cpu = jtmb.getCPU() + " " + jtmb.getFeatures().getString();
-    }
-    cache_key = cache::key_of(program, options, cpu);
-    lap("cache key");
-  }
   if (!cache_dir.empty()) {
+    cache_key = options.cache_key;  // the engine's, when it looked first (load_from_cache)
+    if (cache_key.empty()) {
+      std::string cpu = cache::host_cpu();
+      if (cpu.empty()) {  // no CPUID: LLVM's name for the host CPU and its features
+        const llvm::orc::JITTargetMachineBuilder& jtmb = host->builder();
+        cpu = jtmb.getCPU() + " " + jtmb.getFeatures().getString();
+      }
+      cache_key = cache::key_of(program, options, cpu);
+      lap("cache key");
+    }
     std::optional<cache::Entry> entry = cache::load(cache_dir, cache_key);
     lap(entry ? "cache read (hit)" : "cache read (miss)");
     if (entry) {

@@ -6,6 +6,7 @@
 #include <llvm/Analysis/LoopInfo.h>
 #include <llvm/IR/AssemblyAnnotationWriter.h>
 #include <llvm/IR/Dominators.h>
+#include <llvm/IR/InstIterator.h>
 #include <llvm/IR/Instructions.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
@@ -188,27 +189,25 @@ void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
 
 void cut_multiply_chains(llvm::Module& m) {
   for (llvm::Function& f : m) {
-    for (llvm::BasicBlock& bb : f) {
-      for (llvm::Instruction& i : bb) {
-        if (i.getOpcode() != llvm::Instruction::Mul) {
+    for (llvm::Instruction& i : llvm::instructions(f)) {
+      if (i.getOpcode() != llvm::Instruction::Mul) {
+        continue;
+      }
+      for (llvm::Value* op : i.operands()) {
+        auto* mask = llvm::dyn_cast<llvm::BinaryOperator>(op);
+        const llvm::APInt* bits = nullptr;
+        if (mask == nullptr || mask->getOpcode() != llvm::Instruction::And ||
+            !llvm::PatternMatch::match(mask->getOperand(1), llvm::PatternMatch::m_APInt(bits)) ||
+            !bits->isMask()) {
           continue;
         }
-        for (llvm::Value* op : i.operands()) {
-          auto* mask = llvm::dyn_cast<llvm::BinaryOperator>(op);
-          const llvm::APInt* bits = nullptr;
-          if (mask == nullptr || mask->getOpcode() != llvm::Instruction::And ||
-              !llvm::PatternMatch::match(mask->getOperand(1), llvm::PatternMatch::m_APInt(bits)) ||
-              !bits->isMask()) {
-            continue;
-          }
-          auto* v = llvm::dyn_cast<llvm::Instruction>(mask->getOperand(0));
-          if (v == nullptr || llvm::isa<llvm::FreezeInst>(v) || llvm::isa<llvm::PHINode>(v)) {
-            continue;
-          }
-          auto* cut = new llvm::FreezeInst(v, v->getName() + ".cut");
-          cut->insertBefore(mask);
-          mask->setOperand(0, cut);
+        auto* v = llvm::dyn_cast<llvm::Instruction>(mask->getOperand(0));
+        if (v == nullptr || llvm::isa<llvm::FreezeInst>(v) || llvm::isa<llvm::PHINode>(v)) {
+          continue;
         }
+        auto* cut = new llvm::FreezeInst(v, v->getName() + ".cut");
+        cut->insertBefore(mask);
+        mask->setOperand(0, cut);
       }
     }
   }

@@ -330,6 +330,22 @@ struct Compiler {
     }
   }
 
+  /// Runs `wait` (which waits on cv, `lock` held) until it returns with no cache probe queued,
+  /// running the probes queued meanwhile; false when stopped.
+  template <class Wait>
+  bool wait_running_probes(std::unique_lock<std::mutex>& lock, Wait wait) {
+    for (;;) {
+      wait();
+      if (stop) {
+        return false;
+      }
+      if (probes.empty()) {
+        return true;
+      }
+      run_probes(lock);
+    }
+  }
+
   /// The thread's body, until stopped: first the hot loops' continuations (full pipeline: a loop
   /// running now is what the run waits for), then the hot functions, a batch at a time (each
   /// batch's roots are what got hot since the last began). A batch is compiled by the baseline
@@ -356,15 +372,11 @@ struct Compiler {
     setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)),
                 std::min(run_nice + (one_cpu ? 0 : kCompileNice), 19));
     std::unique_lock<std::mutex> lock(mu);
-    for (;;) {  // the compile delay, during which only the cache probes run
-      cv.wait_until(lock, created + compile_delay, [&] { return stop || !probes.empty(); });
-      if (stop) {
-        return;
-      }
-      if (probes.empty()) {
-        break;
-      }
-      run_probes(lock);
+    // The compile delay, during which only the cache probes run.
+    if (!wait_running_probes(lock, [&] {
+          cv.wait_until(lock, created + compile_delay, [&] { return stop || !probes.empty(); });
+        })) {
+      return;
     }
     if (preload) {
       // A script's run: the JIT module (LLVM) loads while the interpreter runs, so that the first
@@ -375,18 +387,14 @@ struct Compiler {
       // for 20-30 ms, which a script that finishes sooner, or never compiles, does not get back
       // (12-15 ms of 50 on this 2-core VM). A failure shows at the first compile.
       auto asked = [&] { return stop || !queue.empty() || !loops.empty() || !probes.empty(); };
-      for (;;) {
-        if (!preload_never) {
-          cv.wait_until(lock, created + preload_delay, asked);
-        }
-        cv.wait(lock, [&] { return asked() || (warm && !preload_never); });
-        if (stop) {
-          return;
-        }
-        if (probes.empty()) {
-          break;
-        }
-        run_probes(lock);  // before the preload: a hit needs no module
+      // The probes run before the preload: a hit needs no module.
+      if (!wait_running_probes(lock, [&] {
+            if (!preload_never) {
+              cv.wait_until(lock, created + preload_delay, asked);
+            }
+            cv.wait(lock, [&] { return asked() || (warm && !preload_never); });
+          })) {
+        return;
       }
       // Work asked for already goes to its compile, which loads the module only on an object
       // cache miss: a cached program links without LLVM (jit::load_from_cache).
