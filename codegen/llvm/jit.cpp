@@ -442,14 +442,7 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
 
   llvm::TargetMachine& tm = host->target_machine();
   const llvm::DataLayout data_layout = tm.createDataLayout();
-  module->setDataLayout(data_layout);
-  module->setTargetTriple(tm.getTargetTriple().str());
-  for (llvm::Function& f : *module) {
-    if (!f.isDeclaration()) {
-      f.addFnAttr("target-cpu", tm.getTargetCPU());
-      f.addFnAttr("target-features", tm.getTargetFeatureString());
-    }
-  }
+  passes::set_target(*module, tm);
   lap("target machine");
   fold_large_loop_tails(*module);
   choose_pipelines(*module, impl->tables, options);
@@ -463,7 +456,10 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
     host->use_fast_codegen();
     baseline::optimise_module(*module, host->target_machine());
   } else {
-    optimise(*module, tm, options.opt_level);
+    const unsigned skipped = optimise(*module, tm, options.opt_level);
+    if (skipped > 0 && passes::times_enabled()) {
+      std::fprintf(stderr, "jit: %u InstCombine runs skipped in Philox loops\n", skipped);
+    }
     baseline::mark_for_fast_codegen(*module);
   }
   cut_multiply_chains(*module);

@@ -1,5 +1,6 @@
 // Statements and serial loops (FnLowering's members).
 #include "codegen/llvm/lower_context.hpp"
+#include "codegen/llvm/passes.hpp"
 
 namespace kestrel::jit::lower {
 
@@ -424,6 +425,7 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
         llvm::MDNode* self = llvm::MDNode::getDistinct(cx, {nullptr, llvm::MDNode::get(cx, count)});
         self->replaceOperandWith(0, self);
         back->setMetadata(llvm::LLVMContext::MD_loop, self);
+        passes::mark_philox_loop(*back->getFunction());
       }
     };
     // In a loop without inner loops, a[i] with i the loop variable and `a` a 1-D array the body

@@ -45,6 +45,7 @@ llvm::OptimizationLevel level_of(unsigned opt) {
 }
 
 constexpr const char* kCheapAttr = "kestrel-cheap";
+constexpr const char* kPhiloxAttr = "kestrel-philox-loop";
 
 /// The passes of the default pipeline that a function marked cheap skips: those of the O2
 /// pipeline that O1's lacks (GVN, jump threading, correlated-value propagation, ...), the loop
@@ -74,6 +75,37 @@ bool skipped_when_cheap(llvm::StringRef pass) {
 /// sequential statements has a tree N deep: each run is quadratic in N.
 constexpr int kCheapInstCombines = 2;
 
+/// Where a function marked by mark_philox_loop is in the pipeline: before LoopVectorize, after
+/// it with its loop vectorised, or after it with its loop left scalar.
+enum class PhiloxPhase { Before, Vectorised, Scalar };
+
+/// Whether such a function gets its `run`-th InstCombine run (from 1) of those in `phase`
+/// (passes.hpp: the first and the third before vectorisation, the first after it, all of them
+/// when the loop stays scalar).
+bool philox_runs_instcombine(int run, PhiloxPhase phase) {
+  switch (phase) {
+    case PhiloxPhase::Before:
+      return run == 1 || run == 3;
+    case PhiloxPhase::Vectorised:
+      return run == 1;
+    case PhiloxPhase::Scalar:
+      return true;
+  }
+  return true;
+}
+
+/// Whether LoopVectorize has vectorised a loop of `f`: it marks the loops it leaves.
+bool has_vectorised_loop(const llvm::Function& f) {
+  for (const llvm::BasicBlock& bb : f) {
+    const llvm::Instruction* term = bb.getTerminator();
+    llvm::MDNode* loop = term != nullptr ? term->getMetadata(llvm::LLVMContext::MD_loop) : nullptr;
+    if (loop != nullptr && llvm::findOptionMDForLoopID(loop, "llvm.loop.isvectorized") != nullptr) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /// The function an IR unit of the new pass manager belongs to (null for a module or an SCC).
 const llvm::Function* function_of(const llvm::Any& ir) {
   if (const auto* f = llvm::any_cast<const llvm::Function*>(&ir)) {
@@ -88,6 +120,7 @@ const llvm::Function* function_of(const llvm::Any& ir) {
 }  // namespace
 
 void set_cheap(llvm::Function& f) { f.addFnAttr(kCheapAttr); }
+void mark_philox_loop(llvm::Function& f) { f.addFnAttr(kPhiloxAttr); }
 bool is_cheap(const llvm::Function& f) { return f.hasFnAttribute(kCheapAttr); }
 
 namespace {
@@ -147,8 +180,19 @@ double ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
 
+void set_target(llvm::Module& m, const llvm::TargetMachine& tm) {
+  m.setDataLayout(tm.createDataLayout());
+  m.setTargetTriple(tm.getTargetTriple().str());
+  for (llvm::Function& f : m) {
+    if (!f.isDeclaration()) {
+      f.addFnAttr("target-cpu", tm.getTargetCPU());
+      f.addFnAttr("target-features", tm.getTargetFeatureString());
+    }
+  }
+}
+
 /// Runs the new pass manager's default pipeline on `m` for `tm`, less of it in cheap functions.
-void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
+unsigned optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt, bool all_instcombines) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -163,8 +207,31 @@ void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
     timer->registerCallbacks(pic);
   }
   std::unordered_map<const llvm::Function*, int> instcombines;  // runs so far: cheap, baseline
+  // The functions marked by mark_philox_loop that LoopVectorize has seen: their InstCombine
+  // runs count again from there.
+  std::unordered_map<const llvm::Function*, PhiloxPhase> philox_phase;
+  unsigned skipped = 0;
+  pic.registerAfterPassCallback(
+      [&](llvm::StringRef pass, llvm::Any ir, const llvm::PreservedAnalyses&) {
+        const llvm::Function* f = function_of(ir);
+        if (pass == "LoopVectorizePass" && f != nullptr && f->hasFnAttribute(kPhiloxAttr) &&
+            !philox_phase.contains(f)) {
+          philox_phase[f] = has_vectorised_loop(*f) ? PhiloxPhase::Vectorised : PhiloxPhase::Scalar;
+          instcombines[f] = 0;
+        }
+      });
   pic.registerShouldRunOptionalPassCallback([&](llvm::StringRef pass, llvm::Any ir) {
     const llvm::Function* f = function_of(ir);
+    if (f != nullptr && !all_instcombines && pass == "InstCombinePass" &&
+        f->hasFnAttribute(kPhiloxAttr) && !baseline::is(*f) && !is_cheap(*f)) {
+      auto phase = philox_phase.find(f);
+      if (!philox_runs_instcombine(++instcombines[f], phase == philox_phase.end()
+                                                          ? PhiloxPhase::Before
+                                                          : phase->second)) {
+        ++skipped;
+        return false;
+      }
+    }
     if (f != nullptr && baseline::is(*f)) {
       return baseline::runs_pass(pass, pass == "InstCombinePass" ? ++instcombines[f] : 0);
     }
@@ -185,6 +252,7 @@ void optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt) {
   llvm::ModulePassManager mpm = opt == 0 ? pb.buildO0DefaultPipeline(llvm::OptimizationLevel::O0)
                                          : pb.buildPerModuleDefaultPipeline(level_of(opt));
   mpm.run(m, mam);
+  return skipped;
 }
 
 void cut_multiply_chains(llvm::Module& m) {
