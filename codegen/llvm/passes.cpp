@@ -276,6 +276,10 @@ void cut_multiply_chains(llvm::Module& m) {
         auto* cut = new llvm::FreezeInst(v, v->getName() + ".cut");
         cut->insertBefore(mask);
         mask->setOperand(0, cut);
+        // The mask first, where the multiply is a vector one in the same block (passes.hpp).
+        if (mask->getType()->isVectorTy() && mask->getParent() == i.getParent()) {
+          mask->swapOperands();
+        }
       }
     }
   }
