@@ -64,9 +64,9 @@ unsigned optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt,
 /// half is zero: x86's 32x32->64 multiply). Run after optimise: InstCombine revisits every
 /// freeze (whether it may go, a walk of the instructions after it), which cost more than the
 /// cut saved. A freeze of a value that is not poison is that value, so no result changes.
-/// A vector multiply's mask in its own block is also written constant first (`and M, V`):
-/// CodeGenPrepare asks the target whether to sink each operand of an instruction next to it, and
-/// for a vector multiply by a masked operand x86 says yes, after which CodeGenPrepare numbers
+/// A vector multiply's mask in the multiply's own block is also written constant first (`and M,
+/// V`): CodeGenPrepare asks the target whether to sink each operand of an instruction next to it,
+/// and for a vector multiply by a masked operand x86 says yes, after which CodeGenPrepare numbers
 /// every instruction of the block, a cost quadratic in the block (8 of the tiered pi compile's
 /// 197 million instructions). Written so, the target does not recognise the mask, nothing moves
 /// (it is already beside the multiply), and the selection DAG puts the constant back on the
