@@ -2,6 +2,7 @@
 #include "codegen/llvm/passes.hpp"
 
 #include <llvm/ADT/Any.h>
+#include <llvm/ADT/STLExtras.h>
 #include <llvm/ADT/StringSet.h>
 #include <llvm/Analysis/LoopInfo.h>
 #include <llvm/IR/AssemblyAnnotationWriter.h>
@@ -255,7 +256,31 @@ unsigned optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt, bool a
   return skipped;
 }
 
+namespace {
+/// Whether `u` is a use of a value by `lshr`: the high half of a Philox product.
+bool shifted_right(const llvm::Use& u) {
+  const auto* shift = llvm::dyn_cast<llvm::BinaryOperator>(u.getUser());
+  return shift != nullptr && shift->getOpcode() == llvm::Instruction::LShr;
+}
+}  // namespace
+
 void cut_multiply_chains(llvm::Module& m) {
+  // A vector product whose high half is taken and which has other uses: the shifts read a
+  // freeze of it (passes.hpp).
+  std::vector<llvm::Instruction*> products;
+  for (llvm::Function& f : m) {
+    for (llvm::Instruction& i : llvm::instructions(f)) {
+      if (i.getOpcode() == llvm::Instruction::Mul && i.getType()->isVectorTy() &&
+          llvm::any_of(i.uses(), shifted_right) && !llvm::all_of(i.uses(), shifted_right)) {
+        products.push_back(&i);
+      }
+    }
+  }
+  for (llvm::Instruction* product : products) {
+    auto* cut = new llvm::FreezeInst(product, product->getName() + ".high");
+    cut->insertAfter(product);
+    product->replaceUsesWithIf(cut, [](llvm::Use& u) { return shifted_right(u); });
+  }
   for (llvm::Function& f : m) {
     for (llvm::Instruction& i : llvm::instructions(f)) {
       if (i.getOpcode() != llvm::Instruction::Mul) {

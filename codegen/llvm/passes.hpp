@@ -71,6 +71,11 @@ unsigned optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt,
 /// 197 million instructions). Written so, the target does not recognise the mask, nothing moves
 /// (it is already beside the multiply), and the selection DAG puts the constant back on the
 /// right: all 244 objects of examples/ and tests/lang/ are byte-identical to those without it.
+/// And a vector product whose high half is taken (`lshr P, 32`, a Philox round's hi word) and
+/// which has another use (the round's lo word) has its shifts read `freeze P`: the selection
+/// DAG's known bits of each xor of the chain then stop there instead of walking into the product
+/// (4 of the tiered pi compile's 188 million instructions). P keeps its other use, so the DAG
+/// does not push the freeze back through the multiply; the same objects again.
 void cut_multiply_chains(llvm::Module& m);
 
 /// Marks `f` for the cheap pipeline (a function attribute, so that it survives until optimise).
