@@ -257,7 +257,7 @@ unsigned optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt, bool a
 }
 
 namespace {
-/// Whether `u` is a use of a value by `lshr`: the high half of a Philox product.
+/// Whether `u` is a use by `lshr` (in a Philox round: the product's high half).
 bool shifted_right(const llvm::Use& u) {
   const auto* shift = llvm::dyn_cast<llvm::BinaryOperator>(u.getUser());
   return shift != nullptr && shift->getOpcode() == llvm::Instruction::LShr;
