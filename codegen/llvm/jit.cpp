@@ -441,8 +441,8 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   lap("split");
 
   llvm::TargetMachine& tm = host->target_machine();
-  const llvm::DataLayout data_layout = tm.createDataLayout();
   passes::set_target(*module, tm);
+  const llvm::DataLayout data_layout = module->getDataLayout();  // the module goes to LLJIT
   lap("target machine");
   fold_large_loop_tails(*module);
   choose_pipelines(*module, impl->tables, options);

@@ -207,7 +207,8 @@ unsigned optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt, bool a
     timer.emplace(true);
     timer->registerCallbacks(pic);
   }
-  std::unordered_map<const llvm::Function*, int> instcombines;  // runs so far: cheap, baseline
+  // InstCombine runs so far, in cheap, baseline and Philox-loop functions.
+  std::unordered_map<const llvm::Function*, int> instcombines;
   // The functions marked by mark_philox_loop that LoopVectorize has seen: their InstCombine
   // runs count again from there.
   std::unordered_map<const llvm::Function*, PhiloxPhase> philox_phase;
