@@ -1,6 +1,7 @@
 // Builtins: the math functions, exp, random numbers (Philox) and the array builtins
 // (FnLowering's members).
 #include "codegen/llvm/lower_context.hpp"
+#include "codegen/llvm/philox_ir.hpp"
 
 namespace kestrel::jit::lower {
 
@@ -103,41 +104,11 @@ Value* FnLowering::exp_of(Value* x) {
   return f32 ? b_.CreateFPTrunc(e, x->getType()) : e;
 }
 
-Value* FnLowering::random_bits(Value* key, Value* counter) {
-  // Philox4x32-10 (runtime/rules/philox.hpp), counter {c lo, c hi, 0, 0}, key {k lo, k hi}, with
-  // each 32-bit word in the low half of an i64 whose high half is left as it falls: only the low
-  // halves are read (the multiplies' operands are masked, which x86's 32x32->64 multiply does
-  // by itself, and the result is assembled from masked words), so a vectorized loop keeps every
-  // word in 64-bit lanes instead of packing and unpacking 32-bit lanes around each multiply
-  // (bench/parallel_bench's pi: 58 vpmovqd and 56 vpermt2d per iteration before, none after).
-  Value* mask = i64c(0xFFFFFFFF);
-  auto low = [&](Value* v) { return b_.CreateAnd(v, mask); };
-  auto high = [&](Value* v) { return b_.CreateLShr(v, i64c(32)); };
-  Value* ctr[4] = {counter, high(counter), i64c(0), i64c(0)};
-  Value* k0 = key;
-  Value* k1 = high(key);
-  for (int r = 0; r < 10; ++r) {
-    if (r > 0) {
-      k0 = b_.CreateAdd(k0, i64c(0x9E3779B9));
-      k1 = b_.CreateAdd(k1, i64c(0xBB67AE85));
-    }
-    Value* p0 = b_.CreateMul(low(ctr[0]), i64c(0xD2511F53));
-    Value* p1 = b_.CreateMul(low(ctr[2]), i64c(0xCD9E8D57));
-    Value* n0 = b_.CreateXor(b_.CreateXor(high(p1), ctr[1]), k0);
-    Value* n2 = b_.CreateXor(b_.CreateXor(high(p0), ctr[3]), k1);
-    ctr[0] = n0;
-    ctr[1] = p1;
-    ctr[2] = n2;
-    ctr[3] = p0;
-  }
-  Value* w = b_.CreateOr(b_.CreateShl(ctr[0], i64c(32)), low(ctr[1]));
-  return b_.CreateLShr(w, i64c(11));
-}
-
 Value* FnLowering::random(Value* key, Value* counter) {
-  Value* bits = random_bits(key, counter);
-  return b_.CreateFMul(b_.CreateUIToFP(bits, ml_.f64_),
-                       llvm::ConstantFP::get(ml_.f64_, 1.0 / 9007199254740992.0));
+  if (philox_calls_) {
+    return b_.CreateCall(philox_ir::random_function(ml_.m_), {key, counter});
+  }
+  return philox_ir::random(b_, key, counter);
 }
 
 Value* FnLowering::randn(Value* key, Value* counter) {

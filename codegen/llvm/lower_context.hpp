@@ -596,7 +596,6 @@ class FnLowering {
   std::uint8_t nonneg_bits(const std::vector<ExprId>& indices) const;
   Val slice(Type t, const ir::SliceView& s, diag::Span span);
   Val array_literal(Type t, const ir::ArrayLit& a, diag::Span span);
-  Value* random_bits(Value* key, Value* counter);
   Value* random(Value* key, Value* counter);
   Value* randn(Value* key, Value* counter);
   /// An elementwise operand's three ABI words.
@@ -773,6 +772,7 @@ class FnLowering {
   bool checked_;           // bounds checks (off under @unchecked and in a kernel's in-bounds copy)
   bool no_fuse_ = false;   // while lowering the unfused fallback of a fused operation
   bool in_chunk_ = false;  // lowering a chunk function: parallel loops inside run serially
+  bool philox_calls_ = false;  // random() calls kestrel.random (a parallel loop's body)
 };
 
 }  // namespace lower

@@ -403,7 +403,10 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
         proven_ = proven_here;
         proven_var_ = f.var;
       }
+      const bool saved_calls = philox_calls_;
+      philox_calls_ = philox;
       stmts(f.body);
+      philox_calls_ = saved_calls;
       proven_ = saved;
       proven_var_ = saved_var;
       loops_.pop_back();

@@ -5,8 +5,10 @@
 #include <llvm/ADT/STLExtras.h>
 #include <llvm/ADT/StringSet.h>
 #include <llvm/Analysis/LoopInfo.h>
+#include <llvm/Analysis/TargetTransformInfo.h>
 #include <llvm/IR/AssemblyAnnotationWriter.h>
 #include <llvm/IR/Dominators.h>
+#include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/InstIterator.h>
 #include <llvm/IR/Instructions.h>
 #include <llvm/IR/LLVMContext.h>
@@ -14,11 +16,13 @@
 #include <llvm/IR/OptBisect.h>
 #include <llvm/IR/PassTimingInfo.h>
 #include <llvm/IR/PatternMatch.h>
+#include <llvm/IR/VFABIDemangler.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/FormattedStream.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Transforms/Utils/LoopUtils.h>
+#include <llvm/Transforms/Utils/ModuleUtils.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +32,7 @@
 #include <unordered_set>
 
 #include "codegen/llvm/baseline.hpp"
+#include "codegen/llvm/philox_ir.hpp"
 
 namespace kestrel::jit::passes {
 
@@ -366,6 +371,143 @@ constexpr unsigned kFoldTailFrom = 120;
 /// masks cost little beside the body: for Monte Carlo pi this cuts compile time by about a
 /// third at the same run speed. Small loops (an elementwise kernel) keep the scalar remainder:
 /// it is cheap to compile, and masked loads would slow their vector loop.
+void add_random_variants(llvm::Module& m, llvm::TargetMachine& tm) {
+  llvm::Function* scalar = m.getFunction("kestrel.random");
+  if (scalar == nullptr) {
+    return;
+  }
+  llvm::LLVMContext& c = m.getContext();
+  llvm::Type* i64 = llvm::Type::getInt64Ty(c);
+  std::vector<llvm::GlobalValue*> kept;
+  for (llvm::User* u : scalar->users()) {
+    auto* call = llvm::dyn_cast<llvm::CallInst>(u);
+    if (call == nullptr || call->getCalledFunction() != scalar) {
+      continue;
+    }
+    llvm::Function& caller = *call->getFunction();
+    const unsigned bits = tm.getTargetTransformInfo(caller)
+                              .getRegisterBitWidth(llvm::TargetTransformInfo::RGK_FixedWidthVector)
+                              .getFixedValue();
+    const unsigned lanes = bits / 64;
+    if (lanes < 2) {
+      continue;
+    }
+    auto* vi64 = llvm::FixedVectorType::get(i64, lanes);
+    auto* vf64 = llvm::FixedVectorType::get(llvm::Type::getDoubleTy(c), lanes);
+    std::vector<std::string> names;
+    for (bool uniform : {true, false}) {
+      std::string name =
+          std::string("kestrel.random.") + (uniform ? "u" : "v") + std::to_string(lanes);
+      if (m.getFunction(name) == nullptr) {
+        auto* type = llvm::FunctionType::get(vf64, {uniform ? i64 : vi64, vi64}, false);
+        auto* variant = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name, m);
+        variant->copyAttributesFrom(scalar);
+        kept.push_back(variant);
+      }
+      names.push_back("_ZGV_LLVM_N" + std::to_string(lanes) + (uniform ? "uv" : "vv") +
+                      "_kestrel.random(" + name + ")");
+    }
+    llvm::VFABI::setVectorVariantNames(call, names);
+  }
+  if (!kept.empty()) {
+    llvm::appendToCompilerUsed(m, kept);
+  }
+}
+
+namespace {
+/// kestrel.random or one of its vector variants.
+bool is_random_call(const llvm::Function* f) {
+  return f != nullptr && f->isDeclaration() &&
+         (f->getName() == philox_ir::kRandomFunction ||
+          f->getName().starts_with("kestrel.random."));
+}
+
+/// Expands the variant calls of `bb`, a group at a time (expand_random_calls).
+void expand_random_calls(llvm::BasicBlock* block) {
+  while (block != nullptr) {
+    llvm::BasicBlock& bb = *block;
+    llvm::CallInst* first = nullptr;
+    for (llvm::Instruction& i : bb) {
+      auto* call = llvm::dyn_cast<llvm::CallInst>(&i);
+      if (call != nullptr && is_random_call(call->getCalledFunction())) {
+        first = call;
+        break;
+      }
+    }
+    if (first == nullptr) {
+      return;
+    }
+    // The group: `first` and the calls after it of the same type that read no value computed
+    // from the group's draws, up to the first instruction that touches memory; the
+    // instructions between them that use the draws (`later`) move after the loop.
+    std::vector<llvm::CallInst*> group{first};
+    std::unordered_set<llvm::Value*> from_draws{first};
+    std::vector<llvm::Instruction*> later;
+    std::vector<llvm::Instruction*> pending;
+    for (llvm::Instruction* i = first->getNextNode(); i != nullptr && !i->isTerminator();
+         i = i->getNextNode()) {
+      auto* call = llvm::dyn_cast<llvm::CallInst>(i);
+      bool reads_draw =
+          llvm::any_of(i->operands(), [&](llvm::Value* v) { return from_draws.count(v) != 0; });
+      if (call != nullptr && is_random_call(call->getCalledFunction()) &&
+          call->getType() == first->getType() && !reads_draw) {
+        group.push_back(call);
+        from_draws.insert(call);
+        later.insert(later.end(), pending.begin(), pending.end());
+        pending.clear();
+        continue;
+      }
+      if (i->mayReadOrWriteMemory() || i->mayHaveSideEffects() || llvm::isa<llvm::PHINode>(i)) {
+        break;
+      }
+      if (reads_draw) {
+        from_draws.insert(i);
+        pending.push_back(i);
+      }
+    }
+    llvm::CallInst* last = group.back();
+    std::vector<llvm::Value*> keys;
+    std::vector<llvm::Value*> counters;
+    for (llvm::CallInst* call : group) {
+      keys.push_back(call->getArgOperand(0));
+      counters.push_back(call->getArgOperand(1));
+    }
+    llvm::IRBuilder<> b(last);
+    std::vector<llvm::Value*> draws = philox_ir::random_rounds(b, keys, counters);
+    block = last->getParent();  // the loop's exit: the rest of the block
+    for (llvm::Instruction* i : later) {
+      i->moveBefore(last);
+    }
+    for (std::size_t j = 0; j < group.size(); ++j) {
+      group[j]->replaceAllUsesWith(draws[j]);
+      group[j]->eraseFromParent();
+    }
+  }
+}
+}  // namespace
+
+void expand_random_calls(llvm::Module& m) {
+  llvm::removeFromUsedLists(
+      m, [](llvm::Constant* c) { return c->getName().starts_with("kestrel.random."); });
+  std::vector<llvm::BasicBlock*> blocks;
+  for (llvm::Function& f : m) {
+    for (llvm::BasicBlock& bb : f) {
+      blocks.push_back(&bb);
+    }
+  }
+  for (llvm::BasicBlock* bb : blocks) {
+    expand_random_calls(bb);
+  }
+  for (llvm::Function& f : llvm::make_early_inc_range(m)) {
+    if (is_random_call(&f)) {
+      f.removeDeadConstantUsers();
+      if (f.use_empty()) {
+        f.eraseFromParent();
+      }
+    }
+  }
+}
+
 void fold_large_loop_tails(llvm::Module& m) {
   for (llvm::Function& f : m) {
     if (f.isDeclaration()) {

@@ -41,12 +41,12 @@ void set_target(llvm::Module& m, const llvm::TargetMachine& tm);
 ///
 /// In a function marked by mark_philox_loop it skips the InstCombine runs that find nothing to do
 /// there: it runs the first and the third of the five before vectorisation and, once
-/// LoopVectorize has vectorised the loop, the first of the three after it. Each run walks the
-/// known bits of every round of the Philox chain (for the Monte Carlo pi loop, about 10 million
-/// instructions a run after vectorisation and 4 before); the skipped ones change no object of
-/// the 244 programs of examples/ and tests/lang/ but one (two instructions in another order), and
-/// cut pi's compile from 244 to 211 million instructions. `all_instcombines` runs them all (the
-/// tests compare). Returns how many runs it skipped so.
+/// LoopVectorize has vectorised the loop, the first of the three after it. They were measured
+/// when a draw's ten rounds were written out before optimisation (each run then walked the known
+/// bits of every round: 244 -> 211 million instructions for pi's compile, with the same objects);
+/// the rounds now come after it (expand_random_calls), and the optimised function is still the
+/// same with and without the runs. `all_instcombines` runs them all (the tests compare). Returns
+/// how many runs it skipped so.
 unsigned optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt,
                   bool all_instcombines = false);
 
@@ -77,6 +77,22 @@ unsigned optimise(llvm::Module& m, llvm::TargetMachine& tm, unsigned opt,
 /// (4 of the tiered pi compile's 188 million instructions). P keeps its other use, so the DAG
 /// does not push the freeze back through the multiply; the same objects again.
 void cut_multiply_chains(llvm::Module& m);
+
+/// Gives each call of `kestrel.random` (philox_ir.hpp: the draws of a parallel loop) the vector
+/// variants the loop vectoriser may call instead, as wide as `tm`'s vector registers hold i64s:
+/// `kestrel.random.uN` for a key the loop does not change, `kestrel.random.vN` for one it does.
+/// They are declared only (kept until the vectoriser by llvm.compiler.used); after optimise,
+/// expand_random_calls replaces their calls.
+void add_random_variants(llvm::Module& m, llvm::TargetMachine& tm);
+/// Replaces every call of kestrel.random and of its variants by the draws themselves: the calls
+/// of a block that do not depend on one another's draws (and have no memory access between
+/// them) share one loop over Philox's rounds (philox_ir::random_rounds), which splits the block;
+/// then deletes the declarations. Run after optimise: the optimiser sees one call a draw instead
+/// of ten rounds, and instruction selection sees two rounds of each draw in the loop instead of
+/// ten in the vector body (the tier's compile of Monte Carlo pi's loop: 185 -> 119 million
+/// instructions, 65 -> 17 of them optimising; the loop runs as fast). What expand_random_calls
+/// writes is not optimised further: it is written as the code generator wants it.
+void expand_random_calls(llvm::Module& m);
 
 /// Marks `f` for the cheap pipeline (a function attribute, so that it survives until optimise).
 void set_cheap(llvm::Function& f);

@@ -279,6 +279,46 @@ TEST(Pipeline, APhiloxLoopSkipsInstCombineRunsThatChangeNothing) {
   EXPECT_EQ(compiled(text, "pi", Options{}).out, interp.out);
 }
 
+// passes::add_random_variants and expand_random_calls: a parallel loop's draws are calls of
+// kestrel.random until optimisation is done (the vectoriser widens them to the variants), then
+// the draws that do not depend on one another share one loop over Philox's rounds, in the vector
+// loop and in its scalar remainder alike; no call of kestrel.random is left, and the answers are
+// the interpreter's.
+TEST(Pipeline, ParallelDrawsShareALoopOverPhiloxRounds) {
+  const std::string text =
+      "fn pi(n: i64, seed: i64) -> (i64, i64) {\n"
+      "    var hits = 0\n"
+      "    var chained = 0\n"
+      "    parallel for i in 0..n {\n"
+      "        let x = random(seed, 2 * i)\n"
+      "        let y = random(seed, 2 * i + 1)\n"
+      "        if x * x + y * y < 1.0 { hits += 1 }\n"
+      "        if random(seed, i64(random(i % 3, i) * 100.0)) < 0.5 { chained += 1 }\n"
+      "    }\n"
+      "    return (hits, chained)\n"
+      "}\n"
+      "print(pi(1003, 42), pi(5, -1))\n";
+  diag::SourceManager sources;
+  auto program = check_text(sources, text);
+  ASSERT_TRUE(program);
+  Options full;
+  full.pipeline = Pipeline::Full;
+  full.use_cache = false;
+  auto code = compile(*program, full);
+  codegen::RunOptions options;
+  std::string out;
+  options.out = &out;
+  run_main(*code, options);
+  EXPECT_EQ(out, run_program(sources, *program, Mode::Interp).out);
+  const std::string module = emit_llvm(*code);
+  EXPECT_EQ(module.find("kestrel.random"), std::string::npos) << module;
+  // The scalar loop's draws: x and y in one loop over the rounds, then the chained pair in two.
+  EXPECT_NE(module.find("for.inner.philox:"), std::string::npos) << module;
+  if (module.find("vector.body:") != std::string::npos) {
+    EXPECT_NE(module.find("vector.body.philox:"), std::string::npos) << module;
+  }
+}
+
 TEST(Pipeline, BaselineKeepsTheLoopAndAHotFunctionGetsTheFullPipeline) {
   Options full;
   full.pipeline = Pipeline::Full;
