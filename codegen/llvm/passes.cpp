@@ -363,6 +363,9 @@ void keep_reachable(llvm::Module& m, const std::vector<llvm::Function*>& roots) 
 
 /// Innermost loops of at least this many instructions, as lowered, get their tail folded.
 constexpr unsigned kFoldTailFrom = 120;
+/// What a call of kestrel.random counts for there: the instructions of a draw written out
+/// (philox_ir::random_bits and the conversion), which the remainder would hold.
+constexpr unsigned kDrawSize = 122;
 
 /// Asks the loop vectoriser to fold the remainder of each large innermost loop into the vector
 /// loop (masked lanes) instead of a scalar copy of the body after it. Such a body is mostly
@@ -521,7 +524,13 @@ void fold_large_loop_tails(llvm::Module& m) {
       }
       unsigned size = 0;
       for (const llvm::BasicBlock* bb : loop->blocks()) {
-        size += static_cast<unsigned>(bb->size());
+        for (const llvm::Instruction& i : *bb) {
+          // A draw counts as what expand_random_calls writes for it in the scalar remainder.
+          const auto* call = llvm::dyn_cast<llvm::CallInst>(&i);
+          const bool draw = call != nullptr && call->getCalledFunction() != nullptr &&
+                            call->getCalledFunction()->getName() == philox_ir::kRandomFunction;
+          size += draw ? kDrawSize : 1;
+        }
       }
       if (times_enabled()) {
         std::fprintf(stderr, "jit: %s: loop of %u instructions%s\n", f.getName().str().c_str(),
