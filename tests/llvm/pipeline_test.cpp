@@ -9,6 +9,7 @@
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
@@ -322,6 +323,43 @@ TEST(Pipeline, ParallelDrawsShareALoopOverPhiloxRounds) {
   if (module.find("vector.body:") != std::string::npos) {
     EXPECT_NE(module.find("vector.body.philox:"), std::string::npos) << module;
   }
+}
+
+// The module expand_random_calls leaves is well formed (the verifier, which compile() does not
+// run after optimisation), for every golden program that draws in a parallel loop.
+TEST(Pipeline, ExpandedDrawsVerify) {
+  (void)make_host();  // initialises the native target
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  ASSERT_TRUE(static_cast<bool>(builder));
+  auto tm = builder->createTargetMachine();
+  ASSERT_TRUE(static_cast<bool>(tm));
+  unsigned expanded = 0;
+  for (const char* path :
+       {"tests/lang/random/parallel_draw_shapes.kst", "tests/lang/random/parallel_substreams.kst",
+        "tests/lang/random/pure_draws.kst", "tests/lang/parallel/substreams_large.kst",
+        "tests/lang/random/montecarlo_pi.kst"}) {
+    diag::SourceManager sources;
+    diag::DiagnosticList diags;
+    auto program = sema::check_file(sources, std::filesystem::path(KESTREL_SOURCE_DIR) / path,
+                                    check_options(), diags);
+    ASSERT_TRUE(program && !diags.has_errors()) << diag::render(sources, diags);
+    llvm::LLVMContext context;
+    llvm::Module module("kestrel", context);
+    LoweredTables tables;
+    lower_program(*program, module, tables);
+    passes::set_target(module, **tm);
+    passes::fold_large_loop_tails(module);
+    passes::add_random_variants(module, **tm);
+    passes::optimise(module, **tm, 2);
+    const bool drew = module.getFunction("kestrel.random") != nullptr;
+    passes::expand_random_calls(module);
+    std::string errors;
+    llvm::raw_string_ostream os(errors);
+    EXPECT_FALSE(llvm::verifyModule(module, &os)) << path << ": " << errors;
+    EXPECT_EQ(module.getFunction("kestrel.random"), nullptr) << path;
+    expanded += drew ? 1 : 0;
+  }
+  EXPECT_GE(expanded, 3u);
 }
 
 TEST(Pipeline, BaselineKeepsTheLoopAndAHotFunctionGetsTheFullPipeline) {
