@@ -19,6 +19,34 @@ constexpr std::uint64_t kM0 = 0xD2511F53;
 constexpr std::uint64_t kM1 = 0xCD9E8D57;
 constexpr std::uint64_t kW0 = 0x9E3779B9;
 constexpr std::uint64_t kW1 = 0xBB67AE85;
+
+using Words = std::array<llvm::Value*, 4>;
+using Key = std::array<llvm::Value*, 2>;
+
+/// Philox's arithmetic on words of type `t` (i64, or a vector of them), written by `b`.
+struct Rounds {
+  llvm::IRBuilderBase& b;
+  llvm::Type* t;
+
+  llvm::Value* k(std::uint64_t v) const { return llvm::ConstantInt::get(t, v); }
+  llvm::Value* low(llvm::Value* v) const { return b.CreateAnd(v, k(kMask)); }
+  llvm::Value* high(llvm::Value* v) const { return b.CreateLShr(v, k(32)); }
+  /// One round of counter `c` under key `kk`.
+  Words round(const Words& c, const Key& kk) const {
+    llvm::Value* p0 = b.CreateMul(low(c[0]), k(kM0));
+    llvm::Value* p1 = b.CreateMul(low(c[2]), k(kM1));
+    return {b.CreateXor(b.CreateXor(high(p1), c[1]), kk[0]), p1,
+            b.CreateXor(b.CreateXor(high(p0), c[3]), kk[1]), p0};
+  }
+  /// The key of the next round.
+  Key next_key(const Key& kk) const {
+    return {b.CreateAdd(kk[0], k(kW0)), b.CreateAdd(kk[1], k(kW1))};
+  }
+  /// The 53 bits of the block `c` after ten rounds.
+  llvm::Value* bits(const Words& c) const {
+    return b.CreateLShr(b.CreateOr(b.CreateShl(c[0], k(32)), low(c[1])), k(11));
+  }
+};
 }  // namespace
 
 llvm::Value* random_bits(llvm::IRBuilderBase& b, llvm::Value* key, llvm::Value* counter) {
@@ -28,29 +56,16 @@ llvm::Value* random_bits(llvm::IRBuilderBase& b, llvm::Value* key, llvm::Value* 
   // by itself, and the result is assembled from masked words), so a vectorized loop keeps every
   // word in 64-bit lanes instead of packing and unpacking 32-bit lanes around each multiply
   // (bench/parallel_bench's pi: 58 vpmovqd and 56 vpermt2d per iteration before, none after).
-  llvm::Type* t = counter->getType();
-  auto k = [&](std::uint64_t v) { return llvm::ConstantInt::get(t, v); };
-  auto low = [&](llvm::Value* v) { return b.CreateAnd(v, k(kMask)); };
-  auto high = [&](llvm::Value* v) { return b.CreateLShr(v, k(32)); };
-  llvm::Value* ctr[4] = {counter, high(counter), k(0), k(0)};
-  llvm::Value* k0 = key;
-  llvm::Value* k1 = high(key);
+  const Rounds x{b, counter->getType()};
+  Words ctr = {counter, x.high(counter), x.k(0), x.k(0)};
+  Key kk = {key, x.high(key)};
   for (int r = 0; r < 10; ++r) {
     if (r > 0) {
-      k0 = b.CreateAdd(k0, k(kW0));
-      k1 = b.CreateAdd(k1, k(kW1));
+      kk = x.next_key(kk);
     }
-    llvm::Value* p0 = b.CreateMul(low(ctr[0]), k(kM0));
-    llvm::Value* p1 = b.CreateMul(low(ctr[2]), k(kM1));
-    llvm::Value* n0 = b.CreateXor(b.CreateXor(high(p1), ctr[1]), k0);
-    llvm::Value* n2 = b.CreateXor(b.CreateXor(high(p0), ctr[3]), k1);
-    ctr[0] = n0;
-    ctr[1] = p1;
-    ctr[2] = n2;
-    ctr[3] = p0;
+    ctr = x.round(ctr, kk);
   }
-  llvm::Value* w = b.CreateOr(b.CreateShl(ctr[0], k(32)), low(ctr[1]));
-  return b.CreateLShr(w, k(11));
+  return x.bits(ctr);
 }
 
 llvm::Value* draw_of_bits(llvm::IRBuilderBase& b, llvm::Value* bits) {
@@ -85,20 +100,7 @@ llvm::Function* random_function(llvm::Module& m) {
 std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::Value* const> keys,
                                         std::span<llvm::Value* const> counters) {
   llvm::Type* t = counters[0]->getType();
-  auto k = [&](std::uint64_t v) { return llvm::ConstantInt::get(t, v); };
-  auto low = [&](llvm::Value* v) { return b.CreateAnd(v, k(kMask)); };
-  auto high = [&](llvm::Value* v) { return b.CreateLShr(v, k(32)); };
-  using Words = std::array<llvm::Value*, 4>;
-  using Key = std::array<llvm::Value*, 2>;
-  auto round = [&](const Words& c, const Key& kk) -> Words {
-    llvm::Value* p0 = b.CreateMul(low(c[0]), k(kM0));
-    llvm::Value* p1 = b.CreateMul(low(c[2]), k(kM1));
-    return {b.CreateXor(b.CreateXor(high(p1), c[1]), kk[0]), p1,
-            b.CreateXor(b.CreateXor(high(p0), c[3]), kk[1]), p0};
-  };
-  auto next_key = [&](const Key& kk) -> Key {
-    return {b.CreateAdd(kk[0], k(kW0)), b.CreateAdd(kk[1], k(kW1))};
-  };
+  const Rounds x{b, t};
   const std::size_t n = counters.size();
   // The keys, each once (draws of one key share its schedule), as vectors.
   std::map<llvm::Value*, std::size_t> key_index;
@@ -111,7 +113,7 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
       if (v->getType() != t) {
         v = b.CreateVectorSplat(llvm::cast<llvm::FixedVectorType>(t)->getNumElements(), v);
       }
-      key.push_back({v, high(v)});
+      key.push_back({v, x.high(v)});
     }
     key_of[j] = it->second;
   }
@@ -121,17 +123,17 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
   for (std::size_t j = 0; j < n; ++j) {
     llvm::Value* c = counters[j];
     const Key& kk = key[key_of[j]];
-    llvm::Value* p0 = b.CreateMul(low(c), k(kM0));
-    ctr[j] = {b.CreateXor(high(c), kk[0]), k(0), b.CreateXor(high(p0), kk[1]), p0};
+    llvm::Value* p0 = b.CreateMul(x.low(c), x.k(kM0));
+    ctr[j] = {b.CreateXor(x.high(c), kk[0]), x.k(0), b.CreateXor(x.high(p0), kk[1]), p0};
   }
   for (Key& kk : key) {
-    kk = next_key(kk);
+    kk = x.next_key(kk);
   }
   for (std::size_t j = 0; j < n; ++j) {
-    ctr[j] = round(ctr[j], key[key_of[j]]);
+    ctr[j] = x.round(ctr[j], key[key_of[j]]);
   }
   for (Key& kk : key) {
-    kk = next_key(kk);
+    kk = x.next_key(kk);
   }
   llvm::BasicBlock* pre = b.GetInsertBlock();
   llvm::Function* f = pre->getParent();
@@ -161,16 +163,16 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
   }
   std::vector<Key> key_b(key.size());
   for (std::size_t q = 0; q < key.size(); ++q) {
-    key_b[q] = next_key({key_phi[q][0], key_phi[q][1]});
+    key_b[q] = x.next_key({key_phi[q][0], key_phi[q][1]});
   }
   std::vector<Words> next(n);
   for (std::size_t j = 0; j < n; ++j) {
     const auto& p = ctr_phi[j];
     const auto& kk = key_phi[key_of[j]];
-    next[j] = round(round({p[0], p[1], p[2], p[3]}, {kk[0], kk[1]}), key_b[key_of[j]]);
+    next[j] = x.round(x.round({p[0], p[1], p[2], p[3]}, {kk[0], kk[1]}), key_b[key_of[j]]);
   }
   for (std::size_t q = 0; q < key.size(); ++q) {
-    Key kn = next_key(key_b[q]);
+    Key kn = x.next_key(key_b[q]);
     key_phi[q][0]->addIncoming(kn[0], body);
     key_phi[q][1]->addIncoming(kn[1], body);
   }
@@ -186,8 +188,7 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
   b.SetInsertPoint(after, after->getFirstInsertionPt());
   std::vector<llvm::Value*> draws;
   for (std::size_t j = 0; j < n; ++j) {
-    llvm::Value* w = b.CreateOr(b.CreateShl(next[j][0], k(32)), low(next[j][1]));
-    draws.push_back(draw_of_bits(b, b.CreateLShr(w, k(11))));
+    draws.push_back(draw_of_bits(b, x.bits(next[j])));
   }
   return draws;
 }
