@@ -138,12 +138,49 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
   llvm::BasicBlock* pre = b.GetInsertBlock();
   llvm::Function* f = pre->getParent();
   llvm::LLVMContext& cx = b.getContext();
+  llvm::Type* i64 = llvm::Type::getInt64Ty(cx);
+  llvm::Type* i32 = llvm::Type::getInt32Ty(cx);
+  // A key that is one i64 for every lane of vector draws gets the words of rounds 3..10 in a
+  // table on the stack, which the loop reads as broadcasts (no vector addition a round); other
+  // keys are added to in the loop.
+  auto* table_type = llvm::ArrayType::get(i64, 16);
+  std::vector<llvm::AllocaInst*> table(key.size(), nullptr);
+  if (t->isVectorTy()) {
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::size_t q = key_of[j];
+      if (keys[j]->getType() != i64 || table[q] != nullptr) {
+        continue;
+      }
+      llvm::IRBuilder<> entry(&f->getEntryBlock(), f->getEntryBlock().getFirstInsertionPt());
+      table[q] = entry.CreateAlloca(table_type, nullptr, "philox.keys");
+      // Filled where the key is defined (once, not at each vector iteration).
+      llvm::IRBuilder<> fill(entry.GetInsertBlock(), entry.GetInsertPoint());
+      if (auto* def = llvm::dyn_cast<llvm::Instruction>(keys[j])) {
+        if (llvm::isa<llvm::PHINode>(def)) {
+          fill.SetInsertPoint(def->getParent(), def->getParent()->getFirstInsertionPt());
+        } else {
+          fill.SetInsertPoint(def->getNextNode());
+        }
+      }
+      llvm::Value* k0 = keys[j];
+      llvm::Value* k1 = fill.CreateLShr(k0, 32);
+      for (int r = 1; r < 10; ++r) {
+        k0 = fill.CreateAdd(k0, fill.getInt64(kW0));
+        k1 = fill.CreateAdd(k1, fill.getInt64(kW1));
+        if (r >= 2) {
+          fill.CreateStore(k0,
+                           fill.CreateConstInBoundsGEP2_64(table_type, table[q], 0, 2 * (r - 2)));
+          fill.CreateStore(
+              k1, fill.CreateConstInBoundsGEP2_64(table_type, table[q], 0, 2 * (r - 2) + 1));
+        }
+      }
+    }
+  }
   llvm::BasicBlock* after =
       pre->splitBasicBlock(b.GetInsertPoint(), pre->getName() + ".philox.done");
   llvm::BasicBlock* body = llvm::BasicBlock::Create(cx, pre->getName() + ".philox", f, after);
   pre->getTerminator()->setSuccessor(0, body);
   b.SetInsertPoint(body);
-  llvm::Type* i32 = llvm::Type::getInt32Ty(cx);
   llvm::PHINode* it = b.CreatePHI(i32, 2, "rounds");
   it->addIncoming(llvm::ConstantInt::get(i32, 0), pre);
   auto phi = [&](llvm::Value* start) {
@@ -157,24 +194,42 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
       ctr_phi[j][w] = phi(ctr[j][w]);
     }
   }
-  std::vector<std::array<llvm::PHINode*, 2>> key_phi(key.size());
-  for (std::size_t q = 0; q < key.size(); ++q) {
-    key_phi[q] = {phi(key[q][0]), phi(key[q][1])};
+  // The keys of the iteration's two rounds.
+  std::vector<std::array<llvm::PHINode*, 2>> key_phi(key.size(), {nullptr, nullptr});
+  std::vector<std::array<Key, 2>> key_now(key.size());
+  for (std::size_t q = 0; q < key.size(); ++q) {  // the phis first, at the block's top
+    if (table[q] == nullptr) {
+      key_phi[q] = {phi(key[q][0]), phi(key[q][1])};
+    }
   }
-  std::vector<Key> key_b(key.size());
   for (std::size_t q = 0; q < key.size(); ++q) {
-    key_b[q] = x.next_key({key_phi[q][0], key_phi[q][1]});
+    if (table[q] == nullptr) {
+      key_now[q][0] = {key_phi[q][0], key_phi[q][1]};
+      key_now[q][1] = x.next_key(key_now[q][0]);
+      continue;
+    }
+    const unsigned lanes = llvm::cast<llvm::FixedVectorType>(t)->getNumElements();
+    llvm::Value* at = b.CreateShl(b.CreateZExt(it, i64), 2);
+    for (int u = 0; u < 2; ++u) {
+      for (int w = 0; w < 2; ++w) {
+        llvm::Value* slot = b.CreateInBoundsGEP(
+            table_type, table[q], {b.getInt64(0), b.CreateAdd(at, b.getInt64(2 * u + w))});
+        key_now[q][u][w] = b.CreateVectorSplat(lanes, b.CreateLoad(i64, slot));
+      }
+    }
   }
   std::vector<Words> next(n);
   for (std::size_t j = 0; j < n; ++j) {
     const auto& p = ctr_phi[j];
-    const auto& kk = key_phi[key_of[j]];
-    next[j] = x.round(x.round({p[0], p[1], p[2], p[3]}, {kk[0], kk[1]}), key_b[key_of[j]]);
+    const auto& kk = key_now[key_of[j]];
+    next[j] = x.round(x.round({p[0], p[1], p[2], p[3]}, kk[0]), kk[1]);
   }
   for (std::size_t q = 0; q < key.size(); ++q) {
-    Key kn = x.next_key(key_b[q]);
-    key_phi[q][0]->addIncoming(kn[0], body);
-    key_phi[q][1]->addIncoming(kn[1], body);
+    if (key_phi[q][0] != nullptr) {
+      Key kn = x.next_key(key_now[q][1]);
+      key_phi[q][0]->addIncoming(kn[0], body);
+      key_phi[q][1]->addIncoming(kn[1], body);
+    }
   }
   for (std::size_t j = 0; j < n; ++j) {
     for (int w = 0; w < 4; ++w) {
