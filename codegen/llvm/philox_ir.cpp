@@ -117,20 +117,15 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
     }
     key_of[j] = it->second;
   }
-  // Rounds 1 (where counter words 2 and 3 are zero) and 2 before the loop, then two rounds an
-  // iteration (the words' registers alternate between them rather than being copied).
+  // Round 1 (where counter words 2 and 3 are zero) before the loop, rounds 2..9 in it, two an
+  // iteration (the words' registers alternate between them rather than being copied), and after
+  // it the half of round 10 that the draw reads.
   std::vector<Words> ctr(n);
   for (std::size_t j = 0; j < n; ++j) {
     llvm::Value* c = counters[j];
     const Key& kk = key[key_of[j]];
     llvm::Value* p0 = b.CreateMul(x.low(c), x.k(kM0));
     ctr[j] = {b.CreateXor(x.high(c), kk[0]), x.k(0), b.CreateXor(x.high(p0), kk[1]), p0};
-  }
-  for (Key& kk : key) {
-    kk = x.next_key(kk);
-  }
-  for (std::size_t j = 0; j < n; ++j) {
-    ctr[j] = x.round(ctr[j], key[key_of[j]]);
   }
   for (Key& kk : key) {
     kk = x.next_key(kk);
@@ -143,7 +138,7 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
   // A key that is one i64 for every lane of vector draws gets the words of rounds 3..10 in a
   // table on the stack, which the loop reads as broadcasts (no vector addition a round); other
   // keys are added to in the loop.
-  auto* table_type = llvm::ArrayType::get(i64, 16);
+  auto* table_type = llvm::ArrayType::get(i64, 18);
   std::vector<llvm::AllocaInst*> table(key.size(), nullptr);
   if (t->isVectorTy()) {
     for (std::size_t j = 0; j < n; ++j) {
@@ -164,15 +159,12 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
       }
       llvm::Value* k0 = keys[j];
       llvm::Value* k1 = fill.CreateLShr(k0, 32);
-      for (int r = 1; r < 10; ++r) {
+      for (int r = 2; r <= 10; ++r) {  // the key of round r at 2 * (r - 2)
         k0 = fill.CreateAdd(k0, fill.getInt64(kW0));
         k1 = fill.CreateAdd(k1, fill.getInt64(kW1));
-        if (r >= 2) {
-          fill.CreateStore(k0,
-                           fill.CreateConstInBoundsGEP2_64(table_type, table[q], 0, 2 * (r - 2)));
-          fill.CreateStore(
-              k1, fill.CreateConstInBoundsGEP2_64(table_type, table[q], 0, 2 * (r - 2) + 1));
-        }
+        fill.CreateStore(k0, fill.CreateConstInBoundsGEP2_64(table_type, table[q], 0, 2 * (r - 2)));
+        fill.CreateStore(k1,
+                         fill.CreateConstInBoundsGEP2_64(table_type, table[q], 0, 2 * (r - 2) + 1));
       }
     }
   }
@@ -224,11 +216,12 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
     const auto& kk = key_now[key_of[j]];
     next[j] = x.round(x.round({p[0], p[1], p[2], p[3]}, kk[0]), kk[1]);
   }
+  std::vector<Key> key_last(key.size());  // round 10's, for the keys added to
   for (std::size_t q = 0; q < key.size(); ++q) {
     if (key_phi[q][0] != nullptr) {
-      Key kn = x.next_key(key_now[q][1]);
-      key_phi[q][0]->addIncoming(kn[0], body);
-      key_phi[q][1]->addIncoming(kn[1], body);
+      key_last[q] = x.next_key(key_now[q][1]);
+      key_phi[q][0]->addIncoming(key_last[q][0], body);
+      key_phi[q][1]->addIncoming(key_last[q][1], body);
     }
   }
   for (std::size_t j = 0; j < n; ++j) {
@@ -238,12 +231,26 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
   }
   llvm::Value* it_next = b.CreateAdd(it, llvm::ConstantInt::get(i32, 1));
   it->addIncoming(it_next, body);
-  // Rounds 3..10: four iterations.
+  // Rounds 2..9: four iterations.
   b.CreateCondBr(b.CreateICmpULT(it_next, llvm::ConstantInt::get(i32, 4)), body, after);
   b.SetInsertPoint(after, after->getFirstInsertionPt());
+  for (std::size_t q = 0; q < key.size(); ++q) {
+    if (table[q] != nullptr) {
+      const unsigned lanes = llvm::cast<llvm::FixedVectorType>(t)->getNumElements();
+      for (int w = 0; w < 2; ++w) {
+        key_last[q][w] = b.CreateVectorSplat(
+            lanes,
+            b.CreateLoad(i64, b.CreateConstInBoundsGEP2_64(table_type, table[q], 0, 16 + w)));
+      }
+    }
+  }
   std::vector<llvm::Value*> draws;
   for (std::size_t j = 0; j < n; ++j) {
-    draws.push_back(draw_of_bits(b, x.bits(next[j])));
+    // Round 10: the draw reads words 0 and 1 only, which need the one multiply.
+    const Words& c = next[j];
+    llvm::Value* p1 = b.CreateMul(x.low(c[2]), x.k(kM1));
+    llvm::Value* n0 = b.CreateXor(b.CreateXor(x.high(p1), c[1]), key_last[key_of[j]][0]);
+    draws.push_back(draw_of_bits(b, x.bits({n0, p1, nullptr, nullptr})));
   }
   return draws;
 }
