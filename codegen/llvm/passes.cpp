@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -426,9 +427,13 @@ bool is_random_call(const llvm::Function* f) {
 }
 
 /// Expands the variant calls of `bb`, a group at a time (expand_random_calls).
-void expand_random_calls(llvm::BasicBlock* block) {
-  while (block != nullptr) {
-    llvm::BasicBlock& bb = *block;
+void expand_random_calls(llvm::BasicBlock* start) {
+  // Blocks to look at again: after a group, both the block it began in (the calls of other types
+  // between the group's calls stay there) and the rest after the loop.
+  std::vector<llvm::BasicBlock*> blocks{start};
+  while (!blocks.empty()) {
+    llvm::BasicBlock& bb = *blocks.back();
+    blocks.pop_back();
     llvm::CallInst* first = nullptr;
     for (llvm::Instruction& i : bb) {
       auto* call = llvm::dyn_cast<llvm::CallInst>(&i);
@@ -438,7 +443,7 @@ void expand_random_calls(llvm::BasicBlock* block) {
       }
     }
     if (first == nullptr) {
-      return;
+      continue;
     }
     // The group: `first` and the calls after it of the same type that read no value computed
     // from the group's draws, up to the first instruction that touches memory; the
@@ -477,7 +482,8 @@ void expand_random_calls(llvm::BasicBlock* block) {
     }
     llvm::IRBuilder<> b(last);
     std::vector<llvm::Value*> draws = philox_ir::random_rounds(b, keys, counters);
-    block = last->getParent();  // the loop's exit: the rest of the block
+    blocks.push_back(&bb);
+    blocks.push_back(last->getParent());  // the loop's exit: the rest of the block
     for (llvm::Instruction* i : later) {
       i->moveBefore(last);
     }
@@ -504,9 +510,11 @@ void expand_random_calls(llvm::Module& m) {
   for (llvm::Function& f : llvm::make_early_inc_range(m)) {
     if (is_random_call(&f)) {
       f.removeDeadConstantUsers();
-      if (f.use_empty()) {
-        f.eraseFromParent();
+      if (!f.use_empty()) {  // it has no body: the module would not link
+        throw std::logic_error("internal error: a call of " + f.getName().str() +
+                               " was not expanded");
       }
+      f.eraseFromParent();
     }
   }
 }
