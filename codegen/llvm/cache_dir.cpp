@@ -31,7 +31,8 @@ std::filesystem::path default_dir() {
 }
 
 std::filesystem::path dir_of(const Options& options) {
-  if (!options.use_cache) {
+  // KESTREL_JIT_CPU (jit.cpp's host_builder) compiles for another CPU than the keys name.
+  if (!options.use_cache || !env_or_empty("KESTREL_JIT_CPU").empty()) {
     return {};
   }
   return options.cache_dir.empty() ? default_dir() : options.cache_dir;

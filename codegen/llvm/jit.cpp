@@ -24,6 +24,7 @@
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/SubtargetFeature.h>
 #include <pthread.h>
 
 #include <algorithm>
@@ -92,6 +93,12 @@ using passes::times_enabled;
 /// interpreter: no fused multiply-add, no fast-math.
 llvm::orc::JITTargetMachineBuilder host_builder(unsigned opt) {
   auto jtmb = unwrap(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host");
+  if (const char* cpu = std::getenv("KESTREL_JIT_CPU"); cpu != nullptr && cpu[0] != '\0') {
+    // Code for another CPU of this one's family (tests: narrower vectors than the host's); the
+    // object cache is off meanwhile (cache_dir.cpp), since its keys name the host's CPU.
+    jtmb.setCPU(cpu);
+    jtmb.getFeatures() = llvm::SubtargetFeatures();
+  }
   jtmb.getOptions().AllowFPOpFusion = llvm::FPOpFusion::Strict;
   jtmb.setCodeGenOptLevel(opt == 0   ? llvm::CodeGenOptLevel::None
                           : opt == 1 ? llvm::CodeGenOptLevel::Less
