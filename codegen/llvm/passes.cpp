@@ -481,9 +481,17 @@ void expand_random_calls(llvm::BasicBlock* start) {
       counters.push_back(call->getArgOperand(1));
     }
     llvm::IRBuilder<> b(last);
-    std::vector<llvm::Value*> draws = philox_ir::random_rounds(b, keys, counters);
+    std::vector<llvm::Value*> draws;
+    if (first->getType()->isVectorTy()) {
+      draws = philox_ir::random_rounds(b, keys, counters);
+      blocks.push_back(last->getParent());  // the loop's exit: the rest of the block
+    } else {
+      // Scalar draws (a loop the vectoriser left, a remainder) are written out, in the lanes of
+      // one vector as the SLP vectoriser made them of the straight-line draws before: a loop
+      // over rounds in scalar code, or each draw on its own, ran 2.2-2.4x slower.
+      draws = philox_ir::random_lanes(b, keys, counters);
+    }
     blocks.push_back(&bb);
-    blocks.push_back(last->getParent());  // the loop's exit: the rest of the block
     for (llvm::Instruction* i : later) {
       i->moveBefore(last);
     }

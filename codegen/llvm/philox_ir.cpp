@@ -7,6 +7,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -249,6 +250,32 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
     llvm::Value* p1 = b.CreateMul(x.low(c[2]), x.k(kM1));
     llvm::Value* n0 = b.CreateXor(b.CreateXor(x.high(p1), c[1]), key_last[key_of[j]][0]);
     draws.push_back(draw_of_bits(b, x.bits({n0, p1, nullptr, nullptr})));
+  }
+  return draws;
+}
+
+std::vector<llvm::Value*> random_lanes(llvm::IRBuilderBase& b, std::span<llvm::Value* const> keys,
+                                       std::span<llvm::Value* const> counters) {
+  std::vector<llvm::Value*> draws;
+  for (std::size_t at = 0; at < counters.size(); at += 4) {
+    const std::size_t n = std::min<std::size_t>(4, counters.size() - at);
+    if (n == 1) {
+      draws.push_back(random(b, keys[at], counters[at]));
+      continue;
+    }
+    const unsigned lanes = n == 2 ? 2 : 4;  // a third draw's lanes padded with the last
+    auto* t = llvm::FixedVectorType::get(b.getInt64Ty(), lanes);
+    llvm::Value* key = llvm::PoisonValue::get(t);
+    llvm::Value* counter = llvm::PoisonValue::get(t);
+    for (unsigned l = 0; l < lanes; ++l) {
+      const std::size_t j = at + std::min<std::size_t>(l, n - 1);
+      key = b.CreateInsertElement(key, keys[j], l);
+      counter = b.CreateInsertElement(counter, counters[j], l);
+    }
+    llvm::Value* v = random(b, key, counter);
+    for (std::size_t l = 0; l < n; ++l) {
+      draws.push_back(b.CreateExtractElement(v, l));
+    }
   }
   return draws;
 }

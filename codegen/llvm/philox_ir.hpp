@@ -33,4 +33,9 @@ llvm::Function* random_function(llvm::Module& m);
 std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::Value* const> keys,
                                         std::span<llvm::Value* const> counters);
 
+/// The scalar draws random(keys[j], counters[j]) (i64s) computed straight-line in the lanes of
+/// vectors of up to four, at `b`'s insertion point; returns the draws (f64s).
+std::vector<llvm::Value*> random_lanes(llvm::IRBuilderBase& b, std::span<llvm::Value* const> keys,
+                                       std::span<llvm::Value* const> counters);
+
 }  // namespace kestrel::jit::philox_ir

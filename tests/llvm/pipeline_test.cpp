@@ -282,29 +282,35 @@ TEST(Pipeline, APhiloxLoopSkipsInstCombineRunsThatChangeNothing) {
 
 // passes::add_random_variants and expand_random_calls: a parallel loop's draws are calls of
 // kestrel.random until optimisation is done (the vectoriser widens them to the variants), then
-// the draws that do not depend on one another share one loop over Philox's rounds, in a vector
-// loop (pi's, whose tail is folded: a draw counts as its rounds for fold_large_loop_tails) and in
-// a scalar one (a float sum, which is not vectorised) alike; no call of kestrel.random is left,
-// and the answers are the interpreter's.
+// the draws that do not depend on one another share one loop over Philox's rounds in the vector
+// loop (pi's, whose tail is folded: a draw counts as its rounds for fold_large_loop_tails); the
+// draws the vectoriser leaves scalar (mixed's, whose counters come from other draws) are written
+// out in vector lanes; a loop with a float sum (total's) has its draws written out at once. No
+// call of kestrel.random is left, and the answers are the interpreter's.
 TEST(Pipeline, ParallelDrawsShareALoopOverPhiloxRounds) {
   const std::string text =
-      "fn pi(n: i64, seed: i64) -> (i64, i64) {\n"
+      "fn pi(n: i64, seed: i64) -> i64 {\n"
       "    var hits = 0\n"
-      "    var chained = 0\n"
       "    parallel for i in 0..n {\n"
       "        let x = random(seed, 2 * i)\n"
       "        let y = random(seed, 2 * i + 1)\n"
       "        if x * x + y * y < 1.0 { hits += 1 }\n"
+      "    }\n"
+      "    return hits\n"
+      "}\n"
+      "fn mixed(n: i64, seed: i64) -> i64 {\n"
+      "    var chained = 0\n"
+      "    parallel for i in 0..n {\n"
       "        if random(seed, i64(random(i % 3, i) * 100.0)) < 0.5 { chained += 1 }\n"
       "    }\n"
-      "    return (hits, chained)\n"
+      "    return chained\n"
       "}\n"
       "fn total(n: i64, seed: i64) -> f64 {\n"
       "    var s = 0.0\n"
       "    parallel for i in 0..n { s += random(seed, i) * random(seed + 1, i) }\n"
       "    return s\n"
       "}\n"
-      "print(pi(1003, 42), pi(5, -1), total(1003, 7))\n";
+      "print(pi(1003, 42), pi(5, -1), mixed(1003, 7), total(1003, 7))\n";
   diag::SourceManager sources;
   auto program = check_text(sources, text);
   ASSERT_TRUE(program);
@@ -319,14 +325,16 @@ TEST(Pipeline, ParallelDrawsShareALoopOverPhiloxRounds) {
   EXPECT_EQ(out, run_program(sources, *program, Mode::Interp).out);
   const std::string module = emit_llvm(*code);
   EXPECT_EQ(module.find("kestrel.random"), std::string::npos) << module;
-  EXPECT_NE(module.find("for.inner.philox:"), std::string::npos) << module;  // total's loop
-  if (module.find("vector.body:") != std::string::npos) {
-    EXPECT_NE(module.find("vector.body.philox:"), std::string::npos) << module;
+  const std::size_t pi = module.find("define internal void @kestrel.pi.");
+  ASSERT_NE(pi, std::string::npos) << module;
+  const std::string pi_text = module.substr(pi, module.find("\n}\n", pi) - pi);
+  if (pi_text.find("vector.body:") != std::string::npos) {
+    EXPECT_NE(pi_text.find("vector.body.philox:"), std::string::npos) << pi_text;
   }
 }
 
 // The module expand_random_calls leaves is well formed (the verifier, which compile() does not
-// run after optimisation), for every golden program that draws in a parallel loop, on this
+// run after optimisation), for the golden programs that draw in parallel loops, on this
 // machine and for CPUs of narrower vectors (the variants are as wide as the target's registers:
 // AVX2's four lanes, SSE2's two), with Monte Carlo pi's draws in a vector loop over the rounds.
 TEST(Pipeline, ExpandedDrawsVerify) {
@@ -374,7 +382,7 @@ TEST(Pipeline, ExpandedDrawsVerify) {
       }
       expanded += drew ? 1 : 0;
     }
-    EXPECT_GE(expanded, 3u) << cpu;
+    EXPECT_GE(expanded, 2u) << cpu;
   }
 }
 
