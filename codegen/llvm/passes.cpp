@@ -412,6 +412,14 @@ void add_random_variants(llvm::Module& m, llvm::TargetMachine& tm) {
                       "_kestrel.random(" + name + ")");
     }
     llvm::VFABI::setVectorVariantNames(call, names);
+    // The vectoriser sees a call, not the draw's hundred cheap operations, so its costs may
+    // leave the loop scalar where the written-out draws were vectorised (a key of i % 5: its
+    // vector remainder costs more than the call saves): the loop asks for the variants' width.
+    llvm::DominatorTree dt(caller);
+    llvm::LoopInfo loops(dt);
+    if (llvm::Loop* loop = loops.getLoopFor(call->getParent())) {
+      llvm::addStringMetadataToLoop(loop, "llvm.loop.vectorize.width", lanes);
+    }
   }
   if (!kept.empty()) {
     llvm::appendToCompilerUsed(m, kept);
