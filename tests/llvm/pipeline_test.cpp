@@ -219,21 +219,23 @@ TEST(Pipeline, MasksMultipliedAreCutForCodeGeneration) {
   }
 }
 
+/// Monte Carlo pi's function, as the standard library writes it.
+constexpr const char* kPi =
+    "fn pi(n: i64, seed: i64) -> f64 {\n"
+    "    var hits = 0\n"
+    "    parallel for i in 0..n {\n"
+    "        let x = random(seed, 2 * i)\n"
+    "        let y = random(seed, 2 * i + 1)\n"
+    "        if x * x + y * y < 1.0 { hits += 1 }\n"
+    "    }\n"
+    "    return 4.0 * f64(hits) / f64(n)\n"
+    "}\n";
+
 // passes::optimise in a function that holds a Philox loop: it skips the InstCombine runs
 // passes.hpp lists (three before vectorisation, two after it when the loop is vectorised), and
 // the optimised function is the one that running all of them gives.
 TEST(Pipeline, APhiloxLoopSkipsInstCombineRunsThatChangeNothing) {
-  const std::string text =
-      "fn pi(n: i64, seed: i64) -> f64 {\n"
-      "    var hits = 0\n"
-      "    parallel for i in 0..n {\n"
-      "        let x = random(seed, 2 * i)\n"
-      "        let y = random(seed, 2 * i + 1)\n"
-      "        if x * x + y * y < 1.0 { hits += 1 }\n"
-      "    }\n"
-      "    return 4.0 * f64(hits) / f64(n)\n"
-      "}\n"
-      "print(pi(100000, 42))\n";
+  const std::string text = std::string(kPi) + "print(pi(100000, 42))\n";
   diag::SourceManager sources;
   auto program = check_text(sources, text);
   ASSERT_TRUE(program);
@@ -283,21 +285,13 @@ TEST(Pipeline, APhiloxLoopSkipsInstCombineRunsThatChangeNothing) {
 // passes::add_random_variants and expand_random_calls: a parallel loop's draws are calls of
 // kestrel.random until optimisation is done (the vectoriser widens them to the variants), then
 // the draws that do not depend on one another share one loop over Philox's rounds in the vector
-// loop (pi's, whose tail is folded: a draw counts as its rounds for fold_large_loop_tails); the
-// draws the vectoriser leaves scalar (mixed's, whose counters come from other draws) are written
-// out in vector lanes; a loop with a float sum (total's) has its draws written out at once. No
-// call of kestrel.random is left, and the answers are the interpreter's.
+// loop (pi's, whose tail is folded: a draw counts as its rounds for fold_large_loop_tails); draws
+// the vectoriser leaves scalar would be written out in vector lanes (mixed's counters come from
+// other draws); a loop with a float sum (total's) has its draws written out at once. No call of
+// kestrel.random is left, and the answers are the interpreter's.
 TEST(Pipeline, ParallelDrawsShareALoopOverPhiloxRounds) {
   const std::string text =
-      "fn pi(n: i64, seed: i64) -> i64 {\n"
-      "    var hits = 0\n"
-      "    parallel for i in 0..n {\n"
-      "        let x = random(seed, 2 * i)\n"
-      "        let y = random(seed, 2 * i + 1)\n"
-      "        if x * x + y * y < 1.0 { hits += 1 }\n"
-      "    }\n"
-      "    return hits\n"
-      "}\n"
+      std::string(kPi) +
       "fn mixed(n: i64, seed: i64) -> i64 {\n"
       "    var chained = 0\n"
       "    parallel for i in 0..n {\n"
