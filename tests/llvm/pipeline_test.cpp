@@ -219,6 +219,15 @@ TEST(Pipeline, MasksMultipliedAreCutForCodeGeneration) {
   }
 }
 
+/// Lowers `program` into `module` and prepares it for passes::optimise as compile() does.
+void prepare(const ir::Program& program, llvm::Module& module, llvm::TargetMachine& tm) {
+  LoweredTables tables;
+  lower_program(program, module, tables);
+  passes::set_target(module, tm);
+  passes::fold_large_loop_tails(module);
+  passes::add_random_variants(module, tm);
+}
+
 /// Monte Carlo pi's function, as the standard library writes it.
 constexpr const char* kPi =
     "fn pi(n: i64, seed: i64) -> f64 {\n"
@@ -249,10 +258,7 @@ TEST(Pipeline, APhiloxLoopSkipsInstCombineRunsThatChangeNothing) {
   auto optimised = [&](bool all, unsigned* skipped) {
     llvm::LLVMContext context;
     llvm::Module module("kestrel", context);
-    LoweredTables tables;
-    lower_program(*program, module, tables);
-    passes::set_target(module, **tm);
-    passes::fold_large_loop_tails(module);
+    prepare(*program, module, **tm);
     *skipped = passes::optimise(module, **tm, 2, all);
     std::string body;
     for (const llvm::Function& f : module) {
@@ -356,11 +362,7 @@ TEST(Pipeline, ExpandedDrawsVerify) {
       ASSERT_TRUE(program && !diags.has_errors()) << diag::render(sources, diags);
       llvm::LLVMContext context;
       llvm::Module module("kestrel", context);
-      LoweredTables tables;
-      lower_program(*program, module, tables);
-      passes::set_target(module, **tm);
-      passes::fold_large_loop_tails(module);
-      passes::add_random_variants(module, **tm);
+      prepare(*program, module, **tm);
       passes::optimise(module, **tm, 2);
       const bool drew = std::any_of(module.begin(), module.end(), [](const llvm::Function& f) {
         return f.getName().starts_with("kestrel.random");
