@@ -383,11 +383,9 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
     // such a loop scalar (the sum's order is the interpreter's), and the SLP vectoriser then
     // packs a draw's straight-line rounds in vector lanes, which expand_random_calls, after the
     // optimiser, would not (a sum of 3*10^7 products of two draws: 313 ms against 247).
-    const bool float_sum =
-        std::any_of(f.reductions.begin(), f.reductions.end(), [&](const ir::Reduction& r) {
-          Scalar s = local_types_[r.local.v][0].scalar;
-          return s == Scalar::F64 || s == Scalar::F32;
-        });
+    const bool float_sum = std::any_of(
+        f.reductions.begin(), f.reductions.end(),
+        [&](const ir::Reduction& r) { return ir::is_float(local_types_[r.local.v][0].scalar); });
     std::vector<std::uint32_t> proven_here;
     if (vt.scalar == Scalar::I64 && !has_loops(p_, f.body)) {
       proven_here = indexed_by(p_, fn_, f.body, f.var);

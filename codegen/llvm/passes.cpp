@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <unordered_map>
@@ -376,20 +377,23 @@ constexpr unsigned kDrawSize = 122;
 /// third at the same run speed. Small loops (an elementwise kernel) keep the scalar remainder:
 /// it is cheap to compile, and masked loads would slow their vector loop.
 void add_random_variants(llvm::Module& m, llvm::TargetMachine& tm) {
-  llvm::Function* scalar = m.getFunction("kestrel.random");
+  llvm::Function* scalar = m.getFunction(philox_ir::kRandomFunction);
   if (scalar == nullptr) {
     return;
   }
   llvm::LLVMContext& c = m.getContext();
   llvm::Type* i64 = llvm::Type::getInt64Ty(c);
   std::vector<llvm::GlobalValue*> kept;
+  // The calls by function, each function's width and loops computed once.
+  std::map<llvm::Function*, std::vector<llvm::CallInst*>> calls;
   for (llvm::User* u : scalar->users()) {
     auto* call = llvm::dyn_cast<llvm::CallInst>(u);
-    if (call == nullptr || call->getCalledFunction() != scalar) {
-      continue;
+    if (call != nullptr && call->getCalledFunction() == scalar) {
+      calls[call->getFunction()].push_back(call);
     }
-    llvm::Function& caller = *call->getFunction();
-    const unsigned bits = tm.getTargetTransformInfo(caller)
+  }
+  for (auto& [caller, its_calls] : calls) {
+    const unsigned bits = tm.getTargetTransformInfo(*caller)
                               .getRegisterBitWidth(llvm::TargetTransformInfo::RGK_FixedWidthVector)
                               .getFixedValue();
     const unsigned lanes = bits / 64;
@@ -401,7 +405,7 @@ void add_random_variants(llvm::Module& m, llvm::TargetMachine& tm) {
     std::vector<std::string> names;
     for (bool uniform : {true, false}) {
       std::string name =
-          std::string("kestrel.random.") + (uniform ? "u" : "v") + std::to_string(lanes);
+          std::string(philox_ir::kVariantPrefix) + (uniform ? "u" : "v") + std::to_string(lanes);
       if (m.getFunction(name) == nullptr) {
         auto* type = llvm::FunctionType::get(vf64, {uniform ? i64 : vi64, vi64}, false);
         auto* variant = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name, m);
@@ -411,14 +415,16 @@ void add_random_variants(llvm::Module& m, llvm::TargetMachine& tm) {
       names.push_back("_ZGV_LLVM_N" + std::to_string(lanes) + (uniform ? "uv" : "vv") +
                       "_kestrel.random(" + name + ")");
     }
-    llvm::VFABI::setVectorVariantNames(call, names);
     // The vectoriser sees a call, not the draw's hundred cheap operations, so its costs may
     // leave the loop scalar where the written-out draws were vectorised (a key of i % 5: its
     // vector remainder costs more than the call saves): the loop asks for the variants' width.
-    llvm::DominatorTree dt(caller);
+    llvm::DominatorTree dt(*caller);
     llvm::LoopInfo loops(dt);
-    if (llvm::Loop* loop = loops.getLoopFor(call->getParent())) {
-      llvm::addStringMetadataToLoop(loop, "llvm.loop.vectorize.width", lanes);
+    for (llvm::CallInst* call : its_calls) {
+      llvm::VFABI::setVectorVariantNames(call, names);
+      if (llvm::Loop* loop = loops.getLoopFor(call->getParent())) {
+        llvm::addStringMetadataToLoop(loop, "llvm.loop.vectorize.width", lanes);
+      }
     }
   }
   if (!kept.empty()) {
@@ -431,7 +437,7 @@ namespace {
 bool is_random_call(const llvm::Function* f) {
   return f != nullptr && f->isDeclaration() &&
          (f->getName() == philox_ir::kRandomFunction ||
-          f->getName().starts_with("kestrel.random."));
+          f->getName().starts_with(philox_ir::kVariantPrefix));
 }
 
 /// Expands the draws of `start`, and of the blocks its groups' loops split off, a group at a time
@@ -516,7 +522,7 @@ void expand_random_calls(llvm::BasicBlock* start) {
 
 void expand_random_calls(llvm::Module& m) {
   llvm::removeFromUsedLists(
-      m, [](llvm::Constant* c) { return c->getName().starts_with("kestrel.random."); });
+      m, [](llvm::Constant* c) { return c->getName().starts_with(philox_ir::kVariantPrefix); });
   std::vector<llvm::BasicBlock*> blocks;
   for (llvm::Function& f : m) {
     for (llvm::BasicBlock& bb : f) {

@@ -102,6 +102,8 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
                                         std::span<llvm::Value* const> counters) {
   llvm::Type* t = counters[0]->getType();
   const Rounds x{b, t};
+  const unsigned lanes =
+      t->isVectorTy() ? llvm::cast<llvm::FixedVectorType>(t)->getNumElements() : 1;
   const std::size_t n = counters.size();
   // The keys, each once (draws of one key share its schedule), as vectors.
   std::map<llvm::Value*, std::size_t> key_index;
@@ -112,7 +114,7 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
     if (fresh) {
       llvm::Value* v = keys[j];
       if (v->getType() != t) {
-        v = b.CreateVectorSplat(llvm::cast<llvm::FixedVectorType>(t)->getNumElements(), v);
+        v = b.CreateVectorSplat(lanes, v);
       }
       key.push_back({v, x.high(v)});
     }
@@ -129,20 +131,17 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
     llvm::Value* p0 = b.CreateMul(x.low(c), x.k(kM0));
     ctr[j] = {b.CreateXor(x.high(c), kk[0]), x.k(0), b.CreateXor(x.high(p0), kk[1]), p0};
   }
-  for (Key& kk : key) {
-    kk = x.next_key(kk);
-  }
   llvm::BasicBlock* pre = b.GetInsertBlock();
   llvm::Function* f = pre->getParent();
   llvm::LLVMContext& cx = b.getContext();
   llvm::Type* i64 = llvm::Type::getInt64Ty(cx);
   llvm::Type* i32 = llvm::Type::getInt32Ty(cx);
-  // A key that is one i64 for every lane of vector draws gets the words of rounds 3..10 in a
+  // A key that is one i64 for every lane of vector draws gets the words of rounds 2..10 in a
   // table on the stack, which the loop reads as broadcasts (no vector addition a round); other
-  // keys are added to in the loop.
+  // keys are added to in the loop, from round 2's.
   auto* table_type = llvm::ArrayType::get(i64, 18);
   std::vector<llvm::AllocaInst*> table(key.size(), nullptr);
-  if (t->isVectorTy()) {
+  if (lanes > 1) {
     for (std::size_t j = 0; j < n; ++j) {
       const std::size_t q = key_of[j];
       if (keys[j]->getType() != i64 || table[q] != nullptr) {
@@ -170,6 +169,11 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
       }
     }
   }
+  for (std::size_t q = 0; q < key.size(); ++q) {
+    if (table[q] == nullptr) {
+      key[q] = x.next_key(key[q]);
+    }
+  }
   llvm::BasicBlock* after =
       pre->splitBasicBlock(b.GetInsertPoint(), pre->getName() + ".philox.done");
   llvm::BasicBlock* body = llvm::BasicBlock::Create(cx, pre->getName() + ".philox", f, after);
@@ -188,9 +192,8 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
       ctr_phi[j][w] = phi(ctr[j][w]);
     }
   }
-  // The keys of the iteration's two rounds.
+  // The key of the iteration's round: a phi, or the table's words.
   std::vector<std::array<llvm::PHINode*, 2>> key_phi(key.size(), {nullptr, nullptr});
-  // The key of the iteration's round.
   std::vector<Key> key_now(key.size());
   for (std::size_t q = 0; q < key.size(); ++q) {  // the phis first, at the block's top
     if (table[q] == nullptr) {
@@ -202,7 +205,6 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
       key_now[q] = {key_phi[q][0], key_phi[q][1]};
       continue;
     }
-    const unsigned lanes = llvm::cast<llvm::FixedVectorType>(t)->getNumElements();
     llvm::Value* at = b.CreateShl(b.CreateZExt(it, i64), 1);
     for (int w = 0; w < 2; ++w) {
       llvm::Value* slot = b.CreateInBoundsGEP(table_type, table[q],
@@ -235,7 +237,6 @@ std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::
   b.SetInsertPoint(after, after->getFirstInsertionPt());
   for (std::size_t q = 0; q < key.size(); ++q) {
     if (table[q] != nullptr) {
-      const unsigned lanes = llvm::cast<llvm::FixedVectorType>(t)->getNumElements();
       for (int w = 0; w < 2; ++w) {
         key_last[q][w] = b.CreateVectorSplat(
             lanes,

@@ -20,8 +20,9 @@ llvm::Value* random(llvm::IRBuilderBase& b, llvm::Value* key, llvm::Value* count
 /// The 53 random bits times 2^-53 (the draw) of `bits` (an i64 or a vector of them).
 llvm::Value* draw_of_bits(llvm::IRBuilderBase& b, llvm::Value* bits);
 
-/// The name of random_function.
+/// The name of random_function, and what its vector variants' names begin with.
 inline constexpr const char* kRandomFunction = "kestrel.random";
+inline constexpr const char* kVariantPrefix = "kestrel.random.";
 /// `kestrel.random` of `m`, declared at the first request: double(i64 key, i64 counter), pure
 /// and speculatable (a tail-folded vector loop may draw for lanes past its end). It has no body:
 /// passes.hpp's expand_random_calls replaces its calls after optimisation.
