@@ -82,16 +82,18 @@ void cut_multiply_chains(llvm::Module& m);
 /// variants the loop vectoriser may call instead, as wide as `tm`'s vector registers hold i64s:
 /// `kestrel.random.uN` for a key the loop does not change, `kestrel.random.vN` for one it does.
 /// They are declared only (kept until the vectoriser by llvm.compiler.used); after optimise,
-/// expand_random_calls replaces their calls.
+/// expand_random_calls replaces their calls. The loop holding a call asks the vectoriser for that
+/// width (llvm.loop.vectorize.width): its costs see a call, not the draw's hundred operations.
 void add_random_variants(llvm::Module& m, llvm::TargetMachine& tm);
-/// Replaces every call of kestrel.random and of its variants by the draws themselves: the calls
-/// of a block that do not depend on one another's draws (and have no memory access between
+/// Replaces every call of kestrel.random and of its variants by the draws themselves: the vector
+/// calls of a block that do not depend on one another's draws (and have no memory access between
 /// them) share one loop over Philox's rounds (philox_ir::random_rounds), which splits the block;
-/// then deletes the declarations. Run after optimise: the optimiser sees one call a draw instead
-/// of ten rounds, and instruction selection sees two rounds of each draw in the loop instead of
-/// ten in the vector body (the tier's compile of Monte Carlo pi's loop: 185 -> 119 million
-/// instructions, 65 -> 17 of them optimising, and 94 once its tail is folded again; the loop
-/// runs within 2% as fast). What expand_random_calls writes is not optimised further: it is
+/// scalar calls so grouped are written out in the lanes of a vector (philox_ir::random_lanes).
+/// Then deletes the declarations, and throws std::logic_error if a call is left. Run after
+/// optimise: the optimiser sees one call a draw instead of ten rounds, and instruction selection
+/// sees one round of each draw in the loop instead of ten in the vector body (the tier's compile
+/// of Monte Carlo pi's loop: 185 -> 88 million instructions, 65 -> 15 of them optimising; the
+/// loop runs 5-7% faster). What expand_random_calls writes is not optimised further: it is
 /// written as the code generator wants it.
 void expand_random_calls(llvm::Module& m);
 
