@@ -453,6 +453,7 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   lap("target machine");
   fold_large_loop_tails(*module);
   passes::add_random_variants(*module, tm);
+  passes::add_division_variants(*module, tm);
   choose_pipelines(*module, impl->tables, options);
   if (const char* dump = std::getenv("KESTREL_JIT_DUMP")) {
     std::error_code ec;
@@ -471,6 +472,7 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
     baseline::mark_for_fast_codegen(*module);
   }
   passes::expand_random_calls(*module);
+  passes::expand_division_calls(*module);
   cut_multiply_chains(*module);
   lap("optimise");
   const bool text = options.keep_text || cacheable;  // a cache entry holds the text

@@ -1,5 +1,6 @@
 // Expressions: constants, locals, conversions, unary and binary operators (scalar and
 // elementwise), element access, slices and array literals (FnLowering's members).
+#include "codegen/llvm/int_div_ir.hpp"
 #include "codegen/llvm/lower_context.hpp"
 
 namespace kestrel::jit::lower {
@@ -266,8 +267,19 @@ Value* FnLowering::scalar_binary(BinaryOp op, Scalar s, Value* a, Value* b, diag
       // b == -1: a // -1 wraps to -a, a % -1 is 0 (and LLVM's sdiv would overflow on MIN).
       Value* minus1 = b_.CreateICmpEQ(b, llvm::ConstantInt::get(t, -1, true));
       Value* safe_b = b_.CreateSelect(minus1, llvm::ConstantInt::get(t, 1), b);
-      Value* q = b_.CreateSDiv(a, safe_b);
-      Value* r = b_.CreateSRem(a, safe_b);
+      Value* q = nullptr;
+      Value* r = nullptr;
+      auto* constant = llvm::dyn_cast<llvm::ConstantInt>(b);
+      if (s == Scalar::I64 && constant != nullptr &&
+          int_div_ir::wants_call(constant->getSExtValue()) && !loops_.empty()) {
+        // In a loop, calls the vectoriser can widen (int_div_ir.hpp); elsewhere LLVM's own
+        // division, which the optimiser knows.
+        q = b_.CreateCall(int_div_ir::division_function(ml_.m_, false), {a, b});
+        r = b_.CreateCall(int_div_ir::division_function(ml_.m_, true), {a, b});
+      } else {
+        q = b_.CreateSDiv(a, safe_b);
+        r = b_.CreateSRem(a, safe_b);
+      }
       Value* r_nz = b_.CreateICmpNE(r, zero());
       if (div) {
         Value* signs = b_.CreateICmpNE(b_.CreateICmpSLT(a, zero()), b_.CreateICmpSLT(b, zero()));

@@ -34,6 +34,7 @@
 #include <unordered_set>
 
 #include "codegen/llvm/baseline.hpp"
+#include "codegen/llvm/int_div_ir.hpp"
 #include "codegen/llvm/philox_ir.hpp"
 
 namespace kestrel::jit::passes {
@@ -534,6 +535,122 @@ void expand_random_calls(llvm::Module& m) {
   }
   for (llvm::Function& f : llvm::make_early_inc_range(m)) {
     if (is_random_call(&f)) {
+      f.removeDeadConstantUsers();
+      if (!f.use_empty()) {  // it has no body: the module would not link
+        throw std::logic_error("internal error: a call of " + f.getName().str() +
+                               " was not expanded");
+      }
+      f.eraseFromParent();
+    }
+  }
+}
+
+namespace {
+/// kestrel.sdiv, kestrel.srem or one of their vector variants.
+bool is_division_call(const llvm::Function* f) {
+  if (f == nullptr || !f->isDeclaration()) {
+    return false;
+  }
+  const llvm::StringRef name = f->getName();
+  return name == int_div_ir::kSDivFunction || name == int_div_ir::kSRemFunction ||
+         name.starts_with(int_div_ir::kSDivVariantPrefix) ||
+         name.starts_with(int_div_ir::kSRemVariantPrefix);
+}
+}  // namespace
+
+void add_division_variants(llvm::Module& m, llvm::TargetMachine& tm) {
+  llvm::Type* i64 = llvm::Type::getInt64Ty(m.getContext());
+  std::vector<llvm::GlobalValue*> kept;
+  for (bool remainder : {false, true}) {
+    llvm::Function* scalar =
+        m.getFunction(remainder ? int_div_ir::kSRemFunction : int_div_ir::kSDivFunction);
+    if (scalar == nullptr) {
+      continue;
+    }
+    const std::string prefix =
+        remainder ? int_div_ir::kSRemVariantPrefix : int_div_ir::kSDivVariantPrefix;
+    // The variants' mangled names by the widest vector of the caller's target.
+    std::map<unsigned, std::vector<std::string>> names_by_widest;
+    for (llvm::User* u : scalar->users()) {
+      auto* call = llvm::dyn_cast<llvm::CallInst>(u);
+      if (call == nullptr || call->getCalledFunction() != scalar) {
+        continue;
+      }
+      const unsigned widest =
+          tm.getTargetTransformInfo(*call->getFunction())
+              .getRegisterBitWidth(llvm::TargetTransformInfo::RGK_FixedWidthVector)
+              .getFixedValue() /
+          64;
+      auto [it, fresh] = names_by_widest.try_emplace(widest);
+      if (fresh) {
+        for (unsigned lanes = 2; lanes <= widest; lanes *= 2) {
+          const std::string name = prefix + "v" + std::to_string(lanes);
+          if (m.getFunction(name) == nullptr) {
+            auto* vi64 = llvm::FixedVectorType::get(i64, lanes);
+            auto* type = llvm::FunctionType::get(vi64, {vi64, i64}, false);
+            auto* variant =
+                llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name, m);
+            variant->copyAttributesFrom(scalar);
+            kept.push_back(variant);
+          }
+          it->second.push_back("_ZGV_LLVM_N" + std::to_string(lanes) + "vu_" +
+                               scalar->getName().str() + "(" + name + ")");
+        }
+      }
+      if (!it->second.empty()) {
+        llvm::VFABI::setVectorVariantNames(call, it->second);
+      }
+    }
+  }
+  if (!kept.empty()) {
+    llvm::appendToCompilerUsed(m, kept);
+  }
+}
+
+void expand_division_calls(llvm::Module& m) {
+  llvm::removeFromUsedLists(m, [](llvm::Constant* c) {
+    return c->getName().starts_with(int_div_ir::kSDivVariantPrefix) ||
+           c->getName().starts_with(int_div_ir::kSRemVariantPrefix);
+  });
+  for (llvm::Function& f : m) {
+    for (llvm::BasicBlock& bb : f) {
+      // A vector quotient written once for a block's quotient and remainder of the same a and d.
+      std::map<std::pair<llvm::Value*, std::int64_t>, llvm::Value*> quotients;
+      for (llvm::Instruction& i : llvm::make_early_inc_range(bb)) {
+        auto* call = llvm::dyn_cast<llvm::CallInst>(&i);
+        if (call == nullptr || !is_division_call(call->getCalledFunction())) {
+          continue;
+        }
+        const llvm::StringRef name = call->getCalledFunction()->getName();
+        const bool remainder =
+            name == int_div_ir::kSRemFunction || name.starts_with(int_div_ir::kSRemVariantPrefix);
+        llvm::Value* a = call->getArgOperand(0);
+        auto* d = llvm::dyn_cast<llvm::ConstantInt>(call->getArgOperand(1));
+        if (d == nullptr || !int_div_ir::wants_call(d->getSExtValue())) {
+          throw std::logic_error("internal error: a call of " + name.str() +
+                                 " divides by a value that is not its constant");
+        }
+        llvm::IRBuilder<> b(call);
+        llvm::Value* result = nullptr;
+        if (!a->getType()->isVectorTy()) {
+          result = remainder ? b.CreateSRem(a, d) : b.CreateSDiv(a, d);
+        } else {
+          llvm::Value*& q = quotients[{a, d->getSExtValue()}];
+          if (q == nullptr) {
+            q = int_div_ir::sdiv_vector(b, a, d->getSExtValue());
+          }
+          result = remainder
+                       ? b.CreateSub(
+                             a, b.CreateMul(q, llvm::ConstantInt::get(a->getType(), d->getValue())))
+                       : q;
+        }
+        call->replaceAllUsesWith(result);
+        call->eraseFromParent();
+      }
+    }
+  }
+  for (llvm::Function& f : llvm::make_early_inc_range(m)) {
+    if (is_division_call(&f)) {
       f.removeDeadConstantUsers();
       if (!f.use_empty()) {  // it has no body: the module would not link
         throw std::logic_error("internal error: a call of " + f.getName().str() +

@@ -97,6 +97,18 @@ void add_random_variants(llvm::Module& m, llvm::TargetMachine& tm);
 /// written as the code generator wants it.
 void expand_random_calls(llvm::Module& m);
 
+/// Gives each call of `kestrel.sdiv` (int_div_ir.hpp: a // D and a % D with a constant D) the
+/// vector variants the loop vectoriser may call instead, `kestrel.sdiv.vN` for N from 2 to as
+/// many i64s as `tm`'s vector registers hold (D uniform); declared only, and kept until the
+/// vectoriser by llvm.compiler.used. Unlike a draw's, the call asks for no width: the
+/// vectoriser's costs decide, now that the division costs it a call instead of a scalar
+/// division a lane.
+void add_division_variants(llvm::Module& m, llvm::TargetMachine& tm);
+/// Replaces every call of kestrel.sdiv and of its variants: a scalar call by LLVM's `sdiv`, a
+/// vector call by int_div_ir::sdiv_vector. Then deletes the declarations, and throws
+/// std::logic_error if a call is left. Run after optimise, with expand_random_calls.
+void expand_division_calls(llvm::Module& m);
+
 /// Marks `f` for the cheap pipeline (a function attribute, so that it survives until optimise).
 void set_cheap(llvm::Function& f);
 bool is_cheap(const llvm::Function& f);
