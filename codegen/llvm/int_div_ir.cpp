@@ -51,11 +51,11 @@ llvm::Value* sdiv_vector(llvm::IRBuilderBase& b, llvm::Value* a, std::int64_t d)
   llvm::Value* p01 = b.CreateMul(a0, k(m >> 32));
   llvm::Value* p10 = b.CreateMul(a1, k(m & mask));
   llvm::Value* p11 = b.CreateMul(a1, k(m >> 32));
-  llvm::Value* middle = b.CreateAdd(b.CreateAdd(b.CreateLShr(p00, k(32)), b.CreateAnd(p01, k(mask))),
-                                    b.CreateAnd(p10, k(mask)));
-  llvm::Value* high = b.CreateAdd(
-      b.CreateAdd(b.CreateAdd(p11, b.CreateLShr(p01, k(32))), b.CreateLShr(p10, k(32))),
-      b.CreateLShr(middle, k(32)));
+  llvm::Value* middle = b.CreateAdd(
+      b.CreateAdd(b.CreateLShr(p00, k(32)), b.CreateAnd(p01, k(mask))), b.CreateAnd(p10, k(mask)));
+  llvm::Value* high =
+      b.CreateAdd(b.CreateAdd(b.CreateAdd(p11, b.CreateLShr(p01, k(32))), b.CreateLShr(p10, k(32))),
+                  b.CreateLShr(middle, k(32)));
   // The signed product's high half: less m where a is negative, less a where m is.
   high = b.CreateSub(high, b.CreateAnd(b.CreateAShr(a, k(63)), k(m)));
   if (m_signed < 0) {

@@ -138,6 +138,106 @@ bool pure_scalar(const ir::Program& p, ExprId id) {
       e.kind);
 }
 
+namespace {
+/// Whether expression `e` reads a local marked in `marks`.
+bool reads_marked(const ir::Program& p, ExprId e, const std::vector<char>& marks) {
+  if (const auto* r = std::get_if<ir::LocalRef>(&p.expr(e).kind);
+      r != nullptr && marks[r->local.v]) {
+    return true;
+  }
+  bool found = false;
+  ir::for_each_child(p.expr(e).kind,
+                     [&](ExprId child) { found = found || reads_marked(p, child, marks); });
+  return found;
+}
+
+/// The statements of `b` and of the blocks nested in it, in order.
+void each_stmt(const ir::Program& p, const ir::Block& b,
+               const std::function<void(const ir::StmtKind&)>& f) {
+  for (ir::StmtId id : b.stmts) {
+    const ir::StmtKind& k = p.stmt(id).kind;
+    f(k);
+    ir::for_each_child(
+        k, [](ExprId) {}, [&](const ir::Block& inner) { each_stmt(p, inner, f); });
+  }
+}
+}  // namespace
+
+bool DivisionPlan::allows(const ir::Program& p, ir::ExprId dividend) const {
+  return calls && !reads_marked(p, dividend, fed);
+}
+
+DivisionPlan division_plan(const ir::Program& p, const ir::Function& fn, const ir::Block& body) {
+  DivisionPlan plan;
+  if (has_loops(p, body)) {
+    return plan;
+  }
+  const std::size_t n = fn.locals.size();
+  std::vector<char> used(n, 0);
+  std::vector<char> declared(n, 0);
+  ir::locals_of(p, body, used, declared);
+  plan.fed.assign(n, 0);
+  bool carries_other = false;
+  // The locals an iteration takes from the one before (assigned, not declared here), which must
+  // be integer sums; and the arrays the body stores into.
+  each_stmt(p, body, [&](const ir::StmtKind& k) {
+    if (const auto* a = std::get_if<ir::Assign>(&k); a != nullptr && !declared[a->local.v]) {
+      const ir::Type t = fn.locals[a->local.v].type;
+      const bool sum = (a->op == ir::AssignOp::Add || a->op == ir::AssignOp::Sub) &&
+                       t.is_scalar() && (t.scalar == Scalar::I64 || t.scalar == Scalar::I32);
+      carries_other = carries_other || !sum;
+      plan.fed[a->local.v] = 1;
+    }
+    auto root = [&](ExprId e) {
+      if (const auto* r = std::get_if<ir::LocalRef>(&p.expr(e).kind)) {
+        plan.fed[r->local.v] = 1;
+      } else if (const auto* i = std::get_if<ir::Index>(&p.expr(e).kind)) {
+        if (const auto* b = std::get_if<ir::LocalRef>(&p.expr(i->base).kind)) {
+          plan.fed[b->local.v] = 1;
+        }
+      } else if (const auto* v = std::get_if<ir::SliceView>(&p.expr(e).kind)) {
+        if (const auto* b = std::get_if<ir::LocalRef>(&p.expr(v->base).kind)) {
+          plan.fed[b->local.v] = 1;
+        }
+      }
+    };
+    if (const auto* st = std::get_if<ir::StoreIndex>(&k)) {
+      root(st->base);
+    } else if (const auto* sv = std::get_if<ir::StoreView>(&k)) {
+      root(sv->target);
+    }
+  });
+  if (carries_other) {
+    return plan;
+  }
+  // What those feed, through lets and assignments, to a fixed point.
+  for (bool changed = true; changed;) {
+    changed = false;
+    auto mark = [&](ir::LocalId l) {
+      if (!plan.fed[l.v]) {
+        plan.fed[l.v] = 1;
+        changed = true;
+      }
+    };
+    each_stmt(p, body, [&](const ir::StmtKind& k) {
+      if (const auto* l = std::get_if<ir::Let>(&k);
+          l != nullptr && reads_marked(p, l->init, plan.fed)) {
+        mark(l->local);
+      } else if (const auto* t = std::get_if<ir::LetTuple>(&k);
+                 t != nullptr && reads_marked(p, t->init, plan.fed)) {
+        for (ir::LocalId local : t->locals) {
+          mark(local);
+        }
+      } else if (const auto* a = std::get_if<ir::Assign>(&k);
+                 a != nullptr && reads_marked(p, a->value, plan.fed)) {
+        mark(a->local);
+      }
+    });
+  }
+  plan.calls = true;
+  return plan;
+}
+
 bool has_loops(const ir::Program& p, const ir::Block& b) {
   for (ir::StmtId id : b.stmts) {
     const ir::StmtKind& k = p.stmt(id).kind;

@@ -53,6 +53,20 @@ bool has_loops(const ir::Program& p, const ir::Block& b);
 /// Whether the block draws random(…) numbers (Philox) outside inner loops.
 bool draws_random(const ir::Program& p, const ir::Block& b);
 
+/// Which of a loop body's divisions by a constant the JIT lowers to calls the vectoriser can widen
+/// (int_div_ir.hpp), as far as the IR tells whether the loop may be vectorised: elsewhere a call
+/// the vectoriser leaves scalar only hides the division from the optimiser (a remainder of the
+/// loop variable it would make unsigned, a loop it would unroll). None when the body holds a
+/// loop, or carries a value from one iteration to the next other than an integer sum (`s += …`,
+/// `s -= …`); otherwise those whose dividend reads no local fed by such a sum, by an array the
+/// body stores into, or through lets and assignments by either.
+struct DivisionPlan {
+  bool calls = false;
+  std::vector<char> fed;  // by LocalId: carried from an earlier iteration, or fed by one that is
+  bool allows(const ir::Program& p, ir::ExprId dividend) const;
+};
+DivisionPlan division_plan(const ir::Program& p, const ir::Function& fn, const ir::Block& body);
+
 /// The 1-D array locals of `fn` that `body` indexes as a[var] and neither declares nor rebinds
 /// (a loop's block bounds check covers them), in order of first appearance.
 std::vector<std::uint32_t> indexed_by(const ir::Program& p, const ir::Function& fn,

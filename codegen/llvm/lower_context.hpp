@@ -564,7 +564,10 @@ class FnLowering {
   Value* convert_scalar(Value* v, Scalar from, Scalar to);
   Val unary(Type t, const ir::Unary& u, diag::Span span);
   Val binary(Type t, const ir::Binary& b, diag::Span span);
-  Value* scalar_binary(BinaryOp op, Scalar s, Value* a, Value* b, diag::Span span);
+  /// `widen`: an i64 division by a constant becomes calls the vectoriser can widen
+  /// (int_div_ir.hpp; the loop's DivisionPlan allows it).
+  Value* scalar_binary(BinaryOp op, Scalar s, Value* a, Value* b, diag::Span span,
+                       bool widen = false);
   Value* minmax(bool is_min, Scalar s, Value* a, Value* b);
   Val call(const ir::Call& c, Type t, diag::Span span);
   std::vector<Value*> emit_call(ir::FnId fn, const std::vector<Value*>& args, diag::Span span);
@@ -773,6 +776,7 @@ class FnLowering {
   bool no_fuse_ = false;   // while lowering the unfused fallback of a fused operation
   bool in_chunk_ = false;  // lowering a chunk function: parallel loops inside run serially
   bool philox_calls_ = false;  // random() calls kestrel.random (a parallel loop's body)
+  const DivisionPlan* divisions_ = nullptr;  // the innermost loop body's, while lowering it
 };
 
 }  // namespace lower

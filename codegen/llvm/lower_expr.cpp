@@ -241,7 +241,8 @@ Value* FnLowering::minmax(bool is_min, Scalar s, Value* a, Value* b) {
                 : b_.CreateSelect(b_.CreateICmpSLT(a, b), b, a);
 }
 
-Value* FnLowering::scalar_binary(BinaryOp op, Scalar s, Value* a, Value* b, diag::Span span) {
+Value* FnLowering::scalar_binary(BinaryOp op, Scalar s, Value* a, Value* b, diag::Span span,
+                                 bool widen) {
   bool fl = s == Scalar::F32 || s == Scalar::F64;
   bool f32 = s == Scalar::F32;
   llvm::Type* t = a->getType();
@@ -270,10 +271,10 @@ Value* FnLowering::scalar_binary(BinaryOp op, Scalar s, Value* a, Value* b, diag
       Value* q = nullptr;
       Value* r = nullptr;
       auto* constant = llvm::dyn_cast<llvm::ConstantInt>(b);
-      if (s == Scalar::I64 && constant != nullptr &&
-          int_div_ir::wants_call(constant->getSExtValue()) && !loops_.empty()) {
-        // In a loop, calls the vectoriser can widen (int_div_ir.hpp); elsewhere LLVM's own
-        // division, which the optimiser knows.
+      if (widen && s == Scalar::I64 && constant != nullptr &&
+          int_div_ir::wants_call(constant->getSExtValue())) {
+        // Calls the vectoriser can widen (int_div_ir.hpp); elsewhere LLVM's own division, which
+        // the optimiser knows.
         q = b_.CreateCall(int_div_ir::division_function(ml_.m_, false), {a, b});
         r = b_.CreateCall(int_div_ir::division_function(ml_.m_, true), {a, b});
       } else {
@@ -390,7 +391,9 @@ Val FnLowering::binary(Type t, const ir::Binary& bin, diag::Span span) {
     Value* eq = b_.CreateICmpNE(b_.CreateCall(ml_.rt(Abi::kestrel_rt_str_eq), {a, b}), i32c(0));
     return scalar(t, bin.op == BinaryOp::Eq ? eq : b_.CreateNot(eq));
   }
-  return scalar(t, scalar_binary(bin.op, lt.scalar, a, b, span));
+  const bool widen = (bin.op == BinaryOp::Mod || bin.op == BinaryOp::FloorDiv) &&
+                     divisions_ != nullptr && divisions_->allows(p_, bin.lhs);
+  return scalar(t, scalar_binary(bin.op, lt.scalar, a, b, span, widen));
 }
 
 // ---- elements, slices, literals --------------------------------------------------------------

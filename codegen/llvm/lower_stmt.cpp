@@ -1,5 +1,6 @@
 // Statements and serial loops (FnLowering's members).
 #include <algorithm>
+#include <utility>
 
 #include "codegen/llvm/lower_context.hpp"
 #include "codegen/llvm/passes.hpp"
@@ -80,7 +81,10 @@ void FnLowering::stmt(ir::StmtId id) {
                    b_.CreateCondBr(cond, body, exit);
                    b_.SetInsertPoint(body);
                    loops_.push_back(Loop{exit, latch});
+                   const DivisionPlan plan = division_plan(p_, fn_, w.body);
+                   const DivisionPlan* saved_divisions = std::exchange(divisions_, &plan);
                    stmts(w.body);
+                   divisions_ = saved_divisions;
                    loops_.pop_back();
                    if (!terminated()) {
                      b_.CreateBr(latch);
@@ -414,7 +418,10 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
       }
       const bool saved_calls = philox_calls_;
       philox_calls_ = philox && !float_sum;
+      const DivisionPlan plan = division_plan(p_, fn_, f.body);
+      const DivisionPlan* saved_divisions = std::exchange(divisions_, &plan);
       stmts(f.body);
+      divisions_ = saved_divisions;
       philox_calls_ = saved_calls;
       proven_ = saved;
       proven_var_ = saved_var;
@@ -490,7 +497,10 @@ void FnLowering::for_loop(const ir::For& f, diag::Span span, const ChunkBounds* 
                     {ctx_, base_key, base_ctr, b_.CreateSExt(iv, ml_.i64_)});
     }
     loops_.push_back(Loop{exit, latch});
+    const DivisionPlan plan = division_plan(p_, fn_, f.body);
+    const DivisionPlan* saved_divisions = std::exchange(divisions_, &plan);
     stmts(f.body);
+    divisions_ = saved_divisions;
     loops_.pop_back();
     if (!terminated()) {
       b_.CreateBr(latch);

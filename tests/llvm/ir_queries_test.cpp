@@ -3,9 +3,11 @@
 // tested end to end, through what the lowering outlines, in parallel_lowering_test.cpp.)
 #include "codegen/llvm/ir_queries.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "dsl/ir/walk.hpp"
 #include "tests/llvm/jit_helpers.hpp"
 
 namespace kestrel::jit::testing {
@@ -245,6 +247,62 @@ TEST(IrQueries, IndexedByIsTheArraysABlockCheckCovers) {
     names.push_back(f.locals[l].name);
   }
   EXPECT_EQ(names, (std::vector<std::string>{"b", "a"}));
+}
+
+// division_plan: the divisions by a constant of a loop body that may be vectorised. A body that
+// carries only integer sums allows a dividend that reads none of them (nor what they feed); one
+// that carries a float, or a value set anew each iteration (a recurrence), or holds a loop,
+// allows none; an array the body stores into feeds what reads it.
+TEST(IrQueries, DivisionPlanAllowsDividendsThatNoIterationFeeds) {
+  Checked c(
+      "fn f(n: i64, v: i64[:]) -> i64 {\n  var s = 0\n  var x = 1\n  var t = 0.0\n"
+      "  for i in 0..n { let y = i * 3\n s += (y + 1) % 7 - s % 5 }\n"
+      "  for i in 0..n { x = (x * 31 + 7) % 100 }\n"
+      "  for i in 0..n { t += f64(i % 13) }\n"
+      "  for i in 0..n { for j in 0..2 { s += j % 3 } }\n"
+      "  for i in 1..n { v[i] = v[i - 1] % 9\n s += i % 9 }\n"
+      "  return s + x + i64(t)\n}\nprint(f(3, zeros(3, i64)))\n");
+  ASSERT_TRUE(c.program);
+  const ir::Program& p = *c.program;
+  const ir::Function& f = c.fn("f");
+  std::vector<const ir::Block*> bodies;
+  for (ir::StmtId id : f.body.stmts) {
+    if (const auto* loop = std::get_if<ir::For>(&p.stmt(id).kind)) {
+      bodies.push_back(&loop->body);
+    }
+  }
+  ASSERT_EQ(bodies.size(), 5u);
+  // The dividends of the `%`s in a block, in order.
+  auto dividends = [&](const ir::Block& b) {
+    std::vector<ir::ExprId> out;
+    std::function<void(ir::ExprId)> expr = [&](ir::ExprId e) {
+      if (const auto* bin = std::get_if<ir::Binary>(&p.expr(e).kind);
+          bin != nullptr && bin->op == ir::BinaryOp::Mod) {
+        out.push_back(bin->lhs);
+      }
+      ir::for_each_child(p.expr(e).kind, expr);
+    };
+    std::function<void(const ir::Block&)> block = [&](const ir::Block& inner) {
+      for (ir::StmtId id : inner.stmts) {
+        ir::for_each_child(p.stmt(id).kind, expr, block);
+      }
+    };
+    block(b);
+    return out;
+  };
+  const DivisionPlan sums = division_plan(p, f, *bodies[0]);
+  ASSERT_EQ(dividends(*bodies[0]).size(), 2u);
+  EXPECT_TRUE(sums.calls);
+  EXPECT_TRUE(sums.allows(p, dividends(*bodies[0])[0]));   // (y + 1): y = i * 3
+  EXPECT_FALSE(sums.allows(p, dividends(*bodies[0])[1]));  // s, the sum itself
+  EXPECT_FALSE(division_plan(p, f, *bodies[1]).calls);     // x = ...: a recurrence
+  EXPECT_FALSE(division_plan(p, f, *bodies[2]).calls);     // t += ...: a float
+  EXPECT_FALSE(division_plan(p, f, *bodies[3]).calls);     // an inner loop
+  const DivisionPlan stores = division_plan(p, f, *bodies[4]);
+  ASSERT_EQ(dividends(*bodies[4]).size(), 2u);
+  EXPECT_TRUE(stores.calls);
+  EXPECT_FALSE(stores.allows(p, dividends(*bodies[4])[0]));  // v[i - 1], v stored into
+  EXPECT_TRUE(stores.allows(p, dividends(*bodies[4])[1]));   // i
 }
 
 TEST(IrQueries, KindsNamesTheNodeKindsItHandles) {
