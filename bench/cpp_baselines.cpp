@@ -52,4 +52,12 @@ void vadd(const float* a, const float* b, float* out, std::int64_t n) {
   }
 }
 
+std::int64_t buckets(std::int64_t n) {
+  std::int64_t s = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    s += (i * 31 + 7) % 100 + (i / 10) % 7;
+  }
+  return s;
+}
+
 }  // namespace kestrel::bench::KESTREL_BASELINE_NS

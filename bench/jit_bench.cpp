@@ -1,11 +1,11 @@
 // The JIT against the interpreter and hand-written C++ (bench/cpp_baselines.cpp, -O3
 // -march=native) on issue 4's workloads, through the public API as an application calls it:
 // fib loop (1e6 steps), Monte Carlo pi (1e7 samples, Philox), sum((a - b) ** 2) over 1e7 f64,
-// vector add of 1e7 f32 as a kernel. Every workload's answer is checked once against the C++
-// baseline before timing (fib and the sum exactly, pi exactly: same draws, same order). Plus the
-// first-call compile latency of montecarlo's `pi` with the object cache off and on (a hit). The
-// tiered rows are the default mode's steady state (after the function moved to native code):
-// issue 16 asks them within 3% of the JIT's.
+// vector add of 1e7 f32 as a kernel, and sums of remainders by constants over 1e7 integers. Every
+// workload's answer is checked once against the C++ baseline before timing (fib and the sum
+// exactly, pi exactly: same draws, same order). Plus the first-call compile latency of montecarlo's
+// `pi` with the object cache off and on (a hit). The tiered rows are the default mode's steady
+// state (after the function moved to native code): issue 16 asks them within 3% of the JIT's.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -180,6 +180,38 @@ void BM_SqDist_CppClang(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SqDist_CppClang)->Unit(benchmark::kMillisecond);
+#endif
+
+// ---- integer remainders and quotients by constants (bench/workloads.kst's buckets) ----
+void BM_Buckets(benchmark::State& state, kestrel::Mode mode) {
+  auto m = load(mode, "bench/workloads.kst");
+  auto buckets = m.function<std::int64_t(std::int64_t)>("buckets");
+  expect_equal(buckets(kArray), cpp::buckets(kArray), "buckets");
+  warm(mode, m, [&] { benchmark::DoNotOptimize(buckets(kArray)); });
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(buckets(kArray));
+  }
+}
+BENCHMARK_CAPTURE(BM_Buckets, interp, kestrel::Mode::Interp)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Buckets, jit, kestrel::Mode::Jit)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Buckets, tiered, kestrel::Mode::Tiered)->Unit(benchmark::kMillisecond);
+void BM_Buckets_Cpp(benchmark::State& state) {
+  for (auto _ : state) {
+    std::int64_t n = kArray;
+    benchmark::DoNotOptimize(n);
+    benchmark::DoNotOptimize(cpp::buckets(n));
+  }
+}
+BENCHMARK(BM_Buckets_Cpp)->Unit(benchmark::kMillisecond);
+#ifdef KESTREL_HAVE_CLANG_BASELINE
+void BM_Buckets_CppClang(benchmark::State& state) {
+  for (auto _ : state) {
+    std::int64_t n = kArray;
+    benchmark::DoNotOptimize(n);
+    benchmark::DoNotOptimize(kestrel::bench::clang_baseline::buckets(n));
+  }
+}
+BENCHMARK(BM_Buckets_CppClang)->Unit(benchmark::kMillisecond);
 #endif
 
 // ---- vector add of f32, as a kernel ----

@@ -2,8 +2,9 @@
 // An i64 division by a constant in vector lanes. x86 has no 64-bit multiply-high for vectors, so
 // LLVM's selection DAG splits `sdiv <N x i64> X, splat(D)` into one scalar division a lane
 // (16 multiplies and the moves between vector and scalar registers for eight lanes), and its
-// vectoriser, seeing that cost, leaves a loop of `i % 100` scalar. In a loop, Kestrel's `a // D`
-// and `a % D` with a constant D lower to calls of `kestrel.sdiv` and `kestrel.srem`,
+// vectoriser, seeing that cost, leaves a loop of `i % 100` scalar. In a loop the IR says may be
+// vectorised (ir_queries.hpp's DivisionPlan), Kestrel's `a // D` and `a % D` with a constant D
+// lower to calls of `kestrel.sdiv` and `kestrel.srem`,
 // declarations the vectoriser widens to vector variants (passes.hpp's add_division_variants);
 // after optimisation expand_division_calls writes a scalar call as LLVM's `sdiv` or `srem`, and a
 // vector one as the multiply by D's magic number (Hacker's Delight, 10-4, as LLVM's own BuildSDIV
