@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -434,6 +435,71 @@ TEST(Pipeline, DivisionsByAConstantAreVectorised) {
     EXPECT_EQ(ir.find("sdiv <"), std::string::npos) << cpu << ": " << ir;
     EXPECT_EQ(ir.find("srem <"), std::string::npos) << cpu << ": " << ir;
     EXPECT_TRUE(std::regex_search(ir, std::regex("mul <[0-9]+ x i64>"))) << cpu << ": " << ir;
+  }
+}
+
+// The vector division's magic numbers against the interpreter's division for many divisors: a
+// parallel loop sums, for each of 48 pseudo-random divisors of every magnitude and sign (and a
+// few that keep LLVM's division: 2^k, -1, 1), a hash of v[i] // D and v[i] % D over 4,024 values
+// (the i64 limits and pseudo-random values of every magnitude). A quotient or remainder off in
+// any lane changes the sum.
+TEST(Pipeline, VectorDivisionsAgreeWithTheInterpreterForManyDivisors) {
+  for (std::uint64_t seed : {1u, 2u, 3u}) {
+    std::uint64_t state = seed * 0x9E3779B97F4A7C15ull;
+    auto next = [&] {
+      state ^= state >> 12;
+      state ^= state << 25;
+      state ^= state >> 27;
+      return state * 0x2545F4914F6CDD1Dull;
+    };
+    std::vector<std::int64_t> divisors{4, -1, 1, 2, -1024};
+    while (divisors.size() < 53) {
+      const std::uint64_t r = next();
+      const auto d = static_cast<std::int64_t>(r >> (r % 62));  // every magnitude
+      if (d != 0 && d != std::numeric_limits<std::int64_t>::min()) {
+        divisors.push_back(next() % 2 == 0 ? d : -d);
+      }
+    }
+    std::string text =
+        "fn values() -> i64[:] {\n"
+        "    let v = zeros(4024, i64)\n"
+        "    var x = " +
+        std::to_string(static_cast<std::int64_t>(next() >> 1)) +
+        "\n"
+        "    for i in 0..4000 {\n"
+        "        x = x * 6364136223846793005 + 1442695040888963407\n"
+        "        v[i] = x >> (i % 64)\n"
+        "    }\n"
+        "    let lo = -9223372036854775807 - 1\n"
+        "    let edges = [lo, lo + 1, -7, -3, -1, 0, 1, 3, 7, 9223372036854775806, "
+        "9223372036854775807, 1000000007, lo + 2, -2, 2, 5, -5, 100, -100, 64, -64, 63, -63, 11]\n"
+        "    for k in 0..24 {\n"
+        "        v[4000 + k] = edges[k]\n"
+        "    }\n"
+        "    return v\n"
+        "}\n"
+        "fn hash(v: i64[:]) -> i64 {\n"
+        "    var s = 0\n"
+        "    parallel for i in 0..len(v) {\n"
+        "        let a = v[i]\n";
+    for (std::size_t j = 0; j < divisors.size(); ++j) {
+      const std::string d = divisors[j] < 0 ? "(0 - " + std::to_string(-divisors[j]) + ")"
+                                            : std::to_string(divisors[j]);
+      text += "        s += (a // " + d + ") * " + std::to_string(2 * j + 3) + " + (a % " + d +
+              ") * " + std::to_string(1000003 + 2 * j) + "\n";
+    }
+    text +=
+        "    }\n"
+        "    return s\n"
+        "}\n"
+        "print(hash(values()))\n";
+    diag::SourceManager sources;
+    auto program = check_text(sources, text);
+    ASSERT_TRUE(program) << text;
+    const Outcome interp = run_program(sources, *program, Mode::Interp);
+    ASSERT_EQ(interp.error, "") << text;
+    const Compiled jit = compiled(text, "hash", Options{});
+    EXPECT_EQ(jit.out, interp.out) << "seed " << seed << "\n" << text;
   }
 }
 
