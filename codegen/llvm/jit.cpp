@@ -13,6 +13,9 @@
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ObjectTransformLayer.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/DiagnosticHandler.h>
+#include <llvm/IR/DiagnosticInfo.h>
+#include <llvm/IR/DiagnosticPrinter.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/PassTimingInfo.h>
@@ -88,6 +91,27 @@ using passes::optimise;
 using passes::pass_times_enabled;
 using passes::print;
 using passes::times_enabled;
+
+/// What LLVM reports about a compile, kept from the user's stderr, where its default handler
+/// prints: a remark (the vectoriser told to vectorise a loop at a width, as add_random_variants
+/// asks, that it cannot, says so as "remark: ... loop not vectorized") is dropped, and an error,
+/// on which the default handler would end the process, is kept in `error` for compile() to
+/// throw as an internal error of the JIT.
+class QuietDiagnostics final : public llvm::DiagnosticHandler {
+ public:
+  explicit QuietDiagnostics(std::shared_ptr<std::string> error) : error_(std::move(error)) {}
+  bool handleDiagnostics(const llvm::DiagnosticInfo& d) override {
+    if (d.getSeverity() == llvm::DS_Error && error_->empty()) {
+      llvm::raw_string_ostream os(*error_);
+      llvm::DiagnosticPrinterRawOStream printer(os);
+      d.print(printer);
+    }
+    return true;
+  }
+
+ private:
+  std::shared_ptr<std::string> error_;
+};
 
 /// The target-machine builder for the host CPU, code generation at `opt` (0..3). Same bits as the
 /// interpreter: no fused multiply-add, no fast-math.
@@ -420,6 +444,8 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   }
 
   auto context = std::make_unique<llvm::LLVMContext>();
+  auto llvm_error = std::make_shared<std::string>();
+  context->setDiagnosticHandler(std::make_unique<QuietDiagnostics>(llvm_error));
   auto module = std::make_unique<llvm::Module>("kestrel", *context);
   lower_program(program, *module, impl->tables, options.gpu);  // may throw RunError
   const bool string_slots = !cache_dir.empty();
@@ -504,6 +530,9 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   host->capture_objects(cacheable ? &object : nullptr);
   const bool linked = link_program(*impl, string_slots, options.roots);
   host->capture_objects(nullptr);
+  if (!llvm_error->empty()) {
+    throw std::runtime_error("LLVM: " + *llvm_error);
+  }
   if (!linked) {
     throw std::runtime_error("LLVM: looking up the functions: " + impl->code->error);
   }

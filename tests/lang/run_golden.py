@@ -108,6 +108,10 @@ def judge(path, checks, returncode, stdout, stderr):
         if got_out != want_out:
             failures.append("output differs:\n" + "\n".join(
                 difflib.unified_diff(want_out, got_out, "expected", "got", lineterm="")))
+    if not checks and stderr.strip():
+        # A program that expects no diagnostic prints nothing else on stderr either (LLVM's
+        # "remark: ... loop not vectorized" once did, for a parallel loop of draws).
+        failures.append("unexpected output on stderr:\n" + stderr[-2000:])
     want_rc = 1 if any(c["sev"] == "error" for c in checks) else 0
     if returncode != want_rc:
         failures.append(f"exit status {returncode}, expected {want_rc}")
