@@ -111,7 +111,7 @@ std::string folder(std::string sig) {
 
 /// What one program did: "ok", or a finding with a signature that shrinking must keep.
 struct Outcome {
-  std::string kind;  // ok reject diverge internal crash hang
+  std::string kind;  // ok reject diverge internal crash hang stderr
   std::string sig;   // e.g. diverge:stdout:i1/j8, crash:11, reject:<message>
   std::string detail;
 };
@@ -272,10 +272,18 @@ class Worker {
       return finish_dead();
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+    const std::uintmax_t err_before = stderr_size();
     for (;;) {
       Outcome o;
       if (parse(&o)) {
         ++served_;
+        // The engine writes nothing on the process's stderr while it runs a program (LLVM's
+        // "remark: ... loop not vectorized" did, unseen here, until the JIT kept its
+        // diagnostics): what the request added to the worker's stderr is a finding.
+        if ((o.kind == "ok" || o.kind == "ok-error") && stderr_size() > err_before) {
+          std::string text = read_text(stderr_log_);
+          o = {"stderr", "stderr", text.substr(static_cast<std::size_t>(err_before), 2000)};
+        }
         return o;
       }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -407,6 +415,12 @@ class Worker {
 
   std::vector<std::string> args_;
   fs::path stderr_log_;
+
+  std::uintmax_t stderr_size() const {
+    std::error_code ec;
+    const std::uintmax_t n = fs::file_size(stderr_log_, ec);
+    return ec ? 0 : n;
+  }
   pid_t pid_ = -1;
   int to_ = -1;
   int from_ = -1;

@@ -13,6 +13,10 @@ const std::vector<Feature>& all_features() {
       {"i32", "i32 scalars and arrays (wrap-around at 32 bits)", true},
       {"f32", "f32 scalars and arrays", true},
       {"int_divmod", "// and % on integers, negative operands (divisor made odd)", true},
+      {"int_divmod_const",
+       "// and % on i64 by constant divisors (in a vectorised loop the JIT divides by magic "
+       "numbers)",
+       true},
       {"int_pow", "** on integers (exponent masked to 0..7)", true},
       {"shifts", "<< and >> (count masked to 0..63)", true},
       {"bitwise", "& | ^ ~ on integers", true},

@@ -226,6 +226,26 @@ std::string Gen::sx(E e, int depth) {
         return "(" + sx(e, d) + " / " + sx(e, d) + ")";
       }
       case 4: {  // floor division and modulo
+        if (e == E::I64 && on("int_divmod_const") && chance(40)) {
+          // Constants that are not 0, 1, -1 or a power of two, of every magnitude and sign.
+          static const std::vector<std::string> divisors = {"3",
+                                                            "5",
+                                                            "7",
+                                                            "10",
+                                                            "100",
+                                                            "641",
+                                                            "6700417",
+                                                            "1000000007",
+                                                            "4294967297",
+                                                            "12345678901",
+                                                            "9223372036854775807",
+                                                            "(-3)",
+                                                            "(-7)",
+                                                            "(-100)",
+                                                            "(-4294967295)",
+                                                            "(-9223372036854775807)"};
+          return "(" + sx(e, d) + (chance(50) ? " // " : " % ") + pick(divisors) + ")";
+        }
         if (is_int(e) && on("int_divmod")) {
           std::string one = e == E::I32 ? "1i32" : "1";
           return "(" + sx(e, d) + (chance(50) ? " // (" : " % (") + sx(e, d) + " | " + one + "))";
