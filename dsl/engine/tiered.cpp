@@ -893,11 +893,16 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     try {
       l.code->call_words(l.fn, words, &none, o);
     } catch (const RunError& e) {
-      // The launch's own errors (an interrupt polled between blocks of instances) point at the
-      // launch the launcher was made from: they belong to this one. The kernel's errors point
-      // into the kernel, never at a launch.
+      // The launch's own errors (an interrupt polled between blocks of instances), and those of
+      // an imported kernel (reported at the launch, with a note at the kernel's line), point at
+      // the launch the launcher was made from: they belong to this one, note and all (eager
+      // tiering dropped the note of an index error in stdlib vecadd's kernel; found by
+      // run_fuzz). Other kernel errors point into the kernel, never at a launch.
       diag::Span at = e.span();
       if (at.file == l.span.file && at.begin == l.span.begin && at.end == l.span.end) {
+        if (e.has_note()) {
+          throw RunError(program_.expr(launch).span, e.message(), e.note_span(), e.note());
+        }
         throw RunError(program_.expr(launch).span, e.message());
       }
       throw;

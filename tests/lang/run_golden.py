@@ -4,6 +4,9 @@
 Expectations live in the program's own comments:
   # CHECK: error: undefined name 'foo'     one per expected diagnostic, in order
   # CHECK-LOC: 3:9                          line:col of the diagnostic on the CHECK line before
+  # CHECK-NOTE: raised here, inside ...     one per note a run's diagnostics carry, in order
+                                           (programs that run; notes of check-only files are
+                                           not compared)
   # OUT: fib(90) = 2880067194370816120     one per expected line of standard output, in order
   # OUT-ESC: a\0b                          the same, with the escapes \0 \t \r \\ resolved (for
                                            output a comment cannot hold as it is)
@@ -61,6 +64,21 @@ def expected_output(path):
     return lines
 
 
+NOTE = re.compile(r"^(?P<file>[^ ].*?):(?P<line>\d+):(?P<col>\d+): note: (?P<msg>.*)$")
+
+
+def expected_notes(path):
+    """The CHECK-NOTE lines: the notes a run's errors carry (a stdlib error's "raised here, ..."
+    at the module's line), in order; what every mode must report alike."""
+    notes = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = re.match(r"^\s*#\s*CHECK-NOTE:\s*(.*?)\s*$", line)
+            if m:
+                notes.append(m.group(1))
+    return notes
+
+
 def output_lines(stdout):
     """stdout's lines, split at "\n" only (str.splitlines also splits at \x1c-\x1e, \x85 and
     more, which a program may print)."""
@@ -108,6 +126,11 @@ def judge(path, checks, returncode, stdout, stderr):
         if got_out != want_out:
             failures.append("output differs:\n" + "\n".join(
                 difflib.unified_diff(want_out, got_out, "expected", "got", lineterm="")))
+    if not is_check_only(path):
+        want_notes = expected_notes(path)
+        got_notes = [m.group("msg") for m in map(NOTE.match, stderr.splitlines()) if m]
+        if got_notes != want_notes:
+            failures.append(f"notes {got_notes}, expected {want_notes}")
     if not checks and stderr.strip():
         # A program that expects no diagnostic prints nothing else on stderr either (LLVM's
         # "remark: ... loop not vectorized" once did, for a parallel loop of draws).
