@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Replays every saved fuzzer finding (fuzz/regressions/) through the CLI, as run_fuzz judges it.
 
-Each file is run with `kestrel run` in the interpreter, the JIT and tiered execution (a time
-limit, no object cache). A replay fails when a run crashes or exits other than 0 or 1, when a
+Each file is run with `kestrel run` in the interpreter, the JIT and tiered execution, by default
+and eager (KESTREL_TIER=eager: everything compiled first, as run_fuzz runs it) (a time limit, no
+object cache). A replay fails when a run crashes or exits other than 0 or 1, when a
 diagnostic reports an internal error, or when the modes disagree on what the program printed
 (stdout, byte for byte) or on its errors (stderr) while all finished within the limit. The saved
 inputs are hostile bytes (NULs, control characters, invalid UTF-8), so nothing is decoded.
@@ -14,13 +15,15 @@ import re
 import subprocess
 import sys
 
-MODES = ["--interp", "--jit", "--tiered"]
+MODES = ["--interp", "--jit", "--tiered", "--tiered eager"]
 LIMIT_MS = 5000
 
 
 def run(kestrel, path, mode):
-    proc = subprocess.run([kestrel, "run", mode, "--no-cache", "--time-limit", str(LIMIT_MS), path],
-                          capture_output=True, timeout=120)
+    flag, _, policy = mode.partition(" ")
+    env = dict(os.environ, KESTREL_TIER=policy) if policy else None
+    proc = subprocess.run([kestrel, "run", flag, "--no-cache", "--time-limit", str(LIMIT_MS), path],
+                          capture_output=True, timeout=120, env=env)
     return proc.returncode, proc.stdout, proc.stderr
 
 
