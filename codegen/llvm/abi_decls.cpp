@@ -78,4 +78,18 @@ llvm::FunctionCallee declare_abi(llvm::Module& m, Abi f) {
   return m.getOrInsertFunction(abi_name(f), abi_type(m.getContext(), f));
 }
 
+llvm::Function* pure_declaration(llvm::Module& m, const char* name, llvm::FunctionType* type) {
+  if (llvm::Function* f = m.getFunction(name)) {
+    return f;
+  }
+  auto* f = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name, m);
+  f->addFnAttr(llvm::Attribute::Speculatable);
+  f->setDoesNotThrow();
+  f->setWillReturn();
+  f->setDoesNotAccessMemory();
+  f->setDoesNotFreeMemory();
+  f->setNoSync();
+  return f;
+}
+
 }  // namespace kestrel::jit

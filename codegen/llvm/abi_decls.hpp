@@ -5,6 +5,7 @@
 #include <string_view>
 
 namespace llvm {
+class Function;
 class FunctionType;
 class LLVMContext;
 class Module;
@@ -31,5 +32,9 @@ llvm::FunctionType* abi_type(llvm::LLVMContext& c, Abi f);
 Abi abi_named(std::string_view name);
 /// Declares `f` in `m` (once) with its C type.
 llvm::FunctionCallee declare_abi(llvm::Module& m, Abi f);
+/// The function `name` of type `type` in `m`, declared at the first request as the JIT's own
+/// pure functions are (kestrel.random, kestrel.sdiv, ...: no body, replaced after optimisation):
+/// no memory access, no unwinding, always returning, speculatable.
+llvm::Function* pure_declaration(llvm::Module& m, const char* name, llvm::FunctionType* type);
 
 }  // namespace kestrel::jit

@@ -9,6 +9,8 @@
 #include <llvm/IR/Module.h>
 #include <llvm/Support/DivisionByConstantInfo.h>
 
+#include "codegen/llvm/abi_decls.hpp"
+
 namespace kestrel::jit::int_div_ir {
 
 bool wants_call(std::int64_t d) {
@@ -18,20 +20,9 @@ bool wants_call(std::int64_t d) {
 }
 
 llvm::Function* division_function(llvm::Module& m, bool remainder) {
-  const char* name = remainder ? kSRemFunction : kSDivFunction;
-  if (llvm::Function* f = m.getFunction(name)) {
-    return f;
-  }
   llvm::Type* i64 = llvm::Type::getInt64Ty(m.getContext());
-  auto* type = llvm::FunctionType::get(i64, {i64, i64}, false);
-  auto* f = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name, m);
-  f->addFnAttr(llvm::Attribute::Speculatable);
-  f->setDoesNotThrow();
-  f->setWillReturn();
-  f->setDoesNotAccessMemory();
-  f->setDoesNotFreeMemory();
-  f->setNoSync();
-  return f;
+  return pure_declaration(m, remainder ? kSRemFunction : kSDivFunction,
+                          llvm::FunctionType::get(i64, {i64, i64}, false));
 }
 
 llvm::Value* sdiv_vector(llvm::IRBuilderBase& b, llvm::Value* a, std::int64_t d) {

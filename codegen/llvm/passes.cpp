@@ -434,6 +434,21 @@ void add_random_variants(llvm::Module& m, llvm::TargetMachine& tm) {
 }
 
 namespace {
+/// Deletes the declarations of `m` that `is` picks (functions whose calls an expand_*_calls pass
+/// has just replaced), throwing std::logic_error if one still has a call.
+void erase_expanded(llvm::Module& m, bool (*is)(const llvm::Function*)) {
+  for (llvm::Function& f : llvm::make_early_inc_range(m)) {
+    if (is(&f)) {
+      f.removeDeadConstantUsers();
+      if (!f.use_empty()) {  // it has no body: the module would not link
+        throw std::logic_error("internal error: a call of " + f.getName().str() +
+                               " was not expanded");
+      }
+      f.eraseFromParent();
+    }
+  }
+}
+
 /// kestrel.random or one of its vector variants.
 bool is_random_call(const llvm::Function* f) {
   return f != nullptr && f->isDeclaration() &&
@@ -533,16 +548,7 @@ void expand_random_calls(llvm::Module& m) {
   for (llvm::BasicBlock* bb : blocks) {
     expand_random_calls(bb);
   }
-  for (llvm::Function& f : llvm::make_early_inc_range(m)) {
-    if (is_random_call(&f)) {
-      f.removeDeadConstantUsers();
-      if (!f.use_empty()) {  // it has no body: the module would not link
-        throw std::logic_error("internal error: a call of " + f.getName().str() +
-                               " was not expanded");
-      }
-      f.eraseFromParent();
-    }
-  }
+  erase_expanded(m, is_random_call);
 }
 
 namespace {
@@ -649,16 +655,7 @@ void expand_division_calls(llvm::Module& m) {
       }
     }
   }
-  for (llvm::Function& f : llvm::make_early_inc_range(m)) {
-    if (is_division_call(&f)) {
-      f.removeDeadConstantUsers();
-      if (!f.use_empty()) {  // it has no body: the module would not link
-        throw std::logic_error("internal error: a call of " + f.getName().str() +
-                               " was not expanded");
-      }
-      f.eraseFromParent();
-    }
-  }
+  erase_expanded(m, is_division_call);
 }
 
 void fold_large_loop_tails(llvm::Module& m) {

@@ -13,6 +13,8 @@
 #include <map>
 #include <vector>
 
+#include "codegen/llvm/abi_decls.hpp"
+
 namespace kestrel::jit::philox_ir {
 namespace {
 constexpr std::uint64_t kMask = 0xFFFFFFFF;
@@ -82,20 +84,10 @@ llvm::Value* random(llvm::IRBuilderBase& b, llvm::Value* key, llvm::Value* count
 }
 
 llvm::Function* random_function(llvm::Module& m) {
-  if (llvm::Function* f = m.getFunction(kRandomFunction)) {
-    return f;
-  }
   llvm::LLVMContext& c = m.getContext();
   llvm::Type* i64 = llvm::Type::getInt64Ty(c);
-  auto* type = llvm::FunctionType::get(llvm::Type::getDoubleTy(c), {i64, i64}, false);
-  auto* f = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, kRandomFunction, m);
-  f->addFnAttr(llvm::Attribute::Speculatable);
-  f->setDoesNotThrow();
-  f->setWillReturn();
-  f->setDoesNotAccessMemory();
-  f->setDoesNotFreeMemory();
-  f->setNoSync();
-  return f;
+  return pure_declaration(m, kRandomFunction,
+                          llvm::FunctionType::get(llvm::Type::getDoubleTy(c), {i64, i64}, false));
 }
 
 std::vector<llvm::Value*> random_rounds(llvm::IRBuilderBase& b, std::span<llvm::Value* const> keys,

@@ -35,6 +35,17 @@ std::vector<std::string> marked(const ir::Function& f, const std::vector<char>& 
   return names;
 }
 
+/// The bodies of the `for` statements at the top of `f`'s body, in order.
+std::vector<const ir::Block*> loop_bodies(const ir::Program& p, const ir::Function& f) {
+  std::vector<const ir::Block*> bodies;
+  for (ir::StmtId id : f.body.stmts) {
+    if (const auto* loop = std::get_if<ir::For>(&p.stmt(id).kind)) {
+      bodies.push_back(&loop->body);
+    }
+  }
+  return bodies;
+}
+
 TEST(IrQueries, AssignedLocalsAreTheRebindingsInNestedBlocks) {
   Checked c(
       "fn f(a: i64, b: i64) -> i64 {\n"
@@ -211,12 +222,7 @@ TEST(IrQueries, LoopsAndRandomDrawsOfABlock) {
       "  return s\n}\nprint(f(3))\n");
   ASSERT_TRUE(c.program);
   const ir::Program& p = *c.program;
-  std::vector<const ir::Block*> bodies;
-  for (ir::StmtId id : c.fn("f").body.stmts) {
-    if (const auto* loop = std::get_if<ir::For>(&p.stmt(id).kind)) {
-      bodies.push_back(&loop->body);
-    }
-  }
+  const std::vector<const ir::Block*> bodies = loop_bodies(p, c.fn("f"));
   ASSERT_EQ(bodies.size(), 5u);
   EXPECT_TRUE(draws_random(p, *bodies[0]));
   EXPECT_TRUE(draws_random(p, *bodies[1]));   // inside an if
@@ -265,12 +271,7 @@ TEST(IrQueries, DivisionPlanAllowsDividendsThatNoIterationFeeds) {
   ASSERT_TRUE(c.program);
   const ir::Program& p = *c.program;
   const ir::Function& f = c.fn("f");
-  std::vector<const ir::Block*> bodies;
-  for (ir::StmtId id : f.body.stmts) {
-    if (const auto* loop = std::get_if<ir::For>(&p.stmt(id).kind)) {
-      bodies.push_back(&loop->body);
-    }
-  }
+  const std::vector<const ir::Block*> bodies = loop_bodies(p, f);
   ASSERT_EQ(bodies.size(), 5u);
   // The dividends of the `%`s in a block, in order.
   auto dividends = [&](const ir::Block& b) {

@@ -230,6 +230,33 @@ void prepare(const ir::Program& program, llvm::Module& module, llvm::TargetMachi
   passes::add_division_variants(module, tm);
 }
 
+/// TargetMachines for this machine's CPU and for CPUs of narrower vectors (AVX2's four lanes,
+/// SSE2's two), by name ("" for the host).
+std::vector<std::pair<std::string, std::unique_ptr<llvm::TargetMachine>>> target_machines() {
+  (void)make_host();  // initialises the native target
+  std::vector<std::pair<std::string, std::unique_ptr<llvm::TargetMachine>>> out;
+  auto host = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!host) {
+    llvm::consumeError(host.takeError());
+    return out;
+  }
+  for (const char* cpu : {"", "haswell", "x86-64"}) {
+    llvm::orc::JITTargetMachineBuilder builder(host->getTargetTriple());
+    if (cpu[0] == '\0') {
+      builder = *host;
+    } else {
+      builder.setCPU(cpu);
+    }
+    auto tm = builder.createTargetMachine();
+    if (!tm) {
+      llvm::consumeError(tm.takeError());
+      continue;
+    }
+    out.emplace_back(cpu, std::move(*tm));
+  }
+  return out;
+}
+
 /// Monte Carlo pi's function, as the standard library writes it.
 constexpr const char* kPi =
     "fn pi(n: i64, seed: i64) -> f64 {\n"
@@ -340,18 +367,9 @@ TEST(Pipeline, ParallelDrawsShareALoopOverPhiloxRounds) {
 // machine and for CPUs of narrower vectors (the variants are as wide as the target's registers:
 // AVX2's four lanes, SSE2's two), with Monte Carlo pi's draws in a vector loop over the rounds.
 TEST(Pipeline, ExpandedDrawsVerify) {
-  (void)make_host();  // initialises the native target
-  auto host = llvm::orc::JITTargetMachineBuilder::detectHost();
-  ASSERT_TRUE(static_cast<bool>(host));
-  for (const char* cpu : {"", "haswell", "x86-64"}) {
-    llvm::orc::JITTargetMachineBuilder builder(host->getTargetTriple());
-    if (cpu[0] == '\0') {
-      builder = *host;
-    } else {
-      builder.setCPU(cpu);
-    }
-    auto tm = builder.createTargetMachine();
-    ASSERT_TRUE(static_cast<bool>(tm));
+  auto machines = target_machines();
+  ASSERT_EQ(machines.size(), 3u);
+  for (auto& [cpu, tm] : machines) {
     unsigned expanded = 0;
     for (const char* path :
          {"tests/lang/random/parallel_draw_shapes.kst", "tests/lang/random/parallel_substreams.kst",
@@ -364,8 +382,8 @@ TEST(Pipeline, ExpandedDrawsVerify) {
       ASSERT_TRUE(program && !diags.has_errors()) << diag::render(sources, diags);
       llvm::LLVMContext context;
       llvm::Module module("kestrel", context);
-      prepare(*program, module, **tm);
-      passes::optimise(module, **tm, 2);
+      prepare(*program, module, *tm);
+      passes::optimise(module, *tm, 2);
       const bool drew = std::any_of(module.begin(), module.end(), [](const llvm::Function& f) {
         return f.getName().starts_with("kestrel.random");
       });
@@ -406,24 +424,15 @@ TEST(Pipeline, DivisionsByAConstantAreVectorised) {
   ASSERT_TRUE(program);
   const Outcome interp = run_program(sources, *program, Mode::Interp);
   EXPECT_EQ(compiled(text, "buckets", Options{}).out, interp.out);
-  (void)make_host();  // initialises the native target
-  auto host = llvm::orc::JITTargetMachineBuilder::detectHost();
-  ASSERT_TRUE(static_cast<bool>(host));
-  for (const char* cpu : {"", "haswell", "x86-64"}) {
-    llvm::orc::JITTargetMachineBuilder builder(host->getTargetTriple());
-    if (cpu[0] == '\0') {
-      builder = *host;
-    } else {
-      builder.setCPU(cpu);
-    }
-    auto tm = builder.createTargetMachine();
-    ASSERT_TRUE(static_cast<bool>(tm));
+  auto machines = target_machines();
+  ASSERT_EQ(machines.size(), 3u);
+  for (auto& [cpu, tm] : machines) {
     llvm::LLVMContext context;
     llvm::Module module("kestrel", context);
-    prepare(*program, module, **tm);
+    prepare(*program, module, *tm);
     EXPECT_NE(module.getFunction("kestrel.srem"), nullptr) << cpu;
     EXPECT_NE(module.getFunction("kestrel.sdiv"), nullptr) << cpu;
-    passes::optimise(module, **tm, 2);
+    passes::optimise(module, *tm, 2);
     passes::expand_random_calls(module);
     passes::expand_division_calls(module);
     std::string errors;
