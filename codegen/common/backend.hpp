@@ -14,15 +14,19 @@
 #include "dsl/diag/source.hpp"
 #include "dsl/ir/ir.hpp"
 #include "runtime/limits.hpp"
+#include "runtime/rules/messages.hpp"
 
 namespace kestrel::codegen {
 
 /// A runtime error at a source location: `message` is the bare text ("index 10 out of bounds
-/// for axis 0 with size 3"); render it with diag::render as a Diagnostic at `span`.
+/// for axis 0 with size 3"); render it with diag::render as a Diagnostic at `span`. Its control
+/// bytes are kept as the language's escapes (rt::printable, as rt::RuntimeError does): a NUL in
+/// an assert's message would cut what() short (the JIT printed "n mus" for "n mus\0t be";
+/// found by run_fuzz).
 class RunError : public std::runtime_error {
  public:
   RunError(diag::Span span, const std::string& message)
-      : std::runtime_error(message), span_(span) {}
+      : std::runtime_error(rt::printable(message, true)), span_(span) {}
   diag::Span span() const { return span_; }
   std::string message() const { return what(); }
 
@@ -30,7 +34,10 @@ class RunError : public std::runtime_error {
   /// at the call in the script that led to it (`span`), with a note at the line in the module
   /// where it was raised (library_error.hpp): note_span() and note() then say it.
   RunError(diag::Span span, const std::string& message, diag::Span note_span, std::string note)
-      : std::runtime_error(message), span_(span), note_span_(note_span), note_(std::move(note)) {}
+      : std::runtime_error(rt::printable(message, true)),
+        span_(span),
+        note_span_(note_span),
+        note_(std::move(note)) {}
   bool has_note() const { return !note_.empty(); }
   diag::Span note_span() const { return note_span_; }
   const std::string& note() const { return note_; }
