@@ -169,7 +169,16 @@ bool DivisionPlan::allows(const ir::Program& p, ir::ExprId dividend) const {
 
 DivisionPlan division_plan(const ir::Program& p, const ir::Function& fn, const ir::Block& body) {
   DivisionPlan plan;
-  if (has_loops(p, body)) {
+  // Most loops divide by nothing: they need none of the walks below.
+  const std::vector<char> no_calls(p.functions.size(), 0);
+  const bool divides = ir::block_reaches(
+      p, body, no_calls,
+      [](const ir::Expr& e) {
+        const auto* b = std::get_if<ir::Binary>(&e.kind);
+        return b != nullptr && (b->op == BinaryOp::Mod || b->op == BinaryOp::FloorDiv);
+      },
+      [](const ir::Stmt&) { return false; });
+  if (!divides || has_loops(p, body)) {
     return plan;
   }
   const std::size_t n = fn.locals.size();
@@ -188,16 +197,22 @@ DivisionPlan division_plan(const ir::Program& p, const ir::Function& fn, const i
       carries_other = carries_other || !sum;
       plan.fed[a->local.v] = 1;
     }
+    // The local a store writes into: its target's base, through elements and views.
     auto root = [&](ExprId e) {
-      if (const auto* r = std::get_if<ir::LocalRef>(&p.expr(e).kind)) {
-        plan.fed[r->local.v] = 1;
-      } else if (const auto* i = std::get_if<ir::Index>(&p.expr(e).kind)) {
-        if (const auto* b = std::get_if<ir::LocalRef>(&p.expr(i->base).kind)) {
-          plan.fed[b->local.v] = 1;
+      for (;;) {
+        const ir::ExprKind& x = p.expr(e).kind;
+        if (const auto* r = std::get_if<ir::LocalRef>(&x)) {
+          plan.fed[r->local.v] = 1;
+          return;
         }
-      } else if (const auto* v = std::get_if<ir::SliceView>(&p.expr(e).kind)) {
-        if (const auto* b = std::get_if<ir::LocalRef>(&p.expr(v->base).kind)) {
-          plan.fed[b->local.v] = 1;
+        if (const auto* i = std::get_if<ir::Index>(&x)) {
+          e = i->base;
+        } else if (const auto* v = std::get_if<ir::SliceView>(&x)) {
+          e = v->base;
+        } else if (const auto* t = std::get_if<ir::Transpose>(&x)) {
+          e = t->base;
+        } else {
+          return;
         }
       }
     };

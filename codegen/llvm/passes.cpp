@@ -377,6 +377,43 @@ constexpr unsigned kDrawSize = 122;
 /// masks cost little beside the body: for Monte Carlo pi this cuts compile time by about a
 /// third at the same run speed. Small loops (an elementwise kernel) keep the scalar remainder:
 /// it is cheap to compile, and masked loads would slow their vector loop.
+namespace {
+/// The calls of `scalar` (a declaration), by calling function.
+std::map<llvm::Function*, std::vector<llvm::CallInst*>> calls_by_caller(llvm::Function* scalar) {
+  std::map<llvm::Function*, std::vector<llvm::CallInst*>> calls;
+  for (llvm::User* u : scalar->users()) {
+    auto* call = llvm::dyn_cast<llvm::CallInst>(u);
+    if (call != nullptr && call->getCalledFunction() == scalar) {
+      calls[call->getFunction()].push_back(call);
+    }
+  }
+  return calls;
+}
+
+/// How many i64s the vector registers of `f`'s target hold.
+unsigned i64_lanes(llvm::TargetMachine& tm, const llvm::Function& f) {
+  return tm.getTargetTransformInfo(f)
+             .getRegisterBitWidth(llvm::TargetTransformInfo::RGK_FixedWidthVector)
+             .getFixedValue() /
+         64;
+}
+
+/// Declares `name` of `type` (once) as a vector variant of `scalar`, with its attributes, kept in
+/// `kept` until the vectoriser; returns the VFABI name of the variant for a call of `scalar`
+/// (`params`: each parameter's kind, v vector or u uniform).
+std::string declare_variant(llvm::Module& m, llvm::Function* scalar, const std::string& name,
+                            llvm::FunctionType* type, unsigned lanes, const char* params,
+                            std::vector<llvm::GlobalValue*>& kept) {
+  if (m.getFunction(name) == nullptr) {
+    auto* variant = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name, m);
+    variant->copyAttributesFrom(scalar);
+    kept.push_back(variant);
+  }
+  return "_ZGV_LLVM_N" + std::to_string(lanes) + params + "_" + scalar->getName().str() + "(" +
+         name + ")";
+}
+}  // namespace
+
 void add_random_variants(llvm::Module& m, llvm::TargetMachine& tm) {
   llvm::Function* scalar = m.getFunction(philox_ir::kRandomFunction);
   if (scalar == nullptr) {
@@ -385,19 +422,9 @@ void add_random_variants(llvm::Module& m, llvm::TargetMachine& tm) {
   llvm::LLVMContext& c = m.getContext();
   llvm::Type* i64 = llvm::Type::getInt64Ty(c);
   std::vector<llvm::GlobalValue*> kept;
-  // The calls by function, each function's width and loops computed once.
-  std::map<llvm::Function*, std::vector<llvm::CallInst*>> calls;
-  for (llvm::User* u : scalar->users()) {
-    auto* call = llvm::dyn_cast<llvm::CallInst>(u);
-    if (call != nullptr && call->getCalledFunction() == scalar) {
-      calls[call->getFunction()].push_back(call);
-    }
-  }
-  for (auto& [caller, its_calls] : calls) {
-    const unsigned bits = tm.getTargetTransformInfo(*caller)
-                              .getRegisterBitWidth(llvm::TargetTransformInfo::RGK_FixedWidthVector)
-                              .getFixedValue();
-    const unsigned lanes = bits / 64;
+  // Each function's width and loops computed once.
+  for (auto& [caller, its_calls] : calls_by_caller(scalar)) {
+    const unsigned lanes = i64_lanes(tm, *caller);
     if (lanes < 2) {
       continue;
     }
@@ -405,16 +432,11 @@ void add_random_variants(llvm::Module& m, llvm::TargetMachine& tm) {
     auto* vf64 = llvm::FixedVectorType::get(llvm::Type::getDoubleTy(c), lanes);
     std::vector<std::string> names;
     for (bool uniform : {true, false}) {
-      std::string name =
-          std::string(philox_ir::kVariantPrefix) + (uniform ? "u" : "v") + std::to_string(lanes);
-      if (m.getFunction(name) == nullptr) {
-        auto* type = llvm::FunctionType::get(vf64, {uniform ? i64 : vi64, vi64}, false);
-        auto* variant = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name, m);
-        variant->copyAttributesFrom(scalar);
-        kept.push_back(variant);
-      }
-      names.push_back("_ZGV_LLVM_N" + std::to_string(lanes) + (uniform ? "uv" : "vv") +
-                      "_kestrel.random(" + name + ")");
+      names.push_back(declare_variant(
+          m, scalar,
+          std::string(philox_ir::kVariantPrefix) + (uniform ? "u" : "v") + std::to_string(lanes),
+          llvm::FunctionType::get(vf64, {uniform ? i64 : vi64, vi64}, false), lanes,
+          uniform ? "uv" : "vv", kept));
     }
     // The vectoriser sees a call, not the draw's hundred cheap operations, so its costs may
     // leave the loop scalar where the written-out draws were vectorised (a key of i % 5: its
@@ -575,36 +597,19 @@ void add_division_variants(llvm::Module& m, llvm::TargetMachine& tm) {
     }
     const std::string prefix =
         remainder ? int_div_ir::kSRemVariantPrefix : int_div_ir::kSDivVariantPrefix;
-    // The variants' mangled names by the widest vector of the caller's target.
-    std::map<unsigned, std::vector<std::string>> names_by_widest;
-    for (llvm::User* u : scalar->users()) {
-      auto* call = llvm::dyn_cast<llvm::CallInst>(u);
-      if (call == nullptr || call->getCalledFunction() != scalar) {
-        continue;
+    for (auto& [caller, its_calls] : calls_by_caller(scalar)) {
+      const unsigned widest = i64_lanes(tm, *caller);
+      std::vector<std::string> names;
+      for (unsigned lanes = 2; lanes <= widest; lanes *= 2) {
+        auto* vi64 = llvm::FixedVectorType::get(i64, lanes);
+        names.push_back(declare_variant(m, scalar, prefix + "v" + std::to_string(lanes),
+                                        llvm::FunctionType::get(vi64, {vi64, i64}, false), lanes,
+                                        "vu", kept));
       }
-      const unsigned widest =
-          tm.getTargetTransformInfo(*call->getFunction())
-              .getRegisterBitWidth(llvm::TargetTransformInfo::RGK_FixedWidthVector)
-              .getFixedValue() /
-          64;
-      auto [it, fresh] = names_by_widest.try_emplace(widest);
-      if (fresh) {
-        for (unsigned lanes = 2; lanes <= widest; lanes *= 2) {
-          const std::string name = prefix + "v" + std::to_string(lanes);
-          if (m.getFunction(name) == nullptr) {
-            auto* vi64 = llvm::FixedVectorType::get(i64, lanes);
-            auto* type = llvm::FunctionType::get(vi64, {vi64, i64}, false);
-            auto* variant =
-                llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name, m);
-            variant->copyAttributesFrom(scalar);
-            kept.push_back(variant);
-          }
-          it->second.push_back("_ZGV_LLVM_N" + std::to_string(lanes) + "vu_" +
-                               scalar->getName().str() + "(" + name + ")");
+      if (!names.empty()) {
+        for (llvm::CallInst* call : its_calls) {
+          llvm::VFABI::setVectorVariantNames(call, names);
         }
-      }
-      if (!it->second.empty()) {
-        llvm::VFABI::setVectorVariantNames(call, it->second);
       }
     }
   }

@@ -900,10 +900,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       // run_fuzz). Other kernel errors point into the kernel, never at a launch.
       diag::Span at = e.span();
       if (at.file == l.span.file && at.begin == l.span.begin && at.end == l.span.end) {
-        if (e.has_note()) {
-          throw RunError(program_.expr(launch).span, e.message(), e.note_span(), e.note());
-        }
-        throw RunError(program_.expr(launch).span, e.message());
+        throw RunError(program_.expr(launch).span, e.message(), e.note_span(), e.note());
       }
       throw;
     }
