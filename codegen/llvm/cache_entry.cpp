@@ -24,7 +24,7 @@ namespace {
 
 constexpr char kMagic[8] = {'K', 'S', 'T', 'R', 'L', 'J', 'I', 'T'};
 // Bump when the entry layout or anything the cached code assumes changes.
-constexpr std::uint32_t kFormatVersion = 3;             // 3: the key names the CPU by its CPUID
+constexpr std::uint32_t kFormatVersion = 4;  // 4: which functions are compiled, text optional
 constexpr std::size_t kHeaderSize = 8 + 4 + 4 + 8 + 8;  // magic, version, 0, length, checksum
 // What the folder may hold before store() trims it to half.
 constexpr std::uintmax_t kMaxCacheBytes = std::uintmax_t{256} << 20;
@@ -352,6 +352,10 @@ std::optional<Entry> load(const std::filesystem::path& dir, const std::string& k
     sig.ret = r.type();
     sig.flat_ret = r.types();
   }
+  e.compiled.resize(r.count(1));
+  for (char& c : e.compiled) {
+    c = static_cast<char>(r.num<std::uint8_t>());
+  }
   e.module_text = r.str();
   e.function_text.resize(r.count(8));
   for (std::string& t : e.function_text) {
@@ -365,6 +369,10 @@ std::optional<Entry> load(const std::filesystem::path& dir, const std::string& k
   std::filesystem::last_write_time(entry_path(dir, key),
                                    std::filesystem::file_time_type::clock::now(), ec);
   return e;
+}
+
+bool serves(const Entry& entry, const Options& options) {
+  return !options.keep_text || !entry.module_text.empty();
 }
 
 bool store(const std::filesystem::path& dir, const std::string& key, const Entry& entry) {
@@ -392,6 +400,10 @@ bool store(const std::filesystem::path& dir, const std::string& key, const Entry
     p.types(sig.flat_params);
     p.type(sig.ret);
     p.types(sig.flat_ret);
+  }
+  p.num<std::uint64_t>(entry.compiled.size());
+  for (char c : entry.compiled) {
+    p.num<std::uint8_t>(c != 0 ? 1 : 0);
   }
   p.str(entry.module_text);
   p.num<std::uint64_t>(entry.function_text.size());

@@ -426,6 +426,9 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
       lap("cache key");
     }
     std::optional<cache::Entry> entry = cache::load(cache_dir, cache_key);
+    if (entry && !cache::serves(*entry, options)) {
+      entry.reset();  // compiled without the text this compile keeps: compiled again, with it
+    }
     lap(entry ? "cache read (hit)" : "cache read (miss)");
     if (entry) {
       // The object loader first, as the engine's load_from_cache does; ORC for what it refuses.
@@ -501,7 +504,7 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   passes::expand_division_calls(*module);
   cut_multiply_chains(*module);
   lap("optimise");
-  const bool text = options.keep_text || cacheable;  // a cache entry holds the text
+  const bool text = options.keep_text;
   std::unordered_map<const llvm::Function*, std::string> function_texts;
   if (text) {
     impl->module_text = print(*module, function_texts);
@@ -538,8 +541,15 @@ std::unique_ptr<CompiledProgram> compile(const ir::Program& program, const Optio
   }
   lap("codegen+link");
   if (cacheable && !object.empty()) {
-    cache::Entry entry{std::move(object), data_layout.getStringRepresentation(), impl->tables,
-                       impl->module_text, impl->function_text};
+    cache::Entry entry;
+    entry.object = std::move(object);
+    entry.data_layout = data_layout.getStringRepresentation();
+    entry.tables = impl->tables;
+    entry.compiled = impl->compiled;
+    if (text) {  // else the entry serves runs only (cache::serves)
+      entry.module_text = impl->module_text;
+      entry.function_text = impl->function_text;
+    }
     impl->cached = cache::store(cache_dir, cache_key, entry);
     lap("cache store");
   }

@@ -197,18 +197,18 @@ bool times_on() {
 }  // namespace
 
 std::unique_ptr<CompiledProgram::Impl> impl_of_entry(const cache::Entry& e, std::uint32_t main) {
-  if (main >= e.tables.sigs.size() || e.function_text.size() != e.tables.sigs.size() ||
-      e.data_layout.empty()) {
+  const std::size_t n = e.tables.sigs.size();
+  if (main >= n || e.compiled.size() != n ||
+      (!e.function_text.empty() && e.function_text.size() != n) || e.data_layout.empty()) {
     return nullptr;
   }
   auto impl = std::make_unique<CompiledProgram::Impl>();
   impl->main = main;
   impl->tables = e.tables;
+  impl->compiled = e.compiled;
   impl->module_text = e.module_text;
   impl->function_text = e.function_text;
-  for (const std::string& text : impl->function_text) {
-    impl->compiled.push_back(text.empty() ? 0 : 1);
-  }
+  impl->function_text.resize(n);  // empty texts: compiled without Options::keep_text
   return impl;
 }
 
@@ -249,7 +249,7 @@ std::unique_ptr<CompiledProgram> load_from_cache(const ir::Program& program, Opt
       options.cache_key = cache::key_of(program, options, cpu);
     }
     std::optional<cache::Entry> entry = cache::load(dir, options.cache_key);
-    if (!entry) {
+    if (!entry || !cache::serves(*entry, options)) {
       return nullptr;
     }
     std::unique_ptr<CompiledProgram::Impl> impl = link_entry(*entry, program.main.v, options.roots);

@@ -52,9 +52,16 @@ struct Entry {
   std::string object;       // the relocatable object file
   std::string data_layout;  // the target's, so a hit needs no TargetMachine
   LoweredTables tables;
+  std::vector<char> compiled;  // by FnId: 1 where the object defines the function
+  /// The optimised module's text and its functions' (by FnId), for emit_llvm: only in an entry
+  /// compiled with Options::keep_text (printing costs a few percent of a compile); empty
+  /// otherwise, and a compile that asks for the text treats such an entry as a miss.
   std::string module_text;
   std::vector<std::string> function_text;
 };
+
+/// Whether `entry` serves a compile with `options`: it holds the text if the compile keeps it.
+bool serves(const Entry& entry, const Options& options);
 
 /// The entry `key` in `dir`, or nothing when it is absent, truncated, corrupt or for another key.
 std::optional<Entry> load(const std::filesystem::path& dir, const std::string& key);

@@ -85,8 +85,8 @@ struct CompiledProgram::Impl {
   std::atomic<DirectCall*> spare_call{nullptr};
 };
 
-/// Looks up the native address of every function compiled (those with a text: the others were
-/// not reached from the roots), the entry address of every root (of every function when there
+/// Looks up the native address of every function compiled (Impl::compiled: the others were not
+/// reached from the roots), the entry address of every root (of every function when there
 /// are none), and points the string slots (cache::externalise_strings) at the program's string
 /// constants. False, with impl.code->error, when a symbol is missing (native_program.cpp).
 bool link_program(CompiledProgram::Impl& impl, bool string_slots,

@@ -26,19 +26,20 @@ bool has_parallel_loop(const ir::Program& program) {
 
 std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode,
                                  const EngineOptions& options, std::shared_ptr<jit::Host>* jit_host,
-                                 std::vector<ir::FnId> roots) {
+                                 std::vector<ir::FnId> roots, bool llvm_text) {
   if (has_parallel_loop(program)) {
     rt::warm_up_threads(options.threads);  // the pool starts while this compiles
   }
   if (options.target == Target::Gpu) {
     // The GPU backend needs native code: a tiered program runs there as the JIT's.
     return compile_gpu(program, mode == Mode::Tiered ? Mode::Jit : mode, options, jit_host,
-                       std::move(roots));
+                       std::move(roots), llvm_text);
   }
   if (mode == Mode::Tiered || options.crosscheck) {
     return compile_tiered(program, options, std::move(roots));
   }
-  return compile_cpu(program, mode, options, jit_host, std::move(roots), nullptr);
+  return compile_cpu(program, mode, options, jit_host, std::move(roots), nullptr, JitTier::Full,
+                     llvm_text);
 }
 
 namespace {

@@ -27,10 +27,12 @@ using codegen::Backend;
 ///    the program gets an LLJIT of its own.
 ///  - `roots`: the only functions that will be called (empty: any); the JIT compiles these and
 ///    what they call, nothing else.
+/// `llvm_text`: Mode::Jit keeps the optimised module's text for Backend::emit_llvm (printing it
+/// costs a few percent of the compile, which a run does not need).
 std::unique_ptr<Backend> compile(const ir::Program& program, Mode mode,
                                  const EngineOptions& options = {},
                                  std::shared_ptr<jit::Host>* jit_host = nullptr,
-                                 std::vector<ir::FnId> roots = {});
+                                 std::vector<ir::FnId> roots = {}, bool llvm_text = false);
 
 /// How much the JIT optimises (jit::Pipeline): Full is the JIT's own choice (the full pipeline,
 /// and the cheap one for functions too large for it); Baseline is the baseline tier
@@ -46,7 +48,7 @@ std::unique_ptr<Backend> compile_cpu(const ir::Program& program, Mode mode,
                                      const EngineOptions& options,
                                      std::shared_ptr<jit::Host>* jit_host,
                                      std::vector<ir::FnId> roots, const codegen::GpuPlan* gpu,
-                                     JitTier tier = JitTier::Full, bool text = true);
+                                     JitTier tier = JitTier::Full, bool text = false);
 
 /// What compile_cpu would give in Mode::Jit for the CPU, taken from the JIT's object cache and
 /// linked without LLVM; null on a miss (or with the cache off), having loaded nothing: the

@@ -340,7 +340,8 @@ std::string Engine::emit(const std::filesystem::path& path, Stage stage,
     if (stage == Stage::Bytecode) {
       return engine::compile(loaded.program, Mode::Interp, options_)->emit_bytecode(fn);
     }
-    std::unique_ptr<engine::Backend> code = engine::compile(loaded.program, Mode::Jit, options_);
+    std::unique_ptr<engine::Backend> code =
+        engine::compile(loaded.program, Mode::Jit, options_, nullptr, {}, true);
     return fn.valid() ? code->emit_llvm_function(fn) : code->emit_llvm();
   });
 }

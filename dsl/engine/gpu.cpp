@@ -196,7 +196,7 @@ class GpuBackend final : public Backend {
 std::unique_ptr<Backend> compile_gpu(const ir::Program& program, Mode mode,
                                      const EngineOptions& options,
                                      std::shared_ptr<jit::Host>* jit_host,
-                                     std::vector<ir::FnId> roots) {
+                                     std::vector<ir::FnId> roots, bool llvm_text) {
   if (mode != Mode::Jit) {
     throw Error(
         "error: --target gpu runs with the JIT; the interpreter (--interp) runs everything on "
@@ -225,8 +225,8 @@ std::unique_ptr<Backend> compile_gpu(const ir::Program& program, Mode mode,
     summary = "no parallel loop or launch runs on the GPU (" + std::to_string(g->left.size()) +
               " on the CPU: kestrel emit --cuda says why)";
   }
-  std::unique_ptr<Backend> cpu =
-      compile_cpu(program, mode, options, jit_host, std::move(roots), &g->plan);
+  std::unique_ptr<Backend> cpu = compile_cpu(program, mode, options, jit_host, std::move(roots),
+                                             &g->plan, JitTier::Full, llvm_text);
   return std::make_unique<GpuBackend>(std::move(cpu), std::move(device_program),
                                       std::move(summary));
 }

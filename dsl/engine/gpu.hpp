@@ -32,6 +32,6 @@ std::string cuda_compiled(const ir::Program& program, bool cubin);
 std::unique_ptr<Backend> compile_gpu(const ir::Program& program, Mode mode,
                                      const EngineOptions& options,
                                      std::shared_ptr<jit::Host>* jit_host,
-                                     std::vector<ir::FnId> roots);
+                                     std::vector<ir::FnId> roots, bool llvm_text);
 
 }  // namespace kestrel::engine

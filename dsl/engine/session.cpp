@@ -831,7 +831,7 @@ std::string Session::llvm_of(const std::string& function) {
   std::unique_ptr<Impl::Attempt> a = s.defined_function(function, fn);
   const ir::Program& p = *a->program;
   try {
-    return engine::compile(p, Mode::Jit, s.engine_options, &s.jit_host, {fn})
+    return engine::compile(p, Mode::Jit, s.engine_options, &s.jit_host, {fn}, true)
         ->emit_llvm_function(fn);
   } catch (const codegen::RunError& error) {
     {

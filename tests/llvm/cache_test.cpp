@@ -79,11 +79,13 @@ struct Result {
   bool cached = false;
   std::string out;
   std::string error;  // `file:line:col: message`
+  std::string llvm;   // emit_llvm's text, when compiled with Options::keep_text
 };
 
 /// Checks the file at `path` (imports from its folder, then stdlib/), compiles it with the
-/// cache in `cache_dir` and runs it.
-Result compile_and_run(const fs::path& path, const fs::path& cache_dir, bool use_cache = true) {
+/// cache in `cache_dir` and runs it; `keep_text`: as Options::keep_text.
+Result compile_and_run(const fs::path& path, const fs::path& cache_dir, bool use_cache = true,
+                       bool keep_text = true) {
   diag::SourceManager sources;
   diag::DiagnosticList diags;
   auto program =
@@ -96,9 +98,13 @@ Result compile_and_run(const fs::path& path, const fs::path& cache_dir, bool use
   Options options;
   options.cache_dir = cache_dir;
   options.use_cache = use_cache;
+  options.keep_text = keep_text;
   auto code = compile(*program, options);
   r.hit = last_cache_hit(*code);
   r.cached = cache_enabled(*code);
+  if (keep_text) {
+    r.llvm = emit_llvm(*code);
+  }
   RunOptions run;
   run.out = &r.out;
   try {
@@ -139,6 +145,30 @@ TEST_F(CacheTest, SecondCompileIsAHitAndRunsTheSame) {
   EXPECT_TRUE(second.hit);
   EXPECT_EQ(second.out, first.out);
   EXPECT_EQ(second.error, first.error);
+}
+
+// A run does not keep the module's text, and its entry is stored without it: that entry serves
+// runs, while a compile for emit_llvm treats it as a miss and stores one with the text, which
+// serves both.
+TEST_F(CacheTest, AnEntryWithoutTheTextServesRunsAndEmitCompilesAgain) {
+  write_file(script_, kScript);
+  Result run = compile_and_run(script_, cache_.path(), true, false);
+  EXPECT_FALSE(run.hit);
+  EXPECT_TRUE(compile_and_run(script_, cache_.path(), true, false).hit);
+
+  Result emit = compile_and_run(script_, cache_.path(), true, true);
+  EXPECT_FALSE(emit.hit);
+  EXPECT_NE(emit.llvm.find("define"), std::string::npos);
+  EXPECT_EQ(emit.out, run.out);
+  ASSERT_EQ(entries(cache_.path()).size(), 1u);
+
+  Result emit_hit = compile_and_run(script_, cache_.path(), true, true);
+  EXPECT_TRUE(emit_hit.hit);
+  EXPECT_EQ(emit_hit.llvm, emit.llvm);
+  Result run_hit = compile_and_run(script_, cache_.path(), true, false);
+  EXPECT_TRUE(run_hit.hit);
+  EXPECT_EQ(run_hit.out, run.out);
+  EXPECT_EQ(run_hit.error, run.error);
 }
 
 TEST_F(CacheTest, NoCacheNeitherReadsNorWrites) {
