@@ -183,6 +183,14 @@ constexpr std::chrono::milliseconds kPreloadDelay{50};
 /// Compiles at a call's or a loop's start (a call over big arrays, a long parallel loop or
 /// launch) are not held back: those are long by their sizes.
 constexpr std::chrono::milliseconds kCompileDelay{25};
+/// A hot function whose interpreted calls reach this many while kCompileDelay holds its compile
+/// back ends the delay: a function called 2^16 times in the first milliseconds of a run (a
+/// recursion like fib_rec, 25-30 ns an interpreted call) is where the run's work is, and its
+/// compile pays while the run goes on (examples/fib.kst: 20-29 ms tiered instead of 40, against
+/// 36 for --jit). The delay still holds for everything else: on a machine whose cores are busy,
+/// an early compile slowed a 30 ms script (mlp_train) to 76-86 ms. KESTREL_TIER_URGENT_CALLS=N
+/// (0: never), for measuring.
+constexpr std::uint32_t kUrgentCalls = std::uint32_t{1} << 16;
 /// Loops of one run whose continuation is looked for in the object cache at their first poll
 /// (Compiler::probes).
 constexpr std::uint32_t kMaxProbes = 16;
@@ -246,6 +254,10 @@ struct Compiler {
   /// measuring): the compile thread starts no work before `created + compile_delay`.
   Clock::time_point created = Clock::now();
   std::chrono::milliseconds compile_delay = kCompileDelay;
+  bool urgent = false;  // a queued function reached kUrgentCalls: the delay ends at once
+  /// Whether the compile thread is past the delay (queued functions' calls are counted until
+  /// then, for kUrgentCalls).
+  std::atomic<bool> delay_over{false};
   bool warm = false;  // a loop has been polled (loop_ready): the preload may start
   /// Some code of this run came from the object cache (linked without the module): the program
   /// ran before, so its later compiles are likely hits too, and the preload is skipped (loading
@@ -374,10 +386,12 @@ struct Compiler {
     std::unique_lock<std::mutex> lock(mu);
     // The compile delay, during which only the cache probes run.
     if (!wait_running_probes(lock, [&] {
-          cv.wait_until(lock, created + compile_delay, [&] { return stop || !probes.empty(); });
+          cv.wait_until(lock, created + compile_delay,
+                        [&] { return stop || urgent || !probes.empty(); });
         })) {
       return;
     }
+    delay_over.store(true, std::memory_order_relaxed);
     if (preload) {
       // A script's run: the JIT module (LLVM) loads while the interpreter runs, so that the first
       // hot code's compile does not wait for it; but only once the run has lasted kPreloadDelay
@@ -511,6 +525,12 @@ class TieredProgram final : public Backend, public codegen::TierHook {
     env_ms("KESTREL_TIER_PRELOAD_MS", compiler_->preload_delay);
     env_ms("KESTREL_TIER_COMPILE_DELAY_MS", compiler_->compile_delay);
     env_ms("KESTREL_TIER_LOOP_PAYOFF_MS", compiler_->loop_payoff);
+    if (const char* env = std::getenv("KESTREL_TIER_URGENT_CALLS"); env != nullptr) {
+      // For measuring the rule: N calls (0: never urgent).
+      long long calls = std::atoll(env);
+      urgent_calls_ =
+          calls <= 0 ? kHot : static_cast<std::uint32_t>(std::min<long long>(calls, kHot - 1));
+    }
     if (policy_ == TierPolicy::Eager || crosscheck_) {
       auto start = Clock::now();
       // Every function, whatever the roots: each may be switched to.
@@ -519,9 +539,11 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       return;
     }
     calls_.reset(new std::atomic<std::uint32_t>[n]);
+    queued_calls_.reset(new std::atomic<std::uint32_t>[n]);
     loop_polls_.reset(new std::atomic<std::uint32_t>[n]);
     for (std::size_t f = 0; f < n; ++f) {
       calls_[f].store(0, std::memory_order_relaxed);
+      queued_calls_[f].store(0, std::memory_order_relaxed);
       loop_polls_[f].store(0, std::memory_order_relaxed);
     }
   }
@@ -634,8 +656,38 @@ class TieredProgram final : public Backend, public codegen::TierHook {
           (n + 1 >= 2 && loop_polls_[fn.v].load(std::memory_order_relaxed) >= kHotLoopPolls)) {
         make_hot(fn, false);
       }
+    } else if (n == kHot) {
+      count_queued_call(fn);
     }
     return false;
+  }
+
+  /// A call of `fn`, queued while the compile delay holds: counted until kUrgentCalls, which
+  /// ends the delay; once the delay is over, the calls are no longer watched.
+  void count_queued_call(ir::FnId fn) {
+    Compiler& c = *compiler_;
+    if (!c.delay_over.load(std::memory_order_relaxed)) {
+      std::uint32_t n = queued_calls_[fn.v].load(std::memory_order_relaxed) + 1;
+      queued_calls_[fn.v].store(n, std::memory_order_relaxed);
+      if (n < urgent_calls_) {
+        return;
+      }
+      {
+        std::lock_guard<std::mutex> lock(c.mu);
+        c.urgent = true;
+      }
+      c.cv.notify_one();
+    }
+    stop_watching(fn);
+  }
+
+  /// `fn`'s calls skip function_ready until its code is published (which watches it again).
+  void stop_watching(ir::FnId fn) {
+    Compiler& c = *compiler_;
+    c.watch[fn.v].store(0, std::memory_order_seq_cst);
+    if (c.ready[fn.v].load(std::memory_order_seq_cst) != nullptr) {
+      c.watch[fn.v].store(1, std::memory_order_seq_cst);
+    }
   }
 
   /// Queues `fn` to compile (once: the first caller to mark it hot wins), `locked` when this
@@ -651,10 +703,10 @@ class TieredProgram final : public Backend, public codegen::TierHook {
       enqueue(fn);
       c.cv.notify_one();
     }
-    // Nothing more to count: the calls skip this hook until the code is published.
-    c.watch[fn.v].store(0, std::memory_order_seq_cst);
-    if (c.ready[fn.v].load(std::memory_order_seq_cst) != nullptr) {
-      c.watch[fn.v].store(1, std::memory_order_seq_cst);
+    // Nothing more to count once the compile delay is over (count_queued_call counts the calls
+    // until then): the calls skip this hook until the code is published.
+    if (c.delay_over.load(std::memory_order_relaxed)) {
+      stop_watching(fn);
     }
   }
 
@@ -1005,6 +1057,7 @@ class TieredProgram final : public Backend, public codegen::TierHook {
   TierPolicy policy_;
   bool crosscheck_;
   std::uint32_t hot_ = 2;
+  std::uint32_t urgent_calls_ = kUrgentCalls;  // KESTREL_TIER_URGENT_CALLS=N, for measuring
   std::vector<char> switchable_;
   std::unique_ptr<Backend> interp_;
   std::unique_ptr<Backend> eager_;  // Eager and crosscheck: everything, before the run
@@ -1012,6 +1065,8 @@ class TieredProgram final : public Backend, public codegen::TierHook {
   /// Per function: its interpreted calls counted so far (kHot once it is queued), and its loops'
   /// polls (each 1024 back-edges of the run, a sample of where the interpreted work is).
   std::unique_ptr<std::atomic<std::uint32_t>[]> calls_;
+  /// Per function: its interpreted calls since it was queued, while the compile delay holds.
+  std::unique_ptr<std::atomic<std::uint32_t>[]> queued_calls_;
   std::unique_ptr<std::atomic<std::uint32_t>[]> loop_polls_;
   static constexpr std::uint32_t kHot = std::numeric_limits<std::uint32_t>::max();
   std::shared_ptr<Compiler> compiler_;  // Background

@@ -249,6 +249,41 @@ void call_until(kestrel::Module& m, Fn& fn, std::int64_t n, Done done) {
   ASSERT_EQ(fn(n), expect);
 }
 
+// The compile delay holds a hot function's compile back for the first milliseconds of a run
+// (an hour here), unless its interpreted calls reach 2^16 meanwhile (kUrgentCalls): that
+// function's work is what the run does.
+TEST(Tiered, AFunctionCalledOftenEnoughEndsTheCompileDelay) {
+  constexpr const char* kInc = "fn inc(x: i64) -> i64 { return x + 1 }\n";
+  ::setenv("KESTREL_TIER_COMPILE_DELAY_MS", "3600000", 1);
+  auto urgent = Engine(options_for(Mode::Tiered)).load_source("inc.kst", kInc);
+  ::setenv("KESTREL_TIER_URGENT_CALLS", "0", 1);
+  auto held = Engine(options_for(Mode::Tiered)).load_source("inc.kst", kInc);
+  ::unsetenv("KESTREL_TIER_URGENT_CALLS");
+  ::unsetenv("KESTREL_TIER_COMPILE_DELAY_MS");
+
+  auto inc = urgent.function<std::int64_t(std::int64_t)>("inc");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::int64_t calls = 0;
+  while (urgent.tier_timings().tier_native_calls == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    for (int k = 0; k < 1000; ++k, ++calls) {
+      ASSERT_EQ(inc(calls), calls + 1);
+    }
+  }
+  EXPECT_GE(calls, 1 << 16);  // not before: the delay held until then
+  EXPECT_EQ(urgent.tier_timings().tier_functions, 1u);
+  EXPECT_GT(urgent.tier_timings().tier_native_calls, 0u);
+
+  // Without the rule (KESTREL_TIER_URGENT_CALLS=0), the same calls wait for the delay.
+  auto inc_held = held.function<std::int64_t(std::int64_t)>("inc");
+  for (std::int64_t k = 0; k < calls + (1 << 16); ++k) {
+    ASSERT_EQ(inc_held(k), k + 1);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(held.tier_timings().tier_functions, 0u);
+  EXPECT_EQ(held.tier_timings().tier_native_calls, 0u);
+}
+
 TEST(Tiered, AHotLoopAboutToEndStaysInterpreted) {
   ::setenv("KESTREL_TIER_LOOP_PAYOFF_MS", "3600000", 1);
   EngineOptions o = options_for(Mode::Tiered);
