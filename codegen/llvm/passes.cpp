@@ -364,19 +364,6 @@ void keep_reachable(llvm::Module& m, const std::vector<llvm::Function*>& roots) 
   }
 }
 
-/// Innermost loops of at least this many instructions, as lowered, get their tail folded.
-constexpr unsigned kFoldTailFrom = 120;
-/// What a call of kestrel.random counts for there: the instructions of a draw written out
-/// (philox_ir::random_bits and the conversion), which the remainder would hold.
-constexpr unsigned kDrawSize = 122;
-
-/// Asks the loop vectoriser to fold the remainder of each large innermost loop into the vector
-/// loop (masked lanes) instead of a scalar copy of the body after it. Such a body is mostly
-/// arithmetic (a Philox draw is ~60 instructions), so the scalar copy costs nearly as much to
-/// optimise and compile as the vector loop while running only the last few iterations, and the
-/// masks cost little beside the body: for Monte Carlo pi this cuts compile time by about a
-/// third at the same run speed. Small loops (an elementwise kernel) keep the scalar remainder:
-/// it is cheap to compile, and masked loads would slow their vector loop.
 namespace {
 /// The calls of `scalar` (a declaration), by calling function.
 std::map<llvm::Function*, std::vector<llvm::CallInst*>> calls_by_caller(llvm::Function* scalar) {
@@ -663,6 +650,19 @@ void expand_division_calls(llvm::Module& m) {
   erase_expanded(m, is_division_call);
 }
 
+/// Innermost loops of at least this many instructions, as lowered, get their tail folded.
+constexpr unsigned kFoldTailFrom = 120;
+/// What a call of kestrel.random counts for there: the instructions of a draw written out
+/// (philox_ir::random_bits and the conversion), which the remainder would hold.
+constexpr unsigned kDrawSize = 122;
+
+/// Asks the loop vectoriser to fold the remainder of each large innermost loop into the vector
+/// loop (masked lanes) instead of a scalar copy of the body after it. Such a body is mostly
+/// arithmetic (a Philox draw is ~60 instructions), so the scalar copy costs nearly as much to
+/// optimise and compile as the vector loop while running only the last few iterations, and the
+/// masks cost little beside the body: for Monte Carlo pi this cuts compile time by about a
+/// third at the same run speed. Small loops (an elementwise kernel) keep the scalar remainder:
+/// it is cheap to compile, and masked loads would slow their vector loop.
 void fold_large_loop_tails(llvm::Module& m) {
   for (llvm::Function& f : m) {
     if (f.isDeclaration()) {
